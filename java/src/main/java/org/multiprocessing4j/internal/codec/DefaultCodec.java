@@ -1,0 +1,372 @@
+package org.multiprocessing4j.internal.codec;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InvalidClassException;
+import java.io.NotSerializableException;
+import java.io.ObjectInputFilter;
+import java.io.ObjectOutputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import org.multiprocessing4j.ByteSink;
+import org.multiprocessing4j.Codec;
+import org.multiprocessing4j.CodecException;
+
+/**
+ * The default {@link Codec}: fast paths for common values, Java serialization behind an
+ * {@link ObjectInputFilter} for the rest. Immutable and thread-safe.
+ *
+ * <p><b>Wire format, version {@value #WIRE_FORMAT_VERSION}.</b> One encoded value is one tag
+ * byte followed by its payload and nothing else; the decoder is given exactly those bytes and
+ * rejects trailing ones. All numbers are big-endian. The format carries no version byte: it may
+ * only grow by adding tags (bump {@link #WIRE_FORMAT_VERSION} and add a row); an existing tag's
+ * meaning never changes. Tags {@code 0x0E..0xFF} are unassigned and rejected.
+ *
+ * <pre>
+ * tag   name        payload                                      decodes to
+ * 0x00  NULL        (none)                                       null
+ * 0x01  BYTES       int32 n &gt;= 0, then n bytes                    byte[]
+ * 0x02  STRING      int32 n &gt;= 0, then n bytes of UTF-8           String
+ * 0x03  INT         int32                                        Integer
+ * 0x04  LONG        int64                                        Long
+ * 0x05  SHORT       int16                                        Short
+ * 0x06  BYTE        int8                                         Byte
+ * 0x07  CHAR        uint16 (one UTF-16 code unit)                Character
+ * 0x08  FLOAT       int32, Float.floatToRawIntBits               Float
+ * 0x09  DOUBLE      int64, Double.doubleToRawLongBits            Double
+ * 0x0A  FALSE       (none)                                       Boolean.FALSE
+ * 0x0B  TRUE        (none)                                       Boolean.TRUE
+ * 0x0C  SEGMENT     int64 n &gt;= 0, then n bytes                    MemorySegment.ofArray(byte[n] copy)
+ * 0x0D  SERIALIZED  a Java serialization stream (0xACED 0x0005 ...)  the object it holds
+ *                   of exactly one object, to the end of input
+ * </pre>
+ *
+ * <p>A {@code String} holding an unpaired surrogate (which UTF-8 cannot represent) is encoded
+ * as SERIALIZED, which preserves it. Any other value that is not one of the types above (by
+ * exact type; any {@code MemorySegment}) is SERIALIZED, written by an
+ * {@link ObjectOutputStream} straight into the sink. Decoding SERIALIZED always installs a
+ * {@link DecodeFilter} and resolves classes as {@link CodecObjectInputStream} describes.
+ */
+public final class DefaultCodec implements Codec {
+
+    /** Version of the wire format documented above; see the class comment for the rules. */
+    public static final int WIRE_FORMAT_VERSION = 1;
+
+    static final byte NULL = 0x00;
+    static final byte BYTES = 0x01;
+    static final byte STRING = 0x02;
+    static final byte INT = 0x03;
+    static final byte LONG = 0x04;
+    static final byte SHORT = 0x05;
+    static final byte BYTE = 0x06;
+    static final byte CHAR = 0x07;
+    static final byte FLOAT = 0x08;
+    static final byte DOUBLE = 0x09;
+    static final byte FALSE = 0x0A;
+    static final byte TRUE = 0x0B;
+    static final byte SEGMENT = 0x0C;
+    static final byte SERIALIZED = 0x0D;
+
+    private static final String[] TAG_NAMES = {
+        "NULL", "BYTES", "STRING", "INT", "LONG", "SHORT", "BYTE", "CHAR", "FLOAT", "DOUBLE",
+        "FALSE", "TRUE", "SEGMENT", "SERIALIZED",
+    };
+
+    /** The largest array the JVM reliably allocates. */
+    private static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+
+    private static final ValueLayout.OfShort SHORT_BE =
+            ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfChar CHAR_BE =
+            ValueLayout.JAVA_CHAR_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfInt INT_BE =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong LONG_BE =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    /** The codec returned by {@link Codec#defaults()}. */
+    public static final DefaultCodec DEFAULTS = new DefaultCodec(new FilterSettings(
+            Codec.Builder.DEFAULT_MAX_DEPTH, Codec.Builder.DEFAULT_MAX_REFERENCES,
+            Codec.Builder.DEFAULT_MAX_ARRAY_LENGTH, null, DefaultCodec.class.getClassLoader()));
+
+    private final FilterSettings settings;
+    private final ObjectInputFilter strictAllowList;
+
+    /**
+     * Creates a codec with the given deserialization settings (use {@code Codec.builder()}).
+     *
+     * @param settings the filter limits, allow-list and fallback class loader
+     * @throws IllegalArgumentException if the allow-list patterns are malformed
+     */
+    public DefaultCodec(FilterSettings settings) {
+        this.settings = settings;
+        this.strictAllowList = settings.strictAllowList();
+    }
+
+    @Override
+    public void encode(Object value, ByteSink out) throws CodecException {
+        long start = out.size(); // IllegalStateException if closed, before anything is written
+        try {
+            encodeValue(value, out);
+        } catch (CodecException e) {
+            out.truncate(start);
+            throw e;
+        } catch (NotSerializableException e) {
+            out.truncate(start);
+            throw notSerializable(value, e);
+        } catch (IOException | RuntimeException e) {
+            out.truncate(start);
+            throw new CodecException("cannot encode a value of " + describe(value) + ": " + e, e);
+        } catch (StackOverflowError e) {
+            out.truncate(start);
+            throw new CodecException("cannot encode a value of " + describe(value)
+                    + ": its object graph is too deep for Java serialization on this thread's stack", e);
+        } catch (Error e) {
+            out.truncate(start);
+            throw e;
+        }
+    }
+
+    private static void encodeValue(Object value, ByteSink out) throws IOException {
+        if (value == null) {
+            out.writeByte(NULL);
+        } else if (value instanceof byte[] b) {
+            out.writeByte(BYTES);
+            out.writeInt(b.length);
+            out.write(b, 0, b.length);
+        } else if (value instanceof String s) {
+            encodeString(s, out);
+        } else if (value instanceof Integer i) {
+            out.writeByte(INT);
+            out.writeInt(i);
+        } else if (value instanceof Long l) {
+            out.writeByte(LONG);
+            out.writeLong(l);
+        } else if (value instanceof Double d) {
+            out.writeByte(DOUBLE);
+            out.writeLong(Double.doubleToRawLongBits(d));
+        } else if (value instanceof Boolean b) {
+            out.writeByte(b ? TRUE : FALSE);
+        } else if (value instanceof MemorySegment m) {
+            out.writeByte(SEGMENT);
+            out.writeLong(m.byteSize());
+            out.write(m);
+        } else if (value instanceof Float f) {
+            out.writeByte(FLOAT);
+            out.writeInt(Float.floatToRawIntBits(f));
+        } else if (value instanceof Short s) {
+            out.writeByte(SHORT);
+            out.writeShort(s);
+        } else if (value instanceof Byte b) {
+            out.writeByte(BYTE);
+            out.writeByte(b);
+        } else if (value instanceof Character c) {
+            out.writeByte(CHAR);
+            out.writeShort(c);
+        } else {
+            serialize(value, out);
+        }
+    }
+
+    private static void encodeString(String s, ByteSink out) throws IOException {
+        if (hasUnpairedSurrogate(s)) {
+            serialize(s, out); // modified UTF-8 keeps it; standard UTF-8 would turn it into '?'
+            return;
+        }
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        out.writeByte(STRING);
+        out.writeInt(utf8.length);
+        out.write(utf8, 0, utf8.length);
+    }
+
+    private static boolean hasUnpairedSurrogate(String s) {
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            if (Character.isSurrogate(c)) {
+                if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                    i++;
+                } else {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static void serialize(Object value, ByteSink out) throws IOException {
+        out.writeByte(SERIALIZED);
+        ObjectOutputStream oos = new ObjectOutputStream(out.asOutputStream());
+        oos.writeObject(value);
+        oos.flush(); // not close(): the sink stays open
+    }
+
+    private static CodecException notSerializable(Object value, NotSerializableException e) {
+        String detail = e.getMessage() == null ? "" : e.getMessage();
+        int newline = detail.indexOf('\n');
+        String culprit = newline < 0 ? detail : detail.substring(0, newline);
+        String path = newline < 0
+                ? "; run with -Dsun.io.serialization.extendedDebugInfo=true to see the field path to it"
+                : "; path to it:" + detail.substring(newline);
+        return new CodecException("cannot encode a value of " + describe(value) + ": class "
+                + culprit + " (the value itself or an object reached from it) is not java.io.Serializable"
+                + path, e);
+    }
+
+    private static String describe(Object value) {
+        return value == null ? "null" : "class " + value.getClass().getName();
+    }
+
+    @Override
+    public Object decode(MemorySegment in) throws CodecException {
+        long n = in.byteSize();
+        if (n == 0) {
+            throw new CodecException("cannot decode an empty input: expected a tag byte");
+        }
+        byte tag = in.get(ValueLayout.JAVA_BYTE, 0);
+        return switch (tag) {
+            case NULL -> {
+                expectPayload(in, tag, 0);
+                yield null;
+            }
+            case BYTES -> {
+                int length = lengthPrefix(in, tag);
+                yield in.asSlice(5, length).toArray(ValueLayout.JAVA_BYTE);
+            }
+            case STRING -> {
+                int length = lengthPrefix(in, tag);
+                yield new String(in.asSlice(5, length).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+            }
+            case INT -> {
+                expectPayload(in, tag, 4);
+                yield in.get(INT_BE, 1);
+            }
+            case LONG -> {
+                expectPayload(in, tag, 8);
+                yield in.get(LONG_BE, 1);
+            }
+            case SHORT -> {
+                expectPayload(in, tag, 2);
+                yield in.get(SHORT_BE, 1);
+            }
+            case BYTE -> {
+                expectPayload(in, tag, 1);
+                yield in.get(ValueLayout.JAVA_BYTE, 1);
+            }
+            case CHAR -> {
+                expectPayload(in, tag, 2);
+                yield in.get(CHAR_BE, 1);
+            }
+            case FLOAT -> {
+                expectPayload(in, tag, 4);
+                yield Float.intBitsToFloat(in.get(INT_BE, 1));
+            }
+            case DOUBLE -> {
+                expectPayload(in, tag, 8);
+                yield Double.longBitsToDouble(in.get(LONG_BE, 1));
+            }
+            case FALSE -> {
+                expectPayload(in, tag, 0);
+                yield Boolean.FALSE;
+            }
+            case TRUE -> {
+                expectPayload(in, tag, 0);
+                yield Boolean.TRUE;
+            }
+            case SEGMENT -> {
+                expectAtLeast(in, tag, 8);
+                long length = in.get(LONG_BE, 1);
+                if (length < 0 || length > MAX_ARRAY_LENGTH) {
+                    throw new CodecException("malformed SEGMENT value: length " + length
+                            + " is negative or too large for a heap byte[]");
+                }
+                expectPayload(in, tag, 8 + length);
+                yield MemorySegment.ofArray(in.asSlice(9, length).toArray(ValueLayout.JAVA_BYTE));
+            }
+            case SERIALIZED -> deserialize(in);
+            default -> throw new CodecException(String.format(
+                    "cannot decode: unknown tag 0x%02X at offset 0 of a %d-byte input (this codec"
+                    + " reads wire format version %d, tags 0x00..0x%02X); were these bytes written"
+                    + " by another codec, or is the framing off?",
+                    tag & 0xFF, n, WIRE_FORMAT_VERSION, SERIALIZED));
+        };
+    }
+
+    /** Reads the int32 length after the tag and checks that exactly that many bytes follow it. */
+    private static int lengthPrefix(MemorySegment in, byte tag) throws CodecException {
+        expectAtLeast(in, tag, 4);
+        int length = in.get(INT_BE, 1);
+        if (length < 0) {
+            throw new CodecException("malformed " + TAG_NAMES[tag] + " value: negative length " + length);
+        }
+        expectPayload(in, tag, 4L + length);
+        return length;
+    }
+
+    private static void expectAtLeast(MemorySegment in, byte tag, long payload) throws CodecException {
+        long actual = in.byteSize() - 1;
+        if (actual < payload) {
+            throw truncated(tag, payload, actual);
+        }
+    }
+
+    private static void expectPayload(MemorySegment in, byte tag, long payload) throws CodecException {
+        long actual = in.byteSize() - 1;
+        if (actual < payload) {
+            throw truncated(tag, payload, actual);
+        }
+        if (actual > payload) {
+            throw new CodecException("malformed " + TAG_NAMES[tag] + " value: " + (actual - payload)
+                    + " trailing bytes after its " + payload + "-byte payload");
+        }
+    }
+
+    private static CodecException truncated(byte tag, long expected, long actual) {
+        return new CodecException("truncated " + TAG_NAMES[tag] + " value: expected at least "
+                + expected + " payload bytes after the tag, got " + actual);
+    }
+
+    private Object deserialize(MemorySegment in) throws CodecException {
+        SegmentInputStream stream = new SegmentInputStream(in, 1);
+        DecodeFilter filter = new DecodeFilter(settings, strictAllowList, in.byteSize() - 1);
+        Object value;
+        try (CodecObjectInputStream ois = new CodecObjectInputStream(stream, settings.classLoader())) {
+            ois.setObjectInputFilter(filter);
+            value = ois.readObject();
+        } catch (ClassNotFoundException e) {
+            throw rejectedOr(filter, "cannot decode: class " + e.getMessage() + " not found by "
+                    + loaderDescription() + "; make it visible to that loader", e);
+        } catch (EOFException e) {
+            throw rejectedOr(filter, "truncated SERIALIZED value: the serialization stream ends early", e);
+        } catch (InvalidClassException e) {
+            throw rejectedOr(filter, "cannot decode: " + e.getMessage(), e);
+        } catch (IOException | RuntimeException e) {
+            throw rejectedOr(filter, "malformed SERIALIZED value: " + e, e);
+        }
+        if (stream.remaining() != 0) {
+            throw new CodecException("malformed SERIALIZED value: " + stream.remaining()
+                    + " trailing bytes after the serialized object");
+        }
+        return value;
+    }
+
+    private static CodecException rejectedOr(DecodeFilter filter, String otherwise, Exception cause) {
+        String rejection = filter.rejection();
+        return new CodecException(rejection != null ? rejection : otherwise, cause);
+    }
+
+    private String loaderDescription() {
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        return context != null
+                ? "the thread context class loader " + context
+                : "the codec's class loader " + settings.classLoader();
+    }
+
+    @Override
+    public String toString() {
+        return "DefaultCodec[wire format v" + WIRE_FORMAT_VERSION + ", maxDepth=" + settings.maxDepth()
+                + ", maxReferences=" + settings.maxReferences() + ", maxArrayLength="
+                + settings.maxArrayLength() + ", allow=" + settings.allowList() + "]";
+    }
+}
