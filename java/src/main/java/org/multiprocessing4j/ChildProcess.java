@@ -1,0 +1,549 @@
+package org.multiprocessing4j;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.multiprocessing4j.internal.Descriptor;
+import org.multiprocessing4j.platform.Platform;
+
+/**
+ * A task running in another JVM process (Python's {@code multiprocessing.Process}).
+ *
+ * <pre>{@code
+ * try (ChildProcess p = new ChildProcess(() -> System.out.println("hello from a child"))) {
+ *     p.start();
+ *     p.join();
+ *     System.out.println(p.exitCode()); // OptionalInt[0]
+ * }
+ * }</pre>
+ *
+ * <h2>Life cycle</h2>
+ * Created unstarted; {@link #start()} once (a second call throws); {@link #join()} waits for the
+ * end; {@link #close()} releases the OS handles and is refused while the child runs. The task and
+ * everything it captures are serialized in {@code start()}, in the caller's thread: a task that
+ * cannot be serialized throws there and no process is started.
+ *
+ * <h2>Exit codes (as Python)</h2>
+ * {@link #exitCode()} is empty while the child runs, then 0 after a normal return, the value
+ * passed to {@code System.exit}, 1 after an uncaught exception (its stack trace is printed on the
+ * child's stderr and the exception is available from {@link #failure()}), or {@code -N} when the
+ * child was ended by signal N — including SIGTERM and SIGINT, which let the child run its shutdown
+ * hooks first and are still reported as {@code -15} and {@code -2}.
+ *
+ * <h2>Daemons and exit</h2>
+ * When this JVM exits normally, daemonic children are terminated and then every child is joined
+ * (Python's at-exit behaviour). A daemonic child cannot start children. If this JVM dies without
+ * running its exit hooks (SIGKILL, a crash), every child notices within a second — through the
+ * parent-death signal and end of stream on its bootstrap socket — and exits.
+ *
+ * <h2>Thread safety</h2>
+ * All methods are thread-safe. The thread that calls {@code start()} may end while the child runs.
+ */
+public final class ChildProcess implements AutoCloseable {
+    private static final Platform OS = Platform.current();
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+    private static final Set<ChildProcess> LIVE = ConcurrentHashMap.newKeySet();
+    private static final Object HOOK_LOCK = new Object();
+    private static boolean hookInstalled; // guarded by HOOK_LOCK
+
+    private final Multiprocessing context;
+    private final Task task;
+    private final int[] identity;
+    private String name;
+    private boolean daemon;
+
+    private final Object lock = new Object();
+    // guarded by lock
+    private State state = State.NEW;
+    private int pid = -1;
+    private Launcher.Launched launched;
+    private Platform.ExitStatus exitStatus;
+    private int reportedSignal;
+    private RemoteTaskException failure;
+
+    private enum State { NEW, STARTED, ENDED, CLOSED }
+
+    /**
+     * Creates an unstarted child that will run {@code task} in the default context.
+     *
+     * @throws NullPointerException if {@code task} is null
+     */
+    public ChildProcess(Task task) {
+        this(Multiprocessing.context(), task);
+    }
+
+    ChildProcess(Multiprocessing context, Task task) {
+        this.context = Objects.requireNonNull(context, "context");
+        this.task = Objects.requireNonNull(task, "task");
+        int[] parent = CurrentProcess.identity();
+        this.identity = java.util.Arrays.copyOf(parent, parent.length + 1);
+        this.identity[parent.length] = COUNTER.incrementAndGet();
+        StringBuilder sb = new StringBuilder("Process-");
+        for (int i = 0; i < identity.length; i++) {
+            sb.append(i == 0 ? "" : ":").append(identity[i]);
+        }
+        this.name = sb.toString();
+        this.daemon = CurrentProcess.info().daemon();
+    }
+
+    // ------------------------------------------------------------------ properties
+
+    /** {@return the name: {@code Process-N} (or {@code Process-N:M} in a child) unless set} */
+    public String name() {
+        synchronized (lock) {
+            return name;
+        }
+    }
+
+    /**
+     * Sets the name the child sees as {@code currentProcess().name()}; before {@link #start()}.
+     *
+     * @return this
+     * @throws IllegalStateException if already started
+     */
+    public ChildProcess setName(String name) {
+        Objects.requireNonNull(name, "name");
+        synchronized (lock) {
+            requireState(State.NEW, "the name cannot change after start()");
+            this.name = name;
+        }
+        return this;
+    }
+
+    /** {@return whether the child is daemonic (inherited from the creating process by default)} */
+    public boolean daemon() {
+        synchronized (lock) {
+            return daemon;
+        }
+    }
+
+    /**
+     * Marks the child daemonic (terminated when this JVM exits) or not; before {@link #start()}.
+     *
+     * @return this
+     * @throws IllegalStateException if already started
+     */
+    public ChildProcess setDaemon(boolean daemon) {
+        synchronized (lock) {
+            requireState(State.NEW, "the daemon flag cannot change after start()");
+            this.daemon = daemon;
+        }
+        return this;
+    }
+
+    /**
+     * {@return the child's OS process id}
+     *
+     * @throws IllegalStateException if not started
+     */
+    public int pid() {
+        synchronized (lock) {
+            if (state == State.NEW) {
+                throw new IllegalStateException(name + " has not been started");
+            }
+            return pid;
+        }
+    }
+
+    // ------------------------------------------------------------------ start
+
+    /**
+     * Starts the child: serializes the task (in this thread), spawns a JVM with the same class
+     * path and module path, passes it the task and the descriptors of the connections the task
+     * captured. Returns once the child process exists; it runs the task asynchronously.
+     *
+     * @throws IllegalStateException if already started or closed, or if this process is a daemon
+     * @throws IllegalArgumentException if the task captures something that cannot be serialized
+     *     (no process is started)
+     * @throws IOException if the OS cannot start the process
+     */
+    public void start() throws IOException {
+        TaskStreams.Encoded encoded;
+        synchronized (lock) {
+            requireState(State.NEW, name + " has already been started");
+            if (CurrentProcess.info().daemon()) {
+                throw new IllegalStateException("daemonic processes are not allowed to have children");
+            }
+            encoded = TaskStreams.encode(task);
+            Launcher.Spec spec = new Launcher.Spec(name, identity, daemon, encoded,
+                    context.jvmOptions());
+            launched = Launcher.forMethod(context.startMethod()).launch(spec);
+            pid = launched.pid();
+            state = State.STARTED;
+            LIVE.add(this);
+        }
+        installExitHook();
+    }
+
+    // ------------------------------------------------------------------ waiting
+
+    /**
+     * Waits until the child ends (returns at once if it has).
+     *
+     * @throws IllegalStateException if not started or closed
+     * @throws InterruptedException if interrupted while waiting (the child keeps running)
+     * @throws IOException on OS error
+     */
+    public void join() throws InterruptedException, IOException {
+        join(null);
+    }
+
+    /**
+     * Waits until the child ends or {@code timeout} passes (Python's {@code join(timeout)}).
+     *
+     * @param timeout how long; {@code null} waits forever
+     * @return {@code true} if the child has ended
+     * @throws IllegalStateException if not started or closed
+     * @throws InterruptedException if interrupted while waiting (the child keeps running)
+     * @throws IOException on OS error
+     */
+    public boolean join(Duration timeout) throws InterruptedException, IOException {
+        long deadline = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
+        Descriptor sentinel;
+        synchronized (lock) {
+            requireStarted();
+            if (state == State.ENDED) {
+                return true;
+            }
+            sentinel = launched.sentinel();
+        }
+        int[] fds = new int[1];
+        short[] ev = {Platform.POLL_IN};
+        short[] rev = new short[1];
+        for (;;) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            long slice = 50_000_000L; // wake now and then to honour interruption
+            if (timeout != null) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return reap(false);
+                }
+                slice = Math.min(slice, left);
+            }
+            fds[0] = sentinel.acquire();
+            try {
+                OS.poll(fds, ev, rev, slice);
+            } finally {
+                sentinel.release();
+            }
+            if (rev[0] != 0) {
+                return reap(true);
+            }
+        }
+    }
+
+    /**
+     * {@return whether the child has started and not yet ended} Reaps it if it has ended.
+     *
+     * @throws IllegalStateException if closed
+     */
+    public boolean isAlive() {
+        synchronized (lock) {
+            if (state == State.CLOSED) {
+                throw closed();
+            }
+            if (state == State.NEW) {
+                return false;
+            }
+        }
+        try {
+            return !reap(false);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot query " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@return the exit code (see the class comment), empty while the child runs or before start}
+     *
+     * @throws IllegalStateException if closed
+     */
+    public OptionalInt exitCode() {
+        if (!isAlive()) {
+            synchronized (lock) {
+                if (exitStatus != null) {
+                    return OptionalInt.of(reportedSignal != 0 ? -reportedSignal
+                            : exitStatus.pythonExitCode());
+                }
+            }
+        }
+        return OptionalInt.empty();
+    }
+
+    /**
+     * {@return the exception that ended the child's task, with the remote stack trace; empty if
+     * the child has not ended or its task did not throw}
+     *
+     * @throws IllegalStateException if closed
+     */
+    public Optional<RemoteTaskException> failure() {
+        isAlive();
+        synchronized (lock) {
+            return Optional.ofNullable(failure);
+        }
+    }
+
+    /**
+     * {@return a waitable handle that is ready once the child has ended, for
+     * {@link Connection#wait}}
+     *
+     * @throws IllegalStateException if not started or closed
+     */
+    public Sentinel sentinel() {
+        synchronized (lock) {
+            requireStarted();
+            return new Sentinel(launched.sentinel(), this);
+        }
+    }
+
+    private boolean reap(boolean block) throws IOException {
+        synchronized (lock) {
+            if (state == State.ENDED) {
+                return true;
+            }
+            if (state != State.STARTED) {
+                throw closed();
+            }
+            Platform.ExitStatus s = OS.waitForExit(pid, block);
+            if (s == null) {
+                return false;
+            }
+            exitStatus = s;
+            Launcher.Report report = launched.collectReport();
+            reportedSignal = report.signal();
+            if (report.failure() != null) {
+                String what = report.cause() != null ? report.cause().toString()
+                        : "\n" + report.failure(); // the remote stack trace, as text
+                failure = new RemoteTaskException(name + " (pid " + pid + ") failed: " + what,
+                        report.cause());
+            }
+            state = State.ENDED;
+            LIVE.remove(this);
+            return true;
+        }
+    }
+
+    // ------------------------------------------------------------------ signals
+
+    /**
+     * Sends SIGTERM (Python's {@code terminate()}): the child runs its shutdown hooks and exits with
+     * code {@code -15}. No effect on a child that has ended.
+     *
+     * @throws IllegalStateException if not started or closed
+     * @throws IOException on OS error
+     */
+    public void terminate() throws IOException {
+        signal(Platform.SIGTERM);
+    }
+
+    /**
+     * Sends SIGKILL (Python's {@code kill()}): exit code {@code -9}. No effect on a child that has
+     * ended.
+     *
+     * @throws IllegalStateException if not started or closed
+     * @throws IOException on OS error
+     */
+    public void kill() throws IOException {
+        signal(Platform.SIGKILL);
+    }
+
+    /**
+     * Sends SIGINT (Ctrl-C): the child runs its shutdown hooks and exits with code {@code -2}.
+     * No effect on a child that has ended.
+     *
+     * @throws IllegalStateException if not started or closed
+     * @throws IOException on OS error
+     */
+    public void interrupt() throws IOException {
+        signal(Platform.SIGINT);
+    }
+
+    private void signal(int sig) throws IOException {
+        synchronized (lock) {
+            requireStarted();
+            if (state == State.STARTED) { // not reaped: the pid cannot have been reused
+                OS.signal(pid, sig);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ close
+
+    /**
+     * Releases the OS handles (Python's {@code close()}). Idempotent; afterwards every other method
+     * except {@link #name()} and {@link #daemon()} throws {@link IllegalStateException}.
+     *
+     * @throws IllegalStateException if the child is still running
+     */
+    @Override
+    public void close() {
+        synchronized (lock) {
+            if (state == State.CLOSED) {
+                return;
+            }
+            if (state == State.STARTED) {
+                boolean ended;
+                try {
+                    ended = reap(false);
+                } catch (IOException e) {
+                    ended = false;
+                }
+                if (!ended) {
+                    throw new IllegalStateException("cannot close " + name
+                            + " while it is running; join(), terminate() or kill() it first");
+                }
+            }
+            if (launched != null) {
+                launched.close();
+            }
+            state = State.CLOSED;
+        }
+    }
+
+    private void requireState(State s, String message) {
+        if (state == State.CLOSED) {
+            throw closed();
+        }
+        if (state != s) {
+            throw new IllegalStateException(message);
+        }
+    }
+
+    private void requireStarted() {
+        if (state == State.CLOSED) {
+            throw closed();
+        }
+        if (state == State.NEW) {
+            throw new IllegalStateException(name + " has not been started");
+        }
+    }
+
+    private IllegalStateException closed() {
+        return new IllegalStateException(name + " is closed");
+    }
+
+    @Override
+    public String toString() {
+        synchronized (lock) {
+            String st = switch (state) {
+                case NEW -> "initial";
+                case STARTED -> "started";
+                case ENDED -> "stopped exitcode=" + (reportedSignal != 0 ? -reportedSignal
+                        : exitStatus.pythonExitCode());
+                case CLOSED -> "closed";
+            };
+            return "<ChildProcess name='" + name + "'" + (pid > 0 ? " pid=" + pid : "") + " " + st
+                    + (daemon ? " daemon" : "") + ">";
+        }
+    }
+
+    // ------------------------------------------------------------------ statics
+
+    /** {@return this process: {@code MainProcess}, or the name its parent gave it} */
+    public static ProcessInfo currentProcess() {
+        return CurrentProcess.info();
+    }
+
+    /** {@return the process that started this one, if this library started it} */
+    public static Optional<ProcessInfo> parentProcess() {
+        return CurrentProcess.parent();
+    }
+
+    /**
+     * {@return the children started by this process that are still running} Reaps those that have
+     * ended, like Python's {@code active_children()}.
+     */
+    public static List<ChildProcess> activeChildren() {
+        List<ChildProcess> alive = new ArrayList<>();
+        for (ChildProcess p : LIVE) {
+            try {
+                if (!p.reap(false)) {
+                    alive.add(p);
+                }
+            } catch (IOException | IllegalStateException e) {
+                // closed or already reaped elsewhere: not active
+            }
+        }
+        return alive;
+    }
+
+    private static void installExitHook() {
+        synchronized (HOOK_LOCK) {
+            if (hookInstalled) {
+                return;
+            }
+            hookInstalled = true;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(ChildProcess::atExit, "mp4j-exit"));
+    }
+
+    /** Python's {@code _exit_function}: terminate daemonic children, then join all. */
+    private static void atExit() {
+        for (ChildProcess p : activeChildren()) {
+            if (p.daemon()) {
+                try {
+                    p.terminate();
+                } catch (IOException | IllegalStateException ignored) {
+                    // already gone
+                }
+            }
+        }
+        for (ChildProcess p : activeChildren()) {
+            try {
+                p.join();
+            } catch (IOException | IllegalStateException ignored) {
+                // already gone
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
+     * A child's sentinel: ready for {@link Connection#wait} once the child has ended. Valid until
+     * the child is {@linkplain ChildProcess#close() closed}.
+     */
+    public static final class Sentinel implements Waitable {
+        private final Descriptor descriptor;
+        private final ChildProcess process;
+
+        Sentinel(Descriptor descriptor, ChildProcess process) {
+            this.descriptor = descriptor;
+            this.process = process;
+        }
+
+        /** {@return the process this sentinel belongs to} */
+        public ChildProcess process() {
+            return process;
+        }
+
+        Descriptor descriptor() {
+            return descriptor;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Sentinel s && s.process == process;
+        }
+
+        @Override
+        public int hashCode() {
+            return System.identityHashCode(process);
+        }
+
+        @Override
+        public String toString() {
+            return "Sentinel[" + process.name() + "]";
+        }
+    }
+}

@@ -1,0 +1,616 @@
+package org.multiprocessing4j;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
+import org.multiprocessing4j.internal.Descriptor;
+import org.multiprocessing4j.platform.Platform;
+
+/**
+ * One end of a {@link Pipe} (Python's {@code multiprocessing.connection.Connection}): sends and
+ * receives whole messages over a stream socket (duplex) or a pipe (one way).
+ *
+ * <h2>Wire format</h2>
+ * Byte-compatible with CPython: each message is a 4-byte big-endian signed length followed by the
+ * payload; payloads longer than {@code 2^31 - 1} bytes use the length {@code -1} followed by an
+ * 8-byte big-endian length. {@link #sendBytes} / {@link #recvBytes} exchange raw payloads (and
+ * interoperate with Python's {@code send_bytes} / {@code recv_bytes}); {@link #send} /
+ * {@link #recv} encode objects with this connection's {@link Codec}. A message's header and
+ * payload leave in one system call when the payload is at most {@value #SINGLE_WRITE_LIMIT} bytes.
+ *
+ * <h2>Blocking</h2>
+ * Receiving blocks until a whole message has arrived; sending blocks while the OS buffer is full.
+ * {@link #poll(Duration)} and {@link #wait(Collection, Duration)} wait with a timeout. Blocking
+ * calls block the calling thread in the OS (a virtual thread pins its carrier meanwhile).
+ *
+ * <h2>Thread safety</h2>
+ * Safe for concurrent use: sends are serialized with each other (every message is written whole,
+ * never interleaved) and receives with each other; one thread may send while another receives.
+ *
+ * <h2>Peer death and close</h2>
+ * When the other end is closed — including because its process died — receiving returns the
+ * messages already sent and then throws {@link EOFException}; sending throws
+ * {@link EOFException}. {@link #close()} is idempotent; any call after it throws
+ * {@link ClosedChannelException}. Closing a duplex connection wakes a thread blocked on it.
+ *
+ * <h2>Children</h2>
+ * A connection captured by a {@link Task} is passed to the child as an inherited descriptor when
+ * the child starts; the parent's object stays open, as in Python (close it if the parent does not
+ * use that end, so that the other side sees end of stream when the child finishes).
+ */
+public final class Connection implements Waitable, AutoCloseable {
+    /** Payloads up to this size go out with their header in one write. */
+    static final int SINGLE_WRITE_LIMIT = 1 << 20;
+    private static final int RECV_BUFFER_SIZE = 64 * 1024;
+    private static final long DEFAULT_MAX_FRAME = Integer.MAX_VALUE - 8L;
+    private static final ValueLayout.OfInt INT_BE =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final ValueLayout.OfLong LONG_BE =
+            ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+
+    private static final Platform OS = Platform.current();
+
+    private final Descriptor fd;
+    private final boolean readable;
+    private final boolean writable;
+    private final Codec codec;
+    private volatile long maxFrameSize = DEFAULT_MAX_FRAME;
+
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private final ReentrantLock recvLock = new ReentrantLock();
+    // Guarded by sendLock.
+    private ByteSink sendBuffer;
+    // Guarded by recvLock: bytes [recvPos, recvLimit) of recvBuffer are received but unread.
+    private MemorySegment recvBuffer;
+    private int recvPos;
+    private int recvLimit;
+    private String broken; // guarded by recvLock: why receiving is no longer possible
+
+    Connection(int fd, boolean readable, boolean writable, Codec codec) {
+        this.fd = new Descriptor(fd);
+        this.readable = readable;
+        this.writable = writable;
+        this.codec = Objects.requireNonNull(codec, "codec");
+    }
+
+    /** {@return whether this end can receive} */
+    public boolean readable() {
+        return readable;
+    }
+
+    /** {@return whether this end can send} */
+    public boolean writable() {
+        return writable;
+    }
+
+    /** {@return whether {@link #close()} was called} */
+    public boolean isClosed() {
+        return fd.isClosed();
+    }
+
+    /** {@return the codec used by {@link #send} and {@link #recv}} */
+    public Codec codec() {
+        return codec;
+    }
+
+    /** {@return the largest message this end accepts, in bytes} */
+    public long maxFrameSize() {
+        return maxFrameSize;
+    }
+
+    /**
+     * Limits the size of a message this end accepts. A longer message makes the receiving call
+     * throw (nothing beyond the limit is allocated) and the connection unusable for receiving,
+     * like Python's "bad message length". Default: {@code Integer.MAX_VALUE - 8}.
+     *
+     * @param bytes limit, at least 1
+     * @return this connection
+     * @throws IllegalArgumentException if {@code bytes < 1}
+     */
+    public Connection maxFrameSize(long bytes) {
+        if (bytes < 1) {
+            throw new IllegalArgumentException("maxFrameSize must be >= 1, got " + bytes);
+        }
+        this.maxFrameSize = bytes;
+        return this;
+    }
+
+    // ------------------------------------------------------------------ sending
+
+    /**
+     * Encodes {@code value} with this connection's codec and sends it as one message. The value
+     * is encoded in the calling thread: one the codec cannot encode throws and nothing is sent.
+     *
+     * @throws CodecException if the value cannot be encoded (nothing was sent)
+     * @throws EOFException if the other end is closed
+     * @throws ClosedChannelException if this end is closed
+     * @throws IOException on any other OS error
+     * @throws IllegalStateException if this end is read-only
+     */
+    public void send(Object value) throws IOException {
+        checkWritable();
+        sendLock.lock();
+        try {
+            ByteSink sink = sendSink();
+            sink.reset();
+            sink.skip(4);
+            codec.encode(value, sink);
+            long payload = sink.size() - 4;
+            if (payload > Integer.MAX_VALUE) {
+                throw new CodecException("encoded value is " + payload
+                        + " bytes; send(Object) supports up to 2^31-1, use sendBytes(MemorySegment)");
+            }
+            sink.writeIntAt(0, (int) payload);
+            writeAll(sink.segment(), sink.size());
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /**
+     * Sends all of {@code bytes} as one message (Python's {@code send_bytes(buf)}).
+     *
+     * @throws EOFException if the other end is closed
+     * @throws ClosedChannelException if this end is closed
+     * @throws IOException on any other OS error
+     */
+    public void sendBytes(byte[] bytes) throws IOException {
+        sendBytes(bytes, 0, bytes.length);
+    }
+
+    /**
+     * Sends {@code length} bytes of {@code bytes} from {@code offset} as one message (Python's
+     * {@code send_bytes(buf, offset, size)}).
+     *
+     * @throws IndexOutOfBoundsException if the range is outside the array
+     * @throws EOFException if the other end is closed
+     * @throws IOException on any other OS error
+     */
+    public void sendBytes(byte[] bytes, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        sendBytes(MemorySegment.ofArray(bytes).asSlice(offset, length));
+    }
+
+    /**
+     * Sends the remaining bytes of {@code buffer} as one message; its position is not changed.
+     *
+     * @throws EOFException if the other end is closed
+     * @throws IOException on any other OS error
+     */
+    public void sendBytes(ByteBuffer buffer) throws IOException {
+        sendBytes(MemorySegment.ofBuffer(buffer));
+    }
+
+    /**
+     * Sends the bytes of {@code payload} as one message. A native segment is written without
+     * being copied; heap segments are copied through this connection's native buffer.
+     *
+     * @throws EOFException if the other end is closed
+     * @throws ClosedChannelException if this end is closed
+     * @throws IOException on any other OS error
+     */
+    public void sendBytes(MemorySegment payload) throws IOException {
+        checkWritable();
+        long size = payload.byteSize();
+        int header = size > Integer.MAX_VALUE ? 12 : 4;
+        sendLock.lock();
+        try {
+            ByteSink sink = sendSink();
+            sink.reset();
+            if (header == 4) {
+                sink.writeInt((int) size);
+            } else {
+                sink.writeInt(-1);
+                sink.writeLong(size);
+            }
+            if (payload.isNative() && size > 256) {
+                writeAll2(sink.segment(), payload);
+            } else if (size <= SINGLE_WRITE_LIMIT) {
+                sink.write(payload);
+                writeAll(sink.segment(), sink.size());
+            } else {
+                long done = 0;
+                while (done < size) {
+                    long n = Math.min(SINGLE_WRITE_LIMIT, size - done);
+                    sink.write(payload.asSlice(done, n));
+                    writeAll(sink.segment(), sink.size());
+                    sink.reset();
+                    done += n;
+                }
+            }
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    private ByteSink sendSink() {
+        ByteSink s = sendBuffer;
+        if (s == null) {
+            s = sendBuffer = new ByteSink(1024);
+        }
+        return s;
+    }
+
+    private void writeAll(MemorySegment segment, long size) throws IOException {
+        int n = fd.acquire();
+        try {
+            OS.writeFully(n, segment, size);
+        } finally {
+            fd.release();
+        }
+    }
+
+    private void writeAll2(MemorySegment header, MemorySegment payload) throws IOException {
+        int n = fd.acquire();
+        try {
+            OS.writeFully(n, header, payload);
+        } finally {
+            fd.release();
+        }
+    }
+
+    // ------------------------------------------------------------------ receiving
+
+    /**
+     * Receives one message and decodes it with this connection's codec. Blocks until a whole
+     * message arrives.
+     *
+     * @return the decoded value (may be {@code null} if {@code null} was sent)
+     * @throws EOFException if the other end closed and every message was read
+     * @throws CodecException if the message cannot be decoded (it is consumed; the connection
+     *     stays usable)
+     * @throws IOException on any other error, or if the message is longer than
+     *     {@link #maxFrameSize()} (the connection becomes unusable for receiving)
+     */
+    public Object recv() throws IOException {
+        checkReadable();
+        recvLock.lock();
+        try {
+            long size = readHeader(maxFrameSize);
+            if (size <= RECV_BUFFER_SIZE) {
+                fill((int) size);
+                Object v = codec.decode(recvBuffer.asSlice(recvPos, size));
+                recvPos += (int) size;
+                return v;
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment whole = arena.allocate(size);
+                readPayload(whole);
+                return codec.decode(whole);
+            }
+        } finally {
+            recvLock.unlock();
+        }
+    }
+
+    /**
+     * Receives one message's bytes (Python's {@code recv_bytes()}).
+     *
+     * @throws EOFException if the other end closed and every message was read
+     * @throws IOException on error, or if the message is longer than {@link #maxFrameSize()} or
+     *     than a Java array can hold (the connection becomes unusable for receiving)
+     */
+    public byte[] recvBytes() throws IOException {
+        return recvBytes(Integer.MAX_VALUE - 8);
+    }
+
+    /**
+     * Receives one message's bytes, refusing messages longer than {@code maxLength} (Python's
+     * {@code recv_bytes(maxlength)}): a longer message throws and makes the connection unusable
+     * for receiving, because its bytes are left unread.
+     *
+     * @throws IllegalArgumentException if {@code maxLength < 0}
+     * @throws EOFException if the other end closed and every message was read
+     * @throws IOException on error or a message that is too long
+     */
+    public byte[] recvBytes(int maxLength) throws IOException {
+        if (maxLength < 0) {
+            throw new IllegalArgumentException("negative maxLength " + maxLength);
+        }
+        checkReadable();
+        recvLock.lock();
+        try {
+            long size = readHeader(Math.min(maxLength, maxFrameSize));
+            byte[] out = new byte[(int) size];
+            readPayload(MemorySegment.ofArray(out));
+            return out;
+        } finally {
+            recvLock.unlock();
+        }
+    }
+
+    /**
+     * Receives one message into {@code buffer} from index 0 (Python's {@code recv_bytes_into}).
+     *
+     * @return the message length
+     * @throws BufferTooShortException if it does not fit; the message is consumed and carried by
+     *     the exception, the connection stays usable
+     * @throws EOFException if the other end closed and every message was read
+     * @throws IOException on any other error
+     */
+    public int recvBytesInto(byte[] buffer) throws IOException {
+        return recvBytesInto(buffer, 0);
+    }
+
+    /**
+     * Receives one message into {@code buffer} starting at {@code offset}.
+     *
+     * @return the message length
+     * @throws IndexOutOfBoundsException if {@code offset} is outside the buffer
+     * @throws BufferTooShortException if it does not fit (see {@link #recvBytesInto(byte[])})
+     * @throws IOException on any other error
+     */
+    public int recvBytesInto(byte[] buffer, int offset) throws IOException {
+        Objects.checkIndex(offset, buffer.length + 1);
+        return (int) recvBytesInto(MemorySegment.ofArray(buffer).asSlice(offset));
+    }
+
+    /**
+     * Receives one message into the start of {@code target} without allocating.
+     *
+     * @return the message length
+     * @throws BufferTooShortException if it does not fit (see {@link #recvBytesInto(byte[])})
+     * @throws IOException on any other error
+     */
+    public long recvBytesInto(MemorySegment target) throws IOException {
+        checkReadable();
+        recvLock.lock();
+        try {
+            long size = readHeader(maxFrameSize);
+            if (size > target.byteSize()) {
+                if (size > Integer.MAX_VALUE - 8) {
+                    broken = "a message of " + size + " bytes did not fit the buffer";
+                    throw new IOException(broken);
+                }
+                byte[] whole = new byte[(int) size];
+                readPayload(MemorySegment.ofArray(whole));
+                throw new BufferTooShortException(whole, target.byteSize());
+            }
+            readPayload(target.asSlice(0, size));
+            return size;
+        } finally {
+            recvLock.unlock();
+        }
+    }
+
+    /**
+     * Tells whether a message (or end of stream) can be received without blocking.
+     *
+     * @throws ClosedChannelException if this end is closed
+     * @throws IOException on OS error
+     */
+    public boolean poll() throws IOException {
+        return poll(Duration.ZERO);
+    }
+
+    /**
+     * Waits up to {@code timeout} until a message (or end of stream) can be received. Returns as
+     * soon as data arrives; never returns {@code false} before the timeout has passed.
+     *
+     * @throws ClosedChannelException if this end is closed
+     * @throws IllegalStateException if this end is write-only
+     * @throws IOException on OS error
+     */
+    public boolean poll(Duration timeout) throws IOException {
+        checkReadable();
+        if (recvLimit > recvPos) {
+            return true;
+        }
+        return !wait(List.of(this), timeout).isEmpty();
+    }
+
+    private long readHeader(long limit) throws IOException {
+        if (broken != null) {
+            throw new IOException("connection is unusable for receiving: " + broken);
+        }
+        ensureRecvBuffer();
+        fill(4);
+        long size = recvBuffer.get(INT_BE, recvPos);
+        recvPos += 4;
+        if (size == -1) {
+            fill(8);
+            size = recvBuffer.get(LONG_BE, recvPos);
+            recvPos += 8;
+            if (size < 0) {
+                broken = "garbage message header (length " + Long.toUnsignedString(size) + ")";
+                throw new IOException(broken);
+            }
+        } else if (size < 0) {
+            broken = "garbage message header (length " + size + ")";
+            throw new IOException(broken);
+        }
+        if (size > limit) {
+            broken = "message of " + size + " bytes exceeds the limit of " + limit + " bytes";
+            throw new IOException(broken);
+        }
+        return size;
+    }
+
+    private void ensureRecvBuffer() {
+        if (recvBuffer == null) {
+            recvBuffer = Arena.ofAuto().allocate(RECV_BUFFER_SIZE, 64);
+        }
+    }
+
+    /** Makes at least {@code need} (≤ buffer size) unread bytes available. */
+    private void fill(int need) throws IOException {
+        if (recvLimit - recvPos >= need) {
+            return;
+        }
+        if (recvPos > 0) { // compact
+            int unread = recvLimit - recvPos;
+            MemorySegment.copy(recvBuffer, recvPos, recvBuffer, 0, unread);
+            recvPos = 0;
+            recvLimit = unread;
+        }
+        while (recvLimit < need) {
+            long n = readSome(recvBuffer.asSlice(recvLimit), RECV_BUFFER_SIZE - recvLimit);
+            if (n == 0) {
+                throw eof();
+            }
+            recvLimit += (int) n;
+        }
+    }
+
+    /** Copies the next {@code target.byteSize()} payload bytes into {@code target}. */
+    private void readPayload(MemorySegment target) throws IOException {
+        long size = target.byteSize();
+        long done = Math.min(size, recvLimit - recvPos);
+        MemorySegment.copy(recvBuffer, recvPos, target, 0, done);
+        recvPos += (int) done;
+        if (done == size) {
+            return;
+        }
+        recvPos = recvLimit = 0;
+        boolean direct = target.isNative();
+        while (done < size) {
+            long want = size - done;
+            long n;
+            if (direct) {
+                n = readSome(target.asSlice(done), want);
+            } else {
+                n = readSome(recvBuffer, Math.min(want, RECV_BUFFER_SIZE));
+                MemorySegment.copy(recvBuffer, 0, target, done, n);
+            }
+            if (n == 0) {
+                throw eof();
+            }
+            done += n;
+        }
+    }
+
+    private long readSome(MemorySegment into, long max) throws IOException {
+        int n = fd.acquire();
+        try {
+            return OS.read(n, into, max);
+        } finally {
+            fd.release();
+        }
+    }
+
+    private EOFException eof() throws ClosedChannelException {
+        if (fd.isClosed()) {
+            throw new ClosedChannelException();
+        }
+        return new EOFException("the other end of the connection is closed");
+    }
+
+    // ------------------------------------------------------------------ waiting
+
+    /**
+     * Waits until at least one of {@code objects} is ready, or the timeout passes (Python's
+     * {@code multiprocessing.connection.wait}). A connection is ready when a message or end of
+     * stream can be received; a {@linkplain ChildProcess#sentinel() sentinel} when its process
+     * has ended.
+     *
+     * @param objects connections and sentinels; not empty
+     * @param timeout how long to wait; {@code null} waits forever
+     * @return the ready objects, in the order given; empty only after the timeout
+     * @throws ClosedChannelException if a connection is closed
+     * @throws IOException on OS error
+     */
+    public static <T extends Waitable> List<T> wait(Collection<T> objects, Duration timeout)
+            throws IOException {
+        List<T> list = List.copyOf(objects);
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException("nothing to wait for");
+        }
+        List<T> ready = new ArrayList<>();
+        for (T t : list) {
+            if (t instanceof Connection c && c.recvLimit > c.recvPos) {
+                ready.add(t);
+            }
+        }
+        if (!ready.isEmpty()) {
+            return ready;
+        }
+        int[] fds = new int[list.size()];
+        short[] ev = new short[fds.length];
+        short[] rev = new short[fds.length];
+        Descriptor[] held = new Descriptor[fds.length];
+        try {
+            for (int i = 0; i < fds.length; i++) {
+                Descriptor d = descriptorOf(list.get(i));
+                fds[i] = d.acquire();
+                held[i] = d;
+                ev[i] = Platform.POLL_IN;
+            }
+            long nanos = timeout == null ? -1 : Math.max(0, timeout.toNanos());
+            OS.poll(fds, ev, rev, nanos);
+        } finally {
+            for (Descriptor d : held) {
+                if (d != null) {
+                    d.release();
+                }
+            }
+        }
+        for (int i = 0; i < fds.length; i++) {
+            if (rev[i] != 0) {
+                ready.add(list.get(i));
+            }
+        }
+        return ready;
+    }
+
+    private static Descriptor descriptorOf(Waitable w) throws ClosedChannelException {
+        return switch (w) {
+            case Connection c -> {
+                c.checkReadable();
+                yield c.fd;
+            }
+            case ChildProcess.Sentinel s -> s.descriptor();
+        };
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Closes this end. Idempotent and thread-safe; a thread blocked receiving on a duplex
+     * connection is woken (it gets {@link ClosedChannelException}). The other end then sees end
+     * of stream once it has read every message already sent.
+     */
+    @Override
+    public void close() {
+        fd.close();
+    }
+
+    private void checkReadable() throws ClosedChannelException {
+        if (fd.isClosed()) {
+            throw new ClosedChannelException();
+        }
+        if (!readable) {
+            throw new IllegalStateException("connection is write-only");
+        }
+    }
+
+    private void checkWritable() throws ClosedChannelException {
+        if (fd.isClosed()) {
+            throw new ClosedChannelException();
+        }
+        if (!writable) {
+            throw new IllegalStateException("connection is read-only");
+        }
+    }
+
+    /** {@return the descriptor, for passing to a child} */
+    Descriptor descriptor() {
+        return fd;
+    }
+
+    @Override
+    public String toString() {
+        return "Connection[fd=" + fd.number() + (readable ? ",r" : "") + (writable ? ",w" : "")
+                + (isClosed() ? ",closed" : "") + "]";
+    }
+}

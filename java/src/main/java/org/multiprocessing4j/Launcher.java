@@ -1,0 +1,54 @@
+package org.multiprocessing4j;
+
+import java.io.IOException;
+import java.util.List;
+import org.multiprocessing4j.internal.Descriptor;
+
+/**
+ * One launcher per start method, one small protocol (CPython's {@code Popen} classes): a launcher
+ * turns a {@link Spec} into a running child and hands back its pid, its exit sentinel and the
+ * channel over which the child reports how its task ended.
+ */
+interface Launcher {
+
+    /** {@return the launcher for a start method accepted by {@link Multiprocessing#context(String)}} */
+    static Launcher forMethod(String startMethod) {
+        if (startMethod.equals("spawn")) {
+            return SpawnLauncher.INSTANCE;
+        }
+        throw new UnsupportedOperationException("no launcher for start method '" + startMethod + "'");
+    }
+
+    /**
+     * Starts a child.
+     *
+     * @throws IOException if it cannot be started; nothing is left behind
+     */
+    Launched launch(Spec spec) throws IOException;
+
+    /** What to start. */
+    record Spec(String name, int[] identity, boolean daemon, TaskStreams.Encoded task,
+                List<String> jvmOptions) {
+    }
+
+    /** How a child's task ended, as the child reported it before exiting. */
+    record Report(int signal, String failure, Throwable cause) {
+        static final Report NONE = new Report(0, null, null);
+    }
+
+    /** A started child. */
+    interface Launched extends AutoCloseable {
+        /** {@return the pid} */
+        int pid();
+
+        /** {@return a descriptor that is readable once the child has ended} */
+        Descriptor sentinel();
+
+        /** Reads what the child reported; call after the child was reaped. Never blocks. */
+        Report collectReport();
+
+        /** Releases the descriptors; idempotent. */
+        @Override
+        void close();
+    }
+}

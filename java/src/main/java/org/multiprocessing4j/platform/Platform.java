@@ -1,0 +1,257 @@
+package org.multiprocessing4j.platform;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The operating-system seam: everything the library asks of the OS, and nothing else. One
+ * backend per OS family, chosen once into {@link #current()}. Backends are thin: they call the OS,
+ * retry {@code EINTR} with the remaining timeout, complete partial writes and translate errors in
+ * one place; they hold no policy (timeouts, retries beyond EINTR, semantics) — that lives in
+ * {@code internal} and the public API.
+ *
+ * <p>Descriptors are plain {@code int}s here; ownership (close at most once) is the caller's
+ * business, see {@code internal.Descriptor}. Every descriptor a backend creates is close-on-exec.
+ *
+ * <p>All methods are thread-safe. Blocking calls block the calling (carrier) thread.
+ */
+public interface Platform {
+
+    /**
+     * {@return the backend for the running OS and architecture}
+     *
+     * @throws UnsupportedPlatformException if there is none
+     */
+    static Platform current() {
+        return Holder.INSTANCE;
+    }
+
+    /** {@return a short name such as {@code "linux-x86_64"}} */
+    String name();
+
+    // ---------------------------------------------------------------- identity
+
+    /** {@return this process's id} */
+    int pid();
+
+    /** {@return the parent process id as the kernel reports it now} */
+    int parentPid();
+
+    // ---------------------------------------------------------------- descriptors
+
+    /**
+     * Creates a one-way pipe.
+     *
+     * @return {@code {readEnd, writeEnd}}, both close-on-exec
+     * @throws IOException if the OS refuses (for example {@code EMFILE})
+     */
+    int[] pipe() throws IOException;
+
+    /**
+     * Creates a connected pair of stream sockets.
+     *
+     * @return two connected, close-on-exec descriptors
+     * @throws IOException if the OS refuses
+     */
+    int[] socketPair() throws IOException;
+
+    /**
+     * Reads up to {@code length} bytes; blocks until at least one byte or end of stream.
+     *
+     * @return bytes read, 0 at end of stream
+     * @throws IOException on error; a reset connection is an {@link java.io.EOFException}
+     */
+    long read(int fd, MemorySegment buffer, long length) throws IOException;
+
+    /**
+     * Writes all {@code length} bytes, completing partial writes; never raises SIGPIPE.
+     *
+     * @throws java.io.EOFException if the reading side is closed ({@code EPIPE}/{@code ECONNRESET})
+     * @throws IOException on any other error
+     */
+    void writeFully(int fd, MemorySegment buffer, long length) throws IOException;
+
+    /**
+     * Writes all of {@code first} then all of {@code second} (gathering write, one system call
+     * when the OS buffer has room), completing partial writes; never raises SIGPIPE.
+     *
+     * @throws java.io.EOFException if the reading side is closed
+     * @throws IOException on any other error
+     */
+    void writeFully(int fd, MemorySegment first, MemorySegment second) throws IOException;
+
+    /**
+     * Waits until a descriptor is ready.
+     *
+     * @param fds descriptors
+     * @param events for each descriptor, {@link #POLL_IN} and/or {@link #POLL_OUT}
+     * @param ready filled with the events that occurred (including {@link #POLL_HUP},
+     *     {@link #POLL_ERR}, {@link #POLL_NVAL}); same length as {@code fds}
+     * @param timeoutNanos negative: wait forever; 0: do not block
+     * @return the number of ready descriptors, 0 on timeout (never early: EINTR resumes with the
+     *     remaining time)
+     * @throws IOException on error
+     */
+    int poll(int[] fds, short[] events, short[] ready, long timeoutNanos) throws IOException;
+
+    /** Readable (or end of stream). */
+    short POLL_IN = 0x001;
+    /** Writable. */
+    short POLL_OUT = 0x004;
+    /** Error condition. */
+    short POLL_ERR = 0x008;
+    /** Hung up. */
+    short POLL_HUP = 0x010;
+    /** Not an open descriptor. */
+    short POLL_NVAL = 0x020;
+
+    /**
+     * Shuts down both directions of a socket, waking threads blocked on it. Not a socket: no-op.
+     *
+     * @throws IOException on any error other than "not a socket" / "not connected"
+     */
+    void shutdown(int fd) throws IOException;
+
+    /**
+     * Closes a descriptor. {@code EINTR} is not retried (on Linux the descriptor is gone).
+     *
+     * @throws IOException on {@code EBADF} or I/O error
+     */
+    void close(int fd) throws IOException;
+
+    /** {@return a close-on-exec duplicate of {@code fd}} @throws IOException on error */
+    int duplicate(int fd) throws IOException;
+
+    // ---------------------------------------------------------------- processes
+
+    /**
+     * Starts a program. The child gets descriptors 0, 1, 2 of this process, then
+     * {@code request.descriptors()[i]} as descriptor {@code 3 + i}; every other descriptor is
+     * closed in the child. The child's signal mask is empty and its signal dispositions default.
+     *
+     * @return the child's pid
+     * @throws IOException if the program cannot be started (for example {@code ENOENT})
+     */
+    int spawn(SpawnRequest request) throws IOException;
+
+    /**
+     * Opens a descriptor that becomes readable when the process {@code pid} (a child of this
+     * process) exits: a sentinel for {@link #poll}.
+     *
+     * @throws IOException if the process does not exist or the kernel lacks support
+     */
+    int openProcessHandle(int pid) throws IOException;
+
+    /**
+     * Reaps a child.
+     *
+     * @param block wait until it exits
+     * @return its exit status, or {@code null} if {@code block} is false and it is still running
+     * @throws IOException if {@code pid} is not an unreaped child of this process
+     */
+    ExitStatus waitForExit(int pid, boolean block) throws IOException;
+
+    /**
+     * Sends signal {@code signal} to {@code pid}. A process that is already gone is not an error.
+     *
+     * @throws IOException on {@code EPERM} or an invalid signal
+     */
+    void signal(int pid, int signal) throws IOException;
+
+    /**
+     * Asks the kernel to send {@code signal} to this process when the thread that started it
+     * dies (Linux {@code PR_SET_PDEATHSIG}); a no-op where the OS has no such facility.
+     *
+     * @throws IOException on error
+     */
+    void setParentDeathSignal(int signal) throws IOException;
+
+    /** {@link #signal} numbers, the same on every Linux architecture. */
+    int SIGINT = 2, SIGKILL = 9, SIGTERM = 15;
+
+    // ---------------------------------------------------------------- shared memory & wait/wake
+
+    /**
+     * Creates an anonymous shared-memory file of {@code size} bytes (Linux: memfd, sealed against
+     * shrinking), its pages reserved now so that running out of memory fails here.
+     *
+     * @return the descriptor, close-on-exec
+     * @throws IOException if the memory cannot be reserved (for example {@code ENOSPC})
+     */
+    int createAnonymousMemory(String debugName, long size) throws IOException;
+
+    /**
+     * Maps {@code size} bytes of the shared-memory descriptor {@code fd} read-write and shared.
+     * The returned segment is unmapped when {@code arena} closes.
+     *
+     * @throws IOException on error
+     */
+    MemorySegment map(int fd, long size, java.lang.foreign.Arena arena) throws IOException;
+
+    /**
+     * Sleeps while the 32-bit word at {@code address} still holds {@code expected} (Linux:
+     * a shared, not private, futex), at most {@code timeoutNanos} (negative: forever).
+     *
+     * @return {@code true} if woken or the value differed, {@code false} on timeout; spurious
+     *     wake-ups are possible, callers re-check
+     * @throws IOException on error
+     */
+    boolean waitOnAddress(MemorySegment address, int expected, long timeoutNanos) throws IOException;
+
+    /**
+     * Wakes up to {@code count} sleepers on the 32-bit word at {@code address}.
+     *
+     * @return how many were woken
+     * @throws IOException on error
+     */
+    int wakeAddress(MemorySegment address, int count) throws IOException;
+
+    /** The request of {@link #spawn}. */
+    record SpawnRequest(String executable, List<String> arguments, List<String> environment,
+                        int[] descriptors) {
+        /** Copies the lists and array. */
+        public SpawnRequest {
+            arguments = List.copyOf(arguments);
+            environment = List.copyOf(environment);
+            descriptors = descriptors.clone();
+        }
+
+        /** {@return a copy of the descriptors to pass, in child order starting at 3} */
+        @Override
+        public int[] descriptors() {
+            return descriptors.clone();
+        }
+    }
+
+    /**
+     * How a child ended.
+     *
+     * @param exitCode the exit code if it exited, else -1
+     * @param signal the signal that killed it, else 0
+     */
+    record ExitStatus(int exitCode, int signal) {
+        /** {@return Python's convention: the exit code, or {@code -signal}} */
+        public int pythonExitCode() {
+            return signal != 0 ? -signal : exitCode;
+        }
+    }
+}
+
+/** Chooses the backend once. */
+final class Holder {
+    static final Platform INSTANCE = select();
+
+    private Holder() {
+    }
+
+    private static Platform select() {
+        String os = System.getProperty("os.name", "?");
+        String arch = System.getProperty("os.arch", "?");
+        if (os.toLowerCase(Locale.ROOT).startsWith("linux")) {
+            return org.multiprocessing4j.platform.linux.LinuxPlatform.create(arch);
+        }
+        throw new UnsupportedPlatformException(os, arch);
+    }
+}

@@ -1,0 +1,659 @@
+package org.multiprocessing4j.platform.linux;
+
+import static org.multiprocessing4j.platform.linux.bindings.Libc.C_INT;
+import static org.multiprocessing4j.platform.linux.bindings.Libc.C_LONG;
+import static org.multiprocessing4j.platform.linux.bindings.Libc.C_POINTER;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.multiprocessing4j.platform.Platform;
+import org.multiprocessing4j.platform.UnsupportedPlatformException;
+import org.multiprocessing4j.platform.linux.bindings.Libc;
+import org.multiprocessing4j.platform.linux.bindings.iovec;
+import org.multiprocessing4j.platform.linux.bindings.pollfd;
+import org.multiprocessing4j.platform.linux.bindings.posix_spawn_file_actions_t;
+import org.multiprocessing4j.platform.linux.bindings.posix_spawnattr_t;
+import org.multiprocessing4j.platform.linux.bindings.sigset_t;
+import org.multiprocessing4j.platform.linux.bindings.timespec;
+
+/**
+ * The Linux backend, built only on the jextract bindings in {@code ...linux.bindings} (the parts
+ * common to every architecture) and {@code ...linux.bindings.<arch>} (syscall numbers and struct
+ * layouts that differ), selected once by {@link #create(String)}.
+ *
+ * <p>errno: every call that can fail is a downcall made from the generated symbol address and
+ * descriptor with {@link Linker.Option#captureCallState(String...) captureCallState("errno")};
+ * {@link Errno} translates it. {@code EINTR} is retried (with the remaining time for timed calls).
+ *
+ * <p>SIGPIPE: sockets are written with {@code send(MSG_NOSIGNAL)}; pipes with {@code write}, which
+ * cannot raise SIGPIPE in a JVM because HotSpot installs a handler that ignores it — the write
+ * fails with {@code EPIPE}, which becomes {@link java.io.EOFException}.
+ *
+ * <p>Spawning: {@code posix_spawn} runs on one dedicated, never-ending platform thread, because
+ * Linux's parent-death signal fires when the <em>thread</em> that created a child ends; children
+ * therefore outlive the user thread that started them and die only with this process.
+ */
+public final class LinuxPlatform implements Platform {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final ThreadLocal<MemorySegment> STATE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
+
+    private static final MethodHandle READ = errno(Libc.read$address(), Libc.read$descriptor());
+    private static final MethodHandle WRITE = errno(Libc.write$address(), Libc.write$descriptor());
+    private static final MethodHandle SEND = errno(Libc.send$address(), Libc.send$descriptor());
+    private static final MethodHandle WRITEV = errno(Libc.writev$address(), Libc.writev$descriptor());
+    private static final MethodHandle POLL = errno(Libc.poll$address(), Libc.poll$descriptor());
+    private static final MethodHandle CLOSE = errno(Libc.close$address(), Libc.close$descriptor());
+    private static final MethodHandle SHUTDOWN =
+            errno(Libc.shutdown$address(), Libc.shutdown$descriptor());
+    private static final MethodHandle PIPE2 = errno(Libc.pipe2$address(), Libc.pipe2$descriptor());
+    private static final MethodHandle SOCKETPAIR =
+            errno(Libc.socketpair$address(), Libc.socketpair$descriptor());
+    private static final MethodHandle WAITPID =
+            errno(Libc.waitpid$address(), Libc.waitpid$descriptor());
+    private static final MethodHandle KILL = errno(Libc.kill$address(), Libc.kill$descriptor());
+    private static final MethodHandle MEMFD =
+            errno(Libc.memfd_create$address(), Libc.memfd_create$descriptor());
+    private static final MethodHandle FTRUNCATE =
+            errno(Libc.ftruncate$address(), Libc.ftruncate$descriptor());
+    private static final MethodHandle FALLOCATE =
+            errno(Libc.fallocate$address(), Libc.fallocate$descriptor());
+    private static final MethodHandle MMAP = errno(Libc.mmap$address(), Libc.mmap$descriptor());
+    /** {@code int fcntl(int fd, int cmd, int arg)}. */
+    private static final MethodHandle FCNTL_INT = LINKER.downcallHandle(Libc.fcntl.address(),
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT),
+            Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
+    /** {@code int prctl(int option, unsigned long arg2)}. */
+    private static final MethodHandle PRCTL_LONG = LINKER.downcallHandle(Libc.prctl.address(),
+            FunctionDescriptor.of(C_INT, C_INT, C_LONG),
+            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    /** {@code long syscall(long n, long a, long b)}. */
+    private static final MethodHandle SYSCALL_2 = LINKER.downcallHandle(Libc.syscall.address(),
+            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG),
+            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    /** {@code long syscall(SYS_futex, int *uaddr, int op, int val, timespec *t, int *u2, int v3)}. */
+    private static final MethodHandle SYSCALL_FUTEX = LINKER.downcallHandle(Libc.syscall.address(),
+            FunctionDescriptor.of(C_LONG, C_LONG, C_POINTER, C_INT, C_INT, C_POINTER, C_POINTER, C_INT),
+            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+
+    private static final int O_CLOEXEC = Libc.O_CLOEXEC();
+    private static final int MSG_NOSIGNAL = Libc.MSG_NOSIGNAL();
+    private static final int FUTEX_WAIT = Libc.FUTEX_WAIT();
+    private static final int FUTEX_WAKE = Libc.FUTEX_WAKE();
+
+    private final String name;
+    private final LinuxArch arch;
+    private final ExecutorService spawner = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "mp4j-spawner");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private LinuxPlatform(String name, LinuxArch arch) {
+        this.name = name;
+        this.arch = arch;
+    }
+
+    /**
+     * Selects the bindings for the running architecture.
+     *
+     * @param osArch value of {@code os.arch}
+     * @return the backend
+     * @throws UnsupportedPlatformException for an architecture without bindings
+     */
+    public static LinuxPlatform create(String osArch) {
+        return switch (osArch) {
+            case "amd64", "x86_64" -> new LinuxPlatform("linux-x86_64", LinuxArch.X86_64);
+            case "aarch64", "arm64" -> new LinuxPlatform("linux-aarch64", LinuxArch.AARCH64);
+            default -> throw new UnsupportedPlatformException("Linux", osArch);
+        };
+    }
+
+    private static MethodHandle errno(MemorySegment address, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(address, descriptor, Linker.Option.captureCallState("errno"));
+    }
+
+    private static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public int pid() {
+        return Libc.getpid();
+    }
+
+    @Override
+    public int parentPid() {
+        return Libc.getppid();
+    }
+
+    // ------------------------------------------------------------------ descriptors
+
+    @Override
+    public int[] pipe() throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
+            MemorySegment st = STATE.get();
+            int r = (int) PIPE2.invokeExact(st, fds, O_CLOEXEC);
+            if (r != 0) {
+                throw Errno.exception("pipe2(O_CLOEXEC)", errno(st));
+            }
+            return new int[] {fds.getAtIndex(ValueLayout.JAVA_INT, 0), fds.getAtIndex(ValueLayout.JAVA_INT, 1)};
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int[] socketPair() throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
+            MemorySegment st = STATE.get();
+            int r = (int) SOCKETPAIR.invokeExact(st, Libc.AF_UNIX(),
+                    Libc.SOCK_STREAM() | Libc.SOCK_CLOEXEC(), 0, fds);
+            if (r != 0) {
+                throw Errno.exception("socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC)", errno(st));
+            }
+            return new int[] {fds.getAtIndex(ValueLayout.JAVA_INT, 0), fds.getAtIndex(ValueLayout.JAVA_INT, 1)};
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long read(int fd, MemorySegment buffer, long length) throws IOException {
+        MemorySegment st = STATE.get();
+        for (;;) {
+            long r;
+            try {
+                r = (long) READ.invokeExact(st, fd, buffer, length);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r >= 0) {
+                return r;
+            }
+            int e = errno(st);
+            if (e == Errno.ECONNRESET) {
+                return 0; // the peer died with unread data: same as end of stream for us
+            }
+            if (e != Errno.EINTR) {
+                throw Errno.exception("read(" + fd + ")", e);
+            }
+        }
+    }
+
+    @Override
+    public void writeFully(int fd, MemorySegment buffer, long length) throws IOException {
+        MemorySegment st = STATE.get();
+        long done = 0;
+        boolean socket = true;
+        while (done < length) {
+            long r;
+            MemorySegment rest = buffer.asSlice(done, length - done);
+            try {
+                r = socket
+                        ? (long) SEND.invokeExact(st, fd, rest, length - done, MSG_NOSIGNAL)
+                        : (long) WRITE.invokeExact(st, fd, rest, length - done);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r >= 0) {
+                done += r;
+                continue;
+            }
+            int e = errno(st);
+            if (e == Errno.ENOTSOCK && socket) {
+                socket = false;
+            } else if (e != Errno.EINTR) {
+                throw Errno.exception((socket ? "send(" : "write(") + fd + ")", e);
+            }
+        }
+    }
+
+    @Override
+    public void writeFully(int fd, MemorySegment first, MemorySegment second) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment iov = iovec.allocateArray(2, a);
+            MemorySegment st = STATE.get();
+            long total = first.byteSize() + second.byteSize();
+            long done = 0;
+            while (done < total) {
+                if (done >= first.byteSize()) { // header gone: finish the payload alone
+                    long off = done - first.byteSize();
+                    writeFully(fd, second.asSlice(off), second.byteSize() - off);
+                    return;
+                }
+                MemorySegment v0 = iovec.asSlice(iov, 0);
+                MemorySegment v1 = iovec.asSlice(iov, 1);
+                iovec.iov_base(v0, first.asSlice(done));
+                iovec.iov_len(v0, first.byteSize() - done);
+                iovec.iov_base(v1, second);
+                iovec.iov_len(v1, second.byteSize());
+                long r = (long) WRITEV.invokeExact(st, fd, iov, 2);
+                if (r >= 0) {
+                    done += r;
+                    continue;
+                }
+                int e = errno(st);
+                if (e != Errno.EINTR) {
+                    throw Errno.exception("writev(" + fd + ")", e);
+                }
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int poll(int[] fds, short[] events, short[] ready, long timeoutNanos) throws IOException {
+        int n = fds.length;
+        long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = pollfd.allocateArray(n, a);
+            for (int i = 0; i < n; i++) {
+                MemorySegment e = pollfd.asSlice(p, i);
+                pollfd.fd(e, fds[i]);
+                pollfd.events(e, events[i]);
+            }
+            MemorySegment st = STATE.get();
+            for (;;) {
+                int ms;
+                if (timeoutNanos < 0) {
+                    ms = -1;
+                } else if (timeoutNanos == 0) {
+                    ms = 0;
+                } else {
+                    long left = deadline - System.nanoTime();
+                    // round up: poll may only return late, never early
+                    ms = left <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000);
+                }
+                int r = (int) POLL.invokeExact(st, p, (long) n, ms);
+                if (r >= 0) {
+                    if (r == 0 && timeoutNanos > 0 && deadline - System.nanoTime() > 0) {
+                        continue; // woke a little early (clock granularity): sleep the rest
+                    }
+                    for (int i = 0; i < n; i++) {
+                        ready[i] = pollfd.revents(pollfd.asSlice(p, i));
+                    }
+                    return r;
+                }
+                int e = errno(st);
+                if (e != Errno.EINTR) {
+                    throw Errno.exception("poll(" + n + " fds)", e);
+                }
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public void shutdown(int fd) throws IOException {
+        MemorySegment st = STATE.get();
+        int r;
+        try {
+            r = (int) SHUTDOWN.invokeExact(st, fd, Libc.SHUT_RDWR());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) {
+            int e = errno(st);
+            if (e != Errno.ENOTSOCK && e != Errno.ENOTCONN) {
+                throw Errno.exception("shutdown(" + fd + ", SHUT_RDWR)", e);
+            }
+        }
+    }
+
+    @Override
+    public void close(int fd) throws IOException {
+        MemorySegment st = STATE.get();
+        int r;
+        try {
+            r = (int) CLOSE.invokeExact(st, fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0 && errno(st) != Errno.EINTR) {
+            throw Errno.exception("close(" + fd + ")", errno(st));
+        }
+    }
+
+    @Override
+    public int duplicate(int fd) throws IOException {
+        return duplicateAbove(fd, 0);
+    }
+
+    private int duplicateAbove(int fd, int lowest) throws IOException {
+        MemorySegment st = STATE.get();
+        int r;
+        try {
+            r = (int) FCNTL_INT.invokeExact(st, fd, Libc.F_DUPFD_CLOEXEC(), lowest);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw Errno.exception("fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + lowest + ")", errno(st));
+        }
+        return r;
+    }
+
+    // ------------------------------------------------------------------ processes
+
+    @Override
+    public int spawn(SpawnRequest request) throws IOException {
+        Callable<Integer> call = () -> spawnOnThisThread(request);
+        Future<Integer> f = spawner.submit(call);
+        boolean interrupted = false;
+        try {
+            for (;;) {
+                try {
+                    return f.get();
+                } catch (InterruptedException e) {
+                    interrupted = true; // the spawn is already under way: finish it, keep the flag
+                }
+            }
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            throw rethrow(e.getCause());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private int spawnOnThisThread(SpawnRequest request) throws IOException {
+        int[] sources = request.descriptors();
+        int n = sources.length;
+        int[] moved = new int[n];
+        try (Arena a = Arena.ofConfined()) {
+            // Sources inside the target range 3..3+n-1 could be overwritten by an earlier dup2:
+            // move every source above the range first (closed again below).
+            for (int i = 0; i < n; i++) {
+                moved[i] = duplicateAbove(sources[i], 3 + n);
+            }
+            MemorySegment actions = posix_spawn_file_actions_t.allocate(a);
+            MemorySegment attr = posix_spawnattr_t.allocate(a);
+            check("posix_spawn_file_actions_init", Libc.posix_spawn_file_actions_init(actions));
+            check("posix_spawnattr_init", Libc.posix_spawnattr_init(attr));
+            try {
+                for (int i = 0; i < n; i++) {
+                    check("posix_spawn_file_actions_adddup2",
+                            Libc.posix_spawn_file_actions_adddup2(actions, moved[i], 3 + i));
+                }
+                check("posix_spawn_file_actions_addclosefrom_np",
+                        Libc.posix_spawn_file_actions_addclosefrom_np(actions, 3 + n));
+                MemorySegment none = sigset_t.allocate(a);
+                MemorySegment all = sigset_t.allocate(a);
+                Libc.sigemptyset(none);
+                Libc.sigfillset(all);
+                check("posix_spawnattr_setsigmask", Libc.posix_spawnattr_setsigmask(attr, none));
+                check("posix_spawnattr_setsigdefault", Libc.posix_spawnattr_setsigdefault(attr, all));
+                check("posix_spawnattr_setflags", Libc.posix_spawnattr_setflags(attr,
+                        (short) (Libc.POSIX_SPAWN_SETSIGMASK() | Libc.POSIX_SPAWN_SETSIGDEF())));
+                MemorySegment pid = a.allocate(ValueLayout.JAVA_INT);
+                MemorySegment path = a.allocateFrom(request.executable());
+                MemorySegment argv = cStrings(a, request.arguments());
+                MemorySegment envp = cStrings(a, request.environment());
+                int r = Libc.posix_spawn(pid, path, actions, attr, argv, envp);
+                if (r != 0) {
+                    throw Errno.exception("posix_spawn(\"" + request.executable() + "\")", r);
+                }
+                return pid.get(ValueLayout.JAVA_INT, 0);
+            } finally {
+                Libc.posix_spawn_file_actions_destroy(actions);
+                Libc.posix_spawnattr_destroy(attr);
+            }
+        } finally {
+            for (int m : moved) {
+                if (m > 0) {
+                    close(m);
+                }
+            }
+        }
+    }
+
+    private static void check(String call, int result) throws IOException {
+        if (result != 0) {
+            throw Errno.exception(call, result);
+        }
+    }
+
+    private static MemorySegment cStrings(SegmentAllocator a, List<String> strings) {
+        MemorySegment array = a.allocate(C_POINTER, strings.size() + 1L);
+        for (int i = 0; i < strings.size(); i++) {
+            array.setAtIndex(C_POINTER, i, a.allocateFrom(strings.get(i)));
+        }
+        array.setAtIndex(C_POINTER, strings.size(), MemorySegment.NULL);
+        return array;
+    }
+
+    @Override
+    public int openProcessHandle(int pid) throws IOException {
+        MemorySegment st = STATE.get();
+        long r;
+        try {
+            r = (long) SYSCALL_2.invokeExact(st, (long) Libc.SYS_pidfd_open(), (long) pid, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw Errno.exception("pidfd_open(" + pid + ")", errno(st));
+        }
+        return (int) r; // pidfd_open always sets close-on-exec
+    }
+
+    @Override
+    public ExitStatus waitForExit(int pid, boolean block) throws IOException {
+        MemorySegment st = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment status = a.allocate(ValueLayout.JAVA_INT);
+            for (;;) {
+                int r = (int) WAITPID.invokeExact(st, pid, status, block ? 0 : Libc.WNOHANG());
+                if (r == 0) {
+                    return null;
+                }
+                if (r > 0) {
+                    int s = status.get(ValueLayout.JAVA_INT, 0);
+                    int low = s & 0x7f;
+                    if (low == 0) {
+                        return new ExitStatus((s >> 8) & 0xff, 0); // WIFEXITED, WEXITSTATUS
+                    }
+                    return new ExitStatus(-1, low); // WIFSIGNALED, WTERMSIG
+                }
+                int e = errno(st);
+                if (e != Errno.EINTR) {
+                    throw Errno.exception("waitpid(" + pid + ")", e);
+                }
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public void signal(int pid, int signal) throws IOException {
+        MemorySegment st = STATE.get();
+        int r;
+        try {
+            r = (int) KILL.invokeExact(st, pid, signal);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0 && errno(st) != Errno.ESRCH) {
+            throw Errno.exception("kill(" + pid + ", " + signal + ")", errno(st));
+        }
+    }
+
+    @Override
+    public void setParentDeathSignal(int signal) throws IOException {
+        MemorySegment st = STATE.get();
+        int r;
+        try {
+            r = (int) PRCTL_LONG.invokeExact(st, Libc.PR_SET_PDEATHSIG(), (long) signal);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) {
+            throw Errno.exception("prctl(PR_SET_PDEATHSIG, " + signal + ")", errno(st));
+        }
+    }
+
+    // ------------------------------------------------------------------ shared memory
+
+    @Override
+    public int createAnonymousMemory(String debugName, long size) throws IOException {
+        MemorySegment st = STATE.get();
+        int fd;
+        try (Arena a = Arena.ofConfined()) {
+            fd = (int) MEMFD.invokeExact(st, a.allocateFrom(debugName),
+                    Libc.MFD_CLOEXEC() | Libc.MFD_ALLOW_SEALING());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (fd < 0) {
+            throw Errno.exception("memfd_create(\"" + debugName + "\")", errno(st));
+        }
+        try {
+            int r = (int) FTRUNCATE.invokeExact(st, fd, size);
+            if (r != 0) {
+                throw Errno.exception("ftruncate(" + fd + ", " + size + ")", errno(st));
+            }
+            if (size > 0) {
+                do {
+                    r = (int) FALLOCATE.invokeExact(st, fd, 0, 0L, size);
+                } while (r != 0 && errno(st) == Errno.EINTR);
+                if (r != 0) {
+                    throw Errno.exception("fallocate(" + fd + ", 0, 0, " + size + ")", errno(st));
+                }
+            }
+            r = (int) FCNTL_INT.invokeExact(st, fd, Libc.F_ADD_SEALS(),
+                    Libc.F_SEAL_SHRINK() | Libc.F_SEAL_SEAL());
+            if (r != 0) {
+                throw Errno.exception("fcntl(" + fd + ", F_ADD_SEALS, F_SEAL_SHRINK|F_SEAL_SEAL)",
+                        errno(st));
+            }
+            return fd;
+        } catch (Throwable t) {
+            close(fd);
+            if (t instanceof IOException io) {
+                throw io;
+            }
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public MemorySegment map(int fd, long size, Arena arena) throws IOException {
+        MemorySegment st = STATE.get();
+        MemorySegment addr;
+        try {
+            addr = (MemorySegment) MMAP.invokeExact(st, MemorySegment.NULL, size,
+                    Libc.PROT_READ() | Libc.PROT_WRITE(), Libc.MAP_SHARED(), fd, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (addr.address() == -1L) {
+            throw Errno.exception("mmap(" + size + " bytes, fd " + fd + ")", errno(st));
+        }
+        return addr.reinterpret(size, arena, s -> Libc.munmap(s, size));
+    }
+
+    @Override
+    public boolean waitOnAddress(MemorySegment address, int expected, long timeoutNanos)
+            throws IOException {
+        MemorySegment st = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ts = MemorySegment.NULL;
+            if (timeoutNanos >= 0) {
+                ts = timespec.allocate(a);
+                timespec.tv_sec(ts, timeoutNanos / 1_000_000_000L);
+                timespec.tv_nsec(ts, timeoutNanos % 1_000_000_000L);
+            }
+            long r = (long) SYSCALL_FUTEX.invokeExact(st, arch.sysFutex(), address, FUTEX_WAIT,
+                    expected, ts, MemorySegment.NULL, 0);
+            if (r == 0) {
+                return true;
+            }
+            int e = errno(st);
+            if (e == Errno.EAGAIN || e == Errno.EINTR) {
+                return true; // value differed, or a signal: the caller re-checks
+            }
+            if (e == Errno.ETIMEDOUT) {
+                return false;
+            }
+            throw Errno.exception("futex(FUTEX_WAIT)", e);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int wakeAddress(MemorySegment address, int count) throws IOException {
+        MemorySegment st = STATE.get();
+        long r;
+        try {
+            r = (long) SYSCALL_FUTEX.invokeExact(st, arch.sysFutex(), address, FUTEX_WAKE, count,
+                    MemorySegment.NULL, MemorySegment.NULL, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw Errno.exception("futex(FUTEX_WAKE)", errno(st));
+        }
+        return (int) r;
+    }
+
+    @Override
+    public String toString() {
+        return "LinuxPlatform[" + name + "]";
+    }
+}

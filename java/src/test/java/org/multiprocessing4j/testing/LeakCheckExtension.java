@@ -1,0 +1,121 @@
+package org.multiprocessing4j.testing;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * On for the whole suite (registered through {@code META-INF/services} with extension
+ * auto-detection): fails a test class that leaves behind a child process, an open descriptor of a
+ * kind this library creates (socket, pipe, pidfd, memfd, /dev/shm mapping) or a {@code /dev/shm}
+ * entry of ours. Children get a short grace period to finish exiting before they count.
+ */
+public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCallback {
+    private static final ExtensionContext.Namespace NS =
+            ExtensionContext.Namespace.create(LeakCheckExtension.class);
+
+    private record Snapshot(Set<String> fds, Set<Long> children, Set<String> shm) {
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        context.getStore(NS).put("before", snapshot());
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        Snapshot before = context.getStore(NS).get("before", Snapshot.class);
+        Snapshot after = snapshot();
+        for (int i = 0; i < 40 && leaks(before, after) != null; i++) {
+            Thread.sleep(50); // exiting children and in-flight closes settle
+            after = snapshot();
+        }
+        String leak = leaks(before, after);
+        if (leak != null) {
+            throw new AssertionError(context.getDisplayName() + " leaked " + leak);
+        }
+    }
+
+    private static String leaks(Snapshot before, Snapshot after) {
+        List<String> out = new ArrayList<>();
+        Set<String> fds = new TreeSet<>(after.fds());
+        fds.removeAll(before.fds());
+        if (!fds.isEmpty()) {
+            out.add("descriptors " + fds);
+        }
+        Set<Long> kids = new TreeSet<>(after.children());
+        kids.removeAll(before.children());
+        if (!kids.isEmpty()) {
+            out.add("child processes " + kids.stream().map(LeakCheckExtension::describe)
+                    .collect(Collectors.toList()));
+        }
+        Set<String> shm = new TreeSet<>(after.shm());
+        shm.removeAll(before.shm());
+        if (!shm.isEmpty()) {
+            out.add("/dev/shm entries " + shm);
+        }
+        return out.isEmpty() ? null : String.join(", ", out);
+    }
+
+    private static String describe(long pid) {
+        return pid + ProcessHandle.of(pid).flatMap(h -> h.info().commandLine())
+                .map(c -> " (" + (c.length() > 160 ? c.substring(0, 160) + "…" : c) + ")").orElse("");
+    }
+
+    static Snapshot snapshot() {
+        return new Snapshot(openDescriptors(), children(), shmEntries());
+    }
+
+    /** Our kinds of descriptors, as "fd -> target". */
+    static Set<String> openDescriptors() {
+        Set<String> out = new TreeSet<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path p : dir) {
+                try {
+                    String target = Files.readSymbolicLink(p).toString();
+                    if (target.startsWith("socket:") || target.startsWith("pipe:")
+                            || target.contains("[pidfd]") || target.startsWith("/memfd:")
+                            || target.startsWith("/dev/shm/")) {
+                        out.add(p.getFileName() + "->" + target);
+                    }
+                } catch (IOException e) {
+                    // closed while listing (the directory stream's own descriptor, for one)
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    static Set<Long> children() {
+        Set<Long> out = new TreeSet<>();
+        ProcessHandle.current().children().filter(ProcessHandle::isAlive)
+                .forEach(h -> out.add(h.pid()));
+        return out;
+    }
+
+    static Set<String> shmEntries() {
+        Set<String> out = new TreeSet<>();
+        Path shm = Path.of("/dev/shm");
+        if (Files.isDirectory(shm)) {
+            try (DirectoryStream<Path> dir = Files.newDirectoryStream(shm, "mp4j*")) {
+                for (Path p : dir) {
+                    out.add(p.getFileName().toString());
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return out;
+    }
+}
