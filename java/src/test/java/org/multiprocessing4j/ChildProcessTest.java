@@ -1,0 +1,338 @@
+package org.multiprocessing4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.EOFException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Contract of {@link ChildProcess} across real child JVMs: exit codes as Python reports them,
+ * remote exceptions, names, daemons, signals, descriptors and life-cycle errors.
+ */
+@Timeout(60)
+class ChildProcessTest {
+
+    @Test
+    void taskRunsInAnotherProcessAndNormalReturnGivesExitCodeZero() throws Exception {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(sendPid(pipe.second()))) {
+            assertEquals(OptionalInt.empty(), p.exitCode());
+            p.start();
+            pipe.second().close();
+            Object childPid = pipe.first().recv();
+            p.join();
+            assertEquals(p.pid(), childPid);
+            assertNotEquals(ProcessHandle.current().pid(), (long) p.pid());
+            assertEquals(OptionalInt.of(0), p.exitCode());
+            assertFalse(p.isAlive());
+            assertTrue(p.failure().isEmpty());
+        }
+    }
+
+    private static Task sendPid(Connection c) {
+        return () -> c.send(ChildProcess.currentProcess().pid());
+    }
+
+    @Test
+    void uncaughtExceptionGivesExitCodeOneAndTheRemoteStackTrace() throws Exception {
+        try (ChildProcess p = new ChildProcess(() -> failDeepInside("boom"))) {
+            p.start();
+            p.join();
+            assertEquals(OptionalInt.of(1), p.exitCode());
+            RemoteTaskException failure = p.failure().orElseThrow();
+            assertTrue(failure.getMessage().contains(p.name()), failure.getMessage());
+            IllegalStateException cause = assertInstanceOf(IllegalStateException.class, failure.getCause());
+            assertEquals("boom", cause.getMessage());
+            assertTrue(List.of(cause.getStackTrace()).stream()
+                    .anyMatch(e -> e.getMethodName().equals("failDeepInside")));
+        }
+    }
+
+    static void failDeepInside(String message) {
+        throw new IllegalStateException(message);
+    }
+
+    @Test
+    void systemExitValueBecomesTheExitCode() throws Exception {
+        try (ChildProcess p = new ChildProcess(() -> System.exit(7))) {
+            p.start();
+            p.join();
+            assertEquals(OptionalInt.of(7), p.exitCode());
+            assertTrue(p.failure().isEmpty());
+        }
+    }
+
+    @Test
+    void killedChildReportsMinusNine() throws Exception {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(sleepAfterReady(pipe.second()))) {
+            p.start();
+            assertEquals("ready", pipe.first().recv());
+            assertTrue(p.isAlive());
+            p.kill();
+            p.join();
+            assertEquals(OptionalInt.of(-9), p.exitCode());
+        }
+    }
+
+    private static Task sleepAfterReady(Connection c) {
+        return () -> {
+            c.send("ready");
+            Thread.sleep(60_000);
+        };
+    }
+
+    @Test
+    void terminateRunsShutdownHooksAndStillReportsMinusFifteen() throws Exception {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(cleanupOnExit(pipe.second()))) {
+            p.start();
+            assertEquals("ready", pipe.first().recv());
+            p.terminate();
+            p.join();
+            assertEquals(OptionalInt.of(-15), p.exitCode());
+            assertEquals("cleaned up", pipe.first().recv());
+        }
+    }
+
+    @Test
+    void interruptSendsSigintAndReportsMinusTwo() throws Exception {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(cleanupOnExit(pipe.second()))) {
+            p.start();
+            assertEquals("ready", pipe.first().recv());
+            p.interrupt();
+            p.join();
+            assertEquals(OptionalInt.of(-2), p.exitCode());
+            assertEquals("cleaned up", pipe.first().recv());
+        }
+    }
+
+    private static Task cleanupOnExit(Connection c) {
+        return () -> {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    c.send("cleaned up");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+            c.send("ready");
+            Thread.sleep(60_000);
+        };
+    }
+
+    @Test
+    void joinWithTimeoutReturnsFalseWhileTheChildRuns() throws Exception {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(sleepAfterReady(pipe.second()))) {
+            p.start();
+            assertEquals("ready", pipe.first().recv());
+            assertFalse(p.join(Duration.ofMillis(100)));
+            assertTrue(p.isAlive());
+            assertEquals(OptionalInt.empty(), p.exitCode());
+            assertTrue(ChildProcess.activeChildren().contains(p));
+            p.kill();
+            assertTrue(p.join(Duration.ofSeconds(30)));
+            assertFalse(ChildProcess.activeChildren().contains(p));
+        }
+    }
+
+    @Test
+    void lifeCycleMisuseThrows() throws Exception {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(sleepAfterReady(pipe.second()))) {
+            assertThrows(IllegalStateException.class, p::pid);
+            assertThrows(IllegalStateException.class, p::join);
+            p.start();
+            assertThrows(IllegalStateException.class, p::start);
+            assertThrows(IllegalStateException.class, () -> p.setDaemon(true));
+            assertThrows(IllegalStateException.class, () -> p.setName("x"));
+            assertEquals("ready", pipe.first().recv());
+            IllegalStateException running = assertThrows(IllegalStateException.class, p::close);
+            assertTrue(running.getMessage().contains("running"), running.getMessage());
+            p.kill();
+            p.join();
+            p.close();
+            p.close(); // harmless
+            assertThrows(IllegalStateException.class, p::isAlive);
+            assertThrows(IllegalStateException.class, p::join);
+            assertThrows(IllegalStateException.class, p::kill);
+        }
+    }
+
+    @Test
+    void nonSerializableTaskIsRejectedAtStartWithoutStartingAProcess() {
+        Thread notSerializable = new Thread(() -> { });
+        ChildProcess p = new ChildProcess(() -> System.out.println(notSerializable));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, p::start);
+        assertTrue(e.getMessage().contains("java.lang.Thread"), e.getMessage());
+        assertThrows(IllegalStateException.class, p::pid); // nothing started
+        p.close();
+    }
+
+    @Test
+    void namesFollowPythonsSchemeInChildrenAndGrandchildren() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            Connection c = pipe.second();
+            ChildProcess p = new ChildProcess(() -> reportNames(c));
+            assertTrue(p.name().matches("Process-\\d+"), p.name());
+            try (p) {
+                p.start();
+                @SuppressWarnings("unchecked")
+                Map<String, Object> names = (Map<String, Object>) pipe.first().recv();
+                p.join();
+                assertEquals(0, p.exitCode().getAsInt());
+                assertEquals(p.name(), names.get("self"));
+                assertEquals("MainProcess", names.get("parent"));
+                assertEquals((int) ProcessHandle.current().pid(), names.get("parentPid"));
+                assertEquals(p.name() + ":1", names.get("grandchild"));
+            }
+        }
+        assertEquals("MainProcess", ChildProcess.currentProcess().name());
+        assertTrue(ChildProcess.parentProcess().isEmpty());
+    }
+
+    static void reportNames(Connection c) throws Exception {
+        ChildProcess grandchild = new ChildProcess(() -> { });
+        String grandchildName = grandchild.name();
+        grandchild.start();
+        grandchild.join();
+        grandchild.close();
+        ProcessInfo parent = ChildProcess.parentProcess().orElseThrow();
+        c.send(new java.util.HashMap<>(Map.of("self", ChildProcess.currentProcess().name(),
+                "parent", parent.name(), "parentPid", parent.pid(), "grandchild", grandchildName)));
+    }
+
+    @Test
+    void daemonicChildCannotStartChildren() throws Exception {
+        try (ChildProcess p = new ChildProcess(() -> new ChildProcess(() -> { }).start())) {
+            p.setDaemon(true);
+            p.start();
+            p.join();
+            assertEquals(OptionalInt.of(1), p.exitCode());
+            Throwable cause = p.failure().orElseThrow().getCause();
+            assertInstanceOf(IllegalStateException.class, cause);
+            assertTrue(cause.getMessage().contains("daemonic"), cause.getMessage());
+        }
+    }
+
+    @Test
+    void sentinelBecomesReadyWhenTheChildEnds() throws Exception {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(sleepAfterReady(pipe.second()))) {
+            p.start();
+            assertEquals("ready", pipe.first().recv());
+            ChildProcess.Sentinel s = p.sentinel();
+            assertTrue(Connection.wait(List.of(s), Duration.ofMillis(50)).isEmpty());
+            p.kill();
+            assertEquals(List.of(s), Connection.wait(List.of(s), Duration.ofSeconds(30)));
+            p.join();
+        }
+    }
+
+    @Test
+    void childInheritsOnlyTheDescriptorsItsTaskCaptured() throws Exception {
+        try (Pipe used = Pipe.open(); Pipe unrelated = Pipe.open()) {
+            String unrelatedTarget = Files.readSymbolicLink(
+                    Path.of("/proc/self/fd/" + unrelated.first().descriptor().number())).toString();
+            Connection c = used.second();
+            try (ChildProcess p = new ChildProcess(() -> c.send(openDescriptorTargets()))) {
+                p.start();
+                @SuppressWarnings("unchecked")
+                List<String> childFds = (List<String>) used.first().recv();
+                p.join();
+                assertFalse(childFds.contains(unrelatedTarget), childFds.toString());
+                long ipc = childFds.stream().filter(t -> t.startsWith("socket:") || t.startsWith("pipe:"))
+                        .count();
+                // 0-2 may be pipes (the test runner's), plus fd 3 (bootstrap) and fd 4 (our pipe)
+                assertTrue(ipc <= 5, childFds.toString());
+            }
+        }
+    }
+
+    static ArrayList<String> openDescriptorTargets() throws Exception {
+        ArrayList<String> out = new ArrayList<>();
+        try (var dir = Files.newDirectoryStream(Path.of("/proc/self/fd"))) {
+            for (Path p : dir) {
+                try {
+                    out.add(Files.readSymbolicLink(p).toString());
+                } catch (java.io.IOException e) {
+                    // the directory stream's own descriptor
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void childKilledMidSendLeavesTheParentWithEofNotAHang() throws Exception {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(sendForever(pipe.second()))) {
+            p.start();
+            pipe.second().close();
+            byte[] first = pipe.first().recvBytes();
+            assertEquals(64 * 1024, first.length);
+            p.kill();
+            p.join();
+            assertThrows(EOFException.class, () -> {
+                for (;;) {
+                    pipe.first().recvBytes();
+                }
+            });
+        }
+    }
+
+    private static Task sendForever(Connection c) {
+        return () -> {
+            byte[] chunk = new byte[64 * 1024];
+            for (;;) {
+                c.sendBytes(chunk);
+            }
+        };
+    }
+
+    @Test
+    void childOutlivesTheThreadThatStartedIt() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            Connection c = pipe.second();
+            AtomicReference<ChildProcess> started = new AtomicReference<>();
+            Thread starter = new Thread(() -> {
+                ChildProcess p = new ChildProcess(() -> {
+                    c.send("ready");
+                    Thread.sleep(500); // outlive the starter thread
+                    c.send("still here");
+                });
+                try {
+                    p.start();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+                started.set(p);
+            });
+            starter.start();
+            starter.join();
+            try (ChildProcess p = started.get()) {
+                assertEquals("ready", pipe.first().recv());
+                assertEquals("still here", pipe.first().recv());
+                p.join();
+                assertEquals(OptionalInt.of(0), p.exitCode());
+            }
+        }
+    }
+
+    @Test
+    void forkStartMethodIsRefusedWithAnExplanation() {
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> Multiprocessing.context("fork"));
+        assertTrue(e.getMessage().contains("spawn"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Multiprocessing.context("vfork"));
+        assertEquals("spawn", Multiprocessing.context().startMethod());
+    }
+}
