@@ -73,6 +73,7 @@ public final class ChildProcess implements AutoCloseable {
     /**
      * Creates an unstarted child that will run {@code task} in the default context.
      *
+     * @param task what the child runs; serialized in {@link #start()}
      * @throws NullPointerException if {@code task} is null
      */
     public ChildProcess(Task task) {
@@ -105,6 +106,7 @@ public final class ChildProcess implements AutoCloseable {
     /**
      * Sets the name the child sees as {@code currentProcess().name()}; before {@link #start()}.
      *
+     * @param name the new name
      * @return this
      * @throws IllegalStateException if already started
      */
@@ -127,6 +129,7 @@ public final class ChildProcess implements AutoCloseable {
     /**
      * Marks the child daemonic (terminated when this JVM exits) or not; before {@link #start()}.
      *
+     * @param daemon the flag
      * @return this
      * @throws IllegalStateException if already started
      */

@@ -52,6 +52,7 @@ public final class Multiprocessing {
     /**
      * {@return a context for {@code startMethod}}
      *
+     * @param startMethod {@code "spawn"}, {@code "forkserver"} or {@code "fork"}
      * @throws IllegalArgumentException if the name is unknown
      * @throws UnsupportedOperationException for {@code "fork"} (with the reason and the
      *     alternative) and, in this version, {@code "forkserver"}
@@ -73,6 +74,7 @@ public final class Multiprocessing {
     /**
      * Sets the default start method, once per process (Python's {@code set_start_method}).
      *
+     * @param startMethod as for {@link #context(String)}
      * @throws IllegalStateException if it was already set
      * @throws IllegalArgumentException or UnsupportedOperationException as {@link #context(String)}
      */
@@ -101,6 +103,8 @@ public final class Multiprocessing {
 
     /**
      * {@return a copy whose children also get {@code options} (for example {@code "-Xmx64m"})}
+     *
+     * @param options JVM options, added after the current ones
      */
     public Multiprocessing withJvmOptions(String... options) {
         List<String> all = new ArrayList<>(jvmOptions);
@@ -110,12 +114,20 @@ public final class Multiprocessing {
         return new Multiprocessing(startMethod, all, codec);
     }
 
-    /** {@return a copy whose pipes use {@code codec}} */
+    /**
+     * {@return a copy whose pipes use {@code codec}}
+     *
+     * @param codec the codec
+     */
     public Multiprocessing withCodec(Codec codec) {
         return new Multiprocessing(startMethod, jvmOptions, Objects.requireNonNull(codec, "codec"));
     }
 
-    /** {@return a new, unstarted child process that runs {@code task} in this context} */
+    /**
+     * {@return a new, unstarted child process that runs {@code task} in this context}
+     *
+     * @param task what the child runs
+     */
     public ChildProcess process(Task task) {
         return new ChildProcess(this, task);
     }
@@ -123,6 +135,7 @@ public final class Multiprocessing {
     /**
      * {@return a new pipe whose ends use this context's codec}
      *
+     * @param duplex two-way ({@code true}) or one-way
      * @throws IOException if the OS refuses
      */
     public Pipe pipe(boolean duplex) throws IOException {
