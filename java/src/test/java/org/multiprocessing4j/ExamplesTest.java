@@ -1,0 +1,158 @@
+package org.multiprocessing4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.multiprocessing4j.examples.BasicWorker;
+import org.multiprocessing4j.examples.Demo;
+import org.multiprocessing4j.examples.DoublingWorker;
+import org.multiprocessing4j.examples.PipeSenderReceiver;
+import org.multiprocessing4j.examples.PipeSenderReceiverPair;
+import org.multiprocessing4j.examples.TwoWorkers;
+import org.multiprocessing4j.examples.WorkersWithArguments;
+
+/**
+ * Runs every example of {@code org.multiprocessing4j.examples} in its own JVM, as a user would
+ * (same {@code java}, same class path), and checks its exit code and output: exactly where the
+ * Python seed's output is determined, as a set where it depends on scheduling.
+ */
+class ExamplesTest {
+    private static final long TIMEOUT_SECONDS = 60;
+
+    @TempDir
+    Path tmp;
+
+    /** What an example JVM did: its pid, exit code and output lines (stdout and stderr). */
+    private record Run(long pid, int exitCode, List<String> lines) {
+    }
+
+    @Test
+    void twoWorkers() throws Exception {
+        Run run = runOk(TwoWorkers.class);
+        List<String> out = run.lines();
+        assertEquals(5, out.size(), () -> "output:\n" + String.join("\n", out));
+        Pattern started = Pattern.compile(
+                "Process (Process-[12]) \\(PID: (\\d+)\\) started\\. Sleeping for (0\\.[24]) seconds\\.");
+        List<String> names = new ArrayList<>();
+        List<Long> pids = new ArrayList<>();
+        for (String line : out.subList(0, 4)) {
+            Matcher m = started.matcher(line);
+            if (m.matches()) {
+                names.add(m.group(1));
+                pids.add(Long.parseLong(m.group(2)));
+                assertEquals(m.group(1).equals("Process-1") ? "0.4" : "0.2", m.group(3), line);
+                assertTrue(out.indexOf("Process " + m.group(1) + " finished.") > out.indexOf(line),
+                        () -> m.group(1) + " finished before it started:\n" + String.join("\n", out));
+            }
+        }
+        assertEquals(List.of("Process-1", "Process-2"), names.stream().sorted().toList(),
+                () -> "output:\n" + String.join("\n", out));
+        assertTrue(out.contains("Process Process-1 finished."), () -> String.join("\n", out));
+        assertTrue(out.contains("Process Process-2 finished."), () -> String.join("\n", out));
+        assertEquals("All processes have finished execution.", out.get(4));
+        assertNotEquals(pids.get(0), pids.get(1), "the two workers have the same pid");
+        assertTrue(!pids.contains(run.pid()), "a worker reports the pid of the parent JVM");
+    }
+
+    @Test
+    void pipeSenderReceiver() throws Exception {
+        List<String> out = runOk(PipeSenderReceiver.class).lines();
+        // The parent's "Sent:" lines and the child's "Received:" lines interleave freely; each
+        // side's own lines are in order.
+        assertEquals(List.of("Sent: Hello", "Sent: 42", "Sent: {key=value}"),
+                out.stream().filter(l -> l.startsWith("Sent: ")).toList(), () -> String.join("\n", out));
+        assertEquals(List.of("Received: Hello", "Received: 42", "Received: {key=value}",
+                        "No more data. Exiting."),
+                out.stream().filter(l -> !l.startsWith("Sent: ")).toList(), () -> String.join("\n", out));
+    }
+
+    @Test
+    void basicWorker() throws Exception {
+        assertEquals(List.of("Worker"), runOk(BasicWorker.class).lines());
+    }
+
+    @Test
+    void workersWithArguments() throws Exception {
+        List<String> out = runOk(WorkersWithArguments.class).lines();
+        assertEquals(List.of("Worker 0", "Worker 1", "Worker 2", "Worker 3", "Worker 4"),
+                out.stream().sorted().toList(), () -> String.join("\n", out));
+    }
+
+    @Test
+    void doublingWorker() throws Exception {
+        assertEquals(List.of("20", "40", "60"), runOk(DoublingWorker.class).lines());
+    }
+
+    @Test
+    void pipeSenderReceiverPair() throws Exception {
+        assertEquals(List.of("Received: Hello from sender"),
+                runOk(PipeSenderReceiverPair.class).lines());
+    }
+
+    @Test
+    void demoRunsEveryExampleInOrder() throws Exception {
+        List<String> out = runOk(Demo.class).lines();
+        List<String> headers = out.stream().filter(l -> l.startsWith("== ")).toList();
+        assertEquals(List.of("== TwoWorkers (seed 01) ==", "== PipeSenderReceiver (seed 01) ==",
+                "== BasicWorker (seed 02) ==", "== WorkersWithArguments (seed 02) ==",
+                "== DoublingWorker (seed 02) ==", "== PipeSenderReceiverPair (seed 04) =="),
+                headers, () -> String.join("\n", out));
+        // Each example's output stays under its own header: every child was joined.
+        assertEquals(List.of("20", "40", "60"), section(out, "DoublingWorker"),
+                () -> String.join("\n", out));
+        assertEquals(List.of("Received: Hello from sender"), section(out, "PipeSenderReceiverPair"),
+                () -> String.join("\n", out));
+        assertEquals(List.of("Worker"), section(out, "BasicWorker"), () -> String.join("\n", out));
+        assertEquals(5, section(out, "WorkersWithArguments").size(), () -> String.join("\n", out));
+        assertEquals("All processes have finished execution.",
+                section(out, "TwoWorkers").getLast(), () -> String.join("\n", out));
+    }
+
+    private static List<String> section(List<String> out, String example) {
+        int start = -1;
+        for (int i = 0; i < out.size(); i++) {
+            if (out.get(i).startsWith("== " + example + " ")) {
+                start = i + 1;
+            }
+        }
+        int end = start;
+        while (end < out.size() && !out.get(end).startsWith("== ")) {
+            end++;
+        }
+        return out.subList(start, end);
+    }
+
+    /** Runs {@code main} in a new JVM and asserts it exits with 0 within the timeout. */
+    private Run runOk(Class<?> main) throws IOException, InterruptedException {
+        Path output = Files.createTempFile(tmp, main.getSimpleName(), ".out");
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        ProcessBuilder pb = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED",
+                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), main.getName())
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile()) // a file, not a pipe: children inherit it too
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        Process process = pb.start();
+        if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly().waitFor();
+            fail(main.getSimpleName() + " did not finish within " + TIMEOUT_SECONDS
+                    + " s; output so far:\n" + Files.readString(output, StandardCharsets.UTF_8));
+        }
+        String text = Files.readString(output, StandardCharsets.UTF_8);
+        assertEquals(0, process.exitValue(), () -> main.getSimpleName() + " failed; output:\n" + text);
+        return new Run(process.pid(), process.exitValue(), text.lines().toList());
+    }
+}

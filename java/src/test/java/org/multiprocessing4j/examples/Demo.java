@@ -1,0 +1,59 @@
+package org.multiprocessing4j.examples;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs the Java twins of the Python tutorial examples, one after another in this JVM, each
+ * under a header {@code == <ExampleName> (seed NN) ==}. Run by {@code scripts/demo}.
+ *
+ * <p>Arguments: optional example names (for example {@code TwoWorkers DoublingWorker}) to run
+ * only those, in the order given; none runs them all.
+ */
+public final class Demo {
+    private Demo() {
+    }
+
+    /** An example's main method. */
+    @FunctionalInterface
+    interface Main {
+        void run(String[] args) throws Exception;
+    }
+
+    private record Example(String name, String seed, Main main) {
+    }
+
+    private static final List<Example> EXAMPLES = List.of(
+            new Example("TwoWorkers", "01", TwoWorkers::main),
+            new Example("PipeSenderReceiver", "01", PipeSenderReceiver::main),
+            new Example("BasicWorker", "02", BasicWorker::main),
+            new Example("WorkersWithArguments", "02", WorkersWithArguments::main),
+            new Example("DoublingWorker", "02", DoublingWorker::main),
+            new Example("PipeSenderReceiverPair", "04", PipeSenderReceiverPair::main));
+
+    public static void main(String[] args) throws Exception {
+        Map<String, Example> byName = new LinkedHashMap<>();
+        for (Example e : EXAMPLES) {
+            byName.put(e.name(), e);
+        }
+        List<Example> selected = new ArrayList<>();
+        for (String a : args) {
+            Example e = byName.get(a);
+            if (e == null) {
+                System.err.println("unknown example '" + a + "'; known: "
+                        + String.join(" ", byName.keySet()));
+                System.exit(2);
+            }
+            selected.add(e);
+        }
+        if (selected.isEmpty()) {
+            selected.addAll(EXAMPLES);
+        }
+        for (Example e : selected) {
+            System.out.println("== " + e.name() + " (seed " + e.seed() + ") ==");
+            e.main().run(new String[0]);
+        }
+    }
+}
