@@ -1,0 +1,308 @@
+"""Merge JMH results and peer results into one markdown table and bench/RESULTS.md.
+
+    python3 bench/report.py --jmh bench/target/jmh.json \
+        --results bench/target/cpython.jsonl bench/target/probes.jsonl \
+        --out bench/RESULTS.md --command "scripts/bench --quick" \
+        [--jdk "openjdk 25 ..."] [--python "Python 3.13.0"] [--cc "cc 12.2.0"]
+
+Inputs:
+  --jmh      JMH's `-rf json` output: a list of {"benchmark", "params", "primaryMetric":
+             {"score", "scoreUnit", "scorePercentiles"}}.
+  --results  files of JSON lines {"case", "unit", "value"} (CPython peer, C probes); other
+             lines are ignored.
+A missing or unreadable file counts as "no results". Every row whose side is missing shows
+"n/a". Exit status: 0 if anything at all was measured, 1 if nothing ran, 2 on bad usage.
+
+Speedup > 1 means ours is better, whatever the unit: peer/ours for times, ours/peer for rates.
+Python 3.11 standard library only.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+
+# ---- the case mapping -------------------------------------------------------------------------
+#
+# One Row per comparison question. `ours` names a JMH benchmark (suffix of the fully qualified
+# name) and its params; `convert` turns JMH's primary metric into the row's unit; `peers` are
+# (label, peer case name) pairs: one table line per peer.
+
+BENCH = "org.multiprocessing4j.bench."
+
+CPYTHON_PIPE = "CPython Pipe()"
+C_SOCKETPAIR = "C socketpair (floor)"
+C_PIPES = "C two pipes (reference)"
+C_FUTEX = "C futex wake/wait (reference)"
+C_SPIN = "C shared-line spin (reference)"
+C_SOCKETPAIR_1CPU = "C socketpair, both on one CPU (reference)"
+C_FUTEX_1CPU = "C futex, both on one CPU (reference)"
+
+
+class Row:
+    def __init__(self, case, benchmark, params, unit, peers, stat="score", size=None):
+        self.case = case            # row label in the table
+        self.benchmark = benchmark  # JMH benchmark, e.g. "ConnectionBench.roundTrip"
+        self.params = params        # JMH params that must match, values as strings
+        self.unit = unit            # unit ours is shown in: us/op, ms, msg/s, MB/s
+        self.peers = peers          # [(peer label, peer case)]
+        self.stat = stat            # "score" (JMH mean) or "median" (scorePercentiles 50.0)
+        self.size = size            # message size, to turn ops/s into MB/s
+
+
+def _roundtrip(label, size):
+    return Row(f"roundtrip {label}", "ConnectionBench.roundTrip", {"size": str(size)}, "us/op", [
+        (CPYTHON_PIPE, f"pipe_roundtrip_{label}"),
+        (C_SOCKETPAIR, f"c_socketpair_roundtrip_{label}"),
+        (C_PIPES, f"c_pipe_roundtrip_{label}"),
+        (C_FUTEX, "c_futex_roundtrip"),
+        (C_SPIN, "c_spin_roundtrip"),
+        (C_SOCKETPAIR_1CPU, f"c_socketpair_roundtrip_{label}_samecpu"),
+        (C_FUTEX_1CPU, "c_futex_roundtrip_samecpu"),
+    ])
+
+
+def _oneway(label, size, unit):
+    return Row(f"one-way {label}", "ConnectionBench.oneWay", {"size": str(size)}, unit,
+               [(CPYTHON_PIPE, f"pipe_oneway_{label}")], size=size)
+
+
+def _start(case, benchmark, python_case):
+    return Row(case, benchmark, {}, "ms", [
+        (f"CPython {m}", f"{python_case}_{m}") for m in ("spawn", "fork", "forkserver")
+    ], stat="median")
+
+
+ROWS = [
+    _roundtrip("8B", 8),
+    _roundtrip("1KiB", 1024),
+    _oneway("64B", 64, "msg/s"),
+    _oneway("64KiB", 64 * 1024, "MB/s"),
+    _oneway("1MiB", 1024 * 1024, "MB/s"),
+    _start("start → first message", "ChildStartBench.startToFirstMessage", "start_first_message"),
+    _start("start + join", "ChildStartBench.startJoin", "start_join"),
+]
+
+# ---- units ------------------------------------------------------------------------------------
+
+# time per operation, in seconds
+TIME = {"ns/op": 1e-9, "us/op": 1e-6, "ms/op": 1e-3, "s/op": 1.0,
+        "ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+# operations (messages) per second
+RATE = {"ops/s": 1.0, "ops/ms": 1e3, "ops/us": 1e6, "ops/ns": 1e9, "msg/s": 1.0}
+# bytes per second (MB = 10**6 bytes)
+BYTES = {"MB/s": 1e6, "GB/s": 1e9, "KB/s": 1e3, "B/s": 1.0}
+
+
+def dimension(unit):
+    if unit in TIME:
+        return "time", TIME[unit]
+    if unit in RATE:
+        return "rate", RATE[unit]
+    if unit in BYTES:
+        return "bytes", BYTES[unit]
+    return None, None
+
+
+def to_unit(value, unit, target, size=None):
+    """Converts value from unit to target; None when the dimensions do not match."""
+    d, f = dimension(unit)
+    td, tf = dimension(target)
+    if d is None or td is None:
+        return None
+    base = value * f
+    if d == "rate" and td == "bytes" and size:
+        d, base = "bytes", base * size
+    if d != td:
+        return None
+    return base / tf
+
+
+def speedup(ours, peer, unit):
+    if ours is None or peer is None or ours <= 0 or peer <= 0:
+        return None
+    return peer / ours if dimension(unit)[0] == "time" else ours / peer
+
+
+def fmt(v, unit=None):
+    if v is None:
+        return "n/a"
+    if v >= 1000:
+        s = f"{v:,.0f}"
+    elif v >= 100:
+        s = f"{v:.1f}"
+    elif v >= 10:
+        s = f"{v:.2f}"
+    else:
+        s = f"{v:.3f}"
+    return f"{s} {unit}" if unit else s
+
+
+def fmt_speedup(s):
+    if s is None:
+        return "n/a"
+    return f"{s:.3g}×" if s < 0.1 else f"{s:.2f}×"
+
+
+# ---- inputs -----------------------------------------------------------------------------------
+
+def load_jmh(path):
+    if not path or not os.path.exists(path):
+        return []
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        return data if isinstance(data, list) else []
+    except (OSError, ValueError) as e:
+        print(f"report: cannot read {path}: {e}", file=sys.stderr)
+        return []
+
+
+def load_results(paths):
+    out = {}
+    for path in paths or []:
+        if not os.path.exists(path):
+            continue
+        with open(path) as f:
+            for line in f:
+                line = line.strip()
+                if not line.startswith("{"):
+                    continue
+                try:
+                    r = json.loads(line)
+                    out[r["case"]] = (float(r["value"]), r["unit"])
+                except (ValueError, KeyError, TypeError):
+                    print(f"report: ignoring line in {path}: {line}", file=sys.stderr)
+    return out
+
+
+def jmh_value(entry, stat):
+    pm = entry.get("primaryMetric", {})
+    if stat == "median":
+        p = pm.get("scorePercentiles", {}).get("50.0")
+        if p is not None:
+            return float(p), pm.get("scoreUnit")
+    return float(pm["score"]), pm.get("scoreUnit")
+
+
+def find_jmh(jmh, row):
+    for e in jmh:
+        name = e.get("benchmark", "")
+        params = e.get("params") or {}
+        if name.endswith("." + row.benchmark) and all(params.get(k) == v for k, v in row.params.items()):
+            return e
+    return None
+
+
+# ---- table ------------------------------------------------------------------------------------
+
+def build_table(jmh, peers):
+    lines = ["| case | ours | peer | peer value | speedup |",
+             "|---|---|---|---|---|"]
+    used = set()
+    for row in ROWS:
+        entry = find_jmh(jmh, row)
+        ours = None
+        if entry is not None:
+            used.add(id(entry))
+            v, u = jmh_value(entry, row.stat)
+            ours = to_unit(v, u, row.unit, row.size)
+        for label, case in row.peers:
+            p = peers.get(case)
+            peer_val = to_unit(p[0], p[1], row.unit, row.size) if p else None
+            peer_cell = fmt(p[0], p[1]) if p else "n/a"
+            s = speedup(ours, peer_val, row.unit)
+            lines.append(f"| {row.case} | {fmt(ours, row.unit)} | {label} | {peer_cell} | "
+                         f"{fmt_speedup(s)} |")
+    others = []
+    for e in jmh:
+        if id(e) in used:
+            continue
+        params = ", ".join(f"{k}={v}" for k, v in (e.get("params") or {}).items())
+        name = e.get("benchmark", "?").removeprefix(BENCH)
+        pm = e.get("primaryMetric", {})
+        others.append(f"| {name} | {params} | {fmt(pm.get('score'), pm.get('scoreUnit'))} |")
+    return lines, others
+
+
+# ---- machine ----------------------------------------------------------------------------------
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, val = line.partition(":")
+                if key.strip() in ("model name", "Model", "Hardware"):
+                    return val.strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def java_version():
+    java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java"
+    try:
+        r = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+        return (r.stderr or r.stdout).splitlines()[0].strip()
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--jmh")
+    ap.add_argument("--results", nargs="*", default=[])
+    ap.add_argument("--out")
+    ap.add_argument("--command", default="")
+    ap.add_argument("--jdk")
+    ap.add_argument("--python")
+    ap.add_argument("--cc")
+    args = ap.parse_args(argv)
+
+    jmh = load_jmh(args.jmh)
+    peers = load_results(args.results)
+    lines, others = build_table(jmh, peers)
+    table = "\n".join(lines)
+    print(table)
+    if others:
+        print("\nOther JMH results (no peer):")
+        print("\n".join(others))
+
+    if args.out:
+        now = datetime.datetime.now(datetime.timezone.utc).astimezone()
+        md = [
+            "# multiprocessing4j benchmark results",
+            "",
+            f"- Date: {now.strftime('%Y-%m-%d %H:%M %Z')}",
+            f"- Machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}, "
+            f"{platform.system()} {platform.release()} ({platform.machine()})",
+            f"- JDK: {args.jdk or java_version()}",
+            f"- Python (peer): {args.python or 'not run'}",
+            f"- C compiler (probes): {args.cc or 'not run'}",
+            f"- Command: `{args.command}`",
+            "",
+            "Speedup > 1 means ours is better: peer/ours for times, ours/peer for rates. "
+            "Reference rows are physical floors, not competitors. What each case measures: "
+            "[bench/README.md](README.md).",
+            "",
+            table,
+            "",
+        ]
+        if others:
+            md += ["## Other JMH results (no peer)", "", "| benchmark | params | score |",
+                   "|---|---|---|", *others, ""]
+        with open(args.out, "w") as f:
+            f.write("\n".join(md))
+        print(f"\nwrote {args.out}", file=sys.stderr)
+
+    if not jmh and not peers:
+        print("report: no results at all (nothing ran?)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,94 @@
+package org.multiprocessing4j.bench;
+
+import java.util.concurrent.TimeUnit;
+import org.multiprocessing4j.ChildProcess;
+import org.multiprocessing4j.Connection;
+import org.multiprocessing4j.Pipe;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * How long until a new child process is useful?
+ *
+ * <ul>
+ *   <li>{@link #startToFirstMessage}: {@code start()} until the first message the child sends
+ *       arrives on a one-way pipe. Peers: CPython {@code start_first_message_{spawn,fork,forkserver}}.
+ *   <li>{@link #startJoin}: {@code start()} + {@code join()} of an empty task. Peers: CPython
+ *       {@code start_join_{spawn,fork,forkserver}}.
+ * </ul>
+ *
+ * <p>Each iteration is one child start (SingleShotTime, ms). Creating the pipe and the
+ * {@link ChildProcess} object, and joining/closing afterwards, happen in iteration-level
+ * setup/teardown, outside the timing, as in the CPython peer. The runner reports the median
+ * ({@code scorePercentiles["50.0"]}) because the peer reports a median too.
+ */
+@BenchmarkMode(Mode.SingleShotTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 3)
+@Measurement(iterations = 10)
+public class ChildStartBench {
+
+    /** A child that sends one byte on a one-way pipe and exits. */
+    @State(Scope.Thread)
+    public static class FirstMessage {
+        Pipe pipe;
+        Connection r;
+        ChildProcess child;
+
+        @Setup(Level.Iteration)
+        public void setUp() throws Exception {
+            pipe = Pipe.open(false);
+            r = pipe.first();
+            Connection w = pipe.second();
+            child = new ChildProcess(() -> w.sendBytes(new byte[] {1}));
+        }
+
+        @TearDown(Level.Iteration)
+        public void tearDown() throws Exception {
+            try {
+                ConnectionBench.stop(child);
+            } finally {
+                pipe.close();
+            }
+        }
+    }
+
+    /** A child with nothing to do. */
+    @State(Scope.Thread)
+    public static class Empty {
+        ChildProcess child;
+
+        @Setup(Level.Iteration)
+        public void setUp() {
+            child = new ChildProcess(() -> { });
+        }
+
+        @TearDown(Level.Iteration)
+        public void tearDown() throws Exception {
+            child.close();
+        }
+    }
+
+    @Benchmark
+    public byte[] startToFirstMessage(FirstMessage s) throws Exception {
+        s.child.start();
+        return s.r.recvBytes();
+    }
+
+    @Benchmark
+    public void startJoin(Empty s) throws Exception {
+        s.child.start();
+        s.child.join();
+    }
+}
