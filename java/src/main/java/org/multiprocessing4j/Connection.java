@@ -280,9 +280,9 @@ public final class Connection implements Waitable, AutoCloseable {
             long size = readHeader(maxFrameSize);
             if (size <= RECV_BUFFER_SIZE) {
                 fill((int) size);
-                Object v = codec.decode(recvBuffer.asSlice(recvPos, size));
-                recvPos += (int) size;
-                return v;
+                MemorySegment payload = recvBuffer.asSlice(recvPos, size);
+                recvPos += (int) size; // consumed even if it cannot be decoded
+                return codec.decode(payload);
             }
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment whole = arena.allocate(size);
@@ -526,14 +526,17 @@ public final class Connection implements Waitable, AutoCloseable {
         if (list.isEmpty()) {
             throw new IllegalArgumentException("nothing to wait for");
         }
-        List<T> ready = new ArrayList<>();
-        for (T t : list) {
-            if (t instanceof Connection c && c.recvLimit > c.recvPos) {
-                ready.add(t);
+        // A connection with bytes in its receive buffer is ready; the others are then only
+        // polled, without blocking, so that every ready object is returned.
+        boolean[] buffered = new boolean[list.size()];
+        boolean anyBuffered = false;
+        for (int i = 0; i < buffered.length; i++) {
+            if (list.get(i) instanceof Connection c && c.recvLimit > c.recvPos) {
+                buffered[i] = anyBuffered = true;
             }
         }
-        if (!ready.isEmpty()) {
-            return ready;
+        if (anyBuffered) {
+            timeout = Duration.ZERO;
         }
         int[] fds = new int[list.size()];
         short[] ev = new short[fds.length];
@@ -555,8 +558,9 @@ public final class Connection implements Waitable, AutoCloseable {
                 }
             }
         }
+        List<T> ready = new ArrayList<>();
         for (int i = 0; i < fds.length; i++) {
-            if (rev[i] != 0) {
+            if (rev[i] != 0 || buffered[i]) {
                 ready.add(list.get(i));
             }
         }
