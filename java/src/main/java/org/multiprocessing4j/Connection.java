@@ -54,6 +54,8 @@ public final class Connection implements Waitable, AutoCloseable {
     static final int SINGLE_WRITE_LIMIT = 1 << 20;
     private static final int RECV_BUFFER_SIZE = 64 * 1024;
     private static final long DEFAULT_MAX_FRAME = Integer.MAX_VALUE - 8L;
+    /** How long a socket reader polls before it sleeps in the kernel. */
+    static final long SPIN_NANOS = 20_000;
     private static final ValueLayout.OfInt INT_BE =
             ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final ValueLayout.OfLong LONG_BE =
@@ -64,6 +66,8 @@ public final class Connection implements Waitable, AutoCloseable {
     private final Descriptor fd;
     private final boolean readable;
     private final boolean writable;
+    /** Duplex connections are stream sockets: send with MSG_NOSIGNAL, spin before reading. */
+    private final boolean socket;
     private final Codec codec;
     private volatile long maxFrameSize = DEFAULT_MAX_FRAME;
 
@@ -81,6 +85,7 @@ public final class Connection implements Waitable, AutoCloseable {
         this.fd = new Descriptor(fd);
         this.readable = readable;
         this.writable = writable;
+        this.socket = readable && writable;
         this.codec = Objects.requireNonNull(codec, "codec");
     }
 
@@ -245,7 +250,11 @@ public final class Connection implements Waitable, AutoCloseable {
     private void writeAll(MemorySegment segment, long size) throws IOException {
         int n = fd.acquire();
         try {
-            OS.writeFully(n, segment, size);
+            if (socket) {
+                OS.sendFully(n, segment, size);
+            } else {
+                OS.writeFully(n, segment, size);
+            }
         } finally {
             fd.release();
         }
@@ -322,8 +331,23 @@ public final class Connection implements Waitable, AutoCloseable {
         recvLock.lock();
         try {
             long size = readHeader(Math.min(maxLength, maxFrameSize));
-            byte[] out = new byte[(int) size];
-            readPayload(MemorySegment.ofArray(out));
+            if (size <= RECV_BUFFER_SIZE * 16L) {
+                byte[] out = new byte[(int) size];
+                readPayload(MemorySegment.ofArray(out));
+                return out;
+            }
+            // Large: grow with the bytes that actually arrive, so that a lying or garbage
+            // header does not make us allocate its whole length up front.
+            byte[] out = new byte[RECV_BUFFER_SIZE * 16];
+            long done = 0;
+            while (done < size) {
+                if (done == out.length) {
+                    out = java.util.Arrays.copyOf(out, (int) Math.min(size, 2L * out.length));
+                }
+                long n = Math.min(out.length - done, size - done);
+                readPayload(MemorySegment.ofArray(out).asSlice(done, n));
+                done += n;
+            }
             return out;
         } finally {
             recvLock.unlock();
@@ -490,9 +514,29 @@ public final class Connection implements Waitable, AutoCloseable {
         }
     }
 
+    /**
+     * Reads what is available, blocking for at least one byte. A socket is first polled without
+     * blocking for up to {@link #SPIN_NANOS}: waking a sleeping reader costs tens of microseconds,
+     * so a reply that arrives within the spin window is received without that cost.
+     */
     private long readSome(MemorySegment into, long max) throws IOException {
         int n = fd.acquire();
         try {
+            if (socket) {
+                long deadline = 0;
+                for (int i = 0; ; i++) {
+                    long r = OS.readNow(n, into, max);
+                    if (r >= 0) {
+                        return r;
+                    }
+                    if (i == 0) {
+                        deadline = System.nanoTime() + SPIN_NANOS;
+                    } else if (System.nanoTime() - deadline > 0) {
+                        break;
+                    }
+                    Thread.onSpinWait();
+                }
+            }
             return OS.read(n, into, max);
         } finally {
             fd.release();

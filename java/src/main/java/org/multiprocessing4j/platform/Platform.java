@@ -66,12 +66,33 @@ public interface Platform {
     long read(int fd, MemorySegment buffer, long length) throws IOException;
 
     /**
-     * Writes all {@code length} bytes, completing partial writes; never raises SIGPIPE.
+     * Reads up to {@code length} bytes from a socket without blocking (used to spin briefly
+     * before sleeping in {@link #read}).
+     *
+     * @return bytes read; 0 at end of stream; -1 if nothing is available now, or if {@code fd} is
+     *     not a socket (the caller then falls back to a blocking read)
+     * @throws IOException on error; a reset connection is an {@link java.io.EOFException}
+     */
+    long readNow(int fd, MemorySegment buffer, long length) throws IOException;
+
+    /**
+     * Writes all {@code length} bytes to any descriptor, completing partial writes; never raises
+     * SIGPIPE.
      *
      * @throws java.io.EOFException if the reading side is closed ({@code EPIPE}/{@code ECONNRESET})
      * @throws IOException on any other error
      */
     void writeFully(int fd, MemorySegment buffer, long length) throws IOException;
+
+    /**
+     * Like {@link #writeFully(int, MemorySegment, long)} for a socket ({@code send} with
+     * {@code MSG_NOSIGNAL} on Linux); works on other descriptors too, at the cost of one failed
+     * call each time.
+     *
+     * @throws java.io.EOFException if the reading side is closed
+     * @throws IOException on any other error
+     */
+    void sendFully(int fd, MemorySegment buffer, long length) throws IOException;
 
     /**
      * Writes all of {@code first} then all of {@code second} (gathering write, one system call

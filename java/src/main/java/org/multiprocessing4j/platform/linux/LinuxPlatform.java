@@ -59,6 +59,7 @@ public final class LinuxPlatform implements Platform {
     private static final MethodHandle READ = errno(Libc.read$address(), Libc.read$descriptor());
     private static final MethodHandle WRITE = errno(Libc.write$address(), Libc.write$descriptor());
     private static final MethodHandle SEND = errno(Libc.send$address(), Libc.send$descriptor());
+    private static final MethodHandle RECV = errno(Libc.recv$address(), Libc.recv$descriptor());
     private static final MethodHandle WRITEV = errno(Libc.writev$address(), Libc.writev$descriptor());
     private static final MethodHandle POLL = errno(Libc.poll$address(), Libc.poll$descriptor());
     private static final MethodHandle CLOSE = errno(Libc.close$address(), Libc.close$descriptor());
@@ -96,6 +97,7 @@ public final class LinuxPlatform implements Platform {
 
     private static final int O_CLOEXEC = Libc.O_CLOEXEC();
     private static final int MSG_NOSIGNAL = Libc.MSG_NOSIGNAL();
+    private static final int MSG_DONTWAIT = Libc.MSG_DONTWAIT();
     private static final int FUTEX_WAIT = Libc.FUTEX_WAIT();
     private static final int FUTEX_WAKE = Libc.FUTEX_WAKE();
 
@@ -221,10 +223,45 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
+    public long readNow(int fd, MemorySegment buffer, long length) throws IOException {
+        MemorySegment st = STATE.get();
+        for (;;) {
+            long r;
+            try {
+                r = (long) RECV.invokeExact(st, fd, buffer, length, MSG_DONTWAIT);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r >= 0) {
+                return r;
+            }
+            int e = errno(st);
+            if (e == Errno.EAGAIN || e == Errno.ENOTSOCK) {
+                return -1;
+            }
+            if (e == Errno.ECONNRESET) {
+                return 0;
+            }
+            if (e != Errno.EINTR) {
+                throw Errno.exception("recv(" + fd + ", MSG_DONTWAIT)", e);
+            }
+        }
+    }
+
+    @Override
     public void writeFully(int fd, MemorySegment buffer, long length) throws IOException {
+        writeLoop(fd, buffer, length, false);
+    }
+
+    @Override
+    public void sendFully(int fd, MemorySegment buffer, long length) throws IOException {
+        writeLoop(fd, buffer, length, true);
+    }
+
+    private static void writeLoop(int fd, MemorySegment buffer, long length, boolean socket)
+            throws IOException {
         MemorySegment st = STATE.get();
         long done = 0;
-        boolean socket = true;
         while (done < length) {
             long r;
             MemorySegment rest = buffer.asSlice(done, length - done);
@@ -258,7 +295,7 @@ public final class LinuxPlatform implements Platform {
             while (done < total) {
                 if (done >= first.byteSize()) { // header gone: finish the payload alone
                     long off = done - first.byteSize();
-                    writeFully(fd, second.asSlice(off), second.byteSize() - off);
+                    writeLoop(fd, second.asSlice(off), second.byteSize() - off, false);
                     return;
                 }
                 MemorySegment v0 = iovec.asSlice(iov, 0);
