@@ -434,7 +434,7 @@ public final class ByteSink implements AutoCloseable {
         @Override
         public void run() {
             if (!closedByOwner) {
-                System.getLogger(ByteSink.class.getName()).log(System.Logger.Level.WARNING,
+                org.multiprocessing4j.internal.LeakReports.report(ByteSink.class,
                         "ByteSink of " + capacity + " bytes was not closed; freed by the Cleaner");
             }
             arena.close();

@@ -159,6 +159,7 @@ public final class Connection implements Waitable, AutoCloseable {
             sink.writeIntAt(0, (int) payload);
             writeAll(sink.segment(), sink.size());
         } finally {
+            freeSendBuffer();
             sendLock.unlock();
         }
     }
@@ -235,6 +236,7 @@ public final class Connection implements Waitable, AutoCloseable {
                 }
             }
         } finally {
+            freeSendBuffer();
             sendLock.unlock();
         }
     }
@@ -631,6 +633,21 @@ public final class Connection implements Waitable, AutoCloseable {
     @Override
     public void close() {
         fd.close();
+        if (sendLock.tryLock()) { // else the sending thread frees the buffer when it finishes
+            try {
+                freeSendBuffer();
+            } finally {
+                sendLock.unlock();
+            }
+        }
+    }
+
+    /** Frees the native send buffer once closed; called with sendLock held. */
+    private void freeSendBuffer() {
+        if (sendBuffer != null && fd.isClosed()) {
+            sendBuffer.close();
+            sendBuffer = null;
+        }
     }
 
     private void checkReadable() throws ClosedChannelException {

@@ -12,12 +12,14 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.multiprocessing4j.internal.LeakReports;
 
 /**
  * On for the whole suite (registered through {@code META-INF/services} with extension
  * auto-detection): fails a test class that leaves behind a child process, an open descriptor of a
  * kind this library creates (socket, pipe, pidfd, memfd, /dev/shm mapping) or a {@code /dev/shm}
- * entry of ours. Children get a short grace period to finish exiting before they count.
+ * entry of ours, or whose unclosed objects had to be freed by a Cleaner ({@link LeakReports}).
+ * Children get a short grace period to finish exiting before they count.
  */
 public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCallback {
     private static final ExtensionContext.Namespace NS =
@@ -28,6 +30,7 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
 
     @Override
     public void beforeAll(ExtensionContext context) {
+        LeakReports.drain();
         context.getStore(NS).put("before", snapshot());
     }
 
@@ -38,6 +41,18 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
         for (int i = 0; i < 40 && leaks(before, after) != null; i++) {
             Thread.sleep(50); // exiting children and in-flight closes settle
             after = snapshot();
+        }
+        // Give the Cleaners a chance to report what was never closed: they run on their own
+        // threads some time after a collection.
+        List<String> cleaned = List.of();
+        for (int i = 0; i < 10 && cleaned.isEmpty(); i++) {
+            System.gc();
+            Thread.sleep(20);
+            cleaned = LeakReports.drain();
+        }
+        if (!cleaned.isEmpty()) {
+            throw new AssertionError(context.getDisplayName() + " left resources to the Cleaner: "
+                    + cleaned);
         }
         String leak = leaks(before, after);
         if (leak != null) {

@@ -56,44 +56,93 @@ public final class LinuxPlatform implements Platform {
     private static final ThreadLocal<MemorySegment> STATE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
 
-    private static final MethodHandle READ = errno(Libc.read$address(), Libc.read$descriptor());
-    private static final MethodHandle WRITE = errno(Libc.write$address(), Libc.write$descriptor());
-    private static final MethodHandle SEND = errno(Libc.send$address(), Libc.send$descriptor());
-    private static final MethodHandle RECV = errno(Libc.recv$address(), Libc.recv$descriptor());
-    private static final MethodHandle WRITEV = errno(Libc.writev$address(), Libc.writev$descriptor());
-    private static final MethodHandle POLL = errno(Libc.poll$address(), Libc.poll$descriptor());
-    private static final MethodHandle CLOSE = errno(Libc.close$address(), Libc.close$descriptor());
-    private static final MethodHandle SHUTDOWN =
-            errno(Libc.shutdown$address(), Libc.shutdown$descriptor());
-    private static final MethodHandle PIPE2 = errno(Libc.pipe2$address(), Libc.pipe2$descriptor());
-    private static final MethodHandle SOCKETPAIR =
-            errno(Libc.socketpair$address(), Libc.socketpair$descriptor());
-    private static final MethodHandle WAITPID =
-            errno(Libc.waitpid$address(), Libc.waitpid$descriptor());
-    private static final MethodHandle KILL = errno(Libc.kill$address(), Libc.kill$descriptor());
-    private static final MethodHandle MEMFD =
-            errno(Libc.memfd_create$address(), Libc.memfd_create$descriptor());
-    private static final MethodHandle FTRUNCATE =
-            errno(Libc.ftruncate$address(), Libc.ftruncate$descriptor());
-    private static final MethodHandle FALLOCATE =
-            errno(Libc.fallocate$address(), Libc.fallocate$descriptor());
-    private static final MethodHandle MMAP = errno(Libc.mmap$address(), Libc.mmap$descriptor());
+
+    // Each downcall handle sits in its own holder class: created on first use (a child JVM
+    // needs only a few, and each costs milliseconds to link), then a constant to the JIT.
+
+    private static final class Read {
+        static final MethodHandle MH = errno(Libc.read$address(), Libc.read$descriptor());
+    }
+
+    private static final class Write {
+        static final MethodHandle MH = errno(Libc.write$address(), Libc.write$descriptor());
+    }
+
+    private static final class Send {
+        static final MethodHandle MH = errno(Libc.send$address(), Libc.send$descriptor());
+    }
+
+    private static final class Recv {
+        static final MethodHandle MH = errno(Libc.recv$address(), Libc.recv$descriptor());
+    }
+
+    private static final class Writev {
+        static final MethodHandle MH = errno(Libc.writev$address(), Libc.writev$descriptor());
+    }
+
+    private static final class Poll {
+        static final MethodHandle MH = errno(Libc.poll$address(), Libc.poll$descriptor());
+    }
+
+    private static final class Close {
+        static final MethodHandle MH = errno(Libc.close$address(), Libc.close$descriptor());
+    }
+
+    private static final class Shutdown {
+        static final MethodHandle MH = errno(Libc.shutdown$address(), Libc.shutdown$descriptor());
+    }
+
+    private static final class Pipe2 {
+        static final MethodHandle MH = errno(Libc.pipe2$address(), Libc.pipe2$descriptor());
+    }
+
+    private static final class Socketpair {
+        static final MethodHandle MH = errno(Libc.socketpair$address(), Libc.socketpair$descriptor());
+    }
+
+    private static final class Waitpid {
+        static final MethodHandle MH = errno(Libc.waitpid$address(), Libc.waitpid$descriptor());
+    }
+
+    private static final class Kill {
+        static final MethodHandle MH = errno(Libc.kill$address(), Libc.kill$descriptor());
+    }
+
+    private static final class Memfd {
+        static final MethodHandle MH = errno(Libc.memfd_create$address(), Libc.memfd_create$descriptor());
+    }
+
+    private static final class Ftruncate {
+        static final MethodHandle MH = errno(Libc.ftruncate$address(), Libc.ftruncate$descriptor());
+    }
+
+    private static final class Fallocate {
+        static final MethodHandle MH = errno(Libc.fallocate$address(), Libc.fallocate$descriptor());
+    }
+
+    private static final class Mmap {
+        static final MethodHandle MH = errno(Libc.mmap$address(), Libc.mmap$descriptor());
+    }
+
     /** {@code int fcntl(int fd, int cmd, int arg)}. */
-    private static final MethodHandle FCNTL_INT = LINKER.downcallHandle(Libc.fcntl.address(),
-            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT),
-            Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
+    private static final class FcntlInt {
+        static final MethodHandle MH = LINKER.downcallHandle(Libc.fcntl.address(), FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT), Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
+    }
+
     /** {@code int prctl(int option, unsigned long arg2)}. */
-    private static final MethodHandle PRCTL_LONG = LINKER.downcallHandle(Libc.prctl.address(),
-            FunctionDescriptor.of(C_INT, C_INT, C_LONG),
-            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    private static final class PrctlLong {
+        static final MethodHandle MH = LINKER.downcallHandle(Libc.prctl.address(), FunctionDescriptor.of(C_INT, C_INT, C_LONG), Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    }
+
     /** {@code long syscall(long n, long a, long b)}. */
-    private static final MethodHandle SYSCALL_2 = LINKER.downcallHandle(Libc.syscall.address(),
-            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG),
-            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    private static final class Syscall2 {
+        static final MethodHandle MH = LINKER.downcallHandle(Libc.syscall.address(), FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    }
+
     /** {@code long syscall(SYS_futex, int *uaddr, int op, int val, timespec *t, int *u2, int v3)}. */
-    private static final MethodHandle SYSCALL_FUTEX = LINKER.downcallHandle(Libc.syscall.address(),
-            FunctionDescriptor.of(C_LONG, C_LONG, C_POINTER, C_INT, C_INT, C_POINTER, C_POINTER, C_INT),
-            Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    private static final class SyscallFutex {
+        static final MethodHandle MH = LINKER.downcallHandle(Libc.syscall.address(), FunctionDescriptor.of(C_LONG, C_LONG, C_POINTER, C_INT, C_INT, C_POINTER, C_POINTER, C_INT), Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+    }
 
     private static final int O_CLOEXEC = Libc.O_CLOEXEC();
     private static final int MSG_NOSIGNAL = Libc.MSG_NOSIGNAL();
@@ -169,7 +218,7 @@ public final class LinuxPlatform implements Platform {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
             MemorySegment st = STATE.get();
-            int r = (int) PIPE2.invokeExact(st, fds, O_CLOEXEC);
+            int r = (int) Pipe2.MH.invokeExact(st, fds, O_CLOEXEC);
             if (r != 0) {
                 throw Errno.exception("pipe2(O_CLOEXEC)", errno(st));
             }
@@ -186,7 +235,7 @@ public final class LinuxPlatform implements Platform {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(ValueLayout.JAVA_INT, 2);
             MemorySegment st = STATE.get();
-            int r = (int) SOCKETPAIR.invokeExact(st, Libc.AF_UNIX(),
+            int r = (int) Socketpair.MH.invokeExact(st, Libc.AF_UNIX(),
                     Libc.SOCK_STREAM() | Libc.SOCK_CLOEXEC(), 0, fds);
             if (r != 0) {
                 throw Errno.exception("socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC)", errno(st));
@@ -205,7 +254,7 @@ public final class LinuxPlatform implements Platform {
         for (;;) {
             long r;
             try {
-                r = (long) READ.invokeExact(st, fd, buffer, length);
+                r = (long) Read.MH.invokeExact(st, fd, buffer, length);
             } catch (Throwable t) {
                 throw rethrow(t);
             }
@@ -228,7 +277,7 @@ public final class LinuxPlatform implements Platform {
         for (;;) {
             long r;
             try {
-                r = (long) RECV.invokeExact(st, fd, buffer, length, MSG_DONTWAIT);
+                r = (long) Recv.MH.invokeExact(st, fd, buffer, length, MSG_DONTWAIT);
             } catch (Throwable t) {
                 throw rethrow(t);
             }
@@ -267,8 +316,8 @@ public final class LinuxPlatform implements Platform {
             MemorySegment rest = buffer.asSlice(done, length - done);
             try {
                 r = socket
-                        ? (long) SEND.invokeExact(st, fd, rest, length - done, MSG_NOSIGNAL)
-                        : (long) WRITE.invokeExact(st, fd, rest, length - done);
+                        ? (long) Send.MH.invokeExact(st, fd, rest, length - done, MSG_NOSIGNAL)
+                        : (long) Write.MH.invokeExact(st, fd, rest, length - done);
             } catch (Throwable t) {
                 throw rethrow(t);
             }
@@ -304,7 +353,7 @@ public final class LinuxPlatform implements Platform {
                 iovec.iov_len(v0, first.byteSize() - done);
                 iovec.iov_base(v1, second);
                 iovec.iov_len(v1, second.byteSize());
-                long r = (long) WRITEV.invokeExact(st, fd, iov, 2);
+                long r = (long) Writev.MH.invokeExact(st, fd, iov, 2);
                 if (r >= 0) {
                     done += r;
                     continue;
@@ -344,7 +393,7 @@ public final class LinuxPlatform implements Platform {
                     // round up: poll may only return late, never early
                     ms = left <= 0 ? 0 : (int) Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000);
                 }
-                int r = (int) POLL.invokeExact(st, p, (long) n, ms);
+                int r = (int) Poll.MH.invokeExact(st, p, (long) n, ms);
                 if (r >= 0) {
                     if (r == 0 && timeoutNanos > 0 && deadline - System.nanoTime() > 0) {
                         continue; // woke a little early (clock granularity): sleep the rest
@@ -371,7 +420,7 @@ public final class LinuxPlatform implements Platform {
         MemorySegment st = STATE.get();
         int r;
         try {
-            r = (int) SHUTDOWN.invokeExact(st, fd, Libc.SHUT_RDWR());
+            r = (int) Shutdown.MH.invokeExact(st, fd, Libc.SHUT_RDWR());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -388,7 +437,7 @@ public final class LinuxPlatform implements Platform {
         MemorySegment st = STATE.get();
         int r;
         try {
-            r = (int) CLOSE.invokeExact(st, fd);
+            r = (int) Close.MH.invokeExact(st, fd);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -406,7 +455,7 @@ public final class LinuxPlatform implements Platform {
         MemorySegment st = STATE.get();
         int r;
         try {
-            r = (int) FCNTL_INT.invokeExact(st, fd, Libc.F_DUPFD_CLOEXEC(), lowest);
+            r = (int) FcntlInt.MH.invokeExact(st, fd, Libc.F_DUPFD_CLOEXEC(), lowest);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -514,7 +563,7 @@ public final class LinuxPlatform implements Platform {
         MemorySegment st = STATE.get();
         long r;
         try {
-            r = (long) SYSCALL_2.invokeExact(st, (long) Libc.SYS_pidfd_open(), (long) pid, 0L);
+            r = (long) Syscall2.MH.invokeExact(st, (long) Libc.SYS_pidfd_open(), (long) pid, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -530,7 +579,7 @@ public final class LinuxPlatform implements Platform {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment status = a.allocate(ValueLayout.JAVA_INT);
             for (;;) {
-                int r = (int) WAITPID.invokeExact(st, pid, status, block ? 0 : Libc.WNOHANG());
+                int r = (int) Waitpid.MH.invokeExact(st, pid, status, block ? 0 : Libc.WNOHANG());
                 if (r == 0) {
                     return null;
                 }
@@ -559,7 +608,7 @@ public final class LinuxPlatform implements Platform {
         MemorySegment st = STATE.get();
         int r;
         try {
-            r = (int) KILL.invokeExact(st, pid, signal);
+            r = (int) Kill.MH.invokeExact(st, pid, signal);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -573,7 +622,7 @@ public final class LinuxPlatform implements Platform {
         MemorySegment st = STATE.get();
         int r;
         try {
-            r = (int) PRCTL_LONG.invokeExact(st, Libc.PR_SET_PDEATHSIG(), (long) signal);
+            r = (int) PrctlLong.MH.invokeExact(st, Libc.PR_SET_PDEATHSIG(), (long) signal);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -589,7 +638,7 @@ public final class LinuxPlatform implements Platform {
         MemorySegment st = STATE.get();
         int fd;
         try (Arena a = Arena.ofConfined()) {
-            fd = (int) MEMFD.invokeExact(st, a.allocateFrom(debugName),
+            fd = (int) Memfd.MH.invokeExact(st, a.allocateFrom(debugName),
                     Libc.MFD_CLOEXEC() | Libc.MFD_ALLOW_SEALING());
         } catch (Throwable t) {
             throw rethrow(t);
@@ -598,19 +647,19 @@ public final class LinuxPlatform implements Platform {
             throw Errno.exception("memfd_create(\"" + debugName + "\")", errno(st));
         }
         try {
-            int r = (int) FTRUNCATE.invokeExact(st, fd, size);
+            int r = (int) Ftruncate.MH.invokeExact(st, fd, size);
             if (r != 0) {
                 throw Errno.exception("ftruncate(" + fd + ", " + size + ")", errno(st));
             }
             if (size > 0) {
                 do {
-                    r = (int) FALLOCATE.invokeExact(st, fd, 0, 0L, size);
+                    r = (int) Fallocate.MH.invokeExact(st, fd, 0, 0L, size);
                 } while (r != 0 && errno(st) == Errno.EINTR);
                 if (r != 0) {
                     throw Errno.exception("fallocate(" + fd + ", 0, 0, " + size + ")", errno(st));
                 }
             }
-            r = (int) FCNTL_INT.invokeExact(st, fd, Libc.F_ADD_SEALS(),
+            r = (int) FcntlInt.MH.invokeExact(st, fd, Libc.F_ADD_SEALS(),
                     Libc.F_SEAL_SHRINK() | Libc.F_SEAL_SEAL());
             if (r != 0) {
                 throw Errno.exception("fcntl(" + fd + ", F_ADD_SEALS, F_SEAL_SHRINK|F_SEAL_SEAL)",
@@ -631,7 +680,7 @@ public final class LinuxPlatform implements Platform {
         MemorySegment st = STATE.get();
         MemorySegment addr;
         try {
-            addr = (MemorySegment) MMAP.invokeExact(st, MemorySegment.NULL, size,
+            addr = (MemorySegment) Mmap.MH.invokeExact(st, MemorySegment.NULL, size,
                     Libc.PROT_READ() | Libc.PROT_WRITE(), Libc.MAP_SHARED(), fd, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
@@ -653,7 +702,7 @@ public final class LinuxPlatform implements Platform {
                 timespec.tv_sec(ts, timeoutNanos / 1_000_000_000L);
                 timespec.tv_nsec(ts, timeoutNanos % 1_000_000_000L);
             }
-            long r = (long) SYSCALL_FUTEX.invokeExact(st, arch.sysFutex(), address, FUTEX_WAIT,
+            long r = (long) SyscallFutex.MH.invokeExact(st, arch.sysFutex(), address, FUTEX_WAIT,
                     expected, ts, MemorySegment.NULL, 0);
             if (r == 0) {
                 return true;
@@ -678,7 +727,7 @@ public final class LinuxPlatform implements Platform {
         MemorySegment st = STATE.get();
         long r;
         try {
-            r = (long) SYSCALL_FUTEX.invokeExact(st, arch.sysFutex(), address, FUTEX_WAKE, count,
+            r = (long) SyscallFutex.MH.invokeExact(st, arch.sysFutex(), address, FUTEX_WAKE, count,
                     MemorySegment.NULL, MemorySegment.NULL, 0);
         } catch (Throwable t) {
             throw rethrow(t);
