@@ -137,6 +137,7 @@ public final class Connection implements Waitable, AutoCloseable {
      * Encodes {@code value} with this connection's codec and sends it as one message. The value
      * is encoded in the calling thread: one the codec cannot encode throws and nothing is sent.
      *
+     * @param value the value; {@code null} is allowed
      * @throws CodecException if the value cannot be encoded (nothing was sent)
      * @throws EOFException if the other end is closed
      * @throws ClosedChannelException if this end is closed
@@ -167,6 +168,7 @@ public final class Connection implements Waitable, AutoCloseable {
     /**
      * Sends all of {@code bytes} as one message (Python's {@code send_bytes(buf)}).
      *
+     * @param bytes the payload
      * @throws EOFException if the other end is closed
      * @throws ClosedChannelException if this end is closed
      * @throws IOException on any other OS error
@@ -179,6 +181,9 @@ public final class Connection implements Waitable, AutoCloseable {
      * Sends {@code length} bytes of {@code bytes} from {@code offset} as one message (Python's
      * {@code send_bytes(buf, offset, size)}).
      *
+     * @param bytes the array
+     * @param offset first byte to send
+     * @param length number of bytes to send
      * @throws IndexOutOfBoundsException if the range is outside the array
      * @throws EOFException if the other end is closed
      * @throws IOException on any other OS error
@@ -191,6 +196,7 @@ public final class Connection implements Waitable, AutoCloseable {
     /**
      * Sends the remaining bytes of {@code buffer} as one message; its position is not changed.
      *
+     * @param buffer the payload
      * @throws EOFException if the other end is closed
      * @throws IOException on any other OS error
      */
@@ -202,6 +208,7 @@ public final class Connection implements Waitable, AutoCloseable {
      * Sends the bytes of {@code payload} as one message. A native segment is written without
      * being copied; heap segments are copied through this connection's native buffer.
      *
+     * @param payload the payload; may be longer than 2 GiB
      * @throws EOFException if the other end is closed
      * @throws ClosedChannelException if this end is closed
      * @throws IOException on any other OS error
@@ -308,6 +315,7 @@ public final class Connection implements Waitable, AutoCloseable {
     /**
      * Receives one message's bytes (Python's {@code recv_bytes()}).
      *
+     * @return the payload
      * @throws EOFException if the other end closed and every message was read
      * @throws IOException on error, or if the message is longer than {@link #maxFrameSize()} or
      *     than a Java array can hold (the connection becomes unusable for receiving)
@@ -321,6 +329,8 @@ public final class Connection implements Waitable, AutoCloseable {
      * {@code recv_bytes(maxlength)}): a longer message throws and makes the connection unusable
      * for receiving, because its bytes are left unread.
      *
+     * @param maxLength the longest message accepted
+     * @return the payload
      * @throws IllegalArgumentException if {@code maxLength < 0}
      * @throws EOFException if the other end closed and every message was read
      * @throws IOException on error or a message that is too long
@@ -359,6 +369,7 @@ public final class Connection implements Waitable, AutoCloseable {
     /**
      * Receives one message into {@code buffer} from index 0 (Python's {@code recv_bytes_into}).
      *
+     * @param buffer where the message goes
      * @return the message length
      * @throws BufferTooShortException if it does not fit; the message is consumed and carried by
      *     the exception, the connection stays usable
@@ -372,6 +383,8 @@ public final class Connection implements Waitable, AutoCloseable {
     /**
      * Receives one message into {@code buffer} starting at {@code offset}.
      *
+     * @param buffer where the message goes
+     * @param offset index of its first byte in {@code buffer}
      * @return the message length
      * @throws IndexOutOfBoundsException if {@code offset} is outside the buffer
      * @throws BufferTooShortException if it does not fit (see {@link #recvBytesInto(byte[])})
@@ -385,6 +398,7 @@ public final class Connection implements Waitable, AutoCloseable {
     /**
      * Receives one message into the start of {@code target} without allocating.
      *
+     * @param target where the message goes
      * @return the message length
      * @throws BufferTooShortException if it does not fit (see {@link #recvBytesInto(byte[])})
      * @throws IOException on any other error
@@ -413,6 +427,7 @@ public final class Connection implements Waitable, AutoCloseable {
     /**
      * Tells whether a message (or end of stream) can be received without blocking.
      *
+     * @return {@code true} if {@link #recv()} would not block
      * @throws ClosedChannelException if this end is closed
      * @throws IOException on OS error
      */
@@ -424,6 +439,8 @@ public final class Connection implements Waitable, AutoCloseable {
      * Waits up to {@code timeout} until a message (or end of stream) can be received. Returns as
      * soon as data arrives; never returns {@code false} before the timeout has passed.
      *
+     * @param timeout how long to wait at most
+     * @return {@code true} if a message or end of stream can be received without blocking
      * @throws ClosedChannelException if this end is closed
      * @throws IllegalStateException if this end is write-only
      * @throws IOException on OS error
@@ -560,6 +577,7 @@ public final class Connection implements Waitable, AutoCloseable {
      * stream can be received; a {@linkplain ChildProcess#sentinel() sentinel} when its process
      * has ended.
      *
+     * @param <T> the kind of waitable
      * @param objects connections and sentinels; not empty
      * @param timeout how long to wait; {@code null} waits forever
      * @return the ready objects, in the order given; empty only after the timeout
@@ -671,6 +689,28 @@ public final class Connection implements Waitable, AutoCloseable {
     /** {@return the descriptor, for passing to a child} */
     Descriptor descriptor() {
         return fd;
+    }
+
+    /** {@return what travels to a child instead of this connection} */
+    Inheritable.Handle childHandle() {
+        if (codec != Codec.defaults() && !(codec instanceof java.io.Serializable)) {
+            throw new IllegalArgumentException("a connection passed to a child needs a Serializable"
+                    + " codec; " + codec.getClass().getName() + " is not");
+        }
+        return new ChildEnd(readable, writable, maxFrameSize,
+                codec == Codec.defaults() ? null : codec);
+    }
+
+    /** A connection on its way to a child; {@code codec} null means the default. */
+    private record ChildEnd(boolean readable, boolean writable, long maxFrameSize, Codec codec)
+            implements Inheritable.Handle {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public Object resolve(int fd) {
+            return new Connection(fd, readable, writable, codec == null ? Codec.defaults() : codec)
+                    .maxFrameSize(maxFrameSize);
+        }
     }
 
     @Override

@@ -21,6 +21,7 @@ public record Pipe(Connection first, Connection second) implements AutoCloseable
     /**
      * Opens a duplex pipe with the default codec.
      *
+     * @return the pipe
      * @throws IOException if the OS refuses (for example too many open descriptors)
      */
     public static Pipe open() throws IOException {
@@ -30,6 +31,7 @@ public record Pipe(Connection first, Connection second) implements AutoCloseable
     /**
      * Opens a pipe with the default codec.
      *
+     * @return the pipe
      * @param duplex {@code true} for two-way, {@code false} for one-way ({@code first} receives,
      *     {@code second} sends)
      * @throws IOException if the OS refuses (for example too many open descriptors)
@@ -41,6 +43,9 @@ public record Pipe(Connection first, Connection second) implements AutoCloseable
     /**
      * Opens a pipe whose ends encode objects with {@code codec}.
      *
+     * @param duplex two-way or one-way, as {@link #open(boolean)}
+     * @param codec the codec of both ends
+     * @return the pipe
      * @throws IOException if the OS refuses
      */
     public static Pipe open(boolean duplex, Codec codec) throws IOException {

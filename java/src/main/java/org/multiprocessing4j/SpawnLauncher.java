@@ -52,7 +52,7 @@ final class SpawnLauncher implements Launcher {
 
     @Override
     public Launched launch(Spec spec) throws IOException {
-        List<Connection> passed = spec.task().connections();
+        List<Descriptor> passed = spec.task().descriptors();
         int[] boot = OS.socketPair();
         Connection parentEnd = new Connection(boot[0], true, true, Codec.defaults());
         Descriptor childEnd = new Descriptor(boot[1]);
@@ -62,7 +62,7 @@ final class SpawnLauncher implements Launcher {
             int[] fds = new int[1 + passed.size()];
             fds[0] = boot[1];
             for (int i = 0; i < held.length; i++) {
-                Descriptor d = passed.get(i).descriptor();
+                Descriptor d = passed.get(i);
                 fds[1 + i] = d.acquire(); // throws if the user closed it meanwhile
                 held[i] = d;
             }

@@ -14,12 +14,13 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.multiprocessing4j.internal.Descriptor;
 
 /**
  * Serializes a {@link Task} for a child: ordinary captured values by Java serialization,
- * {@link Connection}s as {@link ConnectionHandle}s naming the descriptor the child inherits
- * (descriptor {@code FIRST_HANDLE_FD + index}). The same connection captured twice becomes one
- * handle.
+ * {@link Inheritable} resources ({@link Connection}s, shared memory) as {@link Slot}s naming the
+ * descriptor the child inherits (descriptor {@code FIRST_HANDLE_FD + index}). A resource captured
+ * twice travels once.
  */
 final class TaskStreams {
     /** Descriptor 3 is the bootstrap socket; inherited handles follow. */
@@ -28,8 +29,8 @@ final class TaskStreams {
     private TaskStreams() {
     }
 
-    /** The serialized task and the connections whose descriptors the child must inherit. */
-    record Encoded(byte[] bytes, List<Connection> connections) {
+    /** The serialized task and the descriptors the child must inherit, in order. */
+    record Encoded(byte[] bytes, List<Descriptor> descriptors) {
     }
 
     /**
@@ -39,9 +40,8 @@ final class TaskStreams {
      */
     static Encoded encode(Task task) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
-        Map<Connection, Integer> handles = new IdentityHashMap<>();
-        List<Connection> order = new ArrayList<>();
-        try (HandleOutputStream out = new HandleOutputStream(bytes, handles, order)) {
+        List<Descriptor> order = new ArrayList<>();
+        try (HandleOutputStream out = new HandleOutputStream(bytes, order)) {
             out.writeObject(task);
         } catch (NotSerializableException e) {
             throw new IllegalArgumentException("the task cannot be sent to the child: it captures"
@@ -66,43 +66,40 @@ final class TaskStreams {
         }
     }
 
-    /** What a connection becomes on the way to a child. */
-    record ConnectionHandle(int index, boolean readable, boolean writable, long maxFrameSize,
-                            Codec codec) implements Serializable {
+    /**
+     * What an {@link Inheritable} becomes on the way to a child: the index of its descriptor among
+     * the inherited ones, and its own handle.
+     */
+    record Slot(int index, Inheritable.Handle handle) implements Serializable {
         private static final long serialVersionUID = 1L;
     }
 
     private static final class HandleOutputStream extends ObjectOutputStream {
-        private final Map<Connection, Integer> handles;
-        private final List<Connection> order;
+        private final Map<Descriptor, Integer> slots = new IdentityHashMap<>();
+        private final List<Descriptor> order;
 
-        HandleOutputStream(OutputStream out, Map<Connection, Integer> handles, List<Connection> order)
-                throws IOException {
+        HandleOutputStream(OutputStream out, List<Descriptor> order) throws IOException {
             super(out);
-            this.handles = handles;
             this.order = order;
             enableReplaceObject(true);
         }
 
         @Override
         protected Object replaceObject(Object obj) throws IOException {
-            if (obj instanceof Connection c) {
-                if (c.isClosed()) {
-                    throw new IOException("a captured connection is closed: " + c);
+            Inheritable r = Inheritable.of(obj);
+            if (r != null) {
+                Descriptor d = r.inheritedDescriptor();
+                if (d.isClosed()) {
+                    throw new IOException("a captured " + obj.getClass().getSimpleName()
+                            + " is closed: " + obj);
                 }
-                Integer index = handles.get(c);
+                Integer index = slots.get(d);
                 if (index == null) {
                     index = order.size();
-                    handles.put(c, index);
-                    order.add(c);
+                    slots.put(d, index);
+                    order.add(d);
                 }
-                Codec codec = c.codec();
-                if (codec != Codec.defaults() && !(codec instanceof Serializable)) {
-                    throw new IOException("a captured connection's codec ("
-                            + codec.getClass().getName() + ") is not Serializable");
-                }
-                return new ConnectionHandle(index, c.readable(), c.writable(), c.maxFrameSize(),
-                        codec == Codec.defaults() ? null : codec);
+                return new Slot(index, r.handle());
             }
             return obj;
         }
@@ -115,11 +112,9 @@ final class TaskStreams {
         }
 
         @Override
-        protected Object resolveObject(Object obj) {
-            if (obj instanceof ConnectionHandle h) {
-                Codec codec = h.codec() == null ? Codec.defaults() : h.codec();
-                return new Connection(FIRST_HANDLE_FD + h.index(), h.readable(), h.writable(), codec)
-                        .maxFrameSize(h.maxFrameSize());
+        protected Object resolveObject(Object obj) throws IOException {
+            if (obj instanceof Slot s) {
+                return s.handle().resolve(FIRST_HANDLE_FD + s.index());
             }
             return obj;
         }
