@@ -13,22 +13,25 @@ import org.multiprocessing4j.internal.Descriptor;
  */
 interface Inheritable {
 
-    /** {@return {@code obj} as an inheritable resource, or {@code null} if it is not one} */
+    /**
+     * {@return {@code obj} as an inheritable resource, or {@code null} if it is not one} Each
+     * public type that travels as a descriptor has its case here.
+     */
     static Inheritable of(Object obj) {
-        if (obj instanceof Connection c) {
-            return new Inheritable() {
-                @Override
-                public Descriptor inheritedDescriptor() {
-                    return c.descriptor();
-                }
+        return switch (obj) {
+            case Connection c -> new Resource(c.descriptor(), c::childHandle);
+            case SharedMemory m -> new Resource(m.descriptor(), m::childHandle);
+            default -> null;
+        };
+    }
 
-                @Override
-                public Handle handle() {
-                    return c.childHandle();
-                }
-            };
+    /** The adapter {@link #of} returns. */
+    record Resource(Descriptor inheritedDescriptor, java.util.function.Supplier<Handle> handles)
+            implements Inheritable {
+        @Override
+        public Handle handle() {
+            return handles.get();
         }
-        return null;
     }
 
     /** {@return the descriptor the child must inherit; open} */

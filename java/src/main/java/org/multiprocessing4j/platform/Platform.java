@@ -204,6 +204,57 @@ public interface Platform {
     int createAnonymousMemory(String debugName, long size) throws IOException;
 
     /**
+     * Opens a named shared-memory object (POSIX {@code shm_open}; the name starts with {@code /}).
+     *
+     * @param name the name, for example {@code "/mp4j-1f3a..."}
+     * @param create {@code true}: create it, failing if it exists, readable and writable by this
+     *     user only (mode 0600); {@code false}: open an existing one read-write
+     * @return the descriptor, close-on-exec
+     * @throws java.nio.file.FileAlreadyExistsException if {@code create} and it exists
+     * @throws java.nio.file.NoSuchFileException if not {@code create} and it does not exist
+     * @throws java.nio.file.AccessDeniedException if this user may not open it
+     * @throws IOException on any other error
+     */
+    int openNamedMemory(String name, boolean create) throws IOException;
+
+    /**
+     * Removes a named shared-memory object's name; mappings stay valid.
+     *
+     * @throws java.nio.file.NoSuchFileException if there is no such name
+     * @throws IOException on any other error
+     */
+    void unlinkNamedMemory(String name) throws IOException;
+
+    /**
+     * Sets the size of a shared-memory file and reserves its pages, so that running out of
+     * memory fails here rather than as SIGBUS on first touch.
+     *
+     * @throws IOException if the memory cannot be reserved (for example {@code ENOSPC})
+     */
+    void reserve(int fd, long size) throws IOException;
+
+    /**
+     * {@return size, owner and permission bits of the file behind {@code fd}}
+     *
+     * @throws IOException on error
+     */
+    FileStatus status(int fd) throws IOException;
+
+    /** {@return this process's real user id} */
+    int uid();
+
+    /**
+     * {@return when process {@code pid} started, in an OS-specific unit that only needs to be
+     * compared for equality (Linux: clock ticks since boot), or -1 if there is no such process or
+     * it is a zombie} Together with the pid this names a process even after its pid is reused.
+     */
+    long processStartTime(int pid);
+
+    /** A file's size, owner and permission bits ({@code st_mode & 07777}). */
+    record FileStatus(long size, int ownerUid, int permissions) {
+    }
+
+    /**
      * Maps {@code size} bytes of the shared-memory descriptor {@code fd} read-write and shared.
      * The returned segment is unmapped when {@code arena} closes.
      *

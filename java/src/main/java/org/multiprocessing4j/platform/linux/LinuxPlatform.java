@@ -144,6 +144,18 @@ public final class LinuxPlatform implements Platform {
         static final MethodHandle MH = LINKER.downcallHandle(Libc.syscall.address(), FunctionDescriptor.of(C_LONG, C_LONG, C_POINTER, C_INT, C_INT, C_POINTER, C_POINTER, C_INT), Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
     }
 
+    private static final class ShmOpen {
+        static final MethodHandle MH = errno(Libc.shm_open$address(), Libc.shm_open$descriptor());
+    }
+
+    private static final class ShmUnlink {
+        static final MethodHandle MH = errno(Libc.shm_unlink$address(), Libc.shm_unlink$descriptor());
+    }
+
+    private static final class Fstat {
+        static final MethodHandle MH = errno(Libc.fstat$address(), Libc.fstat$descriptor());
+    }
+
     private static final int O_CLOEXEC = Libc.O_CLOEXEC();
     private static final int MSG_NOSIGNAL = Libc.MSG_NOSIGNAL();
     private static final int MSG_DONTWAIT = Libc.MSG_DONTWAIT();
@@ -647,19 +659,8 @@ public final class LinuxPlatform implements Platform {
             throw Errno.exception("memfd_create(\"" + debugName + "\")", errno(st));
         }
         try {
-            int r = (int) Ftruncate.MH.invokeExact(st, fd, size);
-            if (r != 0) {
-                throw Errno.exception("ftruncate(" + fd + ", " + size + ")", errno(st));
-            }
-            if (size > 0) {
-                do {
-                    r = (int) Fallocate.MH.invokeExact(st, fd, 0, 0L, size);
-                } while (r != 0 && errno(st) == Errno.EINTR);
-                if (r != 0) {
-                    throw Errno.exception("fallocate(" + fd + ", 0, 0, " + size + ")", errno(st));
-                }
-            }
-            r = (int) FcntlInt.MH.invokeExact(st, fd, Libc.F_ADD_SEALS(),
+            reserve(fd, size);
+            int r = (int) FcntlInt.MH.invokeExact(st, fd, Libc.F_ADD_SEALS(),
                     Libc.F_SEAL_SHRINK() | Libc.F_SEAL_SEAL());
             if (r != 0) {
                 throw Errno.exception("fcntl(" + fd + ", F_ADD_SEALS, F_SEAL_SHRINK|F_SEAL_SEAL)",
@@ -673,6 +674,101 @@ public final class LinuxPlatform implements Platform {
             }
             throw rethrow(t);
         }
+    }
+
+    @Override
+    public int openNamedMemory(String name, boolean create) throws IOException {
+        MemorySegment st = STATE.get();
+        int flags = Libc.O_RDWR() | Libc.O_CLOEXEC() | (create ? Libc.O_CREAT() | Libc.O_EXCL() : 0);
+        int fd;
+        try (Arena a = Arena.ofConfined()) {
+            do {
+                fd = (int) ShmOpen.MH.invokeExact(st, a.allocateFrom(name), flags,
+                        Libc.S_IRUSR() | Libc.S_IWUSR());
+            } while (fd < 0 && errno(st) == Errno.EINTR);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (fd < 0) {
+            throw Errno.exception("shm_open(\"" + name + "\", "
+                    + (create ? "O_RDWR|O_CREAT|O_EXCL, 0600" : "O_RDWR") + ")", errno(st));
+        }
+        return fd;
+    }
+
+    @Override
+    public void unlinkNamedMemory(String name) throws IOException {
+        MemorySegment st = STATE.get();
+        int r;
+        try (Arena a = Arena.ofConfined()) {
+            r = (int) ShmUnlink.MH.invokeExact(st, a.allocateFrom(name));
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) {
+            throw Errno.exception("shm_unlink(\"" + name + "\")", errno(st));
+        }
+    }
+
+    @Override
+    public void reserve(int fd, long size) throws IOException {
+        MemorySegment st = STATE.get();
+        try {
+            int r = (int) Ftruncate.MH.invokeExact(st, fd, size);
+            if (r != 0) {
+                throw Errno.exception("ftruncate(" + fd + ", " + size + ")", errno(st));
+            }
+            if (size > 0) {
+                do {
+                    r = (int) Fallocate.MH.invokeExact(st, fd, 0, 0L, size);
+                } while (r != 0 && errno(st) == Errno.EINTR);
+                if (r != 0) {
+                    throw Errno.exception("fallocate(" + fd + ", 0, 0, " + size + ")", errno(st));
+                }
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public FileStatus status(int fd) throws IOException {
+        MemorySegment st = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(arch.statLayoutSize(), 8);
+            int r = (int) Fstat.MH.invokeExact(st, fd, buf);
+            if (r != 0) {
+                throw Errno.exception("fstat(" + fd + ")", errno(st));
+            }
+            return new FileStatus(arch.statSize(buf), arch.statUid(buf), arch.statMode(buf) & 07777);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int uid() {
+        return Libc.getuid();
+    }
+
+    @Override
+    public long processStartTime(int pid) {
+        String stat;
+        try {
+            stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        // Fields after the command name (which may contain spaces) start after the last ')'.
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        if (f[0].equals("Z") || f[0].equals("X")) {
+            return -1;
+        }
+        return Long.parseLong(f[19]); // field 22, starttime
     }
 
     @Override
