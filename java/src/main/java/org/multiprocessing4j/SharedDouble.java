@@ -1,0 +1,101 @@
+package org.multiprocessing4j;
+
+import java.io.IOException;
+import java.io.Serial;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.function.DoubleUnaryOperator;
+import org.multiprocessing4j.internal.NumbersLayout;
+
+/**
+ * A double in shared memory, updated atomically from any thread of any process that holds it
+ * (Python's {@code Value('d')} / {@code RawValue}). Pass it to a child by capturing it in a
+ * {@link Task}.
+ *
+ * <p>Memory ordering, stated per method, has the meaning of the same {@code VarHandle} access
+ * mode between threads (see {@link SharedNumbers} for why that holds across processes).
+ * Compare-and-set compares the bit patterns (so {@code NaN} matches itself, {@code 0.0} does not
+ * match {@code -0.0}). No method blocks or makes a system call.
+ *
+ * <p>Thread-safe. {@link #close()} unmaps this process's view; later calls throw
+ * {@link IllegalStateException}.
+ */
+public final class SharedDouble extends SharedNumbers {
+    @Serial
+    private static final long serialVersionUID = 1L;
+    private static final VarHandle V = ValueLayout.JAVA_DOUBLE.varHandle();
+
+    private SharedDouble(double initial) throws IOException {
+        super(NumbersLayout.KIND_DOUBLE, 1, 8);
+        V.setVolatile(data, 0L, initial);
+    }
+
+    /**
+     * Creates a shared double holding {@code initial}.
+     *
+     * @param initial the initial value
+     * @return the value
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedDouble create(double initial) throws IOException {
+        return new SharedDouble(initial);
+    }
+
+    /** {@return the value (volatile read)} */
+    public double get() {
+        return (double) V.getVolatile(data, 0L);
+    }
+
+    /**
+     * Sets the value (volatile write).
+     *
+     * @param value the new value
+     */
+    public void set(double value) {
+        V.setVolatile(data, 0L, value);
+    }
+
+    /**
+     * Sets the value to {@code update} if its bits equal those of {@code expected} (volatile
+     * semantics).
+     *
+     * @param expected the expected value
+     * @param update the new value
+     * @return whether it was set
+     */
+    public boolean compareAndSet(double expected, double update) {
+        return V.compareAndSet(data, 0L, expected, update);
+    }
+
+    /**
+     * Adds {@code delta} atomically with a compare-and-set loop (volatile semantics).
+     *
+     * @param delta what to add
+     * @return the new value
+     */
+    public double addAndGet(double delta) {
+        return updateAndGet(v -> v + delta);
+    }
+
+    /**
+     * Applies {@code function} atomically with a compare-and-set loop (volatile semantics); it may
+     * run several times under contention, so it must be free of side effects.
+     *
+     * @param function computes the new value from the current one
+     * @return the new value
+     */
+    public double updateAndGet(DoubleUnaryOperator function) {
+        for (;;) {
+            double current = get();
+            double next = function.applyAsDouble(current);
+            if (compareAndSet(current, next)) {
+                return next;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SharedDouble[" + get() + "]";
+    }
+}

@@ -1,0 +1,141 @@
+package org.multiprocessing4j;
+
+import java.io.IOException;
+import java.io.Serial;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import org.multiprocessing4j.internal.NumbersLayout;
+
+/**
+ * A fixed-length array of doubles in shared memory whose elements are updated atomically from any
+ * thread of any process that holds it (Python's {@code Array('d', …)} / {@code RawArray},
+ * and an atomic double array across processes). Pass it to a child by capturing
+ * it in a {@link Task}.
+ *
+ * <p>Each method states its memory ordering, which has the meaning of the same {@code VarHandle}
+ * access mode between threads (see {@link SharedNumbers} for why that holds across processes).
+ * No method blocks or makes a system call. Operations on different elements are independent;
+ * updates spanning several elements need a lock. A process that dies mid-way leaves every element
+ * either updated or not.
+ *
+ * <p>Thread-safe. {@link #close()} unmaps this process's view; later calls throw
+ * {@link IllegalStateException}.
+ */
+public final class SharedDoubleArray extends SharedNumbers {
+    @Serial
+    private static final long serialVersionUID = 1L;
+    private static final VarHandle E = ValueLayout.JAVA_DOUBLE.arrayElementVarHandle();
+
+    private SharedDoubleArray(int length) throws IOException {
+        super(NumbersLayout.KIND_DOUBLE, length, 8);
+    }
+
+    /**
+     * Creates an array of {@code length} zeros.
+     *
+     * @param length number of elements, at least 0
+     * @return the array
+     * @throws IllegalArgumentException if {@code length} is negative
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedDoubleArray create(int length) throws IOException {
+        return new SharedDoubleArray(length);
+    }
+
+    /**
+     * Creates an array holding a copy of {@code values}.
+     *
+     * @param values the initial elements
+     * @return the array
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedDoubleArray of(double... values) throws IOException {
+        SharedDoubleArray a = new SharedDoubleArray(values.length);
+        for (int i = 0; i < values.length; i++) {
+            E.set(a.data, 0L, (long) i, values[i]);
+        }
+        VarHandle.releaseFence();
+        return a;
+    }
+
+    /** {@return the number of elements} */
+    public int length() {
+        return (int) elements();
+    }
+
+    private long index(int i) {
+        return Objects.checkIndex(i, elements());
+    }
+
+    /**
+     * {@return element {@code i} (volatile read)}
+     *
+     * @param i the index
+     * @throws IndexOutOfBoundsException if {@code i} is outside the array
+     */
+    public double get(int i) {
+        return (double) E.getVolatile(data, 0L, index(i));
+    }
+
+    /**
+     * Sets element {@code i} (volatile write).
+     *
+     * @param i the index
+     * @param value the new value
+     * @throws IndexOutOfBoundsException if {@code i} is outside the array
+     */
+    public void set(int i, double value) {
+        E.setVolatile(data, 0L, index(i), value);
+    }
+
+    /**
+     * Sets element {@code i} to {@code update} if it is {@code expected}, comparing bit patterns (volatile semantics).
+     *
+     * @param i the index
+     * @param expected the expected value
+     * @param update the new value
+     * @return whether it was set
+     * @throws IndexOutOfBoundsException if {@code i} is outside the array
+     */
+    public boolean compareAndSet(int i, double expected, double update) {
+        return E.compareAndSet(data, 0L, index(i), expected, update);
+    }
+
+    /**
+     * Adds {@code delta} to element {@code i} atomically with a compare-and-set loop (volatile
+     * semantics).
+     *
+     * @param i the index
+     * @param delta what to add
+     * @return the new value
+     * @throws IndexOutOfBoundsException if {@code i} is outside the array
+     */
+    public double addAndGet(int i, double delta) {
+        long at = index(i);
+        for (;;) {
+            double current = (double) E.getVolatile(data, 0L, at);
+            double next = current + delta;
+            if (E.compareAndSet(data, 0L, at, current, next)) {
+                return next;
+            }
+        }
+    }
+
+    /**
+     * {@return a copy of all elements, each read with volatile semantics (the copy as a whole is
+     * not a snapshot: other processes may update elements meanwhile)}
+     */
+    public double[] toArray() {
+        double[] out = new double[length()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = get(i);
+        }
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "SharedDoubleArray" + java.util.Arrays.toString(toArray());
+    }
+}

@@ -1,0 +1,144 @@
+package org.multiprocessing4j;
+
+import java.io.IOException;
+import java.io.Serial;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.util.function.IntUnaryOperator;
+import org.multiprocessing4j.internal.NumbersLayout;
+
+/**
+ * A int in shared memory, updated atomically from any thread of any process that holds it
+ * (Python's {@code Value('i')} / {@code RawValue}, and {@code java.util.concurrent.atomic.AtomicInt}
+ * across processes). Pass it to a child by capturing it in a {@link Task}.
+ *
+ * <p>Memory ordering, stated per method, has the meaning of the same {@code VarHandle} access
+ * mode between threads (see {@link SharedNumbers} for why that holds across processes). No method
+ * blocks or makes a system call. If a process dies halfway through a sequence of updates, each
+ * single update is either done or not done; compound updates need a lock.
+ *
+ * <p>Thread-safe. {@link #close()} unmaps this process's view; later calls throw
+ * {@link IllegalStateException}.
+ */
+public final class SharedInt extends SharedNumbers {
+    @Serial
+    private static final long serialVersionUID = 1L;
+    private static final VarHandle V = ValueLayout.JAVA_INT.varHandle();
+
+    private SharedInt(int initial) throws IOException {
+        super(NumbersLayout.KIND_INT, 1, 4);
+        V.setVolatile(data, 0L, initial);
+    }
+
+    /**
+     * Creates a shared int holding {@code initial}.
+     *
+     * @param initial the initial value
+     * @return the value
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedInt create(int initial) throws IOException {
+        return new SharedInt(initial);
+    }
+
+    /** {@return the value (volatile read)} */
+    public int get() {
+        return (int) V.getVolatile(data, 0L);
+    }
+
+    /**
+     * Sets the value (volatile write).
+     *
+     * @param value the new value
+     */
+    public void set(int value) {
+        V.setVolatile(data, 0L, value);
+    }
+
+    /** {@return the value (acquire read)} */
+    public int getAcquire() {
+        return (int) V.getAcquire(data, 0L);
+    }
+
+    /**
+     * Sets the value (release write).
+     *
+     * @param value the new value
+     */
+    public void setRelease(int value) {
+        V.setRelease(data, 0L, value);
+    }
+
+    /**
+     * Sets the value to {@code update} if it is {@code expected} (volatile semantics).
+     *
+     * @param expected the expected value
+     * @param update the new value
+     * @return whether it was set
+     */
+    public boolean compareAndSet(int expected, int update) {
+        return V.compareAndSet(data, 0L, expected, update);
+    }
+
+    /**
+     * Sets the value and returns the old one (volatile semantics).
+     *
+     * @param value the new value
+     * @return the previous value
+     */
+    public int getAndSet(int value) {
+        return (int) V.getAndSet(data, 0L, value);
+    }
+
+    /**
+     * Adds {@code delta} atomically (volatile semantics).
+     *
+     * @param delta what to add
+     * @return the previous value
+     */
+    public int getAndAdd(int delta) {
+        return (int) V.getAndAdd(data, 0L, delta);
+    }
+
+    /**
+     * Adds {@code delta} atomically (volatile semantics).
+     *
+     * @param delta what to add
+     * @return the new value
+     */
+    public int addAndGet(int delta) {
+        return (int) V.getAndAdd(data, 0L, delta) + delta;
+    }
+
+    /** {@return the new value after adding one atomically (volatile semantics)} */
+    public int incrementAndGet() {
+        return addAndGet(1);
+    }
+
+    /** {@return the new value after subtracting one atomically (volatile semantics)} */
+    public int decrementAndGet() {
+        return addAndGet(-1);
+    }
+
+    /**
+     * Applies {@code function} atomically with a compare-and-set loop (volatile semantics); it may
+     * run several times under contention, so it must be free of side effects.
+     *
+     * @param function computes the new value from the current one
+     * @return the new value
+     */
+    public int updateAndGet(IntUnaryOperator function) {
+        for (;;) {
+            int current = get();
+            int next = function.applyAsInt(current);
+            if (compareAndSet(current, next)) {
+                return next;
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SharedInt[" + get() + "]";
+    }
+}
