@@ -21,6 +21,8 @@ import org.multiprocessing4j.examples.Demo;
 import org.multiprocessing4j.examples.DoublingWorker;
 import org.multiprocessing4j.examples.PipeSenderReceiver;
 import org.multiprocessing4j.examples.PipeSenderReceiverPair;
+import org.multiprocessing4j.examples.SharedArrayExercise;
+import org.multiprocessing4j.examples.SharedMemoryBlock;
 import org.multiprocessing4j.examples.TwoWorkers;
 import org.multiprocessing4j.examples.WorkersWithArguments;
 
@@ -103,12 +105,30 @@ class ExamplesTest {
     }
 
     @Test
+    void sharedMemoryBlock() throws Exception {
+        assertEquals(List.of("1024"), runOk(SharedMemoryBlock.class).lines());
+    }
+
+    @Test
+    void sharedArrayExercise() throws Exception {
+        List<String> out = runOk(SharedArrayExercise.class).lines();
+        assertEquals(3, out.size(), () -> String.join("\n", out));
+        assertEquals(List.of("Process-1", "Process-2"), out.subList(0, 2).stream()
+                .map(l -> l.substring(0, l.indexOf(' '))).sorted().toList(), () -> String.join("\n", out));
+        for (String l : out.subList(0, 2)) {
+            assertTrue(l.matches("Process-[12] \\(PID \\d+\\) added 1 to every element 1000 times"), l);
+        }
+        assertEquals("Shared array after both processes: [2000, 2000, 2000, 2000, 2000]", out.get(2));
+    }
+
+    @Test
     void demoRunsEveryExampleInOrder() throws Exception {
         List<String> out = runOk(Demo.class).lines();
         List<String> headers = out.stream().filter(l -> l.startsWith("== ")).toList();
         assertEquals(List.of("== TwoWorkers (seed 01) ==", "== PipeSenderReceiver (seed 01) ==",
                 "== BasicWorker (seed 02) ==", "== WorkersWithArguments (seed 02) ==",
-                "== DoublingWorker (seed 02) ==", "== PipeSenderReceiverPair (seed 04) =="),
+                "== DoublingWorker (seed 02) ==", "== PipeSenderReceiverPair (seed 04) ==",
+                "== SharedMemoryBlock (seed 02) ==", "== SharedArrayExercise (seed 04) =="),
                 headers, () -> String.join("\n", out));
         // Each example's output stays under its own header: every child was joined.
         assertEquals(List.of("20", "40", "60"), section(out, "DoublingWorker"),

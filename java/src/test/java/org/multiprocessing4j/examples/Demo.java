@@ -31,7 +31,9 @@ public final class Demo {
             new Example("BasicWorker", "02", BasicWorker::main),
             new Example("WorkersWithArguments", "02", WorkersWithArguments::main),
             new Example("DoublingWorker", "02", DoublingWorker::main),
-            new Example("PipeSenderReceiverPair", "04", PipeSenderReceiverPair::main));
+            new Example("PipeSenderReceiverPair", "04", PipeSenderReceiverPair::main),
+            new Example("SharedMemoryBlock", "02", SharedMemoryBlock::main),
+            new Example("SharedArrayExercise", "04", SharedArrayExercise::main));
 
     public static void main(String[] args) throws Exception {
         Map<String, Example> byName = new LinkedHashMap<>();
