@@ -84,6 +84,8 @@ ROWS = [
     _oneway("1MiB", 1024 * 1024, "MB/s"),
     _start("start → first message", "ChildStartBench.startToFirstMessage", "start_first_message"),
     _start("start + join", "ChildStartBench.startJoin", "start_join"),
+    Row("shared counter increment (ours: atomic)", "SharedCounterBench.atomicIncrement", {}, "ns/op",
+        [("CPython Value, with get_lock()", "value_increment_locked")]),
 ]
 
 # ---- units ------------------------------------------------------------------------------------

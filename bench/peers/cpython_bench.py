@@ -12,6 +12,15 @@ Cases (see bench/README.md for what each one mirrors on the Java side):
   pipe_oneway_{64KiB,1MiB}       MB/s   same, payload bytes per second, MB = 10**6 bytes
   start_first_message_<method>   ms     Process.start() -> first recv_bytes() of the child's message
   start_join_<method>            ms     Process.start() + join() of an empty target
+  lock_uncontended               ns/op  Lock().acquire() + release() in one process
+  lock_handoff_roundtrip         us/op  two processes alternate through two Locks used as
+                                        binary semaphores (release by the other process)
+  value_increment_locked         ns/op  with v.get_lock(): v.value += 1  (Value('q'), one process)
+  shm_create_attach_close        us/op  SharedMemory(create=True, 4096) + attach by name + close
+                                        both + unlink
+  shm_write_{1MiB,256MiB}        MB/s   shm.buf[:] = bytes of that size
+  queue_<kind>                   msg/s  Queue/SimpleQueue throughput, producers in child processes,
+                                        sentinel drain included (see QUEUE_CASES)
 
 Steady-state cases use the 'fork' context (start method does not matter once the child runs)
 and report the median of REPS timed batches after a warm-up. Start cases report the median
@@ -66,6 +75,48 @@ def _empty():
 
 
 # ---- measurements ----
+
+def _lock_partner(a, b, n):
+    for _ in range(n):
+        a.acquire()
+        b.release()
+
+
+def _producer(q, item, n, start):
+    start.wait()
+    for _ in range(n):
+        q.put(item)
+    q.put(None)
+
+
+def _consumer(q, sentinels):
+    seen = 0
+    while seen < sentinels:
+        if q.get() is None:
+            seen += 1
+
+
+class Record:
+    """The small three-field record of the queue benchmark (Java: a record of int, long, String)."""
+    __slots__ = ("id", "stamp", "name")
+
+    def __init__(self, id, stamp, name):
+        self.id, self.stamp, self.name = id, stamp, name
+
+    def __reduce__(self):
+        return (Record, (self.id, self.stamp, self.name))
+
+
+# kind -> (queue class, maxsize, item, producers, consumers in children (0 = this process))
+QUEUE_CASES = {
+    "64B_1to1": ("Queue", 0, b"x" * 64, 1, 0),
+    "64B_1to1_simple": ("SimpleQueue", 0, b"x" * 64, 1, 0),
+    "64B_2to2": ("Queue", 0, b"x" * 64, 2, 2),
+    "record_1to1": ("Queue", 0, Record(7, 1234567890123, "seven"), 1, 0),
+    "64KiB_1to1": ("Queue", 0, b"x" * 65536, 1, 0),
+    "64B_1to1_maxsize1000": ("Queue", 1000, b"x" * 64, 1, 0),
+}
+
 
 def emit(case, unit, value):
     print(json.dumps({"case": case, "unit": unit, "value": round(value, 4)}), flush=True)
@@ -150,6 +201,121 @@ def start_join(method, k):
     emit(f"start_join_{method}", "ms", statistics.median(samples))
 
 
+def lock_uncontended(n):
+    lock = mp.get_context("fork").Lock()
+    clock = time.perf_counter_ns
+    for _ in range(n // 10):
+        lock.acquire()
+        lock.release()
+    per_op = []
+    for _ in range(REPS):
+        t0 = clock()
+        for _ in range(n):
+            lock.acquire()
+            lock.release()
+        per_op.append((clock() - t0) / n)
+    emit("lock_uncontended", "ns/op", statistics.median(per_op))
+
+
+def lock_handoff(n):
+    ctx = mp.get_context("fork")
+    a, b = ctx.Lock(), ctx.Lock()
+    a.acquire()
+    b.acquire()
+    warm = max(n // 10, 100)
+    batch = n // REPS
+    p = ctx.Process(target=_lock_partner, args=(a, b, warm + batch * REPS))
+    p.start()
+    for _ in range(warm):
+        a.release()
+        b.acquire()
+    per_op = []
+    clock = time.perf_counter_ns
+    for _ in range(REPS):
+        t0 = clock()
+        for _ in range(batch):
+            a.release()
+            b.acquire()
+        per_op.append((clock() - t0) / 1e3 / batch)
+    p.join()
+    emit("lock_handoff_roundtrip", "us/op", statistics.median(per_op))
+
+
+def value_increment_locked(n):
+    v = mp.get_context("fork").Value("q", 0)
+    clock = time.perf_counter_ns
+    per_op = []
+    for _ in range(REPS):
+        t0 = clock()
+        for _ in range(n):
+            with v.get_lock():
+                v.value += 1
+        per_op.append((clock() - t0) / n)
+    emit("value_increment_locked", "ns/op", statistics.median(per_op))
+
+
+def shm_create_attach_close(n):
+    from multiprocessing import shared_memory
+    clock = time.perf_counter_ns
+    per_op = []
+    for _ in range(REPS):
+        t0 = clock()
+        for _ in range(n):
+            a = shared_memory.SharedMemory(create=True, size=4096)
+            b = shared_memory.SharedMemory(name=a.name)
+            b.close()
+            a.close()
+            a.unlink()
+        per_op.append((clock() - t0) / 1e3 / n)
+    emit("shm_create_attach_close", "us/op", statistics.median(per_op))
+
+
+def shm_write(size, label, n):
+    from multiprocessing import shared_memory
+    shm = shared_memory.SharedMemory(create=True, size=size)
+    try:
+        data = b"\x5a" * size
+        shm.buf[:] = data  # touch the pages once
+        rates = []
+        clock = time.perf_counter_ns
+        for _ in range(REPS):
+            t0 = clock()
+            for _ in range(n):
+                shm.buf[:] = data
+            rates.append(size * n / ((clock() - t0) / 1e9) / 1e6)
+        emit(f"shm_write_{label}", "MB/s", statistics.median(rates))
+    finally:
+        shm.close()
+        shm.unlink()
+
+
+def queue_throughput(kind, n):
+    qclass, maxsize, item, producers, consumers = QUEUE_CASES[kind]
+    ctx = mp.get_context("fork")
+    rates = []
+    for rep in range(REPS + 1):  # the first run warms up
+        q = ctx.SimpleQueue() if qclass == "SimpleQueue" else ctx.Queue(maxsize)
+        start = ctx.Event()
+        per = n // producers
+        ps = [ctx.Process(target=_producer, args=(q, item, per, start)) for _ in range(producers)]
+        cs = [ctx.Process(target=_consumer, args=(q, 1)) for _ in range(consumers)]
+        for p in ps + cs:
+            p.start()
+        t0 = time.perf_counter_ns()
+        start.set()
+        if consumers:
+            for c in cs:
+                c.join()
+        else:
+            _consumer(q, producers)
+        t1 = time.perf_counter_ns()
+        for p in ps:
+            p.join()
+        if rep > 0:
+            rates.append(per * producers / ((t1 - t0) / 1e9))
+    emit(f"queue_{kind}", "msg/s", statistics.median(rates))
+
+
 def main(argv):
     quick = "--quick" in argv
     rest = [a for a in argv if a != "--quick"]
@@ -176,6 +342,17 @@ def main(argv):
         cases.append((f"start_first_message_{m}", lambda m=m: start_first_message(m, k)))
     for m in START_JOIN:
         cases.append((f"start_join_{m}", lambda m=m: start_join(m, k)))
+
+    scale = 1 if quick else 5
+    cases.append(("lock_uncontended", lambda: lock_uncontended(200_000 * scale)))
+    cases.append(("lock_handoff_roundtrip", lambda: lock_handoff(5_000 * scale)))
+    cases.append(("value_increment_locked", lambda: value_increment_locked(100_000 * scale)))
+    cases.append(("shm_create_attach_close", lambda: shm_create_attach_close(200 * scale)))
+    cases.append(("shm_write_1MiB", lambda: shm_write(1 << 20, "1MiB", 50 * scale)))
+    cases.append(("shm_write_256MiB", lambda: shm_write(256 << 20, "256MiB", 1 * scale)))
+    for kind in QUEUE_CASES:
+        n = (2_000 if "64KiB" in kind else 20_000) * scale
+        cases.append((f"queue_{kind}", lambda k=kind, n=n: queue_throughput(k, n)))
 
     available = set(mp.get_all_start_methods())
     failed = 0

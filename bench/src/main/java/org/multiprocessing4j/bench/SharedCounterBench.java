@@ -1,0 +1,48 @@
+package org.multiprocessing4j.bench;
+
+import java.util.concurrent.TimeUnit;
+import org.multiprocessing4j.SharedLong;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * How long does one increment of a counter in shared memory take, uncontended? Ours is a single
+ * atomic instruction ({@link SharedLong#incrementAndGet()}); the CPython peer
+ * ({@code value_increment_locked}) must take the Value's lock, because CPython has no atomic
+ * shared integer. The locked variant of ours lives with the lock benchmarks.
+ *
+ * <p>Run: {@code java -jar bench/target/benchmarks.jar SharedCounterBench}.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+public class SharedCounterBench {
+    private SharedLong counter;
+
+    @Setup
+    public void setUp() throws Exception {
+        counter = SharedLong.create(0);
+    }
+
+    @TearDown
+    public void tearDown() {
+        counter.close();
+    }
+
+    @Benchmark
+    public long atomicIncrement() {
+        return counter.incrementAndGet();
+    }
+}
