@@ -1,0 +1,364 @@
+package org.multiprocessing4j;
+
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectStreamException;
+import java.io.Serializable;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.multiprocessing4j.internal.sync.BarrierLayout;
+import org.multiprocessing4j.internal.sync.ProcessToken;
+import org.multiprocessing4j.internal.sync.RegionHeader;
+import org.multiprocessing4j.internal.sync.RobustMutex;
+import org.multiprocessing4j.internal.sync.Waiting;
+import org.multiprocessing4j.internal.sync.Words;
+
+/**
+ * A cyclic barrier shared between processes (Python's {@code multiprocessing.Barrier}, with
+ * {@link java.util.concurrent.CyclicBarrier}'s Java shape): {@code parties} threads, in any
+ * processes, wait in {@link #await()} until all have arrived; then all are released together
+ * and the barrier is ready for the next round (generation).
+ *
+ * <h2>Action, broken state</h2>
+ * The optional action runs once per generation in the last arriving thread, before the others
+ * are released. The barrier <em>breaks</em> — every thread waiting in the generation gets
+ * {@link BrokenBarrierException}, and so does every later {@code await} until {@link #reset()}
+ * — when a waiter times out ({@link TimeoutException} for that one) or is interrupted
+ * ({@link InterruptedException} for that one), when the action throws (that exception for the
+ * last thread), on {@link #abort()}, or when another process dies (below).
+ *
+ * <h2>When another process dies</h2>
+ * Each waiting party's process is recorded in shared memory. Waiters check, every 5 ms, whether
+ * the processes of the other waiting parties are alive; on proof that one died they break the
+ * barrier, so nobody waits for a party that can never leave. A party that dies before it
+ * arrives cannot be told from a slow one: waiters then wait for it (use a timeout). If a process
+ * dies while holding the barrier's short internal lock, the next thread to take it breaks the
+ * barrier.
+ *
+ * <h2>Blocking, timeouts, sharing, lifetime</h2>
+ * Waiting spins briefly, then sleeps on a futex word (virtual threads park in slices of at most
+ * 250 µs); timeouts are never early; interruption is noticed within 5 ms. Actions before
+ * {@code await} in any party happen-before actions after it returns in every party. A task that
+ * captures the barrier carries it, with its action, to the child. {@link #close()} unmaps this
+ * process's view; afterwards every method throws {@link IllegalStateException}. Thread-safe.
+ */
+public final class SharedBarrier implements AutoCloseable, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @SuppressWarnings("serial") // travels as an inherited descriptor (TaskStreams)
+    private final SharedMemory memory;
+    private final Task action;
+    private final transient MemorySegment s;
+    private final transient MemorySegment genWord;
+    private final transient RobustMutex mutex;
+    private final transient int parties;
+    private transient volatile boolean closed;
+
+    private SharedBarrier(SharedMemory memory, int parties, Task action, boolean create) {
+        this.memory = memory;
+        this.action = action;
+        this.s = memory.segment();
+        if (create) {
+            Words.setIntPlain(s, BarrierLayout.PARTIES, parties);
+            RegionHeader.publish(s, BarrierLayout.MAGIC, BarrierLayout.VERSION);
+        } else {
+            RegionHeader.check(s, BarrierLayout.MAGIC, BarrierLayout.VERSION, "SharedBarrier");
+        }
+        this.parties = Words.intPlain(s, BarrierLayout.PARTIES);
+        if (s.byteSize() < BarrierLayout.size(this.parties)) {
+            throw new IllegalStateException("SharedBarrier: region too small for " + this.parties
+                    + " parties");
+        }
+        this.genWord = s.asSlice(BarrierLayout.GEN, 4);
+        this.mutex = new RobustMutex(s, BarrierLayout.MUTEX);
+    }
+
+    /**
+     * Creates a barrier for {@code parties} parties without an action.
+     *
+     * @throws IllegalArgumentException if {@code parties < 1} or above 65536
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedBarrier create(int parties) throws IOException {
+        return create(parties, null);
+    }
+
+    /**
+     * Creates a barrier for {@code parties} parties whose {@code action} (may be null) runs in
+     * the last thread to arrive, before the others are released. The action is serializable so
+     * that it travels with the barrier to child processes.
+     *
+     * @throws IllegalArgumentException if {@code parties < 1} or above 65536
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedBarrier create(int parties, Task action) throws IOException {
+        if (parties < 1 || parties > BarrierLayout.MAX_PARTIES) {
+            throw new IllegalArgumentException("parties must be 1.." + BarrierLayout.MAX_PARTIES
+                    + ", got " + parties);
+        }
+        SharedMemory m = SharedMemory.create(BarrierLayout.size(parties));
+        try {
+            return new SharedBarrier(m, parties, action, true);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Waits until all parties have arrived.
+     *
+     * @return the arrival index: {@code parties() - 1} for the first to arrive, 0 for the last
+     * @throws InterruptedException if interrupted before or while waiting (the barrier breaks)
+     * @throws BrokenBarrierException if the barrier is or becomes broken while waiting; also if
+     *     the action throws a checked exception (then its cause)
+     * @throws IllegalStateException if closed
+     */
+    public int await() throws InterruptedException, BrokenBarrierException {
+        try {
+            return await0(-1);
+        } catch (TimeoutException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * Waits until all parties have arrived or {@code time} elapsed; never gives up early.
+     *
+     * @return the arrival index, as {@link #await()}
+     * @throws TimeoutException if the time elapsed (the barrier breaks)
+     * @throws InterruptedException if interrupted before or while waiting (the barrier breaks)
+     * @throws BrokenBarrierException if the barrier is or becomes broken while waiting
+     * @throws IllegalStateException if closed
+     */
+    public int await(long time, TimeUnit unit)
+            throws InterruptedException, BrokenBarrierException, TimeoutException {
+        return await0(Math.max(0, unit.toNanos(time)));
+    }
+
+    /**
+     * Breaks the barrier (Python's {@code abort()}): current waiters and later callers get
+     * {@link BrokenBarrierException} until {@link #reset()}. Never waits for other parties.
+     */
+    public void abort() {
+        lockMutex();
+        try {
+            breakLocked();
+        } finally {
+            mutex.release(ProcessToken.self());
+        }
+    }
+
+    /**
+     * Returns the barrier to its initial state: current waiters get
+     * {@link BrokenBarrierException}, the broken state is cleared.
+     */
+    public void reset() {
+        lockMutex();
+        try {
+            if (Words.intVolatile(s, BarrierLayout.COUNT) > 0) {
+                endGeneration(true);
+            }
+            Words.setIntVolatile(s, BarrierLayout.BROKEN, 0);
+        } finally {
+            mutex.release(ProcessToken.self());
+        }
+    }
+
+    /** {@return whether the barrier is broken} @throws IllegalStateException if closed */
+    public boolean isBroken() {
+        return Words.intVolatile(seg(), BarrierLayout.BROKEN) != 0;
+    }
+
+    /** {@return the number of parties} */
+    public int parties() {
+        return parties;
+    }
+
+    /** {@return how many parties wait now} @throws IllegalStateException if closed */
+    public int numberWaiting() {
+        return Words.intVolatile(seg(), BarrierLayout.COUNT);
+    }
+
+    /**
+     * Unmaps this process's view; idempotent.
+     *
+     * @throws IllegalStateException if another thread of this process is blocked in it
+     */
+    @Override
+    public void close() {
+        memory.close();
+        closed = true;
+    }
+
+    /*
+     * Algorithm: arrival, trip and break happen under the robust mutex. An arriving party
+     * records its ProcessToken in slot[count] and count++; the last one runs the action and ends
+     * the generation (history bit clear, gen+1, wake all). Waiters sleep on gen; on a change they
+     * read their generation's history bit. Every 5 ms a waiter checks the tokens in the slots;
+     * a dead one breaks the barrier (history bit set, gen+1, broken = 1).
+     */
+    private int await0(long timeoutNanos)
+            throws InterruptedException, BrokenBarrierException, TimeoutException {
+        Waiting.Deadline d = new Waiting.Deadline(timeoutNanos);
+        int g;
+        int index;
+        lockMutex();
+        try {
+            if (Words.intVolatile(s, BarrierLayout.BROKEN) != 0) {
+                throw new BrokenBarrierException();
+            }
+            if (Thread.interrupted()) {
+                breakLocked();
+                throw new InterruptedException();
+            }
+            g = Words.intVolatile(s, BarrierLayout.GEN);
+            index = Words.intVolatile(s, BarrierLayout.COUNT);
+            if (index + 1 == parties) {
+                runActionAndTrip();
+                return 0;
+            }
+            Words.setLongVolatile(s, BarrierLayout.slot(index), ProcessToken.self());
+            Words.setIntVolatile(s, BarrierLayout.COUNT, index + 1);
+        } finally {
+            mutex.release(ProcessToken.self());
+        }
+        int arrival = parties - 1 - index;
+        d.livenessCheckDue(); // first check one interval after the wait begins
+        for (int spins = 0; ; spins++) {
+            if (Words.intVolatile(s, BarrierLayout.GEN) != g) {
+                return outcome(g, arrival);
+            }
+            if (spins < Waiting.SPINS) {
+                Thread.onSpinWait();
+                continue;
+            }
+            boolean timedOut = d.expired();
+            boolean interrupted = Thread.interrupted();
+            if (timedOut || interrupted || (d.livenessCheckDue() && aWaiterDied())) {
+                lockMutex();
+                try {
+                    if (Words.intVolatile(s, BarrierLayout.GEN) == g) {
+                        breakLocked();
+                        if (interrupted) {
+                            throw new InterruptedException();
+                        }
+                        if (timedOut) {
+                            throw new TimeoutException();
+                        }
+                        throw new BrokenBarrierException();
+                    }
+                } finally {
+                    mutex.release(ProcessToken.self());
+                }
+                if (interrupted) {
+                    Thread.currentThread().interrupt(); // the generation ended meanwhile
+                }
+                return outcome(g, arrival);
+            }
+            Waiting.sleep(genWord, g, d.remaining());
+        }
+    }
+
+    private int outcome(int g, int arrival) throws BrokenBarrierException {
+        long history = Words.longVolatile(s, BarrierLayout.HISTORY);
+        if ((history & (1L << (g & 63))) != 0) {
+            throw new BrokenBarrierException();
+        }
+        return arrival;
+    }
+
+    private boolean aWaiterDied() {
+        int n = Math.min(Words.intVolatile(s, BarrierLayout.COUNT), parties);
+        for (int i = 0; i < n; i++) {
+            long t = Words.longVolatile(s, BarrierLayout.slot(i));
+            if (t != 0 && !ProcessToken.isAlive(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void runActionAndTrip() throws BrokenBarrierException {
+        if (action != null) {
+            try {
+                action.run();
+            } catch (RuntimeException | Error e) {
+                breakLocked();
+                throw e;
+            } catch (Exception e) {
+                breakLocked();
+                BrokenBarrierException b = new BrokenBarrierException("the barrier action failed: " + e);
+                b.initCause(e);
+                throw b;
+            }
+        }
+        endGeneration(false);
+    }
+
+    /** Under the mutex: ends the current generation as broken and marks the barrier broken. */
+    private void breakLocked() {
+        if (Words.intVolatile(s, BarrierLayout.BROKEN) == 0
+                || Words.intVolatile(s, BarrierLayout.COUNT) > 0) {
+            endGeneration(true);
+        }
+        Words.setIntVolatile(s, BarrierLayout.BROKEN, 1);
+    }
+
+    /** Under the mutex: records the outcome, clears the slots, bumps gen, wakes all waiters. */
+    private void endGeneration(boolean broken) {
+        int g = Words.intVolatile(s, BarrierLayout.GEN);
+        long bit = 1L << (g & 63);
+        long h = Words.longVolatile(s, BarrierLayout.HISTORY);
+        Words.setLongVolatile(s, BarrierLayout.HISTORY, broken ? h | bit : h & ~bit);
+        int n = Math.min(Words.intVolatile(s, BarrierLayout.COUNT), parties);
+        for (int i = 0; i < n; i++) {
+            Words.setLongVolatile(s, BarrierLayout.slot(i), 0);
+        }
+        Words.setIntVolatile(s, BarrierLayout.COUNT, 0);
+        Words.setIntVolatile(s, BarrierLayout.GEN, g + 1);
+        Waiting.wake(genWord, Integer.MAX_VALUE);
+    }
+
+    /** Takes the internal mutex; if its holder died, breaks the barrier (state unknown). */
+    private void lockMutex() {
+        seg();
+        RobustMutex.Result r;
+        try {
+            r = mutex.acquire(-1, false);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        if (r == RobustMutex.Result.OWNER_DIED) {
+            breakLocked();
+            mutex.markConsistent();
+        } else if (r != RobustMutex.Result.ACQUIRED) {
+            throw new IllegalStateException("SharedBarrier: internal lock " + r);
+        }
+    }
+
+    private MemorySegment seg() {
+        if (closed) {
+            throw new IllegalStateException("SharedBarrier is closed");
+        }
+        return s;
+    }
+
+    private Object readResolve() throws ObjectStreamException {
+        try {
+            return new SharedBarrier(memory, 0, action, false);
+        } catch (RuntimeException e) {
+            InvalidObjectException x = new InvalidObjectException(e.getMessage());
+            x.initCause(e);
+            throw x;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return closed ? "SharedBarrier[closed]" : "SharedBarrier[parties=" + parties + ", waiting="
+                + numberWaiting() + (isBroken() ? ", broken" : "") + "]";
+    }
+}

@@ -1,0 +1,366 @@
+package org.multiprocessing4j;
+
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectStreamException;
+import java.io.Serializable;
+import java.lang.foreign.MemorySegment;
+import java.util.Date;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
+import java.util.function.BooleanSupplier;
+import org.multiprocessing4j.internal.sync.ConditionLayout;
+import org.multiprocessing4j.internal.sync.RegionHeader;
+import org.multiprocessing4j.internal.sync.Waiting;
+import org.multiprocessing4j.internal.sync.Words;
+
+/**
+ * A condition variable shared between processes (Python's {@code multiprocessing.Condition}),
+ * bound to a {@link SharedLock} or {@link SharedReentrantLock}. Make one with
+ * {@link #create()} (a new reentrant lock, as Python does), {@link #create(SharedLock)},
+ * {@link #create(SharedReentrantLock)}, or the lock's {@code newCondition()}.
+ *
+ * <pre>{@code
+ * cond.lock().lock();
+ * try {
+ *     cond.waitFor(() -> queueNotEmpty(), 1, TimeUnit.SECONDS);
+ * } finally {
+ *     cond.lock().unlock();
+ * }
+ * }</pre>
+ *
+ * <h2>Contract</h2>
+ * As {@link Condition}: every method requires the calling thread to hold the lock (the recorded
+ * owner) and throws {@link IllegalMonitorStateException} otherwise; {@code await} releases the
+ * lock fully (all holds of a reentrant lock), waits, and re-acquires it before returning or
+ * throwing — also when interrupted or timed out. Spurious wake-ups happen: wait in a loop, or use
+ * {@link #waitFor}. Timeouts are never early; interruption is noticed within 5 ms; the
+ * {@code await} variants that throw {@link InterruptedException} do so after re-acquiring the
+ * lock, with the status cleared. Virtual threads park in slices of at most 250 µs.
+ *
+ * <h2>When another process dies</h2>
+ * {@link #signal()} and {@link #signalAll()} never wait for an acknowledgement: a dead waiter
+ * cannot block them (it may at worst cause one spurious wake-up of a later waiter). If the
+ * process holding the lock dies while others wait, re-acquiring the lock takes it over as the
+ * lock's class comment describes: {@code await} returns normally and the lock's
+ * {@code isConsistent()} is {@code false}; if the lock is not recoverable, {@code await} throws
+ * {@link LockNotRecoverableException} without holding the lock.
+ *
+ * <h2>Sharing and lifetime</h2>
+ * A task that captures the condition carries it, and its lock, to the child. {@link #close()}
+ * unmaps this process's view of the condition (and of its lock only if {@link #create()} made it); afterwards every method throws
+ * {@link IllegalStateException}. Thread-safe.
+ */
+public final class SharedCondition implements Condition, AutoCloseable, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @SuppressWarnings("serial") // travels as an inherited descriptor (TaskStreams)
+    private final SharedMemory memory;
+    @SuppressWarnings("serial") // always a SharedLock or SharedReentrantLock, both Serializable
+    private final Lock lock;
+    private final boolean ownsLock;
+    private final transient MemorySegment s;
+    private final transient MemorySegment wakeWord;
+    private transient volatile boolean closed;
+
+    private SharedCondition(SharedMemory memory, Lock lock, boolean ownsLock, boolean create) {
+        this.memory = memory;
+        this.lock = lock;
+        this.ownsLock = ownsLock;
+        this.s = memory.segment();
+        if (create) {
+            RegionHeader.publish(s, ConditionLayout.MAGIC, ConditionLayout.VERSION);
+        } else {
+            RegionHeader.check(s, ConditionLayout.MAGIC, ConditionLayout.VERSION, "SharedCondition");
+        }
+        this.wakeWord = s.asSlice(ConditionLayout.WAKE_SEQ, 4);
+    }
+
+    /**
+     * Creates a condition with a new {@link SharedReentrantLock} (Python's default), which
+     * {@link #close()} closes too.
+     *
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedCondition create() throws IOException {
+        SharedReentrantLock l = SharedReentrantLock.create();
+        try {
+            return of(l, true);
+        } catch (IOException | RuntimeException e) {
+            l.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates a condition bound to {@code lock}.
+     *
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedCondition create(SharedLock lock) throws IOException {
+        return of(Objects.requireNonNull(lock, "lock"), false);
+    }
+
+    /**
+     * Creates a condition bound to {@code lock}.
+     *
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedCondition create(SharedReentrantLock lock) throws IOException {
+        return of(Objects.requireNonNull(lock, "lock"), false);
+    }
+
+    private static SharedCondition of(Lock lock, boolean ownsLock) throws IOException {
+        SharedMemory m = SharedMemory.create(ConditionLayout.SIZE);
+        try {
+            return new SharedCondition(m, lock, ownsLock, true);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /** {@return the lock this condition is bound to} */
+    public Lock lock() {
+        return lock;
+    }
+
+    /**
+     * Waits until signalled or interrupted (see the class comment).
+     *
+     * @throws InterruptedException if interrupted before or while waiting (lock re-acquired)
+     * @throws IllegalMonitorStateException if the current thread does not hold the lock
+     */
+    @Override
+    public void await() throws InterruptedException {
+        await0(-1, true);
+    }
+
+    /**
+     * Waits until signalled; interruption is remembered and re-asserted on return.
+     *
+     * @throws IllegalMonitorStateException if the current thread does not hold the lock
+     */
+    @Override
+    public void awaitUninterruptibly() {
+        try {
+            await0(-1, false);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /**
+     * Waits until signalled, interrupted, or {@code nanosTimeout} elapsed.
+     *
+     * @return an estimate of the nanoseconds left; zero or less if the time elapsed
+     * @throws InterruptedException if interrupted (lock re-acquired)
+     * @throws IllegalMonitorStateException if the current thread does not hold the lock
+     */
+    @Override
+    public long awaitNanos(long nanosTimeout) throws InterruptedException {
+        long start = System.nanoTime();
+        await0(Math.max(0, nanosTimeout), true);
+        return nanosTimeout - (System.nanoTime() - start);
+    }
+
+    /**
+     * Waits until signalled, interrupted, or {@code time} elapsed.
+     *
+     * @return {@code false} if the time elapsed without a signal
+     * @throws InterruptedException if interrupted (lock re-acquired)
+     * @throws IllegalMonitorStateException if the current thread does not hold the lock
+     */
+    @Override
+    public boolean await(long time, TimeUnit unit) throws InterruptedException {
+        return await0(Math.max(0, unit.toNanos(time)), true);
+    }
+
+    /**
+     * Waits until signalled, interrupted, or the deadline passed (wall clock).
+     *
+     * @return {@code false} if the deadline passed without a signal
+     * @throws InterruptedException if interrupted (lock re-acquired)
+     * @throws IllegalMonitorStateException if the current thread does not hold the lock
+     */
+    @Override
+    public boolean awaitUntil(Date deadline) throws InterruptedException {
+        long ms = deadline.getTime() - System.currentTimeMillis();
+        return await0(TimeUnit.MILLISECONDS.toNanos(Math.max(0, ms)), true);
+    }
+
+    /**
+     * Waits until {@code predicate} is true (Python's {@code wait_for}), calling it with the lock
+     * held, first before any wait.
+     *
+     * @throws InterruptedException if interrupted (lock re-acquired)
+     * @throws IllegalMonitorStateException if the current thread does not hold the lock
+     */
+    public void waitFor(BooleanSupplier predicate) throws InterruptedException {
+        while (!predicate.getAsBoolean()) {
+            await();
+        }
+    }
+
+    /**
+     * Waits until {@code predicate} is true or {@code time} elapsed (Python's
+     * {@code wait_for(predicate, timeout)}), calling it with the lock held.
+     *
+     * @return the last value of the predicate
+     * @throws InterruptedException if interrupted (lock re-acquired)
+     * @throws IllegalMonitorStateException if the current thread does not hold the lock
+     */
+    public boolean waitFor(BooleanSupplier predicate, long time, TimeUnit unit)
+            throws InterruptedException {
+        Waiting.Deadline d = new Waiting.Deadline(Math.max(0, unit.toNanos(time)));
+        boolean result = predicate.getAsBoolean();
+        while (!result && !d.expired()) {
+            await0(d.remaining(), true);
+            result = predicate.getAsBoolean();
+        }
+        return result;
+    }
+
+    /**
+     * Wakes one waiting thread, in any process, if any waits. Never blocks.
+     *
+     * @throws IllegalMonitorStateException if the current thread does not hold the lock
+     */
+    @Override
+    public void signal() {
+        requireHeld();
+        int w = Words.intVolatile(s, ConditionLayout.WAITERS);
+        if (w > Words.intVolatile(s, ConditionLayout.TOKENS)) {
+            Words.getAndAddInt(s, ConditionLayout.TOKENS, 1);
+            Words.getAndAddInt(s, ConditionLayout.WAKE_SEQ, 1);
+            Waiting.wake(wakeWord, 1);
+        }
+    }
+
+    /**
+     * Wakes all waiting threads, in every process. Never blocks.
+     *
+     * @throws IllegalMonitorStateException if the current thread does not hold the lock
+     */
+    @Override
+    public void signalAll() {
+        requireHeld();
+        int w = Words.intVolatile(s, ConditionLayout.WAITERS);
+        if (w > 0) {
+            Words.setIntVolatile(s, ConditionLayout.TOKENS, w);
+            Words.getAndAddInt(s, ConditionLayout.WAKE_SEQ, 1);
+            Waiting.wake(wakeWord, Integer.MAX_VALUE);
+        }
+    }
+
+    /**
+     * Unmaps this process's view of the condition; idempotent. The lock stays open, unless this
+     * condition made it ({@link #create()}), in which case it is closed too.
+     *
+     * @throws IllegalStateException if another thread of this process is blocked in it
+     */
+    @Override
+    public void close() {
+        memory.close();
+        closed = true;
+        if (ownsLock) {
+            ((SharedReentrantLock) lock).close();
+        }
+    }
+
+    /** @return whether signalled (a token was claimed) rather than timed out or interrupted */
+    private boolean await0(long timeoutNanos, boolean interruptible) throws InterruptedException {
+        requireHeld();
+        if (interruptible && Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        Words.getAndAddInt(s, ConditionLayout.WAITERS, 1);
+        int seq = Words.intVolatile(s, ConditionLayout.WAKE_SEQ);
+        int holds = release();
+        boolean signalled = false;
+        boolean interrupted = false;
+        try {
+            Waiting.Deadline d = new Waiting.Deadline(timeoutNanos);
+            for (;;) {
+                int t = Words.intVolatile(s, ConditionLayout.TOKENS);
+                if (t > 0) {
+                    if (Words.casInt(s, ConditionLayout.TOKENS, t, t - 1)) {
+                        signalled = true;
+                        break;
+                    }
+                    continue;
+                }
+                if (d.expired() || (interrupted && interruptible)) {
+                    break;
+                }
+                Waiting.sleep(wakeWord, seq, d.remaining());
+                interrupted |= Thread.interrupted();
+                seq = Words.intVolatile(s, ConditionLayout.WAKE_SEQ);
+            }
+        } finally {
+            reacquire(holds); // may throw LockNotRecoverableException: then the lock is not held
+            int w = Words.getAndAddInt(s, ConditionLayout.WAITERS, -1) - 1;
+            for (int t; (t = Words.intVolatile(s, ConditionLayout.TOKENS)) > w; ) {
+                if (Words.casInt(s, ConditionLayout.TOKENS, t, Math.max(w, 0))) {
+                    break;
+                }
+            }
+        }
+        if (interrupted) {
+            if (interruptible && !signalled) {
+                throw new InterruptedException();
+            }
+            Thread.currentThread().interrupt();
+        }
+        return signalled;
+    }
+
+    private void requireHeld() {
+        if (closed) {
+            throw new IllegalStateException("SharedCondition is closed");
+        }
+        boolean held = switch (lock) {
+            case SharedLock l -> l.isHeldByCurrentThread();
+            case SharedReentrantLock l -> l.isHeldByCurrentThread();
+            default -> throw new AssertionError(lock);
+        };
+        if (!held) {
+            throw new IllegalMonitorStateException("the current thread does not hold the lock of"
+                    + " this SharedCondition");
+        }
+    }
+
+    private int release() {
+        return switch (lock) {
+            case SharedLock l -> l.releaseForWait();
+            case SharedReentrantLock l -> l.releaseForWait();
+            default -> throw new AssertionError(lock);
+        };
+    }
+
+    private void reacquire(int holds) {
+        switch (lock) {
+            case SharedLock l -> l.reacquireAfterWait(holds);
+            case SharedReentrantLock l -> l.reacquireAfterWait(holds);
+            default -> throw new AssertionError(lock);
+        }
+    }
+
+    private Object readResolve() throws ObjectStreamException {
+        try {
+            return new SharedCondition(memory, lock, ownsLock, false);
+        } catch (RuntimeException e) {
+            InvalidObjectException x = new InvalidObjectException(e.getMessage());
+            x.initCause(e);
+            throw x;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return closed ? "SharedCondition[closed]" : "SharedCondition[" + lock + ", waiters="
+                + Words.intVolatile(s, ConditionLayout.WAITERS) + "]";
+    }
+}

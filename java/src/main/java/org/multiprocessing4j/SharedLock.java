@@ -1,0 +1,319 @@
+package org.multiprocessing4j;
+
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectStreamException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import org.multiprocessing4j.internal.sync.LockLayout;
+import org.multiprocessing4j.internal.sync.MutexLayout;
+import org.multiprocessing4j.internal.sync.ProcessToken;
+import org.multiprocessing4j.internal.sync.RegionHeader;
+import org.multiprocessing4j.internal.sync.RobustMutex;
+
+/**
+ * A lock shared between processes (Python's {@code multiprocessing.Lock}), in shared memory, that
+ * survives the death of the process holding it.
+ *
+ * <pre>{@code
+ * try (SharedLock lock = SharedLock.create()) {
+ *     ChildProcess p = new ChildProcess(() -> { lock.lock(); try { work(); } finally { lock.unlock(); } });
+ *     p.start();
+ *     lock.lock();
+ *     try {
+ *         if (!lock.isConsistent()) {   // the previous holder died while holding it
+ *             repair();
+ *             lock.markConsistent();
+ *         }
+ *         work();
+ *     } finally {
+ *         lock.unlock();
+ *     }
+ * }
+ * }</pre>
+ *
+ * <h2>Sharing</h2>
+ * A task that captures the lock carries it to the child process: the lock's memory travels as an
+ * inherited descriptor, never as a copy. Every thread of every process that has the lock competes
+ * for the same lock.
+ *
+ * <h2>Ownership</h2>
+ * As in Python, the lock is not reentrant (a thread that locks it twice waits for itself
+ * forever, or until its timeout), and it may be released by any thread of any process, not only
+ * by the one that acquired it. The process that acquired it (pid and start time) and its thread
+ * ({@link Thread#threadId()}, unique per JVM, virtual threads included) are recorded as the
+ * owner; that record decides {@link #isHeldByCurrentThread()}, who may use a
+ * {@link SharedCondition} of this lock, and whose death frees the lock. Use
+ * {@link SharedReentrantLock} for a lock that only its owner thread may release.
+ *
+ * <h2>Blocking, timeouts, interruption</h2>
+ * An uncontended {@code lock()}/{@code unlock()} is one compare-and-set each, no system call.
+ * A contended acquisition spins briefly, then sleeps on a futex word (a virtual thread parks
+ * instead, in slices of at most 250 µs, so as not to pin its carrier). Timeouts are never early.
+ * {@link #lockInterruptibly()} and {@link #tryLock(long, TimeUnit)} throw
+ * {@link InterruptedException} as {@link java.util.concurrent.locks.ReentrantLock} does; a
+ * sleeping thread notices interruption within 5 ms. {@link #lock()} ignores interruption and
+ * re-asserts the status on return. Barging is allowed: the lock is not fair.
+ *
+ * <h2>When the owner's process dies (robust mutex)</h2>
+ * A waiting thread checks, every 5 ms while it waits, whether the owner process is still alive;
+ * when it has proof of the owner's death (no process with that pid and start time exists) it
+ * takes the lock over. The acquisition then succeeds normally — the Lock contract holds: when
+ * {@code lock()} returns, the caller holds the lock — but {@link #isConsistent()} returns
+ * {@code false}: the dead owner may have left the protected data half-updated. The new owner
+ * either repairs it and calls {@link #markConsistent()} before unlocking, or unlocks without
+ * doing so: then the lock becomes permanently <em>not recoverable</em> and every later
+ * acquisition, in every process, throws {@link LockNotRecoverableException} (POSIX robust mutex
+ * semantics: {@code EOWNERDEAD}, {@code pthread_mutex_consistent}, {@code ENOTRECOVERABLE}).
+ * Code that does not know about this contract therefore fails loudly rather than working on
+ * corrupt data. A non-blocking {@link #tryLock()} also takes over from a dead owner, checking
+ * at most once per 5 ms per lock object. The death of a thread whose process lives on is not
+ * detected (as with {@code ReentrantLock}).
+ *
+ * <h2>Memory consistency</h2>
+ * Actions in any process before {@code unlock()} happen-before actions after a subsequent
+ * successful acquisition in any process, for memory that both processes share (the shared
+ * memory this library maps). The Java memory model itself says nothing about other processes;
+ * this holds because the lock word is accessed with volatile compare-and-set on a naturally
+ * aligned word of a shared mapping, which the hardware orders like any other atomic (see the
+ * class comment of {@code internal.sync.Words}).
+ *
+ * <h2>Lifetime</h2>
+ * {@link #close()} unmaps this process's view; the lock lives on in other processes. Using a
+ * closed lock throws {@link IllegalStateException}. All methods are thread-safe.
+ */
+public final class SharedLock implements Lock, AutoCloseable, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @SuppressWarnings("serial") // travels as an inherited descriptor (TaskStreams)
+    private final SharedMemory memory;
+    private final transient MemorySegment segment;
+    private final transient RobustMutex mutex;
+    private transient volatile boolean closed;
+
+    private SharedLock(SharedMemory memory, boolean create) {
+        this.memory = memory;
+        this.segment = memory.segment();
+        if (create) {
+            RegionHeader.publish(segment, LockLayout.MAGIC_LOCK, LockLayout.VERSION);
+        } else {
+            RegionHeader.check(segment, LockLayout.MAGIC_LOCK, LockLayout.VERSION, "SharedLock");
+        }
+        this.mutex = new RobustMutex(segment, LockLayout.MUTEX);
+    }
+
+    /**
+     * Creates an unlocked lock in new anonymous shared memory.
+     *
+     * @return the lock
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedLock create() throws IOException {
+        SharedMemory m = SharedMemory.create(LockLayout.SIZE);
+        try {
+            return new SharedLock(m, true);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Acquires the lock, waiting as long as it takes; ignores interruption (the interrupt status
+     * is kept). Takes over from a dead owner (see the class comment: check {@link #isConsistent()}).
+     *
+     * @throws LockNotRecoverableException if the lock is not recoverable
+     * @throws IllegalStateException if closed
+     */
+    @Override
+    public void lock() {
+        try {
+            check(mutexOrClosed().acquire(-1, false));
+        } catch (InterruptedException e) {
+            throw new AssertionError("uninterruptible acquisition was interrupted", e);
+        }
+    }
+
+    /**
+     * Acquires the lock unless the thread is interrupted first or while waiting.
+     *
+     * @throws InterruptedException if interrupted (the lock is not acquired; status cleared)
+     * @throws LockNotRecoverableException if the lock is not recoverable
+     * @throws IllegalStateException if closed
+     */
+    @Override
+    public void lockInterruptibly() throws InterruptedException {
+        check(mutexOrClosed().acquire(-1, true));
+    }
+
+    /**
+     * Acquires the lock if it is free now, or if its owner's process is proven dead (checked at
+     * most once per 5 ms per lock object); never waits.
+     *
+     * @return whether the lock was acquired
+     * @throws LockNotRecoverableException if the lock is not recoverable
+     * @throws IllegalStateException if closed
+     */
+    @Override
+    public boolean tryLock() {
+        return check(mutexOrClosed().tryAcquire());
+    }
+
+    /**
+     * Acquires the lock, waiting at most {@code time}; never gives up early.
+     *
+     * @return whether the lock was acquired ({@code false}: the time elapsed)
+     * @throws InterruptedException if interrupted before or while waiting (not acquired)
+     * @throws LockNotRecoverableException if the lock is not recoverable
+     * @throws IllegalStateException if closed
+     */
+    @Override
+    public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+        return check(mutexOrClosed().acquire(Math.max(0, unit.toNanos(time)), true));
+    }
+
+    /**
+     * Releases the lock, whichever thread or process acquired it (Python semantics), waking one
+     * waiter if any sleeps. If the lock was taken over from a dead owner and not marked
+     * consistent, it becomes not recoverable instead (and all waiters wake up to throw
+     * {@link LockNotRecoverableException}).
+     *
+     * @throws IllegalMonitorStateException if the lock is not locked
+     * @throws IllegalStateException if closed
+     */
+    @Override
+    public void unlock() {
+        RobustMutex m = mutexOrClosed();
+        long o = m.owner();
+        if (o == 0 || o == MutexLayout.NOT_RECOVERABLE || !m.release(o)) {
+            throw new IllegalMonitorStateException("SharedLock is not locked");
+        }
+    }
+
+    /**
+     * Creates a condition bound to this lock, in its own new shared memory. Its {@code await}
+     * and {@code signal} methods require the calling thread to be the recorded owner.
+     *
+     * @throws UncheckedIOException if the shared memory cannot be created
+     * @throws IllegalStateException if closed
+     */
+    @Override
+    public SharedCondition newCondition() {
+        mutexOrClosed();
+        try {
+            return SharedCondition.create(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * {@return whether the state the lock protects is consistent} {@code false} from the moment
+     * a thread took the lock over from a dead owner until the new owner calls
+     * {@link #markConsistent()}, and for good once the lock is not recoverable.
+     *
+     * @throws IllegalStateException if closed
+     */
+    public boolean isConsistent() {
+        return !mutexOrClosed().ownerDied();
+    }
+
+    /**
+     * Declares the protected state repaired after a take-over from a dead owner (POSIX
+     * {@code pthread_mutex_consistent}); a no-op when already consistent.
+     *
+     * @throws IllegalMonitorStateException if the current thread is not the recorded owner
+     * @throws IllegalStateException if closed
+     */
+    public void markConsistent() {
+        RobustMutex m = mutexOrClosed();
+        if (!m.heldByCurrentThread()) {
+            throw new IllegalMonitorStateException("markConsistent() by a thread that does not"
+                    + " hold the SharedLock");
+        }
+        m.markConsistent();
+    }
+
+    /** {@return whether any thread of any process holds the lock} @throws IllegalStateException if closed */
+    public boolean isLocked() {
+        long o = mutexOrClosed().owner();
+        return o != 0 && o != MutexLayout.NOT_RECOVERABLE;
+    }
+
+    /** {@return whether the current thread is the recorded owner} @throws IllegalStateException if closed */
+    public boolean isHeldByCurrentThread() {
+        return mutexOrClosed().heldByCurrentThread();
+    }
+
+    /**
+     * Unmaps this process's view of the lock; idempotent. A lock held by this process stays held
+     * (other processes recover it only when this process dies).
+     *
+     * @throws IllegalStateException if another thread of this process is blocked in this lock
+     */
+    @Override
+    public void close() {
+        memory.close();
+        closed = true;
+    }
+
+    // ---------------------------------------------------------------- package-private, for SharedCondition
+
+    RobustMutex mutexOrClosed() {
+        if (closed) {
+            throw new IllegalStateException("SharedLock is closed");
+        }
+        return mutex;
+    }
+
+    /** Releases for a condition wait; @return the hold count to restore (always 1). */
+    int releaseForWait() {
+        RobustMutex m = mutexOrClosed();
+        if (!m.heldByCurrentThread()) {
+            throw new IllegalMonitorStateException("the current thread does not hold the SharedLock");
+        }
+        if (!m.release(ProcessToken.self())) {
+            throw new IllegalMonitorStateException("the SharedLock was released by another thread");
+        }
+        return 1;
+    }
+
+    /** Re-acquires after a condition wait, uninterruptibly. */
+    void reacquireAfterWait(int holds) {
+        lock();
+    }
+
+    private boolean check(RobustMutex.Result r) {
+        return switch (r) {
+            case ACQUIRED, OWNER_DIED -> true;
+            case TIMED_OUT -> false;
+            case NOT_RECOVERABLE -> throw new LockNotRecoverableException("SharedLock is not"
+                    + " recoverable: an owner died and the lock was released without"
+                    + " markConsistent()");
+        };
+    }
+
+    private Object readResolve() throws ObjectStreamException {
+        try {
+            return new SharedLock(memory, false);
+        } catch (RuntimeException e) {
+            InvalidObjectException x = new InvalidObjectException(e.getMessage());
+            x.initCause(e);
+            throw x;
+        }
+    }
+
+    @Override
+    public String toString() {
+        if (closed) {
+            return "SharedLock[closed]";
+        }
+        long o = mutex.owner();
+        String state = o == 0 ? "unlocked" : o == MutexLayout.NOT_RECOVERABLE ? "not recoverable"
+                : "locked by pid " + ProcessToken.pid(o) + (isConsistent() ? "" : ", inconsistent");
+        return "SharedLock[" + state + "]";
+    }
+}

@@ -1,0 +1,317 @@
+package org.multiprocessing4j;
+
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectStreamException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import org.multiprocessing4j.internal.sync.LockLayout;
+import org.multiprocessing4j.internal.sync.MutexLayout;
+import org.multiprocessing4j.internal.sync.ProcessToken;
+import org.multiprocessing4j.internal.sync.RegionHeader;
+import org.multiprocessing4j.internal.sync.RobustMutex;
+
+/**
+ * A reentrant lock shared between processes (Python's {@code multiprocessing.RLock}), in shared
+ * memory, that survives the death of the process holding it.
+ *
+ * <h2>Ownership</h2>
+ * The owner is one thread of one process: the process (pid and start time, so that a reused pid
+ * is never mistaken for it) and the thread's {@link Thread#threadId()} (unique per JVM, virtual
+ * threads included) are recorded in shared memory. The owner may acquire again; each acquisition
+ * increments the hold count and each {@link #unlock()} decrements it; the lock is released when it
+ * reaches zero. Only the owner may unlock: any other thread, in any process, gets
+ * {@link IllegalMonitorStateException}.
+ *
+ * <h2>Blocking, timeouts, interruption</h2>
+ * As {@link SharedLock}: no system call when uncontended, brief spin then futex sleep (virtual
+ * threads park in slices of at most 250 µs), timeouts never early, {@link #lockInterruptibly()}
+ * and {@link #tryLock(long, TimeUnit)} throw {@link InterruptedException} (noticed within 5 ms
+ * while asleep), {@link #lock()} ignores interruption. Not fair.
+ *
+ * <h2>When the owner's process dies</h2>
+ * Exactly as {@link SharedLock}: a waiter proves the owner's death (checking every 5 ms while
+ * waiting) and takes the lock over with a hold count of 1; {@link #isConsistent()} is then
+ * {@code false} until the new owner calls {@link #markConsistent()}; releasing the last hold
+ * without doing so makes the lock permanently not recoverable, and every later acquisition throws
+ * {@link LockNotRecoverableException}.
+ *
+ * <h2>Memory consistency, sharing, lifetime</h2>
+ * As {@link SharedLock}: unlock happens-before the next acquisition in any process; a task that
+ * captures the lock carries it to a child; {@link #close()} unmaps this process's view, after
+ * which every method throws {@link IllegalStateException}. Thread-safe.
+ */
+public final class SharedReentrantLock implements Lock, AutoCloseable, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @SuppressWarnings("serial") // travels as an inherited descriptor (TaskStreams)
+    private final SharedMemory memory;
+    private final transient MemorySegment segment;
+    private final transient RobustMutex mutex;
+    private transient volatile boolean closed;
+
+    private SharedReentrantLock(SharedMemory memory, boolean create) {
+        this.memory = memory;
+        this.segment = memory.segment();
+        if (create) {
+            RegionHeader.publish(segment, LockLayout.MAGIC_REENTRANT, LockLayout.VERSION);
+        } else {
+            RegionHeader.check(segment, LockLayout.MAGIC_REENTRANT, LockLayout.VERSION,
+                    "SharedReentrantLock");
+        }
+        this.mutex = new RobustMutex(segment, LockLayout.MUTEX);
+    }
+
+    /**
+     * Creates an unlocked lock in new anonymous shared memory.
+     *
+     * @return the lock
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedReentrantLock create() throws IOException {
+        SharedMemory m = SharedMemory.create(LockLayout.SIZE);
+        try {
+            return new SharedReentrantLock(m, true);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Acquires the lock (or, for the owner, one more hold), waiting as long as it takes; ignores
+     * interruption (the status is kept). Takes over from a dead owner: check
+     * {@link #isConsistent()}.
+     *
+     * @throws LockNotRecoverableException if the lock is not recoverable
+     * @throws IllegalStateException if closed, or if the hold count would overflow
+     */
+    @Override
+    public void lock() {
+        if (reenter()) {
+            return;
+        }
+        try {
+            check(mutexOrClosed().acquire(-1, false));
+        } catch (InterruptedException e) {
+            throw new AssertionError("uninterruptible acquisition was interrupted", e);
+        }
+    }
+
+    /**
+     * Acquires the lock unless interrupted first or while waiting.
+     *
+     * @throws InterruptedException if interrupted (not acquired; status cleared)
+     * @throws LockNotRecoverableException if the lock is not recoverable
+     * @throws IllegalStateException if closed
+     */
+    @Override
+    public void lockInterruptibly() throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        if (!reenter()) {
+            check(mutexOrClosed().acquire(-1, true));
+        }
+    }
+
+    /**
+     * Acquires the lock if it is free now, held by the current thread, or held by a process
+     * proven dead (checked at most once per 5 ms per lock object); never waits.
+     *
+     * @return whether the lock was acquired
+     * @throws LockNotRecoverableException if the lock is not recoverable
+     * @throws IllegalStateException if closed
+     */
+    @Override
+    public boolean tryLock() {
+        return reenter() || check(mutexOrClosed().tryAcquire());
+    }
+
+    /**
+     * Acquires the lock, waiting at most {@code time}; never gives up early.
+     *
+     * @return whether the lock was acquired
+     * @throws InterruptedException if interrupted before or while waiting (not acquired)
+     * @throws LockNotRecoverableException if the lock is not recoverable
+     * @throws IllegalStateException if closed
+     */
+    @Override
+    public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
+        if (Thread.interrupted()) {
+            throw new InterruptedException();
+        }
+        return reenter() || check(mutexOrClosed().acquire(Math.max(0, unit.toNanos(time)), true));
+    }
+
+    /**
+     * Drops one hold; releases the lock (waking one waiter if any sleeps) when the count reaches
+     * zero. Releasing the last hold after a take-over from a dead owner without
+     * {@link #markConsistent()} makes the lock not recoverable.
+     *
+     * @throws IllegalMonitorStateException if the current thread is not the owner
+     * @throws IllegalStateException if closed
+     */
+    @Override
+    public void unlock() {
+        RobustMutex m = mutexOrClosed();
+        if (!m.heldByCurrentThread()) {
+            throw new IllegalMonitorStateException("the current thread does not hold the"
+                    + " SharedReentrantLock (" + this + ")");
+        }
+        int h = m.holds();
+        if (h > 1) {
+            m.setHolds(h - 1);
+        } else {
+            m.release(ProcessToken.self());
+        }
+    }
+
+    /**
+     * Creates a condition bound to this lock, in its own new shared memory.
+     *
+     * @throws UncheckedIOException if the shared memory cannot be created
+     * @throws IllegalStateException if closed
+     */
+    @Override
+    public SharedCondition newCondition() {
+        mutexOrClosed();
+        try {
+            return SharedCondition.create(this);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * {@return whether the protected state is consistent} {@code false} after a take-over from a
+     * dead owner until {@link #markConsistent()}, and for good once not recoverable.
+     *
+     * @throws IllegalStateException if closed
+     */
+    public boolean isConsistent() {
+        return !mutexOrClosed().ownerDied();
+    }
+
+    /**
+     * Declares the protected state repaired after a take-over from a dead owner; no-op when
+     * already consistent.
+     *
+     * @throws IllegalMonitorStateException if the current thread is not the owner
+     * @throws IllegalStateException if closed
+     */
+    public void markConsistent() {
+        RobustMutex m = mutexOrClosed();
+        if (!m.heldByCurrentThread()) {
+            throw new IllegalMonitorStateException("markConsistent() by a thread that does not"
+                    + " hold the SharedReentrantLock");
+        }
+        m.markConsistent();
+    }
+
+    /** {@return the current thread's hold count, 0 if it is not the owner} @throws IllegalStateException if closed */
+    public int getHoldCount() {
+        RobustMutex m = mutexOrClosed();
+        return m.heldByCurrentThread() ? m.holds() : 0;
+    }
+
+    /** {@return whether the current thread is the owner} @throws IllegalStateException if closed */
+    public boolean isHeldByCurrentThread() {
+        return mutexOrClosed().heldByCurrentThread();
+    }
+
+    /** {@return whether any thread of any process holds the lock} @throws IllegalStateException if closed */
+    public boolean isLocked() {
+        long o = mutexOrClosed().owner();
+        return o != 0 && o != MutexLayout.NOT_RECOVERABLE;
+    }
+
+    /**
+     * Unmaps this process's view of the lock; idempotent. A lock held by this process stays held.
+     *
+     * @throws IllegalStateException if another thread of this process is blocked in this lock
+     */
+    @Override
+    public void close() {
+        memory.close();
+        closed = true;
+    }
+
+    // ---------------------------------------------------------------- package-private
+
+    RobustMutex mutexOrClosed() {
+        if (closed) {
+            throw new IllegalStateException("SharedReentrantLock is closed");
+        }
+        return mutex;
+    }
+
+    private boolean reenter() {
+        RobustMutex m = mutexOrClosed();
+        if (!m.heldByCurrentThread()) {
+            return false;
+        }
+        int h = m.holds();
+        if (h == Integer.MAX_VALUE) {
+            throw new IllegalStateException("maximum lock count exceeded");
+        }
+        m.setHolds(h + 1);
+        return true;
+    }
+
+    /** Releases all holds for a condition wait; @return the hold count to restore. */
+    int releaseForWait() {
+        RobustMutex m = mutexOrClosed();
+        if (!m.heldByCurrentThread()) {
+            throw new IllegalMonitorStateException("the current thread does not hold the"
+                    + " SharedReentrantLock");
+        }
+        int h = m.holds();
+        m.release(ProcessToken.self());
+        return h;
+    }
+
+    /** Re-acquires after a condition wait, uninterruptibly, and restores the hold count. */
+    void reacquireAfterWait(int holds) {
+        try {
+            check(mutexOrClosed().acquire(-1, false));
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+        mutex.setHolds(holds);
+    }
+
+    private boolean check(RobustMutex.Result r) {
+        return switch (r) {
+            case ACQUIRED, OWNER_DIED -> true;
+            case TIMED_OUT -> false;
+            case NOT_RECOVERABLE -> throw new LockNotRecoverableException("SharedReentrantLock"
+                    + " is not recoverable: an owner died and the lock was released without"
+                    + " markConsistent()");
+        };
+    }
+
+    private Object readResolve() throws ObjectStreamException {
+        try {
+            return new SharedReentrantLock(memory, false);
+        } catch (RuntimeException e) {
+            InvalidObjectException x = new InvalidObjectException(e.getMessage());
+            x.initCause(e);
+            throw x;
+        }
+    }
+
+    @Override
+    public String toString() {
+        if (closed) {
+            return "SharedReentrantLock[closed]";
+        }
+        long o = mutex.owner();
+        String state = o == 0 ? "unlocked" : o == MutexLayout.NOT_RECOVERABLE ? "not recoverable"
+                : "locked by pid " + ProcessToken.pid(o) + (isConsistent() ? "" : ", inconsistent");
+        return "SharedReentrantLock[" + state + "]";
+    }
+}

@@ -1,0 +1,250 @@
+package org.multiprocessing4j;
+
+import java.io.IOException;
+import java.io.InvalidObjectException;
+import java.io.ObjectStreamException;
+import java.io.Serializable;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+import org.multiprocessing4j.internal.sync.RegionHeader;
+import org.multiprocessing4j.internal.sync.SemaphoreLayout;
+import org.multiprocessing4j.internal.sync.Waiting;
+import org.multiprocessing4j.internal.sync.Words;
+
+/**
+ * A counting semaphore shared between processes (Python's {@code multiprocessing.Semaphore} and,
+ * made with {@link #createBounded(int)}, {@code BoundedSemaphore}).
+ *
+ * <h2>Blocking, timeouts, interruption</h2>
+ * {@link #acquire()} takes one permit, waiting while there is none: an uncontended acquire or
+ * release is one compare-and-set, no system call; a waiter spins briefly, then sleeps on the
+ * value's futex word (a virtual thread parks in slices of at most 250 µs instead, so as not to
+ * pin its carrier). Timeouts are never early. {@link #acquire()} and
+ * {@link #tryAcquire(long, TimeUnit)} throw {@link InterruptedException} when interrupted before
+ * or while waiting (noticed within 5 ms), as {@link java.util.concurrent.Semaphore} does. Not
+ * fair. Permits are not owned: any thread of any process may release.
+ *
+ * <h2>When another process dies</h2>
+ * Permits are not owned, so nobody can tell which permits a dead process held: they are lost,
+ * as in Python. A waiter that dies simply stops waiting (it may leave the sleeper count one too
+ * high, which only costs later releases a needless wake-up call).
+ *
+ * <h2>Memory consistency, sharing, lifetime</h2>
+ * Actions before a release happen-before actions after an acquire that obtained that permit, in
+ * any process. A task that captures the semaphore carries it to the child. {@link #close()}
+ * unmaps this process's view; afterwards every method throws {@link IllegalStateException}.
+ * Thread-safe.
+ */
+public final class SharedSemaphore implements AutoCloseable, Serializable {
+    private static final long serialVersionUID = 1L;
+
+    @SuppressWarnings("serial") // travels as an inherited descriptor (TaskStreams)
+    private final SharedMemory memory;
+    private final transient MemorySegment s;
+    private final transient MemorySegment valueWord;
+    private final transient int maxValue;
+    private transient volatile boolean closed;
+
+    private SharedSemaphore(SharedMemory memory, int initial, int maxValue, boolean create) {
+        this.memory = memory;
+        this.s = memory.segment();
+        if (create) {
+            Words.setIntPlain(s, SemaphoreLayout.MAX_VALUE, maxValue);
+            Words.setIntPlain(s, SemaphoreLayout.VALUE, initial);
+            RegionHeader.publish(s, SemaphoreLayout.MAGIC, SemaphoreLayout.VERSION);
+        } else {
+            RegionHeader.check(s, SemaphoreLayout.MAGIC, SemaphoreLayout.VERSION, "SharedSemaphore");
+        }
+        this.maxValue = Words.intPlain(s, SemaphoreLayout.MAX_VALUE);
+        this.valueWord = s.asSlice(SemaphoreLayout.VALUE, 4);
+    }
+
+    /**
+     * Creates a semaphore with {@code permits} permits and no upper bound.
+     *
+     * @throws IllegalArgumentException if {@code permits < 0}
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedSemaphore create(int permits) throws IOException {
+        return make(permits, -1);
+    }
+
+    /**
+     * Creates a bounded semaphore (Python's {@code BoundedSemaphore}): releasing beyond
+     * {@code permits} available permits throws.
+     *
+     * @throws IllegalArgumentException if {@code permits < 0}
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedSemaphore createBounded(int permits) throws IOException {
+        return make(permits, permits);
+    }
+
+    private static SharedSemaphore make(int permits, int max) throws IOException {
+        if (permits < 0) {
+            throw new IllegalArgumentException("permits must be >= 0, got " + permits);
+        }
+        SharedMemory m = SharedMemory.create(SemaphoreLayout.SIZE);
+        try {
+            return new SharedSemaphore(m, permits, max, true);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Takes a permit, waiting as long as it takes.
+     *
+     * @throws InterruptedException if interrupted before or while waiting (nothing taken)
+     * @throws IllegalStateException if closed
+     */
+    public void acquire() throws InterruptedException {
+        acquire0(-1);
+    }
+
+    /**
+     * Takes a permit if one is available now; never waits.
+     *
+     * @return whether a permit was taken
+     * @throws IllegalStateException if closed
+     */
+    public boolean tryAcquire() {
+        seg();
+        for (int v; (v = Words.intVolatile(s, SemaphoreLayout.VALUE)) > 0; ) {
+            if (Words.casInt(s, SemaphoreLayout.VALUE, v, v - 1)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Takes a permit, waiting at most {@code time}; never gives up early.
+     *
+     * @return whether a permit was taken
+     * @throws InterruptedException if interrupted before or while waiting (nothing taken)
+     * @throws IllegalStateException if closed
+     */
+    public boolean tryAcquire(long time, TimeUnit unit) throws InterruptedException {
+        return acquire0(Math.max(0, unit.toNanos(time)));
+    }
+
+    /**
+     * Returns one permit, waking one waiter if any sleeps. Never blocks.
+     *
+     * @throws IllegalStateException if bounded and all permits are already available (Python's
+     *     "semaphore released too many times"), or if closed
+     */
+    public void release() {
+        release(1);
+    }
+
+    /**
+     * Returns {@code n} permits, waking up to {@code n} waiters. Never blocks.
+     *
+     * @throws IllegalArgumentException if {@code n < 1}
+     * @throws IllegalStateException if bounded and the value would exceed the initial value
+     *     (nothing is released then), if the value would overflow, or if closed
+     */
+    public void release(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("n must be >= 1, got " + n);
+        }
+        seg();
+        for (;;) {
+            int v = Words.intVolatile(s, SemaphoreLayout.VALUE);
+            long next = (long) v + n;
+            if (maxValue >= 0 && next > maxValue) {
+                throw new IllegalStateException("bounded SharedSemaphore released too many times"
+                        + " (value " + v + ", bound " + maxValue + ")");
+            }
+            if (next > Integer.MAX_VALUE) {
+                throw new IllegalStateException("SharedSemaphore value would overflow");
+            }
+            if (Words.casInt(s, SemaphoreLayout.VALUE, v, (int) next)) {
+                break;
+            }
+        }
+        if (Words.intVolatile(s, SemaphoreLayout.WAITERS) > 0) {
+            Waiting.wake(valueWord, n);
+        }
+    }
+
+    /** {@return the permits available now} @throws IllegalStateException if closed */
+    public int availablePermits() {
+        return Words.intVolatile(seg(), SemaphoreLayout.VALUE);
+    }
+
+    /** {@return the bound of a bounded semaphore, or -1} */
+    public int maxPermits() {
+        return maxValue;
+    }
+
+    /**
+     * Unmaps this process's view; idempotent.
+     *
+     * @throws IllegalStateException if another thread of this process is blocked in it
+     */
+    @Override
+    public void close() {
+        memory.close();
+        closed = true;
+    }
+
+    private boolean acquire0(long timeoutNanos) throws InterruptedException {
+        Waiting.checkInterrupt();
+        if (tryAcquire()) {
+            return true;
+        }
+        for (int i = 0; i < Waiting.SPINS; i++) {
+            Thread.onSpinWait();
+            if (Words.intVolatile(s, SemaphoreLayout.VALUE) > 0 && tryAcquire()) {
+                return true;
+            }
+        }
+        Waiting.Deadline d = new Waiting.Deadline(timeoutNanos);
+        Words.getAndAddInt(s, SemaphoreLayout.WAITERS, 1);
+        try {
+            for (;;) {
+                int v = Words.intVolatile(s, SemaphoreLayout.VALUE);
+                if (v > 0) {
+                    if (Words.casInt(s, SemaphoreLayout.VALUE, v, v - 1)) {
+                        return true;
+                    }
+                    continue;
+                }
+                if (d.expired()) {
+                    return false;
+                }
+                Waiting.sleep(valueWord, 0, d.remaining());
+                Waiting.checkInterrupt();
+            }
+        } finally {
+            Words.getAndAddInt(s, SemaphoreLayout.WAITERS, -1);
+        }
+    }
+
+    private MemorySegment seg() {
+        if (closed) {
+            throw new IllegalStateException("SharedSemaphore is closed");
+        }
+        return s;
+    }
+
+    private Object readResolve() throws ObjectStreamException {
+        try {
+            return new SharedSemaphore(memory, 0, 0, false);
+        } catch (RuntimeException e) {
+            InvalidObjectException x = new InvalidObjectException(e.getMessage());
+            x.initCause(e);
+            throw x;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return closed ? "SharedSemaphore[closed]" : "SharedSemaphore[permits="
+                + availablePermits() + (maxValue >= 0 ? ", bound=" + maxValue : "") + "]";
+    }
+}

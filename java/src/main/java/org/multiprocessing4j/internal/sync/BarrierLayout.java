@@ -1,0 +1,86 @@
+package org.multiprocessing4j.internal.sync;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The region of a {@code SharedBarrier}: a header, a robust mutex that guards the barrier state,
+ * the state, and one slot per party naming the process waiting at that arrival index.
+ *
+ * <pre>
+ * off            size  field     written by              access
+ * 0x00           4     magic     creator                 release store, LAST ("MP4B")
+ * 0x04           4     version   creator                 plain, before magic
+ * 0x08           4     parties   creator                 plain, before magic
+ * 0x80           256   mutex     see MutexLayout         owner at 0x80, waiters at 0x100
+ * 0x180          4     gen       mutex holder            volatile; +1 when a generation ends
+ *                                                        (trip or break); the futex word
+ * 0x184          4     count     mutex holder            volatile; parties arrived in this generation
+ * 0x188          4     broken    mutex holder            volatile; 1 until reset()
+ * 0x190          8     history   mutex holder            volatile; bit (g &amp; 63) = generation g
+ *                                                        ended broken
+ * 0x200 + 8*i    8     slot[i]   mutex holder            volatile; ProcessToken of the party
+ *                                                        waiting at arrival index i, 0 = none
+ * </pre>
+ *
+ * <h2>Memory ordering</h2>
+ * Every write happens while holding the mutex, whose CAS acquire/release orders them between
+ * processes. Waiters read {@code gen}, {@code history} and the slots without the mutex: the
+ * generation's end writes {@code history} before it increments {@code gen} (both volatile), so a
+ * waiter that sees {@code gen} change reads the outcome of its own generation. This holds while
+ * fewer than 64 further generations end before the waiter wakes (it sleeps in 5 ms slices).
+ */
+public final class BarrierLayout {
+    /** The fixed part of the region, for offset checks. */
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            ValueLayout.JAVA_INT.withName("magic"),
+            ValueLayout.JAVA_INT.withName("version"),
+            ValueLayout.JAVA_INT.withName("parties"),
+            MemoryLayout.paddingLayout(0x74),
+            MutexLayout.LAYOUT.withName("mutex"),
+            ValueLayout.JAVA_INT.withName("gen"),
+            ValueLayout.JAVA_INT.withName("count"),
+            ValueLayout.JAVA_INT.withName("broken"),
+            MemoryLayout.paddingLayout(4),
+            ValueLayout.JAVA_LONG.withName("history"),
+            MemoryLayout.paddingLayout(0x68));
+
+    /** "MP4B". */
+    public static final int MAGIC = 0x4d503442;
+    /** Layout version. */
+    public static final int VERSION = 1;
+    /** Offset of the party count. */
+    public static final long PARTIES = offset("parties");
+    /** Base of the mutex block. */
+    public static final long MUTEX = offset("mutex");
+    /** Offset of the generation (futex word). */
+    public static final long GEN = offset("gen");
+    /** Offset of the arrival count. */
+    public static final long COUNT = offset("count");
+    /** Offset of the broken flag. */
+    public static final long BROKEN = offset("broken");
+    /** Offset of the outcome history. */
+    public static final long HISTORY = offset("history");
+    /** Offset of slot 0. */
+    public static final long SLOTS = LAYOUT.byteSize();
+    /** Most parties a barrier may have. */
+    public static final int MAX_PARTIES = 1 << 16;
+
+    private BarrierLayout() {
+    }
+
+    /** {@return the offset of slot {@code i}} */
+    public static long slot(int i) {
+        return SLOTS + 8L * i;
+    }
+
+    /** {@return the size of the region for {@code parties} parties} */
+    public static long size(int parties) {
+        return SLOTS + 8L * parties;
+    }
+
+    private static long offset(String name) {
+        return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(name));
+    }
+}

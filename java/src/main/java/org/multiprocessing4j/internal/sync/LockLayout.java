@@ -1,0 +1,47 @@
+package org.multiprocessing4j.internal.sync;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The region of a {@code SharedLock} or {@code SharedReentrantLock}: a header and one
+ * {@link MutexLayout} block. The two kinds differ by magic only, so that one is never opened as
+ * the other.
+ *
+ * <pre>
+ * off    size  field       written by  access
+ * 0x00   4     magic       creator     release store, LAST ("MP4L" / "MP4R")
+ * 0x04   4     version     creator     plain, before magic
+ * 0x80   8     owner       acquirers   CAS; own 128-byte line (see MutexLayout)
+ * 0x88   8     ownerThread owner       opaque
+ * 0x90   4     holds       owner       plain
+ * 0x94   4     ownerDied   taker-over  volatile
+ * 0x100  4     waiters     waiters     getAndAdd; own 128-byte line
+ * 0x104  4     wakeSeq     releasers   getAndAdd; futex word
+ * </pre>
+ *
+ * Memory ordering: see {@link MutexLayout}; the header follows {@link RegionHeader}.
+ */
+public final class LockLayout {
+    /** The region, for offset checks. */
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            ValueLayout.JAVA_INT.withName("magic"),
+            ValueLayout.JAVA_INT.withName("version"),
+            MemoryLayout.paddingLayout(0x78),
+            MutexLayout.LAYOUT.withName("mutex"));
+
+    /** Magic of a non-reentrant lock: "MP4L". */
+    public static final int MAGIC_LOCK = 0x4d50344c;
+    /** Magic of a reentrant lock: "MP4R". */
+    public static final int MAGIC_REENTRANT = 0x4d503452;
+    /** Layout version. */
+    public static final int VERSION = 1;
+    /** Base of the mutex block. */
+    public static final long MUTEX = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("mutex"));
+    /** Size of the region. */
+    public static final long SIZE = LAYOUT.byteSize();
+
+    private LockLayout() {
+    }
+}

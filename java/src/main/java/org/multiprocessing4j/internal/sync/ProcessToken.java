@@ -1,0 +1,66 @@
+package org.multiprocessing4j.internal.sync;
+
+import org.multiprocessing4j.platform.Platform;
+
+/**
+ * Names a process in one 64-bit word that fits a compare-and-set: the pid in the high 32 bits and
+ * the low 32 bits of its start time (Linux: clock ticks since boot) in the low 32 bits. A pid that
+ * the kernel reuses for a new process gets a different start time, so a token names one process
+ * for its whole life and never its successor (a collision would need a reused pid started exactly
+ * 2<sup>32</sup> ticks — about 497 days at 100 Hz — after the first). Token 0 names no process.
+ *
+ * <p>Liveness is proved by reading the start time of the pid again: a missing or zombie process,
+ * or one with another start time, is dead ({@link Platform#processStartTime(int)}). This costs a
+ * read of {@code /proc/<pid>/stat} (tens of microseconds), so callers check only while they wait,
+ * and not more often than {@link Waiting#LIVENESS_INTERVAL_NANOS}.
+ */
+public final class ProcessToken {
+    private static final Platform OS = Platform.current();
+
+    private ProcessToken() {
+    }
+
+    /** {@return this process's token} Computed once per JVM. */
+    public static long self() {
+        return Self.TOKEN;
+    }
+
+    /** {@return the token of a process given its pid and start time} */
+    public static long of(int pid, long startTime) {
+        return ((long) pid << 32) | (startTime & 0xFFFF_FFFFL);
+    }
+
+    /** {@return the pid named by {@code token}} */
+    public static int pid(long token) {
+        return (int) (token >>> 32);
+    }
+
+    /**
+     * {@return whether the process named by {@code token} still runs} This process is alive;
+     * token 0 is not.
+     */
+    public static boolean isAlive(long token) {
+        if (token == Self.TOKEN) {
+            return true;
+        }
+        if (token == 0) {
+            return false;
+        }
+        long start = OS.processStartTime(pid(token));
+        return start != -1 && of(pid(token), start) == token;
+    }
+
+    private static final class Self {
+        static final long TOKEN = compute();
+
+        private static long compute() {
+            int pid = OS.pid();
+            long start = OS.processStartTime(pid);
+            if (start == -1) {
+                throw new IllegalStateException("cannot read this process's start time (pid "
+                        + pid + "): process-shared locks need /proc/<pid>/stat");
+            }
+            return of(pid, start);
+        }
+    }
+}

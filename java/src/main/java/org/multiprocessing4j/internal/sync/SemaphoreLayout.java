@@ -1,0 +1,58 @@
+package org.multiprocessing4j.internal.sync;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * The region of a {@code SharedSemaphore}.
+ *
+ * <pre>
+ * off    size  field     written by            access
+ * 0x00   4     magic     creator               release store, LAST ("MP4S")
+ * 0x04   4     version   creator               plain, before magic
+ * 0x08   4     maxValue  creator               plain, before magic; -1 when unbounded
+ * 0x80   4     value     acquirers, releasers  CAS; the futex word; own 128-byte line
+ * 0x100  4     waiters   sleepers              getAndAdd; own 128-byte line
+ * </pre>
+ *
+ * <h2>Memory ordering</h2>
+ * Acquire = CAS {@code value} v → v-1 with v &gt; 0; release = CAS v → v+n, then, only if
+ * {@code waiters > 0}, wake n sleepers. A sleeper increments {@code waiters}, then reads
+ * {@code value}, then sleeps while {@code value == 0}. Both sides use sequentially consistent
+ * accesses (a Dekker pair): either the releaser sees the sleeper and wakes it, or the sleeper
+ * sees the new value (or its futex compare fails). {@code maxValue} is read after the acquire
+ * load of the magic, so it is seen as the creator wrote it.
+ */
+public final class SemaphoreLayout {
+    /** The region, for offset checks. */
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            ValueLayout.JAVA_INT.withName("magic"),
+            ValueLayout.JAVA_INT.withName("version"),
+            ValueLayout.JAVA_INT.withName("maxValue"),
+            MemoryLayout.paddingLayout(0x74),
+            ValueLayout.JAVA_INT.withName("value"),
+            MemoryLayout.paddingLayout(0x7c),
+            ValueLayout.JAVA_INT.withName("waiters"),
+            MemoryLayout.paddingLayout(0x7c));
+
+    /** "MP4S". */
+    public static final int MAGIC = 0x4d503453;
+    /** Layout version. */
+    public static final int VERSION = 1;
+    /** Offset of the bound. */
+    public static final long MAX_VALUE = offset("maxValue");
+    /** Offset of the value (futex word). */
+    public static final long VALUE = offset("value");
+    /** Offset of the sleeper count. */
+    public static final long WAITERS = offset("waiters");
+    /** Size of the region. */
+    public static final long SIZE = LAYOUT.byteSize();
+
+    private SemaphoreLayout() {
+    }
+
+    private static long offset(String name) {
+        return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(name));
+    }
+}

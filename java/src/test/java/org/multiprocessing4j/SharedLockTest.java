@@ -1,0 +1,177 @@
+package org.multiprocessing4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Contract of {@link SharedLock}, across real child JVMs where it matters. */
+@Timeout(60)
+class SharedLockTest {
+    static final int ROUNDS = 20_000;
+
+    @Test
+    void mutualExclusionAcrossProcessesGivesAnExactCount() throws Exception {
+        try (SharedLock lock = SharedLock.create(); SharedMemory counter = SharedMemory.create(8)) {
+            Task inc = () -> increment(lock, counter.segment(), ROUNDS);
+            ChildProcess a = new ChildProcess(inc);
+            ChildProcess b = new ChildProcess(inc);
+            try {
+                a.start();
+                b.start();
+                increment(lock, counter.segment(), ROUNDS);
+                a.join();
+                b.join();
+                assertEquals(0, a.exitCode().getAsInt(), () -> a.failure().toString());
+                assertEquals(0, b.exitCode().getAsInt(), () -> b.failure().toString());
+            } finally {
+                a.close();
+                b.close();
+            }
+            assertEquals(3L * ROUNDS, counter.segment().get(ValueLayout.JAVA_LONG, 0));
+            assertFalse(lock.isLocked());
+        }
+    }
+
+    /** A deliberately non-atomic read-modify-write that only the lock keeps exact. */
+    static void increment(java.util.concurrent.locks.Lock lock, MemorySegment counter, int n) {
+        for (int i = 0; i < n; i++) {
+            lock.lock();
+            try {
+                long v = counter.get(ValueLayout.JAVA_LONG, 0);
+                Thread.onSpinWait();
+                counter.set(ValueLayout.JAVA_LONG, 0, v + 1);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    @Test
+    void holderKilledBySigkillIsTakenOverWithTheOwnerDiedSignal() throws Exception {
+        try (SharedLock repaired = SharedLock.create(); SharedLock ignored = SharedLock.create();
+             Pipe pipe = Pipe.open();
+             ChildProcess holder = new ChildProcess(holdAndReport(pipe.second(), repaired, ignored))) {
+            holder.start();
+            assertEquals("holding", pipe.first().recv());
+            assertTrue(repaired.isLocked());
+            assertFalse(repaired.tryLock(20, TimeUnit.MILLISECONDS));
+            holder.kill();
+            long killed = System.nanoTime();
+            repaired.lock();
+            long recovered = System.nanoTime();
+            System.out.printf("SharedLock recovery after SIGKILL of the holder: %.2f ms%n",
+                    (recovered - killed) / 1e6);
+            try {
+                assertFalse(repaired.isConsistent());
+                repaired.markConsistent();
+                assertTrue(repaired.isConsistent());
+            } finally {
+                repaired.unlock();
+            }
+            repaired.lock(); // usable again, consistent
+            assertTrue(repaired.isConsistent());
+            repaired.unlock();
+
+            // The same take-over, but the new owner unlocks without repairing: not recoverable.
+            assertTrue(ignored.tryLock(10, TimeUnit.SECONDS));
+            assertFalse(ignored.isConsistent());
+            ignored.unlock();
+            assertThrows(LockNotRecoverableException.class, ignored::lock);
+            assertThrows(LockNotRecoverableException.class, ignored::tryLock);
+            assertFalse(ignored.isConsistent());
+            holder.join();
+            assertEquals(-9, holder.exitCode().getAsInt());
+        }
+    }
+
+    /** Locks every lock, reports "holding", then sleeps until killed. */
+    static Task holdAndReport(Connection out, java.util.concurrent.locks.Lock... locks) {
+        return () -> {
+            for (java.util.concurrent.locks.Lock l : locks) {
+                l.lock();
+            }
+            out.send("holding");
+            Thread.sleep(60_000);
+        };
+    }
+
+    @Test
+    void tryLockTimesOutNeverEarlyAndInterruptionIsHonoured() throws Exception {
+        try (SharedLock lock = SharedLock.create()) {
+            lock.lock();
+            AtomicReference<Object> outcome = new AtomicReference<>();
+            Thread t = new Thread(() -> {
+                try {
+                    long start = System.nanoTime();
+                    boolean got = lock.tryLock(30, TimeUnit.MILLISECONDS);
+                    long waited = System.nanoTime() - start;
+                    outcome.set(got ? "acquired" : waited >= 30_000_000L ? "timed out" : "early");
+                    lock.lockInterruptibly();
+                    outcome.set("acquired");
+                } catch (InterruptedException e) {
+                    outcome.set(outcome.get() + ", interrupted");
+                }
+            });
+            t.start();
+            t.join(50);
+            Thread.sleep(50);
+            t.interrupt();
+            t.join();
+            assertEquals("timed out, interrupted", outcome.get());
+            assertFalse(lock.tryLock());
+            lock.unlock();
+            assertTrue(lock.tryLock());
+            lock.unlock();
+        }
+    }
+
+    @Test
+    void anyThreadMayUnlockButUnlockingAnUnlockedLockThrows() throws Exception {
+        try (SharedLock lock = SharedLock.create()) {
+            assertThrows(IllegalMonitorStateException.class, lock::unlock);
+            lock.lock();
+            assertTrue(lock.isHeldByCurrentThread());
+            Thread other = Thread.ofPlatform().start(lock::unlock); // Python semantics
+            other.join();
+            assertFalse(lock.isLocked());
+            assertThrows(IllegalMonitorStateException.class, lock::markConsistent);
+        }
+    }
+
+    @Test
+    void virtualThreadsContendWithoutPinningAndCountExactly() throws Exception {
+        try (SharedLock lock = SharedLock.create(); SharedMemory counter = SharedMemory.create(8)) {
+            int threads = 16;
+            CountDownLatch done = new CountDownLatch(threads);
+            for (int i = 0; i < threads; i++) {
+                Thread.ofVirtual().start(() -> {
+                    increment(lock, counter.segment(), 2_000);
+                    done.countDown();
+                });
+            }
+            assertTrue(done.await(30, TimeUnit.SECONDS));
+            assertEquals(threads * 2_000L, counter.segment().get(ValueLayout.JAVA_LONG, 0));
+        }
+    }
+
+    @Test
+    void closeIsIdempotentAndUseAfterCloseThrows() throws Exception {
+        SharedLock lock = SharedLock.create();
+        lock.close();
+        lock.close();
+        assertThrows(IllegalStateException.class, lock::lock);
+        assertThrows(IllegalStateException.class, lock::tryLock);
+        assertThrows(IllegalStateException.class, lock::unlock);
+        assertThrows(IllegalStateException.class, lock::newCondition);
+        assertEquals("SharedLock[closed]", lock.toString());
+    }
+}

@@ -1,0 +1,86 @@
+package org.multiprocessing4j.internal.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.junit.jupiter.api.Test;
+
+/** Pins the offsets of every synchronization region to the tables in their Javadoc. */
+class SyncLayoutsTest {
+
+    @Test
+    void mutexBlock() {
+        assertEquals(0x00, MutexLayout.OWNER);
+        assertEquals(0x08, MutexLayout.OWNER_THREAD);
+        assertEquals(0x10, MutexLayout.HOLDS);
+        assertEquals(0x14, MutexLayout.OWNER_DIED);
+        assertEquals(0x80, MutexLayout.WAITERS);
+        assertEquals(0x84, MutexLayout.WAKE_SEQ);
+        assertEquals(0x100, MutexLayout.SIZE);
+    }
+
+    @Test
+    void lockRegion() {
+        assertEquals(0x80, LockLayout.MUTEX);
+        assertEquals(0x80, LockLayout.MUTEX + MutexLayout.OWNER);
+        assertEquals(0x100, LockLayout.MUTEX + MutexLayout.WAITERS);
+        assertEquals(0x180, LockLayout.SIZE);
+    }
+
+    @Test
+    void semaphoreEventConditionRegions() {
+        assertEquals(0x08, SemaphoreLayout.MAX_VALUE);
+        assertEquals(0x80, SemaphoreLayout.VALUE);
+        assertEquals(0x100, SemaphoreLayout.WAITERS);
+        assertEquals(0x180, SemaphoreLayout.SIZE);
+        assertEquals(0x80, EventLayout.FLAG);
+        assertEquals(0x100, EventLayout.WAITERS);
+        assertEquals(0x180, EventLayout.SIZE);
+        assertEquals(0x80, ConditionLayout.WAKE_SEQ);
+        assertEquals(0x84, ConditionLayout.TOKENS);
+        assertEquals(0x100, ConditionLayout.WAITERS);
+        assertEquals(0x180, ConditionLayout.SIZE);
+    }
+
+    @Test
+    void barrierRegion() {
+        assertEquals(0x08, BarrierLayout.PARTIES);
+        assertEquals(0x80, BarrierLayout.MUTEX);
+        assertEquals(0x180, BarrierLayout.GEN);
+        assertEquals(0x184, BarrierLayout.COUNT);
+        assertEquals(0x188, BarrierLayout.BROKEN);
+        assertEquals(0x190, BarrierLayout.HISTORY);
+        assertEquals(0x200, BarrierLayout.SLOTS);
+        assertEquals(0x200 + 8 * 3, BarrierLayout.slot(3));
+        assertEquals(0x200 + 8 * 5, BarrierLayout.size(5));
+    }
+
+    @Test
+    void headerMismatchNamesBothVersionsAndBothMagics() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment s = a.allocate(LockLayout.SIZE, 128);
+            RegionHeader.publish(s, LockLayout.MAGIC_LOCK, 7);
+            IllegalStateException v = assertThrows(IllegalStateException.class,
+                    () -> RegionHeader.check(s, LockLayout.MAGIC_LOCK, LockLayout.VERSION, "SharedLock"));
+            assertTrue(v.getMessage().contains("layout version 7")
+                    && v.getMessage().contains("layout version " + LockLayout.VERSION), v.getMessage());
+            IllegalStateException m = assertThrows(IllegalStateException.class,
+                    () -> RegionHeader.check(s, LockLayout.MAGIC_REENTRANT, LockLayout.VERSION, "X"));
+            assertTrue(m.getMessage().contains(Integer.toHexString(LockLayout.MAGIC_LOCK))
+                    && m.getMessage().contains(Integer.toHexString(LockLayout.MAGIC_REENTRANT)),
+                    m.getMessage());
+        }
+    }
+
+    @Test
+    void processTokensNameLiveProcessesOnly() {
+        long self = ProcessToken.self();
+        assertTrue(ProcessToken.isAlive(self));
+        assertEquals(ProcessHandle.current().pid(), ProcessToken.pid(self));
+        assertTrue(!ProcessToken.isAlive(self + 1)); // same pid, another start time
+        assertTrue(!ProcessToken.isAlive(0));
+    }
+}
