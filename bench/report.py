@@ -86,6 +86,13 @@ ROWS = [
     _start("start + join", "ChildStartBench.startJoin", "start_join"),
     Row("shared counter increment (ours: atomic)", "SharedCounterBench.atomicIncrement", {}, "ns/op",
         [("CPython Value, with get_lock()", "value_increment_locked")]),
+    Row("shared counter increment under the lock", "SharedCounterBench.lockedIncrement", {}, "ns/op",
+        [("CPython Value, with get_lock()", "value_increment_locked")]),
+    Row("lock + unlock, uncontended", "LockBench.uncontendedSharedLock", {}, "ns/op",
+        [("CPython Lock", "lock_uncontended")]),
+    Row("lock hand-off round trip between processes", "LockBench.handoffSemaphore", {}, "us/op",
+        [("CPython Lock (as semaphore)", "lock_handoff_roundtrip"),
+         (C_FUTEX, "c_futex_roundtrip"), (C_FUTEX_1CPU, "c_futex_roundtrip_samecpu")]),
 ]
 
 # ---- units ------------------------------------------------------------------------------------
