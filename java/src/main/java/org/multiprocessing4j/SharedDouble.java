@@ -25,8 +25,8 @@ public final class SharedDouble extends SharedNumbers {
     private static final long serialVersionUID = 1L;
     private static final VarHandle V = ValueLayout.JAVA_DOUBLE.varHandle();
 
-    private SharedDouble(double initial) throws IOException {
-        super(NumbersLayout.KIND_DOUBLE, 1, 8);
+    private SharedDouble(double initial, boolean withLock) throws IOException {
+        super(NumbersLayout.KIND_DOUBLE, 1, 8, withLock);
         V.setVolatile(data, 0L, initial);
     }
 
@@ -38,7 +38,20 @@ public final class SharedDouble extends SharedNumbers {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedDouble create(double initial) throws IOException {
-        return new SharedDouble(initial);
+        return new SharedDouble(initial, false);
+    }
+
+    /**
+     * Creates a shared double holding {@code initial}, with a shared lock for compound updates
+     * when {@code withLock} (Python's {@code Value('d', initial, lock=True)}).
+     *
+     * @param initial the initial value
+     * @param withLock whether {@link #getLock()} has a lock
+     * @return the value
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedDouble create(double initial, boolean withLock) throws IOException {
+        return new SharedDouble(initial, withLock);
     }
 
     /** {@return the value (volatile read)} */

@@ -27,8 +27,8 @@ public final class SharedDoubleArray extends SharedNumbers {
     private static final long serialVersionUID = 1L;
     private static final VarHandle E = ValueLayout.JAVA_DOUBLE.arrayElementVarHandle();
 
-    private SharedDoubleArray(int length) throws IOException {
-        super(NumbersLayout.KIND_DOUBLE, length, 8);
+    private SharedDoubleArray(int length, boolean withLock) throws IOException {
+        super(NumbersLayout.KIND_DOUBLE, length, 8, withLock);
     }
 
     /**
@@ -40,7 +40,7 @@ public final class SharedDoubleArray extends SharedNumbers {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedDoubleArray create(int length) throws IOException {
-        return new SharedDoubleArray(length);
+        return new SharedDoubleArray(length, false);
     }
 
     /**
@@ -51,12 +51,24 @@ public final class SharedDoubleArray extends SharedNumbers {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedDoubleArray of(double... values) throws IOException {
-        SharedDoubleArray a = new SharedDoubleArray(values.length);
+        SharedDoubleArray a = new SharedDoubleArray(values.length, false);
         for (int i = 0; i < values.length; i++) {
             E.set(a.data, 0L, (long) i, values[i]);
         }
         VarHandle.releaseFence();
         return a;
+    }
+
+    /**
+     * Creates an array of {@code length} zeros with a shared lock for compound updates (Python's
+     * {@code Array(typecode, length, lock=True)}).
+     *
+     * @param length number of elements, at least 0
+     * @return the array
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedDoubleArray createWithLock(int length) throws IOException {
+        return new SharedDoubleArray(length, true);
     }
 
     /** {@return the number of elements} */

@@ -25,8 +25,8 @@ public final class SharedInt extends SharedNumbers {
     private static final long serialVersionUID = 1L;
     private static final VarHandle V = ValueLayout.JAVA_INT.varHandle();
 
-    private SharedInt(int initial) throws IOException {
-        super(NumbersLayout.KIND_INT, 1, 4);
+    private SharedInt(int initial, boolean withLock) throws IOException {
+        super(NumbersLayout.KIND_INT, 1, 4, withLock);
         V.setVolatile(data, 0L, initial);
     }
 
@@ -38,7 +38,20 @@ public final class SharedInt extends SharedNumbers {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedInt create(int initial) throws IOException {
-        return new SharedInt(initial);
+        return new SharedInt(initial, false);
+    }
+
+    /**
+     * Creates a shared int holding {@code initial}, with a shared lock for compound updates
+     * when {@code withLock} (Python's {@code Value('i', initial, lock=True)}).
+     *
+     * @param initial the initial value
+     * @param withLock whether {@link #getLock()} has a lock
+     * @return the value
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedInt create(int initial, boolean withLock) throws IOException {
+        return new SharedInt(initial, withLock);
     }
 
     /** {@return the value (volatile read)} */

@@ -27,8 +27,8 @@ public final class SharedIntArray extends SharedNumbers {
     private static final long serialVersionUID = 1L;
     private static final VarHandle E = ValueLayout.JAVA_INT.arrayElementVarHandle();
 
-    private SharedIntArray(int length) throws IOException {
-        super(NumbersLayout.KIND_INT, length, 4);
+    private SharedIntArray(int length, boolean withLock) throws IOException {
+        super(NumbersLayout.KIND_INT, length, 4, withLock);
     }
 
     /**
@@ -40,7 +40,7 @@ public final class SharedIntArray extends SharedNumbers {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedIntArray create(int length) throws IOException {
-        return new SharedIntArray(length);
+        return new SharedIntArray(length, false);
     }
 
     /**
@@ -51,12 +51,24 @@ public final class SharedIntArray extends SharedNumbers {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedIntArray of(int... values) throws IOException {
-        SharedIntArray a = new SharedIntArray(values.length);
+        SharedIntArray a = new SharedIntArray(values.length, false);
         for (int i = 0; i < values.length; i++) {
             E.set(a.data, 0L, (long) i, values[i]);
         }
         VarHandle.releaseFence();
         return a;
+    }
+
+    /**
+     * Creates an array of {@code length} zeros with a shared lock for compound updates (Python's
+     * {@code Array(typecode, length, lock=True)}).
+     *
+     * @param length number of elements, at least 0
+     * @return the array
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedIntArray createWithLock(int length) throws IOException {
+        return new SharedIntArray(length, true);
     }
 
     /** {@return the number of elements} */

@@ -25,8 +25,8 @@ public final class SharedLong extends SharedNumbers {
     private static final long serialVersionUID = 1L;
     private static final VarHandle V = ValueLayout.JAVA_LONG.varHandle();
 
-    private SharedLong(long initial) throws IOException {
-        super(NumbersLayout.KIND_LONG, 1, 8);
+    private SharedLong(long initial, boolean withLock) throws IOException {
+        super(NumbersLayout.KIND_LONG, 1, 8, withLock);
         V.setVolatile(data, 0L, initial);
     }
 
@@ -38,7 +38,20 @@ public final class SharedLong extends SharedNumbers {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedLong create(long initial) throws IOException {
-        return new SharedLong(initial);
+        return new SharedLong(initial, false);
+    }
+
+    /**
+     * Creates a shared long holding {@code initial}, with a shared lock for compound updates
+     * when {@code withLock} (Python's {@code Value('l', initial, lock=True)}).
+     *
+     * @param initial the initial value
+     * @param withLock whether {@link #getLock()} has a lock
+     * @return the value
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedLong create(long initial, boolean withLock) throws IOException {
+        return new SharedLong(initial, withLock);
     }
 
     /** {@return the value (volatile read)} */

@@ -27,8 +27,8 @@ public final class SharedLongArray extends SharedNumbers {
     private static final long serialVersionUID = 1L;
     private static final VarHandle E = ValueLayout.JAVA_LONG.arrayElementVarHandle();
 
-    private SharedLongArray(int length) throws IOException {
-        super(NumbersLayout.KIND_LONG, length, 8);
+    private SharedLongArray(int length, boolean withLock) throws IOException {
+        super(NumbersLayout.KIND_LONG, length, 8, withLock);
     }
 
     /**
@@ -40,7 +40,7 @@ public final class SharedLongArray extends SharedNumbers {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedLongArray create(int length) throws IOException {
-        return new SharedLongArray(length);
+        return new SharedLongArray(length, false);
     }
 
     /**
@@ -51,12 +51,24 @@ public final class SharedLongArray extends SharedNumbers {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedLongArray of(long... values) throws IOException {
-        SharedLongArray a = new SharedLongArray(values.length);
+        SharedLongArray a = new SharedLongArray(values.length, false);
         for (int i = 0; i < values.length; i++) {
             E.set(a.data, 0L, (long) i, values[i]);
         }
         VarHandle.releaseFence();
         return a;
+    }
+
+    /**
+     * Creates an array of {@code length} zeros with a shared lock for compound updates (Python's
+     * {@code Array(typecode, length, lock=True)}).
+     *
+     * @param length number of elements, at least 0
+     * @return the array
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedLongArray createWithLock(int length) throws IOException {
+        return new SharedLongArray(length, true);
     }
 
     /** {@return the number of elements} */

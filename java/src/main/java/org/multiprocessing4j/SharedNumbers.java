@@ -27,18 +27,28 @@ abstract sealed class SharedNumbers implements AutoCloseable, Serializable
 
     @SuppressWarnings("serial") // travels to children as an inherited descriptor, see TaskStreams
     private final SharedMemory memory;
+    /** Python's get_lock(): null for a raw value. */
+    private final SharedReentrantLock lock;
     private final int kind;
     private final long length;
     /** The elements; rebuilt after deserialization. */
     transient MemorySegment data;
 
-    SharedNumbers(int kind, long length, int width) throws IOException {
+    SharedNumbers(int kind, long length, int width, boolean withLock) throws IOException {
         if (length < 0) {
             throw new IllegalArgumentException("negative length " + length);
         }
         this.kind = kind;
         this.length = length;
-        this.memory = SharedMemory.create(NumbersLayout.regionSize(length, width));
+        this.lock = withLock ? SharedReentrantLock.create() : null;
+        try {
+            this.memory = SharedMemory.create(NumbersLayout.regionSize(length, width));
+        } catch (IOException | RuntimeException e) {
+            if (lock != null) {
+                lock.close();
+            }
+            throw e;
+        }
         NumbersLayout.initialize(memory.segment(), kind, length);
         this.data = memory.segment().asSlice(NumbersLayout.DATA_OFFSET);
     }
@@ -56,11 +66,31 @@ abstract sealed class SharedNumbers implements AutoCloseable, Serializable
     }
 
     /**
-     * Unmaps this process's view; the memory lives on while another process maps it. Idempotent;
-     * any later access throws {@link IllegalStateException}.
+     * {@return the shared reentrant lock that came with this object (Python's {@code get_lock()}),
+     * for compound updates such as read-modify-write sequences over several elements}
+     * Single-element updates are atomic without it. The lock survives a holder's death like any
+     * {@link SharedReentrantLock}: the next owner learns it through
+     * {@link SharedReentrantLock#isConsistent()}.
+     *
+     * @throws IllegalStateException if it was created without a lock (Python's {@code RawValue})
+     */
+    public SharedReentrantLock getLock() {
+        if (lock == null) {
+            throw new IllegalStateException(getClass().getSimpleName()
+                    + " was created without a lock; use a create method with withLock = true");
+        }
+        return lock;
+    }
+
+    /**
+     * Unmaps this process's view (and that of its lock); the memory lives on while another
+     * process maps it. Idempotent; any later access throws {@link IllegalStateException}.
      */
     @Override
     public void close() {
         memory.close();
+        if (lock != null) {
+            lock.close();
+        }
     }
 }

@@ -2,6 +2,7 @@ package org.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -97,6 +98,51 @@ class SharedNumbersTest {
             assertEquals(3, i.getAcquire());
             assertTrue(d.compareAndSet(Double.NaN, 1.0), "CAS compares bit patterns");
             assertEquals(3.0, d.addAndGet(2.0));
+        }
+    }
+
+    @Test
+    void aValuesLockSurvivesItsHolderBeingKilled() throws Exception {
+        try (SharedLong balance = SharedLong.create(100, true); Pipe pipe = Pipe.open()) {
+            Connection c = pipe.second();
+            try (ChildProcess p = new ChildProcess(() -> holdLockMidUpdate(balance, c))) {
+                p.start();
+                assertEquals("holding", pipe.first().recv());
+                p.kill();
+                p.join();
+            }
+            SharedReentrantLock lock = balance.getLock();
+            lock.lock();
+            try {
+                assertFalse(lock.isConsistent(), "the new owner must learn that the holder died");
+                assertEquals(50, balance.get(), "the half-done update is visible");
+                balance.set(100); // repair
+                lock.markConsistent();
+            } finally {
+                lock.unlock();
+            }
+            lock.lock();
+            try {
+                assertTrue(lock.isConsistent());
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    static void holdLockMidUpdate(SharedLong balance, Connection c) throws Exception {
+        balance.getLock().lock();
+        balance.set(50); // first half of a two-step update
+        c.send("holding");
+        Thread.sleep(60_000);
+    }
+
+    @Test
+    void rawValuesHaveNoLock() throws Exception {
+        try (SharedInt raw = SharedInt.create(1); SharedIntArray locked = SharedIntArray.createWithLock(2)) {
+            assertThrows(IllegalStateException.class, raw::getLock);
+            locked.getLock().lock();
+            locked.getLock().unlock();
         }
     }
 
