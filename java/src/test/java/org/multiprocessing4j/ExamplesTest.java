@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.multiprocessing4j.examples.BasicWorker;
 import org.multiprocessing4j.examples.Demo;
 import org.multiprocessing4j.examples.DoublingWorker;
+import org.multiprocessing4j.examples.LockedCounter;
 import org.multiprocessing4j.examples.PipeSenderReceiver;
 import org.multiprocessing4j.examples.PipeSenderReceiverPair;
 import org.multiprocessing4j.examples.SharedArrayExercise;
@@ -122,13 +123,19 @@ class ExamplesTest {
     }
 
     @Test
+    void lockedCounter() throws Exception {
+        assertEquals(List.of("Final counter: 4000 (expected 4000)"), runOk(LockedCounter.class).lines());
+    }
+
+    @Test
     void demoRunsEveryExampleInOrder() throws Exception {
         List<String> out = runOk(Demo.class).lines();
         List<String> headers = out.stream().filter(l -> l.startsWith("== ")).toList();
         assertEquals(List.of("== TwoWorkers (seed 01) ==", "== PipeSenderReceiver (seed 01) ==",
                 "== BasicWorker (seed 02) ==", "== WorkersWithArguments (seed 02) ==",
                 "== DoublingWorker (seed 02) ==", "== PipeSenderReceiverPair (seed 04) ==",
-                "== SharedMemoryBlock (seed 02) ==", "== SharedArrayExercise (seed 04) =="),
+                "== SharedMemoryBlock (seed 02) ==", "== SharedArrayExercise (seed 04) ==",
+                "== LockedCounter (seed 01) =="),
                 headers, () -> String.join("\n", out));
         // Each example's output stays under its own header: every child was joined.
         assertEquals(List.of("20", "40", "60"), section(out, "DoublingWorker"),

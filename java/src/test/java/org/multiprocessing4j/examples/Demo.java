@@ -33,7 +33,8 @@ public final class Demo {
             new Example("DoublingWorker", "02", DoublingWorker::main),
             new Example("PipeSenderReceiverPair", "04", PipeSenderReceiverPair::main),
             new Example("SharedMemoryBlock", "02", SharedMemoryBlock::main),
-            new Example("SharedArrayExercise", "04", SharedArrayExercise::main));
+            new Example("SharedArrayExercise", "04", SharedArrayExercise::main),
+            new Example("LockedCounter", "01", LockedCounter::main));
 
     public static void main(String[] args) throws Exception {
         Map<String, Example> byName = new LinkedHashMap<>();
