@@ -244,6 +244,18 @@ public interface Platform {
     int uid();
 
     /**
+     * {@return the inode number of the file behind {@code fd}} Together with the file system it
+     * names the file itself, whatever name it has now: a resource tracker compares it before
+     * removing a name, so that it never removes a file that replaced the one it registered.
+     *
+     * @throws IOException on error
+     */
+    long inode(int fd) throws IOException;
+
+    /** {@return the size of a memory page, the unit in which {@link #map} maps} */
+    long pageSize();
+
+    /**
      * {@return when process {@code pid} started, in an OS-specific unit that only needs to be
      * compared for equality (Linux: clock ticks since boot), or -1 if there is no such process or
      * it is a zombie} Together with the pid this names a process even after its pid is reused.

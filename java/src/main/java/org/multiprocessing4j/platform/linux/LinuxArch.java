@@ -28,6 +28,11 @@ enum LinuxArch {
         int statMode(MemorySegment s) {
             return org.multiprocessing4j.platform.linux.bindings.x86_64.stat.st_mode(s);
         }
+
+        @Override
+        long statInode(MemorySegment s) {
+            return org.multiprocessing4j.platform.linux.bindings.x86_64.stat.st_ino(s);
+        }
     },
     /** aarch64 / arm64. */
     AARCH64(org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_futex()) {
@@ -50,6 +55,11 @@ enum LinuxArch {
         int statMode(MemorySegment s) {
             return org.multiprocessing4j.platform.linux.bindings.aarch64.stat.st_mode(s);
         }
+
+        @Override
+        long statInode(MemorySegment s) {
+            return org.multiprocessing4j.platform.linux.bindings.aarch64.stat.st_ino(s);
+        }
     };
 
     private final long sysFutex;
@@ -69,6 +79,9 @@ enum LinuxArch {
 
     /** {@return {@code st_mode} of a {@code struct stat}} */
     abstract int statMode(MemorySegment stat);
+
+    /** {@return {@code st_ino} of a {@code struct stat}} */
+    abstract long statInode(MemorySegment stat);
 
     /** {@return the number of the futex system call} */
     long sysFutex() {

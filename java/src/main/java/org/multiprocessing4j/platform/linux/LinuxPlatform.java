@@ -756,6 +756,55 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
+    public long inode(int fd) throws IOException {
+        MemorySegment st = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(arch.statLayoutSize(), 8);
+            int r = (int) Fstat.MH.invokeExact(st, fd, buf);
+            if (r != 0) {
+                throw Errno.exception("fstat(" + fd + ")", errno(st));
+            }
+            return arch.statInode(buf);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public long pageSize() {
+        return PageSize.VALUE;
+    }
+
+    /** The kernel's page size from the auxiliary vector ({@code AT_PAGESZ}), read once. */
+    private static final class PageSize {
+        static final long VALUE = read();
+
+        private static long read() {
+            final long atPagesz = 6; // AT_PAGESZ in <elf.h>, the same on every architecture
+            try {
+                java.nio.ByteBuffer auxv = java.nio.ByteBuffer.wrap(
+                        java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/self/auxv")))
+                        .order(java.nio.ByteOrder.nativeOrder());
+                while (auxv.remaining() >= 16) {
+                    long type = auxv.getLong();
+                    long value = auxv.getLong();
+                    if (type == atPagesz) {
+                        return value;
+                    }
+                    if (type == 0) {
+                        break; // AT_NULL ends the vector
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                // fall through: /proc is not mounted
+            }
+            return 4096;
+        }
+    }
+
+    @Override
     public long processStartTime(int pid) {
         String stat;
         try {

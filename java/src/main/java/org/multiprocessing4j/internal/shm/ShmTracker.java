@@ -1,0 +1,315 @@
+package org.multiprocessing4j.internal.shm;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import org.multiprocessing4j.platform.Platform;
+
+/**
+ * Removes the named shared-memory blocks that this JVM created and did not unlink, once this JVM
+ * is gone — however it ended, {@code SIGKILL} included — and never any other block.
+ *
+ * <p>One per JVM, started on the first {@link #prepare()}: a {@code /bin/sh} process (not a JVM:
+ * it starts in about a millisecond and weighs a few hundred kilobytes) that reads the read end of
+ * a pipe as its descriptor 3, with {@code awk} when there is one (buffered reads, about a
+ * microsecond per line) and with a slower pure-shell loop otherwise. This JVM holds the only write end and writes one line per event:
+ * <pre>
+ * REG &lt;name&gt; &lt;inode&gt;     after a successful O_EXCL create
+ * UNREG &lt;name&gt;            after this JVM unlinked the name, or gave up tracking it
+ * </pre>
+ * When the write end closes — this JVM closed it, or the kernel did because the JVM died — the
+ * script reads end of file and removes every name still registered <em>whose inode is still the
+ * registered one</em>, then exits. The inode check is what keeps a recycled name safe: if someone
+ * else unlinked our block and created a new one under the same name, the tracker leaves it alone.
+ *
+ * <p>Why this is safe where Python's tracker is not (CPython issue 82300): only the creator
+ * registers; attaching never does, so a process that merely attached can never cause a removal.
+ *
+ * <p>Lifetime: the tracker runs while this JVM has registered names, and {@link #LINGER_MILLIS}
+ * longer (so that create/unlink loops do not start a shell each time); then this JVM closes the
+ * pipe and reaps it. It ignores SIGINT, SIGTERM, SIGHUP and SIGQUIT, so that a Ctrl-C sent to the
+ * whole process group does not kill it before the JVM; its standard streams are /dev/null, so it
+ * never holds a caller's output pipe open. A SIGKILL of the whole process group (or cgroup) kills
+ * it too, and then nothing is removed: the same limit as Python's tracker.
+ *
+ * <p>Names are restricted by {@link #isTrackable(String)} (the POSIX portable file name
+ * characters), which keeps them one word on a line and free of shell metacharacters; the script
+ * quotes them anyway and disables globbing.
+ *
+ * <p>If the shell cannot be started (a distroless image without {@code /bin/sh}), a warning is
+ * logged once and blocks are created untracked. Thread-safe.
+ */
+public final class ShmTracker {
+    /** How long the tracker stays after the last registered name went. */
+    public static final long LINGER_MILLIS = 250;
+
+    private static final Platform OS = Platform.current();
+    private static final System.Logger LOG = System.getLogger(ShmTracker.class.getName());
+
+    /** Where glibc's and musl's shm_open keep names on Linux. */
+    private static final String SHM_DIR = "/dev/shm/";
+
+    private static final String SCRIPT = """
+            trap '' INT TERM HUP QUIT PIPE
+            exec </dev/null >/dev/null 2>&1
+            set -f
+            cd /
+            # Prints "name inode" for every name still registered when descriptor 3 ends.
+            registered() {
+              if command -v awk >/dev/null; then
+                awk '$1 == "REG" { live[$2] = $3; next }
+                     $1 == "UNREG" { delete live[$2] }
+                     END { for (n in live) print n, live[n] }' <&3
+              else
+                live=' '
+                while IFS=' ' read -r op name ino; do
+                  case $op in
+                    REG) live="$live$name:$ino " ;;
+                    UNREG)
+                      case $live in
+                        *" $name:"*)
+                          pre=${live%%" $name:"*}
+                          post=${live#*" $name:"}
+                          post=${post#* }
+                          live="$pre $post" ;;
+                      esac ;;
+                  esac
+                done <&3
+                for e in $live; do printf '%s %s\\n' "${e%:*}" "${e##*:}"; done
+              fi
+            }
+            registered | while read -r n i; do
+              p=%DIR%$n
+              cur=$(stat -c %i -- "$p" 2>/dev/null || ls -di -- "$p" 2>/dev/null)
+              cur=${cur%% *}
+              if [ -n "$cur" ] && [ "$cur" = "$i" ]; then rm -f -- "$p"; fi
+            done
+            """.replace("%DIR%", SHM_DIR);
+
+    private static final ShmTracker INSTANCE = new ShmTracker();
+
+    private final Map<String, Long> live = new HashMap<>(); // name -> inode; guarded by this
+    private int pid = -1; // guarded by this
+    private int writeEnd = -1; // guarded by this
+    private boolean warned; // guarded by this
+    private ScheduledFuture<?> stop; // guarded by this
+    private final ScheduledThreadPoolExecutor timer;
+
+    private ShmTracker() {
+        timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "mp4j-shm-tracker");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setKeepAliveTime(1, TimeUnit.SECONDS);
+        timer.allowCoreThreadTimeOut(true);
+        timer.setRemoveOnCancelPolicy(true);
+    }
+
+    /** {@return the tracker of this JVM} */
+    public static ShmTracker get() {
+        return INSTANCE;
+    }
+
+    /**
+     * {@return whether {@code name} (without its leading {@code /}) may be created and tracked:
+     * 1 to 255 characters from {@code A-Z a-z 0-9 . _ -}, and neither {@code "."} nor {@code ".."}}
+     */
+    public static boolean isTrackable(String name) {
+        if (name.isEmpty() || name.length() > 255 || name.equals(".") || name.equals("..")) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '_' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Makes sure the tracker runs, before a create, so that the window in which a crash leaves a
+     * block untracked is only the one {@code write} of {@link #register}. Never throws: if the
+     * tracker cannot start, logs a warning (once) and later registrations are no-ops until it can.
+     */
+    public synchronized void prepare() {
+        cancelStop();
+        if (pid < 0) {
+            start();
+        }
+        stopLaterIfIdle(); // the create may fail: do not keep an idle tracker forever
+    }
+
+    /**
+     * Registers a name this JVM has just created (with {@code O_EXCL}) so that it is removed if
+     * this JVM ends before unregistering it.
+     *
+     * @param name the name without its leading {@code /}; {@link #isTrackable} must hold
+     * @param inode the inode of the created file, see {@link Platform#inode}
+     */
+    public synchronized void register(String name, long inode) {
+        if (!isTrackable(name)) {
+            throw new IllegalArgumentException("untrackable shared memory name '" + name + "'");
+        }
+        cancelStop();
+        live.put(name, inode);
+        send("REG " + name + " " + inode + "\n");
+    }
+
+    /**
+     * Forgets a name: it was unlinked, or its creator chose to let it outlive this JVM. A name
+     * that is not registered here is ignored (it was created elsewhere, or only attached).
+     *
+     * @param name the name without its leading {@code /}
+     */
+    public synchronized void unregister(String name) {
+        if (live.remove(name) == null) {
+            return;
+        }
+        send("UNREG " + name + "\n");
+        stopLaterIfIdle();
+    }
+
+    /** {@return whether {@code name} is registered by this JVM} */
+    public synchronized boolean isRegistered(String name) {
+        return live.containsKey(name);
+    }
+
+    /** {@return the pid of the tracker process, or -1 when none runs (for tests)} */
+    public synchronized int trackerPid() {
+        return pid;
+    }
+
+    // ------------------------------------------------------------------ internals
+
+    private void stopLaterIfIdle() {
+        if (live.isEmpty() && pid >= 0 && stop == null) {
+            stop = timer.schedule(this::stopIfIdle, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void cancelStop() {
+        if (stop != null) {
+            stop.cancel(false);
+            stop = null;
+        }
+    }
+
+    /** Writes a line; if the tracker is gone, starts a new one and replays every live name. */
+    private void send(String line) {
+        if (pid < 0) {
+            start(); // replays, which includes this line's effect
+            return;
+        }
+        try {
+            write(line);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "shared-memory tracker " + pid
+                    + " is gone (" + e.getMessage() + "); starting another");
+            abandon();
+            start();
+        }
+    }
+
+    private void start() {
+        int[] p;
+        try {
+            p = OS.pipe();
+        } catch (IOException e) {
+            warnOnce(e);
+            return;
+        }
+        try {
+            pid = OS.spawn(new Platform.SpawnRequest("/bin/sh",
+                    List.of("/bin/sh", "-c", SCRIPT, "mp4j-shm-tracker"),
+                    List.of("PATH=/usr/bin:/bin", "LC_ALL=C"), new int[] {p[0]}));
+            writeEnd = p[1];
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(p[1]);
+            warnOnce(e);
+            return;
+        } finally {
+            closeQuietly(p[0]);
+        }
+        try {
+            for (Map.Entry<String, Long> e : live.entrySet()) {
+                write("REG " + e.getKey() + " " + e.getValue() + "\n");
+            }
+        } catch (IOException e) {
+            abandon();
+            warnOnce(e);
+        }
+    }
+
+    private void write(String line) throws IOException {
+        byte[] b = line.getBytes(StandardCharsets.US_ASCII);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(b.length);
+            MemorySegment.copy(b, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, b.length);
+            OS.writeFully(writeEnd, buf, b.length);
+        }
+    }
+
+    /** Closes our end of a tracker that failed and reaps it (it exits at end of file). */
+    private void abandon() {
+        int oldPid = pid;
+        closeQuietly(writeEnd);
+        writeEnd = -1;
+        pid = -1;
+        reap(oldPid);
+    }
+
+    private void stopIfIdle() {
+        int oldPid;
+        synchronized (this) {
+            if (!live.isEmpty() || pid < 0 || stop == null) {
+                return;
+            }
+            stop = null;
+            oldPid = pid;
+            closeQuietly(writeEnd);
+            writeEnd = -1;
+            pid = -1;
+        }
+        reap(oldPid); // it has nothing to remove: exits as soon as it reads end of file
+    }
+
+    private static void reap(int pid) {
+        if (pid < 0) {
+            return;
+        }
+        try {
+            OS.waitForExit(pid, true);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "could not reap shared-memory tracker " + pid, e);
+        }
+    }
+
+    private void warnOnce(Exception e) {
+        if (!warned) {
+            warned = true;
+            LOG.log(System.Logger.Level.WARNING, "cannot start the shared-memory tracker (/bin/sh):"
+                    + " named blocks this JVM creates will not be removed if it dies: " + e);
+        }
+    }
+
+    private static void closeQuietly(int fd) {
+        if (fd >= 0) {
+            try {
+                OS.close(fd);
+            } catch (IOException ignored) {
+                // nothing more to do with a descriptor we are giving up
+            }
+        }
+    }
+}
