@@ -67,6 +67,44 @@ public final class SharedEvent implements AutoCloseable, Serializable {
         }
     }
 
+    /**
+     * Creates an event under {@code name}, for unrelated processes to {@link #open(String)}.
+     * The name stays until {@link #unlink()} (or until this process dies without unlinking it:
+     * its creator's tracker removes it then).
+     *
+     * @param name the name, as for {@link SharedMemory#create(String, long)}
+     * @return the new primitive
+     * @throws java.nio.file.FileAlreadyExistsException if the name exists
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedEvent create(String name) throws IOException {
+        return NamedRegion.create(name, EventLayout.SIZE, m -> new SharedEvent(m, true));
+    }
+
+    /**
+     * Opens an event that another process created with {@code create(name, …)}.
+     *
+     * @param name the name
+     * @return a handle on the same primitive
+     * @throws java.nio.file.NoSuchFileException if there is no such name
+     * @throws IOException if the name holds something too small or never initialized
+     * @throws IllegalStateException if the name holds another kind of region or layout version
+     */
+    public static SharedEvent open(String name) throws IOException {
+        return NamedRegion.open(name, EventLayout.SIZE, "SharedEvent", m -> new SharedEvent(m, false));
+    }
+
+    /**
+     * Removes the name (the primitive lives on for every process that has it open).
+     *
+     * @throws IllegalStateException if it was created without a name
+     * @throws java.nio.file.NoSuchFileException if the name was already removed
+     * @throws IOException on any other error
+     */
+    public void unlink() throws IOException {
+        memory.unlink();
+    }
+
     /** {@return whether the flag is set} @throws IllegalStateException if closed */
     public boolean isSet() {
         return Words.intVolatile(seg(), EventLayout.FLAG) != 0;

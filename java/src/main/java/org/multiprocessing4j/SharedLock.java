@@ -122,6 +122,44 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
     }
 
     /**
+     * Creates a lock under {@code name}, for unrelated processes to {@link #open(String)}.
+     * The name stays until {@link #unlink()} (or until this process dies without unlinking it:
+     * its creator's tracker removes it then).
+     *
+     * @param name the name, as for {@link SharedMemory#create(String, long)}
+     * @return the new primitive
+     * @throws java.nio.file.FileAlreadyExistsException if the name exists
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedLock create(String name) throws IOException {
+        return NamedRegion.create(name, LockLayout.SIZE, m -> new SharedLock(m, true));
+    }
+
+    /**
+     * Opens a lock that another process created with {@code create(name, …)}.
+     *
+     * @param name the name
+     * @return a handle on the same primitive
+     * @throws java.nio.file.NoSuchFileException if there is no such name
+     * @throws IOException if the name holds something too small or never initialized
+     * @throws IllegalStateException if the name holds another kind of region or layout version
+     */
+    public static SharedLock open(String name) throws IOException {
+        return NamedRegion.open(name, LockLayout.SIZE, "SharedLock", m -> new SharedLock(m, false));
+    }
+
+    /**
+     * Removes the name (the primitive lives on for every process that has it open).
+     *
+     * @throws IllegalStateException if it was created without a name
+     * @throws java.nio.file.NoSuchFileException if the name was already removed
+     * @throws IOException on any other error
+     */
+    public void unlink() throws IOException {
+        memory.unlink();
+    }
+
+    /**
      * Acquires the lock, waiting as long as it takes; ignores interruption (the interrupt status
      * is kept). Takes over from a dead owner (see the class comment: check {@link #isConsistent()}).
      *

@@ -82,6 +82,44 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
     }
 
     /**
+     * Creates a reentrant lock under {@code name}, for unrelated processes to {@link #open(String)}.
+     * The name stays until {@link #unlink()} (or until this process dies without unlinking it:
+     * its creator's tracker removes it then).
+     *
+     * @param name the name, as for {@link SharedMemory#create(String, long)}
+     * @return the new primitive
+     * @throws java.nio.file.FileAlreadyExistsException if the name exists
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedReentrantLock create(String name) throws IOException {
+        return NamedRegion.create(name, LockLayout.SIZE, m -> new SharedReentrantLock(m, true));
+    }
+
+    /**
+     * Opens a reentrant lock that another process created with {@code create(name, …)}.
+     *
+     * @param name the name
+     * @return a handle on the same primitive
+     * @throws java.nio.file.NoSuchFileException if there is no such name
+     * @throws IOException if the name holds something too small or never initialized
+     * @throws IllegalStateException if the name holds another kind of region or layout version
+     */
+    public static SharedReentrantLock open(String name) throws IOException {
+        return NamedRegion.open(name, LockLayout.SIZE, "SharedReentrantLock", m -> new SharedReentrantLock(m, false));
+    }
+
+    /**
+     * Removes the name (the primitive lives on for every process that has it open).
+     *
+     * @throws IllegalStateException if it was created without a name
+     * @throws java.nio.file.NoSuchFileException if the name was already removed
+     * @throws IOException on any other error
+     */
+    public void unlink() throws IOException {
+        memory.unlink();
+    }
+
+    /**
      * Acquires the lock (or, for the owner, one more hold), waiting as long as it takes; ignores
      * interruption (the status is kept). Takes over from a dead owner: check
      * {@link #isConsistent()}.

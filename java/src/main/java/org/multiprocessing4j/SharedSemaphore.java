@@ -60,6 +60,51 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
     }
 
     /**
+     * Creates a semaphore under {@code name}, for unrelated processes to {@link #open(String)}.
+     * The name stays until {@link #unlink()} (or until this process dies without unlinking it:
+     * its creator's tracker removes it then).
+     *
+     * @param name the name, as for {@link SharedMemory#create(String, long)}
+     * @param permits the initial permits, at least 0
+     * @param bounded whether releasing beyond {@code permits} throws (Python's
+     *     {@code BoundedSemaphore})
+     * @return the new primitive
+     * @throws java.nio.file.FileAlreadyExistsException if the name exists
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedSemaphore create(String name, int permits, boolean bounded) throws IOException {
+        if (permits < 0) {
+            throw new IllegalArgumentException("permits must be >= 0, got " + permits);
+        }
+        return NamedRegion.create(name, SemaphoreLayout.SIZE,
+                m -> new SharedSemaphore(m, permits, bounded ? permits : -1, true));
+    }
+
+    /**
+     * Opens a semaphore that another process created with {@code create(name, …)}.
+     *
+     * @param name the name
+     * @return a handle on the same primitive
+     * @throws java.nio.file.NoSuchFileException if there is no such name
+     * @throws IOException if the name holds something too small or never initialized
+     * @throws IllegalStateException if the name holds another kind of region or layout version
+     */
+    public static SharedSemaphore open(String name) throws IOException {
+        return NamedRegion.open(name, SemaphoreLayout.SIZE, "SharedSemaphore", m -> new SharedSemaphore(m, 0, 0, false));
+    }
+
+    /**
+     * Removes the name (the primitive lives on for every process that has it open).
+     *
+     * @throws IllegalStateException if it was created without a name
+     * @throws java.nio.file.NoSuchFileException if the name was already removed
+     * @throws IOException on any other error
+     */
+    public void unlink() throws IOException {
+        memory.unlink();
+    }
+
+    /**
      * Creates a semaphore with {@code permits} permits and no upper bound.
      *
      * @throws IllegalArgumentException if {@code permits < 0}

@@ -1,0 +1,78 @@
+package org.multiprocessing4j;
+
+import java.io.IOException;
+import org.multiprocessing4j.internal.sync.RegionHeader;
+import org.multiprocessing4j.internal.sync.Words;
+
+/**
+ * Creating and opening a synchronization region by name, for the primitives that unrelated
+ * processes share ({@code SharedLock.create(name)} / {@code SharedLock.open(name)}, …). The
+ * memory is a named {@link SharedMemory}, tracked for its creator like any other (removed if the
+ * creator dies without unlinking it).
+ */
+final class NamedRegion {
+    /** How long {@link #open} waits for a creator that has made the name but not yet published. */
+    private static final long READY_WAIT_NANOS = 1_000_000_000L;
+
+    private NamedRegion() {
+    }
+
+    /** Builds a primitive on a region. */
+    @FunctionalInterface
+    interface Maker<T> {
+        T make(SharedMemory memory);
+    }
+
+    /**
+     * Creates the named region and the primitive on it; on failure nothing is left behind.
+     *
+     * @throws java.nio.file.FileAlreadyExistsException if the name exists
+     * @throws IOException if the memory cannot be created
+     */
+    static <T> T create(String name, long size, Maker<T> maker) throws IOException {
+        SharedMemory m = SharedMemory.create(name, size);
+        try {
+            return maker.make(m);
+        } catch (RuntimeException e) {
+            m.close();
+            try {
+                m.unlink();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the named region of a primitive another process created, waiting up to a second for a
+     * creator that is still initializing it (the creator publishes the magic last).
+     *
+     * @param what the kind, for messages
+     * @throws java.nio.file.NoSuchFileException if there is no such name
+     * @throws IOException if the region is too small, or was never initialized
+     * @throws IllegalStateException if it holds another kind of region or layout version
+     */
+    static <T> T open(String name, long size, String what, Maker<T> maker) throws IOException {
+        SharedMemory m = SharedMemory.attach(name);
+        try {
+            if (m.size() < size) {
+                throw new IOException(what + " '" + name + "': shared memory of " + m.size()
+                        + " bytes is smaller than a " + what + " region (" + size + " bytes)");
+            }
+            long deadline = System.nanoTime() + READY_WAIT_NANOS;
+            while (Words.intAcquire(m.segment(), RegionHeader.MAGIC) == 0) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IOException(what + " '" + name + "' was created but never initialized"
+                            + " (its creator may have died while creating it)");
+                }
+                Thread.onSpinWait();
+                Thread.yield();
+            }
+            return maker.make(m);
+        } catch (IOException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+}
