@@ -1,0 +1,113 @@
+package org.multiprocessing4j.bench;
+
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.multiprocessing4j.ChildProcess;
+import org.multiprocessing4j.SharedQueue;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * How many 64-byte {@code byte[]} messages per second does a {@link SharedQueue} move from a
+ * child process to this JVM, one producer to one consumer?
+ *
+ * <ul>
+ *   <li>{@link #sharedQueue64B}: a child JVM puts the same 64-byte array non-stop into a queue of
+ *       {@value SharedQueue#DEFAULT_SLOTS} slots; one op = one {@code take()} here, so ops/s =
+ *       msg/s. The child is started in a trial-level setup, outside the timing, and killed at
+ *       the end (the queue is full by then, so it is blocked in {@code put}).
+ *   <li>{@link #arrayBlockingQueue64B}: the in-process reference, a producer thread and the
+ *       benchmark thread on an {@code ArrayBlockingQueue} of the same capacity.
+ * </ul>
+ * Peers wired into {@code scripts/bench} separately: CPython {@code multiprocessing.Queue}.
+ */
+@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
+@Measurement(iterations = 5, time = 2, timeUnit = TimeUnit.SECONDS)
+public class QueueBench {
+    private static final int SIZE = 64;
+
+    /** A child JVM that fills the queue as fast as it can. */
+    @State(Scope.Thread)
+    public static class ChildProducer {
+        SharedQueue<byte[]> queue;
+        ChildProcess producer;
+
+        @Setup(Level.Trial)
+        public void setUp() throws Exception {
+            SharedQueue<byte[]> q = SharedQueue.create();
+            queue = q;
+            producer = new ChildProcess(() -> {
+                byte[] message = new byte[SIZE];
+                while (true) {
+                    q.put(message);
+                }
+            });
+            producer.start();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws Exception {
+            try {
+                producer.kill();
+                producer.join();
+                producer.close();
+            } finally {
+                queue.close();
+            }
+        }
+    }
+
+    /** A producer thread in this JVM. */
+    @State(Scope.Thread)
+    public static class ThreadProducer {
+        final ArrayBlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(SharedQueue.DEFAULT_SLOTS);
+        Thread producer;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            producer = Thread.ofPlatform().daemon().start(() -> {
+                byte[] message = new byte[SIZE];
+                try {
+                    while (true) {
+                        queue.put(message);
+                    }
+                } catch (InterruptedException e) {
+                    // tear-down
+                }
+            });
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws InterruptedException {
+            producer.interrupt();
+            producer.join();
+        }
+    }
+
+    /** One op = one 64-byte message taken from the child's queue. */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public byte[] sharedQueue64B(ChildProducer s) throws InterruptedException {
+        return s.queue.take();
+    }
+
+    /** One op = one 64-byte message taken from the producer thread's queue. */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public byte[] arrayBlockingQueue64B(ThreadProducer s) throws InterruptedException {
+        return s.queue.take();
+    }
+}

@@ -1,0 +1,806 @@
+package org.multiprocessing4j;
+
+import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.Serial;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.nio.file.NoSuchFileException;
+import java.util.AbstractQueue;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
+import org.multiprocessing4j.internal.queue.QueueLayout;
+import org.multiprocessing4j.internal.queue.Ring;
+import org.multiprocessing4j.internal.queue.Spill;
+import org.multiprocessing4j.platform.Platform;
+
+/**
+ * A first-in-first-out queue in shared memory that any number of threads in any number of
+ * processes put to and take from (Python's {@code multiprocessing.Queue}), implementing
+ * {@link BlockingQueue}. Pass it to a child by capturing it in a {@link Task}: the child maps the
+ * same memory (nothing is copied, as when Python pickles a queue for a new process).
+ *
+ * <pre>{@code
+ * try (SharedQueue<String> q = SharedQueue.create()) {
+ *     ChildProcess p = new ChildProcess(() -> q.put("hello from a child"));
+ *     p.start();
+ *     System.out.println(q.take());
+ *     p.join();
+ * }
+ * }</pre>
+ *
+ * <h2>Elements</h2>
+ * Elements are encoded with {@link Codec#defaults()} in the calling thread of {@code put}/{@code
+ * offer}; a value that cannot be encoded throws {@link IllegalArgumentException} (its cause the
+ * {@link CodecException}) and nothing is enqueued. {@code byte[]} is copied straight into the
+ * ring. {@code take}/{@code poll} decode a fresh copy; a record that cannot be decoded is
+ * consumed and reported as an {@link UncheckedIOException} whose cause is the
+ * {@link CodecException}. {@code null} is not allowed ({@link NullPointerException}, as for every
+ * {@code BlockingQueue}): use a marker value where Python code puts {@code None}.
+ *
+ * <h2>Capacity</h2>
+ * The ring has a fixed number of slots of a fixed size. With a {@code maxsize} (in items, as in
+ * Python) the ring has exactly {@code maxsize} slots. Python's unbounded queue ({@code maxsize=0})
+ * is bounded here by the ring: {@value #DEFAULT_SLOTS} slots unless {@link Builder#capacity(int)}
+ * says otherwise, and {@code put} blocks when they are all taken. A record larger than a slot
+ * ({@link Builder#slotSize(int)} minus 16 bytes) travels in a separate named shared-memory segment
+ * ({@code /dev/shm/mp4j-q-…}) referenced from its slot, created by the producer and removed by
+ * the consumer; records still in the queue when the last process unmaps it are lost, and so are
+ * the segments of spilled ones (they stay in {@code /dev/shm} until removed by hand).
+ *
+ * <h2>Guarantees</h2>
+ * When {@code put} returns, the record is committed in shared memory: the producer may exit or be
+ * killed at once and the record is still delivered, exactly once. Records from one producer
+ * thread are taken in the order they were put. A process killed during {@code put} loses at most
+ * the record it was putting; a process killed during {@code take} loses at most the record it was
+ * taking; in both cases others go on as soon as they notice the death (each waiter checks the
+ * owner of the slot it waits for at least every 10 ms, by pid and process start time, so pid
+ * reuse does not fool it). Actions in a thread before {@code put} happen-before actions after the
+ * {@code take} of that record in another thread, in this or any other process (see
+ * {@link SharedNumbers} for what "happen-before" rests on across processes).
+ *
+ * <h2>Waiting</h2>
+ * A blocked call spins for a few microseconds, then sleeps on a futex word in slices of at most
+ * 10 ms; no system call is made when nobody sleeps. Timeouts are never early. Interruption is
+ * noticed when the call starts to sleep and at least every 10 ms while it sleeps, and throws
+ * {@link InterruptedException} with nothing put or taken.
+ *
+ * <h2>Python to Java</h2>
+ * <table>
+ *   <caption>Python's Queue calls</caption>
+ *   <tr><th>Python</th><th>Java</th></tr>
+ *   <tr><td>{@code Queue(maxsize)}</td><td>{@link #create(int)}, {@link #create()}, {@link #builder()}</td></tr>
+ *   <tr><td>{@code put(x)}, {@code put(x, block=True, timeout=t)}</td><td>{@link #put}, {@link #offer(Object, long, TimeUnit)} (false instead of {@code queue.Full})</td></tr>
+ *   <tr><td>{@code put_nowait(x)}, {@code put(x, False)}</td><td>{@link #offer(Object)}; {@link #add} throws {@link IllegalStateException} when full</td></tr>
+ *   <tr><td>{@code get()}, {@code get(timeout=t)}</td><td>{@link #take}, {@link #poll(long, TimeUnit)} ({@code null} instead of {@code queue.Empty})</td></tr>
+ *   <tr><td>{@code get_nowait()}, {@code get(False)}</td><td>{@link #poll()}; {@link #remove()} throws {@link java.util.NoSuchElementException} when empty</td></tr>
+ *   <tr><td>{@code qsize()}, {@code empty()}, {@code full()}</td><td>{@link #size}, {@link #isEmpty}, {@code remainingCapacity() == 0} (all approximate while others operate)</td></tr>
+ *   <tr><td>{@code close()}</td><td>{@link #close()} (this process's view only)</td></tr>
+ *   <tr><td>{@code join_thread()}, {@code cancel_join_thread()}</td><td>not needed: there is no feeder thread, nothing to flush at exit</td></tr>
+ * </table>
+ *
+ * <h2>Not supported</h2>
+ * {@link #iterator()} (and so {@code contains}, {@code remove(Object)}, {@code toArray}) throws
+ * {@link UnsupportedOperationException}: the queue is shared with other processes, so there is no
+ * stable collection to iterate. {@link #peek()} is best effort: the element it returns may be
+ * taken by someone else at once.
+ *
+ * <h2>Lifetime</h2>
+ * Thread-safe. {@link #close()} unmaps this process's view, after waiting for this process's
+ * calls in progress (blocked ones give up with {@link IllegalStateException}); later calls throw
+ * {@link IllegalStateException}; closing twice is harmless. The memory lives on while another
+ * process maps it.
+ *
+ * @param <E> the element type
+ */
+public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQueue<E>, AutoCloseable,
+        Serializable {
+
+    /*
+     * Implementation notes. The ring protocol (claim/commit/release, recovery of a dead owner's
+     * claim) is internal.queue.Ring; the region layout internal.queue.QueueLayout. This class
+     * adds encoding, blocking and the process-local lifetime:
+     *
+     * - Encode before claiming: a claimed slot is always committed or abandoned in a finally,
+     *   so an exception (codec, OOM) can never leave a claim owned by a live process.
+     * - inFlight counts this instance's calls in progress; close() sets `closed` and waits for
+     *   it to drain before unmapping, so no claimed slot is left mid-copy by an unmapped view.
+     *   enter() increments then reads `closed`, close() writes `closed` then reads the count:
+     *   both volatile, so at least one side sees the other.
+     * - The participant index of this process is registered on first claim.
+     */
+
+    @Serial
+    private static final long serialVersionUID = 1L;
+    private static final Platform OS = Platform.current();
+
+    /** Slots of a queue without a maxsize, unless {@link Builder#capacity(int)} says otherwise. */
+    public static final int DEFAULT_SLOTS = 1024;
+    /** Bytes per slot unless {@link Builder#slotSize(int)} says otherwise. */
+    public static final int DEFAULT_SLOT_SIZE = 256;
+
+    private static final int SPINS = 256;
+    private static final long SLICE_NANOS = 10_000_000L;
+    private static final long VIRTUAL_PARK_NANOS = 250_000L;
+    /** DefaultCodec's BYTES tag: int32 big-endian length, then the bytes. */
+    private static final byte TAG_BYTES = 0x01;
+    private static final int BYTES_HEADER = 5;
+    private static final ValueLayout.OfInt INT_BE =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
+    private static final int CACHED_SINKS = 4;
+
+    @SuppressWarnings("serial") // travels to children as an inherited descriptor, see TaskStreams
+    private final SharedMemory memory;
+    private final int slots;
+    private final int slotSize;
+    private final int maxsize;
+
+    // Process-local state, rebuilt after deserialization.
+    private transient MemorySegment region;
+    private transient Ring ring;
+    private transient Codec codec;
+    private transient AtomicInteger inFlight;
+    private transient AtomicReferenceArray<ByteSink> sinks;
+    private transient volatile boolean closed;
+    private transient volatile int participant;
+
+    private SharedQueue(int slots, int slotSize, int maxsize) throws IOException {
+        this.slots = slots;
+        this.slotSize = slotSize;
+        this.maxsize = maxsize;
+        this.memory = SharedMemory.create(QueueLayout.regionSize(slots, slotSize));
+        QueueLayout.initialize(memory.segment(), slots, slotSize, maxsize);
+        attachViews();
+    }
+
+    @Serial
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        QueueLayout.check(memory.segment(), slots, slotSize, maxsize);
+        attachViews();
+    }
+
+    private void attachViews() {
+        region = memory.segment();
+        ring = new Ring(region, slots, slotSize, Spill::discard);
+        codec = Codec.defaults();
+        inFlight = new AtomicInteger();
+        sinks = new AtomicReferenceArray<>(CACHED_SINKS);
+    }
+
+    /**
+     * Creates a queue without a maxsize (Python's {@code Queue()}): at most {@value #DEFAULT_SLOTS}
+     * records, each inline up to {@value #DEFAULT_SLOT_SIZE} minus 16 bytes encoded.
+     *
+     * @param <E> the element type
+     * @return the queue
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static <E> SharedQueue<E> create() throws IOException {
+        return builder().create();
+    }
+
+    /**
+     * Creates a queue that holds at most {@code maxsize} items (Python's {@code Queue(maxsize)};
+     * 0 means the default capacity, as {@link #create()}).
+     *
+     * @param <E> the element type
+     * @param maxsize the capacity in items, {@code >= 0}
+     * @return the queue
+     * @throws IllegalArgumentException if {@code maxsize} is negative or above 2<sup>24</sup>
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static <E> SharedQueue<E> create(int maxsize) throws IOException {
+        return builder().maxsize(maxsize).create();
+    }
+
+    /** {@return a builder for a queue with a custom capacity or slot size} */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Configures a new queue. Not thread-safe. */
+    public static final class Builder {
+        private int maxsize;
+        private int capacity = DEFAULT_SLOTS;
+        private int slotSize = DEFAULT_SLOT_SIZE;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the maximum number of items (Python's {@code maxsize}); 0, the default, means
+         * bounded only by {@link #capacity(int)}.
+         *
+         * @param maxsize items, in {@code [0, 2^24]}
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder maxsize(int maxsize) {
+            this.maxsize = checkSlots("maxsize", maxsize, 0);
+            return this;
+        }
+
+        /**
+         * Sets the number of slots of a queue without a maxsize (default {@value SharedQueue#DEFAULT_SLOTS}).
+         *
+         * @param slots slots, in {@code [1, 2^24]}
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder capacity(int slots) {
+            this.capacity = checkSlots("capacity", slots, 1);
+            return this;
+        }
+
+        /**
+         * Sets the size of a slot in bytes (default {@value SharedQueue#DEFAULT_SLOT_SIZE}): records whose
+         * encoding is at most {@code slotSize - 16} bytes travel inline, larger ones through a
+         * spill segment.
+         *
+         * @param bytes a multiple of 64 in {@code [64, 2^20]}
+         * @return this builder
+         * @throws IllegalArgumentException if not
+         */
+        public Builder slotSize(int bytes) {
+            if (bytes < QueueLayout.MIN_SLOT_SIZE || bytes > QueueLayout.MAX_SLOT_SIZE || bytes % 64 != 0) {
+                throw new IllegalArgumentException("slot size must be a multiple of 64 in ["
+                        + QueueLayout.MIN_SLOT_SIZE + ", " + QueueLayout.MAX_SLOT_SIZE + "], got " + bytes);
+            }
+            this.slotSize = bytes;
+            return this;
+        }
+
+        private static int checkSlots(String what, int n, int min) {
+            if (n < min || n > QueueLayout.MAX_SLOTS) {
+                throw new IllegalArgumentException(what + " must be in [" + min + ", "
+                        + QueueLayout.MAX_SLOTS + "], got " + n);
+            }
+            return n;
+        }
+
+        /**
+         * Creates the queue in anonymous shared memory.
+         *
+         * @param <E> the element type
+         * @return the queue
+         * @throws IOException if the shared memory cannot be created
+         */
+        public <E> SharedQueue<E> create() throws IOException {
+            return new SharedQueue<>(maxsize > 0 ? maxsize : capacity, slotSize, maxsize);
+        }
+    }
+
+    // ---------------------------------------------------------------- putting
+
+    /**
+     * Puts {@code e}, waiting as long as the queue is full (Python's {@code put(e)}).
+     *
+     * @throws NullPointerException if {@code e} is null
+     * @throws IllegalArgumentException if the codec cannot encode {@code e} (nothing was put)
+     * @throws InterruptedException if interrupted while waiting (nothing was put)
+     * @throws UncheckedIOException if a large record's spill segment cannot be created
+     * @throws IllegalStateException if this queue is closed
+     */
+    @Override
+    public void put(E e) throws InterruptedException {
+        insert(e, -1);
+    }
+
+    /**
+     * Puts {@code e} if there is room now (Python's {@code put_nowait(e)}).
+     *
+     * @return whether it was put
+     * @throws NullPointerException if {@code e} is null
+     * @throws IllegalArgumentException if the codec cannot encode {@code e}
+     * @throws UncheckedIOException if a large record's spill segment cannot be created
+     * @throws IllegalStateException if this queue is closed
+     */
+    @Override
+    public boolean offer(E e) {
+        try {
+            return insert(e, 0);
+        } catch (InterruptedException ex) {
+            throw new AssertionError("offer(e) does not wait", ex);
+        }
+    }
+
+    /**
+     * Puts {@code e}, waiting up to {@code timeout} for room (Python's {@code put(e, timeout=t)}).
+     *
+     * @return whether it was put; {@code false} once the timeout has fully elapsed
+     * @throws NullPointerException if {@code e} is null
+     * @throws IllegalArgumentException if the codec cannot encode {@code e} (nothing was put)
+     * @throws InterruptedException if interrupted while waiting (nothing was put)
+     * @throws UncheckedIOException if a large record's spill segment cannot be created
+     * @throws IllegalStateException if this queue is closed
+     */
+    @Override
+    public boolean offer(E e, long timeout, TimeUnit unit) throws InterruptedException {
+        return insert(e, Math.max(0, unit.toNanos(timeout)));
+    }
+
+    /** timeoutNanos: negative = forever, 0 = no wait. */
+    private boolean insert(E e, long timeoutNanos) throws InterruptedException {
+        Objects.requireNonNull(e, "SharedQueue does not accept null elements");
+        enter();
+        try {
+            if (e instanceof byte[] b && b.length <= inlineCapacity() - BYTES_HEADER) {
+                long pos = claim(true, timeoutNanos);
+                if (pos < 0) {
+                    return false;
+                }
+                boolean written = false;
+                try {
+                    long slot = ring.slotOf(pos);
+                    long p = slot + QueueLayout.SLOT_PAYLOAD;
+                    region.set(ValueLayout.JAVA_BYTE, p, TAG_BYTES);
+                    region.set(INT_BE, p + 1, b.length);
+                    MemorySegment.copy(b, 0, region, ValueLayout.JAVA_BYTE, p + BYTES_HEADER, b.length);
+                    region.set(ValueLayout.JAVA_INT, slot + QueueLayout.SLOT_LENGTH, BYTES_HEADER + b.length);
+                    written = true;
+                } finally {
+                    finishWrite(pos, written);
+                }
+                return true;
+            }
+            ByteSink sink = borrowSink();
+            try {
+                try {
+                    codec.encode(e, sink);
+                } catch (CodecException ex) {
+                    throw new IllegalArgumentException(ex.getMessage(), ex);
+                }
+                MemorySegment record = sink.segment();
+                return record.byteSize() <= inlineCapacity()
+                        ? insertInline(record, timeoutNanos)
+                        : insertSpilled(record, timeoutNanos);
+            } finally {
+                giveBack(sink);
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    private boolean insertInline(MemorySegment record, long timeoutNanos) throws InterruptedException {
+        long pos = claim(true, timeoutNanos);
+        if (pos < 0) {
+            return false;
+        }
+        boolean written = false;
+        try {
+            long slot = ring.slotOf(pos);
+            MemorySegment.copy(record, 0, region, slot + QueueLayout.SLOT_PAYLOAD, record.byteSize());
+            region.set(ValueLayout.JAVA_INT, slot + QueueLayout.SLOT_LENGTH, (int) record.byteSize());
+            written = true;
+        } finally {
+            finishWrite(pos, written);
+        }
+        return true;
+    }
+
+    /**
+     * Writes the reference into the claimed slot before the segment exists, so that whoever
+     * recovers this claim after a crash can remove the segment (see {@link Spill}).
+     */
+    private boolean insertSpilled(MemorySegment record, long timeoutNanos) throws InterruptedException {
+        MemorySegment ref = Spill.newReference(record.byteSize());
+        long pos = claim(true, timeoutNanos);
+        if (pos < 0) {
+            return false;
+        }
+        boolean written = false;
+        try {
+            long slot = ring.slotOf(pos);
+            MemorySegment.copy(ref, 0, region, slot + QueueLayout.SLOT_PAYLOAD, ref.byteSize());
+            VarHandle.releaseFence(); // a recoverer that sees SPILLED sees the whole reference
+            region.set(ValueLayout.JAVA_INT, slot + QueueLayout.SLOT_LENGTH, QueueLayout.SPILLED);
+            try {
+                Spill.write(ref, record);
+            } catch (IOException ex) {
+                throw new UncheckedIOException("cannot create a segment for a record of "
+                        + record.byteSize() + " bytes", ex);
+            }
+            written = true;
+        } finally {
+            if (!written) {
+                Spill.discard(ref);
+            }
+            finishWrite(pos, written);
+        }
+        return true;
+    }
+
+    private void finishWrite(long pos, boolean written) {
+        if (written) {
+            ring.commitWrite(pos);
+        } else {
+            ring.abandonWrite(pos);
+        }
+    }
+
+    private int inlineCapacity() {
+        return slotSize - (int) QueueLayout.SLOT_PAYLOAD;
+    }
+
+    // ---------------------------------------------------------------- taking
+
+    /**
+     * Takes the oldest element, waiting as long as the queue is empty (Python's {@code get()}).
+     *
+     * @throws InterruptedException if interrupted while waiting (nothing was taken)
+     * @throws UncheckedIOException if the record cannot be decoded (it is consumed), or a
+     *     spilled record's segment cannot be read (it is lost)
+     * @throws IllegalStateException if this queue is closed
+     */
+    @Override
+    public E take() throws InterruptedException {
+        return extract(-1);
+    }
+
+    /**
+     * Takes the oldest element if there is one now (Python's {@code get_nowait()}).
+     *
+     * @return the element, or {@code null} if the queue is empty
+     * @throws UncheckedIOException as for {@link #take()}
+     * @throws IllegalStateException if this queue is closed
+     */
+    @Override
+    public E poll() {
+        try {
+            return extract(0);
+        } catch (InterruptedException ex) {
+            throw new AssertionError("poll() does not wait", ex);
+        }
+    }
+
+    /**
+     * Takes the oldest element, waiting up to {@code timeout} for one (Python's
+     * {@code get(timeout=t)}).
+     *
+     * @return the element, or {@code null} once the timeout has fully elapsed
+     * @throws InterruptedException if interrupted while waiting (nothing was taken)
+     * @throws UncheckedIOException as for {@link #take()}
+     * @throws IllegalStateException if this queue is closed
+     */
+    @Override
+    public E poll(long timeout, TimeUnit unit) throws InterruptedException {
+        return extract(Math.max(0, unit.toNanos(timeout)));
+    }
+
+    @SuppressWarnings("unchecked")
+    private E extract(long timeoutNanos) throws InterruptedException {
+        enter();
+        try {
+            long pos = claim(false, timeoutNanos);
+            if (pos < 0) {
+                return null;
+            }
+            long slot = ring.slotOf(pos);
+            Object value = null;
+            byte[] encoded = null;
+            try {
+                int length = region.get(ValueLayout.JAVA_INT, slot + QueueLayout.SLOT_LENGTH);
+                long p = slot + QueueLayout.SLOT_PAYLOAD;
+                if (length == QueueLayout.SPILLED) {
+                    value = readSpilled(p);
+                } else if (length >= BYTES_HEADER && region.get(ValueLayout.JAVA_BYTE, p) == TAG_BYTES
+                        && region.get(INT_BE, p + 1) == length - BYTES_HEADER) {
+                    byte[] b = new byte[length - BYTES_HEADER];
+                    MemorySegment.copy(region, ValueLayout.JAVA_BYTE, p + BYTES_HEADER, b, 0, b.length);
+                    value = b;
+                } else {
+                    encoded = new byte[length];
+                    MemorySegment.copy(region, ValueLayout.JAVA_BYTE, p, encoded, 0, length);
+                }
+            } finally {
+                ring.releaseRead(pos);
+            }
+            return (E) (encoded != null ? decode(MemorySegment.ofArray(encoded)) : value);
+        } finally {
+            exit();
+        }
+    }
+
+    /** Decodes a spilled record from its segment, then removes the segment (slot still held). */
+    private Object readSpilled(long payload) {
+        MemorySegment ref = MemorySegment.ofArray(new byte[QueueLayout.SPILL_REFERENCE_SIZE]);
+        MemorySegment.copy(region, payload, ref, 0, ref.byteSize());
+        try {
+            return Spill.read(ref, this::decode);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read a spilled record from " + Spill.name(ref), e);
+        } finally {
+            Spill.discard(ref);
+        }
+    }
+
+    private Object decode(MemorySegment encoded) {
+        try {
+            return codec.decode(encoded);
+        } catch (CodecException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * {@return the oldest element without taking it, or {@code null} if the queue is empty} Best
+     * effort: another thread or process may take it at once.
+     *
+     * @throws UncheckedIOException if the record cannot be decoded
+     * @throws IllegalStateException if this queue is closed
+     */
+    @Override
+    @SuppressWarnings("unchecked")
+    public E peek() {
+        enter();
+        try {
+            byte[] missing = null;
+            for (;;) {
+                Ring.Peeked head = ring.peekHead();
+                if (head == null) {
+                    return null;
+                }
+                if (!head.spilled()) {
+                    return (E) decode(MemorySegment.ofArray(head.bytes()));
+                }
+                try {
+                    return (E) Spill.read(MemorySegment.ofArray(head.bytes()), this::decode);
+                } catch (NoSuchFileException e) {
+                    if (Arrays.equals(missing, head.bytes())) {
+                        throw new UncheckedIOException("the spilled record at the head is gone", e);
+                    }
+                    missing = head.bytes(); // taken meanwhile, most likely: look again
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * Takes every element available now into {@code c}.
+     *
+     * @return how many were moved
+     * @throws IllegalArgumentException if {@code c} is this queue
+     * @throws UncheckedIOException as for {@link #take()}
+     */
+    @Override
+    public int drainTo(Collection<? super E> c) {
+        return drainTo(c, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Takes up to {@code maxElements} elements available now into {@code c}. An element that
+     * {@code c} refuses (its {@code add} throws) is lost.
+     *
+     * @return how many were moved
+     * @throws IllegalArgumentException if {@code c} is this queue
+     * @throws UncheckedIOException as for {@link #take()}
+     */
+    @Override
+    public int drainTo(Collection<? super E> c, int maxElements) {
+        Objects.requireNonNull(c);
+        if (c == this) {
+            throw new IllegalArgumentException("cannot drain a queue into itself");
+        }
+        int n = 0;
+        while (n < maxElements) {
+            E e = poll();
+            if (e == null) {
+                break;
+            }
+            c.add(e);
+            n++;
+        }
+        return n;
+    }
+
+    // ---------------------------------------------------------------- state
+
+    /**
+     * {@return the number of records put and not yet taken (Python's {@code qsize()})} Approximate
+     * while others put or take; exact when they are quiet.
+     *
+     * @throws IllegalStateException if this queue is closed
+     */
+    @Override
+    public int size() {
+        enter();
+        try {
+            return ring.size();
+        } finally {
+            exit();
+        }
+    }
+
+    /** {@return how many more records fit now (0 is Python's {@code full()}); approximate} */
+    @Override
+    public int remainingCapacity() {
+        return slots - size();
+    }
+
+    /** {@return the capacity in items: the maxsize, or the number of slots if there is none} */
+    public int capacity() {
+        return slots;
+    }
+
+    /** {@return the largest encoded record that travels inline, without a spill segment} */
+    public int inlineRecordLimit() {
+        return inlineCapacity();
+    }
+
+    /**
+     * Not supported: there is no stable collection to iterate in a queue shared with other
+     * processes.
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    public Iterator<E> iterator() {
+        throw new UnsupportedOperationException("a SharedQueue cannot be iterated; use drainTo or poll");
+    }
+
+    /**
+     * Unmaps this process's view (Python's {@code close()}), after this process's calls in
+     * progress end; blocked ones end within 10 ms with {@link IllegalStateException}. Other
+     * processes are unaffected. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        Ring.wake(ring.notEmptyWord(), Integer.MAX_VALUE); // our sleepers re-check, see closed
+        Ring.wake(ring.notFullWord(), Integer.MAX_VALUE);
+        while (inFlight.get() != 0) {
+            LockSupport.parkNanos(100_000L);
+        }
+        for (int i = 0; i < CACHED_SINKS; i++) {
+            ByteSink s = sinks.getAndSet(i, null);
+            if (s != null) {
+                s.close();
+            }
+        }
+        memory.close();
+    }
+
+    @Override
+    public String toString() {
+        return closed
+                ? "SharedQueue[closed]"
+                : "SharedQueue[size=" + ring.size() + ", capacity=" + slots + ", slotSize=" + slotSize + "]";
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    private void enter() {
+        inFlight.getAndIncrement();
+        if (closed) {
+            inFlight.getAndDecrement();
+            throw new IllegalStateException("shared queue is closed");
+        }
+    }
+
+    private void exit() {
+        inFlight.getAndDecrement();
+    }
+
+    private int participant() {
+        int p = participant;
+        if (p == 0) {
+            synchronized (this) {
+                p = participant;
+                if (p == 0) {
+                    p = ring.register();
+                    participant = p;
+                }
+            }
+        }
+        return p;
+    }
+
+    /**
+     * Claims a position for writing or reading: try, spin, then sleep in slices, proving the
+     * owner of a blocking claim dead after each sleep.
+     *
+     * @param timeoutNanos negative: forever; 0: do not wait
+     * @return the position, or -1 on timeout
+     */
+    private long claim(boolean write, long timeoutNanos) throws InterruptedException {
+        int me = participant();
+        long pos = write ? ring.tryClaimWrite(me, false) : ring.tryClaimRead(me, false);
+        if (pos >= 0) {
+            return pos;
+        }
+        if (timeoutNanos == 0) {
+            return write ? ring.tryClaimWrite(me, true) : ring.tryClaimRead(me, true);
+        }
+        long start = System.nanoTime();
+        for (int i = 0; i < SPINS; i++) {
+            Thread.onSpinWait();
+            pos = write ? ring.tryClaimWrite(me, false) : ring.tryClaimRead(me, false);
+            if (pos >= 0) {
+                return pos;
+            }
+        }
+        for (;;) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            if (closed) {
+                throw new IllegalStateException("shared queue was closed while waiting");
+            }
+            int seq = write ? ring.notFullSeq() : ring.notEmptySeq();
+            waiting(write, 1);
+            try {
+                pos = write ? ring.tryClaimWrite(me, true) : ring.tryClaimRead(me, true);
+                if (pos >= 0) {
+                    return pos;
+                }
+                long left = timeoutNanos < 0 ? SLICE_NANOS : timeoutNanos - (System.nanoTime() - start);
+                if (left <= 0) {
+                    return -1;
+                }
+                sleep(write ? ring.notFullWord() : ring.notEmptyWord(), seq, Math.min(left, SLICE_NANOS));
+            } finally {
+                waiting(write, -1);
+            }
+        }
+    }
+
+    private void waiting(boolean write, int delta) {
+        if (write) {
+            ring.producersWaiting(delta);
+        } else {
+            ring.consumersWaiting(delta);
+        }
+    }
+
+    private static void sleep(MemorySegment word, int seq, long nanos) {
+        if (Thread.currentThread().isVirtual()) {
+            LockSupport.parkNanos(Math.min(nanos, VIRTUAL_PARK_NANOS)); // a futex would pin the carrier
+            return;
+        }
+        try {
+            OS.waitOnAddress(word, seq, nanos);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A reusable encode buffer: one per thread in the common case, at most a few cached. */
+    private ByteSink borrowSink() {
+        int i = (int) Thread.currentThread().threadId() & (CACHED_SINKS - 1);
+        ByteSink s = sinks.getAndSet(i, null);
+        if (s == null) {
+            s = new ByteSink(slotSize);
+        }
+        s.reset();
+        return s;
+    }
+
+    private void giveBack(ByteSink s) {
+        int i = (int) Thread.currentThread().threadId() & (CACHED_SINKS - 1);
+        if (s.capacity() > 1 << 20 || !sinks.compareAndSet(i, null, s)) {
+            s.close(); // do not keep a huge buffer around, nor more than a few
+        }
+    }
+}

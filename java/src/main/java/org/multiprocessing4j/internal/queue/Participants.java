@@ -1,0 +1,81 @@
+package org.multiprocessing4j.internal.queue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import org.multiprocessing4j.platform.Platform;
+
+/**
+ * The participants table of a queue region: one 64-bit entry per process that has claimed a
+ * slot, {@code pid << 32 | (startTime & 0xFFFFFFFF)} (0 = free), so that a slot's 10-bit owner
+ * names a process robustly against pid reuse. A process registers once, on its first claim.
+ *
+ * <p>An entry whose process is dead may be reused, but only after every slot that still names it
+ * is recovered ({@link Ring#recoverAllOwnedBy}); since only the (dead) owner could create such
+ * slots, none appear after that scan. Racing reclaimers are safe because recovery always reads
+ * {@code ctl} first and the entry second, with volatile reads, and a new owner writes its entry
+ * (CAS) before any {@code ctl} naming it: a recoverer that sees the new owner's claim therefore
+ * also sees the new owner's (live) entry, and leaves the slot alone.
+ */
+final class Participants {
+    private static final Platform OS = Platform.current();
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+
+    private final MemorySegment region;
+
+    Participants(MemorySegment region) {
+        this.region = region;
+    }
+
+    /** {@return this process's entry value} */
+    static long identityOfThisProcess() {
+        int pid = OS.pid();
+        long start = OS.processStartTime(pid);
+        if (start < 0) {
+            throw new IllegalStateException("cannot read this process's start time (pid " + pid + ")");
+        }
+        return (long) pid << 32 | (start & 0xFFFFFFFFL);
+    }
+
+    /** {@return entry {@code i} (volatile read)} */
+    long entryVolatile(int i) {
+        return (long) LONG.getVolatile(region, QueueLayout.participantOffset(i));
+    }
+
+    /** {@return whether the process named by an entry value is gone (or the entry is empty)} */
+    static boolean isDead(long entry) {
+        if (entry == 0) {
+            return true;
+        }
+        int pid = (int) (entry >>> 32);
+        long start = OS.processStartTime(pid);
+        return start < 0 || (int) start != (int) entry;
+    }
+
+    /**
+     * Registers {@code identity} in a free entry, or else in the entry of a dead process after
+     * recovering its slots.
+     *
+     * @return the participant index, in {@code [1, PARTICIPANTS]}
+     * @throws IllegalStateException if every entry belongs to a live process
+     */
+    int register(long identity, Ring ring) {
+        for (int i = 1; i <= QueueLayout.PARTICIPANTS; i++) {
+            if (entryVolatile(i) == 0
+                    && LONG.compareAndSet(region, QueueLayout.participantOffset(i), 0L, identity)) {
+                return i;
+            }
+        }
+        for (int i = 1; i <= QueueLayout.PARTICIPANTS; i++) {
+            long e = entryVolatile(i);
+            if (isDead(e)) {
+                ring.recoverAllOwnedBy(i, e, this);
+                if (LONG.compareAndSet(region, QueueLayout.participantOffset(i), e, identity)) {
+                    return i;
+                }
+            }
+        }
+        throw new IllegalStateException("more than " + QueueLayout.PARTICIPANTS
+                + " live processes have used this queue");
+    }
+}

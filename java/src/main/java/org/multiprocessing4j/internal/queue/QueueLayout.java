@@ -1,0 +1,172 @@
+package org.multiprocessing4j.internal.queue;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Layout of the region behind a {@code SharedQueue}: a header, the participants table, then a
+ * ring of fixed-size slots. Offsets only; {@link Ring} and {@link Participants} access them.
+ *
+ * <pre>
+ * off     size      field             written by          access
+ * 0x000   4         magic             creator             plain, before the region is shared
+ * 0x004   4         version           creator             plain, before the region is shared
+ * 0x008   4         slotCount N       creator             plain, before the region is shared
+ * 0x00C   4         slotSize          creator             plain, before the region is shared
+ * 0x010   4         maxsize           creator             plain, before the region is shared (0 = unbounded)
+ * 0x014   4         participants P    creator             plain, before the region is shared
+ * 0x080   8         tail              producers           volatile read, CAS; own 128-byte line
+ * 0x100   8         head              consumers           volatile read, CAS; own 128-byte line
+ * 0x180   4         notEmptySeq       producers           futex word; getAndAdd; own line
+ * 0x184   4         consumersWaiting  sleeping consumers  getAndAdd; read volatile by producers
+ * 0x200   4         notFullSeq        consumers           futex word; getAndAdd; own line
+ * 0x204   4         producersWaiting  sleeping producers  getAndAdd; read volatile by consumers
+ * 0x280   8*(P+1)   participants      each process once   entry i at 0x280 + 8i, i in 1..P; CAS
+ * SLOTS   N*size    slots             see below           SLOTS = 0x2280
+ * </pre>
+ *
+ * <p>A slot ({@code slotSize} bytes, a multiple of 64, so slots never share a cache line):
+ *
+ * <pre>
+ * +0x00   8         ctl       claim/commit word: CAS to claim, volatile store to commit/release
+ * +0x08   4         length    payload bytes, or {@link #SPILLED}; plain, ordered by ctl
+ * +0x10   length    payload   plain, ordered by ctl
+ * </pre>
+ *
+ * <p>{@code ctl} = {@code position (52 bits) | owner (10 bits) | state (2 bits)}; the position is
+ * the queue position modulo 2<sup>52</sup> the slot is for, the owner a participant index (0 =
+ * none) and the state one of {@link #FREE}, {@link #WRITING}, {@link #FULL}, {@link #READING}.
+ * A spilled record's payload is {@code int64 size} followed by the 16 random bytes that name the
+ * segment holding it.
+ *
+ * <p>Ordering: the creator writes the header, the slots' initial {@code ctl} and zeroes before any
+ * other process can see the region (it reaches a child only through {@code posix_spawn} and a
+ * socket write, system calls that order all earlier stores), so plain accesses suffice there.
+ * Everything mutable afterwards is a naturally aligned 4- or 8-byte word accessed with the
+ * VarHandle mode named above; see {@link Ring} for why that means across processes what it means
+ * across threads.
+ */
+public final class QueueLayout {
+    /** "MP4Q". */
+    public static final int MAGIC = 0x4D503451;
+    /** Bumped whenever an offset or meaning changes. */
+    public static final int VERSION = 1;
+
+    public static final long MAGIC_OFFSET = 0x000;
+    public static final long VERSION_OFFSET = 0x004;
+    public static final long SLOT_COUNT_OFFSET = 0x008;
+    public static final long SLOT_SIZE_OFFSET = 0x00C;
+    public static final long MAXSIZE_OFFSET = 0x010;
+    public static final long PARTICIPANTS_CAPACITY_OFFSET = 0x014;
+    public static final long TAIL_OFFSET = 0x080;
+    public static final long HEAD_OFFSET = 0x100;
+    public static final long NOT_EMPTY_SEQ_OFFSET = 0x180;
+    public static final long CONSUMERS_WAITING_OFFSET = 0x184;
+    public static final long NOT_FULL_SEQ_OFFSET = 0x200;
+    public static final long PRODUCERS_WAITING_OFFSET = 0x204;
+    public static final long PARTICIPANTS_OFFSET = 0x280;
+    /** Participants per queue: every index fits the 10 owner bits of {@code ctl}, 0 meaning none. */
+    public static final int PARTICIPANTS = 1023;
+    public static final long SLOTS_OFFSET = PARTICIPANTS_OFFSET + 8L * (PARTICIPANTS + 1);
+
+    public static final long SLOT_CTL = 0x00;
+    public static final long SLOT_LENGTH = 0x08;
+    public static final long SLOT_PAYLOAD = 0x10;
+    /** The {@code length} of a record whose bytes live in a spill segment. */
+    public static final int SPILLED = -1;
+    /** Payload of a spilled record: int64 size + 16 name bytes. */
+    public static final int SPILL_REFERENCE_SIZE = 8 + 16;
+
+    public static final int MIN_SLOT_SIZE = 64;
+    public static final int MAX_SLOT_SIZE = 1 << 20;
+    public static final int MAX_SLOTS = 1 << 24;
+
+    public static final int FREE = 0;
+    public static final int WRITING = 1;
+    public static final int FULL = 2;
+    public static final int READING = 3;
+    public static final int POSITION_BITS = 52;
+    public static final long POSITION_MASK = (1L << POSITION_BITS) - 1;
+
+    private QueueLayout() {
+    }
+
+    /** {@return the region size for {@code slots} slots of {@code slotSize} bytes} */
+    public static long regionSize(int slots, int slotSize) {
+        return SLOTS_OFFSET + (long) slots * slotSize;
+    }
+
+    /** {@return the offset of the slot for {@code index} in {@code [0, N)}} */
+    public static long slotOffset(long index, int slotSize) {
+        return SLOTS_OFFSET + index * slotSize;
+    }
+
+    /** {@return the offset of participant {@code i} in {@code [1, PARTICIPANTS]}} */
+    public static long participantOffset(int i) {
+        return PARTICIPANTS_OFFSET + 8L * i;
+    }
+
+    /** {@return a {@code ctl} word} */
+    public static long ctl(long position, int owner, int state) {
+        return (position & POSITION_MASK) << 12 | (long) owner << 2 | state;
+    }
+
+    /** {@return the position of a {@code ctl} word, modulo 2<sup>52</sup>} */
+    public static long position(long ctl) {
+        return ctl >>> 12;
+    }
+
+    /** {@return the owner of a {@code ctl} word} */
+    public static int owner(long ctl) {
+        return (int) (ctl >>> 2) & 0x3FF;
+    }
+
+    /** {@return the state of a {@code ctl} word} */
+    public static int state(long ctl) {
+        return (int) ctl & 3;
+    }
+
+    /** {@return {@code ctlPosition - position}, sign-correct across the 2<sup>52</sup> wrap} */
+    public static long distance(long ctlPosition, long position) {
+        return (ctlPosition - position) << 12 >> 12;
+    }
+
+    /** Writes the header and every slot's initial {@code ctl} (slot i: FREE for position i). */
+    public static void initialize(MemorySegment region, int slots, int slotSize, int maxsize) {
+        region.set(ValueLayout.JAVA_INT, MAGIC_OFFSET, MAGIC);
+        region.set(ValueLayout.JAVA_INT, VERSION_OFFSET, VERSION);
+        region.set(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET, slots);
+        region.set(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET, slotSize);
+        region.set(ValueLayout.JAVA_INT, MAXSIZE_OFFSET, maxsize);
+        region.set(ValueLayout.JAVA_INT, PARTICIPANTS_CAPACITY_OFFSET, PARTICIPANTS);
+        for (int i = 0; i < slots; i++) {
+            region.set(ValueLayout.JAVA_LONG, slotOffset(i, slotSize) + SLOT_CTL, ctl(i, 0, FREE));
+        }
+    }
+
+    /**
+     * Checks the header of a region received from another process.
+     *
+     * @throws IllegalStateException naming what differs
+     */
+    public static void check(MemorySegment region, int slots, int slotSize, int maxsize) {
+        int magic = region.get(ValueLayout.JAVA_INT, MAGIC_OFFSET);
+        int version = region.get(ValueLayout.JAVA_INT, VERSION_OFFSET);
+        if (magic != MAGIC || version != VERSION) {
+            throw new IllegalStateException("shared queue region has magic 0x"
+                    + Integer.toHexString(magic) + " version " + version + "; this library uses 0x"
+                    + Integer.toHexString(MAGIC) + " version " + VERSION);
+        }
+        int n = region.get(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET);
+        int s = region.get(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET);
+        int m = region.get(ValueLayout.JAVA_INT, MAXSIZE_OFFSET);
+        int p = region.get(ValueLayout.JAVA_INT, PARTICIPANTS_CAPACITY_OFFSET);
+        if (n != slots || s != slotSize || m != maxsize || p != PARTICIPANTS
+                || region.byteSize() < regionSize(n, s)) {
+            throw new IllegalStateException("shared queue region holds " + n + " slots of " + s
+                    + " bytes, maxsize " + m + ", " + p + " participants in " + region.byteSize()
+                    + " bytes; expected " + slots + " x " + slotSize + ", maxsize " + maxsize + ", "
+                    + PARTICIPANTS + " participants");
+        }
+    }
+}

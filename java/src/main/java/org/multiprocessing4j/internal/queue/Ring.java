@@ -1,0 +1,323 @@
+package org.multiprocessing4j.internal.queue;
+
+import static org.multiprocessing4j.internal.queue.QueueLayout.FREE;
+import static org.multiprocessing4j.internal.queue.QueueLayout.FULL;
+import static org.multiprocessing4j.internal.queue.QueueLayout.READING;
+import static org.multiprocessing4j.internal.queue.QueueLayout.WRITING;
+import static org.multiprocessing4j.internal.queue.QueueLayout.ctl;
+import static org.multiprocessing4j.internal.queue.QueueLayout.distance;
+import static org.multiprocessing4j.internal.queue.QueueLayout.owner;
+import static org.multiprocessing4j.internal.queue.QueueLayout.position;
+import static org.multiprocessing4j.internal.queue.QueueLayout.state;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import org.multiprocessing4j.platform.Platform;
+
+/**
+ * The slot protocol of a queue region laid out by {@link QueueLayout}: a bounded multi-producer,
+ * multi-consumer ring in the style of Dmitry Vyukov's, except that a position is claimed by a
+ * CAS on the slot's {@code ctl} word that also records the claiming process, rather than by a
+ * CAS on {@code tail}/{@code head}. So a process that dies at any instant leaves no claim without
+ * an owner; whoever later needs that slot proves the owner dead and recovers it.
+ *
+ * <p>Positions are claimed in order; the {@code tail} and {@code head} words are hints that lag
+ * the claims by at most the claims in progress, and anyone may advance them past a claimed
+ * position (with a CAS from exactly that position). For position {@code p} and its slot
+ * {@code p mod N}, the {@code ctl} word moves through
+ * <pre>
+ *   FREE(p) --producer CAS--> WRITING(p, me) --volatile store--> FULL(p)
+ *           --consumer CAS--> READING(p, me) --volatile store--> FREE(p + N)
+ *   WRITING(p, dead) or READING(p, dead) --recoverer CAS--> FREE(p + N)   (record lost)
+ * </pre>
+ * A producer at {@code tail = p} that finds the slot still holding {@code p - N} waits (full);
+ * a consumer at {@code head = p} that finds {@code FREE(p)}, {@code WRITING(p)} or the slot still
+ * holding {@code p - N} waits (empty, or the record is not committed yet).
+ *
+ * <p>Memory ordering across processes: the Java memory model speaks of threads of one JVM only.
+ * What we rely on instead: every shared word is a naturally aligned 4- or 8-byte word of a
+ * {@code MAP_SHARED} mapping, and a VarHandle access mode compiles to the same instructions as
+ * on the heap, which the hardware orders the same whichever process issued them. The payload is
+ * written with plain stores after the claiming CAS and published by the volatile store of
+ * {@code FULL}; a consumer reads it after its CAS (acquire) on that word and frees the slot with
+ * a volatile store after its last read, which the next producer's claiming CAS acquires. The
+ * commit and release stores are volatile (not just release) because each is followed by a read
+ * of a waiter count: that store-load pair, mirrored by the sleeper's getAndAdd on the count
+ * before it re-checks the slot, is what makes a lost wake-up impossible.
+ */
+public final class Ring {
+    private static final Platform OS = Platform.current();
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    private final MemorySegment region;
+    private final int slots;
+    private final int slotSize;
+    private final long indexMask; // slots - 1 when a power of two, else -1
+    private final MemorySegment notEmptyWord;
+    private final MemorySegment notFullWord;
+    private final Participants participants;
+    private final SpillCleaner spills;
+
+    /** Removes the segment of a spilled record whose claim was recovered. */
+    @FunctionalInterface
+    public interface SpillCleaner {
+        /** Best effort: a missing segment is not an error. */
+        void discard(MemorySegment reference);
+    }
+
+    public Ring(MemorySegment region, int slots, int slotSize, SpillCleaner spills) {
+        this.region = region;
+        this.slots = slots;
+        this.slotSize = slotSize;
+        this.indexMask = Integer.bitCount(slots) == 1 ? slots - 1 : -1;
+        this.notEmptyWord = region.asSlice(QueueLayout.NOT_EMPTY_SEQ_OFFSET, 4);
+        this.notFullWord = region.asSlice(QueueLayout.NOT_FULL_SEQ_OFFSET, 4);
+        this.participants = new Participants(region);
+        this.spills = spills;
+    }
+
+    /** {@return the participant index of this process, registering it} */
+    public int register() {
+        return participants.register(Participants.identityOfThisProcess(), this);
+    }
+
+    /** {@return the offset of the slot for {@code position}} */
+    public long slotOf(long position) {
+        long index = indexMask >= 0 ? position & indexMask : position % slots;
+        return QueueLayout.slotOffset(index, slotSize);
+    }
+
+    private long ctlVolatile(long slot) {
+        return (long) LONG.getVolatile(region, slot);
+    }
+
+    private boolean casCtl(long slot, long expected, long update) {
+        return LONG.compareAndSet(region, slot, expected, update);
+    }
+
+    public long tailVolatile() {
+        return (long) LONG.getVolatile(region, QueueLayout.TAIL_OFFSET);
+    }
+
+    public long headVolatile() {
+        return (long) LONG.getVolatile(region, QueueLayout.HEAD_OFFSET);
+    }
+
+    /**
+     * Claims the next position for writing.
+     *
+     * @param me this process's participant index
+     * @param checkOwners whether to prove the owner of a blocking slot dead (reads /proc) and
+     *     recover it; a hot retry loop passes {@code false}
+     * @return the claimed position, or -1 if the ring is full now
+     */
+    public long tryClaimWrite(int me, boolean checkOwners) {
+        for (;;) {
+            long pos = tailVolatile();
+            long slot = slotOf(pos);
+            long c = ctlVolatile(slot);
+            long d = distance(position(c), pos);
+            if (d == 0 && state(c) == FREE) {
+                if (casCtl(slot, c, ctl(pos, me, WRITING))) {
+                    LONG.compareAndSet(region, QueueLayout.TAIL_OFFSET, pos, pos + 1);
+                    return pos;
+                }
+            } else if (d >= 0) {
+                // pos is claimed already (or long done): help the hint past it
+                LONG.compareAndSet(region, QueueLayout.TAIL_OFFSET, pos, pos + 1);
+            } else if (!(checkOwners && recoverIfOwnerDead(slot, c))) {
+                return -1; // the slot still holds the previous lap: full
+            }
+        }
+    }
+
+    /** Publishes the record at {@code pos} (written after a successful claim). */
+    public void commitWrite(long pos) {
+        LONG.setVolatile(region, slotOf(pos), ctl(pos, 0, FULL));
+        signal(QueueLayout.CONSUMERS_WAITING_OFFSET, notEmptyWord);
+    }
+
+    /** Gives up a claimed position without a record; consumers skip it. */
+    public void abandonWrite(long pos) {
+        release(pos);
+    }
+
+    /**
+     * Claims the oldest committed record.
+     *
+     * @param me this process's participant index
+     * @param checkOwners as for {@link #tryClaimWrite}
+     * @return the claimed position, or -1 if there is no committed record at the head now
+     */
+    public long tryClaimRead(int me, boolean checkOwners) {
+        for (;;) {
+            long pos = headVolatile();
+            long slot = slotOf(pos);
+            long c = ctlVolatile(slot);
+            long d = distance(position(c), pos);
+            int s = state(c);
+            if (d == 0 && s == FULL) {
+                if (casCtl(slot, c, ctl(pos, me, READING))) {
+                    LONG.compareAndSet(region, QueueLayout.HEAD_OFFSET, pos, pos + 1);
+                    return pos;
+                }
+            } else if (d > 0 || (d == 0 && s == READING)) {
+                LONG.compareAndSet(region, QueueLayout.HEAD_OFFSET, pos, pos + 1);
+            } else if (s == FREE || !(checkOwners && recoverIfOwnerDead(slot, c))) {
+                return -1; // empty, or the producer of pos (or the reader of pos - N) is not done
+            }
+        }
+    }
+
+    /** Frees the slot of a position read after a successful claim. */
+    public void releaseRead(long pos) {
+        release(pos);
+    }
+
+    private void release(long pos) {
+        LONG.setVolatile(region, slotOf(pos), ctl(pos + slots, 0, FREE));
+        signal(QueueLayout.PRODUCERS_WAITING_OFFSET, notFullWord);
+    }
+
+    /**
+     * If {@code c} (just read from {@code slot}) is a claim whose owner is proven dead, frees the
+     * slot for the next lap, discarding the record. Reads ctl before the entry: see
+     * {@link Participants}.
+     *
+     * @return whether the slot changed (recovered here or by someone else): the caller retries
+     */
+    private boolean recoverIfOwnerDead(long slot, long c) {
+        int s = state(c);
+        if (s != WRITING && s != READING) {
+            return false;
+        }
+        long entry = participants.entryVolatile(owner(c));
+        if (!Participants.isDead(entry)) {
+            return false;
+        }
+        recover(slot, c);
+        return true;
+    }
+
+    private void recover(long slot, long c) {
+        int length = (int) INT.getVolatile(region, slot + QueueLayout.SLOT_LENGTH);
+        MemorySegment spill = null;
+        if (length == QueueLayout.SPILLED) { // maybe stale from an earlier lap: then already gone
+            spill = MemorySegment.ofArray(new byte[QueueLayout.SPILL_REFERENCE_SIZE]);
+            MemorySegment.copy(region, slot + QueueLayout.SLOT_PAYLOAD, spill, 0, spill.byteSize());
+        }
+        if (casCtl(slot, c, ctl(position(c) + slots, 0, FREE))) {
+            if (spill != null) {
+                spills.discard(spill);
+            }
+            signal(QueueLayout.PRODUCERS_WAITING_OFFSET, notFullWord);
+            signal(QueueLayout.CONSUMERS_WAITING_OFFSET, notEmptyWord);
+        }
+    }
+
+    /** Recovers every claim naming participant {@code i}, whose entry holds the dead {@code entry}. */
+    void recoverAllOwnedBy(int i, long entry, Participants table) {
+        for (int k = 0; k < slots; k++) {
+            long slot = QueueLayout.slotOffset(k, slotSize);
+            long c = ctlVolatile(slot);
+            int s = state(c);
+            if ((s == WRITING || s == READING) && owner(c) == i && table.entryVolatile(i) == entry) {
+                recover(slot, c);
+            }
+        }
+    }
+
+    /** A copy of the record at the head: its encoded bytes, or a spill reference. */
+    public record Peeked(byte[] bytes, boolean spilled) {
+    }
+
+    /**
+     * {@return a copy of the committed record at the head, or {@code null} if there is none}
+     * Reads without claiming, like a seqlock: the copy counts only if {@code ctl} is unchanged
+     * after it, so a record taken (and its slot rewritten) meanwhile is never returned torn.
+     */
+    public Peeked peekHead() {
+        for (;;) {
+            long pos = headVolatile();
+            long slot = slotOf(pos);
+            long c = ctlVolatile(slot);
+            long d = distance(position(c), pos);
+            int s = state(c);
+            if (d == 0 && s == FULL) {
+                int length = (int) INT.get(region, slot + QueueLayout.SLOT_LENGTH);
+                boolean spilled = length == QueueLayout.SPILLED;
+                int n = spilled ? QueueLayout.SPILL_REFERENCE_SIZE : length;
+                if (n >= 0 && n <= slotSize - QueueLayout.SLOT_PAYLOAD) {
+                    byte[] copy = new byte[n];
+                    MemorySegment.copy(region, ValueLayout.JAVA_BYTE, slot + QueueLayout.SLOT_PAYLOAD, copy, 0, n);
+                    VarHandle.acquireFence(); // the copy's loads complete before ctl is read again
+                    if (ctlVolatile(slot) == c) {
+                        return new Peeked(copy, spilled);
+                    }
+                }
+            } else if (d > 0 || (d == 0 && s == READING)) {
+                LONG.compareAndSet(region, QueueLayout.HEAD_OFFSET, pos, pos + 1);
+            } else {
+                return null;
+            }
+        }
+    }
+
+    /** {@return the approximate number of committed or in-flight records, in [0, N]} */
+    public int size() {
+        long head = headVolatile();
+        long tail = tailVolatile();
+        return (int) Math.max(0, Math.min(slots, tail - head));
+    }
+
+    // ---------------------------------------------------------------- waiting
+
+    /** {@return the futex word consumers sleep on, and its value now (acquire)} */
+    public int notEmptySeq() {
+        return (int) INT.getAcquire(notEmptyWord, 0L);
+    }
+
+    /** {@return the futex word producers sleep on, and its value now (acquire)} */
+    public int notFullSeq() {
+        return (int) INT.getAcquire(notFullWord, 0L);
+    }
+
+    public MemorySegment notEmptyWord() {
+        return notEmptyWord;
+    }
+
+    public MemorySegment notFullWord() {
+        return notFullWord;
+    }
+
+    /** Counts a sleeping consumer in (+1) or out (-1); a full fence. */
+    public void consumersWaiting(int delta) {
+        INT.getAndAdd(region, QueueLayout.CONSUMERS_WAITING_OFFSET, delta);
+    }
+
+    /** Counts a sleeping producer in (+1) or out (-1); a full fence. */
+    public void producersWaiting(int delta) {
+        INT.getAndAdd(region, QueueLayout.PRODUCERS_WAITING_OFFSET, delta);
+    }
+
+    /** Bumps the word and wakes one sleeper, only if someone sleeps: no system call otherwise. */
+    private void signal(long waitersOffset, MemorySegment word) {
+        if ((int) INT.getVolatile(region, waitersOffset) != 0) {
+            INT.getAndAdd(word, 0L, 1);
+            wake(word, 1);
+        }
+    }
+
+    /** Wakes up to {@code count} sleepers on {@code word} (they re-check and may sleep again). */
+    public static void wake(MemorySegment word, int count) {
+        try {
+            OS.wakeAddress(word, count);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

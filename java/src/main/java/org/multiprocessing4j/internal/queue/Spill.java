@@ -1,0 +1,107 @@
+package org.multiprocessing4j.internal.queue;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.NoSuchFileException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.function.Function;
+import org.multiprocessing4j.platform.Platform;
+
+/**
+ * Names of the segments that hold records too large for a slot: {@code mp4j-q-} followed by 32
+ * hex digits of 16 random bytes, the bytes stored in the slot (see {@link QueueLayout}). The
+ * producer stores the reference in its claimed slot <em>before</em> creating the segment, and
+ * the consumer removes the name before it frees the slot, so whoever recovers a dead owner's
+ * claim finds the name to remove ({@link #discard}); a stale reference from an earlier lap names
+ * a segment that is already gone, which is harmless.
+ */
+public final class Spill {
+    /** Prefix of every spill segment name. */
+    public static final String PREFIX = "mp4j-q-";
+    private static final Platform OS = Platform.current();
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private Spill() {
+    }
+
+    /** {@return a new reference to a record of {@code size} bytes: int64 size + 16 random bytes} */
+    public static MemorySegment newReference(long size) {
+        byte[] id = new byte[16];
+        RANDOM.nextBytes(id);
+        MemorySegment ref = MemorySegment.ofArray(new byte[QueueLayout.SPILL_REFERENCE_SIZE]);
+        ref.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, size);
+        MemorySegment.copy(id, 0, ref, ValueLayout.JAVA_BYTE, 8, 16);
+        return ref;
+    }
+
+    /** {@return the record size a reference holds} */
+    public static long size(MemorySegment reference) {
+        return reference.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+    }
+
+    /** {@return the segment name a reference holds, without a leading {@code /}} */
+    public static String name(MemorySegment reference) {
+        return PREFIX + HexFormat.of().formatHex(reference.asSlice(8, 16).toArray(ValueLayout.JAVA_BYTE));
+    }
+
+    /**
+     * Creates the segment a reference names (mode 0600, {@code O_EXCL}) and copies
+     * {@code record} (at least one byte) into it. On failure nothing is left behind. The name is
+     * deliberately not given to {@code SharedMemory}'s tracker: that would remove a committed
+     * record when its producer exits; the reference in the slot is what recovery uses.
+     *
+     * @throws IOException if the segment cannot be created or its memory reserved
+     */
+    public static void write(MemorySegment reference, MemorySegment record) throws IOException {
+        String name = "/" + name(reference);
+        long size = record.byteSize();
+        int fd = OS.openNamedMemory(name, true);
+        try (Arena arena = Arena.ofConfined()) {
+            OS.reserve(fd, size);
+            MemorySegment.copy(record, 0, OS.map(fd, size, arena), 0, size);
+        } catch (IOException | RuntimeException | Error e) {
+            discard(reference);
+            throw e;
+        } finally {
+            OS.close(fd);
+        }
+    }
+
+    /**
+     * Maps the segment a reference names and applies {@code reader} to its record bytes (valid
+     * only during the call). Does not remove it.
+     *
+     * @throws java.nio.file.NoSuchFileException if the segment is gone
+     * @throws IOException if it is shorter than the record or cannot be mapped
+     */
+    public static <T> T read(MemorySegment reference, Function<MemorySegment, T> reader) throws IOException {
+        String name = "/" + name(reference);
+        long size = size(reference);
+        int fd = OS.openNamedMemory(name, false);
+        try (Arena arena = Arena.ofConfined()) {
+            long actual = OS.status(fd).size();
+            if (actual < size) {
+                throw new IOException("spilled record " + name + " holds " + actual
+                        + " bytes, expected " + size);
+            }
+            return reader.apply(OS.map(fd, size, arena));
+        } finally {
+            OS.close(fd);
+        }
+    }
+
+    /** Removes the segment a reference names; a segment that is already gone is not an error. */
+    public static void discard(MemorySegment reference) {
+        try {
+            OS.unlinkNamedMemory("/" + name(reference));
+        } catch (NoSuchFileException e) {
+            // consumed, or never created
+        } catch (IOException e) {
+            System.getLogger(Spill.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot remove spilled queue record " + name(reference), e);
+        }
+    }
+}

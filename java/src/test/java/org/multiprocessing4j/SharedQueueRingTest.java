@@ -1,0 +1,163 @@
+package org.multiprocessing4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.multiprocessing4j.internal.queue.QueueLayout.FREE;
+import static org.multiprocessing4j.internal.queue.QueueLayout.READING;
+import static org.multiprocessing4j.internal.queue.QueueLayout.WRITING;
+import static org.multiprocessing4j.internal.queue.QueueLayout.ctl;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.internal.queue.QueueLayout;
+import org.multiprocessing4j.internal.queue.Ring;
+import org.multiprocessing4j.internal.queue.Spill;
+
+/**
+ * The queue region's layout, pinned, and the ring protocol driven step by step in one process:
+ * claims left by a dead owner (a participant entry naming a pid that cannot exist) are
+ * recovered by whoever waits for them, a live owner's never are.
+ */
+class SharedQueueRingTest {
+    private static final int SLOTS = 4;
+    private static final int SLOT_SIZE = 64;
+    /** pid 2^31-1 is above any pid_max: provably not running. */
+    private static final long DEAD = (long) Integer.MAX_VALUE << 32 | 12345;
+    private static final int DEAD_INDEX = 7;
+
+    private SharedMemory memory;
+    private MemorySegment region;
+    private Ring ring;
+    private final List<String> discarded = new ArrayList<>();
+    private int me;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        memory = SharedMemory.create(QueueLayout.regionSize(SLOTS, SLOT_SIZE));
+        region = memory.segment();
+        QueueLayout.initialize(region, SLOTS, SLOT_SIZE, SLOTS);
+        ring = new Ring(region, SLOTS, SLOT_SIZE, ref -> discarded.add(Spill.name(ref)));
+        me = ring.register();
+        region.set(ValueLayout.JAVA_LONG, QueueLayout.participantOffset(DEAD_INDEX), DEAD);
+    }
+
+    @AfterEach
+    void tearDown() {
+        memory.close();
+    }
+
+    @Test
+    void layoutOffsetsArePinned() {
+        assertEquals(0x000, QueueLayout.MAGIC_OFFSET);
+        assertEquals(0x004, QueueLayout.VERSION_OFFSET);
+        assertEquals(0x008, QueueLayout.SLOT_COUNT_OFFSET);
+        assertEquals(0x00C, QueueLayout.SLOT_SIZE_OFFSET);
+        assertEquals(0x010, QueueLayout.MAXSIZE_OFFSET);
+        assertEquals(0x014, QueueLayout.PARTICIPANTS_CAPACITY_OFFSET);
+        assertEquals(0x080, QueueLayout.TAIL_OFFSET);
+        assertEquals(0x100, QueueLayout.HEAD_OFFSET);
+        assertEquals(0x180, QueueLayout.NOT_EMPTY_SEQ_OFFSET);
+        assertEquals(0x184, QueueLayout.CONSUMERS_WAITING_OFFSET);
+        assertEquals(0x200, QueueLayout.NOT_FULL_SEQ_OFFSET);
+        assertEquals(0x204, QueueLayout.PRODUCERS_WAITING_OFFSET);
+        assertEquals(0x280, QueueLayout.PARTICIPANTS_OFFSET);
+        assertEquals(0x288, QueueLayout.participantOffset(1));
+        assertEquals(0x2280, QueueLayout.SLOTS_OFFSET);
+        assertEquals(0, QueueLayout.SLOTS_OFFSET % 128);
+        assertEquals(0x2280 + 2 * 64, QueueLayout.slotOffset(2, 64));
+        assertEquals(0x08, QueueLayout.SLOT_LENGTH);
+        assertEquals(0x10, QueueLayout.SLOT_PAYLOAD);
+        long c = ctl(QueueLayout.POSITION_MASK, 1023, READING);
+        assertEquals(-1L, c, "52 position bits, 10 owner bits, 2 state bits fill the word");
+        assertEquals(QueueLayout.POSITION_MASK, QueueLayout.position(c));
+        assertEquals(1023, QueueLayout.owner(c));
+        assertEquals(READING, QueueLayout.state(c));
+        assertEquals(1, QueueLayout.distance(0, QueueLayout.POSITION_MASK), "wraps at 2^52");
+        assertEquals(-1, QueueLayout.distance(QueueLayout.POSITION_MASK, 0));
+    }
+
+    @Test
+    void headerMismatchNamesBothSides() {
+        QueueLayout.check(region, SLOTS, SLOT_SIZE, SLOTS);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> QueueLayout.check(region, SLOTS, 128, SLOTS));
+        assertTrue(e.getMessage().contains("4 slots of 64 bytes"), e.getMessage());
+        region.set(ValueLayout.JAVA_INT, QueueLayout.VERSION_OFFSET, 99);
+        e = assertThrows(IllegalStateException.class, () -> QueueLayout.check(region, SLOTS, SLOT_SIZE, SLOTS));
+        assertTrue(e.getMessage().contains("version 99"), e.getMessage());
+    }
+
+    @Test
+    void aDeadProducersClaimIsSkippedByTheConsumerWaitingForIt() {
+        assertEquals(0, ring.tryClaimWrite(DEAD_INDEX, false)); // dies mid-put
+        region.set(ValueLayout.JAVA_INT, slot(0) + QueueLayout.SLOT_LENGTH, QueueLayout.SPILLED);
+        MemorySegment ref = Spill.newReference(1000);
+        MemorySegment.copy(ref, 0, region, slot(0) + QueueLayout.SLOT_PAYLOAD, ref.byteSize());
+        assertEquals(1, ring.tryClaimWrite(me, false));
+        ring.commitWrite(1);
+        assertEquals(-1, ring.tryClaimRead(me, false), "without the owner check it waits");
+        assertEquals(1, ring.tryClaimRead(me, true), "with it, position 0 is recovered and skipped");
+        ring.releaseRead(1);
+        assertEquals(List.of(Spill.name(ref)), discarded, "the dead producer's spill name is removed");
+        assertEquals(ctl(SLOTS, 0, FREE), ctlOf(0));
+        assertEquals(-1, ring.tryClaimRead(me, true), "empty");
+    }
+
+    @Test
+    void aDeadConsumersClaimIsFreedByTheProducerWaitingForIt() {
+        for (int p = 0; p < SLOTS; p++) {
+            assertEquals(p, ring.tryClaimWrite(me, false));
+            ring.commitWrite(p);
+        }
+        assertEquals(-1, ring.tryClaimWrite(me, true), "full");
+        assertEquals(0, ring.tryClaimRead(DEAD_INDEX, false)); // dies mid-take
+        assertEquals(-1, ring.tryClaimWrite(me, false), "without the owner check it waits");
+        assertEquals(SLOTS, ring.tryClaimWrite(me, true), "with it, the slot is recovered");
+        ring.commitWrite(SLOTS);
+        for (int p = 1; p <= SLOTS; p++) {
+            assertEquals(p, ring.tryClaimRead(me, false));
+            ring.releaseRead(p);
+        }
+        assertEquals(0, ring.size());
+    }
+
+    @Test
+    void aLiveOwnersClaimIsNeverRecovered() {
+        assertEquals(0, ring.tryClaimWrite(me, false));
+        assertEquals(-1, ring.tryClaimRead(me, true));
+        assertEquals(ctl(0, me, WRITING), ctlOf(0));
+        ring.abandonWrite(0);
+        assertEquals(-1, ring.tryClaimRead(me, true), "an abandoned position is skipped");
+        assertEquals(ctl(SLOTS, 0, FREE), ctlOf(0));
+    }
+
+    @Test
+    void aFullParticipantsTableReusesADeadEntryAfterRecoveringItsClaims() {
+        for (int i = 1; i <= QueueLayout.PARTICIPANTS; i++) {
+            if (i != me) {
+                region.set(ValueLayout.JAVA_LONG, QueueLayout.participantOffset(i), DEAD);
+            }
+        }
+        int firstDead = me == 1 ? 2 : 1;
+        assertEquals(0, ring.tryClaimWrite(firstDead, false)); // a claim of the dead entry
+        int reused = ring.register();
+        assertEquals(firstDead, reused);
+        assertEquals(ctl(SLOTS, 0, FREE), ctlOf(0), "its claim was recovered first");
+        assertNotEquals(DEAD, region.get(ValueLayout.JAVA_LONG, QueueLayout.participantOffset(reused)));
+    }
+
+    private long slot(long position) {
+        return ring.slotOf(position);
+    }
+
+    private long ctlOf(long position) {
+        return region.get(ValueLayout.JAVA_LONG, slot(position) + QueueLayout.SLOT_CTL);
+    }
+}

@@ -1,0 +1,285 @@
+package org.multiprocessing4j;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Contract of {@link SharedQueue} across real child JVMs: FIFO, blocking in both directions,
+ * timeouts, encoding failures, many producers and consumers, records larger than a slot.
+ */
+@Timeout(120)
+class SharedQueueTest {
+
+    @Test
+    void elementsOfEveryKindComeOutInTheOrderTheyWentIn() throws Exception {
+        record Point(int x, int y) implements java.io.Serializable {
+        }
+        List<Object> values = List.of("text", 42, 7L, 2.5, true, new byte[] {1, 2, 3},
+                new Point(1, 2), List.of("a", "b"), "");
+        try (SharedQueue<Object> q = SharedQueue.create()) {
+            for (Object v : values) {
+                q.put(v);
+            }
+            assertEquals(values.size(), q.size());
+            for (Object v : values) {
+                Object got = q.take();
+                if (v instanceof byte[] b) {
+                    assertArrayEquals(b, (byte[]) got);
+                } else {
+                    assertEquals(v, got);
+                }
+            }
+            assertTrue(q.isEmpty());
+            assertNull(q.poll());
+        }
+    }
+
+    @Test
+    void recordsFromOneProducerProcessArriveInOrder() throws Exception {
+        int count = 5_000;
+        try (SharedQueue<Integer> q = SharedQueue.create(16);
+             ChildProcess p = new ChildProcess(() -> {
+                 for (int i = 0; i < count; i++) {
+                     q.put(i);
+                 }
+             })) {
+            p.start();
+            for (int i = 0; i < count; i++) {
+                assertEquals(i, q.take());
+            }
+            p.join();
+            assertEquals(0, p.exitCode().getAsInt(), () -> p.failure().toString());
+        }
+    }
+
+    @Test
+    void putBlocksWhileFullUntilAnotherProcessTakes() throws Exception {
+        try (SharedQueue<String> q = SharedQueue.create(2); SharedInt putReturned = SharedInt.create(0)) {
+            q.put("a");
+            q.put("b");
+            assertFalse(q.offer("x"));
+            assertEquals(0, q.remainingCapacity());
+            try (ChildProcess p = new ChildProcess(() -> {
+                q.put("c");
+                putReturned.set(1);
+            })) {
+                p.start();
+                // The queue is full, so the child's put cannot return whatever the timing.
+                assertFalse(p.join(java.time.Duration.ofMillis(300)));
+                assertEquals(0, putReturned.get());
+                assertEquals("a", q.take());
+                p.join();
+                assertEquals(0, p.exitCode().getAsInt(), () -> p.failure().toString());
+                assertEquals(1, putReturned.get());
+            }
+            assertEquals("b", q.take());
+            assertEquals("c", q.take());
+        }
+    }
+
+    @Test
+    void takeBlocksUntilAnotherProcessPuts() throws Exception {
+        try (SharedQueue<String> q = SharedQueue.create(); SharedInt taking = SharedInt.create(0);
+             ChildProcess p = new ChildProcess(() -> {
+                 while (taking.get() == 0) {
+                     Thread.sleep(1);
+                 }
+                 Thread.sleep(100); // let the parent fall asleep in take()
+                 q.put("late");
+             })) {
+            p.start();
+            taking.set(1);
+            assertEquals("late", q.take());
+            p.join();
+            assertEquals(0, p.exitCode().getAsInt(), () -> p.failure().toString());
+        }
+    }
+
+    @Test
+    void timeoutsExpireNoEarlierThanAsked() throws Exception {
+        try (SharedQueue<String> q = SharedQueue.create(1)) {
+            long t0 = System.nanoTime();
+            assertNull(q.poll(50, TimeUnit.MILLISECONDS));
+            assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(50));
+            assertTrue(q.offer("a", 10, TimeUnit.MILLISECONDS));
+            t0 = System.nanoTime();
+            assertFalse(q.offer("b", 50, TimeUnit.MILLISECONDS));
+            assertTrue(System.nanoTime() - t0 >= TimeUnit.MILLISECONDS.toNanos(50));
+            assertFalse(q.offer("b"));
+            assertThrows(IllegalStateException.class, () -> q.add("b"));
+            assertEquals("a", q.poll(0, TimeUnit.SECONDS));
+            assertThrows(NoSuchElementException.class, q::remove);
+        }
+    }
+
+    @Test
+    void aValueTheCodecCannotEncodeThrowsAndNothingIsPut() throws Exception {
+        try (SharedQueue<Object> q = SharedQueue.create()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> q.put(new Object()));
+            assertInstanceOf(CodecException.class, e.getCause());
+            assertThrows(NullPointerException.class, () -> q.put(null));
+            assertEquals(0, q.size());
+            assertNull(q.poll());
+            q.put("still works");
+            assertEquals("still works", q.take());
+        }
+    }
+
+    @Test
+    void twoProducersAndTwoConsumersDeliverEachRecordOnceInProducerOrder() throws Exception {
+        int perProducer = 20_000;
+        try (SharedQueue<Long> q = SharedQueue.create(64);
+             SharedIntArray seen = SharedIntArray.create(2 * perProducer)) {
+            List<ChildProcess> children = new ArrayList<>();
+            try {
+                for (int id = 0; id < 2; id++) {
+                    children.add(new ChildProcess(produce(q, id, perProducer)));
+                }
+                children.add(new ChildProcess(() -> consume(q, seen, perProducer)));
+                for (ChildProcess c : children) {
+                    c.start();
+                }
+                consume(q, seen, perProducer); // the parent is the second consumer
+                for (ChildProcess c : children) {
+                    c.join();
+                    assertEquals(0, c.exitCode().getAsInt(), () -> c.failure().toString());
+                }
+            } finally {
+                stopAll(children);
+            }
+            for (int i = 0; i < 2 * perProducer; i++) {
+                assertEquals(1, seen.get(i), "record " + i);
+            }
+            assertNull(q.poll());
+        }
+    }
+
+    /** Puts {@code id * 2^32 + seq} for seq in [0, n), then the end marker {@code -1}. */
+    private static Task produce(SharedQueue<Long> q, int id, int n) {
+        return () -> {
+            for (int seq = 0; seq < n; seq++) {
+                q.put((long) id << 32 | seq);
+            }
+            q.put(-1L);
+        };
+    }
+
+    /** Takes until an end marker; counts each record in {@code seen}; checks order per producer. */
+    private static void consume(SharedQueue<Long> q, SharedIntArray seen, int perProducer)
+            throws InterruptedException {
+        int[] last = {-1, -1};
+        for (long v; (v = q.take()) != -1L; ) {
+            int id = (int) (v >>> 32);
+            int seq = (int) v;
+            if (seq <= last[id]) {
+                throw new AssertionError("producer " + id + ": " + seq + " after " + last[id]);
+            }
+            last[id] = seq;
+            seen.addAndGet(id * perProducer + seq, 1);
+        }
+    }
+
+    @Test
+    void recordsLargerThanASlotTravelThroughASpillSegment() throws Exception {
+        byte[] big = new byte[1 << 20];
+        new Random(1).nextBytes(big);
+        String text = "x".repeat(10_000);
+        try (SharedQueue<Object> q = SharedQueue.builder().slotSize(128).create();
+             ChildProcess p = new ChildProcess(() -> {
+                 q.put(big);
+                 q.put(text);
+                 q.put("small");
+             })) {
+            assertEquals(112, q.inlineRecordLimit());
+            p.start();
+            p.join();
+            assertEquals(0, p.exitCode().getAsInt(), () -> p.failure().toString());
+            assertEquals(2, spillSegments());
+            assertArrayEquals(big, (byte[]) q.peek());
+            assertArrayEquals(big, (byte[]) q.take());
+            assertEquals(text, q.take());
+            assertEquals("small", q.take());
+            assertEquals(0, spillSegments());
+        }
+    }
+
+    private static long spillSegments() throws IOException {
+        try (Stream<Path> s = Files.list(Path.of("/dev/shm"))) {
+            return s.filter(f -> f.getFileName().toString().startsWith("mp4j-q-")).count();
+        }
+    }
+
+    @Test
+    void peekShowsTheHeadWithoutTakingIt() throws Exception {
+        try (SharedQueue<String> q = SharedQueue.create()) {
+            assertNull(q.peek());
+            q.put("first");
+            q.put("second");
+            assertEquals("first", q.peek());
+            assertEquals("first", q.element());
+            assertEquals(2, q.size());
+            List<String> drained = new ArrayList<>();
+            assertEquals(2, q.drainTo(drained));
+            assertEquals(List.of("first", "second"), drained);
+            assertThrows(UnsupportedOperationException.class, q::iterator);
+        }
+    }
+
+    @Test
+    void closeWakesBlockedCallersAndLaterUseThrows() throws Exception {
+        SharedQueue<String> q = SharedQueue.create();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<String> blocked = pool.submit(() -> q.take());
+            Thread.sleep(50);
+            q.close();
+            Exception e = assertThrows(Exception.class, blocked::get);
+            assertInstanceOf(IllegalStateException.class, e.getCause());
+            q.close();
+            assertThrows(IllegalStateException.class, () -> q.offer("x"));
+            assertThrows(IllegalStateException.class, q::poll);
+            assertThrows(IllegalStateException.class, q::size);
+        } finally {
+            pool.shutdownNow();
+            q.close();
+        }
+    }
+
+    @Test
+    void builderRejectsInvalidSizes() {
+        assertThrows(IllegalArgumentException.class, () -> SharedQueue.create(-1));
+        assertThrows(IllegalArgumentException.class, () -> SharedQueue.builder().slotSize(100));
+        assertThrows(IllegalArgumentException.class, () -> SharedQueue.builder().capacity(0));
+    }
+
+    static void stopAll(List<ChildProcess> children) throws Exception {
+        for (ChildProcess c : children) {
+            if (c.isAlive()) {
+                c.kill();
+                c.join();
+            }
+            c.close();
+        }
+    }
+}
