@@ -257,10 +257,15 @@ public interface Platform {
 
     /**
      * {@return when process {@code pid} started, in an OS-specific unit that only needs to be
-     * compared for equality (Linux: clock ticks since boot), or -1 if there is no such process or
-     * it is a zombie} Together with the pid this names a process even after its pid is reused.
+     * compared for equality (Linux: clock ticks since boot); -1 if there is no such process or it
+     * is a zombie (a proof of death); {@link #START_TIME_UNKNOWN} if it cannot be told now (for
+     * example no descriptor left to read {@code /proc}) — which callers must treat as "alive"}
+     * Together with the pid this names a process even after its pid is reused.
      */
     long processStartTime(int pid);
+
+    /** What {@link #processStartTime} returns when it cannot tell: never a proof of death. */
+    long START_TIME_UNKNOWN = -2;
 
     /** A file's size, owner and permission bits ({@code st_mode & 07777}). */
     record FileStatus(long size, int ownerUid, int permissions) {

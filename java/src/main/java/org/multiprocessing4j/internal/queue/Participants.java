@@ -31,7 +31,7 @@ final class Participants {
     static long identityOfThisProcess() {
         int pid = OS.pid();
         long start = OS.processStartTime(pid);
-        if (start < 0) {
+        if (start < 0) { // -1 or START_TIME_UNKNOWN
             throw new IllegalStateException("cannot read this process's start time (pid " + pid + ")");
         }
         return (long) pid << 32 | (start & 0xFFFFFFFFL);
@@ -49,7 +49,10 @@ final class Participants {
         }
         int pid = (int) (entry >>> 32);
         long start = OS.processStartTime(pid);
-        return start < 0 || (int) start != (int) entry;
+        if (start == Platform.START_TIME_UNKNOWN) {
+            return false; // cannot tell: never take over on doubt
+        }
+        return start == -1 || (int) start != (int) entry;
     }
 
     /**

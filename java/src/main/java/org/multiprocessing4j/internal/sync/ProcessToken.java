@@ -47,6 +47,9 @@ public final class ProcessToken {
             return false;
         }
         long start = OS.processStartTime(pid(token));
+        if (start == Platform.START_TIME_UNKNOWN) {
+            return true; // cannot tell: never take over on doubt
+        }
         return start != -1 && of(pid(token), start) == token;
     }
 
@@ -56,7 +59,7 @@ public final class ProcessToken {
         private static long compute() {
             int pid = OS.pid();
             long start = OS.processStartTime(pid);
-            if (start == -1) {
+            if (start < 0) { // -1 or START_TIME_UNKNOWN
                 throw new IllegalStateException("cannot read this process's start time (pid "
                         + pid + "): process-shared locks need /proc/<pid>/stat");
             }

@@ -809,8 +809,11 @@ public final class LinuxPlatform implements Platform {
         String stat;
         try {
             stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+        } catch (java.nio.file.NoSuchFileException e) {
+            return -1; // no such process: proof of death
         } catch (IOException | RuntimeException e) {
-            return -1;
+            // EMFILE, EACCES (hidepid), an interrupted read...: not a proof of anything
+            return START_TIME_UNKNOWN;
         }
         // Fields after the command name (which may contain spaces) start after the last ')'.
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
