@@ -11,6 +11,8 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -93,6 +95,103 @@ public class QueueBench {
             producer.interrupt();
             producer.join();
         }
+    }
+
+    /**
+     * A child JVM that puts one kind of message non-stop: {@code 64B} (a 64-byte array),
+     * {@code record} (a three-field record, through Java serialization), {@code 64KiB} (a
+     * 64 KiB array: larger than a slot, so it travels through the spill path) or
+     * {@code 64B-maxsize1000} (64-byte arrays into a queue of maxsize 1000).
+     */
+    @State(Scope.Thread)
+    public static class ChildProducerOfKind {
+        @Param({"64B", "record", "64KiB", "64B-maxsize1000"})
+        public String kind;
+        SharedQueue<Object> queue;
+        ChildProcess producer;
+
+        @Setup(Level.Trial)
+        public void setUp() throws Exception {
+            SharedQueue<Object> q = kind.endsWith("maxsize1000") ? SharedQueue.create(1000) : SharedQueue.create();
+            queue = q;
+            String k = kind;
+            producer = new ChildProcess(() -> {
+                Object message = switch (k) {
+                    case "record" -> new CodecBench.Sample(7, 1234567890123L, "seven");
+                    case "64KiB" -> new byte[64 * 1024];
+                    default -> new byte[SIZE];
+                };
+                while (true) {
+                    q.put(message);
+                }
+            });
+            producer.start();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws Exception {
+            try {
+                producer.kill();
+                producer.join();
+                producer.close();
+            } finally {
+                while (queue.poll() != null) { // consume what is left, spilled records included
+                }
+                queue.close();
+            }
+        }
+    }
+
+    /** Two child producers for the 2 → 2 case; two benchmark threads consume. */
+    @State(Scope.Benchmark)
+    public static class TwoChildProducers {
+        SharedQueue<byte[]> queue;
+        ChildProcess[] producers = new ChildProcess[2];
+
+        @Setup(Level.Trial)
+        public void setUp() throws Exception {
+            SharedQueue<byte[]> q = SharedQueue.create();
+            queue = q;
+            for (int i = 0; i < producers.length; i++) {
+                producers[i] = new ChildProcess(() -> {
+                    byte[] message = new byte[SIZE];
+                    while (true) {
+                        q.put(message);
+                    }
+                });
+                producers[i].start();
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws Exception {
+            try {
+                for (ChildProcess p : producers) {
+                    p.kill();
+                    p.join();
+                    p.close();
+                }
+            } finally {
+                queue.close();
+            }
+        }
+    }
+
+    /** One op = one message of the state's kind taken from the child's queue. */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public Object sharedQueue(ChildProducerOfKind s) throws InterruptedException {
+        return s.queue.take();
+    }
+
+    /** 2 producers (child JVMs) → 2 consumers (threads here); the score is the total msg/s. */
+    @Benchmark
+    @Threads(2)
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public byte[] sharedQueue2to2(TwoChildProducers s) throws InterruptedException {
+        return s.queue.take();
     }
 
     /** One op = one 64-byte message taken from the child's queue. */
