@@ -425,9 +425,9 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
 
     private void finishWrite(long pos, boolean written) {
         if (written) {
-            ring.commitWrite(pos);
+            ring.commitWrite(pos, participant());
         } else {
-            ring.abandonWrite(pos);
+            ring.abandonWrite(pos, participant());
         }
     }
 
@@ -506,7 +506,7 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
                     MemorySegment.copy(region, ValueLayout.JAVA_BYTE, p, encoded, 0, length);
                 }
             } finally {
-                ring.releaseRead(pos);
+                ring.releaseRead(pos, participant());
             }
             return (E) (encoded != null ? decode(MemorySegment.ofArray(encoded)) : value);
         } finally {

@@ -101,10 +101,10 @@ class SharedQueueRingTest {
         MemorySegment ref = Spill.newReference(1000);
         MemorySegment.copy(ref, 0, region, slot(0) + QueueLayout.SLOT_PAYLOAD, ref.byteSize());
         assertEquals(1, ring.tryClaimWrite(me, false));
-        ring.commitWrite(1);
+        ring.commitWrite(1, me);
         assertEquals(-1, ring.tryClaimRead(me, false), "without the owner check it waits");
         assertEquals(1, ring.tryClaimRead(me, true), "with it, position 0 is recovered and skipped");
-        ring.releaseRead(1);
+        ring.releaseRead(1, me);
         assertEquals(List.of(Spill.name(ref)), discarded, "the dead producer's spill name is removed");
         assertEquals(ctl(SLOTS, 0, FREE), ctlOf(0));
         assertEquals(-1, ring.tryClaimRead(me, true), "empty");
@@ -114,16 +114,16 @@ class SharedQueueRingTest {
     void aDeadConsumersClaimIsFreedByTheProducerWaitingForIt() {
         for (int p = 0; p < SLOTS; p++) {
             assertEquals(p, ring.tryClaimWrite(me, false));
-            ring.commitWrite(p);
+            ring.commitWrite(p, me);
         }
         assertEquals(-1, ring.tryClaimWrite(me, true), "full");
         assertEquals(0, ring.tryClaimRead(DEAD_INDEX, false)); // dies mid-take
         assertEquals(-1, ring.tryClaimWrite(me, false), "without the owner check it waits");
         assertEquals(SLOTS, ring.tryClaimWrite(me, true), "with it, the slot is recovered");
-        ring.commitWrite(SLOTS);
+        ring.commitWrite(SLOTS, me);
         for (int p = 1; p <= SLOTS; p++) {
             assertEquals(p, ring.tryClaimRead(me, false));
-            ring.releaseRead(p);
+            ring.releaseRead(p, me);
         }
         assertEquals(0, ring.size());
     }
@@ -133,9 +133,19 @@ class SharedQueueRingTest {
         assertEquals(0, ring.tryClaimWrite(me, false));
         assertEquals(-1, ring.tryClaimRead(me, true));
         assertEquals(ctl(0, me, WRITING), ctlOf(0));
-        ring.abandonWrite(0);
+        ring.abandonWrite(0, me);
+        assertEquals(0, ring.size(), "an abandoned position is not counted");
         assertEquals(-1, ring.tryClaimRead(me, true), "an abandoned position is skipped");
         assertEquals(ctl(SLOTS, 0, FREE), ctlOf(0));
+    }
+
+    @Test
+    void aStoreFromAClaimThatWasTakenOverNeverOverwritesTheSlot() {
+        assertEquals(0, ring.tryClaimWrite(me, false));
+        // Another process judged us dead and recovered the slot; a new producer claimed it.
+        region.set(ValueLayout.JAVA_LONG, slot(0), ctl(SLOTS, DEAD_INDEX, WRITING));
+        assertThrows(IllegalStateException.class, () -> ring.commitWrite(0, me));
+        assertEquals(ctl(SLOTS, DEAD_INDEX, WRITING), ctlOf(0), "the new claim is intact");
     }
 
     @Test

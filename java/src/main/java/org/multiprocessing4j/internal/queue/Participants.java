@@ -56,13 +56,20 @@ final class Participants {
     }
 
     /**
-     * Registers {@code identity} in a free entry, or else in the entry of a dead process after
-     * recovering its slots.
+     * Registers {@code identity}: the entry this process already has, else a free entry, else the
+     * entry of a dead process after recovering its slots.
      *
      * @return the participant index, in {@code [1, PARTICIPANTS]}
      * @throws IllegalStateException if every entry belongs to a live process
      */
     int register(long identity, Ring ring) {
+        // Liveness is per process: every instance of the queue in this process (for example one
+        // received per task) shares the entry it already has.
+        for (int i = 1; i <= QueueLayout.PARTICIPANTS; i++) {
+            if (entryVolatile(i) == identity) {
+                return i;
+            }
+        }
         for (int i = 1; i <= QueueLayout.PARTICIPANTS; i++) {
             if (entryVolatile(i) == 0
                     && LONG.compareAndSet(region, QueueLayout.participantOffset(i), 0L, identity)) {

@@ -136,14 +136,21 @@ public final class Ring {
     }
 
     /** Publishes the record at {@code pos} (written after a successful claim). */
-    public void commitWrite(long pos) {
-        LONG.setVolatile(region, slotOf(pos), ctl(pos, 0, FULL));
+    public void commitWrite(long pos, int me) {
+        // A CAS from our own claim, not a plain store: if another process ever took us for dead
+        // (it cannot between processes of one tree, but /proc may hide a live process of another
+        // user), our store must not overwrite the next lap's claim.
+        if (!casCtl(slotOf(pos), ctl(pos, me, WRITING), ctl(pos, 0, FULL))) {
+            throw new IllegalStateException("the record at position " + pos + " was taken over by"
+                    + " another process that judged this one dead; it is lost");
+        }
         signal(QueueLayout.CONSUMERS_WAITING_OFFSET, notEmptyWord);
     }
 
-    /** Gives up a claimed position without a record; consumers skip it. */
-    public void abandonWrite(long pos) {
-        release(pos);
+    /** Gives up a claimed position without a record; consumers skip it (and are told). */
+    public void abandonWrite(long pos, int me) {
+        release(pos, me, WRITING);
+        signal(QueueLayout.CONSUMERS_WAITING_OFFSET, notEmptyWord);
     }
 
     /**
@@ -174,12 +181,14 @@ public final class Ring {
     }
 
     /** Frees the slot of a position read after a successful claim. */
-    public void releaseRead(long pos) {
-        release(pos);
+    public void releaseRead(long pos, int me) {
+        release(pos, me, READING);
     }
 
-    private void release(long pos) {
-        LONG.setVolatile(region, slotOf(pos), ctl(pos + slots, 0, FREE));
+    private void release(long pos, int me, int state) {
+        // CAS from our own claim, for the reason given in commitWrite; a failure means someone
+        // recovered the slot already, which freed it: nothing more to do.
+        casCtl(slotOf(pos), ctl(pos, me, state), ctl(pos + slots, 0, FREE));
         signal(QueueLayout.PRODUCERS_WAITING_OFFSET, notFullWord);
     }
 
@@ -269,9 +278,19 @@ public final class Ring {
 
     /** {@return the approximate number of committed or in-flight records, in [0, N]} */
     public int size() {
-        long head = headVolatile();
         long tail = tailVolatile();
-        return (int) Math.max(0, Math.min(slots, tail - head));
+        long head = headVolatile();
+        // Step over positions already passed (abandoned or recovered claims), as consumers do,
+        // so that a quiet queue reports exactly what can still be taken.
+        while (distance(tail, head) > 0) {
+            long c = ctlVolatile(slotOf(head));
+            if (distance(position(c), head) <= 0) {
+                break;
+            }
+            LONG.compareAndSet(region, QueueLayout.HEAD_OFFSET, head, head + 1);
+            head = headVolatile();
+        }
+        return (int) Math.max(0, Math.min(slots, distance(tail, head)));
     }
 
     // ---------------------------------------------------------------- waiting

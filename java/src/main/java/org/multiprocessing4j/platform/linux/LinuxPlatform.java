@@ -816,11 +816,15 @@ public final class LinuxPlatform implements Platform {
             return START_TIME_UNKNOWN;
         }
         // Fields after the command name (which may contain spaces) start after the last ')'.
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        if (f[0].equals("Z") || f[0].equals("X")) {
-            return -1;
+        try {
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            if (f[0].equals("Z") || f[0].equals("X")) {
+                return -1;
+            }
+            return Long.parseLong(f[19]); // field 22, starttime
+        } catch (RuntimeException e) {
+            return START_TIME_UNKNOWN; // a truncated read: not a proof of anything
         }
-        return Long.parseLong(f[19]); // field 22, starttime
     }
 
     @Override
