@@ -10,10 +10,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.multiprocessing4j.examples.BasicWorker;
@@ -22,6 +27,14 @@ import org.multiprocessing4j.examples.DoublingWorker;
 import org.multiprocessing4j.examples.LockedCounter;
 import org.multiprocessing4j.examples.PipeSenderReceiver;
 import org.multiprocessing4j.examples.PipeSenderReceiverPair;
+import org.multiprocessing4j.examples.ProducersConsumersLock;
+import org.multiprocessing4j.examples.QueueMultipleReaders;
+import org.multiprocessing4j.examples.QueueNumbersExercise;
+import org.multiprocessing4j.examples.QueueProducerConsumer;
+import org.multiprocessing4j.examples.QueueProducerConsumerPair;
+import org.multiprocessing4j.examples.QueueReaderWriter;
+import org.multiprocessing4j.examples.QueueSharingData;
+import org.multiprocessing4j.examples.QueueStartMethod;
 import org.multiprocessing4j.examples.SharedArrayExercise;
 import org.multiprocessing4j.examples.SharedMemoryBlock;
 import org.multiprocessing4j.examples.TwoWorkers;
@@ -128,14 +141,128 @@ class ExamplesTest {
     }
 
     @Test
+    void queueProducerConsumer() throws Exception {
+        List<String> out = runOk(QueueProducerConsumer.class).lines();
+        String all = String.join("\n", out);
+        assertEquals(12, out.size(), all);
+        // The producer's and the consumer's lines interleave freely; each side's are in order.
+        assertEquals(numbered("Producing ", 1, 5),
+                out.stream().filter(l -> l.startsWith("Producing ")).toList(), all);
+        assertEquals(numbered("Consuming ", 1, 5),
+                out.stream().filter(l -> l.startsWith("Consuming ")).toList(), all);
+        for (int i = 1; i <= 5; i++) {
+            // "Producing i" is printed before i is put, "Consuming i" after it is taken
+            assertTrue(out.indexOf("Producing " + i) < out.indexOf("Consuming " + i), all);
+        }
+        assertEquals(out.indexOf("Consuming 5") + 1, out.indexOf("Consumer done."), all);
+        assertEquals("Producer-consumer example finished.", out.getLast(), all);
+    }
+
+    @Test
+    void queueSharingData() throws Exception {
+        assertEquals(numbered("", 0, 9), runOk(QueueSharingData.class).lines());
+    }
+
+    @Test
+    void queueReaderWriter() throws Exception {
+        assertEquals(numbered("Received: ", 0, 9), runOk(QueueReaderWriter.class).lines());
+    }
+
+    @Test
+    void queueMultipleReaders() throws Exception {
+        List<String> out = runOk(QueueMultipleReaders.class).lines();
+        // Three readers share the numbers: each is received exactly once, in no set order.
+        assertEquals(numbered("Received: ", 0, 99).stream().sorted().toList(),
+                out.stream().sorted().toList(), () -> String.join("\n", out));
+    }
+
+    @Test
+    void queueStartMethod() throws Exception {
+        assertEquals(List.of("Process completed"), runOk(QueueStartMethod.class).lines());
+    }
+
+    @Test
+    void queueProducerConsumerPair() throws Exception {
+        assertEquals(numbered("Consumed: item ", 0, 4), runOk(QueueProducerConsumerPair.class).lines());
+    }
+
+    @Test
+    void queueNumbersExercise() throws Exception {
+        List<String> expected = new ArrayList<>(numbered("Consumed ", 1, 5));
+        expected.add("Consumer got the sentinel and exits.");
+        expected.add("Consumer exit code: 0");
+        assertEquals(expected, runOk(QueueNumbersExercise.class).lines());
+    }
+
+    @Test
+    void producersConsumersLock() throws Exception {
+        Run run = runOk(ProducersConsumersLock.class);
+        checkProducersConsumers(run.lines(), run.pid());
+    }
+
+    /** Checks the output of {@link ProducersConsumersLock}, alone or as a section of the demo. */
+    private static void checkProducersConsumers(List<String> out, long parentPid) {
+        String all = String.join("\n", out);
+        List<String> names = List.of("Master Shake", "Meatwad", "Frylock", "Carl", "Early", "Rusty",
+                "Sheriff", "Granny", "Lil", "Rick", "Morty", "Jerry", "Summer", "Beth");
+        assertEquals(3 + 6 + names.size() + 3 + 1, out.size(), all);
+        assertEquals("Parent process exiting...", out.getLast(), all); // no consumer prints after it
+        Pattern startProducer = Pattern.compile("Starting producer => (\\d+)");
+        Pattern startConsumer = Pattern.compile("Starting consumer => (\\d+)");
+        Pattern exiting = Pattern.compile("Producer (\\d+) exiting\\.\\.\\.");
+        Pattern got = Pattern.compile("(\\d+) got (.+)");
+        Map<Long, Integer> producerStart = new HashMap<>();
+        Map<Long, Integer> consumerStart = new HashMap<>();
+        Set<Long> exited = new HashSet<>();
+        List<String> gotNames = new ArrayList<>();
+        for (int i = 0; i < out.size() - 1; i++) {
+            String line = out.get(i);
+            Matcher m;
+            if ((m = startProducer.matcher(line)).matches()) {
+                assertEquals(null, producerStart.put(Long.parseLong(m.group(1)), i), "same pid: " + all);
+            } else if ((m = startConsumer.matcher(line)).matches()) {
+                assertEquals(null, consumerStart.put(Long.parseLong(m.group(1)), i), "same pid: " + all);
+            } else if ((m = exiting.matcher(line)).matches()) {
+                long pid = Long.parseLong(m.group(1));
+                assertTrue(producerStart.containsKey(pid), "exit before start: " + all);
+                assertTrue(exited.add(pid), "producer exits twice: " + all);
+            } else if ((m = got.matcher(line)).matches()) {
+                long pid = Long.parseLong(m.group(1));
+                assertTrue(consumerStart.containsKey(pid), "got before start: " + all);
+                gotNames.add(m.group(2));
+            } else {
+                fail("unexpected line " + i + " '" + line + "' (a line mixed with another?):\n" + all);
+            }
+        }
+        assertEquals(3, producerStart.size(), all);
+        assertEquals(6, consumerStart.size(), all);
+        assertEquals(producerStart.keySet(), exited, all);
+        Set<Long> pids = new HashSet<>(producerStart.keySet());
+        pids.addAll(consumerStart.keySet());
+        assertEquals(9, pids.size(), () -> "a producer and a consumer have the same pid:\n" + all);
+        assertTrue(!pids.contains(parentPid), "a child reports the pid of the parent JVM");
+        // Every name produced is consumed exactly once.
+        assertEquals(names.stream().sorted().toList(), gotNames.stream().sorted().toList(), all);
+    }
+
+    private static List<String> numbered(String prefix, int from, int to) {
+        return IntStream.rangeClosed(from, to).mapToObj(i -> prefix + i).toList();
+    }
+
+    @Test
     void demoRunsEveryExampleInOrder() throws Exception {
-        List<String> out = runOk(Demo.class).lines();
+        Run demo = runOk(Demo.class);
+        List<String> out = demo.lines();
         List<String> headers = out.stream().filter(l -> l.startsWith("== ")).toList();
         assertEquals(List.of("== TwoWorkers (seed 01) ==", "== PipeSenderReceiver (seed 01) ==",
                 "== BasicWorker (seed 02) ==", "== WorkersWithArguments (seed 02) ==",
                 "== DoublingWorker (seed 02) ==", "== PipeSenderReceiverPair (seed 04) ==",
                 "== SharedMemoryBlock (seed 02) ==", "== SharedArrayExercise (seed 04) ==",
-                "== LockedCounter (seed 01) =="),
+                "== LockedCounter (seed 01) ==", "== QueueProducerConsumer (seed 01) ==",
+                "== QueueSharingData (seed 02) ==", "== QueueReaderWriter (seed 03) ==",
+                "== QueueMultipleReaders (seed 03) ==", "== QueueStartMethod (seed 03) ==",
+                "== QueueProducerConsumerPair (seed 04) ==", "== QueueNumbersExercise (seed 04) ==",
+                "== ProducersConsumersLock (seed 05) =="),
                 headers, () -> String.join("\n", out));
         // Each example's output stays under its own header: every child was joined.
         assertEquals(List.of("20", "40", "60"), section(out, "DoublingWorker"),
@@ -146,6 +273,16 @@ class ExamplesTest {
         assertEquals(5, section(out, "WorkersWithArguments").size(), () -> String.join("\n", out));
         assertEquals("All processes have finished execution.",
                 section(out, "TwoWorkers").getLast(), () -> String.join("\n", out));
+        assertEquals("Producer-consumer example finished.",
+                section(out, "QueueProducerConsumer").getLast(), () -> String.join("\n", out));
+        assertEquals(numbered("", 0, 9), section(out, "QueueSharingData"), () -> String.join("\n", out));
+        assertEquals(100, section(out, "QueueMultipleReaders").size(), () -> String.join("\n", out));
+        assertEquals(List.of("Process completed"), section(out, "QueueStartMethod"),
+                () -> String.join("\n", out));
+        assertEquals("Consumer exit code: 0", section(out, "QueueNumbersExercise").getLast(),
+                () -> String.join("\n", out));
+        // The demo's last example: its terminated consumers print nothing after its last line.
+        checkProducersConsumers(section(out, "ProducersConsumersLock"), demo.pid());
     }
 
     private static List<String> section(List<String> out, String example) {
