@@ -49,7 +49,7 @@ class Row:
         self.params = params        # JMH params that must match, values as strings
         self.unit = unit            # unit ours is shown in: us/op, ms, msg/s, MB/s
         self.peers = peers          # [(peer label, peer case)]
-        self.stat = stat            # "score" (JMH mean) or "median" (scorePercentiles 50.0)
+        self.stat = stat            # "score" (JMH mean), "median" or "p99" (scorePercentiles)
         self.size = size            # message size, to turn ops/s into MB/s
 
 
@@ -111,6 +111,10 @@ ROWS = [
         "msg/s", [("CPython Queue(1000)", "queue_64B_1to1_maxsize1000")]),
     Row("queue 64 B in one JVM (ArrayBlockingQueue, reference)", "QueueBench.arrayBlockingQueue64B", {},
         "msg/s", [("CPython Queue", "queue_64B_1to1")]),
+    Row("lock taken over after its holder's SIGKILL, p99, 2 busy threads", "LockRecoveryBench.killHolderThenLock",
+        {}, "ms", [("CPython Lock: waits forever (no peer value)", "lock_recovery_never")], stat="p99"),
+    Row("lock taken over after its holder's SIGKILL, median", "LockRecoveryBench.killHolderThenLock",
+        {}, "ms", [("CPython Lock: waits forever (no peer value)", "lock_recovery_never")], stat="median"),
     Row("lock + unlock, uncontended", "LockBench.uncontendedSharedLock", {}, "ns/op",
         [("CPython Lock", "lock_uncontended")]),
     Row("lock hand-off round trip between processes", "LockBench.handoffSemaphore", {}, "us/op",
@@ -213,8 +217,9 @@ def load_results(paths):
 
 def jmh_value(entry, stat):
     pm = entry.get("primaryMetric", {})
-    if stat == "median":
-        p = pm.get("scorePercentiles", {}).get("50.0")
+    percentile = {"median": "50.0", "p99": "99.0"}.get(stat)
+    if percentile:
+        p = pm.get("scorePercentiles", {}).get(percentile)
         if p is not None:
             return float(p), pm.get("scoreUnit")
     return float(pm["score"]), pm.get("scoreUnit")

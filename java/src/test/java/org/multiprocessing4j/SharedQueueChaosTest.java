@@ -69,7 +69,18 @@ class SharedQueueChaosTest {
                     }
                 }
                 for (ChildProcess p : producers) { // let the producers finish their streams
-                    assertTrue(p.join(java.time.Duration.ofSeconds(120)), "a producer hung");
+                    if (!p.join(java.time.Duration.ofSeconds(120))) {
+                        StringBuilder state = new StringBuilder("a producer hung: queue size "
+                                + q.size() + ", journal [");
+                        for (int id = 0; id < nextId; id++) {
+                            state.append(id == 0 ? "" : ", ").append(journal.get(id));
+                        }
+                        state.append("], consumers alive ");
+                        for (ChildProcess c : consumers) {
+                            state.append(c.isAlive()).append(' ');
+                        }
+                        throw new AssertionError(state.append(", ").append(q).toString());
+                    }
                 }
                 // Consumers drain what is left; the parent helps and waits for the queue to empty.
                 long quietSince = System.nanoTime();
