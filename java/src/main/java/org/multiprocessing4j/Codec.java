@@ -17,10 +17,12 @@ import org.multiprocessing4j.internal.codec.FilterSettings;
  * codec; it need not be stable across library versions unless the implementation says so.
  *
  * <p>{@link #defaults()} is the built-in codec: fast paths with no Java serialization for
- * {@code null}, {@code byte[]}, {@code String}, the boxed primitives and {@link MemorySegment},
- * and Java serialization for everything else, whose decoding always goes through an
- * {@link ObjectInputFilter} (limits on depth, references, array length and stream size, an
- * optional allow-list, and the JVM-wide filter if one is set). {@link #builder()} configures
+ * {@code null}, {@code byte[]}, {@code String}, the boxed primitives, {@link MemorySegment} and
+ * {@code Serializable} records whose components are all of those types (but
+ * {@code MemorySegment}) or such records, and Java serialization for everything else. Decoding a
+ * record or a serialized value always goes through an {@link ObjectInputFilter} (limits on
+ * depth, references, array length and stream size, an optional allow-list, and the JVM-wide
+ * filter if one is set); a record is built by its canonical constructor. {@link #builder()} configures
  * that filter. Faster or more compact codecs plug in by implementing this interface.
  */
 public interface Codec {
@@ -151,7 +153,9 @@ public interface Codec {
          * need {@code "java.lang.Number"} and their class; {@code ArrayList} and other
          * collections check an {@code Object[]}, so they need {@code "java.lang.Object"}. A
          * rejection message names the class and the pattern to add. Values sent on a fast path
-         * ({@code String}, {@code byte[]}, boxed primitives, ...) never reach the filter.
+         * ({@code String}, {@code byte[]}, boxed primitives, ...) never reach the filter; records
+         * on the record fast path do (each record class, and each {@code byte[]} component with
+         * its length), but their {@code String} and boxed components do not.
          *
          * @param patterns one or more patterns; each may itself hold several separated by
          *     {@code ;}

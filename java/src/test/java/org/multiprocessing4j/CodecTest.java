@@ -144,10 +144,17 @@ class CodecTest {
     }
 
     @Test
-    void recordRoundTripsThroughJavaSerialization() throws CodecException {
+    void recordOfFastPathComponentsRoundTripsAsRecord() throws CodecException {
         Point p = new Point(7, 1L << 40, "p");
         assertEquals(p, roundTrip(p));
-        assertEquals(0x0D, encoded(p)[0]);
+        assertEquals(0x0E, encoded(p)[0]); // CodecRecordTest covers the RECORD tag
+    }
+
+    @Test
+    void otherSerializableObjectsRoundTripThroughJavaSerialization() throws CodecException {
+        Holder h = (Holder) roundTrip(new Holder(new Point(1, 2, "in a holder")));
+        assertEquals(new Point(1, 2, "in a holder"), h.payload);
+        assertEquals(0x0D, encoded(new Holder("x"))[0]);
     }
 
     @Test
@@ -202,10 +209,13 @@ class CodecTest {
     @Test
     void allowListRejectsClassNotOnIt() throws CodecException {
         Codec strict = Codec.builder().allow("java.lang.String").build();
-        strict.encode(new Point(1, 2, "x"), sink);
-        CodecException e = assertThrows(CodecException.class, () -> strict.decode(sink.segment()));
-        assertTrue(e.getMessage().contains(Point.class.getName()), e.getMessage());
-        assertTrue(e.getMessage().contains("allow("), e.getMessage());
+        for (Object v : List.of(new Point(1, 2, "x"), new Holder("x"))) { // RECORD, SERIALIZED
+            sink.reset();
+            strict.encode(v, sink);
+            CodecException e = assertThrows(CodecException.class, () -> strict.decode(sink.segment()));
+            assertTrue(e.getMessage().contains(v.getClass().getName()), e.getMessage());
+            assertTrue(e.getMessage().contains("allow("), e.getMessage());
+        }
     }
 
     @Test
@@ -269,23 +279,27 @@ class CodecTest {
 
     @Test
     void classesResolveThroughTheThreadContextClassLoader() throws Exception {
-        codec.encode(new Point(1, 2, "x"), sink);
-        Thread t = Thread.currentThread();
-        ClassLoader saved = t.getContextClassLoader();
-        ClassLoader empty = new ClassLoader(null) {
-        };
-        t.setContextClassLoader(empty);
-        try {
-            CodecException e = assertThrows(CodecException.class, () -> codec.decode(sink.segment()));
-            assertTrue(e.getMessage().contains("not found"), e.getMessage());
-        } finally {
-            t.setContextClassLoader(saved);
-        }
-        t.setContextClassLoader(null);
-        try {
-            assertEquals(new Point(1, 2, "x"), codec.decode(sink.segment()));
-        } finally {
-            t.setContextClassLoader(saved);
+        for (Object v : List.of(new Point(1, 2, "x"), new Holder(new Point(1, 2, "x")))) { // RECORD, SERIALIZED
+            sink.reset();
+            codec.encode(v, sink);
+            Thread t = Thread.currentThread();
+            ClassLoader saved = t.getContextClassLoader();
+            ClassLoader empty = new ClassLoader(null) {
+            };
+            t.setContextClassLoader(empty);
+            try {
+                CodecException e = assertThrows(CodecException.class, () -> codec.decode(sink.segment()));
+                assertTrue(e.getMessage().contains("not found"), e.getMessage());
+            } finally {
+                t.setContextClassLoader(saved);
+            }
+            t.setContextClassLoader(null);
+            try {
+                Object back = codec.decode(sink.segment());
+                assertEquals(new Point(1, 2, "x"), back instanceof Holder h ? h.payload : back);
+            } finally {
+                t.setContextClassLoader(saved);
+            }
         }
     }
 
@@ -304,7 +318,7 @@ class CodecTest {
     @Test
     void truncatedPayloadThrows() throws CodecException {
         for (Object v : List.of(123, 5L, (short) 1, 'c', 2.0, 1f, (byte) 1, "hello", new byte[] {1, 2, 3},
-                new Point(1, 2, "x"), MemorySegment.ofArray(new byte[] {4, 5}))) {
+                new Point(1, 2, "x"), new Holder("x"), MemorySegment.ofArray(new byte[] {4, 5}))) {
             byte[] whole = encoded(v);
             for (int cut = 1; cut < whole.length; cut++) {
                 byte[] part = java.util.Arrays.copyOf(whole, cut);
@@ -317,7 +331,7 @@ class CodecTest {
 
     @Test
     void trailingBytesThrow() throws CodecException {
-        for (Object v : List.of(123, "hello", new byte[] {1}, new Point(1, 2, "x"), true)) {
+        for (Object v : List.of(123, "hello", new byte[] {1}, new Point(1, 2, "x"), new Holder("x"), true)) {
             byte[] whole = encoded(v);
             byte[] longer = java.util.Arrays.copyOf(whole, whole.length + 1);
             assertThrows(CodecException.class, () -> codec.decode(heap(longer)), () -> "after " + v);

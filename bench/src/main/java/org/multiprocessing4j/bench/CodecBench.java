@@ -27,8 +27,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * How long does the default {@link Codec} take to encode a value into a native {@link ByteSink}
  * and decode it again, per kind of value? The peer is the plain in-process JDK path for the
  * record: {@code ObjectOutputStream} into a {@code ByteArrayOutputStream} and back through an
- * unfiltered {@code ObjectInputStream}; compare {@code recordRoundTrip} with
- * {@code recordJdkStreamsBaseline} for the cost of native memory, the filter and the tag.
+ * unfiltered {@code ObjectInputStream}; compare {@code recordRoundTrip} (the codec's Java
+ * serialization path) with {@code recordJdkStreamsBaseline} for the cost of native memory, the
+ * filter and the tag, and {@code recordFastPathRoundTrip} (the RECORD tag) with both for what
+ * the record fast path saves.
  *
  * <p>Run: {@code java -jar bench/target/benchmarks.jar CodecBench}.
  */
@@ -40,8 +42,15 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 3, time = 1)
 public class CodecBench {
 
-    /** A small record of three fields, encoded through Java serialization. */
+    /** A small record of three fields, encoded on the codec's RECORD fast path. */
     public record Sample(int id, long stamp, String name) implements Serializable {
+    }
+
+    /**
+     * The same three fields, but {@code name} is declared as a {@code CharSequence}, which is
+     * not a fast-path type: the codec encodes it through Java serialization.
+     */
+    public record SerialSample(int id, long stamp, CharSequence name) implements Serializable {
     }
 
     private final Codec codec = Codec.defaults();
@@ -50,6 +59,7 @@ public class CodecBench {
     private String string64;
     private Integer integer;
     private Sample sample;
+    private SerialSample serialSample;
 
     /** Allocates the reusable sink and the values. */
     @Setup(Level.Trial)
@@ -65,6 +75,7 @@ public class CodecBench {
         }
         integer = 123_456_789;
         sample = new Sample(42, 1_700_000_000_000L, "sample-record");
+        serialSample = new SerialSample(42, 1_700_000_000_000L, "sample-record");
     }
 
     /** Frees the sink. */
@@ -113,14 +124,27 @@ public class CodecBench {
     }
 
     /**
-     * Round trip of a record (int, long, String) through Java serialization into native memory,
-     * decoded behind the codec's filter.
+     * Round trip of a record (int, long, CharSequence holding a String) through Java
+     * serialization into native memory, decoded behind the codec's filter.
      *
      * @return the decoded copy
      * @throws CodecException never
      */
     @Benchmark
     public Object recordRoundTrip() throws CodecException {
+        return roundTrip(serialSample);
+    }
+
+    /**
+     * Round trip of a record (int, long, String) on the codec's RECORD fast path: class name,
+     * fingerprint and components into native memory, decoded behind the same filter through the
+     * canonical constructor.
+     *
+     * @return the decoded copy
+     * @throws CodecException never
+     */
+    @Benchmark
+    public Object recordFastPathRoundTrip() throws CodecException {
         return roundTrip(sample);
     }
 

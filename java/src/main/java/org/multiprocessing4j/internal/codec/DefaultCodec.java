@@ -22,7 +22,7 @@ import org.multiprocessing4j.CodecException;
  * byte followed by its payload and nothing else; the decoder is given exactly those bytes and
  * rejects trailing ones. All numbers are big-endian. The format carries no version byte: it may
  * only grow by adding tags (bump {@link #WIRE_FORMAT_VERSION} and add a row); an existing tag's
- * meaning never changes. Tags {@code 0x0E..0xFF} are unassigned and rejected.
+ * meaning never changes. Tags {@code 0x0F..0xFF} are unassigned and rejected.
  *
  * <pre>
  * tag   name        payload                                      decodes to
@@ -41,18 +41,50 @@ import org.multiprocessing4j.CodecException;
  * 0x0C  SEGMENT     int64 n &gt;= 0, then n bytes                    MemorySegment.ofArray(byte[n] copy)
  * 0x0D  SERIALIZED  a Java serialization stream (0xACED 0x0005 ...)  the object it holds
  *                   of exactly one object, to the end of input
+ * 0x0E  RECORD      uint16 n &gt;= 1, then n bytes of UTF-8 (the       the record, built by its
+ *                   class name), int64 fingerprint, then one value   canonical constructor
+ *                   per component in declaration order (see below)
  * </pre>
+ *
+ * <p><b>RECORD.</b> A record is encoded as RECORD if its class is <em>eligible</em>: a
+ * {@code java.io.Serializable} record class, not {@code Externalizable} nor hidden, declaring no
+ * {@code writeReplace()} or {@code readResolve()}, whose fields and canonical constructor this
+ * library may access (its package is open to it, as on the class path), and every component of
+ * which is declared as a primitive, a boxed primitive, {@code String}, {@code byte[]} or an
+ * eligible record class (itself included). Eligibility depends on declared types only. A
+ * component is written with the tag of its declared type: a primitive with its tag
+ * ({@code boolean} as FALSE or TRUE), a reference as that tag or NULL; a nested record as a
+ * complete RECORD value, whose class name must be that of the declared type. The fingerprint is
+ * the 64-bit FNV-1a hash of the UTF-8 of {@code "name type;"} per component (component name,
+ * {@code Class.getName()} of its declared type), so that a class whose components differ
+ * between encoder and decoder is an error, not a misread. Components are read from the
+ * record's fields, as Java serialization reads them (explicit accessors are not called). Shared
+ * references are not preserved: an array referenced twice decodes as two arrays. A record that
+ * is not eligible (one that is not {@code Serializable} then fails to encode, as any such value
+ * does), or that holds a {@code String} with an unpaired surrogate, is SERIALIZED.
+ *
+ * <p>Decoding RECORD is as guarded as decoding SERIALIZED. The top-level class is resolved
+ * like there (thread context loader, else the codec's; remembered per loader afterwards, see
+ * {@link ClassNameCache}), must be a {@code Serializable} record, eligible in this JVM and have
+ * the same fingerprint. Every record class in the value, and every {@code byte[]} component
+ * (with its length), is submitted to the filter an {@link java.io.ObjectInputStream} of this
+ * codec would use ({@link DecodeFilter} as set through the JVM-wide filter factory) with its
+ * depth (the top-level record is at depth 1), the objects read so far and the bytes read so far;
+ * other component values are fast-path values and, as at top level, are not. The whole value is
+ * read and checked before anything is constructed; then the records are constructed inside out
+ * through their canonical constructors, so their invariants run, and an exception thrown by one
+ * fails the decode.
  *
  * <p>A {@code String} holding an unpaired surrogate (which UTF-8 cannot represent) is encoded
  * as SERIALIZED, which preserves it. Any other value that is not one of the types above (by
- * exact type; any {@code MemorySegment}) is SERIALIZED, written by an
+ * exact type; any {@code MemorySegment}; an eligible record) is SERIALIZED, written by an
  * {@link ObjectOutputStream} straight into the sink. Decoding SERIALIZED always installs a
  * {@link DecodeFilter} and resolves classes as {@link CodecObjectInputStream} describes.
  */
 public final class DefaultCodec implements Codec {
 
     /** Version of the wire format documented above; see the class comment for the rules. */
-    public static final int WIRE_FORMAT_VERSION = 1;
+    public static final int WIRE_FORMAT_VERSION = 2; // 2: tag 0x0E RECORD
 
     static final byte NULL = 0x00;
     static final byte BYTES = 0x01;
@@ -68,10 +100,11 @@ public final class DefaultCodec implements Codec {
     static final byte TRUE = 0x0B;
     static final byte SEGMENT = 0x0C;
     static final byte SERIALIZED = 0x0D;
+    static final byte RECORD = 0x0E;
 
     private static final String[] TAG_NAMES = {
         "NULL", "BYTES", "STRING", "INT", "LONG", "SHORT", "BYTE", "CHAR", "FLOAT", "DOUBLE",
-        "FALSE", "TRUE", "SEGMENT", "SERIALIZED",
+        "FALSE", "TRUE", "SEGMENT", "SERIALIZED", "RECORD",
     };
 
     /** The largest array the JVM reliably allocates. */
@@ -129,7 +162,7 @@ public final class DefaultCodec implements Codec {
         }
     }
 
-    private static void encodeValue(Object value, ByteSink out) throws IOException {
+    static void encodeValue(Object value, ByteSink out) throws IOException {
         if (value == null) {
             out.writeByte(NULL);
         } else if (value instanceof byte[] b) {
@@ -165,9 +198,23 @@ public final class DefaultCodec implements Codec {
         } else if (value instanceof Character c) {
             out.writeByte(CHAR);
             out.writeShort(c);
+        } else if (value instanceof Record) {
+            encodeRecord(value, out);
         } else {
             serialize(value, out);
         }
+    }
+
+    private static void encodeRecord(Object record, ByteSink out) throws IOException {
+        RecordShape shape = RecordShape.of(record.getClass());
+        if (shape.eligible) {
+            long start = out.size();
+            if (RecordCodec.encode(shape, record, out)) {
+                return;
+            }
+            out.truncate(start);
+        }
+        serialize(record, out);
     }
 
     private static void encodeString(String s, ByteSink out) throws IOException {
@@ -181,7 +228,7 @@ public final class DefaultCodec implements Codec {
         out.write(utf8, 0, utf8.length);
     }
 
-    private static boolean hasUnpairedSurrogate(String s) {
+    static boolean hasUnpairedSurrogate(String s) {
         for (int i = 0, n = s.length(); i < n; i++) {
             char c = s.charAt(i);
             if (Character.isSurrogate(c)) {
@@ -285,11 +332,12 @@ public final class DefaultCodec implements Codec {
                 yield MemorySegment.ofArray(in.asSlice(9, length).toArray(ValueLayout.JAVA_BYTE));
             }
             case SERIALIZED -> deserialize(in);
+            case RECORD -> decodeRecord(in);
             default -> throw new CodecException(String.format(
                     "cannot decode: unknown tag 0x%02X at offset 0 of a %d-byte input (this codec"
                     + " reads wire format version %d, tags 0x00..0x%02X); were these bytes written"
                     + " by another codec, or is the framing off?",
-                    tag & 0xFF, n, WIRE_FORMAT_VERSION, SERIALIZED));
+                    tag & 0xFF, n, WIRE_FORMAT_VERSION, RECORD));
         };
     }
 
@@ -320,6 +368,11 @@ public final class DefaultCodec implements Codec {
             throw new CodecException("malformed " + TAG_NAMES[tag] + " value: " + (actual - payload)
                     + " trailing bytes after its " + payload + "-byte payload");
         }
+    }
+
+    /** Returns the name of {@code tag}, or its hex value if it is unassigned. */
+    static String tagName(byte tag) {
+        return tag >= 0 && tag < TAG_NAMES.length ? TAG_NAMES[tag] : String.format("0x%02X", tag & 0xFF);
     }
 
     private static CodecException truncated(byte tag, long expected, long actual) {
@@ -354,6 +407,14 @@ public final class DefaultCodec implements Codec {
     private static CodecException rejectedOr(DecodeFilter filter, String otherwise, Exception cause) {
         String rejection = filter.rejection();
         return new CodecException(rejection != null ? rejection : otherwise, cause);
+    }
+
+    private Object decodeRecord(MemorySegment in) throws CodecException {
+        DecodeFilter filter = new DecodeFilter(settings, strictAllowList, in.byteSize() - 1);
+        ClassLoader context = Thread.currentThread().getContextClassLoader();
+        return context != null
+                ? RecordCodec.decode(in, filter, context, true)
+                : RecordCodec.decode(in, filter, settings.classLoader(), false);
     }
 
     private String loaderDescription() {
