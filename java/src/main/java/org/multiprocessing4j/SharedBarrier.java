@@ -34,8 +34,15 @@ import org.multiprocessing4j.internal.sync.Words;
  * the processes of the other waiting parties are alive; on proof that one died they break the
  * barrier, so nobody waits for a party that can never leave. A party that dies before it
  * arrives cannot be told from a slow one: waiters then wait for it (use a timeout). If a process
- * dies while holding the barrier's short internal lock, the next thread to take it breaks the
- * barrier.
+ * dies while holding the barrier's short internal lock — for instance the last party, while it
+ * runs the action — waiters notice it the same way, and the next thread to take that lock breaks
+ * the barrier.
+ *
+ * <h2>The action and this barrier</h2>
+ * The action runs while the barrier's internal lock is held: calling {@link #await()},
+ * {@link #abort()} or {@link #reset()} on the same barrier from the action throws
+ * {@link IllegalStateException} (which, like any exception of the action, breaks the barrier)
+ * instead of deadlocking.
  *
  * <h2>Blocking, timeouts, sharing, lifetime</h2>
  * Waiting spins briefly, then sleeps on a futex word (virtual threads park in slices of at most
@@ -113,8 +120,10 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
      * @return the arrival index: {@code parties() - 1} for the first to arrive, 0 for the last
      * @throws InterruptedException if interrupted before or while waiting (the barrier breaks)
      * @throws BrokenBarrierException if the barrier is or becomes broken while waiting; also if
-     *     the action throws a checked exception (then its cause)
-     * @throws IllegalStateException if closed
+     *     the action throws a checked exception (then its cause); also (the barrier itself is
+     *     then not broken) in the unlikely case that this waiter could not run while 64 or more
+     *     further generations ended, so that its own generation's outcome is no longer known
+     * @throws IllegalStateException if closed, or if called from this barrier's action
      */
     public int await() throws InterruptedException, BrokenBarrierException {
         try {
@@ -125,7 +134,11 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
     }
 
     /**
-     * Waits until all parties have arrived or {@code time} elapsed; never gives up early.
+     * Waits until all parties have arrived or {@code time} elapsed; never gives up early. As with
+     * {@link java.util.concurrent.CyclicBarrier}, a generation that ended before the timeout
+     * took effect wins: if it tripped, the index is returned; if it broke — also when it is this
+     * waiter, taking the internal lock to break the barrier on its timeout, that finds the lock's
+     * holder dead and breaks it for that reason — {@link BrokenBarrierException} is thrown.
      *
      * @return the arrival index, as {@link #await()}
      * @throws TimeoutException if the time elapsed (the barrier breaks)
@@ -141,6 +154,8 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
     /**
      * Breaks the barrier (Python's {@code abort()}): current waiters and later callers get
      * {@link BrokenBarrierException} until {@link #reset()}. Never waits for other parties.
+     *
+     * @throws IllegalStateException if closed, or if called from this barrier's action
      */
     public void abort() {
         lockMutex();
@@ -154,6 +169,8 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
     /**
      * Returns the barrier to its initial state: current waiters get
      * {@link BrokenBarrierException}, the broken state is cleared.
+     *
+     * @throws IllegalStateException if closed, or if called from this barrier's action
      */
     public void reset() {
         lockMutex();
@@ -183,9 +200,12 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
     }
 
     /**
-     * Unmaps this process's view; idempotent.
+     * Unmaps this process's view; idempotent. Afterwards every method of this object throws
+     * {@link IllegalStateException}; so does a thread of this process still waiting in
+     * {@code await}, at its next access to the barrier's memory (within 5 ms).
      *
-     * @throws IllegalStateException if another thread of this process is blocked in it
+     * @throws IllegalStateException if another thread of this process is inside a system call on
+     *     the barrier's memory at this moment (a futex sleep or wake-up); nothing is closed then
      */
     @Override
     public void close() {
@@ -197,8 +217,11 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
      * Algorithm: arrival, trip and break happen under the robust mutex. An arriving party
      * records its ProcessToken in slot[count] and count++; the last one runs the action and ends
      * the generation (history bit clear, gen+1, wake all). Waiters sleep on gen; on a change they
-     * read their generation's history bit. Every 5 ms a waiter checks the tokens in the slots;
-     * a dead one breaks the barrier (history bit set, gen+1, broken = 1).
+     * read their generation's history bit, then re-read gen: if 64 or more generations ended
+     * since theirs, the bit may belong to a later generation and the outcome is unknown. Every
+     * 5 ms a waiter checks the tokens in the slots and the holder of the internal mutex (the last
+     * party holds it, without a slot, while it runs the action); a dead one breaks the barrier
+     * (history bit set, gen+1, broken = 1), the mutex's through the take-over in lockMutex().
      */
     private int await0(long timeoutNanos)
             throws InterruptedException, BrokenBarrierException, TimeoutException {
@@ -264,13 +287,31 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
 
     private int outcome(int g, int arrival) throws BrokenBarrierException {
         long history = Words.longVolatile(s, BarrierLayout.HISTORY);
+        int genAfter = Words.intVolatile(s, BarrierLayout.GEN);
+        return outcome(g, history, genAfter, arrival);
+    }
+
+    /**
+     * The outcome of generation {@code g} from a {@code history} read before {@code genAfter}.
+     * Generation g+64 reuses g's bit and writes it before it increments gen to g+65; so while
+     * {@code genAfter - g < 64} the history read earlier still holds g's bit.
+     */
+    static int outcome(int g, long history, int genAfter, int arrival) throws BrokenBarrierException {
+        if (genAfter - g >= 64) {
+            throw new BrokenBarrierException("the outcome of this waiter's generation is unknown: "
+                    + (genAfter - g) + " generations ended before it could read it");
+        }
         if ((history & (1L << (g & 63))) != 0) {
             throw new BrokenBarrierException();
         }
         return arrival;
     }
 
+    /** Whether the process of a waiting party, or of the internal mutex's holder, is dead. */
     private boolean aWaiterDied() {
+        if (mutex.holderProvenDead()) {
+            return true;
+        }
         int n = Math.min(Words.intVolatile(s, BarrierLayout.COUNT), parties);
         for (int i = 0; i < n; i++) {
             long t = Words.longVolatile(s, BarrierLayout.slot(i));
@@ -322,9 +363,18 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
         Waiting.wake(genWord, Integer.MAX_VALUE);
     }
 
-    /** Takes the internal mutex; if its holder died, breaks the barrier (state unknown). */
+    /**
+     * Takes the internal mutex; if its holder died, breaks the barrier (state unknown).
+     *
+     * @throws IllegalStateException if the current thread holds it already (a call from the
+     *     action): the mutex is not reentrant, and the caller would wait for itself forever
+     */
     private void lockMutex() {
         seg();
+        if (mutex.heldByCurrentThread()) {
+            throw new IllegalStateException("SharedBarrier: await(), abort() and reset() cannot be"
+                    + " called from the barrier's own action");
+        }
         RobustMutex.Result r;
         try {
             r = mutex.acquire(-1, false);

@@ -36,22 +36,23 @@ import org.multiprocessing4j.internal.sync.Words;
  * owner) and throws {@link IllegalMonitorStateException} otherwise; {@code await} releases the
  * lock fully (all holds of a reentrant lock), waits, and re-acquires it before returning or
  * throwing — also when interrupted or timed out. Spurious wake-ups happen: wait in a loop, or use
- * {@link #waitFor}. Timeouts are never early; interruption is noticed within 5 ms; the
+ * {@link #waitFor}. A signal wakes a thread that was waiting when it was sent, never one that
+ * started waiting afterwards. Timeouts are never early; interruption is noticed within 5 ms; the
  * {@code await} variants that throw {@link InterruptedException} do so after re-acquiring the
  * lock, with the status cleared. Virtual threads park in slices of at most 250 µs.
  *
  * <h2>When another process dies</h2>
  * {@link #signal()} and {@link #signalAll()} never wait for an acknowledgement: a dead waiter
- * cannot block them (it may at worst cause one spurious wake-up of a later waiter). If the
- * process holding the lock dies while others wait, re-acquiring the lock takes it over as the
- * lock's class comment describes: {@code await} returns normally and the lock's
+ * cannot block them, nor take a signal from live waiters (it may at worst cause a spurious
+ * wake-up of a later waiter). If the process holding the lock dies while others wait,
+ * re-acquiring the lock takes it over as the lock's class comment describes: {@code await} returns normally and the lock's
  * {@code isConsistent()} is {@code false}; if the lock is not recoverable, {@code await} throws
  * {@link LockNotRecoverableException} without holding the lock.
  *
  * <h2>Sharing and lifetime</h2>
  * A task that captures the condition carries it, and its lock, to the child. {@link #close()}
- * unmaps this process's view of the condition (and of its lock only if {@link #create()} made it); afterwards every method throws
- * {@link IllegalStateException}. Thread-safe.
+ * unmaps this process's view of the condition (and of its lock only if {@link #create()} made
+ * it); afterwards every method throws {@link IllegalStateException}. Thread-safe.
  */
 public final class SharedCondition implements Condition, AutoCloseable, Serializable {
     private static final long serialVersionUID = 1L;
@@ -232,8 +233,12 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
     public void signal() {
         requireHeld();
         int w = Words.intVolatile(s, ConditionLayout.WAITERS);
-        if (w > Words.intVolatile(s, ConditionLayout.TOKENS)) {
-            Words.getAndAddInt(s, ConditionLayout.TOKENS, 1);
+        if (w > 0) {
+            Words.setIntVolatile(s, ConditionLayout.LIMIT,
+                    Words.intVolatile(s, ConditionLayout.NEXT_TICKET));
+            if (w > Words.intVolatile(s, ConditionLayout.TOKENS)) {
+                Words.getAndAddInt(s, ConditionLayout.TOKENS, 1);
+            }
             Words.getAndAddInt(s, ConditionLayout.WAKE_SEQ, 1);
             Waiting.wake(wakeWord, 1);
         }
@@ -249,6 +254,8 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
         requireHeld();
         int w = Words.intVolatile(s, ConditionLayout.WAITERS);
         if (w > 0) {
+            Words.setIntVolatile(s, ConditionLayout.LIMIT,
+                    Words.intVolatile(s, ConditionLayout.NEXT_TICKET));
             Words.setIntVolatile(s, ConditionLayout.TOKENS, w);
             Words.getAndAddInt(s, ConditionLayout.WAKE_SEQ, 1);
             Waiting.wake(wakeWord, Integer.MAX_VALUE);
@@ -257,9 +264,13 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
 
     /**
      * Unmaps this process's view of the condition; idempotent. The lock stays open, unless this
-     * condition made it ({@link #create()}), in which case it is closed too.
+     * condition made it ({@link #create()}), in which case it is closed too. Afterwards every
+     * method of this object throws {@link IllegalStateException}; so does a thread of this
+     * process still waiting in {@code await}, at its next access to the condition's memory
+     * (within 5 ms), without the lock.
      *
-     * @throws IllegalStateException if another thread of this process is blocked in it
+     * @throws IllegalStateException if another thread of this process is inside a system call on
+     *     the condition's memory at this moment (a futex sleep or wake-up); nothing is closed then
      */
     @Override
     public void close() {
@@ -276,21 +287,30 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
         if (interruptible && Thread.interrupted()) {
             throw new InterruptedException();
         }
+        int ticket = Words.getAndAddInt(s, ConditionLayout.NEXT_TICKET, 1);
         Words.getAndAddInt(s, ConditionLayout.WAITERS, 1);
         int seq = Words.intVolatile(s, ConditionLayout.WAKE_SEQ);
-        int holds = release();
+        int holds;
+        try {
+            holds = release();
+        } catch (RuntimeException | Error e) {
+            leave();
+            throw e;
+        }
         boolean signalled = false;
         boolean interrupted = false;
         try {
             Waiting.Deadline d = new Waiting.Deadline(timeoutNanos);
             for (;;) {
-                int t = Words.intVolatile(s, ConditionLayout.TOKENS);
-                if (t > 0) {
-                    if (Words.casInt(s, ConditionLayout.TOKENS, t, t - 1)) {
-                        signalled = true;
-                        break;
+                if (ticket - Words.intVolatile(s, ConditionLayout.LIMIT) < 0) {
+                    int t = Words.intVolatile(s, ConditionLayout.TOKENS);
+                    if (t > 0) {
+                        if (Words.casInt(s, ConditionLayout.TOKENS, t, t - 1)) {
+                            signalled = true;
+                            break;
+                        }
+                        continue;
                     }
-                    continue;
                 }
                 if (d.expired() || (interrupted && interruptible)) {
                     break;
@@ -299,13 +319,14 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
                 interrupted |= Thread.interrupted();
                 seq = Words.intVolatile(s, ConditionLayout.WAKE_SEQ);
             }
+            if (!signalled && Words.intVolatile(s, ConditionLayout.TOKENS) > 0) {
+                Waiting.wake(wakeWord, Integer.MAX_VALUE); // the signal's wake-up may have been ours
+            }
         } finally {
-            reacquire(holds); // may throw LockNotRecoverableException: then the lock is not held
-            int w = Words.getAndAddInt(s, ConditionLayout.WAITERS, -1) - 1;
-            for (int t; (t = Words.intVolatile(s, ConditionLayout.TOKENS)) > w; ) {
-                if (Words.casInt(s, ConditionLayout.TOKENS, t, Math.max(w, 0))) {
-                    break;
-                }
+            try {
+                reacquire(holds); // may throw LockNotRecoverableException: then the lock is not held
+            } finally {
+                leave();
             }
         }
         if (interrupted) {
@@ -315,6 +336,16 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
             Thread.currentThread().interrupt();
         }
         return signalled;
+    }
+
+    /** Stops counting the caller as a waiter and drops tokens that nobody can claim. */
+    private void leave() {
+        int w = Words.getAndAddInt(s, ConditionLayout.WAITERS, -1) - 1;
+        for (int t; (t = Words.intVolatile(s, ConditionLayout.TOKENS)) > w; ) {
+            if (Words.casInt(s, ConditionLayout.TOKENS, t, Math.max(w, 0))) {
+                break;
+            }
+        }
     }
 
     private void requireHeld() {

@@ -14,7 +14,8 @@ import org.multiprocessing4j.internal.sync.Words;
 /**
  * A flag shared between processes that threads can wait for (Python's
  * {@code multiprocessing.Event}): {@link #set()} wakes every waiter in every process,
- * {@link #clear()} resets it.
+ * {@link #clear()} resets it. As in Python, a waiter returns once the flag was set after it
+ * started waiting, even if the flag was cleared again before the waiter could look at it.
  *
  * <h2>Blocking, timeouts, interruption</h2>
  * {@link #isSet()}, {@link #set()} and {@link #clear()} never block; {@code set()} makes a system
@@ -27,10 +28,10 @@ import org.multiprocessing4j.internal.sync.Words;
  * Nothing is owned: a dead setter simply never sets, a dead waiter simply stops waiting.
  *
  * <h2>Memory consistency, sharing, lifetime</h2>
- * Actions before {@code set()} happen-before actions after an {@code await} or {@code isSet()}
- * that saw the flag set, in any process. A task that captures the event carries it to the
- * child. {@link #close()} unmaps this process's view; afterwards every method throws
- * {@link IllegalStateException}. Thread-safe.
+ * Actions before {@code set()} happen-before actions after an {@code await} that returned
+ * because of it, or an {@code isSet()} that saw the flag set, in any process. A task that
+ * captures the event carries it to the child. {@link #close()} unmaps this process's view;
+ * afterwards every method throws {@link IllegalStateException}. Thread-safe.
  */
 public final class SharedEvent implements AutoCloseable, Serializable {
     private static final long serialVersionUID = 1L;
@@ -49,7 +50,7 @@ public final class SharedEvent implements AutoCloseable, Serializable {
         } else {
             RegionHeader.check(s, EventLayout.MAGIC, EventLayout.VERSION, "SharedEvent");
         }
-        this.flagWord = s.asSlice(EventLayout.FLAG, 4);
+        this.flagWord = s.asSlice(EventLayout.STATE, 4);
     }
 
     /**
@@ -107,24 +108,50 @@ public final class SharedEvent implements AutoCloseable, Serializable {
 
     /** {@return whether the flag is set} @throws IllegalStateException if closed */
     public boolean isSet() {
-        return Words.intVolatile(seg(), EventLayout.FLAG) != 0;
+        return (Words.intVolatile(seg(), EventLayout.STATE) & EventLayout.FLAG_BIT) != 0;
     }
 
-    /** Sets the flag and wakes all waiters in all processes. @throws IllegalStateException if closed */
+    /**
+     * Sets the flag and wakes all waiters in all processes; a no-op if it is set already.
+     *
+     * @throws IllegalStateException if closed
+     */
     public void set() {
-        if (Words.getAndSetInt(seg(), EventLayout.FLAG, 1) == 0
-                && Words.intVolatile(s, EventLayout.WAITERS) > 0) {
+        seg();
+        for (;;) {
+            int v = Words.intVolatile(s, EventLayout.STATE);
+            if ((v & EventLayout.FLAG_BIT) != 0) {
+                return;
+            }
+            if (Words.casInt(s, EventLayout.STATE, v,
+                    (v + EventLayout.GENERATION_STEP) | EventLayout.FLAG_BIT)) {
+                break;
+            }
+        }
+        if (Words.intVolatile(s, EventLayout.WAITERS) > 0) {
             Waiting.wake(flagWord, Integer.MAX_VALUE);
         }
     }
 
-    /** Clears the flag. @throws IllegalStateException if closed */
+    /**
+     * Clears the flag. Threads that were waiting when a {@link #set()} happened return even if
+     * the flag is cleared before they run.
+     *
+     * @throws IllegalStateException if closed
+     */
     public void clear() {
-        Words.setIntVolatile(seg(), EventLayout.FLAG, 0);
+        seg();
+        for (;;) {
+            int v = Words.intVolatile(s, EventLayout.STATE);
+            if ((v & EventLayout.FLAG_BIT) == 0
+                    || Words.casInt(s, EventLayout.STATE, v, v & ~EventLayout.FLAG_BIT)) {
+                return;
+            }
+        }
     }
 
     /**
-     * Waits until the flag is set.
+     * Waits until the flag is set, or was set (and maybe cleared again) since this call began.
      *
      * @throws InterruptedException if interrupted before or while waiting
      * @throws IllegalStateException if closed
@@ -134,10 +161,11 @@ public final class SharedEvent implements AutoCloseable, Serializable {
     }
 
     /**
-     * Waits until the flag is set or {@code time} elapsed (Python's {@code wait(timeout)});
-     * never gives up early.
+     * Waits until the flag is set, or was set since this call began, or {@code time} elapsed
+     * (Python's {@code wait(timeout)}); never gives up early.
      *
-     * @return whether the flag was set (as Python: the flag's value on return)
+     * @return {@code true} if the flag was set before or during the wait (as Python: even if it
+     *     was cleared again since), {@code false} if the time elapsed first
      * @throws InterruptedException if interrupted before or while waiting
      * @throws IllegalStateException if closed
      */
@@ -146,9 +174,12 @@ public final class SharedEvent implements AutoCloseable, Serializable {
     }
 
     /**
-     * Unmaps this process's view; idempotent.
+     * Unmaps this process's view; idempotent. Afterwards every method of this object throws
+     * {@link IllegalStateException}; so does a thread of this process still waiting in
+     * {@code await}, at its next access to the event's memory (within 5 ms).
      *
-     * @throws IllegalStateException if another thread of this process is blocked in it
+     * @throws IllegalStateException if another thread of this process is inside a system call on
+     *     the event's memory at this moment (a futex sleep or wake-up); nothing is closed then
      */
     @Override
     public void close() {
@@ -158,12 +189,13 @@ public final class SharedEvent implements AutoCloseable, Serializable {
 
     private boolean await0(long timeoutNanos) throws InterruptedException {
         Waiting.checkInterrupt();
-        if (isSet()) {
+        int start = Words.intVolatile(seg(), EventLayout.STATE);
+        if (setSince(start, start)) {
             return true;
         }
         for (int i = 0; i < Waiting.SPINS; i++) {
             Thread.onSpinWait();
-            if (Words.intVolatile(s, EventLayout.FLAG) != 0) {
+            if (setSince(start, Words.intVolatile(s, EventLayout.STATE))) {
                 return true;
             }
         }
@@ -171,18 +203,25 @@ public final class SharedEvent implements AutoCloseable, Serializable {
         Words.getAndAddInt(s, EventLayout.WAITERS, 1);
         try {
             for (;;) {
-                if (Words.intVolatile(s, EventLayout.FLAG) != 0) {
+                int v = Words.intVolatile(s, EventLayout.STATE);
+                if (setSince(start, v)) {
                     return true;
                 }
                 if (d.expired()) {
                     return false;
                 }
-                Waiting.sleep(flagWord, 0, d.remaining());
+                Waiting.sleep(flagWord, v, d.remaining());
                 Waiting.checkInterrupt();
             }
         } finally {
             Words.getAndAddInt(s, EventLayout.WAITERS, -1);
         }
+    }
+
+    /** Whether state {@code now} has the flag set or a generation other than {@code start}'s. */
+    private static boolean setSince(int start, int now) {
+        return (now & EventLayout.FLAG_BIT) != 0
+                || (now & ~EventLayout.FLAG_BIT) != (start & ~EventLayout.FLAG_BIT);
     }
 
     private MemorySegment seg() {

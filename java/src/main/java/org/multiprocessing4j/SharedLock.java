@@ -201,7 +201,9 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
     }
 
     /**
-     * Acquires the lock, waiting at most {@code time}; never gives up early.
+     * Acquires the lock, waiting at most {@code time}; never gives up early. Before giving up it
+     * checks at least once whether the owner's process is dead (so even {@code tryLock(0, unit)}
+     * takes over from a dead owner).
      *
      * @return whether the lock was acquired ({@code false}: the time elapsed)
      * @throws InterruptedException if interrupted before or while waiting (not acquired)
@@ -217,16 +219,17 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      * Releases the lock, whichever thread or process acquired it (Python semantics), waking one
      * waiter if any sleeps. If the lock was taken over from a dead owner and not marked
      * consistent, it becomes not recoverable instead (and all waiters wake up to throw
-     * {@link LockNotRecoverableException}).
+     * {@link LockNotRecoverableException}). If another process is just taking the lock over from
+     * a dead owner, waits for that (a few memory writes) to finish and then releases the new
+     * owner's hold, which makes the lock not recoverable. Releasing the hold of a dead owner that
+     * nobody took over yet counts as that owner's own release (the caller vouches for the state).
      *
      * @throws IllegalMonitorStateException if the lock is not locked
      * @throws IllegalStateException if closed
      */
     @Override
     public void unlock() {
-        RobustMutex m = mutexOrClosed();
-        long o = m.owner();
-        if (o == 0 || o == MutexLayout.NOT_RECOVERABLE || !m.release(o)) {
+        if (!mutexOrClosed().releaseAny()) {
             throw new IllegalMonitorStateException("SharedLock is not locked");
         }
     }
@@ -287,10 +290,14 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
     }
 
     /**
-     * Unmaps this process's view of the lock; idempotent. A lock held by this process stays held
-     * (other processes recover it only when this process dies).
+     * Unmaps this process's view of the lock; idempotent. Afterwards every method of this object
+     * throws {@link IllegalStateException}. A lock held by this process stays held (other
+     * processes recover it only when this process dies). A thread of this process still waiting
+     * for the lock fails with {@link IllegalStateException} at its next access to the lock's
+     * memory (within 5 ms).
      *
-     * @throws IllegalStateException if another thread of this process is blocked in this lock
+     * @throws IllegalStateException if another thread of this process is inside a system call on
+     *     the lock's memory at this moment (a futex sleep or wake-up); nothing is closed then
      */
     @Override
     public void close() {

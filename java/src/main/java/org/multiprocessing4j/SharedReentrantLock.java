@@ -170,7 +170,9 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
     }
 
     /**
-     * Acquires the lock, waiting at most {@code time}; never gives up early.
+     * Acquires the lock, waiting at most {@code time}; never gives up early. Before giving up it
+     * checks at least once whether the owner's process is dead (so even {@code tryLock(0, unit)}
+     * takes over from a dead owner).
      *
      * @return whether the lock was acquired
      * @throws InterruptedException if interrupted before or while waiting (not acquired)
@@ -268,9 +270,14 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
     }
 
     /**
-     * Unmaps this process's view of the lock; idempotent. A lock held by this process stays held.
+     * Unmaps this process's view of the lock; idempotent. Afterwards every method of this object
+     * throws {@link IllegalStateException}. A lock held by this process stays held (other
+     * processes recover it only when this process dies). A thread of this process still waiting
+     * for the lock fails with {@link IllegalStateException} at its next access to the lock's
+     * memory (within 5 ms).
      *
-     * @throws IllegalStateException if another thread of this process is blocked in this lock
+     * @throws IllegalStateException if another thread of this process is inside a system call on
+     *     the lock's memory at this moment (a futex sleep or wake-up); nothing is closed then
      */
     @Override
     public void close() {

@@ -227,9 +227,12 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
     }
 
     /**
-     * Unmaps this process's view; idempotent.
+     * Unmaps this process's view; idempotent. Afterwards every method of this object throws
+     * {@link IllegalStateException}; so does a thread of this process still waiting in
+     * {@code acquire}, at its next access to the semaphore's memory (within 5 ms).
      *
-     * @throws IllegalStateException if another thread of this process is blocked in it
+     * @throws IllegalStateException if another thread of this process is inside a system call on
+     *     the semaphore's memory at this moment (a futex sleep or wake-up); nothing is closed then
      */
     @Override
     public void close() {
@@ -249,12 +252,14 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
             }
         }
         Waiting.Deadline d = new Waiting.Deadline(timeoutNanos);
+        boolean got = false;
         Words.getAndAddInt(s, SemaphoreLayout.WAITERS, 1);
         try {
             for (;;) {
                 int v = Words.intVolatile(s, SemaphoreLayout.VALUE);
                 if (v > 0) {
                     if (Words.casInt(s, SemaphoreLayout.VALUE, v, v - 1)) {
+                        got = true;
                         return true;
                     }
                     continue;
@@ -266,7 +271,10 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
                 Waiting.checkInterrupt();
             }
         } finally {
-            Words.getAndAddInt(s, SemaphoreLayout.WAITERS, -1);
+            int others = Words.getAndAddInt(s, SemaphoreLayout.WAITERS, -1) - 1;
+            if (!got && others > 0 && Words.intVolatile(s, SemaphoreLayout.VALUE) > 0) {
+                Waiting.wake(valueWord, 1); // the wake-up we consumed may have been meant for them
+            }
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -75,6 +76,79 @@ class SharedBarrierTest {
             child.join();
             assertEquals(-9, child.exitCode().getAsInt());
         }
+    }
+
+    @Test
+    void theLastPartyDyingInsideTheActionBreaksTheBarrierForAPlainAwait() throws Exception {
+        long testJvm = ProcessHandle.current().pid();
+        try (SharedBarrier barrier = SharedBarrier.create(2, () -> {
+                 if (ProcessHandle.current().pid() != testJvm) {
+                     Runtime.getRuntime().halt(7); // dies holding the barrier's internal lock
+                 }
+                 throw new IllegalStateException("the action must run in the child");
+             });
+             ChildProcess child = new ChildProcess(() -> {
+                 while (barrier.numberWaiting() < 1) {
+                     Thread.sleep(1);
+                 }
+                 barrier.await(); // arrives last: runs the action
+             })) {
+            child.start();
+            assertThrows(BrokenBarrierException.class, barrier::await);
+            assertTrue(barrier.isBroken());
+            child.join();
+            assertEquals(7, child.exitCode().getAsInt());
+            barrier.reset(); // the internal lock was recovered
+            assertFalse(barrier.isBroken());
+        }
+    }
+
+    @Test
+    @Timeout(value = 60, threadMode = Timeout.ThreadMode.SEPARATE_THREAD) // fail, not hang, on a deadlock
+    void anActionThatUsesItsOwnBarrierFailsAndBreaksItInsteadOfDeadlocking() throws Exception {
+        for (String call : List.of("await", "abort", "reset")) {
+            AtomicReference<SharedBarrier> self = new AtomicReference<>();
+            try (SharedBarrier barrier = SharedBarrier.create(2, () -> {
+                switch (call) {
+                    case "await" -> self.get().await();
+                    case "abort" -> self.get().abort();
+                    default -> self.get().reset();
+                }
+            })) {
+                self.set(barrier);
+                AtomicReference<Object> other = new AtomicReference<>();
+                Thread first = Thread.ofPlatform().start(() -> {
+                    try {
+                        other.set(barrier.await());
+                    } catch (Exception e) {
+                        other.set(e);
+                    }
+                });
+                while (barrier.numberWaiting() < 1) {
+                    Thread.sleep(1);
+                }
+                IllegalStateException e = assertThrows(IllegalStateException.class, barrier::await, call);
+                assertTrue(e.getMessage().contains("action"), e.getMessage());
+                first.join();
+                assertTrue(other.get() instanceof BrokenBarrierException, call + ": " + other.get());
+                assertTrue(barrier.isBroken(), call);
+                barrier.reset(); // usable again from outside the action
+                assertFalse(barrier.isBroken());
+            }
+        }
+    }
+
+    @Test
+    void aWaiterThatMissedSixtyFourGenerationsReportsItsOutcomeAsUnknown() throws Exception {
+        int g = Integer.MAX_VALUE - 2; // generations wrap
+        long brokenG = 1L << (g & 63);
+        assertEquals(5, SharedBarrier.outcome(g, 0, g + 1, 5));
+        assertThrows(BrokenBarrierException.class, () -> SharedBarrier.outcome(g, brokenG, g + 1, 5));
+        assertEquals(5, SharedBarrier.outcome(g, 0, g + 63, 5));
+        // From g + 64 on, bit g may already describe generation g + 64.
+        BrokenBarrierException e = assertThrows(BrokenBarrierException.class,
+                () -> SharedBarrier.outcome(g, 0, g + 64, 5));
+        assertTrue(e.getMessage().contains("unknown"), e.getMessage());
     }
 
     @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -126,6 +127,77 @@ class SharedConditionTest {
             out.send("holding");
             Thread.sleep(60_000);
         };
+    }
+
+    @Test
+    void aSignalGoesToAThreadWaitingWhenItWasSentNotToALaterWaiter() throws Exception {
+        try (SharedCondition cond = SharedCondition.create()) {
+            AtomicBoolean aboutToWait = new AtomicBoolean();
+            AtomicReference<Object> early = new AtomicReference<>();
+            Thread t = Thread.ofPlatform().start(() -> {
+                cond.lock().lock();
+                try {
+                    aboutToWait.set(true);
+                    early.set(cond.await(10, TimeUnit.SECONDS) ? "signalled" : "timed out");
+                } catch (InterruptedException e) {
+                    early.set(e);
+                } finally {
+                    cond.lock().unlock();
+                }
+            });
+            // Holding the lock after seeing the flag proves the early waiter is inside await().
+            for (;;) {
+                cond.lock().lock();
+                if (aboutToWait.get()) {
+                    break;
+                }
+                cond.lock().unlock();
+                Thread.sleep(1);
+            }
+            try {
+                cond.signal();
+                // This thread starts waiting after the signal: it must not take it.
+                assertFalse(cond.await(50, TimeUnit.MILLISECONDS));
+            } finally {
+                cond.lock().unlock();
+            }
+            t.join();
+            assertEquals("signalled", early.get());
+        }
+    }
+
+    @Test
+    void aWaiterWhoseLockBecameNotRecoverableStopsCountingAsAWaiter() throws Exception {
+        try (SharedLock lock = SharedLock.create(); SharedCondition cond = lock.newCondition();
+             Pipe pipe = Pipe.open();
+             ChildProcess holder = new ChildProcess(SharedLockTest.holdAndReport(pipe.second(), lock))) {
+            AtomicReference<Object> outcome = new AtomicReference<>();
+            AtomicBoolean aboutToWait = new AtomicBoolean();
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                lock.lock();
+                aboutToWait.set(true);
+                try {
+                    cond.await();
+                    outcome.set("returned");
+                } catch (Throwable e) {
+                    outcome.set(e);
+                }
+            });
+            while (!aboutToWait.get()) {
+                Thread.sleep(1);
+            }
+            holder.start(); // takes the lock once the waiter released it inside await()
+            assertEquals("holding", pipe.first().recv());
+            holder.kill();
+            holder.join();
+            lock.lock(); // takes over from the dead holder
+            assertFalse(lock.isConsistent());
+            cond.signal();
+            lock.unlock(); // without markConsistent(): not recoverable
+            waiter.join();
+            assertTrue(outcome.get() instanceof LockNotRecoverableException, String.valueOf(outcome.get()));
+            assertTrue(cond.toString().endsWith("waiters=0]"), cond.toString());
+        }
     }
 
     @Test

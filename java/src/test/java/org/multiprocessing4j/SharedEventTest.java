@@ -58,6 +58,35 @@ class SharedEventTest {
     }
 
     @Test
+    void aSetFollowedAtOnceByAClearStillReleasesAWaiterThatWasAsleep() throws Exception {
+        try (SharedEvent e = SharedEvent.create()) {
+            AtomicReference<Object> outcome = new AtomicReference<>();
+            // A virtual thread sleeps by parking: TIMED_WAITING proves it is inside the wait loop.
+            Thread t = Thread.ofVirtual().start(() -> {
+                try {
+                    outcome.set(e.await(10, TimeUnit.SECONDS));
+                } catch (InterruptedException x) {
+                    outcome.set(x);
+                }
+            });
+            while (t.getState() != Thread.State.TIMED_WAITING) {
+                Thread.sleep(1);
+            }
+            e.set();
+            e.clear();
+            t.join();
+            assertEquals(Boolean.TRUE, outcome.get(), "Python's Event.wait returns True after a set()");
+            assertFalse(e.isSet());
+            e.set();
+            e.set(); // idempotent
+            assertTrue(e.isSet());
+            e.clear();
+            e.clear();
+            assertFalse(e.await(0, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void closeIsIdempotentAndUseAfterCloseThrows() throws Exception {
         SharedEvent e = SharedEvent.create();
         e.close();

@@ -105,6 +105,24 @@ class SharedLockTest {
     }
 
     @Test
+    void aZeroTimeoutTryLockTakesOverFromADeadHolder() throws Exception {
+        try (SharedLock lock = SharedLock.create(); Pipe pipe = Pipe.open();
+             ChildProcess holder = new ChildProcess(holdAndReport(pipe.second(), lock))) {
+            holder.start();
+            assertEquals("holding", pipe.first().recv());
+            assertFalse(lock.tryLock(0, TimeUnit.SECONDS)); // alive: not taken over
+            holder.kill();
+            holder.join();
+            assertTrue(lock.tryLock(0, TimeUnit.SECONDS));
+            assertTrue(lock.isHeldByCurrentThread());
+            assertFalse(lock.isConsistent());
+            lock.markConsistent();
+            lock.unlock();
+            assertFalse(lock.isLocked());
+        }
+    }
+
+    @Test
     void tryLockTimesOutNeverEarlyAndInterruptionIsHonoured() throws Exception {
         try (SharedLock lock = SharedLock.create()) {
             lock.lock();

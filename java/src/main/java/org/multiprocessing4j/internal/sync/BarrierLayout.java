@@ -28,8 +28,12 @@ import java.lang.foreign.ValueLayout;
  * Every write happens while holding the mutex, whose CAS acquire/release orders them between
  * processes. Waiters read {@code gen}, {@code history} and the slots without the mutex: the
  * generation's end writes {@code history} before it increments {@code gen} (both volatile), so a
- * waiter that sees {@code gen} change reads the outcome of its own generation. This holds while
- * fewer than 64 further generations end before the waiter wakes (it sleeps in 5 ms slices).
+ * waiter that sees {@code gen} change reads the outcome of its own generation, provided that it
+ * re-reads {@code gen} after {@code history} and finds fewer than 64 generations ended since its
+ * own (generation g+64 overwrites g's bit before it increments {@code gen} past g+64). A waiter
+ * that finds 64 or more reports its outcome as unknown (BrokenBarrierException) rather than guess.
+ *
+ * <p>Version 2: the mutex's owner word may carry {@link MutexLayout#TAKING}.
  */
 public final class BarrierLayout {
     /** The fixed part of the region, for offset checks. */
@@ -49,7 +53,7 @@ public final class BarrierLayout {
     /** "MP4B". */
     public static final int MAGIC = 0x4d503442;
     /** Layout version. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** Offset of the party count. */
     public static final long PARTIES = offset("parties");
     /** Base of the mutex block. */

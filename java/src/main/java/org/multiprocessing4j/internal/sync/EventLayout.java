@@ -11,15 +11,24 @@ import java.lang.foreign.ValueLayout;
  * off    size  field    written by      access
  * 0x00   4     magic    creator         release store, LAST ("MP4E")
  * 0x04   4     version  creator         plain, before magic
- * 0x80   4     flag     set / clear     volatile / getAndSet; 0 or 1; the futex word
+ * 0x80   4     state    set / clear     volatile / CAS; the futex word: bit 0 = flag, bits 1..31 =
+ *                                       generation (+1, modulo 2<sup>31</sup>, whenever set()
+ *                                       turns the flag on)
  * 0x100  4     waiters  sleepers        getAndAdd; own 128-byte line
  * </pre>
  *
  * <h2>Memory ordering</h2>
- * {@code set} is a getAndSet of {@code flag} to 1, then, only if {@code waiters > 0}, a wake of
- * all sleepers. A sleeper increments {@code waiters}, then reads {@code flag}, then sleeps while
- * {@code flag == 0}. Sequentially consistent on both sides (a Dekker pair), so no wake-up is
- * lost; what the setter wrote before {@code set} is visible to a thread that saw the flag.
+ * {@code set} CASes {@code state} from s (flag clear) to (s + 2) | 1, then, only if
+ * {@code waiters > 0}, wakes all sleepers; {@code clear} CASes the flag bit off. A sleeper reads
+ * {@code state} once when it starts waiting (s0), increments {@code waiters}, then re-reads
+ * {@code state} and sleeps while it still equals the value read; it returns as soon as the flag
+ * is set or the generation differs from s0's — so a {@code set(); clear();} pair that happens
+ * while it sleeps is not missed (Python's {@code Event.wait} semantics). The accesses are
+ * sequentially consistent on both sides (a Dekker pair), so no wake-up is lost; what the setter
+ * wrote before {@code set} is visible to a thread that saw its flag or its generation. A sleeper
+ * would confuse generations only if exactly 2<sup>31</sup> sets happened while it slept.
+ *
+ * <p>Version 2: version 1 had a 0/1 flag word and no generation.
  */
 public final class EventLayout {
     /** The region, for offset checks. */
@@ -27,7 +36,7 @@ public final class EventLayout {
             ValueLayout.JAVA_INT.withName("magic"),
             ValueLayout.JAVA_INT.withName("version"),
             MemoryLayout.paddingLayout(0x78),
-            ValueLayout.JAVA_INT.withName("flag"),
+            ValueLayout.JAVA_INT.withName("state"),
             MemoryLayout.paddingLayout(0x7c),
             ValueLayout.JAVA_INT.withName("waiters"),
             MemoryLayout.paddingLayout(0x7c));
@@ -35,9 +44,13 @@ public final class EventLayout {
     /** "MP4E". */
     public static final int MAGIC = 0x4d503445;
     /** Layout version. */
-    public static final int VERSION = 1;
-    /** Offset of the flag (futex word). */
-    public static final long FLAG = offset("flag");
+    public static final int VERSION = 2;
+    /** Offset of the flag and generation (futex word). */
+    public static final long STATE = offset("state");
+    /** The flag bit of the state word. */
+    public static final int FLAG_BIT = 1;
+    /** What {@code set} adds to the state word's generation. */
+    public static final int GENERATION_STEP = 2;
     /** Offset of the sleeper count. */
     public static final long WAITERS = offset("waiters");
     /** Size of the region. */

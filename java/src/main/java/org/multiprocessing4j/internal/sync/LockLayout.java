@@ -13,15 +13,16 @@ import java.lang.foreign.ValueLayout;
  * off    size  field       written by  access
  * 0x00   4     magic       creator     release store, LAST ("MP4L" / "MP4R")
  * 0x04   4     version     creator     plain, before magic
- * 0x80   8     owner       acquirers   CAS; own 128-byte line (see MutexLayout)
- * 0x88   8     ownerThread owner       opaque
- * 0x90   4     holds       owner       plain
- * 0x94   4     ownerDied   taker-over  volatile
+ * 0x80   8     owner       acquirers   CAS / volatile; own 128-byte line (see MutexLayout)
+ * 0x88   8     ownerThread holder      opaque; written only while holding owner exclusively
+ * 0x90   4     holds       holder      plain
+ * 0x94   4     ownerDied   taker-over  volatile; written before the owner word is published
  * 0x100  4     waiters     waiters     getAndAdd; own 128-byte line
  * 0x104  4     wakeSeq     releasers   getAndAdd; futex word
  * </pre>
  *
- * Memory ordering: see {@link MutexLayout}; the header follows {@link RegionHeader}.
+ * Memory ordering: see {@link MutexLayout}; the header follows {@link RegionHeader}. Version 2:
+ * the owner word may carry {@link MutexLayout#TAKING} during a take-over or a foreign release.
  */
 public final class LockLayout {
     /** The region, for offset checks. */
@@ -36,7 +37,7 @@ public final class LockLayout {
     /** Magic of a reentrant lock: "MP4R". */
     public static final int MAGIC_REENTRANT = 0x4d503452;
     /** Layout version. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** Base of the mutex block. */
     public static final long MUTEX = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("mutex"));
     /** Size of the region. */

@@ -7,7 +7,9 @@ import org.multiprocessing4j.platform.Platform;
  * the low 32 bits of its start time (Linux: clock ticks since boot) in the low 32 bits. A pid that
  * the kernel reuses for a new process gets a different start time, so a token names one process
  * for its whole life and never its successor (a collision would need a reused pid started exactly
- * 2<sup>32</sup> ticks — about 497 days at 100 Hz — after the first). Token 0 names no process.
+ * 2<sup>32</sup> ticks — about 497 days at 100 Hz — after the first). Token 0 names no process. Bits 62 and
+ * 63 are always 0 (Linux pids are below 2<sup>22</sup>): bit 62 is free for
+ * {@link MutexLayout#TAKING}, and -1 is never a token.
  *
  * <p>Liveness is proved by reading the start time of the pid again: a missing or zombie process,
  * or one with another start time, is dead ({@link Platform#processStartTime(int)}). This costs a
@@ -30,16 +32,20 @@ public final class ProcessToken {
         return ((long) pid << 32) | (startTime & 0xFFFF_FFFFL);
     }
 
-    /** {@return the pid named by {@code token}} */
+    /**
+     * {@return the pid named by {@code token}} Ignores {@link MutexLayout#TAKING} (and bit 63),
+     * so that it may be given a mutex's owner word.
+     */
     public static int pid(long token) {
-        return (int) (token >>> 32);
+        return (int) (token >>> 32) & 0x3FFF_FFFF;
     }
 
     /**
      * {@return whether the process named by {@code token} still runs} This process is alive;
-     * token 0 is not.
+     * token 0 is not; {@link MutexLayout#TAKING} is ignored.
      */
     public static boolean isAlive(long token) {
+        token = MutexLayout.holder(token); // a mutex owner word may carry the TAKING bit
         if (token == Self.TOKEN) {
             return true;
         }

@@ -1,6 +1,7 @@
 package org.multiprocessing4j.internal.sync;
 
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A process-shared mutex in a {@link MutexLayout} block that survives the death of its owner:
@@ -20,6 +21,9 @@ public final class RobustMutex {
         NOT_RECOVERABLE
     }
 
+    private static final long TAKING = MutexLayout.TAKING;
+    private static final long NOT_RECOVERABLE = MutexLayout.NOT_RECOVERABLE;
+
     private final MemorySegment s;
     private final long owner;
     private final long ownerThread;
@@ -29,6 +33,8 @@ public final class RobustMutex {
     private final long wakeSeq;
     private final MemorySegment wakeWord;
     private volatile long nextTryLivenessCheck = System.nanoTime();
+    /** Test hook: runs in a take-over between the CAS of the owner word and its publication. */
+    volatile Runnable takeOverProbe;
 
     /** Views the block at {@code base} of {@code s} (zero-filled memory is a released mutex). */
     public RobustMutex(MemorySegment s, long base) {
@@ -43,13 +49,20 @@ public final class RobustMutex {
     }
 
     /*
-     * Algorithm. owner: 0 free, a ProcessToken, or NOT_RECOVERABLE. Acquire = CAS 0 -> token,
-     * then (plain/opaque, owner-only) ownerThread and holds. Contended: spin re-trying the CAS,
-     * then register in waiters and sleep on wakeSeq in slices; every LIVENESS_INTERVAL check
-     * whether the owner's process is alive, and on proof of death CAS owner dead -> self and set
-     * ownerDied. Release: if ownerDied is set the state was never repaired: store
-     * NOT_RECOVERABLE and wake everyone; else clear ownerThread, CAS token -> 0, and bump wakeSeq
-     * and wake one sleeper only if waiters > 0. See MutexLayout for the ordering argument.
+     * Algorithm. owner: 0 free, a ProcessToken, token|TAKING (a two-step transition in progress),
+     * or NOT_RECOVERABLE. Acquire = CAS 0 -> token, then (opaque/plain, owner-only) ownerThread
+     * and holds. Contended: spin re-trying the CAS, then register in waiters and sleep on wakeSeq
+     * in slices; every LIVENESS_INTERVAL (and once more before giving up on a timeout, so that
+     * even tryLock(0) notices a dead owner) check whether the holder's process is alive, and on
+     * proof of death take over in two steps: CAS owner dead -> me|TAKING, write ownerDied = 1,
+     * ownerThread, holds, then volatile-store owner = me. Release of one's own process's hold:
+     * CAS ownerThread observed -> 0, then CAS owner me -> 0 (or -> NOT_RECOVERABLE if ownerDied is
+     * set: the state was never repaired, and everyone is woken); bump wakeSeq and wake one sleeper
+     * only if waiters > 0. Release on behalf of another process (SharedLock's any-thread unlock):
+     * the same two steps as a take-over, ending in a volatile store of 0 / NOT_RECOVERABLE. A
+     * waiter that leaves without the mutex (timeout, interrupt) passes a wake-up on if the mutex
+     * is free and others sleep, since the wake-up it consumed may have been meant for them. See
+     * MutexLayout for the ordering argument.
      */
 
     /**
@@ -65,14 +78,14 @@ public final class RobustMutex {
             }
             o = Words.longVolatile(s, owner);
         }
-        if (o == MutexLayout.NOT_RECOVERABLE) {
+        if (o == NOT_RECOVERABLE) {
             return Result.NOT_RECOVERABLE;
         }
         long now = System.nanoTime();
         if (o != 0 && now - nextTryLivenessCheck >= 0) {
             nextTryLivenessCheck = now + Waiting.LIVENESS_INTERVAL_NANOS;
-            if (!ProcessToken.isAlive(o) && takeOver(o, me)) {
-                return acquired(Result.OWNER_DIED);
+            if (!ProcessToken.isAlive(MutexLayout.holder(o)) && takeOver(o, me)) {
+                return Result.OWNER_DIED;
             }
         }
         return Result.TIMED_OUT;
@@ -80,8 +93,9 @@ public final class RobustMutex {
 
     /**
      * Acquires, waiting at most {@code timeoutNanos} (negative: forever). Never returns
-     * {@link Result#TIMED_OUT} before the timeout has elapsed. When not interruptible, an
-     * interrupt is remembered and re-asserted on return.
+     * {@link Result#TIMED_OUT} before the timeout has elapsed, nor without having checked at
+     * least once whether the holder is alive. When not interruptible, an interrupt is remembered
+     * and re-asserted on return.
      *
      * @throws InterruptedException if {@code interruptible} and the thread is interrupted before
      *     or while waiting (the lock is then not acquired)
@@ -100,7 +114,7 @@ public final class RobustMutex {
             if (o == 0 && Words.casLong(s, owner, 0, me)) {
                 return acquired(Result.ACQUIRED);
             }
-            if (o == MutexLayout.NOT_RECOVERABLE) {
+            if (o == NOT_RECOVERABLE) {
                 return Result.NOT_RECOVERABLE;
             }
         }
@@ -109,8 +123,10 @@ public final class RobustMutex {
 
     private Result sleepUntilAcquired(long me, Waiting.Deadline d, boolean interruptible)
             throws InterruptedException {
-        d.livenessCheckDue(); // the first check comes one interval after the wait begins
+        d.livenessCheckDue(); // the first periodic check comes one interval after the wait begins
+        boolean checked = false;
         boolean interrupted = false;
+        boolean got = false;
         Words.getAndAddInt(s, waiters, 1);
         try {
             for (;;) {
@@ -118,20 +134,26 @@ public final class RobustMutex {
                 long o = Words.longVolatile(s, owner);
                 if (o == 0) {
                     if (Words.casLong(s, owner, 0, me)) {
+                        got = true;
                         return acquired(Result.ACQUIRED);
                     }
                     continue;
                 }
-                if (o == MutexLayout.NOT_RECOVERABLE) {
+                if (o == NOT_RECOVERABLE) {
                     return Result.NOT_RECOVERABLE;
                 }
-                if (d.livenessCheckDue() && !ProcessToken.isAlive(o)) {
-                    if (takeOver(o, me)) {
-                        return acquired(Result.OWNER_DIED);
+                boolean expired = d.expired();
+                if (d.livenessCheckDue() || (expired && !checked)) {
+                    checked = true;
+                    if (!ProcessToken.isAlive(MutexLayout.holder(o))) {
+                        if (takeOver(o, me)) {
+                            got = true;
+                            return Result.OWNER_DIED;
+                        }
+                        continue;
                     }
-                    continue;
                 }
-                if (d.expired()) {
+                if (expired) {
                     return Result.TIMED_OUT;
                 }
                 Waiting.sleep(wakeWord, seq, d.remaining());
@@ -143,19 +165,30 @@ public final class RobustMutex {
                 }
             }
         } finally {
-            Words.getAndAddInt(s, waiters, -1);
+            int others = Words.getAndAddInt(s, waiters, -1) - 1;
+            if (!got && others > 0 && Words.longVolatile(s, owner) == 0) {
+                wakeOne(); // the wake-up we consumed may have been meant for another sleeper
+            }
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
         }
     }
 
+    /** Two-step take-over from a dead holder whose owner word is {@code dead}; see MutexLayout. */
     private boolean takeOver(long dead, long me) {
-        if (Words.casLong(s, owner, dead, me)) {
-            Words.setIntVolatile(s, ownerDied, 1);
-            return true;
+        if (!Words.casLong(s, owner, dead, me | TAKING)) {
+            return false;
         }
-        return false;
+        Runnable probe = takeOverProbe;
+        if (probe != null) {
+            probe.run();
+        }
+        Words.setIntVolatile(s, ownerDied, 1);
+        Words.setLongOpaque(s, ownerThread, Thread.currentThread().threadId());
+        Words.setIntPlain(s, holds, 1);
+        Words.setLongVolatile(s, owner, me); // publication: ownerDied and the record are visible
+        return true;
     }
 
     private Result acquired(Result r) {
@@ -165,36 +198,97 @@ public final class RobustMutex {
     }
 
     /**
-     * Releases a mutex whose owner word is {@code expectedOwner}. If the owner died and the state
-     * was not marked consistent, the mutex becomes not recoverable instead.
+     * Releases a mutex whose owner word is {@code expectedOwner} (this process's token, or, for
+     * a release on behalf of another process, that process's token). If the owner died and the
+     * state was not marked consistent, the mutex becomes not recoverable instead.
      *
-     * @return {@code false} if the owner word was not {@code expectedOwner} (nothing changed)
+     * @return {@code false} if the owner word was not {@code expectedOwner} or changed meanwhile
+     *     (nothing changed then)
      */
     public boolean release(long expectedOwner) {
-        if (Words.longVolatile(s, owner) != expectedOwner) {
+        long me = ProcessToken.self();
+        if (expectedOwner == 0 || expectedOwner == NOT_RECOVERABLE) {
             return false;
         }
-        if (Words.intVolatile(s, ownerDied) != 0) {
-            Words.setLongOpaque(s, ownerThread, 0);
-            if (!Words.casLong(s, owner, expectedOwner, MutexLayout.NOT_RECOVERABLE)) {
+        if (expectedOwner == me) {
+            if (Words.longVolatile(s, owner) != me) {
                 return false;
             }
-            Words.getAndAddInt(s, wakeSeq, 1);
-            Waiting.wake(wakeWord, Integer.MAX_VALUE);
+            long t = Words.longOpaque(s, ownerThread);
+            if (!Words.casLong(s, ownerThread, t, 0)) {
+                return false; // another release (or acquisition) got in between
+            }
+            boolean died = Words.intVolatile(s, ownerDied) != 0;
+            if (!Words.casLong(s, owner, me, died ? NOT_RECOVERABLE : 0)) {
+                return false;
+            }
+            wakeAfterRelease(died);
             return true;
         }
-        Words.setLongOpaque(s, ownerThread, 0);
-        if (!Words.casLong(s, owner, expectedOwner, 0)) {
+        if (!Words.casLong(s, owner, expectedOwner, me | TAKING)) {
             return false;
         }
-        if (Words.intVolatile(s, waiters) > 0) {
-            Words.getAndAddInt(s, wakeSeq, 1);
-            Waiting.wake(wakeWord, 1);
-        }
+        // A TAKING word of a dead process: it was either taking over or releasing; cannot tell.
+        boolean died = Words.intVolatile(s, ownerDied) != 0 || (expectedOwner & TAKING) != 0;
+        Words.setLongOpaque(s, ownerThread, 0);
+        Words.setIntPlain(s, holds, 0);
+        Words.setLongVolatile(s, owner, died ? NOT_RECOVERABLE : 0);
+        wakeAfterRelease(died);
         return true;
     }
 
-    /** {@return the owner word: 0, a {@link ProcessToken}, or {@link MutexLayout#NOT_RECOVERABLE}} */
+    /**
+     * Releases the mutex whoever holds it ({@code SharedLock}'s Python semantics). Waits for a
+     * take-over or foreign release in progress (a few stores) to finish, unless the process doing
+     * it died.
+     *
+     * @return {@code false} if the mutex is not held (free or not recoverable)
+     */
+    public boolean releaseAny() {
+        Waiting.Deadline d = null;
+        for (int spins = 0; ; spins++) {
+            long o = Words.longVolatile(s, owner);
+            if (o == 0 || o == NOT_RECOVERABLE) {
+                return false;
+            }
+            if ((o & TAKING) != 0) {
+                if (spins < Waiting.SPINS) {
+                    Thread.onSpinWait();
+                    continue;
+                }
+                if (d == null) {
+                    d = new Waiting.Deadline(-1);
+                    d.livenessCheckDue(); // first check one interval from now
+                }
+                if (!d.livenessCheckDue() || ProcessToken.isAlive(MutexLayout.holder(o))) {
+                    LockSupport.parkNanos(Waiting.VIRTUAL_POLL_NANOS);
+                    continue;
+                }
+            }
+            if (release(o)) {
+                return true;
+            }
+        }
+    }
+
+    private void wakeAfterRelease(boolean died) {
+        if (died) {
+            Words.getAndAddInt(s, wakeSeq, 1);
+            Waiting.wake(wakeWord, Integer.MAX_VALUE);
+        } else if (Words.intVolatile(s, waiters) > 0) {
+            wakeOne();
+        }
+    }
+
+    private void wakeOne() {
+        Words.getAndAddInt(s, wakeSeq, 1);
+        Waiting.wake(wakeWord, 1);
+    }
+
+    /**
+     * {@return the owner word: 0, a {@link ProcessToken} (possibly with
+     * {@link MutexLayout#TAKING}), or {@link MutexLayout#NOT_RECOVERABLE}}
+     */
     public long owner() {
         return Words.longVolatile(s, owner);
     }
@@ -203,6 +297,15 @@ public final class RobustMutex {
     public boolean heldByCurrentThread() {
         return Words.longVolatile(s, owner) == ProcessToken.self()
                 && Words.longOpaque(s, ownerThread) == Thread.currentThread().threadId();
+    }
+
+    /**
+     * {@return whether the mutex is held by a process that is proven dead} Reads /proc: call it
+     * at most once per liveness interval.
+     */
+    public boolean holderProvenDead() {
+        long o = Words.longVolatile(s, owner);
+        return o != 0 && o != NOT_RECOVERABLE && !ProcessToken.isAlive(MutexLayout.holder(o));
     }
 
     /** {@return the hold count; meaningful to the owner only} */
@@ -218,7 +321,7 @@ public final class RobustMutex {
     /** {@return whether an owner died and the state was not yet marked consistent} */
     public boolean ownerDied() {
         return Words.intVolatile(s, ownerDied) != 0
-                || Words.longVolatile(s, owner) == MutexLayout.NOT_RECOVERABLE;
+                || Words.longVolatile(s, owner) == NOT_RECOVERABLE;
     }
 
     /** Clears the owner-died flag; owner only. */

@@ -21,7 +21,9 @@ import java.lang.foreign.ValueLayout;
  * {@code waiters > 0}, wake n sleepers. A sleeper increments {@code waiters}, then reads
  * {@code value}, then sleeps while {@code value == 0}. Both sides use sequentially consistent
  * accesses (a Dekker pair): either the releaser sees the sleeper and wakes it, or the sleeper
- * sees the new value (or its futex compare fails). {@code maxValue} is read after the acquire
+ * sees the new value (or its futex compare fails). A sleeper that leaves without a permit
+ * (timeout, interruption) while permits remain and others sleep wakes one of them, since the
+ * wake-up it consumed may have been meant for them. {@code maxValue} is read after the acquire
  * load of the magic, so it is seen as the creator wrote it.
  */
 public final class SemaphoreLayout {

@@ -20,6 +20,7 @@ class SyncLayoutsTest {
         assertEquals(0x80, MutexLayout.WAITERS);
         assertEquals(0x84, MutexLayout.WAKE_SEQ);
         assertEquals(0x100, MutexLayout.SIZE);
+        assertEquals(1L << 62, MutexLayout.TAKING);
     }
 
     @Test
@@ -28,6 +29,7 @@ class SyncLayoutsTest {
         assertEquals(0x80, LockLayout.MUTEX + MutexLayout.OWNER);
         assertEquals(0x100, LockLayout.MUTEX + MutexLayout.WAITERS);
         assertEquals(0x180, LockLayout.SIZE);
+        assertEquals(2, LockLayout.VERSION);
     }
 
     @Test
@@ -36,13 +38,18 @@ class SyncLayoutsTest {
         assertEquals(0x80, SemaphoreLayout.VALUE);
         assertEquals(0x100, SemaphoreLayout.WAITERS);
         assertEquals(0x180, SemaphoreLayout.SIZE);
-        assertEquals(0x80, EventLayout.FLAG);
+        assertEquals(1, SemaphoreLayout.VERSION);
+        assertEquals(0x80, EventLayout.STATE);
         assertEquals(0x100, EventLayout.WAITERS);
         assertEquals(0x180, EventLayout.SIZE);
+        assertEquals(2, EventLayout.VERSION);
         assertEquals(0x80, ConditionLayout.WAKE_SEQ);
         assertEquals(0x84, ConditionLayout.TOKENS);
+        assertEquals(0x88, ConditionLayout.LIMIT);
         assertEquals(0x100, ConditionLayout.WAITERS);
+        assertEquals(0x104, ConditionLayout.NEXT_TICKET);
         assertEquals(0x180, ConditionLayout.SIZE);
+        assertEquals(2, ConditionLayout.VERSION);
     }
 
     @Test
@@ -56,6 +63,7 @@ class SyncLayoutsTest {
         assertEquals(0x200, BarrierLayout.SLOTS);
         assertEquals(0x200 + 8 * 3, BarrierLayout.slot(3));
         assertEquals(0x200 + 8 * 5, BarrierLayout.size(5));
+        assertEquals(2, BarrierLayout.VERSION);
     }
 
     @Test
@@ -82,5 +90,8 @@ class SyncLayoutsTest {
         assertEquals(ProcessHandle.current().pid(), ProcessToken.pid(self));
         assertTrue(!ProcessToken.isAlive(self + 1)); // same pid, another start time
         assertTrue(!ProcessToken.isAlive(0));
+        assertEquals(0, self & (MutexLayout.TAKING | Long.MIN_VALUE), "bits 62 and 63 are free");
+        assertEquals(ProcessToken.pid(self), ProcessToken.pid(self | MutexLayout.TAKING));
+        assertTrue(ProcessToken.isAlive(self | MutexLayout.TAKING));
     }
 }

@@ -1,0 +1,116 @@
+package org.multiprocessing4j.internal.sync;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Take-over details of {@link RobustMutex} that need a dead owner at a precise moment, simulated
+ * in private memory: a token with this process's pid and another start time names a dead process.
+ */
+@Timeout(60)
+class RobustMutexTest {
+    private static final long DEAD = ProcessToken.self() + 1;
+
+    private static MemorySegment block(Arena a) {
+        return a.allocate(MutexLayout.SIZE, 128);
+    }
+
+    @Test
+    void aTakerWhoseThreadIdEqualsTheDeadOwnersIsNotTheOwnerUntilTheTakeOverIsPublished() {
+        try (Arena a = Arena.ofShared()) {
+            MemorySegment s = block(a);
+            Words.setLongVolatile(s, MutexLayout.OWNER, DEAD);
+            // Thread ids repeat across JVMs (every main thread is 3): the dead owner's may be ours.
+            Words.setLongVolatile(s, MutexLayout.OWNER_THREAD, Thread.currentThread().threadId());
+            Words.setIntVolatile(s, MutexLayout.HOLDS, 7);
+            RobustMutex m = new RobustMutex(s, 0);
+            AtomicReference<String> midWay = new AtomicReference<>();
+            m.takeOverProbe = () -> midWay.set("held=" + m.heldByCurrentThread()
+                    + ", taking=" + ((m.owner() & MutexLayout.TAKING) != 0));
+            assertEquals(RobustMutex.Result.OWNER_DIED, m.tryAcquire());
+            assertEquals("held=false, taking=true", midWay.get());
+            assertTrue(m.heldByCurrentThread());
+            assertEquals(ProcessToken.self(), m.owner());
+            assertEquals(1, m.holds());
+            assertTrue(m.ownerDied());
+        }
+    }
+
+    @Test
+    void anUnlockDuringATakeOverWaitsForItAndThenMakesTheMutexNotRecoverable() throws Exception {
+        try (Arena a = Arena.ofShared()) {
+            MemorySegment s = block(a);
+            Words.setLongVolatile(s, MutexLayout.OWNER, DEAD);
+            RobustMutex m = new RobustMutex(s, 0);
+            AtomicReference<Boolean> unlocked = new AtomicReference<>();
+            AtomicReference<Thread> unlocker = new AtomicReference<>();
+            AtomicReference<Boolean> finishedMidWay = new AtomicReference<>();
+            m.takeOverProbe = () -> {
+                Thread t = Thread.ofPlatform().start(() -> unlocked.set(m.releaseAny()));
+                unlocker.set(t);
+                try {
+                    t.join(50);
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+                finishedMidWay.set(!t.isAlive());
+            };
+            assertEquals(RobustMutex.Result.OWNER_DIED, m.acquire(-1, false));
+            assertEquals(Boolean.FALSE, finishedMidWay.get(), "unlock must wait for the take-over");
+            unlocker.get().join();
+            assertEquals(Boolean.TRUE, unlocked.get());
+            // The unlock released the taker's hold: unrepaired, so never consistent again.
+            assertEquals(MutexLayout.NOT_RECOVERABLE, m.owner());
+            assertEquals(RobustMutex.Result.NOT_RECOVERABLE, m.acquire(0, true));
+        }
+    }
+
+    @Test
+    void aTakerThatDiedMidWayIsTakenOverInTurn() throws Exception {
+        try (Arena a = Arena.ofShared()) {
+            MemorySegment s = block(a);
+            Words.setLongVolatile(s, MutexLayout.OWNER, DEAD | MutexLayout.TAKING);
+            RobustMutex m = new RobustMutex(s, 0);
+            assertEquals(RobustMutex.Result.OWNER_DIED, m.acquire(-1, true));
+            assertTrue(m.heldByCurrentThread());
+            assertTrue(m.ownerDied());
+            m.markConsistent();
+            assertTrue(m.release(ProcessToken.self()));
+            assertEquals(0, m.owner());
+        }
+    }
+
+    @Test
+    void aZeroTimeoutStillChecksOnceWhetherTheOwnerIsDead() throws Exception {
+        try (Arena a = Arena.ofShared()) {
+            MemorySegment s = block(a);
+            Words.setLongVolatile(s, MutexLayout.OWNER, DEAD);
+            RobustMutex m = new RobustMutex(s, 0);
+            assertEquals(RobustMutex.Result.OWNER_DIED, m.acquire(0, true));
+            assertTrue(m.ownerDied());
+        }
+    }
+
+    @Test
+    void aLiveOwnerIsNeverTakenOverAndReleaseClearsTheThreadRecordFirst() throws Exception {
+        try (Arena a = Arena.ofShared()) {
+            MemorySegment s = block(a);
+            RobustMutex m = new RobustMutex(s, 0);
+            assertEquals(RobustMutex.Result.ACQUIRED, m.acquire(-1, true));
+            assertEquals(RobustMutex.Result.TIMED_OUT, m.acquire(0, true));
+            assertTrue(m.release(ProcessToken.self()));
+            assertEquals(0, Words.longVolatile(s, MutexLayout.OWNER_THREAD));
+            assertFalse(m.release(ProcessToken.self()));
+            assertFalse(m.releaseAny());
+            assertNotEquals(MutexLayout.NOT_RECOVERABLE, m.owner());
+        }
+    }
+}
