@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Timeout;
  * after its last journal entry was delivered at most once; nothing else was delivered; each
  * consumer saw each producer's records in order; nothing hung.
  *
- * <p>Sized for CI (a few seconds). {@code -Dmp4j.soak=true} runs many more rounds.
+ * <p>Sized for CI (a few seconds). {@code -Dmp4j.soak=true} runs many more rounds. Children do
+ * not see this JVM's system properties: everything they need travels in their task.
  */
 @Timeout(300)
 class SharedQueueChaosTest {
@@ -124,14 +125,16 @@ class SharedQueueChaosTest {
 
     private static ChildProcess startProducer(SharedQueue<Long> q, SharedLongArray journal, int p,
                                               List<ChildProcess> all) throws Exception {
-        ChildProcess child = new ChildProcess(() -> produce(q, journal, p));
+        int perProducer = PER_PRODUCER;
+        ChildProcess child = new ChildProcess(() -> produce(q, journal, p, perProducer));
         child.start();
         all.add(child);
         return child;
     }
 
-    static void produce(SharedQueue<Long> q, SharedLongArray journal, int id) throws Exception {
-        for (long s = 0; s < PER_PRODUCER; s++) {
+    static void produce(SharedQueue<Long> q, SharedLongArray journal, int id, int perProducer)
+            throws Exception {
+        for (long s = 0; s < perProducer; s++) {
             q.put(((long) id << SEQ_BITS) | s);
             journal.set(id, s); // after put returned: journal <= committed <= journal + 1
         }
@@ -140,15 +143,16 @@ class SharedQueueChaosTest {
     private static ChildProcess startConsumer(SharedQueue<Long> q, SharedIntArray seen,
                                               SharedInt orderViolations, List<ChildProcess> all)
             throws Exception {
-        ChildProcess child = new ChildProcess(() -> consume(q, seen, orderViolations));
+        int ids = IDS;
+        ChildProcess child = new ChildProcess(() -> consume(q, seen, orderViolations, ids));
         child.start();
         all.add(child);
         return child;
     }
 
-    static void consume(SharedQueue<Long> q, SharedIntArray seen, SharedInt orderViolations)
+    static void consume(SharedQueue<Long> q, SharedIntArray seen, SharedInt orderViolations, int ids)
             throws Exception {
-        long[] last = new long[IDS];
+        long[] last = new long[ids];
         java.util.Arrays.fill(last, -1);
         for (;;) {
             mark(seen, orderViolations, q.take(), last);
