@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.multiprocessing4j.platform.Platform;
+import org.multiprocessing4j.testing.Pythons;
 
 /**
  * Proves that {@link Connection}'s frames are byte-compatible with CPython's
@@ -70,7 +71,7 @@ class PythonConnectionInteropTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"python3.13", "python3.12", "python3"})
     void pythonEchoesOurFramesReversed(String name) throws Exception {
-        String python = interpreter(name);
+        String python = Pythons.interpreter(name, "PythonConnectionInteropTest");
         try (PythonPeer peer = PythonPeer.start(python, ECHO_REVERSED)) {
             Connection c = peer.connection();
             for (int size : new int[] {0, 1, 1024, 1 << 20}) {
@@ -104,7 +105,7 @@ class PythonConnectionInteropTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"python3.13", "python3.12", "python3"})
     void framesPythonSendsBeforeClosingArriveThenEof(String name) throws Exception {
-        String python = interpreter(name);
+        String python = Pythons.interpreter(name, "PythonConnectionInteropTest");
         try (PythonPeer peer = PythonPeer.start(python, SEND_THEN_CLOSE)) {
             byte[] expected = "hello".repeat(1000).getBytes(StandardCharsets.US_ASCII);
             assertArrayEquals(expected, peer.recvBytes());
@@ -131,83 +132,6 @@ class PythonConnectionInteropTest {
         return r;
     }
 
-    private static final Map<String, Optional<String>> FOUND = new ConcurrentHashMap<>();
-
-    /** Returns the real executable for {@code name}, or skips the test saying why. */
-    private static String interpreter(String name) {
-        Optional<String> found = FOUND.computeIfAbsent(name, PythonConnectionInteropTest::find);
-        if (found.isEmpty()) {
-            String reason = name + " not found on PATH or under pyenv's versions: skipping";
-            System.out.println("PythonConnectionInteropTest: " + reason);
-            Assumptions.abort(reason);
-        }
-        return found.get();
-    }
-
-    private static Optional<String> find(String name) {
-        List<Path> candidates = new ArrayList<>();
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!dir.isEmpty()) {
-                candidates.add(Path.of(dir, name));
-            }
-        }
-        String pyenvRoot = System.getenv().getOrDefault("PYENV_ROOT",
-                System.getProperty("user.home") + "/.pyenv");
-        try (Stream<Path> versions = Files.list(Path.of(pyenvRoot, "versions"))) {
-            versions.sorted().forEach(v -> candidates.add(v.resolve("bin").resolve(name)));
-        } catch (IOException noPyenv) {
-            // no pyenv
-        }
-        // "python3.12" must really be 3.12; plain "python3" is whatever 3.x it is.
-        String wanted = name.startsWith("python3.") ? name.substring("python".length()) : "3.";
-        for (Path p : candidates) {
-            if (Files.isExecutable(p)) {
-                Optional<String> exe = probe(p, wanted);
-                if (exe.isPresent()) {
-                    return exe;
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** Runs {@code python} to learn its real executable and check its version. */
-    private static Optional<String> probe(Path python, String wantedVersion) {
-        Path out = null;
-        try {
-            out = Files.createTempFile("mp4j-python-probe", ".txt");
-            Process p = new ProcessBuilder(python.toString(), "-c",
-                    "import sys; print(sys.executable); print('%d.%d' % sys.version_info[:2])")
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectErrorStream(true)
-                    .redirectOutput(out.toFile())
-                    .start();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor();
-                return Optional.empty();
-            }
-            List<String> lines = Files.readAllLines(out);
-            if (p.exitValue() != 0 || lines.size() < 2 || !lines.get(1).startsWith(wantedVersion)
-                    || !lines.get(1).startsWith("3.") || lines.get(0).isBlank()) {
-                return Optional.empty();
-            }
-            String exe = lines.get(0).strip();
-            return Files.isExecutable(Path.of(exe)) ? Optional.of(exe) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
-        } finally {
-            if (out != null) {
-                try {
-                    Files.deleteIfExists(out);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            }
-        }
-    }
 
     /**
      * A Python process holding the other end of a socket pair as descriptor 3, with its stdout and

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.multiprocessing4j.testing.Pythons;
 
 /**
  * Proves that {@link ShareableList} has CPython's layout: a real Python (each of 3.11, 3.12, 3.13
@@ -109,7 +110,7 @@ class PythonShareableListInteropTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"python3.11", "python3.12", "python3.13"})
     void pythonReadsAndChangesAListJavaCreated(String name) throws Exception {
-        String python = interpreter(name);
+        String python = Pythons.interpreter(name, "PythonShareableListInteropTest");
         List<Object> values = Arrays.asList(42L, -7L, 3.25, true, false, "h\u00e9llo",
                 new byte[] {1, (byte) 0xff}, null, "slot", "12345678");
         ShareableList list = ShareableList.create(values);
@@ -147,7 +148,7 @@ class PythonShareableListInteropTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"python3.11", "python3.12", "python3.13"})
     void javaReadsAndChangesAListPythonCreated(String name) throws Exception {
-        String python = interpreter(name);
+        String python = Pythons.interpreter(name, "PythonShareableListInteropTest");
         String shmName = "mp4j-py-" + HEX.formatHex(java.security.SecureRandom.getSeed(8));
         try (Peer py = Peer.start(python, PYTHON_CREATES, shmName)) {
             List<Object> expected = Arrays.asList(1L, 2.5, true, "from python \u2713",
@@ -296,76 +297,6 @@ class PythonShareableListInteropTest {
             }
             process.waitFor(PEER_LIMIT.toSeconds(), TimeUnit.SECONDS);
             reader.join(PEER_LIMIT.toMillis());
-        }
-    }
-
-    // Interpreter lookup, as in PythonConnectionInteropTest (kept in step with it).
-
-    private static final Map<String, Optional<String>> FOUND = new ConcurrentHashMap<>();
-
-    private static String interpreter(String name) {
-        Optional<String> found = FOUND.computeIfAbsent(name, PythonShareableListInteropTest::find);
-        if (found.isEmpty()) {
-            String reason = name + " not found on PATH or under pyenv's versions: skipping";
-            System.out.println("PythonShareableListInteropTest: " + reason);
-            Assumptions.abort(reason);
-        }
-        return found.get();
-    }
-
-    private static Optional<String> find(String name) {
-        List<Path> candidates = new ArrayList<>();
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!dir.isEmpty()) {
-                candidates.add(Path.of(dir, name));
-            }
-        }
-        String pyenvRoot = System.getenv().getOrDefault("PYENV_ROOT",
-                System.getProperty("user.home") + "/.pyenv");
-        try (Stream<Path> versions = Files.list(Path.of(pyenvRoot, "versions"))) {
-            versions.sorted().forEach(v -> candidates.add(v.resolve("bin").resolve(name)));
-        } catch (IOException noPyenv) {
-            // no pyenv
-        }
-        String wanted = name.substring("python".length());
-        for (Path p : candidates) {
-            if (Files.isExecutable(p)) {
-                Optional<String> exe = probe(p, wanted);
-                if (exe.isPresent()) {
-                    return exe;
-                }
-            }
-        }
-        return Optional.empty();
-    }
-
-    private static Optional<String> probe(Path python, String wantedVersion) {
-        try {
-            Process p = new ProcessBuilder(python.toString(), "-c",
-                    "import sys; print(sys.executable); print('%d.%d' % sys.version_info[:2])")
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectErrorStream(true)
-                    .start();
-            List<String> lines;
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                    p.destroyForcibly().waitFor();
-                    return Optional.empty();
-                }
-                lines = r.lines().toList();
-            }
-            if (p.exitValue() != 0 || lines.size() < 2 || !lines.get(1).equals(wantedVersion)
-                    || lines.get(0).isBlank()) {
-                return Optional.empty();
-            }
-            String exe = lines.get(0).strip();
-            return Files.isExecutable(Path.of(exe)) ? Optional.of(exe) : Optional.empty();
-        } catch (IOException e) {
-            return Optional.empty();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
         }
     }
 
