@@ -93,6 +93,53 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
     }
 
     /**
+     * Creates a barrier for {@code parties} parties under {@code name}, for unrelated processes
+     * to {@link #open(String)}. A named barrier has no action: an action travels only with a
+     * barrier captured by a task. The name stays until {@link #unlink()} or until this process
+     * dies without unlinking it.
+     *
+     * @param name the name, as for {@link SharedMemory#create(String, long)}
+     * @param parties how many parties trip it, 1 to 65536
+     * @return the barrier
+     * @throws IllegalArgumentException if {@code parties} is out of range
+     * @throws java.nio.file.FileAlreadyExistsException if the name exists
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedBarrier create(String name, int parties) throws IOException {
+        if (parties < 1 || parties > BarrierLayout.MAX_PARTIES) {
+            throw new IllegalArgumentException("parties must be 1.." + BarrierLayout.MAX_PARTIES
+                    + ", got " + parties);
+        }
+        return NamedRegion.create(name, BarrierLayout.size(parties),
+                m -> new SharedBarrier(m, parties, null, true));
+    }
+
+    /**
+     * Opens a barrier that another process created with {@link #create(String, int)}.
+     *
+     * @param name the name
+     * @return a handle on the same barrier
+     * @throws java.nio.file.NoSuchFileException if there is no such name
+     * @throws IOException if the name holds something too small or never initialized
+     * @throws IllegalStateException if the name holds another kind of region or layout version
+     */
+    public static SharedBarrier open(String name) throws IOException {
+        return NamedRegion.open(name, BarrierLayout.size(1), "SharedBarrier",
+                m -> new SharedBarrier(m, 0, null, false));
+    }
+
+    /**
+     * Removes the name (the primitive lives on for every process that has it open).
+     *
+     * @throws IllegalStateException if it was created without a name
+     * @throws java.nio.file.NoSuchFileException if the name was already removed
+     * @throws IOException on any other error
+     */
+    public void unlink() throws IOException {
+        memory.unlink();
+    }
+
+    /**
      * Creates a barrier for {@code parties} parties whose {@code action} (may be null) runs in
      * the last thread to arrive, before the others are released. The action is serializable so
      * that it travels with the barrier to child processes.

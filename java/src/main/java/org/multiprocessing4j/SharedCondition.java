@@ -96,6 +96,49 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
     }
 
     /**
+     * Creates a condition under {@code name}, bound to {@code lock}, for unrelated processes to
+     * {@link #open(String, SharedLock)} with the same lock (opened by its own name). The name
+     * stays until {@link #unlink()} or until this process dies without unlinking it.
+     *
+     * @param name the name, as for {@link SharedMemory#create(String, long)}
+     * @param lock the lock every user of the condition holds around await and signal
+     * @return the condition
+     * @throws java.nio.file.FileAlreadyExistsException if the name exists
+     * @throws IOException if the shared memory cannot be created
+     */
+    public static SharedCondition create(String name, SharedLock lock) throws IOException {
+        Objects.requireNonNull(lock, "lock");
+        return NamedRegion.create(name, ConditionLayout.SIZE, m -> new SharedCondition(m, lock, false, true));
+    }
+
+    /**
+     * Opens a condition that another process created with {@link #create(String, SharedLock)}.
+     *
+     * @param name the name
+     * @param lock the same lock as the creator's, opened by its own name
+     * @return a handle on the same condition
+     * @throws java.nio.file.NoSuchFileException if there is no such name
+     * @throws IOException if the name holds something too small or never initialized
+     * @throws IllegalStateException if the name holds another kind of region or layout version
+     */
+    public static SharedCondition open(String name, SharedLock lock) throws IOException {
+        Objects.requireNonNull(lock, "lock");
+        return NamedRegion.open(name, ConditionLayout.SIZE, "SharedCondition",
+                m -> new SharedCondition(m, lock, false, false));
+    }
+
+    /**
+     * Removes the name (the primitive lives on for every process that has it open).
+     *
+     * @throws IllegalStateException if it was created without a name
+     * @throws java.nio.file.NoSuchFileException if the name was already removed
+     * @throws IOException on any other error
+     */
+    public void unlink() throws IOException {
+        memory.unlink();
+    }
+
+    /**
      * Creates a condition bound to {@code lock}.
      *
      * @throws IOException if the shared memory cannot be created

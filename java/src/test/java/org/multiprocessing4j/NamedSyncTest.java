@@ -65,6 +65,56 @@ class NamedSyncTest {
     }
 
     @Test
+    void conditionAndBarrierAreSharedByNameToo() throws Exception {
+        String lockName = name("clock");
+        String condName = name("cond");
+        String barrierName = name("barrier");
+        try (SharedLock lock = SharedLock.create(lockName);
+             SharedCondition cond = SharedCondition.create(condName, lock);
+             SharedBarrier barrier = SharedBarrier.create(barrierName, 2);
+             SharedInt flag = SharedInt.create(0)) {
+            try (ChildProcess p = new ChildProcess(() -> meetByName(lockName, condName, barrierName, flag))) {
+                p.start();
+                barrier.await(30, TimeUnit.SECONDS); // both sides have opened everything
+                lock.lock();
+                try {
+                    flag.set(1);
+                    cond.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+                p.join();
+                assertEquals(0, p.exitCode().getAsInt(), () -> p.failure().toString());
+                assertEquals(2, flag.get(), "the child woke on the signal and answered");
+            } finally {
+                lock.unlink();
+                cond.unlink();
+                barrier.unlink();
+            }
+        }
+    }
+
+    static void meetByName(String lockName, String condName, String barrierName, SharedInt flag)
+            throws Exception {
+        try (SharedLock lock = SharedLock.open(lockName);
+             SharedCondition cond = SharedCondition.open(condName, lock);
+             SharedBarrier barrier = SharedBarrier.open(barrierName)) {
+            lock.lock();
+            try {
+                barrier.await(30, TimeUnit.SECONDS); // the parent signals only after this
+                while (flag.get() != 1) {
+                    if (!cond.await(30, TimeUnit.SECONDS)) {
+                        throw new IllegalStateException("no signal");
+                    }
+                }
+                flag.set(2);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    @Test
     void namesAreExclusiveCheckedAndRemovedByUnlink() throws Exception {
         String n = name("rlock");
         assertThrows(NoSuchFileException.class, () -> SharedReentrantLock.open(n));
