@@ -151,6 +151,8 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
     private transient Ring ring;
     private transient Codec codec;
     private transient AtomicInteger inFlight;
+    /** Guards closed and participant registration; private so user code locking the queue cannot block them. */
+    private transient Object monitor;
     private transient AtomicReferenceArray<ByteSink> sinks;
     private transient volatile boolean closed;
     private transient volatile int participant;
@@ -175,6 +177,7 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
         region = memory.segment();
         ring = new Ring(region, slots, slotSize, Spill::discard);
         codec = Codec.defaults();
+        monitor = new Object();
         inFlight = new AtomicInteger();
         sinks = new AtomicReferenceArray<>(CACHED_SINKS);
     }
@@ -662,7 +665,7 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
      */
     @Override
     public void close() {
-        synchronized (this) {
+        synchronized (monitor) {
             if (closed) {
                 return;
             }
@@ -706,7 +709,7 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
     private int participant() {
         int p = participant;
         if (p == 0) {
-            synchronized (this) {
+            synchronized (monitor) {
                 p = participant;
                 if (p == 0) {
                     p = ring.register();

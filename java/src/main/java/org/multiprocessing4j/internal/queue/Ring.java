@@ -327,7 +327,14 @@ public final class Ring {
     private void signal(long waitersOffset, MemorySegment word) {
         if ((int) INT.getVolatile(region, waitersOffset) != 0) {
             INT.getAndAdd(word, 0L, 1);
-            wake(word, 1);
+            try {
+                wake(word, 1);
+            } catch (UncheckedIOException e) {
+                // The commit or release already happened: failing the caller now would make it
+                // retry (a duplicate) or drop what it took. Sleepers re-check within 10 ms anyway.
+                System.getLogger(Ring.class.getName()).log(System.Logger.Level.WARNING,
+                        "futex wake failed: " + e.getMessage());
+            }
         }
     }
 
