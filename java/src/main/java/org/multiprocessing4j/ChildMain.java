@@ -117,6 +117,7 @@ final class ChildMain {
                     new Class<?>[] {handler}, (proxy, method, margs) -> {
                         switch (method.getName()) {
                             case "handle" -> {
+                                ChildProcess.exitingOnSignal();
                                 report(boot, signalRecord(number));
                                 System.exit(128 + number);
                                 return null;

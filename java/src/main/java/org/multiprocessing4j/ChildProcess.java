@@ -106,12 +106,17 @@ public final class ChildProcess implements AutoCloseable {
     /**
      * Sets the name the child sees as {@code currentProcess().name()}; before {@link #start()}.
      *
-     * @param name the new name
+     * @param name the new name, at most 10000 characters
      * @return this
+     * @throws IllegalArgumentException if the name is longer
      * @throws IllegalStateException if already started
      */
     public ChildProcess setName(String name) {
         Objects.requireNonNull(name, "name");
+        if (name.length() > 10_000) {
+            throw new IllegalArgumentException("a process name is limited to 10000 characters, got "
+                    + name.length());
+        }
         synchronized (lock) {
             requireState(State.NEW, "the name cannot change after start()");
             this.name = name;
@@ -321,6 +326,8 @@ public final class ChildProcess implements AutoCloseable {
                 return false;
             }
             exitStatus = s;
+            state = State.ENDED; // reaped: never signal this pid again, whatever happens below
+            LIVE.remove(this);
             Launcher.Report report = launched.collectReport();
             reportedSignal = report.signal();
             if (report.failure() != null) {
@@ -329,8 +336,6 @@ public final class ChildProcess implements AutoCloseable {
                 failure = new RemoteTaskException(name + " (pid " + pid + ") failed: " + what,
                         report.cause());
             }
-            state = State.ENDED;
-            LIVE.remove(this);
             return true;
         }
     }
@@ -489,8 +494,22 @@ public final class ChildProcess implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(new Thread(ChildProcess::atExit, "mp4j-exit"));
     }
 
+    /**
+     * Set when this JVM exits because of SIGTERM/SIGINT: its children are then not joined (they
+     * die with it through the parent-death signal), so that {@code terminate()} of this process
+     * never waits for grandchildren.
+     */
+    private static volatile boolean exitingOnSignal;
+
+    static void exitingOnSignal() {
+        exitingOnSignal = true;
+    }
+
     /** Python's {@code _exit_function}: terminate daemonic children, then join all. */
     private static void atExit() {
+        if (exitingOnSignal) {
+            return;
+        }
         for (ChildProcess p : activeChildren()) {
             if (p.daemon()) {
                 try {

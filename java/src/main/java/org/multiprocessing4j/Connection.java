@@ -42,7 +42,10 @@ import org.multiprocessing4j.platform.Platform;
  * When the other end is closed — including because its process died — receiving returns the
  * messages already sent and then throws {@link EOFException}; sending throws
  * {@link EOFException}. {@link #close()} is idempotent; any call after it throws
- * {@link ClosedChannelException}. Closing a duplex connection wakes a thread blocked on it.
+ * {@link ClosedChannelException}. Closing a duplex connection that no other process holds wakes
+ * a thread of this process blocked on it; once the end has been passed to a child (or came from a
+ * parent), closing only drops this process's copy, as in Python, and a thread blocked on it
+ * waits for data or end of stream.
  *
  * <h2>Children</h2>
  * A connection captured by a {@link Task} is passed to the child as an inherited descriptor when
@@ -68,6 +71,8 @@ public final class Connection implements Waitable, AutoCloseable {
     private final boolean writable;
     /** Duplex connections are stream sockets: send with MSG_NOSIGNAL, spin before reading. */
     private final boolean socket;
+    /** Whether another process may hold this end too (passed to a child, or received from a parent). */
+    private volatile boolean shared;
     private final Codec codec;
     private volatile long maxFrameSize = DEFAULT_MAX_FRAME;
 
@@ -644,13 +649,18 @@ public final class Connection implements Waitable, AutoCloseable {
     // ------------------------------------------------------------------ lifecycle
 
     /**
-     * Closes this end. Idempotent and thread-safe; a thread blocked receiving on a duplex
-     * connection is woken (it gets {@link ClosedChannelException}). The other end then sees end
-     * of stream once it has read every message already sent.
+     * Closes this process's copy of this end. Idempotent and thread-safe. If no other process
+     * holds this end, a thread blocked receiving on a duplex connection is woken (it gets
+     * {@link ClosedChannelException}) and the other end sees end of stream once it has read every
+     * message already sent; if another process holds it (it was passed to a child, or came from a
+     * parent), only this copy is dropped and blocked threads wait for data or end of stream.
      */
     @Override
     public void close() {
-        fd.close();
+        // Waking blocked threads needs a shutdown, which would also end the stream for any other
+        // process holding this end: only done when no other process can hold it (Python's close
+        // never affects another process's copy).
+        fd.close(!shared);
         if (sendLock.tryLock()) { // else the sending thread frees the buffer when it finishes
             try {
                 freeSendBuffer();
@@ -693,6 +703,7 @@ public final class Connection implements Waitable, AutoCloseable {
 
     /** {@return what travels to a child instead of this connection} */
     Inheritable.Handle childHandle() {
+        shared = true;
         if (codec != Codec.defaults() && !(codec instanceof java.io.Serializable)) {
             throw new IllegalArgumentException("a connection passed to a child needs a Serializable"
                     + " codec; " + codec.getClass().getName() + " is not");
@@ -708,8 +719,10 @@ public final class Connection implements Waitable, AutoCloseable {
 
         @Override
         public Object resolve(int fd) {
-            return new Connection(fd, readable, writable, codec == null ? Codec.defaults() : codec)
-                    .maxFrameSize(maxFrameSize);
+            Connection c = new Connection(fd, readable, writable,
+                    codec == null ? Codec.defaults() : codec).maxFrameSize(maxFrameSize);
+            c.shared = true;
+            return c;
         }
     }
 

@@ -53,6 +53,7 @@ final class SpawnLauncher implements Launcher {
     @Override
     public Launched launch(Spec spec) throws IOException {
         List<Descriptor> passed = spec.task().descriptors();
+        byte[] frame = bootstrapFrame(spec); // before spawning: a bad name must not strand a child
         int[] boot = OS.socketPair();
         Connection parentEnd = new Connection(boot[0], true, true, Codec.defaults());
         Descriptor childEnd = new Descriptor(boot[1]);
@@ -89,9 +90,15 @@ final class SpawnLauncher implements Launcher {
             throw e;
         }
         try {
-            parentEnd.sendBytes(bootstrapFrame(spec));
+            parentEnd.sendBytes(frame);
         } catch (EOFException e) {
             // The child died before reading (for example a bad JVM option): its exit code says why.
+        } catch (IOException | RuntimeException | Error e) {
+            OS.signal(pid, Platform.SIGKILL); // never strand a child that cannot get its task
+            OS.waitForExit(pid, true);
+            sentinel.close();
+            parentEnd.close();
+            throw e;
         }
         return new SpawnedChild(pid, sentinel, parentEnd);
     }
@@ -195,10 +202,12 @@ final class SpawnLauncher implements Launcher {
                     byte[] record = channel.recvBytes(1 << 20);
                     report = parse(record, report);
                 }
-            } catch (IOException e) {
-                // end of stream, or a garbled record from a dying child: keep what we have
+            } catch (IOException | RuntimeException | LinkageError | StackOverflowError e) {
+                // end of stream, a garbled record, or an exception that cannot be rebuilt here:
+                // keep what we have
+            } finally {
+                channel.close();
             }
-            channel.close();
             return report;
         }
 
@@ -224,8 +233,9 @@ final class SpawnLauncher implements Launcher {
                 in.setObjectInputFilter(ObjectInputFilter.Config.createFilter(
                         "maxdepth=64;maxrefs=100000;maxbytes=" + bytes.length));
                 return in.readObject() instanceof Throwable t ? t : null;
-            } catch (IOException | ClassNotFoundException | RuntimeException e) {
-                return null;
+            } catch (IOException | ClassNotFoundException | RuntimeException | LinkageError
+                     | StackOverflowError e) {
+                return null; // the message text still carries the remote stack trace
             }
         }
 

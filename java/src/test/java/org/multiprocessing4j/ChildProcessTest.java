@@ -328,6 +328,43 @@ class ChildProcessTest {
     }
 
     @Test
+    void anOverlongNameIsRejectedAtTheCallThatSetsIt() {
+        ChildProcess p = new ChildProcess(() -> { });
+        assertThrows(IllegalArgumentException.class, () -> p.setName("x".repeat(70_000)));
+        p.close();
+    }
+
+    @Test
+    void closingAConnectionPassedToAChildLeavesTheChildsCopyWorking() throws Exception {
+        try (Pipe pipe = Pipe.open()) {
+            Connection x = pipe.first();
+            Connection y = pipe.second();
+            try (ChildProcess p = new ChildProcess(() -> {
+                Thread.sleep(300); // let the parent close its copy while a thread blocks on it
+                x.send("still here");
+            })) {
+                p.start();
+                Thread blocked = new Thread(() -> {
+                    try {
+                        x.recv();
+                    } catch (Exception expected) {
+                        // end of stream once y closes
+                    }
+                });
+                blocked.start();
+                Thread.sleep(50);
+                x.close(); // only our copy: Python's close never touches the child's
+                assertEquals("still here", y.recv());
+                p.join();
+                assertEquals(OptionalInt.of(0), p.exitCode(), () -> p.failure().toString());
+                y.close();
+                blocked.join(30_000);
+                assertFalse(blocked.isAlive());
+            }
+        }
+    }
+
+    @Test
     void forkStartMethodIsRefusedWithAnExplanation() {
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
                 () -> Multiprocessing.context("fork"));

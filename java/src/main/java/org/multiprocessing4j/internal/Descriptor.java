@@ -81,21 +81,37 @@ public final class Descriptor implements AutoCloseable {
      */
     @Override
     public void close() {
+        close(true);
+    }
+
+    /**
+     * Closes, as {@link #close()}; shuts a socket down to wake blocked callers only if
+     * {@code wakeBlocked}. A shutdown acts on the socket itself, not on this process's
+     * descriptor: it ends the stream for every process holding a copy, so callers pass
+     * {@code false} when another process may hold one.
+     */
+    public void close(boolean wakeBlocked) {
         for (;;) {
             int s = (int) STATE.getVolatile(this);
             if ((s & CLOSED) != 0) {
                 return;
             }
-            if (STATE.compareAndSet(this, s, s | CLOSED)) {
-                if (s == 0) {
+            if (s == 0) {
+                if (STATE.compareAndSet(this, 0, CLOSED)) {
                     closeNow();
-                } else {
+                    return;
+                }
+            } else if (STATE.compareAndSet(this, s, (s | CLOSED) + 1)) {
+                // Calls are in flight: hold a reference of our own while shutting down, so that
+                // the number cannot be closed (and reused by someone else) under the shutdown.
+                if (wakeBlocked) {
                     try {
                         Platform.current().shutdown(fd);
                     } catch (IOException ignored) {
-                        // best effort wake-up; the close itself follows on release
+                        // best effort wake-up; the close itself follows on the last release
                     }
                 }
+                release();
                 return;
             }
         }
