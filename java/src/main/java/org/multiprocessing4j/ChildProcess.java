@@ -174,6 +174,7 @@ public final class ChildProcess implements AutoCloseable {
      */
     public void start() throws IOException {
         TaskStreams.Encoded encoded;
+        activeChildren(); // reaps children that ended unjoined, like Python; outside our lock
         synchronized (lock) {
             requireState(State.NEW, name + " has already been started");
             if (CurrentProcess.info().daemon()) {
