@@ -330,7 +330,9 @@ public final class ChildProcess implements AutoCloseable {
             state = State.ENDED; // reaped: never signal this pid again, whatever happens below
             LIVE.remove(this);
             Launcher.Report report = launched.collectReport();
-            reportedSignal = report.signal();
+            // A reported SIGTERM/SIGINT counts only if the child then exited through its hooks
+            // (128 + N); a later SIGKILL or a crash is what the kernel says.
+            reportedSignal = s.signal() == 0 && s.exitCode() == 128 + report.signal() ? report.signal() : 0;
             if (report.failure() != null) {
                 String what = report.cause() != null ? report.cause().toString()
                         : "\n" + report.failure(); // the remote stack trace, as text

@@ -308,7 +308,13 @@ public final class Connection implements Waitable, AutoCloseable {
                 return codec.decode(payload);
             }
             try (Arena arena = Arena.ofConfined()) {
-                MemorySegment whole = arena.allocate(size);
+                MemorySegment whole;
+                try {
+                    whole = arena.allocate(size);
+                } catch (OutOfMemoryError e) {
+                    broken = "no memory for a message of " + size + " bytes (its bytes are left unread)";
+                    throw e;
+                }
                 readPayload(whole);
                 return codec.decode(whole);
             }
