@@ -110,7 +110,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
             throw new IllegalArgumentException("parties must be 1.." + BarrierLayout.MAX_PARTIES
                     + ", got " + parties);
         }
-        return NamedRegion.create(name, BarrierLayout.size(parties),
+        return Regions.create(name, BarrierLayout.size(parties),
                 m -> new SharedBarrier(m, parties, null, true));
     }
 
@@ -124,7 +124,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
      * @throws IllegalStateException if the name holds another kind of region or layout version
      */
     public static SharedBarrier open(String name) throws IOException {
-        return NamedRegion.open(name, BarrierLayout.size(1), "SharedBarrier",
+        return Regions.open(name, BarrierLayout.size(1), "SharedBarrier",
                 m -> new SharedBarrier(m, 0, null, false));
     }
 
@@ -152,13 +152,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
             throw new IllegalArgumentException("parties must be 1.." + BarrierLayout.MAX_PARTIES
                     + ", got " + parties);
         }
-        SharedMemory m = SharedMemory.create(BarrierLayout.size(parties));
-        try {
-            return new SharedBarrier(m, parties, action, true);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+        return Regions.anonymous(BarrierLayout.size(parties), m -> new SharedBarrier(m, parties, action, true));
     }
 
     /**

@@ -108,7 +108,7 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
      */
     public static SharedCondition create(String name, SharedLock lock) throws IOException {
         Objects.requireNonNull(lock, "lock");
-        return NamedRegion.create(name, ConditionLayout.SIZE, m -> new SharedCondition(m, lock, false, true));
+        return Regions.create(name, ConditionLayout.SIZE, m -> new SharedCondition(m, lock, false, true));
     }
 
     /**
@@ -123,7 +123,7 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
      */
     public static SharedCondition open(String name, SharedLock lock) throws IOException {
         Objects.requireNonNull(lock, "lock");
-        return NamedRegion.open(name, ConditionLayout.SIZE, "SharedCondition",
+        return Regions.open(name, ConditionLayout.SIZE, "SharedCondition",
                 m -> new SharedCondition(m, lock, false, false));
     }
 
@@ -157,13 +157,7 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
     }
 
     private static SharedCondition of(Lock lock, boolean ownsLock) throws IOException {
-        SharedMemory m = SharedMemory.create(ConditionLayout.SIZE);
-        try {
-            return new SharedCondition(m, lock, ownsLock, true);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+        return Regions.anonymous(ConditionLayout.SIZE, m -> new SharedCondition(m, lock, ownsLock, true));
     }
 
     /** {@return the lock this condition is bound to} */

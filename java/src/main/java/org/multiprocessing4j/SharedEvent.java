@@ -59,13 +59,7 @@ public final class SharedEvent implements AutoCloseable, Serializable {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedEvent create() throws IOException {
-        SharedMemory m = SharedMemory.create(EventLayout.SIZE);
-        try {
-            return new SharedEvent(m, true);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+        return Regions.anonymous(EventLayout.SIZE, m -> new SharedEvent(m, true));
     }
 
     /**
@@ -79,7 +73,7 @@ public final class SharedEvent implements AutoCloseable, Serializable {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedEvent create(String name) throws IOException {
-        return NamedRegion.create(name, EventLayout.SIZE, m -> new SharedEvent(m, true));
+        return Regions.create(name, EventLayout.SIZE, m -> new SharedEvent(m, true));
     }
 
     /**
@@ -92,7 +86,7 @@ public final class SharedEvent implements AutoCloseable, Serializable {
      * @throws IllegalStateException if the name holds another kind of region or layout version
      */
     public static SharedEvent open(String name) throws IOException {
-        return NamedRegion.open(name, EventLayout.SIZE, "SharedEvent", m -> new SharedEvent(m, false));
+        return Regions.open(name, EventLayout.SIZE, "SharedEvent", m -> new SharedEvent(m, false));
     }
 
     /**

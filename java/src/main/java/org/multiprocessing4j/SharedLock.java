@@ -112,13 +112,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedLock create() throws IOException {
-        SharedMemory m = SharedMemory.create(LockLayout.SIZE);
-        try {
-            return new SharedLock(m, true);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+        return Regions.anonymous(LockLayout.SIZE, m -> new SharedLock(m, true));
     }
 
     /**
@@ -132,7 +126,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedLock create(String name) throws IOException {
-        return NamedRegion.create(name, LockLayout.SIZE, m -> new SharedLock(m, true));
+        return Regions.create(name, LockLayout.SIZE, m -> new SharedLock(m, true));
     }
 
     /**
@@ -145,7 +139,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      * @throws IllegalStateException if the name holds another kind of region or layout version
      */
     public static SharedLock open(String name) throws IOException {
-        return NamedRegion.open(name, LockLayout.SIZE, "SharedLock", m -> new SharedLock(m, false));
+        return Regions.open(name, LockLayout.SIZE, "SharedLock", m -> new SharedLock(m, false));
     }
 
     /**

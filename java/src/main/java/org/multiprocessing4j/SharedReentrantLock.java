@@ -72,13 +72,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedReentrantLock create() throws IOException {
-        SharedMemory m = SharedMemory.create(LockLayout.SIZE);
-        try {
-            return new SharedReentrantLock(m, true);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+        return Regions.anonymous(LockLayout.SIZE, m -> new SharedReentrantLock(m, true));
     }
 
     /**
@@ -92,7 +86,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedReentrantLock create(String name) throws IOException {
-        return NamedRegion.create(name, LockLayout.SIZE, m -> new SharedReentrantLock(m, true));
+        return Regions.create(name, LockLayout.SIZE, m -> new SharedReentrantLock(m, true));
     }
 
     /**
@@ -105,7 +99,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      * @throws IllegalStateException if the name holds another kind of region or layout version
      */
     public static SharedReentrantLock open(String name) throws IOException {
-        return NamedRegion.open(name, LockLayout.SIZE, "SharedReentrantLock", m -> new SharedReentrantLock(m, false));
+        return Regions.open(name, LockLayout.SIZE, "SharedReentrantLock", m -> new SharedReentrantLock(m, false));
     }
 
     /**

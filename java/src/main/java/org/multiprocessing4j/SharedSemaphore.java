@@ -76,7 +76,7 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
         if (permits < 0) {
             throw new IllegalArgumentException("permits must be >= 0, got " + permits);
         }
-        return NamedRegion.create(name, SemaphoreLayout.SIZE,
+        return Regions.create(name, SemaphoreLayout.SIZE,
                 m -> new SharedSemaphore(m, permits, bounded ? permits : -1, true));
     }
 
@@ -90,7 +90,7 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
      * @throws IllegalStateException if the name holds another kind of region or layout version
      */
     public static SharedSemaphore open(String name) throws IOException {
-        return NamedRegion.open(name, SemaphoreLayout.SIZE, "SharedSemaphore", m -> new SharedSemaphore(m, 0, 0, false));
+        return Regions.open(name, SemaphoreLayout.SIZE, "SharedSemaphore", m -> new SharedSemaphore(m, 0, 0, false));
     }
 
     /**
@@ -129,13 +129,7 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
         if (permits < 0) {
             throw new IllegalArgumentException("permits must be >= 0, got " + permits);
         }
-        SharedMemory m = SharedMemory.create(SemaphoreLayout.SIZE);
-        try {
-            return new SharedSemaphore(m, permits, max, true);
-        } catch (RuntimeException e) {
-            m.close();
-            throw e;
-        }
+        return Regions.anonymous(SemaphoreLayout.SIZE, m -> new SharedSemaphore(m, permits, max, true));
     }
 
     /**

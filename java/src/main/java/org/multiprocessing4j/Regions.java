@@ -5,22 +5,37 @@ import org.multiprocessing4j.internal.sync.RegionHeader;
 import org.multiprocessing4j.internal.sync.Words;
 
 /**
- * Creating and opening a synchronization region by name, for the primitives that unrelated
- * processes share ({@code SharedLock.create(name)} / {@code SharedLock.open(name)}, …). The
+ * Creating a synchronization region (anonymous, or by name) and opening one by name, for the
+ * primitives that unrelated processes share ({@code SharedLock.create(name)} / {@code SharedLock.open(name)}, …). The
  * memory is a named {@link SharedMemory}, tracked for its creator like any other (removed if the
  * creator dies without unlinking it).
  */
-final class NamedRegion {
+final class Regions {
     /** How long {@link #open} waits for a creator that has made the name but not yet published. */
     private static final long READY_WAIT_NANOS = 1_000_000_000L;
 
-    private NamedRegion() {
+    private Regions() {
     }
 
     /** Builds a primitive on a region. */
     @FunctionalInterface
     interface Maker<T> {
         T make(SharedMemory memory);
+    }
+
+    /**
+     * Creates an anonymous region and the primitive on it; on failure nothing is left behind.
+     *
+     * @throws IOException if the memory cannot be created
+     */
+    static <T> T anonymous(long size, Maker<T> maker) throws IOException {
+        SharedMemory m = SharedMemory.create(size);
+        try {
+            return maker.make(m);
+        } catch (RuntimeException e) {
+            m.close();
+            throw e;
+        }
     }
 
     /**
