@@ -144,14 +144,25 @@ public final class SharedMemory implements AutoCloseable {
      * @throws IOException if the memory cannot be reserved (the name is removed again)
      */
     public static SharedMemory create(String name, long size) throws IOException {
+        String n = checkNewName(name);
+        checkSize(size);
+        return createTracked(n, size);
+    }
+
+    /**
+     * {@return the normalized form of a name valid for {@link #create(String, long)}}
+     *
+     * @throws IllegalArgumentException if it is not valid
+     * @throws NullPointerException if it is null
+     */
+    static String checkNewName(String name) {
         String n = normalize(name);
         if (!ShmTracker.isTrackable(n.substring(1))) {
             throw new IllegalArgumentException("invalid name for a new shared memory block '" + name
                     + "': 1 to 255 of the characters A-Z a-z 0-9 . _ - (after an optional leading"
                     + " '/'), not \".\" or \"..\"");
         }
-        checkSize(size);
-        return createTracked(n, size);
+        return n;
     }
 
     private static SharedMemory createTracked(String n, long size) throws IOException {

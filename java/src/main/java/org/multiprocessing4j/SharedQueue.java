@@ -88,7 +88,14 @@ import org.multiprocessing4j.platform.Platform;
  *   <tr><td>{@code qsize()}, {@code empty()}, {@code full()}</td><td>{@link #size}, {@link #isEmpty}, {@code remainingCapacity() == 0} (all approximate while others operate)</td></tr>
  *   <tr><td>{@code close()}</td><td>{@link #close()} (this process's view only)</td></tr>
  *   <tr><td>{@code join_thread()}, {@code cancel_join_thread()}</td><td>not needed: there is no feeder thread, nothing to flush at exit</td></tr>
+ *   <tr><td>{@code SimpleQueue()}</td><td>{@link #create()}: the same queue (no feeder thread to do without)</td></tr>
+ *   <tr><td>{@code JoinableQueue(maxsize)}, {@code task_done()}, {@code join()}</td><td>{@link SharedJoinableQueue#create(int)}, {@link SharedJoinableQueue#taskDone()}, {@link SharedJoinableQueue#join()}</td></tr>
  * </table>
+ *
+ * <h2>Named queues</h2>
+ * A queue created with {@link Builder#name(String)} can be {@link #open(String) opened} by an
+ * unrelated process, which needs only the name; otherwise a queue reaches other processes only
+ * as a child's captured state.
  *
  * <h2>Not supported</h2>
  * {@link #iterator()} (and so {@code contains}, {@code remove(Object)}, {@code toArray}) throws
@@ -104,8 +111,8 @@ import org.multiprocessing4j.platform.Platform;
  *
  * @param <E> the element type
  */
-public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQueue<E>, AutoCloseable,
-        Serializable {
+public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQueue<E>, AutoCloseable,
+        Serializable permits SharedJoinableQueue {
 
     /*
      * Implementation notes. The ring protocol (claim/commit/release, recovery of a dead owner's
@@ -122,7 +129,7 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
      */
 
     @Serial
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
     private static final Platform OS = Platform.current();
 
     /** Slots of a queue without a maxsize, unless {@link Builder#capacity(int)} says otherwise. */
@@ -145,6 +152,7 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
     private final int slots;
     private final int slotSize;
     private final int maxsize;
+    private final int flags;
 
     // Process-local state, rebuilt after deserialization.
     private transient MemorySegment region;
@@ -157,29 +165,77 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
     private transient volatile boolean closed;
     private transient volatile int participant;
 
-    private SharedQueue(int slots, int slotSize, int maxsize) throws IOException {
-        this.slots = slots;
-        this.slotSize = slotSize;
-        this.maxsize = maxsize;
-        this.memory = SharedMemory.create(QueueLayout.regionSize(slots, slotSize));
-        QueueLayout.initialize(memory.segment(), slots, slotSize, maxsize);
+    /** Wraps a region: initializes it first if {@code initialize}, else checks it. */
+    SharedQueue(SharedMemory memory, QueueLayout.Header header, boolean initialize) {
+        this.slots = header.slots();
+        this.slotSize = header.slotSize();
+        this.maxsize = header.maxsize();
+        this.flags = header.flags();
+        this.memory = memory;
+        if (initialize) {
+            QueueLayout.initialize(memory.segment(), slots, slotSize, maxsize, flags);
+        } else {
+            QueueLayout.check(memory.segment(), slots, slotSize, maxsize, flags);
+        }
         attachViews();
     }
 
     @Serial
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
-        QueueLayout.check(memory.segment(), slots, slotSize, maxsize);
+        QueueLayout.check(memory.segment(), slots, slotSize, maxsize, flags);
         attachViews();
     }
 
     private void attachViews() {
         region = memory.segment();
-        ring = new Ring(region, slots, slotSize, Spill::discard);
+        ring = new Ring(region, slots, slotSize, flags, Spill::discard);
         codec = Codec.defaults();
         monitor = new Object();
         inFlight = new AtomicInteger();
         sinks = new AtomicReferenceArray<>(CACHED_SINKS);
+    }
+
+    /** Creates a queue region, anonymous or named, and the queue on it. */
+    @SuppressWarnings("unchecked")
+    static <Q extends SharedQueue<?>> Q make(String name, QueueLayout.Header h) throws IOException {
+        long size = QueueLayout.regionSize(h.slots(), h.slotSize(), h.flags());
+        Regions.Maker<SharedQueue<?>> maker = m -> h.joinable()
+                ? new SharedJoinableQueue<>(m, h, true) : new SharedQueue<>(m, h, true);
+        return (Q) (name == null ? Regions.anonymous(size, maker) : Regions.create(name, size, maker));
+    }
+
+    /**
+     * Opens a queue that another process created with {@link Builder#name(String)}, for example
+     * an unrelated process. The result is a {@link SharedJoinableQueue} if the queue was created
+     * joinable. Close it when done; that does not remove the name ({@link #unlink()} does).
+     *
+     * @param <E> the element type (not checked: a record of another type fails in {@code take})
+     * @param name the name given at creation
+     * @return a view of the same queue
+     * @throws java.nio.file.NoSuchFileException if there is no such name
+     * @throws IOException if the name holds shared memory that is too small or never initialized
+     * @throws IllegalStateException if it holds another kind of region, or another layout version
+     */
+    @SuppressWarnings("unchecked")
+    public static <E> SharedQueue<E> open(String name) throws IOException {
+        return (SharedQueue<E>) Regions.open(name, QueueLayout.SLOTS_OFFSET, "SharedQueue", m -> {
+            QueueLayout.Header h = QueueLayout.read(m.segment());
+            return h.joinable() ? new SharedJoinableQueue<>(m, h, false) : new SharedQueue<>(m, h, false);
+        });
+    }
+
+    /**
+     * Removes the queue's name; the queue lives on for every process that has it open, and
+     * {@link #open(String)} fails from now on. Without a call, the name is removed when the
+     * process that created the queue exits (even if killed).
+     *
+     * @throws IllegalStateException if the queue was created without a name
+     * @throws java.nio.file.NoSuchFileException if the name was already removed
+     * @throws IOException on any other error
+     */
+    public void unlink() throws IOException {
+        memory.unlink();
     }
 
     /**
@@ -215,6 +271,7 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
 
     /** Configures a new queue. Not thread-safe. */
     public static final class Builder {
+        private String name;
         private int maxsize;
         private int capacity = DEFAULT_SLOTS;
         private int slotSize = DEFAULT_SLOT_SIZE;
@@ -265,6 +322,24 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
             return this;
         }
 
+        /**
+         * Gives the queue a name under which unrelated processes {@link SharedQueue#open(String)
+         * open} it (a {@link SharedMemory} name: {@code /dev/shm/<name>}). The name stays until
+         * {@link SharedQueue#unlink()}, or until the creating process exits, even if killed (its
+         * tracker removes it). Default: anonymous, shared only with children.
+         *
+         * @param name as for {@link SharedMemory#create(String, long)}, or {@code null} for anonymous
+         * @return this builder
+         * @throws IllegalArgumentException if the name is not valid for a new block
+         */
+        public Builder name(String name) {
+            if (name != null) {
+                SharedMemory.checkNewName(name);
+            }
+            this.name = name;
+            return this;
+        }
+
         private static int checkSlots(String what, int n, int min) {
             if (n < min || n > QueueLayout.MAX_SLOTS) {
                 throw new IllegalArgumentException(what + " must be in [" + min + ", "
@@ -274,14 +349,31 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
         }
 
         /**
-         * Creates the queue in anonymous shared memory.
+         * Creates the queue.
          *
          * @param <E> the element type
          * @return the queue
+         * @throws java.nio.file.FileAlreadyExistsException if a name was given and exists
          * @throws IOException if the shared memory cannot be created
          */
         public <E> SharedQueue<E> create() throws IOException {
-            return new SharedQueue<>(maxsize > 0 ? maxsize : capacity, slotSize, maxsize);
+            return make(name, header(0));
+        }
+
+        /**
+         * Creates a joinable queue (Python's {@code JoinableQueue}).
+         *
+         * @param <E> the element type
+         * @return the queue
+         * @throws java.nio.file.FileAlreadyExistsException if a name was given and exists
+         * @throws IOException if the shared memory cannot be created
+         */
+        public <E> SharedJoinableQueue<E> createJoinable() throws IOException {
+            return make(name, header(QueueLayout.JOINABLE));
+        }
+
+        private QueueLayout.Header header(int flags) {
+            return new QueueLayout.Header(maxsize > 0 ? maxsize : capacity, slotSize, maxsize, flags);
         }
     }
 
@@ -491,10 +583,16 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
             if (pos < 0) {
                 return null;
             }
+            int me = participant();
             long slot = ring.slotOf(pos);
             Object value = null;
             byte[] encoded = null;
+            boolean counted = false;
             try {
+                if (ring.joinable()) {
+                    ring.taken(me); // before the release: see TaskCounts
+                    counted = true;
+                }
                 int length = region.get(ValueLayout.JAVA_INT, slot + QueueLayout.SLOT_LENGTH);
                 long p = slot + QueueLayout.SLOT_PAYLOAD;
                 if (length == QueueLayout.SPILLED) {
@@ -508,10 +606,73 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
                     encoded = new byte[length];
                     MemorySegment.copy(region, ValueLayout.JAVA_BYTE, p, encoded, 0, length);
                 }
+                if (encoded != null) {
+                    ring.releaseRead(pos, me);
+                    pos = -1;
+                    value = decode(MemorySegment.ofArray(encoded));
+                }
+                counted = false; // handed over
+                return (E) value;
             } finally {
-                ring.releaseRead(pos, participant());
+                if (counted) {
+                    ring.untaken(me); // consumed but not handed over: no task to be done
+                }
+                if (pos >= 0) {
+                    ring.releaseRead(pos, me);
+                }
             }
-            return (E) (encoded != null ? decode(MemorySegment.ofArray(encoded)) : value);
+        } finally {
+            exit();
+        }
+    }
+
+    /** The {@code task_done()} of a joinable queue; see {@link SharedJoinableQueue#taskDone()}. */
+    final void markTaskDone() {
+        enter();
+        try {
+            if (!ring.taskDone(participant())) {
+                throw new IllegalStateException("taskDone() called more times than records were taken");
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * The {@code join()} of a joinable queue; see {@link SharedJoinableQueue#join()}.
+     *
+     * @param timeoutNanos negative: forever
+     * @return whether every task is done; false once the timeout has fully elapsed
+     */
+    final boolean awaitTasksDone(long timeoutNanos) throws InterruptedException {
+        enter();
+        try {
+            long start = System.nanoTime();
+            for (;;) {
+                if (ring.allTasksDone()) {
+                    return true;
+                }
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                if (closed) {
+                    throw new IllegalStateException("shared queue was closed while joining");
+                }
+                long left = timeoutNanos < 0 ? SLICE_NANOS : timeoutNanos - (System.nanoTime() - start);
+                if (left <= 0) {
+                    return false;
+                }
+                int seq = ring.joinSeq();
+                ring.joiners(1);
+                try {
+                    if (ring.allTasksDone()) {
+                        return true;
+                    }
+                    sleep(ring.joinWord(), seq, Math.min(left, SLICE_NANOS));
+                } finally {
+                    ring.joiners(-1);
+                }
+            }
         } finally {
             exit();
         }
@@ -673,6 +834,7 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
         }
         Ring.wake(ring.notEmptyWord(), Integer.MAX_VALUE); // our sleepers re-check, see closed
         Ring.wake(ring.notFullWord(), Integer.MAX_VALUE);
+        Ring.wake(ring.joinWord(), Integer.MAX_VALUE);
         while (inFlight.get() != 0) {
             LockSupport.parkNanos(100_000L);
         }
@@ -687,9 +849,10 @@ public final class SharedQueue<E> extends AbstractQueue<E> implements BlockingQu
 
     @Override
     public String toString() {
+        String kind = getClass().getSimpleName();
         return closed
-                ? "SharedQueue[closed]"
-                : "SharedQueue[size=" + ring.size() + ", capacity=" + slots + ", slotSize=" + slotSize + "]";
+                ? kind + "[closed]"
+                : kind + "[size=" + ring.size() + ", capacity=" + slots + ", slotSize=" + slotSize + "]";
     }
 
     // ---------------------------------------------------------------- internals

@@ -1,6 +1,7 @@
 package org.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -61,6 +62,11 @@ class SharedQueueRingTest {
         assertEquals(0x00C, QueueLayout.SLOT_SIZE_OFFSET);
         assertEquals(0x010, QueueLayout.MAXSIZE_OFFSET);
         assertEquals(0x014, QueueLayout.PARTICIPANTS_CAPACITY_OFFSET);
+        assertEquals(0x018, QueueLayout.FLAGS_OFFSET);
+        assertEquals(0x040, QueueLayout.JOIN_SEQ_OFFSET);
+        assertEquals(0x044, QueueLayout.JOINERS_WAITING_OFFSET);
+        assertEquals(0x2280 + 4 * 64 + 3 * 64, QueueLayout.taskCounterOffset(4, 64, 3));
+        assertEquals(QueueLayout.regionSize(4, 64) + 64 * 1024, QueueLayout.regionSize(4, 64, QueueLayout.JOINABLE));
         assertEquals(0x080, QueueLayout.TAIL_OFFSET);
         assertEquals(0x100, QueueLayout.HEAD_OFFSET);
         assertEquals(0x180, QueueLayout.NOT_EMPTY_SEQ_OFFSET);
@@ -160,6 +166,42 @@ class SharedQueueRingTest {
         assertEquals(ctl(SLOTS, 0, FREE), ctlOf(0), "its claim was recovered first");
         assertNotEquals(DEAD, region.get(ValueLayout.JAVA_LONG, QueueLayout.participantOffset(reused)));
         assertEquals(reused, ring.register(), "a process keeps the entry it has");
+    }
+
+    @Test
+    void joinableAccountingCountsRecordsAndTakenTasksOfLiveProcessesOnly() throws Exception {
+        try (SharedMemory m = SharedMemory.create(QueueLayout.regionSize(SLOTS, SLOT_SIZE, QueueLayout.JOINABLE))) {
+            MemorySegment r = m.segment();
+            QueueLayout.initialize(r, SLOTS, SLOT_SIZE, SLOTS, QueueLayout.JOINABLE);
+            Ring j = new Ring(r, SLOTS, SLOT_SIZE, QueueLayout.JOINABLE, ref -> { });
+            int i = j.register();
+            r.set(ValueLayout.JAVA_LONG, QueueLayout.participantOffset(DEAD_INDEX), DEAD);
+            assertTrue(j.allTasksDone(), "nothing put");
+            assertFalse(j.taskDone(i), "nothing taken: too many taskDone calls");
+
+            assertEquals(0, j.tryClaimWrite(i, false));
+            assertFalse(j.allTasksDone(), "a put in progress by a live process counts");
+            j.commitWrite(0, i);
+            assertFalse(j.allTasksDone(), "a committed record counts");
+            assertEquals(0, j.tryClaimRead(i, false));
+            assertFalse(j.allTasksDone(), "a record being taken counts");
+            j.taken(i);
+            j.releaseRead(0, i);
+            assertFalse(j.allTasksDone(), "a taken task counts until it is done");
+            assertTrue(j.taskDone(i));
+            assertTrue(j.allTasksDone());
+
+            assertEquals(1, j.tryClaimWrite(DEAD_INDEX, false)); // a producer dies mid-put
+            assertTrue(j.allTasksDone(), "a dead producer's unfinished put does not count");
+            assertEquals(2, j.tryClaimWrite(i, false));
+            j.commitWrite(2, i);
+            assertEquals(2, j.tryClaimRead(DEAD_INDEX, true)); // a consumer takes it, then dies
+            assertTrue(j.allTasksDone(), "a dead consumer's claim does not count");
+            r.set(ValueLayout.JAVA_LONG, QueueLayout.taskCounterOffset(SLOTS, SLOT_SIZE, DEAD_INDEX), 5L);
+            assertTrue(j.allTasksDone(), "nor do the tasks a dead process took and never finished");
+            assertTrue(j.taskDone(i), "but another process may still finish them");
+            assertEquals(4L, r.get(ValueLayout.JAVA_LONG, QueueLayout.taskCounterOffset(SLOTS, SLOT_SIZE, DEAD_INDEX)));
+        }
     }
 
     private long slot(long position) {

@@ -81,6 +81,7 @@ final class Participants {
             if (isDead(e)) {
                 ring.recoverAllOwnedBy(i, e, this);
                 if (LONG.compareAndSet(region, QueueLayout.participantOffset(i), e, identity)) {
+                    ring.participantReused(i);
                     return i;
                 }
             }

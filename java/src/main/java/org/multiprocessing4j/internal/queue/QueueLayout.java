@@ -15,6 +15,9 @@ import java.lang.foreign.ValueLayout;
  * 0x00C   4         slotSize          creator             plain, before the region is shared
  * 0x010   4         maxsize           creator             plain, before the region is shared (0 = unbounded)
  * 0x014   4         participants P    creator             plain, before the region is shared
+ * 0x018   4         flags             creator             plain, before the region is shared ({@link #JOINABLE})
+ * 0x040   4         joinSeq           taskDone callers    futex word joiners sleep on; getAndAdd; own line
+ * 0x044   4         joinersWaiting    sleeping joiners    getAndAdd; read volatile by taskDone
  * 0x080   8         tail              producers           volatile read, CAS; own 128-byte line
  * 0x100   8         head              consumers           volatile read, CAS; own 128-byte line
  * 0x180   4         notEmptySeq       producers           futex word; getAndAdd; own line
@@ -23,7 +26,12 @@ import java.lang.foreign.ValueLayout;
  * 0x204   4         producersWaiting  sleeping producers  getAndAdd; read volatile by consumers
  * 0x280   8*(P+1)   participants      each process once   entry i at 0x280 + 8i, i in 1..P; CAS
  * SLOTS   N*size    slots             see below           SLOTS = 0x2280
+ * TASKS   64*(P+1)  taken, not done   each process own    joinable queues only: TASKS = SLOTS + N*size;
+ *                                                         entry i (int64) at TASKS + 64i; getAndAdd, CAS
  * </pre>
+ *
+ * <p>The magic is written last, with release semantics, so that a process opening the region by
+ * name and reading the magic with acquire semantics sees a complete header and ring.
  *
  * <p>A slot ({@code slotSize} bytes, a multiple of 64, so slots never share a cache line):
  *
@@ -50,7 +58,7 @@ public final class QueueLayout {
     /** "MP4Q". */
     public static final int MAGIC = 0x4D503451;
     /** Bumped whenever an offset or meaning changes. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     public static final long MAGIC_OFFSET = 0x000;
     public static final long VERSION_OFFSET = 0x004;
@@ -58,6 +66,9 @@ public final class QueueLayout {
     public static final long SLOT_SIZE_OFFSET = 0x00C;
     public static final long MAXSIZE_OFFSET = 0x010;
     public static final long PARTICIPANTS_CAPACITY_OFFSET = 0x014;
+    public static final long FLAGS_OFFSET = 0x018;
+    public static final long JOIN_SEQ_OFFSET = 0x040;
+    public static final long JOINERS_WAITING_OFFSET = 0x044;
     public static final long TAIL_OFFSET = 0x080;
     public static final long HEAD_OFFSET = 0x100;
     public static final long NOT_EMPTY_SEQ_OFFSET = 0x180;
@@ -77,6 +88,11 @@ public final class QueueLayout {
     /** Payload of a spilled record: int64 size + 16 name bytes. */
     public static final int SPILL_REFERENCE_SIZE = 8 + 16;
 
+    /** Flag: the queue counts tasks taken and not yet done (a joinable queue). */
+    public static final int JOINABLE = 1;
+    /** Stride of the taken-not-done counters: one cache line each, so processes do not share one. */
+    public static final int TASK_COUNTER_STRIDE = 64;
+
     public static final int MIN_SLOT_SIZE = 64;
     public static final int MAX_SLOT_SIZE = 1 << 20;
     public static final int MAX_SLOTS = 1 << 24;
@@ -91,9 +107,20 @@ public final class QueueLayout {
     private QueueLayout() {
     }
 
-    /** {@return the region size for {@code slots} slots of {@code slotSize} bytes} */
+    /** {@return the region size for {@code slots} slots of {@code slotSize} bytes, not joinable} */
     public static long regionSize(int slots, int slotSize) {
-        return SLOTS_OFFSET + (long) slots * slotSize;
+        return regionSize(slots, slotSize, 0);
+    }
+
+    /** {@return the region size for {@code slots} slots of {@code slotSize} bytes and {@code flags}} */
+    public static long regionSize(int slots, int slotSize, int flags) {
+        long size = SLOTS_OFFSET + (long) slots * slotSize;
+        return (flags & JOINABLE) != 0 ? size + (long) TASK_COUNTER_STRIDE * (PARTICIPANTS + 1) : size;
+    }
+
+    /** {@return the offset of participant {@code i}'s taken-not-done counter (joinable queues)} */
+    public static long taskCounterOffset(int slots, int slotSize, int i) {
+        return SLOTS_OFFSET + (long) slots * slotSize + (long) TASK_COUNTER_STRIDE * i;
     }
 
     /** {@return the offset of the slot for {@code index} in {@code [0, N)}} */
@@ -131,10 +158,18 @@ public final class QueueLayout {
         return (ctlPosition - position) << 12 >> 12;
     }
 
-    /** Writes the header and every slot's initial {@code ctl} (slot i: FREE for position i). */
+    /** As {@link #initialize(MemorySegment, int, int, int, int)} without flags. */
     public static void initialize(MemorySegment region, int slots, int slotSize, int maxsize) {
-        region.set(ValueLayout.JAVA_INT, MAGIC_OFFSET, MAGIC);
+        initialize(region, slots, slotSize, maxsize, 0);
+    }
+
+    /**
+     * Writes the header and every slot's initial {@code ctl} (slot i: FREE for position i), the
+     * magic last with a release store (see the class comment). The region must be zeroed.
+     */
+    public static void initialize(MemorySegment region, int slots, int slotSize, int maxsize, int flags) {
         region.set(ValueLayout.JAVA_INT, VERSION_OFFSET, VERSION);
+        region.set(ValueLayout.JAVA_INT, FLAGS_OFFSET, flags);
         region.set(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET, slots);
         region.set(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET, slotSize);
         region.set(ValueLayout.JAVA_INT, MAXSIZE_OFFSET, maxsize);
@@ -142,14 +177,39 @@ public final class QueueLayout {
         for (int i = 0; i < slots; i++) {
             region.set(ValueLayout.JAVA_LONG, slotOffset(i, slotSize) + SLOT_CTL, ctl(i, 0, FREE));
         }
+        ValueLayout.JAVA_INT.varHandle().setRelease(region, MAGIC_OFFSET, MAGIC);
+    }
+
+    /** The immutable header of a queue region. */
+    public record Header(int slots, int slotSize, int maxsize, int flags) {
+        /** {@return whether the queue is joinable} */
+        public boolean joinable() {
+            return (flags & JOINABLE) != 0;
+        }
     }
 
     /**
-     * Checks the header of a region received from another process.
+     * Reads and checks the header of a region opened by name, whose magic was already read with
+     * acquire semantics.
      *
-     * @throws IllegalStateException naming what differs
+     * @throws IllegalStateException if it is not a queue region of this version, or is
+     *     inconsistent with its size
      */
-    public static void check(MemorySegment region, int slots, int slotSize, int maxsize) {
+    public static Header read(MemorySegment region) {
+        if (region.byteSize() < SLOTS_OFFSET) {
+            throw new IllegalStateException("shared memory of " + region.byteSize()
+                    + " bytes is too small for a shared queue");
+        }
+        checkMagic(region);
+        Header h = new Header(region.get(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET),
+                region.get(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET),
+                region.get(ValueLayout.JAVA_INT, MAXSIZE_OFFSET),
+                region.get(ValueLayout.JAVA_INT, FLAGS_OFFSET));
+        check(region, h.slots(), h.slotSize(), h.maxsize(), h.flags());
+        return h;
+    }
+
+    private static void checkMagic(MemorySegment region) {
         int magic = region.get(ValueLayout.JAVA_INT, MAGIC_OFFSET);
         int version = region.get(ValueLayout.JAVA_INT, VERSION_OFFSET);
         if (magic != MAGIC || version != VERSION) {
@@ -157,16 +217,32 @@ public final class QueueLayout {
                     + Integer.toHexString(magic) + " version " + version + "; this library uses 0x"
                     + Integer.toHexString(MAGIC) + " version " + VERSION);
         }
+    }
+
+    /** As {@link #check(MemorySegment, int, int, int, int)} for a queue without flags. */
+    public static void check(MemorySegment region, int slots, int slotSize, int maxsize) {
+        check(region, slots, slotSize, maxsize, 0);
+    }
+
+    /**
+     * Checks the header of a region received from another process.
+     *
+     * @throws IllegalStateException naming what differs
+     */
+    public static void check(MemorySegment region, int slots, int slotSize, int maxsize, int flags) {
+        checkMagic(region);
         int n = region.get(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET);
         int s = region.get(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET);
         int m = region.get(ValueLayout.JAVA_INT, MAXSIZE_OFFSET);
         int p = region.get(ValueLayout.JAVA_INT, PARTICIPANTS_CAPACITY_OFFSET);
-        if (n != slots || s != slotSize || m != maxsize || p != PARTICIPANTS
-                || region.byteSize() < regionSize(n, s)) {
+        int f = region.get(ValueLayout.JAVA_INT, FLAGS_OFFSET);
+        boolean sane = n >= 1 && n <= MAX_SLOTS && s >= MIN_SLOT_SIZE && s <= MAX_SLOT_SIZE && s % 64 == 0;
+        if (!sane || n != slots || s != slotSize || m != maxsize || p != PARTICIPANTS || f != flags
+                || region.byteSize() < regionSize(n, s, f)) {
             throw new IllegalStateException("shared queue region holds " + n + " slots of " + s
-                    + " bytes, maxsize " + m + ", " + p + " participants in " + region.byteSize()
-                    + " bytes; expected " + slots + " x " + slotSize + ", maxsize " + maxsize + ", "
-                    + PARTICIPANTS + " participants");
+                    + " bytes, maxsize " + m + ", flags " + f + ", " + p + " participants in "
+                    + region.byteSize() + " bytes; expected " + slots + " x " + slotSize + ", maxsize "
+                    + maxsize + ", flags " + flags + ", " + PARTICIPANTS + " participants");
         }
     }
 }

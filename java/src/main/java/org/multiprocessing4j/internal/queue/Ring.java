@@ -61,6 +61,9 @@ public final class Ring {
     private final MemorySegment notFullWord;
     private final Participants participants;
     private final SpillCleaner spills;
+    /** Null unless the queue is joinable. */
+    private final TaskCounts tasks;
+    private final MemorySegment joinWord;
 
     /** Removes the segment of a spilled record whose claim was recovered. */
     @FunctionalInterface
@@ -69,7 +72,13 @@ public final class Ring {
         void discard(MemorySegment reference);
     }
 
+    /** A ring over a region without flags. */
     public Ring(MemorySegment region, int slots, int slotSize, SpillCleaner spills) {
+        this(region, slots, slotSize, 0, spills);
+    }
+
+    /** A ring over an initialized region with the given header values. */
+    public Ring(MemorySegment region, int slots, int slotSize, int flags, SpillCleaner spills) {
         this.region = region;
         this.slots = slots;
         this.slotSize = slotSize;
@@ -78,11 +87,20 @@ public final class Ring {
         this.notFullWord = region.asSlice(QueueLayout.NOT_FULL_SEQ_OFFSET, 4);
         this.participants = new Participants(region);
         this.spills = spills;
+        this.tasks = (flags & QueueLayout.JOINABLE) != 0 ? new TaskCounts(region, slots, slotSize) : null;
+        this.joinWord = region.asSlice(QueueLayout.JOIN_SEQ_OFFSET, 4);
     }
 
     /** {@return the participant index of this process, registering it} */
     public int register() {
         return participants.register(Participants.identityOfThisProcess(), this);
+    }
+
+    /** Called by {@link Participants} when entry {@code i} of a dead process was taken over. */
+    void participantReused(int i) {
+        if (tasks != null) {
+            tasks.reset(i);
+        }
     }
 
     /** {@return the offset of the slot for {@code position}} */
@@ -291,6 +309,76 @@ public final class Ring {
             head = headVolatile();
         }
         return (int) Math.max(0, Math.min(slots, distance(tail, head)));
+    }
+
+    // ---------------------------------------------------------------- joinable queues
+
+    /** {@return whether this ring counts unfinished tasks} */
+    public boolean joinable() {
+        return tasks != null;
+    }
+
+    /** Counts the record {@code me} just claimed for reading as taken; before {@link #releaseRead}. */
+    public void taken(int me) {
+        tasks.taken(me);
+    }
+
+    /** Uncounts a record {@code me} took but cannot hand over (it failed to decode). */
+    public void untaken(int me) {
+        if (tasks.untaken(me) && tasks.bumpIfJoiners()) {
+            wake(joinWord, Integer.MAX_VALUE);
+        }
+    }
+
+    /**
+     * Marks a taken task done (see {@link TaskCounts#done}); wakes joiners when a counter reaches
+     * zero (while it is positive, they cannot be done; a dead holder's counter they stop
+     * counting on their own, within a sleep slice).
+     *
+     * @return false if there was no task taken and not done
+     */
+    public boolean taskDone(int me) {
+        long left = tasks.done(me);
+        if (left < 0) {
+            return false;
+        }
+        if (left == 0 && tasks.bumpIfJoiners()) {
+            wake(joinWord, Integer.MAX_VALUE);
+        }
+        return true;
+    }
+
+    /**
+     * {@return whether no record is in the queue (committed, or being put or taken by a live
+     * process) and no live process holds a taken task not yet done} Slots are read before
+     * counters: {@link TaskCounts} explains why that order cannot miss a task.
+     */
+    public boolean allTasksDone() {
+        if (!tasks.noneTakenByLive(participants)) {
+            return false; // cheap early answer; the decisive read of the counters is below
+        }
+        for (int k = 0; k < slots; k++) {
+            long c = ctlVolatile(QueueLayout.slotOffset(k, slotSize));
+            int s = state(c);
+            if (s == FULL || (s != FREE && !Participants.isDead(participants.entryVolatile(owner(c))))) {
+                return false;
+            }
+        }
+        return tasks.noneTakenByLive(participants);
+    }
+
+    /** {@return the futex word joiners sleep on, and its value now (acquire)} */
+    public int joinSeq() {
+        return tasks.joinSeq();
+    }
+
+    public MemorySegment joinWord() {
+        return joinWord;
+    }
+
+    /** Counts a sleeping joiner in (+1) or out (-1); a full fence. */
+    public void joiners(int delta) {
+        tasks.joiners(delta);
     }
 
     // ---------------------------------------------------------------- waiting
