@@ -426,29 +426,68 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         return insert(e, Math.max(0, unit.toNanos(timeout)));
     }
 
+    /**
+     * Puts the bytes of {@code bytes} as one {@code byte[]} record, waiting as long as the queue
+     * is full; {@link #take()} returns it as a {@code byte[]}, {@link #takeBytes} copies it into a
+     * buffer. Allocates nothing when the record fits a slot ({@link #inlineRecordLimit()} minus 5
+     * bytes of header).
+     *
+     * @param bytes the bytes (from any memory: heap, native, mapped)
+     * @throws InterruptedException if interrupted while waiting (nothing was put)
+     * @throws UncheckedIOException if a large record's spill segment cannot be created
+     * @throws IllegalStateException if this queue is closed
+     */
+    public void putBytes(MemorySegment bytes) throws InterruptedException {
+        insertBytes(bytes, -1);
+    }
+
+    /**
+     * As {@link #putBytes}, waiting at most {@code timeout} for room.
+     *
+     * @return whether it was put; {@code false} once the timeout has fully elapsed
+     * @throws InterruptedException if interrupted while waiting (nothing was put)
+     * @throws UncheckedIOException if a large record's spill segment cannot be created
+     * @throws IllegalStateException if this queue is closed
+     */
+    public boolean offerBytes(MemorySegment bytes, long timeout, TimeUnit unit) throws InterruptedException {
+        return insertBytes(bytes, Math.max(0, unit.toNanos(timeout)));
+    }
+
+    private boolean insertBytes(MemorySegment bytes, long timeoutNanos) throws InterruptedException {
+        Objects.requireNonNull(bytes, "bytes");
+        if (bytes.byteSize() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("a byte record holds at most 2 GiB, got " + bytes.byteSize());
+        }
+        enter();
+        try {
+            if (bytes.byteSize() <= inlineCapacity() - BYTES_HEADER) {
+                return insertInlineBytes(bytes, timeoutNanos);
+            }
+            ByteSink sink = borrowSink();
+            try {
+                try {
+                    sink.writeByte(TAG_BYTES);
+                    sink.writeInt((int) bytes.byteSize());
+                    sink.write(bytes);
+                } catch (CodecException ex) {
+                    throw new IllegalArgumentException(ex.getMessage(), ex);
+                }
+                return insertSpilled(sink.segment(), timeoutNanos);
+            } finally {
+                giveBack(sink);
+            }
+        } finally {
+            exit();
+        }
+    }
+
     /** timeoutNanos: negative = forever, 0 = no wait. */
     private boolean insert(E e, long timeoutNanos) throws InterruptedException {
         Objects.requireNonNull(e, "SharedQueue does not accept null elements");
         enter();
         try {
             if (e instanceof byte[] b && b.length <= inlineCapacity() - BYTES_HEADER) {
-                long pos = claim(true, timeoutNanos);
-                if (pos < 0) {
-                    return false;
-                }
-                boolean written = false;
-                try {
-                    long slot = ring.slotOf(pos);
-                    long p = slot + QueueLayout.SLOT_PAYLOAD;
-                    region.set(ValueLayout.JAVA_BYTE, p, TAG_BYTES);
-                    region.set(INT_BE, p + 1, b.length);
-                    MemorySegment.copy(b, 0, region, ValueLayout.JAVA_BYTE, p + BYTES_HEADER, b.length);
-                    region.set(ValueLayout.JAVA_INT, slot + QueueLayout.SLOT_LENGTH, BYTES_HEADER + b.length);
-                    written = true;
-                } finally {
-                    finishWrite(pos, written);
-                }
-                return true;
+                return insertInlineBytes(MemorySegment.ofArray(b), timeoutNanos);
             }
             ByteSink sink = borrowSink();
             try {
@@ -467,6 +506,28 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         } finally {
             exit();
         }
+    }
+
+    /** Writes a {@code byte[]} record (the codec's BYTES encoding) straight into a slot. */
+    private boolean insertInlineBytes(MemorySegment b, long timeoutNanos) throws InterruptedException {
+        long pos = claim(true, timeoutNanos);
+        if (pos < 0) {
+            return false;
+        }
+        boolean written = false;
+        try {
+            long slot = ring.slotOf(pos);
+            long p = slot + QueueLayout.SLOT_PAYLOAD;
+            int n = (int) b.byteSize();
+            region.set(ValueLayout.JAVA_BYTE, p, TAG_BYTES);
+            region.set(INT_BE, p + 1, n);
+            MemorySegment.copy(b, 0, region, p + BYTES_HEADER, n);
+            region.set(ValueLayout.JAVA_INT, slot + QueueLayout.SLOT_LENGTH, BYTES_HEADER + n);
+            written = true;
+        } finally {
+            finishWrite(pos, written);
+        }
+        return true;
     }
 
     private boolean insertInline(MemorySegment record, long timeoutNanos) throws InterruptedException {
@@ -616,6 +677,103 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
             } finally {
                 if (counted) {
                     ring.untaken(me); // consumed but not handed over: no task to be done
+                }
+                if (pos >= 0) {
+                    ring.releaseRead(pos, me);
+                }
+            }
+        } finally {
+            exit();
+        }
+    }
+
+    /**
+     * Takes the oldest record, which must be a {@code byte[]} one (put by {@link #putBytes} or as
+     * a {@code byte[]} element), copying its bytes to the start of {@code target}, waiting as long
+     * as the queue is empty. Allocates nothing when the record travelled inline.
+     *
+     * @param target where the bytes go
+     * @return how many bytes were copied
+     * @throws BufferTooShortException if the record is longer than {@code target}: it is consumed,
+     *     and its bytes are in the exception (as Python's {@code recv_bytes_into})
+     * @throws ClassCastException if the record is not a {@code byte[]}: it is consumed and lost
+     * @throws InterruptedException if interrupted while waiting (nothing was taken)
+     * @throws UncheckedIOException as for {@link #take()}
+     * @throws IllegalStateException if this queue is closed
+     */
+    public int takeBytes(MemorySegment target) throws InterruptedException, BufferTooShortException {
+        return (int) extractBytes(target, -1);
+    }
+
+    /**
+     * As {@link #takeBytes}, waiting at most {@code timeout} for a record.
+     *
+     * @return how many bytes were copied, or -1 once the timeout has fully elapsed
+     * @throws BufferTooShortException as for {@link #takeBytes}
+     * @throws ClassCastException as for {@link #takeBytes}
+     * @throws InterruptedException if interrupted while waiting (nothing was taken)
+     * @throws UncheckedIOException as for {@link #take()}
+     * @throws IllegalStateException if this queue is closed
+     */
+    public int pollBytes(MemorySegment target, long timeout, TimeUnit unit)
+            throws InterruptedException, BufferTooShortException {
+        return (int) extractBytes(target, Math.max(0, unit.toNanos(timeout)));
+    }
+
+    private long extractBytes(MemorySegment target, long timeoutNanos)
+            throws InterruptedException, BufferTooShortException {
+        Objects.requireNonNull(target, "target");
+        enter();
+        try {
+            long pos = claim(false, timeoutNanos);
+            if (pos < 0) {
+                return -1;
+            }
+            int me = participant();
+            long slot = ring.slotOf(pos);
+            boolean counted = false;
+            boolean handedOver = false;
+            try {
+                if (ring.joinable()) {
+                    ring.taken(me); // before the release: see TaskCounts
+                    counted = true;
+                }
+                int length = region.get(ValueLayout.JAVA_INT, slot + QueueLayout.SLOT_LENGTH);
+                long p = slot + QueueLayout.SLOT_PAYLOAD;
+                Object value;
+                if (length >= BYTES_HEADER && region.get(ValueLayout.JAVA_BYTE, p) == TAG_BYTES
+                        && region.get(INT_BE, p + 1) == length - BYTES_HEADER) {
+                    int n = length - BYTES_HEADER;
+                    if (n <= target.byteSize()) {
+                        MemorySegment.copy(region, p + BYTES_HEADER, target, 0, n);
+                        handedOver = true;
+                        return n;
+                    }
+                    byte[] b = new byte[n];
+                    MemorySegment.copy(region, ValueLayout.JAVA_BYTE, p + BYTES_HEADER, b, 0, n);
+                    value = b;
+                } else if (length == QueueLayout.SPILLED) {
+                    value = readSpilled(p);
+                } else {
+                    byte[] encoded = new byte[length];
+                    MemorySegment.copy(region, ValueLayout.JAVA_BYTE, p, encoded, 0, length);
+                    ring.releaseRead(pos, me);
+                    pos = -1;
+                    value = decode(MemorySegment.ofArray(encoded));
+                }
+                if (!(value instanceof byte[] b)) {
+                    throw new ClassCastException("the record taken is a " + value.getClass().getName()
+                            + ", not a byte[]; it is consumed");
+                }
+                handedOver = true;
+                if (b.length > target.byteSize()) {
+                    throw new BufferTooShortException(b, target.byteSize());
+                }
+                MemorySegment.copy(b, 0, target, ValueLayout.JAVA_BYTE, 0, b.length);
+                return b.length;
+            } finally {
+                if (counted && !handedOver) {
+                    ring.untaken(me);
                 }
                 if (pos >= 0) {
                     ring.releaseRead(pos, me);

@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -271,6 +273,50 @@ class SharedQueueTest {
         assertThrows(IllegalArgumentException.class, () -> SharedQueue.create(-1));
         assertThrows(IllegalArgumentException.class, () -> SharedQueue.builder().slotSize(100));
         assertThrows(IllegalArgumentException.class, () -> SharedQueue.builder().capacity(0));
+    }
+
+    @Test
+    void bytesTravelFromAndIntoNativeMemoryWithoutElementObjects() throws Exception {
+        int big = 10_000; // larger than a slot: spilled
+        try (SharedQueue<Object> q = SharedQueue.create(8);
+             ChildProcess producer = new ChildProcess(() -> {
+                 try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                     MemorySegment small = arena.allocate(64);
+                     for (int i = 0; i < 100; i++) {
+                         small.fill((byte) i);
+                         q.putBytes(small);
+                     }
+                     MemorySegment large = arena.allocate(big);
+                     large.fill((byte) 7);
+                     q.putBytes(large);
+                     q.put(new byte[] {1, 2, 3});
+                     q.put("not bytes");
+                 }
+             })) {
+            producer.start();
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                MemorySegment into = arena.allocate(64);
+                for (int i = 0; i < 100; i++) {
+                    assertEquals(64, q.pollBytes(into, 30, TimeUnit.SECONDS));
+                    for (int k = 0; k < 64; k++) {
+                        assertEquals((byte) i, into.get(ValueLayout.JAVA_BYTE, k));
+                    }
+                }
+                BufferTooShortException tooShort = assertThrows(BufferTooShortException.class, () -> q.takeBytes(into));
+                assertEquals(big, tooShort.message().length, "the record that did not fit is in the exception");
+                assertEquals(7, tooShort.message()[big - 1]);
+                assertEquals(3, q.takeBytes(into), "a byte[] element is a byte record too");
+                assertEquals(3, into.get(ValueLayout.JAVA_BYTE, 2));
+                ClassCastException notBytes = assertThrows(ClassCastException.class, () -> q.takeBytes(into));
+                assertTrue(notBytes.getMessage().contains("java.lang.String"), notBytes.getMessage());
+                assertEquals(-1, q.pollBytes(into, 0, TimeUnit.SECONDS), "empty");
+            }
+            producer.join();
+            assertEquals(0, producer.exitCode().getAsInt(), () -> String.valueOf(producer.failure()));
+            MemorySegment heap = MemorySegment.ofArray(new byte[] {9, 8});
+            q.putBytes(heap);
+            assertArrayEquals(new byte[] {9, 8}, (byte[]) q.take(), "take() returns a byte record as byte[]");
+        }
     }
 
     static void stopAll(List<ChildProcess> children) throws Exception {
