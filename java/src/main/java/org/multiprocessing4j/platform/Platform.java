@@ -267,6 +267,40 @@ public interface Platform {
     /** What {@link #processStartTime} returns when it cannot tell: never a proof of death. */
     long START_TIME_UNKNOWN = -2;
 
+    // ---------------------------------------------------------------- stream sockets
+
+    /**
+     * Opens a stream socket (close-on-exec) of the family of {@code address}: AF_UNIX for a
+     * {@link java.net.UnixDomainSocketAddress}, AF_INET or AF_INET6 for a resolved
+     * {@link java.net.InetSocketAddress}.
+     *
+     * @param nonBlocking whether calls on it return at once instead of waiting (for listeners)
+     * @return the descriptor
+     * @throws IllegalArgumentException for another address type, or an unresolved one
+     */
+    int socket(java.net.SocketAddress address, boolean nonBlocking) throws IOException;
+
+    /** Binds a socket from {@link #socket} (SO_REUSEADDR set for TCP) and listens with {@code backlog}. */
+    void bindAndListen(int fd, java.net.SocketAddress address, int backlog) throws IOException;
+
+    /**
+     * Accepts a pending connection on a non-blocking listener.
+     *
+     * @return the new descriptor (blocking, close-on-exec; TCP_NODELAY for TCP), or -1 if none is
+     *     pending
+     */
+    int accept(int fd) throws IOException;
+
+    /**
+     * Connects a socket from {@link #socket} (blocking; TCP_NODELAY for TCP).
+     *
+     * @throws java.net.ConnectException if nobody listens there
+     */
+    void connect(int fd, java.net.SocketAddress address) throws IOException;
+
+    /** {@return the address a socket is bound to (the port chosen for port 0, for example)} */
+    java.net.SocketAddress localAddress(int fd) throws IOException;
+
     /** A file's size, owner and permission bits ({@code st_mode & 07777}). */
     record FileStatus(long size, int ownerUid, int permissions) {
     }

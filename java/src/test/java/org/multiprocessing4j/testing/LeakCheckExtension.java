@@ -65,7 +65,7 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
         Set<String> fds = new TreeSet<>(after.fds());
         fds.removeAll(before.fds());
         if (!fds.isEmpty()) {
-            out.add("descriptors " + fds);
+            out.add("descriptors " + fds.stream().map(LeakCheckExtension::describeSocket).toList());
         }
         Set<Long> kids = new TreeSet<>(after.children());
         kids.removeAll(before.children());
@@ -79,6 +79,27 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
             out.add("/dev/shm entries " + shm);
         }
         return out.isEmpty() ? null : String.join(", ", out);
+    }
+
+    /** Adds what the kernel says about a leaked socket: its /proc/net line (protocol, state, ports). */
+    private static String describeSocket(String fd) {
+        int open = fd.indexOf("socket:[");
+        if (open < 0) {
+            return fd;
+        }
+        String inode = fd.substring(open + 8, fd.length() - 1);
+        for (String table : List.of("tcp", "tcp6", "unix")) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/net", table))) {
+                    if (List.of(line.trim().split("\\s+")).contains(inode)) {
+                        return fd + " (" + table + ": " + line.trim() + ")";
+                    }
+                }
+            } catch (IOException e) {
+                // not available: describe less
+            }
+        }
+        return fd;
     }
 
     private static String describe(long pid) {

@@ -99,6 +99,8 @@ final class Errno {
             case "EEXIST" -> new FileAlreadyExistsException(message);
             case "EACCES" -> new AccessDeniedException(message);
             case "EPIPE", "ECONNRESET" -> new EOFException(message);
+            case "ECONNREFUSED" -> new java.net.ConnectException(message);
+            case "EADDRINUSE", "EADDRNOTAVAIL" -> new java.net.BindException(message);
             default -> new OsException(message, name, errno);
         };
     }

@@ -29,6 +29,9 @@ import org.multiprocessing4j.platform.linux.bindings.pollfd;
 import org.multiprocessing4j.platform.linux.bindings.posix_spawn_file_actions_t;
 import org.multiprocessing4j.platform.linux.bindings.posix_spawnattr_t;
 import org.multiprocessing4j.platform.linux.bindings.sigset_t;
+import org.multiprocessing4j.platform.linux.bindings.sockaddr_in;
+import org.multiprocessing4j.platform.linux.bindings.sockaddr_in6;
+import org.multiprocessing4j.platform.linux.bindings.sockaddr_un;
 import org.multiprocessing4j.platform.linux.bindings.timespec;
 
 /**
@@ -888,6 +891,263 @@ public final class LinuxPlatform implements Platform {
             throw Errno.exception("futex(FUTEX_WAKE)", errno(st));
         }
         return (int) r;
+    }
+
+    // ------------------------------------------------------------------ stream sockets
+    //
+    // bind/connect/getsockname take glibc's transparent union __SOCKADDR_ARG, which jextract
+    // renders as a union passed by value; a union of pointers is passed exactly as a pointer on
+    // every ABI we support, so these handles use the symbol with a pointer parameter.
+
+    private static final class Socket {
+        static final MethodHandle MH = errno(Libc.socket$address(), Libc.socket$descriptor());
+    }
+
+    private static final class Bind {
+        static final MethodHandle MH = errno(Libc.bind$address(), FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    }
+
+    private static final class Listen {
+        static final MethodHandle MH = errno(Libc.listen$address(), Libc.listen$descriptor());
+    }
+
+    private static final class Accept4 {
+        static final MethodHandle MH = errno(Libc.accept4$address(), FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER, C_INT));
+    }
+
+    private static final class Connect {
+        static final MethodHandle MH = errno(Libc.connect$address(), FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    }
+
+    private static final class Getsockname {
+        static final MethodHandle MH = errno(Libc.getsockname$address(), FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+    }
+
+    private static final class Setsockopt {
+        static final MethodHandle MH = errno(Libc.setsockopt$address(), Libc.setsockopt$descriptor());
+    }
+
+    private static final class Getsockopt {
+        static final MethodHandle MH = errno(Libc.getsockopt$address(), Libc.getsockopt$descriptor());
+    }
+
+    private static int family(java.net.SocketAddress address) {
+        if (address instanceof java.net.UnixDomainSocketAddress) {
+            return Libc.AF_UNIX();
+        }
+        if (address instanceof java.net.InetSocketAddress inet) {
+            if (inet.isUnresolved()) {
+                throw new IllegalArgumentException("unresolved address " + inet);
+            }
+            return inet.getAddress() instanceof java.net.Inet6Address ? Libc.AF_INET6() : Libc.AF_INET();
+        }
+        throw new IllegalArgumentException("not a Unix-domain or TCP address: " + address);
+    }
+
+    /** Writes {@code address} as a sockaddr into {@code a}; returns it (its size is the length). */
+    private static MemorySegment sockaddr(java.net.SocketAddress address, Arena a) {
+        if (address instanceof java.net.UnixDomainSocketAddress unix) {
+            byte[] path = unix.getPath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            MemorySegment sa = sockaddr_un.allocate(a);
+            long room = sockaddr_un.sun_path$layout().byteSize();
+            if (path.length == 0 || path.length >= room || indexOfZero(path) >= 0) {
+                throw new IllegalArgumentException("a Unix socket path must be 1 to " + (room - 1)
+                        + " bytes with no NUL (abstract names are not used), got " + path.length
+                        + " bytes: " + unix.getPath());
+            }
+            sockaddr_un.sun_family(sa, (short) Libc.AF_UNIX());
+            MemorySegment.copy(path, 0, sockaddr_un.sun_path(sa), ValueLayout.JAVA_BYTE, 0, path.length);
+            return sa;
+        }
+        java.net.InetSocketAddress inet = (java.net.InetSocketAddress) address;
+        family(inet); // checks resolution
+        byte[] ip = inet.getAddress().getAddress();
+        short port = Short.reverseBytes((short) inet.getPort()); // network order
+        if (ip.length == 4) {
+            MemorySegment sa = sockaddr_in.allocate(a);
+            sockaddr_in.sin_family(sa, (short) Libc.AF_INET());
+            sockaddr_in.sin_port(sa, port);
+            MemorySegment.copy(ip, 0, sockaddr_in.sin_addr(sa), ValueLayout.JAVA_BYTE, 0, 4);
+            return sa;
+        }
+        MemorySegment sa = sockaddr_in6.allocate(a);
+        sockaddr_in6.sin6_family(sa, (short) Libc.AF_INET6());
+        sockaddr_in6.sin6_port(sa, port);
+        MemorySegment.copy(ip, 0, sockaddr_in6.sin6_addr(sa), ValueLayout.JAVA_BYTE, 0, 16);
+        if (inet.getAddress() instanceof java.net.Inet6Address v6) {
+            sockaddr_in6.sin6_scope_id(sa, v6.getScopeId());
+        }
+        return sa;
+    }
+
+    private static int indexOfZero(byte[] b) {
+        for (int i = 0; i < b.length; i++) {
+            if (b[i] == 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    @Override
+    public int socket(java.net.SocketAddress address, boolean nonBlocking) throws IOException {
+        int family = family(address);
+        MemorySegment st = STATE.get();
+        int type = Libc.SOCK_STREAM() | Libc.SOCK_CLOEXEC() | (nonBlocking ? Libc.SOCK_NONBLOCK() : 0);
+        int fd;
+        try {
+            fd = (int) Socket.MH.invokeExact(st, family, type, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (fd < 0) {
+            throw Errno.exception("socket(" + family + ", SOCK_STREAM)", errno(st));
+        }
+        return fd;
+    }
+
+    private static void setIntOption(int fd, int level, int option, int value, String what) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocateFrom(ValueLayout.JAVA_INT, value);
+            MemorySegment st = STATE.get();
+            int r = (int) Setsockopt.MH.invokeExact(st, fd, level, option, v, 4);
+            if (r != 0) {
+                throw Errno.exception("setsockopt(" + fd + ", " + what + ")", errno(st));
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public void bindAndListen(int fd, java.net.SocketAddress address, int backlog) throws IOException {
+        if (address instanceof java.net.InetSocketAddress) {
+            setIntOption(fd, Libc.SOL_SOCKET(), Libc.SO_REUSEADDR(), 1, "SO_REUSEADDR");
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment sa = sockaddr(address, a);
+            MemorySegment st = STATE.get();
+            int r = (int) Bind.MH.invokeExact(st, fd, sa, (int) sa.byteSize());
+            if (r != 0) {
+                throw Errno.exception("bind(" + address + ")", errno(st));
+            }
+            r = (int) Listen.MH.invokeExact(st, fd, backlog);
+            if (r != 0) {
+                throw Errno.exception("listen(" + address + ")", errno(st));
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public int accept(int fd) throws IOException {
+        MemorySegment st = STATE.get();
+        for (;;) {
+            int r;
+            try {
+                r = (int) Accept4.MH.invokeExact(st, fd, MemorySegment.NULL, MemorySegment.NULL, Libc.SOCK_CLOEXEC());
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r >= 0) {
+                noDelayIfTcp(r);
+                return r;
+            }
+            int e = errno(st);
+            if (e == Errno.EAGAIN) {
+                return -1;
+            }
+            if (e == Libc.ECONNABORTED() || e == Libc.EPROTO()) {
+                continue; // that client gave up before we accepted it: take the next one
+            }
+            if (e != Errno.EINTR) {
+                throw Errno.exception("accept4(" + fd + ")", e);
+            }
+        }
+    }
+
+    private void noDelayIfTcp(int fd) throws IOException {
+        java.net.SocketAddress local = localAddress(fd);
+        if (local instanceof java.net.InetSocketAddress) {
+            try {
+                setIntOption(fd, Libc.IPPROTO_TCP(), Libc.TCP_NODELAY(), 1, "TCP_NODELAY");
+            } catch (IOException e) {
+                close(fd);
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public void connect(int fd, java.net.SocketAddress address) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment sa = sockaddr(address, a);
+            MemorySegment st = STATE.get();
+            int r = (int) Connect.MH.invokeExact(st, fd, sa, (int) sa.byteSize());
+            if (r != 0) {
+                int e = errno(st);
+                if (e != Errno.EINTR && e != Libc.EINPROGRESS()) {
+                    throw Errno.exception("connect(" + address + ")", e);
+                }
+                // interrupted: the connection goes on in the background; wait for its outcome
+                short[] ready = new short[1];
+                poll(new int[] {fd}, new short[] {(short) Libc.POLLOUT()}, ready, -1);
+                MemorySegment v = a.allocate(ValueLayout.JAVA_INT);
+                MemorySegment len = a.allocateFrom(ValueLayout.JAVA_INT, 4);
+                r = (int) Getsockopt.MH.invokeExact(st, fd, Libc.SOL_SOCKET(), Libc.SO_ERROR(), v, len);
+                if (r != 0) {
+                    throw Errno.exception("getsockopt(SO_ERROR)", errno(st));
+                }
+                int soError = v.get(ValueLayout.JAVA_INT, 0);
+                if (soError != 0) {
+                    throw Errno.exception("connect(" + address + ")", soError);
+                }
+            }
+            if (address instanceof java.net.InetSocketAddress) {
+                setIntOption(fd, Libc.IPPROTO_TCP(), Libc.TCP_NODELAY(), 1, "TCP_NODELAY");
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public java.net.SocketAddress localAddress(int fd) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment sa = a.allocate(128, 8); // sockaddr_storage
+            MemorySegment len = a.allocateFrom(ValueLayout.JAVA_INT, 128);
+            MemorySegment st = STATE.get();
+            int r = (int) Getsockname.MH.invokeExact(st, fd, sa, len);
+            if (r != 0) {
+                throw Errno.exception("getsockname(" + fd + ")", errno(st));
+            }
+            int family = sa.get(ValueLayout.JAVA_SHORT, 0);
+            if (family == Libc.AF_UNIX()) {
+                int n = len.get(ValueLayout.JAVA_INT, 0) - (int) sockaddr_un.sun_path$offset();
+                byte[] path = new byte[Math.max(0, n)];
+                MemorySegment.copy(sa, ValueLayout.JAVA_BYTE, sockaddr_un.sun_path$offset(), path, 0, path.length);
+                int end = indexOfZero(path);
+                String p = new String(path, 0, end < 0 ? path.length : end, java.nio.charset.StandardCharsets.UTF_8);
+                return java.net.UnixDomainSocketAddress.of(p);
+            }
+            int port = Short.toUnsignedInt(Short.reverseBytes(family == Libc.AF_INET()
+                    ? sockaddr_in.sin_port(sa) : sockaddr_in6.sin6_port(sa)));
+            byte[] ip = family == Libc.AF_INET()
+                    ? sockaddr_in.sin_addr(sa).toArray(ValueLayout.JAVA_BYTE)
+                    : sockaddr_in6.sin6_addr(sa).toArray(ValueLayout.JAVA_BYTE);
+            return new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(ip), port);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     @Override

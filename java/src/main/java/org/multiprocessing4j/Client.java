@@ -1,0 +1,198 @@
+package org.multiprocessing4j;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Objects;
+import org.multiprocessing4j.platform.Platform;
+
+/**
+ * Connects to a {@link Listener}, or to a CPython {@code multiprocessing.connection.Listener}
+ * (Python's {@code multiprocessing.connection.Client}), and authenticates with the shared key.
+ *
+ * <pre>{@code
+ * try (Connection c = Client.connect(new InetSocketAddress("localhost", 6000), key)) {
+ *     c.sendBytes("hello".getBytes());
+ *     byte[] reply = c.recvBytes();
+ * }
+ * }</pre>
+ *
+ * <p>The handshake is CPython 3.12+'s mutual {@code {sha256}} HMAC challenge; CPython 3.11's
+ * HMAC-MD5 dialect is answered only with {@link Builder#acceptLegacyMd5(boolean)}. Every
+ * handshake message is capped at 256 bytes and the whole handshake must complete within the
+ * {@linkplain Builder#handshakeTimeout timeout} (default 10 s). Connecting itself blocks as the
+ * operating system's {@code connect} does. Thread-safe: every call makes its own connection.
+ */
+public final class Client {
+    private static final Platform OS = Platform.current();
+
+    private Client() {
+    }
+
+    /**
+     * Connects and authenticates with {@code authkey}.
+     *
+     * @param address a {@link UnixDomainSocketAddress} or a {@link InetSocketAddress}
+     * @param authkey the listener's key
+     * @return the connection; the caller closes it
+     * @throws AuthenticationException if the listener has another key, or the handshake fails
+     * @throws java.net.ConnectException if nobody listens there
+     * @throws IOException on any other error
+     */
+    public static Connection connect(SocketAddress address, byte[] authkey) throws IOException {
+        return builder(address).authkey(authkey).connect();
+    }
+
+    /**
+     * Connects to a listener that does not authenticate (Python's {@code authkey=None}).
+     *
+     * @param address a {@link UnixDomainSocketAddress} or a {@link InetSocketAddress}
+     * @return the connection; the caller closes it
+     * @throws java.net.ConnectException if nobody listens there
+     * @throws IOException on any other error
+     */
+    public static Connection connect(SocketAddress address) throws IOException {
+        return builder(address).connect();
+    }
+
+    /** {@return a builder for a connection to {@code address}, for the less common options} */
+    public static Builder builder(SocketAddress address) {
+        return new Builder(address);
+    }
+
+    /** Configures a connection. Not thread-safe. */
+    public static final class Builder {
+        private final SocketAddress address;
+        private byte[] authkey;
+        private boolean legacy;
+        private Duration handshakeTimeout = Duration.ofSeconds(10);
+        private Codec codec = Codec.defaults();
+
+        private Builder(SocketAddress address) {
+            Objects.requireNonNull(address, "address");
+            if (address instanceof InetSocketAddress inet && inet.isUnresolved()) {
+                throw new IllegalArgumentException("cannot resolve " + inet.getHostString());
+            }
+            if (!(address instanceof InetSocketAddress) && !(address instanceof UnixDomainSocketAddress)) {
+                throw new IllegalArgumentException("not a Unix-domain or TCP address: " + address);
+            }
+            this.address = address;
+        }
+
+        /**
+         * Authenticates with {@code key} (without one, no handshake takes place).
+         *
+         * @param key the key, not empty (copied)
+         * @return this builder
+         * @throws IllegalArgumentException if empty
+         */
+        public Builder authkey(byte[] key) {
+            this.authkey = Handshake.checkKey(key);
+            return this;
+        }
+
+        /**
+         * Whether to speak CPython 3.11's HMAC-MD5 dialect when the listener does (default false).
+         *
+         * @param accept whether to
+         * @return this builder
+         */
+        public Builder acceptLegacyMd5(boolean accept) {
+            this.legacy = accept;
+            return this;
+        }
+
+        /**
+         * How long the handshake may take once connected (default 10 s).
+         *
+         * @param timeout a positive duration
+         * @return this builder
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder handshakeTimeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("handshake timeout must be positive, got " + timeout);
+            }
+            this.handshakeTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * The codec of the connection's {@code send}/{@code recv} (default {@link Codec#defaults()}).
+         *
+         * @param codec the codec
+         * @return this builder
+         */
+        public Builder codec(Codec codec) {
+            this.codec = Objects.requireNonNull(codec, "codec");
+            return this;
+        }
+
+        /**
+         * Connects and, with an authkey, authenticates: answers the listener's challenge, then
+         * challenges it.
+         *
+         * @return the connection
+         * @throws AuthenticationException if the handshake fails (the connection is closed)
+         * @throws java.net.ConnectException if nobody listens there
+         * @throws IOException on any other error
+         */
+        public Connection connect() throws IOException {
+            int fd = OS.socket(address, false);
+            try {
+                OS.connect(fd, address);
+            } catch (IOException | RuntimeException e) {
+                OS.close(fd);
+                throw e;
+            }
+            Connection c = new Connection(fd, true, true, codec);
+            if (authkey == null) {
+                return c;
+            }
+            try {
+                long deadline = System.nanoTime() + handshakeTimeout.toNanos();
+                c.sendBytes(Handshake.respond(authkey, receive(c, deadline), legacy));
+                if (!Arrays.equals(receive(c, deadline), Handshake.WELCOME)) {
+                    throw new AuthenticationException("digest sent was rejected (different authkey?)");
+                }
+                byte[] message = Handshake.newMessage();
+                c.sendBytes(Handshake.challengeFrame(message));
+                byte[] response = receive(c, deadline);
+                try {
+                    Handshake.verify(authkey, message, response, legacy);
+                } catch (AuthenticationException e) {
+                    try {
+                        c.sendBytes(Handshake.FAILURE);
+                    } catch (IOException suppressed) {
+                        e.addSuppressed(suppressed);
+                    }
+                    throw e;
+                }
+                c.sendBytes(Handshake.WELCOME);
+                return c;
+            } catch (IOException | RuntimeException e) {
+                c.close();
+                if (e instanceof AuthenticationException) {
+                    throw e;
+                }
+                throw new AuthenticationException("handshake with " + address + " failed: " + e, e);
+            }
+        }
+
+        private static byte[] receive(Connection c, long deadline) throws IOException {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !c.poll(Duration.ofNanos(left))) {
+                throw new AuthenticationException("no handshake message within the timeout");
+            }
+            try {
+                return c.recvBytes(Handshake.MAX_MESSAGE);
+            } catch (EOFException e) {
+                throw new AuthenticationException("the listener closed the connection during the handshake", e);
+            }
+        }
+    }
+}
