@@ -35,7 +35,8 @@ import org.multiprocessing4j.ManagerProtocol.Shutdown;
  *
  * <p>References: each client process holds references through its session connection; when it
  * ends — normally or killed — the server drops every reference it held at once, and an object
- * without references is released. Only methods of the interface a proxy was made for, which the
+ * without references is released (and closed, if it is {@link AutoCloseable}; so are all objects
+ * at shutdown). Only methods of the interface a proxy was made for, which the
  * object implements, can be called.
  *
  * <p>Thread-safe. {@link #close()} stops accepting, closes every client connection (their calls
@@ -192,8 +193,20 @@ public final class ManagerServer implements AutoCloseable {
 
     private void release(long id, int n) {
         Held h = objects.get(id);
-        if (h != null && h.refs().addAndGet(-n) <= 0) {
-            objects.remove(id, h);
+        if (h != null && h.refs().addAndGet(-n) <= 0 && objects.remove(id, h)) {
+            closeQuietly(h.object());
+        }
+    }
+
+    /** Objects that hold resources are closed when released (and at shutdown). */
+    private static void closeQuietly(Object o) {
+        if (o instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.getLogger(ManagerServer.class.getName()).log(System.Logger.Level.WARNING,
+                        "closing a released manager object failed", e);
+            }
         }
     }
 
@@ -296,7 +309,12 @@ public final class ManagerServer implements AutoCloseable {
         for (Connection c : connections) {
             c.close();
         }
-        objects.clear();
+        for (Long id : List.copyOf(objects.keySet())) {
+            Held h = objects.remove(id);
+            if (h != null) {
+                closeQuietly(h.object());
+            }
+        }
         stopped.countDown();
         if (Thread.currentThread() != acceptor) {
             try {
