@@ -25,9 +25,11 @@ import org.multiprocessing4j.examples.BasicWorker;
 import org.multiprocessing4j.examples.Demo;
 import org.multiprocessing4j.examples.DoublingWorker;
 import org.multiprocessing4j.examples.LockedCounter;
+import org.multiprocessing4j.examples.ManagerDict;
 import org.multiprocessing4j.examples.PipeSenderReceiver;
 import org.multiprocessing4j.examples.PipeSenderReceiverPair;
 import org.multiprocessing4j.examples.ProducersConsumersLock;
+import org.multiprocessing4j.examples.PythonClientListener;
 import org.multiprocessing4j.examples.QueueMultipleReaders;
 import org.multiprocessing4j.examples.QueueNumbersExercise;
 import org.multiprocessing4j.examples.QueueProducerConsumer;
@@ -35,6 +37,7 @@ import org.multiprocessing4j.examples.QueueProducerConsumerPair;
 import org.multiprocessing4j.examples.QueueReaderWriter;
 import org.multiprocessing4j.examples.QueueSharingData;
 import org.multiprocessing4j.examples.QueueStartMethod;
+import org.multiprocessing4j.examples.RemoteManager;
 import org.multiprocessing4j.examples.SharedArrayExercise;
 import org.multiprocessing4j.examples.SharedMemoryBlock;
 import org.multiprocessing4j.examples.TwoWorkers;
@@ -300,6 +303,26 @@ class ExamplesTest {
     }
 
     /** Runs {@code main} in a new JVM and asserts it exits with 0 within the timeout. */
+    @Test
+    void managerDict() throws Exception {
+        assertEquals(List.of("squares: {worker-1=1, worker-2=4, worker-3=9, worker-4=16}"),
+                runOk(ManagerDict.class).lines());
+    }
+
+    @Test
+    void remoteManager() throws Exception {
+        assertEquals(List.of("server got: job 1", "server got: job 2", "server got: job 3"),
+                runOk(RemoteManager.class).lines());
+    }
+
+    @Test
+    void pythonClientListener() throws Exception {
+        List<String> out = runOk(PythonClientListener.class).lines().stream()
+                .filter(l -> !l.startsWith("(python3 not found")).toList();
+        assertEquals(List.of("java got: hello from Python",
+                "python got: hello from Java, you said 'hello from Python'"), out);
+    }
+
     private Run runOk(Class<?> main) throws IOException, InterruptedException {
         Path output = Files.createTempFile(tmp, main.getSimpleName(), ".out");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");

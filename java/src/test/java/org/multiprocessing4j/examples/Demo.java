@@ -47,7 +47,10 @@ public final class Demo {
             new Example("QueueStartMethod", "03", QueueStartMethod::main),
             new Example("QueueProducerConsumerPair", "04", QueueProducerConsumerPair::main),
             new Example("QueueNumbersExercise", "04", QueueNumbersExercise::main),
-            new Example("ProducersConsumersLock", "05", ProducersConsumersLock::main));
+            new Example("ProducersConsumersLock", "05", ProducersConsumersLock::main),
+            new Example("ManagerDict", "issue 6", ManagerDict::main),
+            new Example("RemoteManager", "issue 6", RemoteManager::main),
+            new Example("PythonClientListener", "issue 6", PythonClientListener::main));
 
     public static void main(String[] args) throws Exception {
         Map<String, Example> byName = new LinkedHashMap<>();
