@@ -265,7 +265,8 @@ class ExamplesTest {
                 "== QueueSharingData (seed 02) ==", "== QueueReaderWriter (seed 03) ==",
                 "== QueueMultipleReaders (seed 03) ==", "== QueueStartMethod (seed 03) ==",
                 "== QueueProducerConsumerPair (seed 04) ==", "== QueueNumbersExercise (seed 04) ==",
-                "== ProducersConsumersLock (seed 05) =="),
+                "== ProducersConsumersLock (seed 05) ==", "== ManagerDict (issue 6) ==",
+                "== RemoteManager (issue 6) ==", "== PythonClientListener (issue 6) =="),
                 headers, () -> String.join("\n", out));
         // Each example's output stays under its own header: every child was joined.
         assertEquals(List.of("20", "40", "60"), section(out, "DoublingWorker"),

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs the Java twins of the Python tutorial examples, one after another in this JVM, each
- * under a header {@code == <ExampleName> (seed NN) ==}. Run by {@code scripts/demo}.
+ * Runs the Java twins of the Python tutorial examples, then the examples the issues ask for, one
+ * after another in this JVM, each under a header {@code == <ExampleName> (seed NN) ==} or
+ * {@code == <ExampleName> (issue N) ==}. Run by {@code scripts/demo}.
  *
  * <p>Not every runnable example of the seeds has a twin yet: seed 03's "Modern Alternative:
  * ProcessPoolExecutor" waits for the process pool, and its "Error Handling and Resource Cleanup"
@@ -27,27 +28,27 @@ public final class Demo {
         void run(String[] args) throws Exception;
     }
 
-    private record Example(String name, String seed, Main main) {
+    private record Example(String name, String source, Main main) {
     }
 
     private static final List<Example> EXAMPLES = List.of(
-            new Example("TwoWorkers", "01", TwoWorkers::main),
-            new Example("PipeSenderReceiver", "01", PipeSenderReceiver::main),
-            new Example("BasicWorker", "02", BasicWorker::main),
-            new Example("WorkersWithArguments", "02", WorkersWithArguments::main),
-            new Example("DoublingWorker", "02", DoublingWorker::main),
-            new Example("PipeSenderReceiverPair", "04", PipeSenderReceiverPair::main),
-            new Example("SharedMemoryBlock", "02", SharedMemoryBlock::main),
-            new Example("SharedArrayExercise", "04", SharedArrayExercise::main),
-            new Example("LockedCounter", "01", LockedCounter::main),
-            new Example("QueueProducerConsumer", "01", QueueProducerConsumer::main),
-            new Example("QueueSharingData", "02", QueueSharingData::main),
-            new Example("QueueReaderWriter", "03", QueueReaderWriter::main),
-            new Example("QueueMultipleReaders", "03", QueueMultipleReaders::main),
-            new Example("QueueStartMethod", "03", QueueStartMethod::main),
-            new Example("QueueProducerConsumerPair", "04", QueueProducerConsumerPair::main),
-            new Example("QueueNumbersExercise", "04", QueueNumbersExercise::main),
-            new Example("ProducersConsumersLock", "05", ProducersConsumersLock::main),
+            new Example("TwoWorkers", "seed 01", TwoWorkers::main),
+            new Example("PipeSenderReceiver", "seed 01", PipeSenderReceiver::main),
+            new Example("BasicWorker", "seed 02", BasicWorker::main),
+            new Example("WorkersWithArguments", "seed 02", WorkersWithArguments::main),
+            new Example("DoublingWorker", "seed 02", DoublingWorker::main),
+            new Example("PipeSenderReceiverPair", "seed 04", PipeSenderReceiverPair::main),
+            new Example("SharedMemoryBlock", "seed 02", SharedMemoryBlock::main),
+            new Example("SharedArrayExercise", "seed 04", SharedArrayExercise::main),
+            new Example("LockedCounter", "seed 01", LockedCounter::main),
+            new Example("QueueProducerConsumer", "seed 01", QueueProducerConsumer::main),
+            new Example("QueueSharingData", "seed 02", QueueSharingData::main),
+            new Example("QueueReaderWriter", "seed 03", QueueReaderWriter::main),
+            new Example("QueueMultipleReaders", "seed 03", QueueMultipleReaders::main),
+            new Example("QueueStartMethod", "seed 03", QueueStartMethod::main),
+            new Example("QueueProducerConsumerPair", "seed 04", QueueProducerConsumerPair::main),
+            new Example("QueueNumbersExercise", "seed 04", QueueNumbersExercise::main),
+            new Example("ProducersConsumersLock", "seed 05", ProducersConsumersLock::main),
             new Example("ManagerDict", "issue 6", ManagerDict::main),
             new Example("RemoteManager", "issue 6", RemoteManager::main),
             new Example("PythonClientListener", "issue 6", PythonClientListener::main));
@@ -71,7 +72,7 @@ public final class Demo {
             selected.addAll(EXAMPLES);
         }
         for (Example e : selected) {
-            System.out.println("== " + e.name() + " (seed " + e.seed() + ") ==");
+            System.out.println("== " + e.name() + " (" + e.source() + ") ==");
             e.main().run(new String[0]);
         }
     }
