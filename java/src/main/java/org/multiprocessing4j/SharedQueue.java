@@ -1065,27 +1065,43 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 return pos;
             }
         }
-        for (;;) {
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-            if (closed) {
-                throw new IllegalStateException("shared queue was closed while waiting");
-            }
-            int seq = write ? ring.notFullSeq() : ring.notEmptySeq();
-            waiting(write, 1);
-            try {
-                pos = write ? ring.tryClaimWrite(me, true) : ring.tryClaimRead(me, true);
-                if (pos >= 0) {
-                    return pos;
+        // A producer or consumer signals one sleeper per record or slot. A sleeper that may have
+        // been that one (the word moved while it slept) and then leaves without claiming
+        // (timeout, interrupt) passes the wake-up on, so no other sleeper waits a slice for it.
+        boolean mayHaveBeenWoken = false;
+        try {
+            for (;;) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
                 }
-                long left = timeoutNanos < 0 ? SLICE_NANOS : timeoutNanos - (System.nanoTime() - start);
-                if (left <= 0) {
-                    return -1;
+                if (closed) {
+                    throw new IllegalStateException("shared queue was closed while waiting");
                 }
-                sleep(write ? ring.notFullWord() : ring.notEmptyWord(), seq, Math.min(left, SLICE_NANOS));
-            } finally {
-                waiting(write, -1);
+                int seq = write ? ring.notFullSeq() : ring.notEmptySeq();
+                waiting(write, 1);
+                try {
+                    pos = write ? ring.tryClaimWrite(me, true) : ring.tryClaimRead(me, true);
+                    if (pos >= 0) {
+                        mayHaveBeenWoken = false;
+                        return pos;
+                    }
+                    long left = timeoutNanos < 0 ? SLICE_NANOS : timeoutNanos - (System.nanoTime() - start);
+                    if (left <= 0) {
+                        return -1;
+                    }
+                    sleep(write ? ring.notFullWord() : ring.notEmptyWord(), seq, Math.min(left, SLICE_NANOS));
+                    mayHaveBeenWoken = seq != (write ? ring.notFullSeq() : ring.notEmptySeq());
+                } finally {
+                    waiting(write, -1);
+                }
+            }
+        } finally {
+            if (mayHaveBeenWoken) {
+                try {
+                    Ring.wake(write ? ring.notFullWord() : ring.notEmptyWord(), 1);
+                } catch (UncheckedIOException ignored) {
+                    // best effort: other sleepers re-check within a slice anyway
+                }
             }
         }
     }
