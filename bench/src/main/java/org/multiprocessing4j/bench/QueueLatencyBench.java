@@ -11,6 +11,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -27,7 +28,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  *   <li>{@link #roundTripBlocking}: both sides wait in {@code takeBytes} (the queue's own waiting:
- *       a short spin, then a futex sleep). Floor: the C futex ping-pong.
+ *       a short spin, then a futex sleep). Floor: the C futex ping-pong; with {@code cpus=one}
+ *       (everything pinned to one CPU) the C futex ping-pong on one CPU.
  *   <li>{@link #roundTripSpinning}: both sides poll, {@code pollBytes(target, 0, …)} in a loop with
  *       {@link Thread#onSpinWait()}, never sleeping. Floor: the C shared-line spin ping-pong.
  * </ul>
@@ -83,8 +85,21 @@ public class QueueLatencyBench {
 
     @State(Scope.Thread)
     public static class Blocking extends PingPong {
+        /**
+         * {@code any}: wherever the scheduler puts the two JVMs. {@code one}: the run is pinned to
+         * one CPU from outside ({@code taskset -c N java -jar benchmarks.jar -p cpus=one ...}, as
+         * {@code scripts/bench} does; the child inherits the mask), the placement of the C probe's
+         * {@code same-cpu} mode. The value only labels the result; setup checks that it is true.
+         */
+        @Param({"any"})
+        public String cpus;
+
         @Setup(Level.Trial)
         public void setUp() throws Exception {
+            if (cpus.equals("one") && Runtime.getRuntime().availableProcessors() != 1) {
+                throw new IllegalStateException("cpus=one needs the JVM pinned to one CPU (taskset -c N), but "
+                        + Runtime.getRuntime().availableProcessors() + " are available");
+            }
             start(false);
         }
 
