@@ -74,20 +74,25 @@ public class AgronaBench {
         @Setup(Level.Trial)
         public void setUp() throws Exception {
             file = Files.createTempFile(Path.of("/dev/shm"), "mp4j-agrona-", ".ring");
-            Files.write(file, new byte[CAPACITY + RingBufferDescriptor.TRAILER_LENGTH]); // zeroed ring
-            ring = new ManyToOneRingBuffer(new UnsafeBuffer(map(file)));
-            String path = file.toString();
-            producer = Multiprocessing.context().withJvmOptions(EXPORT).process(() -> {
-                ManyToOneRingBuffer rb = new ManyToOneRingBuffer(new UnsafeBuffer(map(Path.of(path))));
-                MutableDirectBuffer message = new UnsafeBuffer(new byte[SIZE]);
-                while (true) { // ends when killed, or when this JVM dies (parent-death signal)
-                    if (!rb.write(MSG_TYPE, message, 0, SIZE)) {
-                        Thread.onSpinWait();
+            try {
+                Files.write(file, new byte[CAPACITY + RingBufferDescriptor.TRAILER_LENGTH]); // zeroed ring
+                ring = new ManyToOneRingBuffer(new UnsafeBuffer(map(file)));
+                String path = file.toString();
+                producer = Multiprocessing.context().withJvmOptions(EXPORT).process(() -> {
+                    ManyToOneRingBuffer rb = new ManyToOneRingBuffer(new UnsafeBuffer(map(Path.of(path))));
+                    MutableDirectBuffer message = new UnsafeBuffer(new byte[SIZE]);
+                    while (true) { // ends when killed, or when this JVM dies (parent-death signal)
+                        if (!rb.write(MSG_TYPE, message, 0, SIZE)) {
+                            Thread.onSpinWait();
+                        }
                     }
-                }
-            });
-            producer.setDaemon(true);
-            producer.start();
+                });
+                producer.setDaemon(true);
+                producer.start();
+            } catch (Throwable t) { // JMH skips the tear-down of a failed set-up
+                Files.deleteIfExists(file);
+                throw t;
+            }
         }
 
         @TearDown(Level.Trial)
