@@ -1,13 +1,13 @@
 """Merge JMH results and peer results into one markdown table and bench/RESULTS.md.
 
-    python3 bench/report.py --jmh bench/target/jmh.json \
+    python3 bench/report.py --jmh bench/target/jmh.json bench/target/jmh-alloc.json \
         --results bench/target/cpython.jsonl bench/target/probes.jsonl \
         --out bench/RESULTS.md --command "scripts/bench --quick" \
         [--jdk "openjdk 25 ..."] [--python "Python 3.13.0"] [--cc "cc 12.2.0"]
 
 Inputs:
-  --jmh      JMH's `-rf json` output: a list of {"benchmark", "params", "primaryMetric":
-             {"score", "scoreUnit", "scorePercentiles"}}.
+  --jmh      JMH's `-rf json` outputs (one or more files): lists of {"benchmark", "params",
+             "primaryMetric": {"score", "scoreUnit", "scorePercentiles"}, "secondaryMetrics"}.
   --results  files of JSON lines {"case", "unit", "value"} (CPython peer, C probes); other
              lines are ignored.
 A missing or unreadable file counts as "no results". Every row whose side is missing shows
@@ -29,7 +29,9 @@ import sys
 #
 # One Row per comparison question. `ours` names a JMH benchmark (suffix of the fully qualified
 # name) and its params; `convert` turns JMH's primary metric into the row's unit; `peers` are
-# (label, peer case name) pairs: one table line per peer.
+# (label, peer case name) pairs: one table line per peer. A peer case "jmh:Bench.method" is
+# another JMH benchmark (a JVM peer such as Agrona), read with the row's stat and unit.
+# stat="alloc" reads JMH's GC profiler (-prof gc): secondaryMetrics["gc.alloc.rate.norm"], B/op.
 
 BENCH = "org.multiprocessing4j.bench."
 
@@ -40,6 +42,11 @@ C_FUTEX = "C futex wake/wait (reference)"
 C_SPIN = "C shared-line spin (reference)"
 C_SOCKETPAIR_1CPU = "C socketpair, both on one CPU (reference)"
 C_FUTEX_1CPU = "C futex, both on one CPU (reference)"
+AGRONA = "Agrona ManyToOneRingBuffer (spinning reference)"
+AGRONA_BATCHED = "Agrona ManyToOneRingBuffer, batched read (spinning reference)"
+AGRONA_PEERS = [(AGRONA, "jmh:AgronaBench.ringBuffer64B"),
+                (AGRONA_BATCHED, "jmh:AgronaBench.ringBuffer64BBatched")]
+ABQ_FRESH = "ArrayBlockingQueue<byte[]>, a fresh array per message, one thread (reference)"
 
 
 class Row:
@@ -49,7 +56,7 @@ class Row:
         self.params = params        # JMH params that must match, values as strings
         self.unit = unit            # unit ours is shown in: us/op, ms, msg/s, MB/s
         self.peers = peers          # [(peer label, peer case)]
-        self.stat = stat            # "score" (JMH mean), "median" or "p99" (scorePercentiles)
+        self.stat = stat            # "score" (JMH mean), "median"/"p99" (scorePercentiles), "alloc"
         self.size = size            # message size, to turn ops/s into MB/s
 
 
@@ -100,7 +107,10 @@ ROWS = [
         {"size": "268435456"}, "MB/s", [("CPython shm.buf[:] = bytes", "shm_write_256MiB")],
         size=256 << 20),
     Row("queue 64 B, 1 → 1", "QueueBench.sharedQueue", {"kind": "64B"}, "msg/s",
-        [("CPython Queue", "queue_64B_1to1"), ("CPython SimpleQueue", "queue_64B_1to1_simple")]),
+        [("CPython Queue", "queue_64B_1to1"), ("CPython SimpleQueue", "queue_64B_1to1_simple"),
+         *AGRONA_PEERS]),
+    Row("queue 64 B, 1 → 1, putBytes/takeBytes (allocation-free)", "QueueBench.sharedQueueBytes64B", {},
+        "msg/s", [("CPython Queue", "queue_64B_1to1"), *AGRONA_PEERS]),
     Row("queue 64 B, 2 → 2", "QueueBench.sharedQueue2to2", {}, "msg/s",
         [("CPython Queue", "queue_64B_2to2")]),
     Row("queue small record (3 fields), 1 → 1", "QueueBench.sharedQueue", {"kind": "record"}, "msg/s",
@@ -109,6 +119,23 @@ ROWS = [
         [("CPython Queue", "queue_64KiB_1to1")]),
     Row("queue 64 B, maxsize=1000, 1 → 1", "QueueBench.sharedQueue", {"kind": "64B-maxsize1000"},
         "msg/s", [("CPython Queue(1000)", "queue_64B_1to1_maxsize1000")]),
+    Row("queue round trip 64 B, both sides blocked in takeBytes", "QueueLatencyBench.roundTripBlocking",
+        {"cpus": "any"}, "us/op", [("CPython Queue", "queue_roundtrip_64B"),
+                      ("CPython SimpleQueue", "queue_roundtrip_64B_simple"),
+                      ("C futex wake/wait (floor; target: speedup ≥ 0.67)", "c_futex_roundtrip"),
+                      (C_FUTEX_1CPU, "c_futex_roundtrip_samecpu")]),
+    Row("queue round trip 64 B, blocked in takeBytes, both processes on one CPU",
+        "QueueLatencyBench.roundTripBlocking", {"cpus": "one"}, "us/op",
+        [("C futex, both on one CPU (floor; target: speedup ≥ 0.67)", "c_futex_roundtrip_samecpu")]),
+    Row("queue round trip 64 B, both sides spinning on pollBytes", "QueueLatencyBench.roundTripSpinning",
+        {}, "us/op", [("C shared-line spin (floor; target: speedup ≥ 0.5)", "c_spin_roundtrip")]),
+    Row("bytes allocated per message: putBytes + takeBytes 64 B, one thread", "QueueAllocBench.putTakeBytes",
+        {}, "B/op", [(ABQ_FRESH, "jmh:QueueAllocBench.arrayBlockingQueue")], stat="alloc"),
+    Row("bytes allocated per message: takeBytes 64 B from a child's putBytes",
+        "QueueAllocBench.takeBytesFromChild", {}, "B/op",
+        [(ABQ_FRESH, "jmh:QueueAllocBench.arrayBlockingQueue"),
+         ("SharedQueue take() returning a byte[] (the allocating API)", "jmh:QueueAllocBench.takeFromChild")],
+        stat="alloc"),
     Row("queue 64 B in one JVM (ArrayBlockingQueue, reference)", "QueueBench.arrayBlockingQueue64B", {},
         "msg/s", [("CPython Queue", "queue_64B_1to1")]),
     Row("lock taken over after its holder's SIGKILL, p99, 2 busy threads", "LockRecoveryBench.killHolderThenLock",
@@ -131,6 +158,11 @@ TIME = {"ns/op": 1e-9, "us/op": 1e-6, "ms/op": 1e-3, "s/op": 1.0,
 RATE = {"ops/s": 1.0, "ops/ms": 1e3, "ops/us": 1e6, "ops/ns": 1e9, "msg/s": 1.0}
 # bytes per second (MB = 10**6 bytes)
 BYTES = {"MB/s": 1e6, "GB/s": 1e9, "KB/s": 1e3, "B/s": 1.0}
+# heap bytes allocated per operation (JMH's gc.alloc.rate.norm); less is better, as for time
+ALLOC = {"B/op": 1.0}
+# below this many bytes per op an allocation row counts as "nothing allocated" (the harness's
+# own bookkeeping and rare slow paths show up as a fraction of a byte per op)
+ALLOC_NONE = 1.0
 
 
 def dimension(unit):
@@ -140,6 +172,8 @@ def dimension(unit):
         return "rate", RATE[unit]
     if unit in BYTES:
         return "bytes", BYTES[unit]
+    if unit in ALLOC:
+        return "alloc", ALLOC[unit]
     return None, None
 
 
@@ -160,7 +194,13 @@ def to_unit(value, unit, target, size=None):
 def speedup(ours, peer, unit):
     if ours is None or peer is None or ours <= 0 or peer <= 0:
         return None
-    return peer / ours if dimension(unit)[0] == "time" else ours / peer
+    return peer / ours if dimension(unit)[0] in ("time", "alloc") else ours / peer
+
+
+def speedup_cell(ours, peer, unit):
+    if dimension(unit)[0] == "alloc" and ours is not None and ours < ALLOC_NONE:
+        return "ours ≈ 0"
+    return fmt_speedup(speedup(ours, peer, unit))
 
 
 def fmt(v, unit=None):
@@ -216,6 +256,11 @@ def load_results(paths):
 
 
 def jmh_value(entry, stat):
+    if stat == "alloc":
+        m = (entry.get("secondaryMetrics") or {}).get("gc.alloc.rate.norm")
+        if m is None:
+            return None, None  # not run with -prof gc
+        return float(m["score"]), m.get("scoreUnit")
     pm = entry.get("primaryMetric", {})
     percentile = {"median": "50.0", "p99": "99.0"}.get(stat)
     if percentile:
@@ -225,13 +270,23 @@ def jmh_value(entry, stat):
     return float(pm["score"]), pm.get("scoreUnit")
 
 
-def find_jmh(jmh, row):
+def find_jmh(jmh, benchmark, wanted_params):
     for e in jmh:
         name = e.get("benchmark", "")
         params = e.get("params") or {}
-        if name.endswith("." + row.benchmark) and all(params.get(k) == v for k, v in row.params.items()):
+        if name.endswith("." + benchmark) and all(params.get(k) == v for k, v in wanted_params.items()):
             return e
     return None
+
+
+def jmh_in_unit(entry, row):
+    """The entry's value for the row's stat, in the row's unit (None if missing)."""
+    if entry is None:
+        return None, None
+    v, u = jmh_value(entry, row.stat)
+    if v is None:
+        return None, None
+    return to_unit(v, u, row.unit, row.size), (v, u)
 
 
 # ---- table ------------------------------------------------------------------------------------
@@ -241,19 +296,22 @@ def build_table(jmh, peers):
              "|---|---|---|---|---|"]
     used = set()
     for row in ROWS:
-        entry = find_jmh(jmh, row)
-        ours = None
+        entry = find_jmh(jmh, row.benchmark, row.params)
         if entry is not None:
             used.add(id(entry))
-            v, u = jmh_value(entry, row.stat)
-            ours = to_unit(v, u, row.unit, row.size)
+        ours, _ = jmh_in_unit(entry, row)
         for label, case in row.peers:
-            p = peers.get(case)
-            peer_val = to_unit(p[0], p[1], row.unit, row.size) if p else None
+            if case.startswith("jmh:"):
+                peer_entry = find_jmh(jmh, case[4:], {})
+                if peer_entry is not None:
+                    used.add(id(peer_entry))
+                peer_val, p = jmh_in_unit(peer_entry, row)
+            else:
+                p = peers.get(case)
+                peer_val = to_unit(p[0], p[1], row.unit, row.size) if p else None
             peer_cell = fmt(p[0], p[1]) if p else "n/a"
-            s = speedup(ours, peer_val, row.unit)
             lines.append(f"| {row.case} | {fmt(ours, row.unit)} | {label} | {peer_cell} | "
-                         f"{fmt_speedup(s)} |")
+                         f"{speedup_cell(ours, peer_val, row.unit)} |")
     others = []
     for e in jmh:
         if id(e) in used:
@@ -290,7 +348,7 @@ def java_version():
 
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--jmh")
+    ap.add_argument("--jmh", nargs="*", default=[])
     ap.add_argument("--results", nargs="*", default=[])
     ap.add_argument("--out")
     ap.add_argument("--command", default="")
@@ -299,7 +357,7 @@ def main(argv):
     ap.add_argument("--cc")
     args = ap.parse_args(argv)
 
-    jmh = load_jmh(args.jmh)
+    jmh = [e for path in args.jmh for e in load_jmh(path)]
     peers = load_results(args.results)
     lines, others = build_table(jmh, peers)
     table = "\n".join(lines)

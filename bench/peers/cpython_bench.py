@@ -21,6 +21,9 @@ Cases (see bench/README.md for what each one mirrors on the Java side):
   shm_write_{1MiB,256MiB}        MB/s   shm.buf[:] = bytes of that size
   queue_<kind>                   msg/s  Queue/SimpleQueue throughput, producers in child processes,
                                         sentinel drain included (see QUEUE_CASES)
+  queue_roundtrip_64B[_simple]   us/op  one 64-byte item to a child through a Queue (SimpleQueue)
+                                        and back through another: put, the child get()s and
+                                        put()s it back, get (both sides block in get())
 
 Steady-state cases use the 'fork' context (start method does not matter once the child runs)
 and report the median of REPS timed batches after a warm-up. Start cases report the median
@@ -94,6 +97,14 @@ def _consumer(q, sentinels):
     while seen < sentinels:
         if q.get() is None:
             seen += 1
+
+
+def _queue_echo(ping, pong):
+    while True:
+        item = ping.get()
+        if item is None:
+            break
+        pong.put(item)
 
 
 class Record:
@@ -316,6 +327,30 @@ def queue_throughput(kind, n):
     emit(f"queue_{kind}", "msg/s", statistics.median(rates))
 
 
+def queue_roundtrip(simple, n):
+    ctx = mp.get_context("fork")
+    make = ctx.SimpleQueue if simple else ctx.Queue
+    ping, pong = make(), make()
+    p = ctx.Process(target=_queue_echo, args=(ping, pong))
+    p.start()
+    item = b"x" * 64
+    for _ in range(max(n // 10, 100)):
+        ping.put(item)
+        pong.get()
+    per_op = []
+    batch = n // REPS
+    clock = time.perf_counter_ns
+    for _ in range(REPS):
+        t0 = clock()
+        for _ in range(batch):
+            ping.put(item)
+            pong.get()
+        per_op.append((clock() - t0) / 1e3 / batch)
+    ping.put(None)
+    p.join()
+    emit("queue_roundtrip_64B" + ("_simple" if simple else ""), "us/op", statistics.median(per_op))
+
+
 def main(argv):
     quick = "--quick" in argv
     rest = [a for a in argv if a != "--quick"]
@@ -353,6 +388,9 @@ def main(argv):
     for kind in QUEUE_CASES:
         n = (2_000 if "64KiB" in kind else 20_000) * scale
         cases.append((f"queue_{kind}", lambda k=kind, n=n: queue_throughput(k, n)))
+
+    cases.append(("queue_roundtrip_64B", lambda: queue_roundtrip(False, 2_000 * scale)))
+    cases.append(("queue_roundtrip_64B_simple", lambda: queue_roundtrip(True, 2_000 * scale)))
 
     available = set(mp.get_all_start_methods())
     failed = 0

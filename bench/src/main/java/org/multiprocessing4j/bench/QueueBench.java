@@ -1,5 +1,6 @@
 package org.multiprocessing4j.bench;
 
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.multiprocessing4j.ChildProcess;
@@ -28,10 +29,13 @@ import org.openjdk.jmh.annotations.Warmup;
  *       {@value SharedQueue#DEFAULT_SLOTS} slots; one op = one {@code take()} here, so ops/s =
  *       msg/s. The child is started in a trial-level setup, outside the timing, and killed at
  *       the end (the queue is full by then, so it is blocked in {@code put}).
+ *   <li>{@link #sharedQueueBytes64B}: the same through the allocation-free byte API, the child
+ *       {@code putBytes} and one op = one {@code takeBytes} into a reused 64-byte buffer.
  *   <li>{@link #arrayBlockingQueue64B}: the in-process reference, a producer thread and the
  *       benchmark thread on an {@code ArrayBlockingQueue} of the same capacity.
  * </ul>
- * Peers wired into {@code scripts/bench} separately: CPython {@code multiprocessing.Queue}.
+ * Peers wired into {@code scripts/bench} separately: CPython {@code multiprocessing.Queue}, Agrona's
+ * {@code ManyToOneRingBuffer} ({@link AgronaBench}).
  */
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
 @Warmup(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
@@ -53,6 +57,38 @@ public class QueueBench {
                 byte[] message = new byte[SIZE];
                 while (true) {
                     q.put(message);
+                }
+            });
+            producer.start();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws Exception {
+            try {
+                producer.kill();
+                producer.join();
+                producer.close();
+            } finally {
+                queue.close();
+            }
+        }
+    }
+
+    /** A child JVM that fills the queue with {@code putBytes} of the same 64 bytes. */
+    @State(Scope.Thread)
+    public static class ChildBytesProducer {
+        SharedQueue<byte[]> queue;
+        ChildProcess producer;
+        final MemorySegment target = MemorySegment.ofArray(new byte[SIZE]);
+
+        @Setup(Level.Trial)
+        public void setUp() throws Exception {
+            SharedQueue<byte[]> q = SharedQueue.create();
+            queue = q;
+            producer = new ChildProcess(() -> {
+                MemorySegment message = MemorySegment.ofArray(new byte[SIZE]);
+                while (true) {
+                    q.putBytes(message);
                 }
             });
             producer.start();
@@ -200,6 +236,14 @@ public class QueueBench {
     @OutputTimeUnit(TimeUnit.SECONDS)
     public byte[] sharedQueue64B(ChildProducer s) throws InterruptedException {
         return s.queue.take();
+    }
+
+    /** One op = one 64-byte record copied into a reused buffer with {@code takeBytes} (no allocation). */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public int sharedQueueBytes64B(ChildBytesProducer s) throws Exception {
+        return s.queue.takeBytes(s.target);
     }
 
     /** One op = one 64-byte message taken from the producer thread's queue. */
