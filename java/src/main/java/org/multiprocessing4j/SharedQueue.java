@@ -137,7 +137,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     /** Bytes per slot unless {@link Builder#slotSize(int)} says otherwise. */
     public static final int DEFAULT_SLOT_SIZE = 256;
 
-    private static final int SPINS = 256;
+    /** Spins before sleeping: none with one CPU, where the partner cannot run while we spin. */
+    private static final int SPINS = Runtime.getRuntime().availableProcessors() > 1 ? 256 : 0;
     private static final long SLICE_NANOS = 10_000_000L;
     private static final long VIRTUAL_PARK_NANOS = 250_000L;
     /** DefaultCodec's BYTES tag: int32 big-endian length, then the bytes. */

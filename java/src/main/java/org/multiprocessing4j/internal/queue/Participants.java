@@ -21,10 +21,38 @@ final class Participants {
     private static final Platform OS = Platform.current();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
+    /** How long a process proven alive is believed alive without reading /proc again. */
+    private static final long ALIVE_FOR_NANOS = 1_000_000L;
+
     private final MemorySegment region;
+    // Process-local cache of "alive" verdicts, per participant index: the entry value checked and
+    // until when the verdict holds. Racy on purpose: a torn pair can only make a process that was
+    // proven alive recently be believed alive up to ALIVE_FOR_NANOS longer, which delays a
+    // recovery by at most that much; "dead" is never cached.
+    private final long[] aliveEntry = new long[QueueLayout.PARTICIPANTS + 1];
+    private final long[] aliveUntil = new long[QueueLayout.PARTICIPANTS + 1];
 
     Participants(MemorySegment region) {
         this.region = region;
+    }
+
+    /**
+     * {@return whether participant {@code i}, whose entry holds {@code entry}, is proven dead}
+     * As {@link #isDead(long)}, but a process proven alive is not checked again for a millisecond,
+     * so that a caller polling a slot a live process holds (a no-wait {@code poll} in a loop)
+     * does not read /proc every time.
+     */
+    boolean isDead(int i, long entry) {
+        long now = System.nanoTime();
+        if (entry != 0 && aliveEntry[i] == entry && now - aliveUntil[i] < 0) {
+            return false;
+        }
+        boolean dead = isDead(entry);
+        if (!dead) {
+            aliveEntry[i] = entry;
+            aliveUntil[i] = now + ALIVE_FOR_NANOS;
+        }
+        return dead;
     }
 
     /** {@return this process's entry value} */

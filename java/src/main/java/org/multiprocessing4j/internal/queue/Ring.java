@@ -222,8 +222,9 @@ public final class Ring {
         if (s != WRITING && s != READING) {
             return false;
         }
-        long entry = participants.entryVolatile(owner(c));
-        if (!Participants.isDead(entry)) {
+        int owner = owner(c);
+        long entry = participants.entryVolatile(owner);
+        if (!participants.isDead(owner, entry)) {
             return false;
         }
         recover(slot, c);

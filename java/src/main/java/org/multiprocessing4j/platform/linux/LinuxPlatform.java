@@ -58,6 +58,9 @@ public final class LinuxPlatform implements Platform {
             CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final ThreadLocal<MemorySegment> STATE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
+    /** A futex timeout per thread, so that a wait allocates nothing. */
+    private static final ThreadLocal<MemorySegment> TIMEOUT =
+            ThreadLocal.withInitial(() -> timespec.allocate(Arena.ofAuto()));
 
 
     // Each downcall handle sits in its own holder class: created on first use (a child JVM
@@ -850,10 +853,10 @@ public final class LinuxPlatform implements Platform {
     public boolean waitOnAddress(MemorySegment address, int expected, long timeoutNanos)
             throws IOException {
         MemorySegment st = STATE.get();
-        try (Arena a = Arena.ofConfined()) {
+        try {
             MemorySegment ts = MemorySegment.NULL;
             if (timeoutNanos >= 0) {
-                ts = timespec.allocate(a);
+                ts = TIMEOUT.get();
                 timespec.tv_sec(ts, timeoutNanos / 1_000_000_000L);
                 timespec.tv_nsec(ts, timeoutNanos % 1_000_000_000L);
             }
