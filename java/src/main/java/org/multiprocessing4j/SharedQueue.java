@@ -1066,10 +1066,13 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 return pos;
             }
         }
-        // A producer or consumer signals one sleeper per record or slot. A sleeper that may have
-        // been that one (the word moved while it slept) and then leaves without claiming
-        // (timeout, interrupt) passes the wake-up on, so no other sleeper waits a slice for it.
-        boolean mayHaveBeenWoken = false;
+        // A commit (release) wakes one sleeping consumer (producer) and takes its count off the
+        // waiting count itself, so that later commits make no system call for a sleeper that
+        // is woken but not yet running. A sleeper takes its own count off only when it leaves
+        // without having been woken (it found what it waited for, timed out, was interrupted).
+        // One that was woken and leaves without claiming passes the wake-up on, so no other
+        // sleeper waits a slice for it. See Ring for why no wake-up is lost.
+        boolean woken = false;
         try {
             for (;;) {
                 if (Thread.interrupted()) {
@@ -1079,25 +1082,26 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                     throw new IllegalStateException("shared queue was closed while waiting");
                 }
                 int seq = write ? ring.notFullSeq() : ring.notEmptySeq();
-                waiting(write, 1);
+                ring.arm(write);
+                woken = false;
                 try {
                     pos = write ? ring.tryClaimWrite(me, true) : ring.tryClaimRead(me, true);
                     if (pos >= 0) {
-                        mayHaveBeenWoken = false;
                         return pos;
                     }
                     long left = timeoutNanos < 0 ? SLICE_NANOS : timeoutNanos - (System.nanoTime() - start);
                     if (left <= 0) {
                         return -1;
                     }
-                    sleep(write ? ring.notFullWord() : ring.notEmptyWord(), seq, Math.min(left, SLICE_NANOS));
-                    mayHaveBeenWoken = seq != (write ? ring.notFullSeq() : ring.notEmptySeq());
+                    woken = sleep(write ? ring.notFullWord() : ring.notEmptyWord(), seq, Math.min(left, SLICE_NANOS));
                 } finally {
-                    waiting(write, -1);
+                    if (!woken) {
+                        ring.disarm(write);
+                    }
                 }
             }
         } finally {
-            if (mayHaveBeenWoken) {
+            if (woken && pos < 0) {
                 try {
                     Ring.wake(write ? ring.notFullWord() : ring.notEmptyWord(), 1);
                 } catch (UncheckedIOException ignored) {
@@ -1107,21 +1111,14 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         }
     }
 
-    private void waiting(boolean write, int delta) {
-        if (write) {
-            ring.producersWaiting(delta);
-        } else {
-            ring.consumersWaiting(delta);
-        }
-    }
-
-    private static void sleep(MemorySegment word, int seq, long nanos) {
+    /** {@return whether the futex wait ended by a wake-up (or the word had changed), not by time} */
+    private static boolean sleep(MemorySegment word, int seq, long nanos) {
         if (Thread.currentThread().isVirtual()) {
             LockSupport.parkNanos(Math.min(nanos, VIRTUAL_PARK_NANOS)); // a futex would pin the carrier
-            return;
+            return false;
         }
         try {
-            OS.waitOnAddress(word, seq, nanos);
+            return OS.waitOnAddress(word, seq, nanos);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -21,9 +21,9 @@ import java.lang.foreign.ValueLayout;
  * 0x080   8         tail              producers           volatile read, CAS; own 128-byte line
  * 0x100   8         head              consumers           volatile read, CAS; own 128-byte line
  * 0x180   4         notEmptySeq       producers           futex word; getAndAdd; own line
- * 0x184   4         consumersWaiting  sleeping consumers  getAndAdd; read volatile by producers
+ * 0x184   4         consumersWaiting  sleeping consumers  +1 getAndAdd by sleepers; -1 CAS by wakers (or a sleeper not woken)
  * 0x200   4         notFullSeq        consumers           futex word; getAndAdd; own line
- * 0x204   4         producersWaiting  sleeping producers  getAndAdd; read volatile by consumers
+ * 0x204   4         producersWaiting  sleeping producers  +1 getAndAdd by sleepers; -1 CAS by wakers (or a sleeper not woken)
  * 0x280   8*(P+1)   participants      each process once   entry i at 0x280 + 8i, i in 1..P; CAS
  * SLOTS   N*size    slots             see below           SLOTS = 0x2280
  * TASKS   64*(P+1)  taken, not done   each process own    joinable queues only: TASKS = SLOTS + N*size;

@@ -46,7 +46,7 @@ import org.multiprocessing4j.platform.Platform;
  * a volatile store after its last read, which the next producer's claiming CAS acquires. The
  * commit and release stores are volatile (not just release) because each is followed by a read
  * of a waiter count: that store-load pair, mirrored by the sleeper's getAndAdd on the count
- * before it re-checks the slot, is what makes a lost wake-up impossible.
+ * before it re-checks the slot, is what makes a lost wake-up impossible (see {@link #signal}).
  */
 public final class Ring {
     private static final Platform OS = Platform.current();
@@ -402,19 +402,48 @@ public final class Ring {
         return notFullWord;
     }
 
-    /** Counts a sleeping consumer in (+1) or out (-1); a full fence. */
-    public void consumersWaiting(int delta) {
-        INT.getAndAdd(region, QueueLayout.CONSUMERS_WAITING_OFFSET, delta);
+    /**
+     * Counts a consumer ({@code producers} false) or producer in as about to sleep: before it
+     * re-checks the ring and sleeps; a full fence.
+     */
+    public void arm(boolean producers) {
+        INT.getAndAdd(region, producers ? QueueLayout.PRODUCERS_WAITING_OFFSET : QueueLayout.CONSUMERS_WAITING_OFFSET, 1);
     }
 
-    /** Counts a sleeping producer in (+1) or out (-1); a full fence. */
-    public void producersWaiting(int delta) {
-        INT.getAndAdd(region, QueueLayout.PRODUCERS_WAITING_OFFSET, delta);
+    /** Takes back an {@link #arm} whose sleep was not ended by a wake-up; never below zero. */
+    public void disarm(boolean producers) {
+        takeOne(producers ? QueueLayout.PRODUCERS_WAITING_OFFSET : QueueLayout.CONSUMERS_WAITING_OFFSET);
     }
 
-    /** Bumps the word and wakes one sleeper, only if someone sleeps: no system call otherwise. */
+    private boolean takeOne(long waitersOffset) {
+        for (;;) {
+            int w = (int) INT.getVolatile(region, waitersOffset);
+            if (w <= 0) {
+                return false;
+            }
+            if (INT.compareAndSet(region, waitersOffset, w, w - 1)) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Wakes one sleeper if the count says someone may sleep, taking one off the count on its
+     * behalf: no system call when nobody sleeps, nor for a sleeper already woken and not yet
+     * running.
+     *
+     * <p>No lost wake-up: the count is never below the number of threads inside the futex wait.
+     * A sleeper reads the word, arms (a full fence), re-checks the ring, then waits on the value
+     * it read. A signal comes after a commit or release (a full-fence
+     * CAS) and reads the count: if it reads zero, the sleeper's arm comes later in the order of
+     * volatile accesses, so its re-check sees the commit. Otherwise the signal takes one off, bumps
+     * the word, then wakes one thread inside the wait: a sleeper not yet inside finds the word
+     * changed and returns at once. Each decrement is matched by a thread woken, or by a sleeper
+     * that will not block (or by a stale arm); a sleeper takes its own arm back only when no
+     * wake-up ended its sleep. A stale arm (a sleeper killed while asleep) costs one wake call.
+     */
     private void signal(long waitersOffset, MemorySegment word) {
-        if ((int) INT.getVolatile(region, waitersOffset) != 0) {
+        if (takeOne(waitersOffset)) {
             INT.getAndAdd(word, 0L, 1);
             try {
                 wake(word, 1);
