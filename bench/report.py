@@ -147,6 +147,11 @@ ROWS = [
     Row("lock hand-off round trip between processes", "LockBench.handoffSemaphore", {}, "us/op",
         [("CPython Lock (as semaphore)", "lock_handoff_roundtrip"),
          (C_FUTEX, "c_futex_roundtrip"), (C_FUTEX_1CPU, "c_futex_roundtrip_samecpu")]),
+    Row("manager dict: put + get through a proxy", "ManagerBench.dictSetGet", {}, "us/op",
+        [("CPython Manager().dict()", "manager_dict_setget")]),
+    Row("listener: connect + mutual authentication + close (TCP loopback)",
+        "ManagerBench.connectAndAuthenticate", {}, "us/op",
+        [("CPython Client(address, authkey)", "listener_connect_auth")]),
 ]
 
 # ---- units ------------------------------------------------------------------------------------

@@ -351,6 +351,54 @@ def queue_roundtrip(simple, n):
     emit("queue_roundtrip_64B" + ("_simple" if simple else ""), "us/op", statistics.median(per_op))
 
 
+def manager_dict_setget(n):
+    with mp.get_context("spawn").Manager() as m:
+        d = m.dict()
+        for i in range(max(n // 10, 100)):
+            d["k"] = i
+            d["k"]
+        per_op = []
+        batch = n // REPS
+        clock = time.perf_counter_ns
+        for _ in range(REPS):
+            t0 = clock()
+            for i in range(batch):
+                d["k"] = i
+                d["k"]
+            per_op.append((clock() - t0) / 1e3 / batch)
+    emit("manager_dict_setget", "us/op", statistics.median(per_op))
+
+
+def listener_connect_auth(n):
+    import threading
+    from multiprocessing.connection import Client, Listener
+    key = b"bench key"
+    listener = Listener(("127.0.0.1", 0), authkey=key)
+
+    def serve():
+        while True:
+            try:
+                c = listener.accept()
+            except OSError:
+                return
+            c.close()
+
+    t = threading.Thread(target=serve, daemon=True)
+    t.start()
+    for _ in range(max(n // 10, 20)):
+        Client(listener.address, authkey=key).close()
+    per_op = []
+    batch = max(n // REPS, 1)
+    clock = time.perf_counter_ns
+    for _ in range(REPS):
+        t0 = clock()
+        for _ in range(batch):
+            Client(listener.address, authkey=key).close()
+        per_op.append((clock() - t0) / 1e3 / batch)
+    listener.close()
+    emit("listener_connect_auth", "us/op", statistics.median(per_op))
+
+
 def main(argv):
     quick = "--quick" in argv
     rest = [a for a in argv if a != "--quick"]
@@ -389,6 +437,8 @@ def main(argv):
         n = (2_000 if "64KiB" in kind else 20_000) * scale
         cases.append((f"queue_{kind}", lambda k=kind, n=n: queue_throughput(k, n)))
 
+    cases.append(("manager_dict_setget", lambda: manager_dict_setget(5_000 * scale)))
+    cases.append(("listener_connect_auth", lambda: listener_connect_auth(500 * scale)))
     cases.append(("queue_roundtrip_64B", lambda: queue_roundtrip(False, 2_000 * scale)))
     cases.append(("queue_roundtrip_64B_simple", lambda: queue_roundtrip(True, 2_000 * scale)))
 
