@@ -156,6 +156,31 @@ public final class LinuxPlatform implements Platform {
         static final MethodHandle MH = errno(Libc.fstat$address(), Libc.fstat$descriptor());
     }
 
+    // sendmsg/recvmsg are not in the committed jextract allow-list (regenerating needs a jextract
+    // build that is not available everywhere): they are linked here from libc by name, and their
+    // structs are written out by hand. struct msghdr and struct cmsghdr have the same layout on
+    // every LP64 glibc target (x86_64 and aarch64), as do SOL_SOCKET, SCM_RIGHTS and the flags.
+
+    /** {@code ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)}. */
+    private static final class Sendmsg {
+        static final MethodHandle MH = errno(LINKER.defaultLookup().findOrThrow("sendmsg"),
+                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    }
+
+    /** {@code ssize_t recvmsg(int fd, struct msghdr *msg, int flags)}. */
+    private static final class Recvmsg {
+        static final MethodHandle MH = errno(LINKER.defaultLookup().findOrThrow("recvmsg"),
+                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT));
+    }
+
+    /** {@code struct msghdr} on LP64 Linux: 56 bytes. */
+    private static final long MSG_IOV = 16, MSG_IOVLEN = 24, MSG_CONTROL = 32,
+            MSG_CONTROLLEN = 40, MSG_FLAGS = 48, MSGHDR_SIZE = 56;
+    /** {@code struct cmsghdr} on LP64 Linux: len (8), level (4), type (4), then the data. */
+    private static final long CMSG_LEVEL = 8, CMSG_TYPE = 12, CMSG_DATA = 16;
+    private static final int SOL_SOCKET = 1, SCM_RIGHTS = 1, MSG_CTRUNC = 0x8,
+            MSG_CMSG_CLOEXEC = 0x40000000;
+
     private static final int O_CLOEXEC = Libc.O_CLOEXEC();
     private static final int MSG_NOSIGNAL = Libc.MSG_NOSIGNAL();
     private static final int MSG_DONTWAIT = Libc.MSG_DONTWAIT();
@@ -475,6 +500,115 @@ public final class LinuxPlatform implements Platform {
             throw Errno.exception("fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + lowest + ")", errno(st));
         }
         return r;
+    }
+
+    @Override
+    public void sendWithDescriptors(int socket, MemorySegment data, long length, int[] descriptors)
+            throws IOException {
+        if (descriptors.length > MAX_PASSED_DESCRIPTORS) {
+            throw new IllegalArgumentException("at most " + MAX_PASSED_DESCRIPTORS
+                    + " descriptors per message, got " + descriptors.length);
+        }
+        if (length <= 0) {
+            throw new IllegalArgumentException("descriptors travel with at least one byte");
+        }
+        MemorySegment st = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment msg = a.allocate(MSGHDR_SIZE, 8);
+            MemorySegment iov = iovec.allocate(a);
+            iovec.iov_base(iov, data);
+            iovec.iov_len(iov, length);
+            msg.set(C_POINTER, MSG_IOV, iov);
+            msg.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1L);
+            if (descriptors.length > 0) {
+                long space = CMSG_DATA + align8(4L * descriptors.length);
+                MemorySegment control = a.allocate(space, 8);
+                control.set(ValueLayout.JAVA_LONG, 0, CMSG_DATA + 4L * descriptors.length);
+                control.set(ValueLayout.JAVA_INT, CMSG_LEVEL, SOL_SOCKET);
+                control.set(ValueLayout.JAVA_INT, CMSG_TYPE, SCM_RIGHTS);
+                for (int i = 0; i < descriptors.length; i++) {
+                    control.set(ValueLayout.JAVA_INT, CMSG_DATA + 4L * i, descriptors[i]);
+                }
+                msg.set(C_POINTER, MSG_CONTROL, control);
+                msg.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, space);
+            }
+            long r;
+            do {
+                r = (long) Sendmsg.MH.invokeExact(st, socket, msg, MSG_NOSIGNAL);
+            } while (r < 0 && errno(st) == Errno.EINTR);
+            if (r < 0) {
+                throw Errno.exception("sendmsg(" + socket + ", " + length + " bytes, "
+                        + descriptors.length + " descriptors)", errno(st));
+            }
+            if (r < length) { // the descriptors left with the first byte: the rest goes plainly
+                writeLoop(socket, data.asSlice(r), length - r, true);
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public Received receiveWithDescriptors(int socket, MemorySegment buffer, long length,
+                                           int maxDescriptors) throws IOException {
+        MemorySegment st = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment msg = a.allocate(MSGHDR_SIZE, 8);
+            MemorySegment iov = iovec.allocate(a);
+            iovec.iov_base(iov, buffer);
+            iovec.iov_len(iov, length);
+            long space = CMSG_DATA + align8(4L * Math.max(1, maxDescriptors));
+            MemorySegment control = a.allocate(space, 8);
+            long r;
+            for (;;) {
+                msg.fill((byte) 0);
+                msg.set(C_POINTER, MSG_IOV, iov);
+                msg.set(ValueLayout.JAVA_LONG, MSG_IOVLEN, 1L);
+                msg.set(C_POINTER, MSG_CONTROL, control);
+                msg.set(ValueLayout.JAVA_LONG, MSG_CONTROLLEN, space);
+                r = (long) Recvmsg.MH.invokeExact(st, socket, msg, MSG_CMSG_CLOEXEC);
+                if (r >= 0) {
+                    break;
+                }
+                int e = errno(st);
+                if (e == Errno.ECONNRESET) {
+                    return new Received(0, new int[0]);
+                }
+                if (e != Errno.EINTR) {
+                    throw Errno.exception("recvmsg(" + socket + ")", e);
+                }
+            }
+            int[] fds = new int[0];
+            long controlLength = msg.get(ValueLayout.JAVA_LONG, MSG_CONTROLLEN);
+            if (controlLength >= CMSG_DATA
+                    && control.get(ValueLayout.JAVA_INT, CMSG_LEVEL) == SOL_SOCKET
+                    && control.get(ValueLayout.JAVA_INT, CMSG_TYPE) == SCM_RIGHTS) {
+                long dataLength = control.get(ValueLayout.JAVA_LONG, 0) - CMSG_DATA;
+                fds = new int[(int) (dataLength / 4)];
+                for (int i = 0; i < fds.length; i++) {
+                    fds[i] = control.get(ValueLayout.JAVA_INT, CMSG_DATA + 4L * i);
+                }
+            }
+            if ((msg.get(ValueLayout.JAVA_INT, MSG_FLAGS) & MSG_CTRUNC) != 0
+                    || fds.length > maxDescriptors) {
+                for (int fd : fds) {
+                    close(fd);
+                }
+                throw new IOException("recvmsg(" + socket + ") received more than "
+                        + maxDescriptors + " descriptors (MSG_CTRUNC); they were closed");
+            }
+            return new Received(r, fds);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static long align8(long n) {
+        return (n + 7) & ~7L;
     }
 
     // ------------------------------------------------------------------ processes
