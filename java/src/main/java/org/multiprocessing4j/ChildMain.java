@@ -8,12 +8,26 @@ import java.io.IOException;
 import java.io.ObjectOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import org.multiprocessing4j.platform.Platform;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.multiprocessing4j.platform.Platform;
 
 /**
- * The main class of a spawned child JVM (see {@link SpawnLauncher} for the protocol): makes sure
- * the child dies with its parent, reads the task, runs it and reports how it ended.
+ * The main class of a child JVM (see {@link SpawnLauncher} for the protocol): makes sure the
+ * child dies with its parent, reads the task, runs it and reports how it ended.
+ *
+ * <p>Arguments: {@code parentPid [mode …]}. Modes:
+ * <ul>
+ * <li>none ({@code spawn}): the task's descriptors are inherited as 4, 5, …</li>
+ * <li>{@code forkserver class…}: an idle child of {@link ForkserverLauncher}. It loads the given
+ *     classes, warms up the bootstrap path (first FFM downcalls, pipes, the task codec), reports
+ *     {@link #READY} and waits on descriptor 3 for its hand-off: a 4-byte count carrying that many
+ *     descriptors ({@code SCM_RIGHTS}), then the bootstrap frame. End of stream while idle means
+ *     the parent died or shut the pool down: it exits at once.</li>
+ * </ul>
  *
  * <p>Exit: a normal return ends the JVM as Java does (after non-daemon threads, code 0, like
  * Python joining non-daemon threads); an uncaught exception prints its stack trace, reports it and
@@ -24,6 +38,12 @@ final class ChildMain {
     private static final int BOOTSTRAP_FAILED = 70;
     /** Largest failure report; longer stack traces are cut. */
     private static final int MAX_REPORT = 48 * 1024;
+    /** Mode argument of an idle forkserver child. */
+    static final String MODE_FORKSERVER = "forkserver";
+    /** Warm-up rounds of an idle child: enough for the interpreter to profile the hand-off path. */
+    private static final int WARM_UP_ROUNDS = 20;
+    /** Record type an idle child sends once it is warm (ignored by report parsing). */
+    static final byte READY = 'R';
 
     private ChildMain() {
     }
@@ -31,6 +51,7 @@ final class ChildMain {
     static void main(String[] args) {
         Platform os = Platform.current();
         int expectedParent = Integer.parseInt(args[0]);
+        String mode = args.length > 1 ? args[1] : "spawn";
         try {
             os.setParentDeathSignal(Platform.SIGKILL);
         } catch (IOException e) {
@@ -40,9 +61,33 @@ final class ChildMain {
             Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
         }
         Connection boot = new Connection(3, true, true, Codec.defaults());
+        int[] received = null;
+        CountDownLatch handedOver = new CountDownLatch(1);
+        Thread watchdog = new Thread(() -> {
+            for (;;) {
+                try {
+                    handedOver.await();
+                    break;
+                } catch (InterruptedException e) {
+                    // nobody interrupts this thread; keep waiting
+                }
+            }
+            watchParent(boot);
+        }, "mp4j-parent-watchdog");
+        watchdog.setDaemon(true);
+        if (mode.equals(MODE_FORKSERVER)) {
+            for (int i = 2; i < args.length; i++) {
+                preload(args[i]);
+            }
+            warmUp(os, WARM_UP_ROUNDS);
+            installSignalHandlers(boot);
+            watchdog.start(); // waits for the hand-off: the main thread reads descriptor 3 until then
+            report(boot, new byte[] {READY});
+            received = awaitHandOff(os);
+        }
         Task task;
         try {
-            task = readBootstrap(os, boot);
+            task = readBootstrap(os, boot, received);
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
             System.err.println("multiprocessing4j child: cannot start the task: " + e);
             e.printStackTrace();
@@ -50,11 +95,11 @@ final class ChildMain {
             System.exit(BOOTSTRAP_FAILED);
             return;
         }
-        handleSignal("TERM", Platform.SIGTERM, boot);
-        handleSignal("INT", Platform.SIGINT, boot);
-        Thread watchdog = new Thread(() -> watchParent(boot), "mp4j-parent-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
+        if (received == null) {
+            installSignalHandlers(boot);
+            watchdog.start();
+        }
+        handedOver.countDown();
         try {
             task.run();
         } catch (Throwable t) {
@@ -67,7 +112,100 @@ final class ChildMain {
         System.out.flush();
     }
 
-    private static Task readBootstrap(Platform os, Connection boot)
+    private static void installSignalHandlers(Connection boot) {
+        handleSignal("TERM", Platform.SIGTERM, boot);
+        handleSignal("INT", Platform.SIGINT, boot);
+    }
+
+    /** Python's forkserver preload: a class that cannot be loaded is skipped, as Python does. */
+    private static void preload(String className) {
+        try {
+            Class.forName(className, true, ClassLoader.getSystemClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            // skipped: the task will fail with a clear error if it needs the class
+        }
+    }
+
+    /**
+     * Runs the bootstrap path once so that a task handed over later finds it loaded, linked and
+     * warm: the first FFM downcalls (~100 ms on their own), pipes and socket pairs, the codec,
+     * and the serialization of a lambda that captures a connection.
+     */
+    static void warmUp(Platform os, int rounds) {
+        for (int i = 0; i < rounds; i++) {
+            warmUpOnce(os);
+        }
+    }
+
+    private static void warmUpOnce(Platform os) {
+        try (Pipe oneWay = Pipe.open(false); Pipe duplex = Pipe.open(true)) {
+            for (Pipe p : List.of(oneWay, duplex)) {
+                Connection w = p.second();
+                Connection r = p.first();
+                TaskStreams.Encoded encoded = TaskStreams.encode(warmUpTask(w));
+                int[] fds = {os.duplicate(w.descriptor().number())};
+                TaskStreams.decode(encoded.bytes(), fds).run();
+                r.recvBytes();
+                r.recv();
+                r.poll();
+            }
+            os.waitForExit(os.pid(), false); // links waitpid (fails: we are not our own child)
+        } catch (Exception e) {
+            // only a warm-up: whatever failed here fails again, with a report, in the task
+        }
+        new DataInputStream(new ByteArrayInputStream(new byte[0]));
+    }
+
+    private static Task warmUpTask(Connection c) {
+        return () -> {
+            c.sendBytes(new byte[] {1});
+            c.send("warm");
+            c.close();
+        };
+    }
+
+    /**
+     * Waits for the hand-off of an idle child: a 4-byte big-endian count that carries that many
+     * descriptors. Exits at once on end of stream (the parent died or shut the pool down).
+     */
+    private static int[] awaitHandOff(Platform os) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(4);
+            Platform.Received first = os.receiveWithDescriptors(3, buf, 4,
+                    Platform.MAX_PASSED_DESCRIPTORS);
+            if (first.bytes() == 0) {
+                Runtime.getRuntime().halt(0); // not handed a task: nothing to report
+            }
+            long got = first.bytes();
+            while (got < 4) {
+                long r = os.read(3, buf.asSlice(got), 4 - got);
+                if (r == 0) {
+                    Runtime.getRuntime().halt(0);
+                }
+                got += r;
+            }
+            int count = buf.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(
+                    java.nio.ByteOrder.BIG_ENDIAN), 0);
+            int[] fds = first.descriptors();
+            if (count != fds.length) {
+                throw new IOException("the hand-off announced " + count + " descriptors but "
+                        + fds.length + " arrived");
+            }
+            return fds;
+        } catch (IOException e) {
+            System.err.println("multiprocessing4j child: bad hand-off: " + e);
+            Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
+            return null;
+        }
+    }
+
+    /**
+     * Reads the bootstrap frame and decodes the task.
+     *
+     * @param received the descriptors a forkserver child received, or {@code null} when they are
+     *     inherited (spawn)
+     */
+    private static Task readBootstrap(Platform os, Connection boot, int[] received)
             throws IOException, ClassNotFoundException {
         byte[] frame = boot.recvBytes();
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(frame));
@@ -87,10 +225,16 @@ final class ChildMain {
         }
         String name = in.readUTF();
         boolean daemon = in.readBoolean();
+        int descriptors = in.readInt();
         byte[] taskBytes = in.readNBytes(in.readInt());
         CurrentProcess.becomeChild(identity, new ProcessInfo(name, os.pid(), daemon),
                 new ProcessInfo(parentName, parentPid, false));
-        return TaskStreams.decode(taskBytes);
+        int[] fds = received != null ? received : TaskStreams.inheritedDescriptors(descriptors);
+        if (fds.length != descriptors) {
+            throw new IOException("the task needs " + descriptors + " descriptors, "
+                    + fds.length + " arrived");
+        }
+        return TaskStreams.decode(taskBytes, fds);
     }
 
     /** Blocks until the parent's end of the bootstrap socket closes, which means it died. */
@@ -118,7 +262,9 @@ final class ChildMain {
                         switch (method.getName()) {
                             case "handle" -> {
                                 ChildProcess.exitingOnSignal();
-                                report(boot, signalRecord(number));
+                                if (boot != null) {
+                                    report(boot, signalRecord(number));
+                                }
                                 System.exit(128 + number);
                                 return null;
                             }
