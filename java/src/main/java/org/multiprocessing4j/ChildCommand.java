@@ -1,6 +1,7 @@
 package org.multiprocessing4j;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,9 +13,10 @@ import org.multiprocessing4j.platform.Platform;
  * java  BASE_OPTIONS  sharing  native-access  context options  mp4j.childJvmOptions
  *       -cp … / --module-path …  main class  parentPid  mode arguments
  * </pre>
- * {@code sharing} is {@code -Xshare:auto}. {@link #key()} is the same command without the
- * sharing flags and the pid: two children with equal keys are interchangeable, which is what the
- * forkserver pool is keyed by.
+ * {@code sharing} is {@code -Xshare:auto}, or the flags of an {@link AotCache} when one exists
+ * for this command. {@link #key()} is the same command without the sharing flags and the pid:
+ * two children with equal keys are interchangeable, which is what the forkserver pool and the
+ * AOT cache are keyed by.
  *
  * @param arguments the full command line, {@code arguments.get(0)} being the {@code java} launcher
  * @param key what identifies the child's JVM configuration
@@ -33,15 +35,18 @@ record ChildCommand(List<String> arguments, List<String> key) {
     /**
      * {@return the command of a child with the context's {@code jvmOptions}, running {@link
      * ChildMain} in the mode that {@code modeArguments} select (empty: spawn)}
+     *
+     * @param useAotCache whether to use (and, in the background, create) an {@link AotCache}
      */
-    static ChildCommand of(List<String> jvmOptions, List<String> modeArguments) {
+    static ChildCommand of(List<String> jvmOptions, List<String> modeArguments, boolean useAotCache) {
         List<String> options = jvmOptions(jvmOptions);
         List<String> launch = launchArguments();
         List<String> jvm = jvmCommand(options, launch);
+        List<String> sharing = useAotCache ? AotCache.flagsFor(jvm, options) : List.of();
         List<String> args = new ArrayList<>();
         args.add(javaExecutable());
         args.addAll(BASE_OPTIONS);
-        args.add("-Xshare:auto");
+        args.addAll(sharing.isEmpty() ? List.of("-Xshare:auto") : sharing);
         args.addAll(options.subList(BASE_OPTIONS.size(), options.size()));
         args.addAll(launch);
         args.add(Integer.toString(OS.pid()));
@@ -58,6 +63,20 @@ record ChildCommand(List<String> arguments, List<String> key) {
         jvm.addAll(options);
         jvm.addAll(launch);
         return jvm;
+    }
+
+    /**
+     * Builds the AOT cache of children with the context's {@code jvmOptions} unless it exists;
+     * see {@link AotCache#ensure}.
+     */
+    static boolean ensureAotCache(List<String> jvmOptions, Duration timeout) throws InterruptedException {
+        List<String> options = jvmOptions(jvmOptions);
+        return AotCache.ensure(jvmCommand(options, launchArguments()), options, timeout);
+    }
+
+    /** {@link #of(List, List, boolean)} with the AOT cache unless it is switched off. */
+    static ChildCommand of(List<String> jvmOptions, List<String> modeArguments) {
+        return of(jvmOptions, modeArguments, AotCache.enabled());
     }
 
     /** Base options, native access, the context's options, then {@code mp4j.childJvmOptions}. */

@@ -27,6 +27,7 @@ import org.multiprocessing4j.platform.Platform;
  *     {@link #READY} and waits on descriptor 3 for its hand-off: a 4-byte count carrying that many
  *     descriptors ({@code SCM_RIGHTS}), then the bootstrap frame. End of stream while idle means
  *     the parent died or shut the pool down: it exits at once.</li>
+ * <li>{@code train}: the training run of an {@link AotCache}: the same warm-up, then exit 0.</li>
  * </ul>
  *
  * <p>Exit: a normal return ends the JVM as Java does (after non-daemon threads, code 0, like
@@ -40,6 +41,8 @@ final class ChildMain {
     private static final int MAX_REPORT = 48 * 1024;
     /** Mode argument of an idle forkserver child. */
     static final String MODE_FORKSERVER = "forkserver";
+    /** Mode argument of an AOT training run. */
+    static final String MODE_TRAIN = "train";
     /** Warm-up rounds of an idle child: enough for the interpreter to profile the hand-off path. */
     private static final int WARM_UP_ROUNDS = 20;
     /** Record type an idle child sends once it is warm (ignored by report parsing). */
@@ -59,6 +62,11 @@ final class ChildMain {
         }
         if (os.parentPid() != expectedParent) { // the parent died before the line above
             Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
+        }
+        if (mode.equals(MODE_TRAIN)) {
+            warmUp(os, 1);
+            installSignalHandlers(null);
+            System.exit(0);
         }
         Connection boot = new Connection(3, true, true, Codec.defaults());
         int[] received = null;

@@ -130,7 +130,7 @@ final class ForkserverLauncher implements Launcher {
         List<String> mode = new ArrayList<>();
         mode.add(ChildMain.MODE_FORKSERVER);
         mode.addAll(preload);
-        ChildCommand probe = ChildCommand.of(jvmOptions, mode);
+        ChildCommand probe = ChildCommand.of(jvmOptions, mode, false);
         installHook();
         return pools.computeIfAbsent(probe.key(), k -> new IdlePool(jvmOptions, mode));
     }
@@ -194,7 +194,7 @@ final class ForkserverLauncher implements Launcher {
             this.mode = List.copyOf(mode);
         }
 
-        /** Starts an idle child now. */
+        /** Starts an idle child now (the command, AOT cache included, is computed per start). */
         SpawnLauncher.Child startIdle() throws IOException {
             return SpawnLauncher.start(ChildCommand.of(jvmOptions, mode).arguments(), List.of());
         }

@@ -15,7 +15,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * <h2>Start methods</h2>
  * <ul>
  * <li>{@code "spawn"} (the default): a fresh JVM with the same {@code java}, class path and module
- *     path, started with {@code posix_spawn}; it receives exactly the descriptors it needs.</li>
+ *     path, started with {@code posix_spawn}; it receives exactly the descriptors it needs. When
+ *     the class path holds only jars, children start from a JDK AOT cache that is created in the
+ *     background on first use (see {@link #warmUp}); {@code -Dmp4j.aotCache=false} turns it off,
+ *     {@code -Dmp4j.aotCacheDir=…} moves it (default {@code ~/.cache/multiprocessing4j}).</li>
  * <li>{@code "forkserver"}: Java's equivalent of Python's forkserver — a small pool of idle JVMs,
  *     started ahead of time with this context's options, that have already loaded the library
  *     (and the {@linkplain #withPreload preload classes}) and made their first native calls.
@@ -205,12 +208,14 @@ public final class Multiprocessing {
     /**
      * Pays the start-up cost now rather than in the first {@link ChildProcess#start()}: for
      * {@code forkserver}, starts this context's idle JVMs and waits until they are warm; for
-     * {@code spawn} there is nothing to prepare. Blocks at most {@code timeout}; the work goes on
-     * in the background if it takes longer. Safe to call from several threads and repeatedly.
+     * {@code spawn}, builds the AOT cache of this context's children if it can be used and does
+     * not exist yet. Blocks at most {@code timeout}; the work goes on in the background if it
+     * takes longer. Safe to call from several threads and repeatedly.
      *
      * @param timeout how long to wait
-     * @return {@code true} if everything is ready ({@link #idleChildren()} warm idle JVMs);
-     *     {@code false} on timeout
+     * @return {@code true} if everything is ready: {@link #idleChildren()} warm idle JVMs, or an
+     *     AOT cache; {@code false} on timeout, or for {@code spawn} when no AOT cache can be used
+     *     (class directories on the class path, {@code -Dmp4j.aotCache=false}) or its build failed
      * @throws InterruptedException if interrupted while waiting (nothing is stopped)
      */
     public boolean warmUp(Duration timeout) throws InterruptedException {
@@ -218,7 +223,7 @@ public final class Multiprocessing {
         if (startMethod.equals("forkserver")) {
             return ForkserverLauncher.INSTANCE.warmUp(jvmOptions, preload, idleChildren, timeout);
         }
-        return true;
+        return ChildCommand.ensureAotCache(jvmOptions, timeout);
     }
 
     /**
