@@ -10,6 +10,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.LambdaMetafactory;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -44,7 +48,7 @@ final class ChildMain {
     /** Mode argument of an AOT training run. */
     static final String MODE_TRAIN = "train";
     /** Warm-up rounds of an idle child: enough for the interpreter to profile the hand-off path. */
-    private static final int WARM_UP_ROUNDS = 20;
+    private static final int WARM_UP_ROUNDS = 50;
     /** Record type an idle child sends once it is warm (ignored by report parsing). */
     static final byte READY = 'R';
 
@@ -128,7 +132,8 @@ final class ChildMain {
     /** Python's forkserver preload: a class that cannot be loaded is skipped, as Python does. */
     private static void preload(String className) {
         try {
-            Class.forName(className, true, ClassLoader.getSystemClassLoader());
+            // its reflection data too: deserializing a task's lambda looks up $deserializeLambda$
+            Class.forName(className, true, ClassLoader.getSystemClassLoader()).getDeclaredMethods();
         } catch (ClassNotFoundException | LinkageError e) {
             // skipped: the task will fail with a clear error if it needs the class
         }
@@ -143,6 +148,32 @@ final class ChildMain {
         for (int i = 0; i < rounds; i++) {
             warmUpOnce(os);
         }
+        spinLambdas(rounds);
+    }
+
+    /**
+     * Creates {@code count} serializable lambda classes the way deserializing a task's lambda
+     * does ({@code LambdaMetafactory.altMetafactory}): a task's own lambda class is spun at its
+     * hand-off, and this is the code that spins it.
+     */
+    private static void spinLambdas(int count) {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            MethodType run = MethodType.methodType(void.class);
+            MethodHandle body = lookup.findStatic(ChildMain.class, "warmUpBody",
+                    MethodType.methodType(void.class, Connection.class));
+            for (int i = 0; i < count; i++) {
+                LambdaMetafactory.altMetafactory(lookup, "run",
+                        MethodType.methodType(Task.class, Connection.class), run, body, run,
+                        LambdaMetafactory.FLAG_SERIALIZABLE).getTarget();
+            }
+        } catch (Throwable t) {
+            // only a warm-up
+        }
+    }
+
+    private static void warmUpBody(Connection c) {
+        c.isClosed();
     }
 
     private static void warmUpOnce(Platform os) {

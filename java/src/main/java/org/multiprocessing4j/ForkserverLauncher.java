@@ -11,9 +11,12 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.multiprocessing4j.internal.Descriptor;
 import org.multiprocessing4j.platform.Platform;
 
@@ -21,8 +24,8 @@ import org.multiprocessing4j.platform.Platform;
  * The {@code forkserver} start method: a small pool of idle child JVMs, started ahead of time
  * with the command line a spawned child would get, that have loaded the library, made their
  * first FFM downcalls and warmed up the task codec (see {@link ChildMain}). {@link #launch}
- * hands the task to one of them and refills the pool in the background; when none is idle it
- * starts one and hands the task to it at once (as fast as {@code spawn}, never slower).
+ * hands the task to one of them and refills the pool in the background, shortly after; when none
+ * is idle it starts one and hands the task to it at once (as fast as {@code spawn}, never slower).
  *
  * <p>An idle child is a direct child of this JVM, started exactly like a spawned one, so pid,
  * exit code, sentinel, signals and orphan handling are those of {@code spawn}. Only the
@@ -46,6 +49,11 @@ final class ForkserverLauncher implements Launcher {
     static final ForkserverLauncher INSTANCE = new ForkserverLauncher();
 
     private static final Platform OS = Platform.current();
+    /**
+     * How long after a hand-off the replacement JVM starts: its start burns a CPU or two for a
+     * few hundred milliseconds, and should not compete with the child that just took a task.
+     */
+    private static final long REFILL_DELAY_MILLIS = 100;
 
     private final Map<List<String>, IdlePool> pools = new ConcurrentHashMap<>();
     private final ExecutorService refills = Executors.newCachedThreadPool(r -> {
@@ -70,7 +78,7 @@ final class ForkserverLauncher implements Launcher {
             if (child == null) {
                 child = pool.startIdle(); // nothing idle: start one and hand over at once
             }
-            pool.refill();
+            pool.refill(REFILL_DELAY_MILLIS);
             try {
                 handOff(child, spec, frame);
                 return child;
@@ -97,7 +105,7 @@ final class ForkserverLauncher implements Launcher {
             throws InterruptedException {
         IdlePool pool = pool(jvmOptions, preload);
         pool.target = Math.max(pool.target, count);
-        pool.refill();
+        pool.refill(0);
         return pool.awaitReady(count, System.nanoTime() + timeout.toNanos());
     }
 
@@ -220,8 +228,8 @@ final class ForkserverLauncher implements Launcher {
             return chosen;
         }
 
-        /** Starts background refills up to the target. */
-        void refill() {
+        /** Starts background refills up to the target, after {@code delayMillis}. */
+        void refill(long delayMillis) {
             long gen;
             int missing;
             synchronized (this) {
@@ -232,8 +240,10 @@ final class ForkserverLauncher implements Launcher {
                 starting += missing;
                 gen = generation;
             }
+            Executor executor = delayMillis == 0 ? refills
+                    : CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS, refills);
             for (int i = 0; i < missing; i++) {
-                refills.execute(() -> {
+                executor.execute(() -> {
                     SpawnLauncher.Child c = null;
                     try {
                         c = startIdle();
@@ -308,7 +318,7 @@ final class ForkserverLauncher implements Launcher {
         }
 
         private void refillLater() {
-            refills.execute(this::refill);
+            refills.execute(() -> refill(0));
         }
 
         synchronized int idleCount() {
