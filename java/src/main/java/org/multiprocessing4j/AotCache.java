@@ -42,7 +42,9 @@ import java.util.concurrent.TimeUnit;
  * same directory and renames it into place atomically, so a reader sees no file or a whole one.
  * Concurrent builders (other JVMs) are harmless: a lock file keeps most of them away, and the
  * last rename wins with an equally valid cache. A failed build leaves a {@code .failed} marker
- * that suppresses retries for a day; its output is in {@code <key>.log}.
+ * that suppresses retries for a day; its output is in {@code <key>.log}. A cache in use has its
+ * modification time refreshed once a day; builders remove caches unused for 30 days (those of
+ * jars since rebuilt, mostly: each cache is some 15 MB).
  *
  * <h2>Never required</h2>
  * The cache is used with {@code -XX:AOTMode=auto}: a stale, truncated or corrupt file is ignored
@@ -61,6 +63,8 @@ final class AotCache {
     private static final Duration STALE_LOCK = Duration.ofMinutes(5);
     /** A failed build is not retried before this. */
     private static final Duration RETRY_FAILED = Duration.ofDays(1);
+    /** A cache not used for this long is removed by the next builder in its directory. */
+    private static final Duration UNUSED = Duration.ofDays(30);
     /** The builder gives up on a training run after this long. */
     private static final long TRAINING_TIMEOUT_SECONDS = 300;
 
@@ -102,6 +106,9 @@ final class AotCache {
             return List.of();
         }
         if (Files.isRegularFile(cache)) {
+            if (STARTED.add(cache.toString())) {
+                markUsed(cache);
+            }
             return useFlags(cache);
         }
         if (STARTED.add(cache.toString())) {
@@ -140,6 +147,21 @@ final class AotCache {
             Thread.sleep(20);
         }
         return Files.isRegularFile(cache);
+    }
+
+    /**
+     * Sets the modification time of a cache in use once a day, so that {@link #main} can tell
+     * caches nobody used for {@link #UNUSED} (those of replaced jars, mostly) and remove them.
+     */
+    private static void markUsed(Path cache) {
+        try {
+            if (age(cache).compareTo(Duration.ofDays(1)) > 0) {
+                Files.setLastModifiedTime(cache, java.nio.file.attribute.FileTime.fromMillis(
+                        System.currentTimeMillis()));
+            }
+        } catch (IOException | RuntimeException e) {
+            // a read-only cache directory: it is not cleaned up then
+        }
     }
 
     /** The flags that use {@code cache} without ever failing or printing because of it. */
@@ -325,12 +347,20 @@ final class AotCache {
         System.exit(code);
     }
 
-    /** Temporary files of builders that died, older than a day. */
+    /**
+     * Removes temporary files of builders that died (older than a day) and caches nobody used
+     * for {@link #UNUSED}, with their logs and markers.
+     */
     private static void removeStaleTemporaries(Path dir) {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.aot.tmp-*")) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "child-*.aot*")) {
             for (Path f : files) {
-                if (age(f).compareTo(RETRY_FAILED) > 0) {
+                String name = f.getFileName().toString();
+                if (name.contains(".aot.tmp-") && age(f).compareTo(RETRY_FAILED) > 0) {
                     Files.deleteIfExists(f);
+                } else if (name.endsWith(".aot") && age(f).compareTo(UNUSED) > 0) {
+                    Files.deleteIfExists(f);
+                    Files.deleteIfExists(f.resolveSibling(name + ".log"));
+                    Files.deleteIfExists(failedMarker(f));
                 }
             }
         } catch (IOException e) {
