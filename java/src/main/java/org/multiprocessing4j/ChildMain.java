@@ -26,8 +26,9 @@ import org.multiprocessing4j.platform.Platform;
  * <p>Arguments: {@code parentPid [mode …]}. Modes:
  * <ul>
  * <li>none ({@code spawn}): the task's descriptors are inherited as 4, 5, …</li>
- * <li>{@code forkserver class…}: an idle child of {@link ForkserverLauncher}. It loads the given
- *     classes, warms up the bootstrap path (first FFM downcalls, pipes, the task codec), reports
+ * <li>{@code forkserver class… [--link class…]}: an idle child of {@link ForkserverLauncher}. It
+ *     loads and initializes the preload classes, loads and links those after {@code --link}
+ *     (where recent tasks came from), warms up the bootstrap path (first FFM downcalls, pipes, the task codec), reports
  *     {@link #READY} and waits on descriptor 3 for its hand-off: a 4-byte count carrying that many
  *     descriptors ({@code SCM_RIGHTS}), then the bootstrap frame. End of stream while idle means
  *     the parent died or shut the pool down: it exits at once.</li>
@@ -45,6 +46,8 @@ final class ChildMain {
     private static final int MAX_REPORT = 48 * 1024;
     /** Mode argument of an idle forkserver child. */
     static final String MODE_FORKSERVER = "forkserver";
+    /** Separates the preload classes of a forkserver child from those it only links. */
+    static final String LEARNED = "--link";
     /** Mode argument of an AOT training run. */
     static final String MODE_TRAIN = "train";
     /** Warm-up rounds of an idle child: enough for the interpreter to profile the hand-off path. */
@@ -88,8 +91,15 @@ final class ChildMain {
         }, "mp4j-parent-watchdog");
         watchdog.setDaemon(true);
         if (mode.equals(MODE_FORKSERVER)) {
+            boolean learned = false;
             for (int i = 2; i < args.length; i++) {
-                preload(args[i]);
+                if (args[i].equals(LEARNED)) {
+                    learned = true;
+                } else if (learned) {
+                    link(args[i]);
+                } else {
+                    preload(args[i]);
+                }
             }
             warmUp(os, WARM_UP_ROUNDS);
             installSignalHandlers(boot);
@@ -127,6 +137,20 @@ final class ChildMain {
     private static void installSignalHandlers(Connection boot) {
         handleSignal("TERM", Platform.SIGTERM, boot);
         handleSignal("INT", Platform.SIGINT, boot);
+    }
+
+    /**
+     * Loads and links (verifies) a class that recent tasks came from, without initializing it:
+     * its static initializer still runs after the hand-off, when the task first uses it, as in a
+     * spawned child. A class that cannot be loaded is skipped.
+     */
+    private static void link(String className) {
+        try {
+            // getDeclaredMethods links the class; $deserializeLambda$ is looked up there too
+            Class.forName(className, false, ClassLoader.getSystemClassLoader()).getDeclaredMethods();
+        } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+            // skipped: it was only a guess
+        }
     }
 
     /** Python's forkserver preload: a class that cannot be loaded is skipped, as Python does. */
@@ -182,8 +206,12 @@ final class ChildMain {
                 Connection w = p.second();
                 Connection r = p.first();
                 TaskStreams.Encoded encoded = TaskStreams.encode(warmUpTask(w));
+                Bootstrap b = parseBootstrap(SpawnLauncher.bootstrapFrame(new Launcher.Spec(
+                        "warm-up", new int[] {1}, false, encoded, List.of(), List.of(), 1,
+                        List.of())));
+                new ProcessInfo(b.name(), os.pid(), b.daemon());
                 int[] fds = {os.duplicate(w.descriptor().number())};
-                TaskStreams.decode(encoded.bytes(), fds).run();
+                TaskStreams.decode(b.task(), fds).run();
                 r.recvBytes();
                 r.recv();
                 r.poll();
@@ -192,7 +220,6 @@ final class ChildMain {
         } catch (Exception e) {
             // only a warm-up: whatever failed here fails again, with a report, in the task
         }
-        new DataInputStream(new ByteArrayInputStream(new byte[0]));
     }
 
     private static Task warmUpTask(Connection c) {
@@ -246,7 +273,23 @@ final class ChildMain {
      */
     private static Task readBootstrap(Platform os, Connection boot, int[] received)
             throws IOException, ClassNotFoundException {
-        byte[] frame = boot.recvBytes();
+        Bootstrap b = parseBootstrap(boot.recvBytes());
+        CurrentProcess.becomeChild(b.identity(), new ProcessInfo(b.name(), os.pid(), b.daemon()),
+                new ProcessInfo(b.parentName(), b.parentPid(), false));
+        int[] fds = received != null ? received : TaskStreams.inheritedDescriptors(b.descriptors());
+        if (fds.length != b.descriptors()) {
+            throw new IOException("the task needs " + b.descriptors() + " descriptors, "
+                    + fds.length + " arrived");
+        }
+        return TaskStreams.decode(b.task(), fds);
+    }
+
+    /** The bootstrap frame, parsed (see {@link SpawnLauncher} for its layout). */
+    private record Bootstrap(int parentPid, String parentName, int[] identity, String name,
+                             boolean daemon, int descriptors, byte[] task) {
+    }
+
+    private static Bootstrap parseBootstrap(byte[] frame) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(frame));
         int magic = in.readInt();
         int version = in.readInt();
@@ -265,15 +308,8 @@ final class ChildMain {
         String name = in.readUTF();
         boolean daemon = in.readBoolean();
         int descriptors = in.readInt();
-        byte[] taskBytes = in.readNBytes(in.readInt());
-        CurrentProcess.becomeChild(identity, new ProcessInfo(name, os.pid(), daemon),
-                new ProcessInfo(parentName, parentPid, false));
-        int[] fds = received != null ? received : TaskStreams.inheritedDescriptors(descriptors);
-        if (fds.length != descriptors) {
-            throw new IOException("the task needs " + descriptors + " descriptors, "
-                    + fds.length + " arrived");
-        }
-        return TaskStreams.decode(taskBytes, fds);
+        byte[] task = in.readNBytes(in.readInt());
+        return new Bootstrap(parentPid, parentName, identity, name, daemon, descriptors, task);
     }
 
     /** Blocks until the parent's end of the bootstrap socket closes, which means it died. */

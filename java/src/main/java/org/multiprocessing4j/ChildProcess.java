@@ -183,13 +183,28 @@ public final class ChildProcess implements AutoCloseable {
             }
             encoded = TaskStreams.encode(task);
             Launcher.Spec spec = new Launcher.Spec(name, identity, daemon, encoded,
-                    context.jvmOptions(), context.preload(), context.idleChildren());
+                    context.jvmOptions(), context.preload(), context.idleChildren(),
+                    taskClasses(task));
             launched = Launcher.forMethod(context.startMethod()).launch(spec);
             pid = launched.pid();
             state = State.STARTED;
             LIVE.add(this);
         }
         installExitHook();
+    }
+
+    /** The task's class and, for a lambda (a hidden class), the class that wrote it. */
+    private static List<String> taskClasses(Task task) {
+        List<String> names = new ArrayList<>(2);
+        Class<?> c = task.getClass();
+        if (!c.isHidden()) {
+            names.add(c.getName());
+        }
+        Class<?> host = c.getNestHost();
+        if (host != c && !host.isHidden()) {
+            names.add(host.getName());
+        }
+        return names;
     }
 
     // ------------------------------------------------------------------ waiting

@@ -27,6 +27,9 @@ import org.multiprocessing4j.platform.Platform;
  * hands the task to one of them and refills the pool in the background, shortly after; when none
  * is idle it starts one and hands the task to it at once (as fast as {@code spawn}, never slower).
  *
+ * <p>Idle children started after a hand-off also load and link (not initialize) the classes
+ * recent tasks came from, so that the next task of the same kind finds its code verified.
+ *
  * <p>An idle child is a direct child of this JVM, started exactly like a spawned one, so pid,
  * exit code, sentinel, signals and orphan handling are those of {@code spawn}. Only the
  * descriptors differ: they cannot be mapped at exec time, so they travel over the bootstrap
@@ -54,6 +57,8 @@ final class ForkserverLauncher implements Launcher {
      * few hundred milliseconds, and should not compete with the child that just took a task.
      */
     private static final long REFILL_DELAY_MILLIS = 100;
+    /** How many classes of recent tasks idle children link ahead of time. */
+    private static final int MAX_LEARNED = 16;
 
     private final Map<List<String>, IdlePool> pools = new ConcurrentHashMap<>();
     private final ExecutorService refills = Executors.newCachedThreadPool(r -> {
@@ -72,6 +77,7 @@ final class ForkserverLauncher implements Launcher {
         byte[] frame = SpawnLauncher.bootstrapFrame(spec); // first: a bad task starts nothing
         IdlePool pool = pool(spec.jvmOptions(), spec.preload());
         pool.target = Math.max(pool.target, spec.idleChildren());
+        pool.learn(spec.taskClasses());
         IOException lastFailure = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             SpawnLauncher.Child child = pool.take();
@@ -149,8 +155,37 @@ final class ForkserverLauncher implements Launcher {
                 hookInstalled = true;
                 Runtime.getRuntime().addShutdownHook(new Thread(this::shutdown,
                         "mp4j-forkserver-exit"));
+                refills.execute(ForkserverLauncher::warmUpHandOff);
             }
         }
+    }
+
+    /**
+     * Runs this side of a hand-off ahead of time, in the background, when the forkserver is
+     * first used: the task codec and the bootstrap frame until the interpreter has profiled them,
+     * and the first {@code sendmsg}, whose native linkage alone costs milliseconds.
+     */
+    private static void warmUpHandOff() {
+        try (Pipe pipe = Pipe.open(true); Arena arena = Arena.ofConfined()) {
+            Connection c = pipe.second();
+            for (int i = 0; i < 200; i++) {
+                SpawnLauncher.bootstrapFrame(new Spec("warm-up", new int[] {i}, false,
+                        TaskStreams.encode(warmUpTask(c)), List.of(), List.of(), 1, List.of()));
+            }
+            int[] pair = OS.socketPair();
+            try {
+                OS.sendWithDescriptors(pair[0], arena.allocate(4), 4, new int[] {pair[1]});
+            } finally {
+                OS.close(pair[0]);
+                OS.close(pair[1]); // discards the descriptor in flight
+            }
+        } catch (IOException | RuntimeException e) {
+            // only a warm-up
+        }
+    }
+
+    private static Task warmUpTask(Connection c) {
+        return () -> c.sendBytes(new byte[] {1});
     }
 
     /**
@@ -195,6 +230,7 @@ final class ForkserverLauncher implements Launcher {
         // guarded by this
         private final Deque<SpawnLauncher.Child> idle = new ArrayDeque<>();
         private int starting;
+        private final java.util.LinkedHashSet<String> learned = new java.util.LinkedHashSet<>();
         private long generation; // shutdown() increments it: refills started before are dropped
 
         IdlePool(List<String> jvmOptions, List<String> mode) {
@@ -202,9 +238,30 @@ final class ForkserverLauncher implements Launcher {
             this.mode = List.copyOf(mode);
         }
 
-        /** Starts an idle child now (the command, AOT cache included, is computed per start). */
+        /** Remembers where tasks come from; idle children started later link those classes. */
+        synchronized void learn(List<String> classes) {
+            for (String c : classes) {
+                learned.remove(c);
+                learned.add(c);
+            }
+            while (learned.size() > MAX_LEARNED) {
+                learned.remove(learned.iterator().next());
+            }
+        }
+
+        /**
+         * Starts an idle child now. The command (AOT cache included) is computed per start; the
+         * classes it links ahead of time are not part of the pool's key.
+         */
         SpawnLauncher.Child startIdle() throws IOException {
-            return SpawnLauncher.start(ChildCommand.of(jvmOptions, mode).arguments(), List.of());
+            List<String> args = new ArrayList<>(mode);
+            synchronized (this) {
+                if (!learned.isEmpty()) {
+                    args.add(ChildMain.LEARNED);
+                    args.addAll(learned);
+                }
+            }
+            return SpawnLauncher.start(ChildCommand.of(jvmOptions, args).arguments(), List.of());
         }
 
         /** {@return an idle child that is still alive, preferring warm ones; null if none} */

@@ -67,6 +67,29 @@ class ForkserverChildProcessTest extends ChildProcessTest {
     }
 
     @Test
+    void idleJvmsStartedAfterAHandOffLinkTheClassTheTaskCameFrom() throws Exception {
+        Multiprocessing ctx = context();
+        assertTrue(ctx.warmUp(WARM));
+        try (ChildProcess p = ctx.process(() -> { })) {
+            p.start();
+            p.join();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+        String wanted = ChildMain.LEARNED + "\0" + ForkserverChildProcessTest.class.getName();
+        for (;;) {
+            assertTrue(ctx.warmUp(WARM));
+            for (int pid : ForkserverLauncher.INSTANCE.idlePids()) {
+                String cmdline = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/cmdline"));
+                if (cmdline.contains(wanted)) {
+                    return;
+                }
+            }
+            assertTrue(System.nanoTime() < deadline, "no idle JVM links the task's class");
+            ForkserverLauncher.INSTANCE.shutdown(); // those idle before the hand-off: replace them
+        }
+    }
+
+    @Test
     void startsWithoutAnIdleJvmAsFastAsSpawn() throws Exception {
         ForkserverLauncher.INSTANCE.shutdown(); // nothing idle: start() starts one itself
         try (Pipe pipe = Pipe.open(); ChildProcess p = process(sendPid(pipe.second()))) {
