@@ -77,8 +77,8 @@ def _oneway(label, size, unit):
                [(CPYTHON_PIPE, f"pipe_oneway_{label}")], size=size)
 
 
-def _start(case, benchmark, python_case):
-    return Row(case, benchmark, {}, "ms", [
+def _start(case, benchmark, python_case, params=None):
+    return Row(case, benchmark, params or {}, "ms", [
         (f"CPython {m}", f"{python_case}_{m}") for m in ("spawn", "fork", "forkserver")
     ], stat="median")
 
@@ -89,7 +89,12 @@ ROWS = [
     _oneway("64B", 64, "msg/s"),
     _oneway("64KiB", 64 * 1024, "MB/s"),
     _oneway("1MiB", 1024 * 1024, "MB/s"),
-    _start("start → first message", "ChildStartBench.startToFirstMessage", "start_first_message"),
+    _start("start → first message, spawn", "ChildStartBench.startToFirstMessage",
+           "start_first_message", {"method": "spawn"}),
+    _start("start → first message, spawn + AOT cache", "ChildStartBench.startToFirstMessage",
+           "start_first_message", {"method": "spawn+aot"}),
+    _start("start → first message, forkserver (idle JVM ready)", "ChildStartBench.startToFirstMessage",
+           "start_first_message", {"method": "forkserver"}),
     _start("start + join", "ChildStartBench.startJoin", "start_join"),
     Row("shared counter increment (ours: atomic)", "SharedCounterBench.atomicIncrement", {}, "ns/op",
         [("CPython Value, with get_lock()", "value_increment_locked")]),

@@ -8,12 +8,32 @@ import java.io.IOException;
 import java.io.ObjectOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import org.multiprocessing4j.platform.Platform;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.LambdaMetafactory;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.multiprocessing4j.platform.Platform;
 
 /**
- * The main class of a spawned child JVM (see {@link SpawnLauncher} for the protocol): makes sure
- * the child dies with its parent, reads the task, runs it and reports how it ended.
+ * The main class of a child JVM (see {@link SpawnLauncher} for the protocol): makes sure the
+ * child dies with its parent, reads the task, runs it and reports how it ended.
+ *
+ * <p>Arguments: {@code parentPid [mode …]}. Modes:
+ * <ul>
+ * <li>none ({@code spawn}): the task's descriptors are inherited as 4, 5, …</li>
+ * <li>{@code forkserver class… [--link class…]}: an idle child of {@link ForkserverLauncher}. It
+ *     loads and initializes the preload classes, loads and links those after {@code --link}
+ *     (where recent tasks came from), warms up the bootstrap path (first FFM downcalls, pipes, the task codec), reports
+ *     {@link #READY} and waits on descriptor 3 for its hand-off: a 4-byte count carrying that many
+ *     descriptors ({@code SCM_RIGHTS}), then the bootstrap frame. End of stream while idle means
+ *     the parent died or shut the pool down: it exits at once.</li>
+ * <li>{@code train}: the training run of an {@link AotCache}: the same warm-up, then exit 0.</li>
+ * </ul>
  *
  * <p>Exit: a normal return ends the JVM as Java does (after non-daemon threads, code 0, like
  * Python joining non-daemon threads); an uncaught exception prints its stack trace, reports it and
@@ -24,6 +44,16 @@ final class ChildMain {
     private static final int BOOTSTRAP_FAILED = 70;
     /** Largest failure report; longer stack traces are cut. */
     private static final int MAX_REPORT = 48 * 1024;
+    /** Mode argument of an idle forkserver child. */
+    static final String MODE_FORKSERVER = "forkserver";
+    /** Separates the preload classes of a forkserver child from those it only links. */
+    static final String LEARNED = "--link";
+    /** Mode argument of an AOT training run. */
+    static final String MODE_TRAIN = "train";
+    /** Warm-up rounds of an idle child: enough for the interpreter to profile the hand-off path. */
+    private static final int WARM_UP_ROUNDS = 50;
+    /** Record type an idle child sends once it is warm (ignored by report parsing). */
+    static final byte READY = 'R';
 
     private ChildMain() {
     }
@@ -31,6 +61,7 @@ final class ChildMain {
     static void main(String[] args) {
         Platform os = Platform.current();
         int expectedParent = Integer.parseInt(args[0]);
+        String mode = args.length > 1 ? args[1] : "spawn";
         try {
             os.setParentDeathSignal(Platform.SIGKILL);
         } catch (IOException e) {
@@ -39,10 +70,46 @@ final class ChildMain {
         if (os.parentPid() != expectedParent) { // the parent died before the line above
             Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
         }
+        if (mode.equals(MODE_TRAIN)) {
+            warmUp(os, 1);
+            installSignalHandlers(null);
+            System.exit(0);
+        }
         Connection boot = new Connection(3, true, true, Codec.defaults());
+        int[] received = null;
+        CountDownLatch handedOver = new CountDownLatch(1);
+        Thread watchdog = new Thread(() -> {
+            for (;;) {
+                try {
+                    handedOver.await();
+                    break;
+                } catch (InterruptedException e) {
+                    // nobody interrupts this thread; keep waiting
+                }
+            }
+            watchParent(boot);
+        }, "mp4j-parent-watchdog");
+        watchdog.setDaemon(true);
+        if (mode.equals(MODE_FORKSERVER)) {
+            boolean learned = false;
+            for (int i = 2; i < args.length; i++) {
+                if (args[i].equals(LEARNED)) {
+                    learned = true;
+                } else if (learned) {
+                    link(args[i]);
+                } else {
+                    preload(args[i]);
+                }
+            }
+            warmUp(os, WARM_UP_ROUNDS);
+            installSignalHandlers(boot);
+            watchdog.start(); // waits for the hand-off: the main thread reads descriptor 3 until then
+            report(boot, new byte[] {READY});
+            received = awaitHandOff(os);
+        }
         Task task;
         try {
-            task = readBootstrap(os, boot);
+            task = readBootstrap(os, boot, received);
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
             System.err.println("multiprocessing4j child: cannot start the task: " + e);
             e.printStackTrace();
@@ -50,11 +117,11 @@ final class ChildMain {
             System.exit(BOOTSTRAP_FAILED);
             return;
         }
-        handleSignal("TERM", Platform.SIGTERM, boot);
-        handleSignal("INT", Platform.SIGINT, boot);
-        Thread watchdog = new Thread(() -> watchParent(boot), "mp4j-parent-watchdog");
-        watchdog.setDaemon(true);
-        watchdog.start();
+        if (received == null) {
+            installSignalHandlers(boot);
+            watchdog.start();
+        }
+        handedOver.countDown();
         try {
             task.run();
         } catch (Throwable t) {
@@ -67,9 +134,162 @@ final class ChildMain {
         System.out.flush();
     }
 
-    private static Task readBootstrap(Platform os, Connection boot)
+    private static void installSignalHandlers(Connection boot) {
+        handleSignal("TERM", Platform.SIGTERM, boot);
+        handleSignal("INT", Platform.SIGINT, boot);
+    }
+
+    /**
+     * Loads and links (verifies) a class that recent tasks came from, without initializing it:
+     * its static initializer still runs after the hand-off, when the task first uses it, as in a
+     * spawned child. A class that cannot be loaded is skipped.
+     */
+    private static void link(String className) {
+        try {
+            // getDeclaredMethods links the class; $deserializeLambda$ is looked up there too
+            Class.forName(className, false, ClassLoader.getSystemClassLoader()).getDeclaredMethods();
+        } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
+            // skipped: it was only a guess
+        }
+    }
+
+    /** Python's forkserver preload: a class that cannot be loaded is skipped, as Python does. */
+    private static void preload(String className) {
+        try {
+            // its reflection data too: deserializing a task's lambda looks up $deserializeLambda$
+            Class.forName(className, true, ClassLoader.getSystemClassLoader()).getDeclaredMethods();
+        } catch (ClassNotFoundException | LinkageError e) {
+            // skipped: the task will fail with a clear error if it needs the class
+        }
+    }
+
+    /**
+     * Runs the bootstrap path once so that a task handed over later finds it loaded, linked and
+     * warm: the first FFM downcalls (~100 ms on their own), pipes and socket pairs, the codec,
+     * and the serialization of a lambda that captures a connection.
+     */
+    static void warmUp(Platform os, int rounds) {
+        for (int i = 0; i < rounds; i++) {
+            warmUpOnce(os);
+        }
+        spinLambdas(rounds);
+    }
+
+    /**
+     * Creates {@code count} serializable lambda classes the way deserializing a task's lambda
+     * does ({@code LambdaMetafactory.altMetafactory}): a task's own lambda class is spun at its
+     * hand-off, and this is the code that spins it.
+     */
+    private static void spinLambdas(int count) {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            MethodType run = MethodType.methodType(void.class);
+            MethodHandle body = lookup.findStatic(ChildMain.class, "warmUpBody",
+                    MethodType.methodType(void.class, Connection.class));
+            for (int i = 0; i < count; i++) {
+                LambdaMetafactory.altMetafactory(lookup, "run",
+                        MethodType.methodType(Task.class, Connection.class), run, body, run,
+                        LambdaMetafactory.FLAG_SERIALIZABLE).getTarget();
+            }
+        } catch (Throwable t) {
+            // only a warm-up
+        }
+    }
+
+    private static void warmUpBody(Connection c) {
+        c.isClosed();
+    }
+
+    private static void warmUpOnce(Platform os) {
+        try (Pipe oneWay = Pipe.open(false); Pipe duplex = Pipe.open(true)) {
+            for (Pipe p : List.of(oneWay, duplex)) {
+                Connection w = p.second();
+                Connection r = p.first();
+                TaskStreams.Encoded encoded = TaskStreams.encode(warmUpTask(w));
+                Bootstrap b = parseBootstrap(SpawnLauncher.bootstrapFrame(new Launcher.Spec(
+                        "warm-up", new int[] {1}, false, encoded, List.of(), List.of(), 1,
+                        List.of())));
+                new ProcessInfo(b.name(), os.pid(), b.daemon());
+                int[] fds = {os.duplicate(w.descriptor().number())};
+                TaskStreams.decode(b.task(), fds).run();
+                r.recvBytes();
+                r.recv();
+                r.poll();
+            }
+            os.waitForExit(os.pid(), false); // links waitpid (fails: we are not our own child)
+        } catch (Exception e) {
+            // only a warm-up: whatever failed here fails again, with a report, in the task
+        }
+    }
+
+    private static Task warmUpTask(Connection c) {
+        return () -> {
+            c.sendBytes(new byte[] {1});
+            c.send("warm");
+            c.close();
+        };
+    }
+
+    /**
+     * Waits for the hand-off of an idle child: a 4-byte big-endian count that carries that many
+     * descriptors. Exits at once on end of stream (the parent died or shut the pool down).
+     */
+    private static int[] awaitHandOff(Platform os) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(4);
+            Platform.Received first = os.receiveWithDescriptors(3, buf, 4,
+                    Platform.MAX_PASSED_DESCRIPTORS);
+            if (first.bytes() == 0) {
+                Runtime.getRuntime().halt(0); // not handed a task: nothing to report
+            }
+            long got = first.bytes();
+            while (got < 4) {
+                long r = os.read(3, buf.asSlice(got), 4 - got);
+                if (r == 0) {
+                    Runtime.getRuntime().halt(0);
+                }
+                got += r;
+            }
+            int count = buf.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(
+                    java.nio.ByteOrder.BIG_ENDIAN), 0);
+            int[] fds = first.descriptors();
+            if (count != fds.length) {
+                throw new IOException("the hand-off announced " + count + " descriptors but "
+                        + fds.length + " arrived");
+            }
+            return fds;
+        } catch (IOException e) {
+            System.err.println("multiprocessing4j child: bad hand-off: " + e);
+            Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
+            return null;
+        }
+    }
+
+    /**
+     * Reads the bootstrap frame and decodes the task.
+     *
+     * @param received the descriptors a forkserver child received, or {@code null} when they are
+     *     inherited (spawn)
+     */
+    private static Task readBootstrap(Platform os, Connection boot, int[] received)
             throws IOException, ClassNotFoundException {
-        byte[] frame = boot.recvBytes();
+        Bootstrap b = parseBootstrap(boot.recvBytes());
+        CurrentProcess.becomeChild(b.identity(), new ProcessInfo(b.name(), os.pid(), b.daemon()),
+                new ProcessInfo(b.parentName(), b.parentPid(), false));
+        int[] fds = received != null ? received : TaskStreams.inheritedDescriptors(b.descriptors());
+        if (fds.length != b.descriptors()) {
+            throw new IOException("the task needs " + b.descriptors() + " descriptors, "
+                    + fds.length + " arrived");
+        }
+        return TaskStreams.decode(b.task(), fds);
+    }
+
+    /** The bootstrap frame, parsed (see {@link SpawnLauncher} for its layout). */
+    private record Bootstrap(int parentPid, String parentName, int[] identity, String name,
+                             boolean daemon, int descriptors, byte[] task) {
+    }
+
+    private static Bootstrap parseBootstrap(byte[] frame) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(frame));
         int magic = in.readInt();
         int version = in.readInt();
@@ -87,10 +307,9 @@ final class ChildMain {
         }
         String name = in.readUTF();
         boolean daemon = in.readBoolean();
-        byte[] taskBytes = in.readNBytes(in.readInt());
-        CurrentProcess.becomeChild(identity, new ProcessInfo(name, os.pid(), daemon),
-                new ProcessInfo(parentName, parentPid, false));
-        return TaskStreams.decode(taskBytes);
+        int descriptors = in.readInt();
+        byte[] task = in.readNBytes(in.readInt());
+        return new Bootstrap(parentPid, parentName, identity, name, daemon, descriptors, task);
     }
 
     /** Blocks until the parent's end of the bootstrap socket closes, which means it died. */
@@ -118,7 +337,9 @@ final class ChildMain {
                         switch (method.getName()) {
                             case "handle" -> {
                                 ChildProcess.exitingOnSignal();
-                                report(boot, signalRecord(number));
+                                if (boot != null) {
+                                    report(boot, signalRecord(number));
+                                }
                                 System.exit(128 + number);
                                 return null;
                             }

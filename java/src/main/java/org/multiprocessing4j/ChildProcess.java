@@ -163,9 +163,10 @@ public final class ChildProcess implements AutoCloseable {
     // ------------------------------------------------------------------ start
 
     /**
-     * Starts the child: serializes the task (in this thread), spawns a JVM with the same class
-     * path and module path, passes it the task and the descriptors of the connections the task
-     * captured. Returns once the child process exists; it runs the task asynchronously.
+     * Starts the child: serializes the task (in this thread), starts a JVM with the same class
+     * path and module path — or, with the {@code forkserver} start method, takes an idle one
+     * started ahead of time — and passes it the task and the descriptors of the connections the
+     * task captured. Returns once the child process exists; it runs the task asynchronously.
      *
      * @throws IllegalStateException if already started or closed, or if this process is a daemon
      * @throws IllegalArgumentException if the task captures something that cannot be serialized
@@ -182,13 +183,28 @@ public final class ChildProcess implements AutoCloseable {
             }
             encoded = TaskStreams.encode(task);
             Launcher.Spec spec = new Launcher.Spec(name, identity, daemon, encoded,
-                    context.jvmOptions());
+                    context.jvmOptions(), context.preload(), context.idleChildren(),
+                    taskClasses(task));
             launched = Launcher.forMethod(context.startMethod()).launch(spec);
             pid = launched.pid();
             state = State.STARTED;
             LIVE.add(this);
         }
         installExitHook();
+    }
+
+    /** The task's class and, for a lambda (a hidden class), the class that wrote it. */
+    private static List<String> taskClasses(Task task) {
+        List<String> names = new ArrayList<>(2);
+        Class<?> c = task.getClass();
+        if (!c.isHidden()) {
+            names.add(c.getName());
+        }
+        Class<?> host = c.getNestHost();
+        if (host != c && !host.isHidden()) {
+            names.add(host.getName());
+        }
+        return names;
     }
 
     // ------------------------------------------------------------------ waiting

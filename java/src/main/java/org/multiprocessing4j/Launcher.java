@@ -16,6 +16,9 @@ interface Launcher {
         if (startMethod.equals("spawn")) {
             return SpawnLauncher.INSTANCE;
         }
+        if (startMethod.equals("forkserver")) {
+            return ForkserverLauncher.INSTANCE;
+        }
         throw new UnsupportedOperationException("no launcher for start method '" + startMethod + "'");
     }
 
@@ -26,9 +29,17 @@ interface Launcher {
      */
     Launched launch(Spec spec) throws IOException;
 
-    /** What to start. */
+    /**
+     * What to start.
+     *
+     * @param preload classes an idle forkserver child loads ahead of time
+     * @param idleChildren how many idle children the forkserver keeps ready for this configuration
+     * @param taskClasses the loadable classes the task's code lives in (for a lambda: the class
+     *     that wrote it), which later idle forkserver children link ahead of time
+     */
     record Spec(String name, int[] identity, boolean daemon, TaskStreams.Encoded task,
-                List<String> jvmOptions) {
+                List<String> jvmOptions, List<String> preload, int idleChildren,
+                List<String> taskClasses) {
     }
 
     /** How a child's task ended, as the child reported it before exiting. */

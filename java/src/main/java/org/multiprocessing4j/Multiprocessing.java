@@ -1,6 +1,7 @@
 package org.multiprocessing4j;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -14,33 +15,51 @@ import java.util.concurrent.atomic.AtomicReference;
  * <h2>Start methods</h2>
  * <ul>
  * <li>{@code "spawn"} (the default): a fresh JVM with the same {@code java}, class path and module
- *     path, started with {@code posix_spawn}; it receives exactly the descriptors it needs.</li>
+ *     path, started with {@code posix_spawn}; it receives exactly the descriptors it needs. When
+ *     the class path holds only jars, children start from a JDK AOT cache that is created in the
+ *     background on first use (see {@link #warmUp}); {@code -Dmp4j.aotCache=false} turns it off,
+ *     {@code -Dmp4j.aotCacheDir=…} moves it (default {@code ~/.cache/multiprocessing4j}).</li>
+ * <li>{@code "forkserver"}: Java's equivalent of Python's forkserver — a small pool of idle JVMs,
+ *     started ahead of time with this context's options, that have already loaded the library
+ *     (and the {@linkplain #withPreload preload classes}) and made their first native calls.
+ *     {@link ChildProcess#start()} hands the task to one in well under a millisecond and the pool
+ *     refills in the background; when none is idle, it starts one as {@code spawn} would. The
+ *     child is a direct child of this JVM: name, pid, exit codes, daemons, signals, sentinels and
+ *     the death of orphans are exactly those of {@code spawn}. Idle JVMs cost memory (about what
+ *     an idle child costs), die with this JVM, and are killed by a shutdown hook when it exits.</li>
  * <li>{@code "fork"}: refused — a JVM cannot fork (the child keeps only the calling thread and
- *     stops at its first safepoint); use {@code "spawn"}.</li>
- * <li>{@code "forkserver"}: pre-started idle JVMs; not available in this version (it throws
- *     {@link UnsupportedOperationException} saying so).</li>
+ *     stops at its first safepoint); use {@code "forkserver"} for fast starts.</li>
  * </ul>
  *
  * <h2>Child JVM options</h2>
  * Children run with {@code -XX:+UseSerialGC -XX:-UsePerfData} and the native-access flag, then
  * the options of {@link #withJvmOptions}, then those of the system property
- * {@code mp4j.childJvmOptions} (space separated), so later ones win.
+ * {@code mp4j.childJvmOptions} (space separated), so later ones win. A forkserver child always
+ * has the options of the context that starts it: idle JVMs are pooled per configuration.
  */
 public final class Multiprocessing {
     /** The start methods that exist, in Python's spelling. */
     public static final List<String> START_METHODS = List.of("spawn", "forkserver", "fork");
 
-    private static final Multiprocessing SPAWN = new Multiprocessing("spawn", List.of(), Codec.defaults());
+    private static final Multiprocessing SPAWN = new Multiprocessing("spawn", List.of(),
+            Codec.defaults(), List.of(), 1);
+    private static final Multiprocessing FORKSERVER = new Multiprocessing("forkserver", List.of(),
+            Codec.defaults(), List.of(), 1);
     private static final AtomicReference<Multiprocessing> DEFAULT = new AtomicReference<>();
 
     private final String startMethod;
     private final List<String> jvmOptions;
     private final Codec codec;
+    private final List<String> preload;
+    private final int idleChildren;
 
-    private Multiprocessing(String startMethod, List<String> jvmOptions, Codec codec) {
+    private Multiprocessing(String startMethod, List<String> jvmOptions, Codec codec,
+                            List<String> preload, int idleChildren) {
         this.startMethod = startMethod;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.codec = codec;
+        this.preload = List.copyOf(preload);
+        this.idleChildren = idleChildren;
     }
 
     /** {@return the default context: the one set by {@link #setStartMethod}, else spawn} */
@@ -50,22 +69,23 @@ public final class Multiprocessing {
     }
 
     /**
-     * {@return a context for {@code startMethod}}
+     * {@return a context for {@code startMethod}} Does not start anything: a forkserver context
+     * starts its idle JVMs on first use (or {@link #warmUp}).
      *
-     * @param startMethod {@code "spawn"}, {@code "forkserver"} or {@code "fork"}
+     * @param startMethod {@code "spawn"} or {@code "forkserver"} ({@code "fork"} is refused)
      * @throws IllegalArgumentException if the name is unknown
-     * @throws UnsupportedOperationException for {@code "fork"} (with the reason and the
-     *     alternative) and, in this version, {@code "forkserver"}
+     * @throws UnsupportedOperationException for {@code "fork"}, with the reason and the
+     *     alternatives
      */
     public static Multiprocessing context(String startMethod) {
         Objects.requireNonNull(startMethod, "startMethod");
         return switch (startMethod) {
             case "spawn" -> SPAWN;
+            case "forkserver" -> FORKSERVER;
             case "fork" -> throw new UnsupportedOperationException(
                     "start method 'fork' is not possible for a JVM: a forked JVM keeps only the"
-                    + " calling thread and hangs at its first safepoint or GC; use 'spawn'");
-            case "forkserver" -> throw new UnsupportedOperationException(
-                    "start method 'forkserver' is not implemented in this version; use 'spawn'");
+                    + " calling thread and hangs at its first safepoint or GC; use 'spawn', or"
+                    + " 'forkserver' for fast starts");
             default -> throw new IllegalArgumentException(
                     "unknown start method '" + startMethod + "'; known: " + START_METHODS);
         };
@@ -73,16 +93,36 @@ public final class Multiprocessing {
 
     /**
      * Sets the default start method, once per process (Python's {@code set_start_method}).
+     * Thread-safe: of concurrent callers exactly one succeeds.
      *
      * @param startMethod as for {@link #context(String)}
      * @throws IllegalStateException if it was already set
      * @throws IllegalArgumentException or UnsupportedOperationException as {@link #context(String)}
      */
     public static void setStartMethod(String startMethod) {
+        setStartMethod(startMethod, false);
+    }
+
+    /**
+     * Sets the default start method (Python's {@code set_start_method(method, force)}).
+     *
+     * @param startMethod as for {@link #context(String)}, or {@code null} with {@code force} to
+     *     return to the initial default ({@code spawn})
+     * @param force replace a start method set earlier instead of failing
+     * @throws IllegalStateException if it was already set and {@code force} is false
+     * @throws IllegalArgumentException or UnsupportedOperationException as {@link #context(String)}
+     */
+    public static void setStartMethod(String startMethod, boolean force) {
+        if (startMethod == null && force) {
+            DEFAULT.set(null);
+            return;
+        }
         Multiprocessing c = context(startMethod);
-        if (!DEFAULT.compareAndSet(null, c)) {
+        if (force) {
+            DEFAULT.set(c);
+        } else if (!DEFAULT.compareAndSet(null, c)) {
             throw new IllegalStateException("the start method has already been set to '"
-                    + DEFAULT.get().startMethod + "'");
+                    + DEFAULT.get().startMethod + "'; use setStartMethod(method, true) to replace it");
         }
     }
 
@@ -94,6 +134,16 @@ public final class Multiprocessing {
     /** {@return the extra JVM options of children started from this context} */
     public List<String> jvmOptions() {
         return jvmOptions;
+    }
+
+    /** {@return the classes idle forkserver JVMs load ahead of time ({@link #withPreload})} */
+    public List<String> preload() {
+        return preload;
+    }
+
+    /** {@return how many idle JVMs the forkserver keeps ready for this context} */
+    public int idleChildren() {
+        return idleChildren;
     }
 
     /** {@return the codec of pipes opened from this context} */
@@ -111,7 +161,7 @@ public final class Multiprocessing {
         for (String o : options) {
             all.add(Objects.requireNonNull(o, "option"));
         }
-        return new Multiprocessing(startMethod, all, codec);
+        return new Multiprocessing(startMethod, all, codec, preload, idleChildren);
     }
 
     /**
@@ -120,7 +170,60 @@ public final class Multiprocessing {
      * @param codec the codec
      */
     public Multiprocessing withCodec(Codec codec) {
-        return new Multiprocessing(startMethod, jvmOptions, Objects.requireNonNull(codec, "codec"));
+        return new Multiprocessing(startMethod, jvmOptions, Objects.requireNonNull(codec, "codec"),
+                preload, idleChildren);
+    }
+
+    /**
+     * {@return a copy whose idle forkserver JVMs load and initialize {@code classNames} before
+     * they wait for a task} (Python's {@code set_forkserver_preload}). A class that cannot be
+     * loaded is skipped, as Python skips a module that fails to import. Without effect on
+     * {@code spawn} children.
+     *
+     * @param classNames binary class names, for example {@code "com.example.Worker"}
+     */
+    public Multiprocessing withPreload(String... classNames) {
+        List<String> all = new ArrayList<>();
+        for (String c : classNames) {
+            all.add(Objects.requireNonNull(c, "class name"));
+        }
+        return new Multiprocessing(startMethod, jvmOptions, codec, all, idleChildren);
+    }
+
+    /**
+     * {@return a copy whose forkserver keeps {@code count} idle JVMs ready} (default 1). Raise
+     * it when several children are started in a burst; each idle JVM holds its memory while
+     * it waits.
+     *
+     * @param count at least 1
+     * @throws IllegalArgumentException if {@code count < 1}
+     */
+    public Multiprocessing withIdleChildren(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("idle children must be at least 1, got " + count);
+        }
+        return new Multiprocessing(startMethod, jvmOptions, codec, preload, count);
+    }
+
+    /**
+     * Pays the start-up cost now rather than in the first {@link ChildProcess#start()}: for
+     * {@code forkserver}, starts this context's idle JVMs and waits until they are warm; for
+     * {@code spawn}, builds the AOT cache of this context's children if it can be used and does
+     * not exist yet. Blocks at most {@code timeout}; the work goes on in the background if it
+     * takes longer. Safe to call from several threads and repeatedly.
+     *
+     * @param timeout how long to wait
+     * @return {@code true} if everything is ready: {@link #idleChildren()} warm idle JVMs, or an
+     *     AOT cache; {@code false} on timeout, or for {@code spawn} when no AOT cache can be used
+     *     (class directories on the class path, {@code -Dmp4j.aotCache=false}) or its build failed
+     * @throws InterruptedException if interrupted while waiting (nothing is stopped)
+     */
+    public boolean warmUp(Duration timeout) throws InterruptedException {
+        Objects.requireNonNull(timeout, "timeout");
+        if (startMethod.equals("forkserver")) {
+            return ForkserverLauncher.INSTANCE.warmUp(jvmOptions, preload, idleChildren, timeout);
+        }
+        return ChildCommand.ensureAotCache(jvmOptions, timeout);
     }
 
     /**

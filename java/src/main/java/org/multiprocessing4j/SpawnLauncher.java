@@ -8,9 +8,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.multiprocessing4j.internal.Descriptor;
@@ -26,24 +24,22 @@ import org.multiprocessing4j.platform.Platform;
  * <pre>
  * parent → child, once:   int magic 'MP4J', int version, int parentPid, UTF parentName,
  *                         int n, n × int identity, UTF name, boolean daemon,
+ *                         int descriptors (how many the task's handles refer to),
  *                         int length, length bytes serialized task
  * child → parent, at end: byte 'S', int signal            (ended by SIGTERM/SIGINT), or
  *                         byte 'E', UTF text, int length, length bytes serialized Throwable
  *                         (length 0 when it could not be serialized)
  * </pre>
  * The parent never closes its end while the child runs, so the child reads end of stream on
- * descriptor 3 only when the parent has died; it then exits at once.
+ * descriptor 3 only when the parent has died; it then exits at once. A {@code forkserver} child
+ * ({@link ForkserverLauncher}) speaks the same protocol after its hand-off.
  */
 final class SpawnLauncher implements Launcher {
     static final SpawnLauncher INSTANCE = new SpawnLauncher();
     static final int MAGIC = 0x4D50344A; // "MP4J"
-    static final int VERSION = 1;
+    static final int VERSION = 2;
     static final byte REPORT_SIGNAL = 'S';
     static final byte REPORT_FAILURE = 'E';
-
-    /** Options every child JVM gets before the user's: quick start, small footprint. */
-    static final List<String> BASE_OPTIONS = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData",
-            "-Xshare:auto");
 
     private static final Platform OS = Platform.current();
 
@@ -52,8 +48,27 @@ final class SpawnLauncher implements Launcher {
 
     @Override
     public Launched launch(Spec spec) throws IOException {
-        List<Descriptor> passed = spec.task().descriptors();
         byte[] frame = bootstrapFrame(spec); // before spawning: a bad name must not strand a child
+        ChildCommand command = ChildCommand.of(spec.jvmOptions(), List.of());
+        Child child = start(command.arguments(), spec.task().descriptors());
+        try {
+            child.channel.sendBytes(frame);
+        } catch (EOFException e) {
+            // The child died before reading (for example a bad JVM option): its exit code says why.
+        } catch (IOException | RuntimeException | Error e) {
+            child.killAndReap(); // never strand a child that cannot get its task
+            throw e;
+        }
+        return child;
+    }
+
+    /**
+     * Spawns a child JVM with the bootstrap socket as its descriptor 3 and {@code passed} as
+     * 4, 5, …; hands back its pid, sentinel and our end of the socket.
+     *
+     * @throws IOException if it cannot be started; nothing is left behind
+     */
+    static Child start(List<String> arguments, List<Descriptor> passed) throws IOException {
         int[] boot = OS.socketPair();
         Connection parentEnd = new Connection(boot[0], true, true, Codec.defaults());
         Descriptor childEnd = new Descriptor(boot[1]);
@@ -67,8 +82,7 @@ final class SpawnLauncher implements Launcher {
                 fds[1 + i] = d.acquire(); // throws if the user closed it meanwhile
                 held[i] = d;
             }
-            pid = OS.spawn(new Platform.SpawnRequest(javaExecutable(), commandLine(spec),
-                    environment(), fds));
+            pid = OS.spawn(new Platform.SpawnRequest(arguments.get(0), arguments, environment(), fds));
         } catch (IOException | RuntimeException e) {
             parentEnd.close();
             throw e;
@@ -89,21 +103,10 @@ final class SpawnLauncher implements Launcher {
             parentEnd.close();
             throw e;
         }
-        try {
-            parentEnd.sendBytes(frame);
-        } catch (EOFException e) {
-            // The child died before reading (for example a bad JVM option): its exit code says why.
-        } catch (IOException | RuntimeException | Error e) {
-            OS.signal(pid, Platform.SIGKILL); // never strand a child that cannot get its task
-            OS.waitForExit(pid, true);
-            sentinel.close();
-            parentEnd.close();
-            throw e;
-        }
-        return new SpawnedChild(pid, sentinel, parentEnd);
+        return new Child(pid, sentinel, parentEnd);
     }
 
-    private static byte[] bootstrapFrame(Spec spec) throws IOException {
+    static byte[] bootstrapFrame(Spec spec) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(spec.task().bytes().length + 128);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeInt(MAGIC);
@@ -116,52 +119,11 @@ final class SpawnLauncher implements Launcher {
             }
             out.writeUTF(spec.name());
             out.writeBoolean(spec.daemon());
+            out.writeInt(spec.task().descriptors().size());
             out.writeInt(spec.task().bytes().length);
             out.write(spec.task().bytes());
         }
         return bytes.toByteArray();
-    }
-
-    private static String javaExecutable() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static List<String> commandLine(Spec spec) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(javaExecutable());
-        cmd.addAll(BASE_OPTIONS);
-        boolean modular = SpawnLauncher.class.getModule().isNamed();
-        cmd.add(modular ? "--enable-native-access=org.multiprocessing4j"
-                : "--enable-native-access=ALL-UNNAMED");
-        cmd.addAll(spec.jvmOptions());
-        String extra = System.getProperty("mp4j.childJvmOptions", "").strip();
-        if (!extra.isEmpty()) {
-            cmd.addAll(Arrays.asList(extra.split("\\s+")));
-        }
-        String classPath = System.getProperty("java.class.path", "");
-        if (!classPath.isEmpty()) {
-            cmd.add("-cp");
-            cmd.add(classPath);
-        }
-        String modulePath = System.getProperty("jdk.module.path", "");
-        if (modular) {
-            cmd.add("--module-path");
-            cmd.add(modulePath);
-            cmd.add("--add-modules");
-            cmd.add("ALL-MODULE-PATH");
-            cmd.add("-m");
-            cmd.add("org.multiprocessing4j/" + ChildMain.class.getName());
-        } else {
-            if (!modulePath.isEmpty()) {
-                cmd.add("--module-path");
-                cmd.add(modulePath);
-                cmd.add("--add-modules");
-                cmd.add("ALL-MODULE-PATH");
-            }
-            cmd.add(ChildMain.class.getName());
-        }
-        cmd.add(Integer.toString(OS.pid()));
-        return cmd;
     }
 
     private static List<String> environment() {
@@ -172,16 +134,33 @@ final class SpawnLauncher implements Launcher {
         return env;
     }
 
-    /** A child started by {@code posix_spawn}. */
-    private static final class SpawnedChild implements Launched {
+    /**
+     * A child started by {@code posix_spawn}, running {@link ChildMain}: its pid, its sentinel
+     * and our end of its bootstrap socket (used by both {@code spawn} and {@code forkserver}).
+     */
+    static final class Child implements Launched {
         private final int pid;
         private final Descriptor sentinel;
-        private final Connection channel;
+        final Connection channel;
+        /** An idle forkserver child has reported {@link ChildMain#READY}; read under its pool's lock. */
+        boolean ready;
 
-        SpawnedChild(int pid, Descriptor sentinel, Connection channel) {
+        Child(int pid, Descriptor sentinel, Connection channel) {
             this.pid = pid;
             this.sentinel = sentinel;
             this.channel = channel;
+        }
+
+        /** SIGKILLs and reaps the child, then releases the descriptors; for a child we give up on. */
+        void killAndReap() {
+            try {
+                OS.signal(pid, Platform.SIGKILL);
+                OS.waitForExit(pid, true);
+            } catch (IOException e) {
+                // already reaped
+            } finally {
+                close();
+            }
         }
 
         @Override

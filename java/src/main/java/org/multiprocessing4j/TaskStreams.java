@@ -19,8 +19,9 @@ import org.multiprocessing4j.internal.Descriptor;
 /**
  * Serializes a {@link Task} for a child: ordinary captured values by Java serialization,
  * {@link Inheritable} resources ({@link Connection}s, shared memory) as {@link Slot}s naming the
- * descriptor the child inherits (descriptor {@code FIRST_HANDLE_FD + index}). A resource captured
- * twice travels once.
+ * index of the descriptor among those the child receives. A spawned child inherits them as
+ * descriptors {@code FIRST_HANDLE_FD + index}; a forkserver child receives them over its
+ * bootstrap socket, at whatever numbers the kernel picks. A resource captured twice travels once.
  */
 final class TaskStreams {
     /** Descriptor 3 is the bootstrap socket; inherited handles follow. */
@@ -57,13 +58,24 @@ final class TaskStreams {
     /**
      * Deserializes a task in the child.
      *
-     * @throws IOException if the bytes are not a task
+     * @param descriptors the descriptor numbers in this process, by index (see {@link Encoded})
+     * @throws IOException if the bytes are not a task, or name a descriptor index out of range
      * @throws ClassNotFoundException if a class is missing from the child's class path
      */
-    static Task decode(byte[] bytes) throws IOException, ClassNotFoundException {
-        try (HandleInputStream in = new HandleInputStream(new ByteArrayInputStream(bytes))) {
+    static Task decode(byte[] bytes, int[] descriptors) throws IOException, ClassNotFoundException {
+        try (HandleInputStream in = new HandleInputStream(new ByteArrayInputStream(bytes),
+                descriptors)) {
             return (Task) in.readObject();
         }
+    }
+
+    /** {@return the descriptor numbers a spawned child inherits: {@code FIRST_HANDLE_FD + i}} */
+    static int[] inheritedDescriptors(int count) {
+        int[] fds = new int[count];
+        for (int i = 0; i < count; i++) {
+            fds[i] = FIRST_HANDLE_FD + i;
+        }
+        return fds;
     }
 
     /**
@@ -106,15 +118,22 @@ final class TaskStreams {
     }
 
     private static final class HandleInputStream extends ObjectInputStream {
-        HandleInputStream(InputStream in) throws IOException {
+        private final int[] descriptors;
+
+        HandleInputStream(InputStream in, int[] descriptors) throws IOException {
             super(in);
+            this.descriptors = descriptors;
             enableResolveObject(true);
         }
 
         @Override
         protected Object resolveObject(Object obj) throws IOException {
             if (obj instanceof Slot s) {
-                return s.handle().resolve(FIRST_HANDLE_FD + s.index());
+                if (s.index() < 0 || s.index() >= descriptors.length) {
+                    throw new IOException("the task names inherited descriptor #" + s.index()
+                            + " but " + descriptors.length + " arrived");
+                }
+                return s.handle().resolve(descriptors[s.index()]);
             }
             return obj;
         }

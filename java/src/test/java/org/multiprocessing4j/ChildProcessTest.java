@@ -21,14 +21,26 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Contract of {@link ChildProcess} across real child JVMs: exit codes as Python reports them,
- * remote exceptions, names, daemons, signals, descriptors and life-cycle errors.
+ * remote exceptions, names, daemons, signals, descriptors and life-cycle errors. Runs with the
+ * {@code spawn} start method; {@link ForkserverChildProcessTest} runs the same contract with
+ * {@code forkserver}.
  */
 @Timeout(60)
 class ChildProcessTest {
 
+    /** {@return the context whose start method is under test} */
+    Multiprocessing context() {
+        return Multiprocessing.context("spawn");
+    }
+
+    /** {@return an unstarted child of {@link #context()}} */
+    final ChildProcess process(Task task) {
+        return context().process(task);
+    }
+
     @Test
     void taskRunsInAnotherProcessAndNormalReturnGivesExitCodeZero() throws Exception {
-        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(sendPid(pipe.second()))) {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = process(sendPid(pipe.second()))) {
             assertEquals(OptionalInt.empty(), p.exitCode());
             p.start();
             pipe.second().close();
@@ -48,7 +60,7 @@ class ChildProcessTest {
 
     @Test
     void uncaughtExceptionGivesExitCodeOneAndTheRemoteStackTrace() throws Exception {
-        try (ChildProcess p = new ChildProcess(() -> failDeepInside("boom"))) {
+        try (ChildProcess p = process(() -> failDeepInside("boom"))) {
             p.start();
             p.join();
             assertEquals(OptionalInt.of(1), p.exitCode());
@@ -67,7 +79,7 @@ class ChildProcessTest {
 
     @Test
     void systemExitValueBecomesTheExitCode() throws Exception {
-        try (ChildProcess p = new ChildProcess(() -> System.exit(7))) {
+        try (ChildProcess p = process(() -> System.exit(7))) {
             p.start();
             p.join();
             assertEquals(OptionalInt.of(7), p.exitCode());
@@ -77,7 +89,7 @@ class ChildProcessTest {
 
     @Test
     void killedChildReportsMinusNine() throws Exception {
-        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(sleepAfterReady(pipe.second()))) {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = process(sleepAfterReady(pipe.second()))) {
             p.start();
             assertEquals("ready", pipe.first().recv());
             assertTrue(p.isAlive());
@@ -96,7 +108,7 @@ class ChildProcessTest {
 
     @Test
     void terminateRunsShutdownHooksAndStillReportsMinusFifteen() throws Exception {
-        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(cleanupOnExit(pipe.second()))) {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = process(cleanupOnExit(pipe.second()))) {
             p.start();
             assertEquals("ready", pipe.first().recv());
             p.terminate();
@@ -108,7 +120,7 @@ class ChildProcessTest {
 
     @Test
     void interruptSendsSigintAndReportsMinusTwo() throws Exception {
-        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(cleanupOnExit(pipe.second()))) {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = process(cleanupOnExit(pipe.second()))) {
             p.start();
             assertEquals("ready", pipe.first().recv());
             p.interrupt();
@@ -134,7 +146,7 @@ class ChildProcessTest {
 
     @Test
     void joinWithTimeoutReturnsFalseWhileTheChildRuns() throws Exception {
-        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(sleepAfterReady(pipe.second()))) {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = process(sleepAfterReady(pipe.second()))) {
             p.start();
             assertEquals("ready", pipe.first().recv());
             assertFalse(p.join(Duration.ofMillis(100)));
@@ -149,7 +161,7 @@ class ChildProcessTest {
 
     @Test
     void lifeCycleMisuseThrows() throws Exception {
-        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(sleepAfterReady(pipe.second()))) {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = process(sleepAfterReady(pipe.second()))) {
             assertThrows(IllegalStateException.class, p::pid);
             assertThrows(IllegalStateException.class, p::join);
             p.start();
@@ -172,7 +184,7 @@ class ChildProcessTest {
     @Test
     void nonSerializableTaskIsRejectedAtStartWithoutStartingAProcess() {
         Thread notSerializable = new Thread(() -> { });
-        ChildProcess p = new ChildProcess(() -> System.out.println(notSerializable));
+        ChildProcess p = process(() -> System.out.println(notSerializable));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, p::start);
         assertTrue(e.getMessage().contains("java.lang.Thread"), e.getMessage());
         assertThrows(IllegalStateException.class, p::pid); // nothing started
@@ -183,7 +195,7 @@ class ChildProcessTest {
     void namesFollowPythonsSchemeInChildrenAndGrandchildren() throws Exception {
         try (Pipe pipe = Pipe.open()) {
             Connection c = pipe.second();
-            ChildProcess p = new ChildProcess(() -> reportNames(c));
+            ChildProcess p = process(() -> reportNames(c));
             assertTrue(p.name().matches("Process-\\d+"), p.name());
             try (p) {
                 p.start();
@@ -214,7 +226,7 @@ class ChildProcessTest {
 
     @Test
     void daemonicChildCannotStartChildren() throws Exception {
-        try (ChildProcess p = new ChildProcess(() -> new ChildProcess(() -> { }).start())) {
+        try (ChildProcess p = process(() -> new ChildProcess(() -> { }).start())) {
             p.setDaemon(true);
             p.start();
             p.join();
@@ -227,7 +239,7 @@ class ChildProcessTest {
 
     @Test
     void sentinelBecomesReadyWhenTheChildEnds() throws Exception {
-        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(sleepAfterReady(pipe.second()))) {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = process(sleepAfterReady(pipe.second()))) {
             p.start();
             assertEquals("ready", pipe.first().recv());
             ChildProcess.Sentinel s = p.sentinel();
@@ -244,7 +256,7 @@ class ChildProcessTest {
             String unrelatedTarget = Files.readSymbolicLink(
                     Path.of("/proc/self/fd/" + unrelated.first().descriptor().number())).toString();
             Connection c = used.second();
-            try (ChildProcess p = new ChildProcess(() -> c.send(openDescriptorTargets()))) {
+            try (ChildProcess p = process(() -> c.send(openDescriptorTargets()))) {
                 p.start();
                 @SuppressWarnings("unchecked")
                 List<String> childFds = (List<String>) used.first().recv();
@@ -274,7 +286,7 @@ class ChildProcessTest {
 
     @Test
     void childKilledMidSendLeavesTheParentWithEofNotAHang() throws Exception {
-        try (Pipe pipe = Pipe.open(); ChildProcess p = new ChildProcess(sendForever(pipe.second()))) {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = process(sendForever(pipe.second()))) {
             p.start();
             pipe.second().close();
             byte[] first = pipe.first().recvBytes();
@@ -304,7 +316,7 @@ class ChildProcessTest {
             Connection c = pipe.second();
             AtomicReference<ChildProcess> started = new AtomicReference<>();
             Thread starter = new Thread(() -> {
-                ChildProcess p = new ChildProcess(() -> {
+                ChildProcess p = process(() -> {
                     c.send("ready");
                     Thread.sleep(500); // outlive the starter thread
                     c.send("still here");
@@ -329,7 +341,7 @@ class ChildProcessTest {
 
     @Test
     void anOverlongNameIsRejectedAtTheCallThatSetsIt() {
-        ChildProcess p = new ChildProcess(() -> { });
+        ChildProcess p = process(() -> { });
         assertThrows(IllegalArgumentException.class, () -> p.setName("x".repeat(70_000)));
         p.close();
     }
@@ -339,7 +351,7 @@ class ChildProcessTest {
         try (Pipe pipe = Pipe.open()) {
             Connection x = pipe.first();
             Connection y = pipe.second();
-            try (ChildProcess p = new ChildProcess(() -> {
+            try (ChildProcess p = process(() -> {
                 Thread.sleep(300); // let the parent close its copy while a thread blocks on it
                 x.send("still here");
             })) {

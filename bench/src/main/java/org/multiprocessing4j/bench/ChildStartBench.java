@@ -1,8 +1,10 @@
 package org.multiprocessing4j.bench;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.multiprocessing4j.ChildProcess;
 import org.multiprocessing4j.Connection;
+import org.multiprocessing4j.Multiprocessing;
 import org.multiprocessing4j.Pipe;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -11,6 +13,7 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -22,8 +25,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <ul>
  *   <li>{@link #startToFirstMessage}: {@code start()} until the first message the child sends
- *       arrives on a one-way pipe. Peers: CPython {@code start_first_message_{spawn,fork,forkserver}}.
- *   <li>{@link #startJoin}: {@code start()} + {@code join()} of an empty task. Peers: CPython
+ *       arrives on a one-way pipe, for each {@code method}: {@code spawn} without the AOT cache,
+ *       {@code spawn+aot} (the cache, built before the measurement) and {@code forkserver} (an
+ *       idle JVM is warm before each start: the iteration set-up waits for the refill). Peers:
+ *       CPython {@code start_first_message_{spawn,fork,forkserver}}.
+ *   <li>{@link #startJoin}: {@code start()} + {@code join()} of an empty task, default context
+ *       ({@code spawn} with the AOT cache, built before the measurement). Peers: CPython
  *       {@code start_join_{spawn,fork,forkserver}}.
  * </ul>
  *
@@ -42,16 +49,33 @@ public class ChildStartBench {
     /** A child that sends one byte on a one-way pipe and exits. */
     @State(Scope.Thread)
     public static class FirstMessage {
+        /** {@code spawn} (no AOT cache), {@code spawn+aot}, {@code forkserver}. */
+        @Param({"spawn", "spawn+aot", "forkserver"})
+        public String method;
+
+        Multiprocessing context;
         Pipe pipe;
         Connection r;
         ChildProcess child;
 
+        @Setup(Level.Trial)
+        public void setUpTrial() throws Exception {
+            System.setProperty("mp4j.aotCache", Boolean.toString(!method.equals("spawn")));
+            context = Multiprocessing.context(method.equals("forkserver") ? "forkserver" : "spawn");
+            if (!context.warmUp(Duration.ofMinutes(2)) && !method.equals("spawn")) {
+                throw new IllegalStateException(method + ": warm-up failed (no AOT cache?)");
+            }
+        }
+
         @Setup(Level.Iteration)
         public void setUp() throws Exception {
+            if (method.equals("forkserver") && !context.warmUp(Duration.ofSeconds(30))) {
+                throw new IllegalStateException("no warm idle JVM");
+            }
             pipe = Pipe.open(false);
             r = pipe.first();
             Connection w = pipe.second();
-            child = new ChildProcess(() -> w.sendBytes(new byte[] {1}));
+            child = context.process(() -> w.sendBytes(new byte[] {1}));
         }
 
         @TearDown(Level.Iteration)
@@ -64,10 +88,15 @@ public class ChildStartBench {
         }
     }
 
-    /** A child with nothing to do. */
+    /** A child with nothing to do (default context: spawn, with the AOT cache when it can). */
     @State(Scope.Thread)
     public static class Empty {
         ChildProcess child;
+
+        @Setup(Level.Trial)
+        public void setUpTrial() throws Exception {
+            Multiprocessing.context().warmUp(Duration.ofMinutes(2)); // every iteration alike
+        }
 
         @Setup(Level.Iteration)
         public void setUp() {

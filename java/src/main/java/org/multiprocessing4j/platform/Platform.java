@@ -145,6 +145,53 @@ public interface Platform {
     /** {@return a close-on-exec duplicate of {@code fd}} @throws IOException on error */
     int duplicate(int fd) throws IOException;
 
+    /**
+     * Sends all {@code length} bytes of {@code data} on a Unix-domain stream socket together with
+     * duplicates of {@code descriptors} (Linux: one {@code sendmsg} with {@code SCM_RIGHTS}; the
+     * descriptors travel with the first byte), completing a partial send without them; never
+     * raises SIGPIPE. The caller keeps its own descriptors.
+     *
+     * @param descriptors at most {@link #MAX_PASSED_DESCRIPTORS}; may be empty
+     * @throws java.io.EOFException if the peer has closed the socket
+     * @throws IOException on any other error (for example {@code ENOTSOCK})
+     */
+    void sendWithDescriptors(int socket, MemorySegment data, long length, int[] descriptors)
+            throws IOException;
+
+    /**
+     * Receives up to {@code length} bytes from a Unix-domain stream socket and the descriptors
+     * sent with them by {@link #sendWithDescriptors}; blocks until at least one byte or end of
+     * stream. The descriptors arrive close-on-exec and are owned by the caller.
+     *
+     * @return the bytes read (0 at end of stream) and the descriptors received
+     * @throws IOException on error, or if more than {@code maxDescriptors} arrived (those are
+     *     then closed)
+     */
+    Received receiveWithDescriptors(int socket, MemorySegment buffer, long length, int maxDescriptors)
+            throws IOException;
+
+    /** The most descriptors one {@link #sendWithDescriptors} may carry (Linux's SCM_MAX_FD). */
+    int MAX_PASSED_DESCRIPTORS = 253;
+
+    /**
+     * What {@link #receiveWithDescriptors} read.
+     *
+     * @param bytes bytes read, 0 at end of stream
+     * @param descriptors the descriptors that came with them, in the order they were sent
+     */
+    record Received(long bytes, int[] descriptors) {
+        /** Copies the array. */
+        public Received {
+            descriptors = descriptors.clone();
+        }
+
+        /** {@return a copy of the descriptors} */
+        @Override
+        public int[] descriptors() {
+            return descriptors.clone();
+        }
+    }
+
     // ---------------------------------------------------------------- processes
 
     /**

@@ -24,7 +24,9 @@ import java.util.concurrent.Future;
 import org.multiprocessing4j.platform.Platform;
 import org.multiprocessing4j.platform.UnsupportedPlatformException;
 import org.multiprocessing4j.platform.linux.bindings.Libc;
+import org.multiprocessing4j.platform.linux.bindings.cmsghdr;
 import org.multiprocessing4j.platform.linux.bindings.iovec;
+import org.multiprocessing4j.platform.linux.bindings.msghdr;
 import org.multiprocessing4j.platform.linux.bindings.pollfd;
 import org.multiprocessing4j.platform.linux.bindings.posix_spawn_file_actions_t;
 import org.multiprocessing4j.platform.linux.bindings.posix_spawnattr_t;
@@ -161,6 +163,17 @@ public final class LinuxPlatform implements Platform {
     private static final class Fstat {
         static final MethodHandle MH = errno(Libc.fstat$address(), Libc.fstat$descriptor());
     }
+
+    private static final class Sendmsg {
+        static final MethodHandle MH = errno(Libc.sendmsg$address(), Libc.sendmsg$descriptor());
+    }
+
+    private static final class Recvmsg {
+        static final MethodHandle MH = errno(Libc.recvmsg$address(), Libc.recvmsg$descriptor());
+    }
+
+    /** Where a control message's data starts: CMSG_DATA, i.e. CMSG_ALIGN(sizeof(struct cmsghdr)). */
+    private static final long CMSG_DATA = align8(cmsghdr.sizeof());
 
     private static final int O_CLOEXEC = Libc.O_CLOEXEC();
     private static final int MSG_NOSIGNAL = Libc.MSG_NOSIGNAL();
@@ -481,6 +494,115 @@ public final class LinuxPlatform implements Platform {
             throw Errno.exception("fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + lowest + ")", errno(st));
         }
         return r;
+    }
+
+    @Override
+    public void sendWithDescriptors(int socket, MemorySegment data, long length, int[] descriptors)
+            throws IOException {
+        if (descriptors.length > MAX_PASSED_DESCRIPTORS) {
+            throw new IllegalArgumentException("at most " + MAX_PASSED_DESCRIPTORS
+                    + " descriptors per message, got " + descriptors.length);
+        }
+        if (length <= 0) {
+            throw new IllegalArgumentException("descriptors travel with at least one byte");
+        }
+        MemorySegment st = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment msg = msghdr.allocate(a);
+            MemorySegment iov = iovec.allocate(a);
+            iovec.iov_base(iov, data);
+            iovec.iov_len(iov, length);
+            msghdr.msg_iov(msg, iov);
+            msghdr.msg_iovlen(msg, 1L);
+            if (descriptors.length > 0) {
+                long space = CMSG_DATA + align8(4L * descriptors.length);
+                MemorySegment control = a.allocate(space, 8);
+                cmsghdr.cmsg_len(control, CMSG_DATA + 4L * descriptors.length);
+                cmsghdr.cmsg_level(control, Libc.SOL_SOCKET());
+                cmsghdr.cmsg_type(control, Libc.SCM_RIGHTS());
+                for (int i = 0; i < descriptors.length; i++) {
+                    control.set(ValueLayout.JAVA_INT, CMSG_DATA + 4L * i, descriptors[i]);
+                }
+                msghdr.msg_control(msg, control);
+                msghdr.msg_controllen(msg, space);
+            }
+            long r;
+            do {
+                r = (long) Sendmsg.MH.invokeExact(st, socket, msg, MSG_NOSIGNAL);
+            } while (r < 0 && errno(st) == Errno.EINTR);
+            if (r < 0) {
+                throw Errno.exception("sendmsg(" + socket + ", " + length + " bytes, "
+                        + descriptors.length + " descriptors)", errno(st));
+            }
+            if (r < length) { // the descriptors left with the first byte: the rest goes plainly
+                writeLoop(socket, data.asSlice(r), length - r, true);
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public Received receiveWithDescriptors(int socket, MemorySegment buffer, long length,
+                                           int maxDescriptors) throws IOException {
+        MemorySegment st = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment msg = msghdr.allocate(a);
+            MemorySegment iov = iovec.allocate(a);
+            iovec.iov_base(iov, buffer);
+            iovec.iov_len(iov, length);
+            long space = CMSG_DATA + align8(4L * Math.max(1, maxDescriptors));
+            MemorySegment control = a.allocate(space, 8);
+            long r;
+            for (;;) {
+                msg.fill((byte) 0);
+                msghdr.msg_iov(msg, iov);
+                msghdr.msg_iovlen(msg, 1L);
+                msghdr.msg_control(msg, control);
+                msghdr.msg_controllen(msg, space);
+                r = (long) Recvmsg.MH.invokeExact(st, socket, msg, Libc.MSG_CMSG_CLOEXEC());
+                if (r >= 0) {
+                    break;
+                }
+                int e = errno(st);
+                if (e == Errno.ECONNRESET) {
+                    return new Received(0, new int[0]);
+                }
+                if (e != Errno.EINTR) {
+                    throw Errno.exception("recvmsg(" + socket + ")", e);
+                }
+            }
+            int[] fds = new int[0];
+            long controlLength = msghdr.msg_controllen(msg);
+            if (controlLength >= CMSG_DATA
+                    && cmsghdr.cmsg_level(control) == Libc.SOL_SOCKET()
+                    && cmsghdr.cmsg_type(control) == Libc.SCM_RIGHTS()) {
+                long dataLength = cmsghdr.cmsg_len(control) - CMSG_DATA;
+                fds = new int[(int) (dataLength / 4)];
+                for (int i = 0; i < fds.length; i++) {
+                    fds[i] = control.get(ValueLayout.JAVA_INT, CMSG_DATA + 4L * i);
+                }
+            }
+            if ((msghdr.msg_flags(msg) & Libc.MSG_CTRUNC()) != 0
+                    || fds.length > maxDescriptors) {
+                for (int fd : fds) {
+                    close(fd);
+                }
+                throw new IOException("recvmsg(" + socket + ") received more than "
+                        + maxDescriptors + " descriptors (MSG_CTRUNC); they were closed");
+            }
+            return new Received(r, fds);
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static long align8(long n) {
+        return (n + 7) & ~7L;
     }
 
     // ------------------------------------------------------------------ processes

@@ -3169,6 +3169,15 @@ public class Libc extends Libc$shared {
     public static int MSG_PEEK() {
         return MSG_PEEK;
     }
+    private static final int MSG_CTRUNC = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.MSG_CTRUNC = 8
+     * }
+     */
+    public static int MSG_CTRUNC() {
+        return MSG_CTRUNC;
+    }
     private static final int MSG_DONTWAIT = (int)64L;
     /**
      * {@snippet lang=c :

@@ -1,0 +1,308 @@
+package org.multiprocessing4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.multiprocessing4j.testing.ForkserverParentMain;
+
+/**
+ * The {@link ChildProcessTest} contract with the {@code forkserver} start method, plus what is
+ * particular to it: hand-off to an idle JVM, refill, descriptors passed over the socket, preload,
+ * pools per configuration, and idle JVMs that never outlive their parent.
+ */
+@Timeout(60)
+class ForkserverChildProcessTest extends ChildProcessTest {
+    private static final Duration WARM = Duration.ofSeconds(40);
+
+    @Override
+    Multiprocessing context() {
+        return Multiprocessing.context("forkserver");
+    }
+
+    @AfterAll
+    static void stopIdleChildren() {
+        ForkserverLauncher.INSTANCE.shutdown();
+        assertEquals(0, ForkserverLauncher.INSTANCE.idleCount());
+    }
+
+    @Test
+    void startHandsTheTaskToAWarmIdleJvmAndThePoolRefills() throws Exception {
+        Multiprocessing ctx = context();
+        assertTrue(ctx.warmUp(WARM));
+        List<Integer> idle = ForkserverLauncher.INSTANCE.idlePids();
+        int usedPid;
+        try (Pipe pipe = Pipe.open(); ChildProcess p = ctx.process(sendPid(pipe.second()))) {
+            p.start();
+            pipe.second().close();
+            assertEquals(p.pid(), pipe.first().recv());
+            assertTrue(idle.contains(p.pid()), "started " + p.pid() + ", idle were " + idle);
+            usedPid = p.pid();
+            p.join();
+            assertEquals(OptionalInt.of(0), p.exitCode());
+        }
+        assertTrue(ctx.warmUp(WARM), "the pool refilled");
+        List<Integer> now = ForkserverLauncher.INSTANCE.idlePids();
+        assertFalse(now.isEmpty());
+        assertFalse(now.contains(usedPid), "the used JVM is not idle again: " + now);
+    }
+
+    private static Task sendPid(Connection c) {
+        return () -> c.send(ChildProcess.currentProcess().pid());
+    }
+
+    @Test
+    void idleJvmsStartedAfterAHandOffLinkTheClassTheTaskCameFrom() throws Exception {
+        Multiprocessing ctx = context();
+        assertTrue(ctx.warmUp(WARM));
+        try (ChildProcess p = ctx.process(() -> { })) {
+            p.start();
+            p.join();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+        String wanted = ChildMain.LEARNED + "\0" + ForkserverChildProcessTest.class.getName();
+        for (;;) {
+            assertTrue(ctx.warmUp(WARM));
+            for (int pid : ForkserverLauncher.INSTANCE.idlePids()) {
+                String cmdline = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/cmdline"));
+                if (cmdline.contains(wanted)) {
+                    return;
+                }
+            }
+            assertTrue(System.nanoTime() < deadline, "no idle JVM links the task's class");
+            ForkserverLauncher.INSTANCE.shutdown(); // those idle before the hand-off: replace them
+        }
+    }
+
+    @Test
+    void startsWithoutAnIdleJvmAsFastAsSpawn() throws Exception {
+        ForkserverLauncher.INSTANCE.shutdown(); // nothing idle: start() starts one itself
+        try (Pipe pipe = Pipe.open(); ChildProcess p = process(sendPid(pipe.second()))) {
+            p.start();
+            pipe.second().close();
+            assertEquals(p.pid(), pipe.first().recv());
+            p.join();
+            assertEquals(OptionalInt.of(0), p.exitCode());
+        }
+    }
+
+    @Test
+    void connectionsAndSharedMemoryCapturedByTheTaskTravelOverTheSocket() throws Exception {
+        assertTrue(context().warmUp(WARM));
+        try (Pipe a = Pipe.open(); Pipe b = Pipe.open(false); SharedMemory shm = SharedMemory.create(64)) {
+            Connection x = a.second();
+            Connection y = b.second();
+            SharedMemory m = shm;
+            try (ChildProcess p = process(() -> {
+                m.segment().set(ValueLayout.JAVA_LONG, 8, 42L);
+                x.send("duplex");
+                y.send("one-way");
+                x.send(x.recv()); // echo: the duplex end works both ways
+            })) {
+                p.start();
+                assertEquals("duplex", a.first().recv());
+                assertEquals("one-way", b.first().recv());
+                a.first().send("echo");
+                assertEquals("echo", a.first().recv());
+                p.join();
+                assertEquals(OptionalInt.of(0), p.exitCode(), () -> p.failure().toString());
+                assertEquals(42L, shm.segment().get(ValueLayout.JAVA_LONG, 8));
+            }
+        }
+    }
+
+    /** Loaded by idle JVMs of a context that preloads it; records that it was. */
+    static final class Preloaded {
+        static {
+            System.setProperty("mp4j.test.preloaded", "yes");
+        }
+
+        private Preloaded() {
+        }
+    }
+
+    @Test
+    void preloadClassesAreInitializedBeforeTheHandOffAndMissingOnesAreSkipped() throws Exception {
+        Multiprocessing ctx = context().withPreload(Preloaded.class.getName(), "no.such.Clazz");
+        assertEquals(List.of(Preloaded.class.getName(), "no.such.Clazz"), ctx.preload());
+        assertTrue(ctx.warmUp(WARM));
+        try (Pipe pipe = Pipe.open()) {
+            Connection c = pipe.second();
+            try (ChildProcess p = ctx.process(() -> c.send(String.valueOf(
+                    System.getProperty("mp4j.test.preloaded"))))) {
+                p.start();
+                assertEquals("yes", pipe.first().recv());
+                p.join();
+            }
+        }
+    }
+
+    @Test
+    void childrenGetTheJvmOptionsOfTheirOwnContext() throws Exception {
+        Multiprocessing plain = context();
+        Multiprocessing tuned = context().withJvmOptions("-Dmp4j.test.option=tuned");
+        assertTrue(plain.warmUp(WARM));
+        assertTrue(tuned.warmUp(WARM));
+        try (Pipe pipe = Pipe.open()) {
+            Connection c = pipe.second();
+            for (Multiprocessing ctx : List.of(plain, tuned, plain)) {
+                try (ChildProcess p = ctx.process(() -> c.send(String.valueOf(
+                        System.getProperty("mp4j.test.option"))))) {
+                    p.start();
+                    assertEquals(ctx == tuned ? "tuned" : "null", pipe.first().recv());
+                    p.join();
+                }
+            }
+        }
+    }
+
+    @Test
+    void anIdleJvmKilledWhileIdleIsReplacedNotUsed() throws Exception {
+        assertTrue(context().warmUp(WARM));
+        List<Integer> killed = ForkserverLauncher.INSTANCE.idlePids();
+        for (int pid : killed) {
+            Platform().signal(pid, org.multiprocessing4j.platform.Platform.SIGKILL);
+        }
+        for (int pid : killed) {
+            awaitReapable(pid); // a zombie now: the pool must notice, not hand it a task
+        }
+        try (Pipe pipe = Pipe.open(); ChildProcess p = process(sendPid(pipe.second()))) {
+            p.start();
+            pipe.second().close(); // the child has its own copy: a failure shows as end of stream
+            assertEquals(p.pid(), pipe.first().recv());
+            p.join();
+            assertEquals(OptionalInt.of(0), p.exitCode());
+        }
+    }
+
+    /**
+     * Waits until every thread of a SIGKILLed process has exited: its main thread shows as a
+     * zombie while the others are still exiting, and only then can its parent reap it.
+     */
+    private static void awaitReapable(int pid) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Path tasks = Path.of("/proc/" + pid + "/task");
+        for (;;) {
+            try (var s = java.nio.file.Files.list(tasks)) {
+                if (s.count() <= 1 && !ParentDeathTest.alive(pid)) {
+                    return;
+                }
+            } catch (java.io.IOException | java.io.UncheckedIOException gone) {
+                return;
+            }
+            assertTrue(System.nanoTime() < deadline, pid + " did not die");
+            Thread.sleep(5);
+        }
+    }
+
+    private static org.multiprocessing4j.platform.Platform Platform() {
+        return org.multiprocessing4j.platform.Platform.current();
+    }
+
+    @Test
+    void shutdownLeavesNoIdleJvm() throws Exception {
+        assertTrue(context().withIdleChildren(2).warmUp(WARM));
+        List<Integer> idle = ForkserverLauncher.INSTANCE.idlePids();
+        assertTrue(idle.size() >= 2, idle.toString());
+        ForkserverLauncher.INSTANCE.shutdown();
+        assertEquals(0, ForkserverLauncher.INSTANCE.idleCount());
+        for (int pid : idle) {
+            assertFalse(ProcessHandle.of(pid).isPresent(), "idle JVM " + pid + " survived");
+        }
+    }
+
+    @Test
+    void idleJvmsAndChildrenDieWhenTheParentIsKilled() throws Exception {
+        List<Integer> pids = runParent("sleep", true);
+        assertTrue(pids.size() >= 3, "child and two idle JVMs: " + pids);
+        for (int pid : pids) {
+            ParentDeathTest.awaitGone(pid);
+        }
+    }
+
+    @Test
+    void idleJvmsAreShutDownWhenTheParentExits() throws Exception {
+        List<Integer> pids = runParent("exit", false);
+        assertTrue(pids.size() >= 3, "child and two idle JVMs: " + pids);
+        for (int pid : pids) {
+            ParentDeathTest.awaitGone(pid);
+        }
+    }
+
+    /** Runs {@link ForkserverParentMain}; kills it after it printed its pids if {@code kill}. */
+    private static List<Integer> runParent(String mode, boolean kill) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"),
+                ForkserverParentMain.class.getName(), mode);
+        pb.redirectErrorStream(true);
+        Process parent = pb.start();
+        List<Integer> pids = new ArrayList<>();
+        StringBuilder all = new StringBuilder();
+        try (BufferedReader r = new BufferedReader(
+                new InputStreamReader(parent.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = r.readLine()) != null) {
+                all.append(line).append('\n');
+                String[] f = line.split(" ");
+                if (f.length == 2 && (f[0].equals("child") || f[0].equals("idle"))) {
+                    pids.add(Integer.parseInt(f[1]));
+                }
+                if (line.equals("ready")) {
+                    for (int pid : pids) {
+                        assertTrue(ParentDeathTest.alive(pid), pid + " runs before the parent ends");
+                    }
+                    if (kill) {
+                        parent.destroyForcibly(); // SIGKILL: no shutdown hook runs
+                        break; // destroying the process closed its streams
+                    }
+                }
+            }
+            assertTrue(parent.waitFor(40, TimeUnit.SECONDS), "the parent program did not exit");
+            assertTrue(all.toString().contains("ready"), all.toString());
+            if (!kill) {
+                assertEquals(0, parent.exitValue(), all.toString());
+            }
+        } finally {
+            parent.destroyForcibly();
+            parent.waitFor();
+        }
+        return pids;
+    }
+
+    @Test
+    void setStartMethodOnceOrWithForce() {
+        try {
+            Multiprocessing.setStartMethod("forkserver");
+            assertEquals("forkserver", Multiprocessing.context().startMethod());
+            IllegalStateException twice = assertThrows(IllegalStateException.class,
+                    () -> Multiprocessing.setStartMethod("spawn"));
+            assertTrue(twice.getMessage().contains("forkserver"), twice.getMessage());
+            Multiprocessing.setStartMethod("spawn", true);
+            assertEquals("spawn", Multiprocessing.context().startMethod());
+            assertThrows(UnsupportedOperationException.class,
+                    () -> Multiprocessing.setStartMethod("fork", true));
+            assertEquals("spawn", Multiprocessing.context().startMethod());
+        } finally {
+            Multiprocessing.setStartMethod(null, true);
+        }
+        assertEquals("spawn", Multiprocessing.context().startMethod());
+        assertNotEquals(Multiprocessing.context("spawn"), Multiprocessing.context("forkserver"));
+    }
+}
