@@ -27,6 +27,8 @@ import org.multiprocessing4j.examples.DoublingWorker;
 import org.multiprocessing4j.examples.LockedCounter;
 import org.multiprocessing4j.examples.PipeSenderReceiver;
 import org.multiprocessing4j.examples.PipeSenderReceiverPair;
+import org.multiprocessing4j.examples.PoolSpeedup;
+import org.multiprocessing4j.examples.ProcessPoolSquares;
 import org.multiprocessing4j.examples.ProducersConsumersLock;
 import org.multiprocessing4j.examples.QueueMultipleReaders;
 import org.multiprocessing4j.examples.QueueNumbersExercise;
@@ -198,6 +200,27 @@ class ExamplesTest {
     void producersConsumersLock() throws Exception {
         Run run = runOk(ProducersConsumersLock.class);
         checkProducersConsumers(run.lines(), run.pid());
+    }
+
+    @Test
+    void processPoolSquares() throws Exception {
+        assertEquals(List.of("Results: [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]"),
+                runOk(ProcessPoolSquares.class).lines());
+    }
+
+    @Test
+    void poolSpeedup() throws Exception {
+        checkPoolSpeedup(runOk(PoolSpeedup.class).lines());
+    }
+
+    /** The speed-up example's output: the count is fixed, the times are not (never asserted). */
+    private static void checkPoolSpeedup(List<String> out) {
+        String all = String.join("\n", out);
+        assertEquals(4, out.size(), all);
+        assertEquals("Primes below 4000000: 283146", out.get(0), all);
+        assertTrue(out.get(1).matches("1 process: \\d+ ms"), all);
+        assertTrue(out.get(2).matches(Runtime.getRuntime().availableProcessors() + " processes: \\d+ ms"), all);
+        assertTrue(out.get(3).matches("Speed-up: \\d+\\.\\dx on \\d+ CPUs"), all);
     }
 
     /** Checks the output of {@link ProducersConsumersLock}, alone or as a section of the demo. */
