@@ -285,7 +285,8 @@ class ExamplesTest {
                 "== QueueSharingData (seed 02) ==", "== QueueReaderWriter (seed 03) ==",
                 "== QueueMultipleReaders (seed 03) ==", "== QueueStartMethod (seed 03) ==",
                 "== QueueProducerConsumerPair (seed 04) ==", "== QueueNumbersExercise (seed 04) ==",
-                "== ProducersConsumersLock (seed 05) =="),
+                "== ProducersConsumersLock (seed 05) ==", "== ProcessPoolSquares (seed 03) ==",
+                "== PoolSpeedup (seed 02) =="),
                 headers, () -> String.join("\n", out));
         // Each example's output stays under its own header: every child was joined.
         assertEquals(List.of("20", "40", "60"), section(out, "DoublingWorker"),
@@ -304,8 +305,11 @@ class ExamplesTest {
                 () -> String.join("\n", out));
         assertEquals("Consumer exit code: 0", section(out, "QueueNumbersExercise").getLast(),
                 () -> String.join("\n", out));
-        // The demo's last example: its terminated consumers print nothing after its last line.
+        // Its terminated consumers print nothing after its last line, even into the next section.
         checkProducersConsumers(section(out, "ProducersConsumersLock"), demo.pid());
+        assertEquals(List.of("Results: [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]"),
+                section(out, "ProcessPoolSquares"), () -> String.join("\n", out));
+        checkPoolSpeedup(section(out, "PoolSpeedup"));
     }
 
     private static List<String> section(List<String> out, String example) {

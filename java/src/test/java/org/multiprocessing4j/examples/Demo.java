@@ -9,9 +9,8 @@ import java.util.Map;
  * Runs the Java twins of the Python tutorial examples, one after another in this JVM, each
  * under a header {@code == <ExampleName> (seed NN) ==}. Run by {@code scripts/demo}.
  *
- * <p>Not every runnable example of the seeds has a twin yet: seed 03's "Modern Alternative:
- * ProcessPoolExecutor" waits for the process pool, and its "Error Handling and Resource Cleanup"
- * fragment ({@code robust_worker}) is not runnable as given ({@code process_item} and
+ * <p>Not every runnable example of the seeds has a twin: seed 03's "Error Handling and Resource
+ * Cleanup" fragment ({@code robust_worker}) is not runnable as given ({@code process_item} and
  * {@code Empty} are undefined and nothing calls it).
  *
  * <p>Arguments: optional example names (for example {@code TwoWorkers DoublingWorker}) to run
@@ -47,7 +46,9 @@ public final class Demo {
             new Example("QueueStartMethod", "03", QueueStartMethod::main),
             new Example("QueueProducerConsumerPair", "04", QueueProducerConsumerPair::main),
             new Example("QueueNumbersExercise", "04", QueueNumbersExercise::main),
-            new Example("ProducersConsumersLock", "05", ProducersConsumersLock::main));
+            new Example("ProducersConsumersLock", "05", ProducersConsumersLock::main),
+            new Example("ProcessPoolSquares", "03", ProcessPoolSquares::main),
+            new Example("PoolSpeedup", "02", PoolSpeedup::main));
 
     public static void main(String[] args) throws Exception {
         Map<String, Example> byName = new LinkedHashMap<>();
