@@ -58,6 +58,8 @@ final class PoolCore {
     private Throwable broken;
     private int ready;
     private int unreadyDeaths;
+    /** Replacements being started: the pool cannot terminate before they are in {@code workers}. */
+    private int spawning;
 
     PoolCore(int processes, Task initializer, int maxTasksPerChild, Multiprocessing context) {
         this.processes = processes;
@@ -74,7 +76,7 @@ final class PoolCore {
     void start() throws IOException {
         try {
             for (int i = 0; i < processes; i++) {
-                spawn();
+                spawn(false);
             }
         } catch (IOException | RuntimeException e) {
             stop(KILL);
@@ -87,7 +89,11 @@ final class PoolCore {
         }
     }
 
-    private void spawn() throws IOException {
+    /**
+     * Starts a worker and adds it to {@code workers}; if {@code counted}, it was counted in
+     * {@code spawning}, which is decremented when it is added (under the same lock).
+     */
+    private void spawn(boolean counted) throws IOException {
         Pipe pipe = context.pipe(true);
         Connection child = pipe.second();
         Task init = initializer;
@@ -106,6 +112,9 @@ final class PoolCore {
         lock.lock();
         try {
             workers.add(link);
+            if (counted) {
+                spawning--;
+            }
             stopping = state == State.STOPPING || state == State.TERMINATED;
         } finally {
             lock.unlock();
@@ -137,6 +146,7 @@ final class PoolCore {
                     idle.add(w);
                 }
             }
+            idle.sort(java.util.Comparator.comparingInt(w -> w.held.size())); // least busy first
         } finally {
             lock.unlock();
         }
@@ -274,18 +284,21 @@ final class PoolCore {
         }
     }
 
-    /** A maxTasksPerChild worker was sent STOP: start its replacement now. Writer thread. */
+    /**
+     * A maxTasksPerChild worker was sent STOP: start its replacement now, on a thread of its own
+     * (the sender may be a submitting thread, which should not wait for a process to start).
+     */
     void replaceRetired(PoolWorkerLink link) {
-        boolean replace;
         lock.lock();
         try {
-            replace = state == State.RUNNING || (state == State.SHUTDOWN && hasLivePending());
+            if (!(state == State.RUNNING || (state == State.SHUTDOWN && hasLivePending()))) {
+                return;
+            }
+            spawning++;
         } finally {
             lock.unlock();
         }
-        if (replace) {
-            spawnOrBreak();
-        }
+        Thread.ofPlatform().daemon().name("mp4j-pool-spawn").start(this::spawnCounted);
     }
 
     /**
@@ -314,7 +327,9 @@ final class PoolCore {
             }
             replace = broken == null && !link.retiring
                     && (state == State.RUNNING || (state == State.SHUTDOWN && hasLivePending()));
-            if (!replace) {
+            if (replace) {
+                spawning++;
+            } else {
                 dropped = concat(dropped, terminateIfIdle());
             }
         } finally {
@@ -331,7 +346,7 @@ final class PoolCore {
         }
         failAll(dropped, why != null ? why : broken);
         if (replace) {
-            spawnOrBreak();
+            spawnCounted();
         }
     }
 
@@ -346,7 +361,8 @@ final class PoolCore {
 
     /** With lock: TERMINATED once shut down and no worker is left; returns tasks to fail. */
     private List<PoolTask> terminateIfIdle() {
-        if (state == State.RUNNING || state == State.TERMINATED || !workers.isEmpty()) {
+        if (state == State.RUNNING || state == State.TERMINATED || !workers.isEmpty()
+                || spawning > 0) {
             return List.of();
         }
         List<PoolTask> dropped = new ArrayList<>(pending);
@@ -356,20 +372,27 @@ final class PoolCore {
         return dropped;
     }
 
-    private void spawnOrBreak() {
+    /** Starts a replacement counted in {@code spawning}; if it cannot start, may break the pool. */
+    private void spawnCounted() {
+        Throwable failure = null;
         try {
-            spawn();
+            spawn(true);
         } catch (IOException | RuntimeException e) {
             log(System.Logger.Level.ERROR, "cannot start a pool worker", e);
-            List<PoolTask> dropped;
-            lock.lock();
-            try {
-                dropped = workers.isEmpty() ? concat(breakPool(e), terminateIfIdle()) : List.of();
-            } finally {
-                lock.unlock();
-            }
-            failAll(dropped, e);
+            failure = e;
         }
+        List<PoolTask> dropped;
+        lock.lock();
+        try {
+            if (failure != null) {
+                spawning--;
+            }
+            dropped = failure != null && workers.isEmpty() ? breakPool(failure) : List.of();
+            dropped = concat(dropped, terminateIfIdle());
+        } finally {
+            lock.unlock();
+        }
+        failAll(dropped, failure != null ? failure : broken);
     }
 
     private static void failAll(List<PoolTask> tasks, Throwable why) {

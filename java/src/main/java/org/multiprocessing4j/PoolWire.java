@@ -25,8 +25,9 @@ import java.nio.charset.StandardCharsets;
  * worker → parent
  * 0x10  READY    (none)                                   the initializer has run
  * 0x11  INIT_FAILED  failure                              the initializer threw; exit 1 follows
- * 0x12  RESULT   int64 taskId, int32 count, values        tasks complete in the order they came
- * 0x13  ERROR    int64 taskId, failure                    the task (all its items) failed
+ * 0x12  RESULT   int64 taskId, int64 nanos, int32 count,  tasks complete in the order they came;
+ *                values                                   nanos: the time the task took to run
+ * 0x13  ERROR    int64 taskId, int64 nanos, failure       the task (all its items) failed
  *
  * failure: value (the Throwable, or nothing: length 0 when it cannot be encoded),
  *          then int32 n and n bytes of UTF-8 (its stack trace as text)

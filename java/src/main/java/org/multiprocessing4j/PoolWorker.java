@@ -119,8 +119,10 @@ final class PoolWorker {
         long end = in.position();
         in.position(items);
         long start = out.size();
+        long began = System.nanoTime();
         out.writeByte(PoolWire.RESULT);
         out.writeLong(taskId);
+        long took = out.skip(8);
         out.writeInt(count);
         int done = 0;
         try {
@@ -136,11 +138,13 @@ final class PoolWorker {
                 Object result = run(fn, kind, in);
                 PoolWire.writeValue(out, codec, result);
             }
+            out.writeLongAt(took, System.nanoTime() - began);
         } catch (Throwable t) {
             in.position(end); // the items not run
             out.truncate(start);
             out.writeByte(PoolWire.ERROR);
             out.writeLong(taskId);
+            out.writeLong(System.nanoTime() - began);
             // Errors too: an OutOfMemoryError in a task leaves its garbage collectable, and the
             // worker carries on (with -XX:+ExitOnOutOfMemoryError the JVM exits instead, and
             // the pool replaces it).

@@ -23,7 +23,7 @@ import java.util.concurrent.locks.Condition;
  * those tasks never reached the worker).
  *
  * <p>Window: the number of tasks held is kept near {@link #TARGET_NANOS} of work, estimated from
- * the time between answers, between 1 and {@link #MAX_WINDOW}: fast tasks are pipelined deeply
+ * the run times the worker reports (a moving average), between 1 and {@link #MAX_WINDOW}: fast tasks are pipelined deeply
  * (so the worker never waits for the next one and one system call carries many), slow ones are
  * held one or two at a time (so an idle worker is never starved by a busy one's backlog, and a
  * death fails little).
@@ -32,6 +32,8 @@ final class PoolWorkerLink {
     static final int MAX_WINDOW = 512;
     private static final int INITIAL_WINDOW = 2;
     private static final long TARGET_NANOS = 2_000_000;
+    /** A worker whose current task has run this long gets nothing more until it answers. */
+    private static final long STALL_NANOS = 5_000_000;
     private static final long JOIN_GRACE_MILLIS = 5_000;
 
     final PoolCore core;
@@ -53,8 +55,9 @@ final class PoolWorkerLink {
     long dispatched;
     int window = INITIAL_WINDOW;
     private long nextTaskId;
-    private long lastEventNanos;
     private double nanosPerTask = -1;
+    /** When the oldest held task became the oldest (sent to an idle worker, or the last answer). */
+    private long headSince;
 
     /** Serializes receiving between the reader thread and waiting callers ({@link #pump()}). */
     private final java.util.concurrent.locks.ReentrantLock recvToken =
@@ -96,6 +99,9 @@ final class PoolWorkerLink {
     int room() {
         if (!ready || dead || stopSent || retiring) {
             return 0;
+        }
+        if (!held.isEmpty() && System.nanoTime() - headSince > STALL_NANOS) {
+            return 0; // stuck in a long task, whatever the estimate says: send elsewhere
         }
         return Math.max(0, window - held.size() - reserved);
     }
@@ -185,7 +191,7 @@ final class PoolWorkerLink {
                 return false;
             }
             if (held.isEmpty()) {
-                lastEventNanos = System.nanoTime();
+                headSince = System.nanoTime();
             }
             for (PoolTask t : sent) {
                 t.id = ++nextTaskId;
@@ -343,6 +349,7 @@ final class PoolWorkerLink {
         PoolWire.Reader in = new PoolWire.Reader(frame, codec);
         List<PoolTask> tasks = new ArrayList<>();
         List<Object> outcomes = new ArrayList<>();
+        long ran = 0;
         while (in.hasMore()) {
             byte tag = in.readByte();
             switch (tag) {
@@ -353,6 +360,7 @@ final class PoolWorkerLink {
                 case PoolWire.RESULT -> {
                     tasks.add(null);
                     long id = in.readLong();
+                    ran += in.readLong();
                     int count = in.readInt();
                     Object[] results = new Object[count];
                     CodecException bad = null;
@@ -370,6 +378,7 @@ final class PoolWorkerLink {
                 case PoolWire.ERROR -> {
                     tasks.add(null);
                     long id = in.readLong();
+                    ran += in.readLong();
                     outcomes.add(new Answer(id, in.readFailure().toException(
                             "a task in pool worker " + name + " (pid " + pid + ")")));
                 }
@@ -391,9 +400,9 @@ final class PoolWorkerLink {
                 }
                 tasks.set(i, t);
             }
-            long now = System.nanoTime();
-            double sample = (double) (now - lastEventNanos) / outcomes.size();
-            lastEventNanos = now;
+            headSince = System.nanoTime();
+            // The worker says how long its tasks ran: IPC and scheduling delays do not count.
+            double sample = (double) ran / outcomes.size();
             nanosPerTask = nanosPerTask < 0 ? sample : nanosPerTask + (sample - nanosPerTask) / 4;
             window = (int) Math.max(nanosPerTask < TARGET_NANOS / 2 ? 2 : 1,
                     Math.min(MAX_WINDOW, TARGET_NANOS / Math.max(1, nanosPerTask)));
