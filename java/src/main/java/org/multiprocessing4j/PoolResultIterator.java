@@ -2,7 +2,9 @@ package org.multiprocessing4j;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CancellationException;
@@ -31,6 +33,9 @@ final class PoolResultIterator<R> implements ProcessPool.ResultIterator<R>, Pool
     private final boolean ordered;
     private final int maxInFlight;
 
+    /** Tasks taken from the input per queue operation. */
+    private static final int BATCH = 64;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final ArrayDeque<PoolTask> outstanding = new ArrayDeque<>();
@@ -54,47 +59,69 @@ final class PoolResultIterator<R> implements ProcessPool.ResultIterator<R>, Pool
         this.maxInFlight = maxInFlight;
     }
 
-    /** Sends tasks until {@code maxInFlight} are out or the input ends. Consumer thread. */
+    /**
+     * Sends tasks until {@code maxInFlight} are out or the input ends, in batches of at most
+     * {@link #BATCH} tasks (one queue operation, and one message per worker, per batch).
+     * Consumer thread.
+     */
     void fill() {
+        List<PoolTask> batch = new ArrayList<>();
         while (!sourceDone && !closed) {
+            int room;
             lock.lock();
             try {
-                if (outstanding.size() >= maxInFlight) {
-                    return;
-                }
+                room = Math.min(BATCH, maxInFlight - outstanding.size());
             } finally {
                 lock.unlock();
             }
-            int width = kind == PoolWire.STAR ? 2 : 1;
-            Object[] args = new Object[chunksize * width];
-            int n = 0;
-            while (n < chunksize && source.hasNext()) {
-                Object item = source.next();
-                if (kind == PoolWire.STAR) {
-                    Map.Entry<?, ?> e = (Map.Entry<?, ?>) item;
-                    args[2 * n] = e.getKey();
-                    args[2 * n + 1] = e.getValue();
-                } else {
-                    args[n] = item;
-                }
-                n++;
+            if (room <= 0) {
+                return;
             }
-            if (n < chunksize) {
-                sourceDone = true;
-                if (n == 0) {
-                    return;
+            for (int k = 0; k < room && !sourceDone; k++) {
+                PoolTask t = nextTask();
+                if (t != null) {
+                    batch.add(t);
                 }
             }
-            PoolTask t = new PoolTask(this, fn, kind, args, 0, n, nextIndex);
-            nextIndex += n;
+            if (batch.isEmpty()) {
+                return;
+            }
             lock.lock();
             try {
-                outstanding.add(t);
+                outstanding.addAll(batch);
             } finally {
                 lock.unlock();
             }
-            core.enqueue(java.util.List.of(t));
+            core.enqueue(batch);
+            batch.clear();
         }
+    }
+
+    /** Takes up to {@code chunksize} items from the input; null at its end. */
+    private PoolTask nextTask() {
+        int width = kind == PoolWire.STAR ? 2 : 1;
+        Object[] args = new Object[chunksize * width];
+        int n = 0;
+        while (n < chunksize && source.hasNext()) {
+            Object item = source.next();
+            if (kind == PoolWire.STAR) {
+                Map.Entry<?, ?> e = (Map.Entry<?, ?>) item;
+                args[2 * n] = e.getKey();
+                args[2 * n + 1] = e.getValue();
+            } else {
+                args[n] = item;
+            }
+            n++;
+        }
+        if (n < chunksize) {
+            sourceDone = true;
+            if (n == 0) {
+                return null;
+            }
+        }
+        PoolTask t = new PoolTask(this, fn, kind, args, 0, n, nextIndex);
+        nextIndex += n;
+        return t;
     }
 
     @Override
