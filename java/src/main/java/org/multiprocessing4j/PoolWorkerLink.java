@@ -30,7 +30,7 @@ import java.util.concurrent.locks.Condition;
  */
 final class PoolWorkerLink {
     static final int MAX_WINDOW = 512;
-    private static final int INITIAL_WINDOW = 2;
+    private static final int INITIAL_WINDOW = 4;
     private static final long TARGET_NANOS = 2_000_000;
     /** A worker whose current task has run this long gets nothing more until it answers. */
     private static final long STALL_NANOS = 5_000_000;
@@ -402,8 +402,11 @@ final class PoolWorkerLink {
             }
             headSince = System.nanoTime();
             // The worker says how long its tasks ran: IPC and scheduling delays do not count.
+            // A moving average per task (weight 1/4 each), so a frame of many answers counts for
+            // many: the first, slow answers of a cold JVM are forgotten within a few frames.
             double sample = (double) ran / outcomes.size();
-            nanosPerTask = nanosPerTask < 0 ? sample : nanosPerTask + (sample - nanosPerTask) / 4;
+            nanosPerTask = nanosPerTask < 0 ? sample
+                    : sample + (nanosPerTask - sample) * Math.pow(0.75, outcomes.size());
             window = (int) Math.max(nanosPerTask < TARGET_NANOS / 2 ? 2 : 1,
                     Math.min(MAX_WINDOW, TARGET_NANOS / Math.max(1, nanosPerTask)));
             core.answered(this);
