@@ -64,7 +64,8 @@ final class PoolFuture<T> extends CompletableFuture<T> implements PoolJob {
         if (isDone()) {
             return;
         }
-        long deadline = System.nanoTime() + SPIN_NANOS;
+        long budget = spinNanos;
+        long deadline = System.nanoTime() + budget;
         while (!isDone() && System.nanoTime() - deadline < 0) {
             PoolWorkerLink link = holder;
             if (link != null) {
@@ -73,10 +74,16 @@ final class PoolFuture<T> extends CompletableFuture<T> implements PoolJob {
                 Thread.onSpinWait();
             }
         }
+        // Adapt, as adaptive mutexes do: keep spinning while spins pay off (short tasks, an idle
+        // machine); spin little when they do not (long tasks, or no CPU to spare).
+        spinNanos = isDone() ? Math.min(MAX_SPIN_NANOS, 2 * budget)
+                : Math.max(MIN_SPIN_NANOS, budget / 2);
     }
 
     /** Measured on 2 cores: shorter spins park before most replies, longer ones starve others. */
-    private static final long SPIN_NANOS = 50_000;
+    private static final long MAX_SPIN_NANOS = 50_000;
+    private static final long MIN_SPIN_NANOS = 2_000;
+    private static volatile long spinNanos = MAX_SPIN_NANOS;
 
     @Override
     public <U> CompletableFuture<U> newIncompleteFuture() {
