@@ -66,6 +66,8 @@ final class PoolWorkerLink {
     final java.util.concurrent.locks.ReentrantLock sendLock = new java.util.concurrent.locks.ReentrantLock();
     // Guarded by sendLock.
     private boolean sinkClosed;
+    private final List<PoolTask> unsendable = new ArrayList<>();
+    private final List<Throwable> unsendableWhy = new ArrayList<>();
     private final ByteSink sink = new ByteSink(64 * 1024);
     private final Map<Long, Boolean> mirror = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
@@ -135,6 +137,7 @@ final class PoolWorkerLink {
                 } finally {
                     sendLock.unlock();
                 }
+                failUnsendable();
             }
         } catch (IOException | RuntimeException | Error e) {
             core.log(System.Logger.Level.ERROR, "pool writer for " + name + " failed", e);
@@ -221,7 +224,7 @@ final class PoolWorkerLink {
      * thread is sending to it.
      */
     void tryDispatch() {
-        if (!sendLock.tryLock()) {
+        if (sendLock.isHeldByCurrentThread() || !sendLock.tryLock()) {
             return;
         }
         try {
@@ -233,11 +236,37 @@ final class PoolWorkerLink {
         } finally {
             sendLock.unlock();
         }
+        failUnsendable();
+    }
+
+    /**
+     * Fails the tasks whose arguments could not be encoded, outside {@code sendLock}: failing a
+     * job may run callbacks, which may submit (and send) again.
+     */
+    private void failUnsendable() {
+        List<PoolTask> failed;
+        List<Throwable> why;
+        sendLock.lock();
+        try {
+            if (unsendable.isEmpty()) {
+                return;
+            }
+            failed = new ArrayList<>(unsendable);
+            why = new ArrayList<>(unsendableWhy);
+            unsendable.clear();
+            unsendableWhy.clear();
+        } finally {
+            sendLock.unlock();
+        }
+        for (int i = 0; i < failed.size(); i++) {
+            failed.get(i).job.failed(failed.get(i), why.get(i));
+        }
     }
 
     /**
      * Encodes the batch into {@code sink} (with DEFINE records for functions the worker lacks)
-     * and returns the tasks encoded; a task whose argument cannot be encoded fails at once.
+     * and returns the tasks encoded; a task whose argument cannot be encoded goes to
+     * {@code unsendable}, to be failed once {@code sendLock} is released.
      * Writer thread.
      */
     private List<PoolTask> encode(List<PoolTask> batch) {
@@ -271,7 +300,8 @@ final class PoolWorkerLink {
                 sent.add(t);
             } catch (CodecException | RuntimeException e) {
                 sink.truncate(mark);
-                t.job.failed(t, new IllegalArgumentException(
+                unsendable.add(t);
+                unsendableWhy.add(new IllegalArgumentException(
                         "a task's argument cannot be sent to a pool worker: " + e.getMessage(), e));
             }
         }

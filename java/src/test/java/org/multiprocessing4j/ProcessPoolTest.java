@@ -103,6 +103,13 @@ class ProcessPoolTest {
     }
 
     @Test
+    void aCallbackOfATaskThatCannotBeSentMaySubmitAgain() throws Exception {
+        CompletableFuture<Integer> f = pool.<Object, Integer>applyAsync(x -> 1, new Object())
+                .exceptionallyCompose(e -> pool.submit(() -> 9));
+        assertEquals(9, f.get(30, TimeUnit.SECONDS));
+    }
+
+    @Test
     void aTaskExceptionArrivesWithItsRemoteStackTrace() {
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> pool.submit(() -> failing("boom")).get());
