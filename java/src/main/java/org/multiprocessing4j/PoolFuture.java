@@ -66,12 +66,23 @@ final class PoolFuture<T> extends CompletableFuture<T> implements PoolJob {
         }
         long budget = spinNanos;
         long deadline = System.nanoTime() + budget;
-        while (!isDone() && System.nanoTime() - deadline < 0) {
-            PoolWorkerLink link = holder;
-            if (link != null) {
-                link.pump();
-            } else {
-                Thread.onSpinWait();
+        PoolWorkerLink pumping = null;
+        try {
+            while (!isDone() && System.nanoTime() - deadline < 0) {
+                PoolWorkerLink link = holder;
+                if (link != null) {
+                    if (pumping == null) {
+                        pumping = link;
+                        link.pumpers.incrementAndGet();
+                    }
+                    link.pump();
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+        } finally {
+            if (pumping != null) {
+                pumping.pumpers.decrementAndGet();
             }
         }
         // Adapt, as adaptive mutexes do: keep spinning while spins pay off (short tasks, an idle

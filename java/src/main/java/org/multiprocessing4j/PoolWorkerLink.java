@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The parent's side of one pool worker: its process, its duplex connection, the tasks it holds,
@@ -59,6 +61,10 @@ final class PoolWorkerLink {
     /** When the oldest held task became the oldest (sent to an idle worker, or the last answer). */
     private long headSince;
 
+    /** Threads spinning in {@code get()} for a result of this worker, receiving themselves. */
+    final AtomicInteger pumpers = new AtomicInteger();
+    /** How long the reader thread stands by while callers receive. */
+    private static final long STANDBY_NANOS = 100_000;
     /** Serializes receiving between the reader thread and waiting callers ({@link #pump()}). */
     private final java.util.concurrent.locks.ReentrantLock recvToken =
             new java.util.concurrent.locks.ReentrantLock();
@@ -319,8 +325,16 @@ final class PoolWorkerLink {
         Throwable broken = null;
         try {
             for (;;) {
+                if (pumpers.get() > 0) {
+                    // A caller is receiving for us: stay out of its way (no wake-up per answer,
+                    // no queueing on the token), and look again shortly.
+                    LockSupport.parkNanos(STANDBY_NANOS);
+                    continue;
+                }
                 conn.poll(null);
-                recvToken.lock();
+                if (!recvToken.tryLock()) {
+                    continue; // a caller is receiving: it handles what is there
+                }
                 try {
                     while (conn.poll()) {
                         handle(conn.recvBytes());
@@ -345,6 +359,7 @@ final class PoolWorkerLink {
      */
     void pump() {
         if (!recvToken.tryLock()) {
+            Thread.onSpinWait();
             return;
         }
         try {
