@@ -19,6 +19,7 @@ import java.util.concurrent.Callable;
 final class PoolWorker {
     private static final int FLUSH_BYTES = 32 * 1024;
     private static final long FLUSH_NANOS = 200_000;
+    private static final long IDLE_SPIN_NANOS = 100_000;
 
     private final Connection conn;
     private final Codec codec;
@@ -61,6 +62,7 @@ final class PoolWorker {
 
     private void loop() throws IOException {
         for (;;) {
+            awaitFrame();
             byte[] frame;
             try {
                 frame = conn.recvBytes();
@@ -87,6 +89,24 @@ final class PoolWorker {
             if (out.size() > 0 && !conn.poll()) {
                 flush();
             }
+        }
+    }
+
+    /**
+     * Polls for the next frame for up to {@link #IDLE_SPIN_NANOS} before the receive blocks: the
+     * parent's turn-around (answer received, next task sent) often takes longer than the
+     * connection's own spin, and a worker asleep in the kernel costs tens of microseconds to wake.
+     */
+    private void awaitFrame() throws IOException {
+        if (conn.poll()) {
+            return;
+        }
+        long deadline = System.nanoTime() + IDLE_SPIN_NANOS;
+        while (System.nanoTime() - deadline < 0) {
+            if (conn.poll()) {
+                return;
+            }
+            Thread.onSpinWait();
         }
     }
 
