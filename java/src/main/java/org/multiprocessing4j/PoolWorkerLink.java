@@ -448,8 +448,14 @@ final class PoolWorkerLink {
             headSince = System.nanoTime();
             // The worker says how long its tasks ran: IPC and scheduling delays do not count.
             // A moving average per task (weight 1/4 each), so a frame of many answers counts for
-            // many: the first, slow answers of a cold JVM are forgotten within a few frames.
+            // many: the first, slow answers of a cold JVM are forgotten within a few frames. A
+            // frame may raise the estimate at most 4-fold: one task caught by a collection, a
+            // compilation or preemption must not collapse the window (tasks that really became
+            // slower raise it within a few answers, and a stalled worker gets nothing meanwhile).
             double sample = (double) ran / outcomes.size();
+            if (nanosPerTask > 0) {
+                sample = Math.min(sample, 4 * nanosPerTask);
+            }
             nanosPerTask = nanosPerTask < 0 ? sample
                     : sample + (nanosPerTask - sample) * Math.pow(0.75, outcomes.size());
             window = (int) Math.max(nanosPerTask < TARGET_NANOS / 2 ? 2 : 1,
