@@ -31,7 +31,7 @@ import java.util.concurrent.locks.LockSupport;
  * death fails little).
  */
 final class PoolWorkerLink {
-    static final int MAX_WINDOW = 512;
+    static final int MAX_WINDOW = 2048;
     private static final int INITIAL_WINDOW = 4;
     private static final long TARGET_NANOS = 2_000_000;
     /** A worker whose current task has run this long gets nothing more until it answers. */

@@ -52,7 +52,7 @@ import java.util.concurrent.TimeoutException;
  * that dies (SIGKILL, out of memory, {@code System.exit}) fails only the tasks it held, with
  * {@link WorkerDiedException} naming its exit code or signal; it is replaced and every other task
  * completes. A worker holds the task it runs plus a short pipeline of following ones (about 2 ms
- * of work by the pool's running estimate, at least one task, at most 512); those fail with it.
+ * of work by the pool's running estimate, at least one task, at most 2048); those fail with it.
  * If the initializer throws, or workers keep dying before they are ready, the pool is broken:
  * queued tasks fail with {@link RejectedExecutionException} (cause: the reason) and new ones are
  * refused.
@@ -77,7 +77,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class ProcessPool implements ExecutorService {
     /** Tasks taken from an {@code imap} input and not yet consumed, per worker. */
-    static final int IMAP_TASKS_PER_WORKER = 256;
+    static final int IMAP_TASKS_PER_WORKER = 1024;
 
     private final PoolCore core;
 
