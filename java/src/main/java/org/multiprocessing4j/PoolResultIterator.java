@@ -44,6 +44,8 @@ final class PoolResultIterator<R> implements ProcessPool.ResultIterator<R>, Pool
 
     // Consumer side (the thread iterating).
     private boolean sourceDone;
+    /** Why the input could not be taken further (the pool shut down), if so. */
+    private java.util.concurrent.RejectedExecutionException refused;
     private int nextIndex;
     private Object[] current;
     private int currentPos;
@@ -92,7 +94,21 @@ final class PoolResultIterator<R> implements ProcessPool.ResultIterator<R>, Pool
             } finally {
                 lock.unlock();
             }
-            core.enqueue(batch);
+            try {
+                core.enqueue(batch);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // Shut down: these never run, nor does the rest of the input. Reported once the
+                // results already taken have been consumed.
+                lock.lock();
+                try {
+                    outstanding.removeAll(batch);
+                } finally {
+                    lock.unlock();
+                }
+                sourceDone = true;
+                refused = e;
+                return;
+            }
             batch.clear();
         }
     }
@@ -137,13 +153,15 @@ final class PoolResultIterator<R> implements ProcessPool.ResultIterator<R>, Pool
         } finally {
             lock.unlock();
         }
-        if (closed || sourceDone) {
+        if (closed) {
             return false;
         }
-        fill();
+        if (!sourceDone) {
+            fill();
+        }
         lock.lock();
         try {
-            return !outstanding.isEmpty();
+            return !outstanding.isEmpty() || refused != null; // next() then says why
         } finally {
             lock.unlock();
         }
@@ -189,6 +207,9 @@ final class PoolResultIterator<R> implements ProcessPool.ResultIterator<R>, Pool
                     break;
                 }
                 if (outstanding.isEmpty() && sourceDone) {
+                    if (refused != null) {
+                        throw refused;
+                    }
                     throw new NoSuchElementException();
                 }
                 if (timeout == null) {

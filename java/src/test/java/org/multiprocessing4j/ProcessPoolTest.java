@@ -403,6 +403,30 @@ class ProcessPoolTest {
     }
 
     @Test
+    void anImapWhoseInputOutlivesThePoolEndsWithRejectedExecution() throws Exception {
+        ProcessPool p = ProcessPool.create(1);
+        try {
+            Iterable<Integer> endless = () -> IntStream.iterate(0, i -> i + 1).iterator();
+            ProcessPool.ResultIterator<Integer> it = p.imap(ProcessPoolTest::twice, endless);
+            assertEquals(0, it.next());
+            p.shutdown();
+            int seen = 1;
+            try {
+                while (true) {
+                    assertEquals(2 * seen, it.next());
+                    seen++;
+                }
+            } catch (java.util.concurrent.RejectedExecutionException expected) {
+                // the input could not be taken further: the results already taken came first
+            }
+            assertTrue(seen > 1, "results taken before the shutdown are delivered: " + seen);
+            assertTrue(p.awaitTermination(60, TimeUnit.SECONDS));
+        } finally {
+            p.kill();
+        }
+    }
+
+    @Test
     void awaitTerminationTimesOutWhileATaskRuns() throws Exception {
         ProcessPool p = ProcessPool.create(1);
         try {
