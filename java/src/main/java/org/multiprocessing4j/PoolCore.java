@@ -399,7 +399,8 @@ final class PoolCore {
         for (PoolTask t : tasks) {
             if (!t.isDone()) {
                 Throwable e = why == null ? new CancellationException("the pool was shut down")
-                        : why instanceof CancellationException ? new CancellationException(why.getMessage())
+                        : why instanceof CancellationException
+                                ? new CancellationException(why.getMessage())
                         : new RejectedExecutionException("the pool is broken: " + why, why);
                 t.job.failed(t, e);
             }

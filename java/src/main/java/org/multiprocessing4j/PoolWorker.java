@@ -79,7 +79,8 @@ final class PoolWorker {
                         flush();
                         return;
                     }
-                    default -> throw new IOException("unknown pool record 0x" + Integer.toHexString(tag));
+                    default -> throw new IOException("unknown pool record 0x"
+                            + Integer.toHexString(tag));
                 }
                 if (out.size() >= FLUSH_BYTES
                         || (out.size() > 0 && System.nanoTime() - lastFlush > FLUSH_NANOS)) {

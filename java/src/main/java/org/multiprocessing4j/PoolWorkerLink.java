@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The parent's side of one pool worker: its process, its duplex connection, the tasks it holds,
@@ -25,10 +26,17 @@ import java.util.concurrent.locks.LockSupport;
  * those tasks never reached the worker).
  *
  * <p>Window: the number of tasks held is kept near {@link #TARGET_NANOS} of work, estimated from
- * the run times the worker reports (a moving average), between 1 and {@link #MAX_WINDOW}: fast tasks are pipelined deeply
- * (so the worker never waits for the next one and one system call carries many), slow ones are
- * held one or two at a time (so an idle worker is never starved by a busy one's backlog, and a
- * death fails little).
+ * the run times the worker reports (a moving average), between 1 and {@link #MAX_WINDOW}: fast
+ * tasks are pipelined deeply (so the worker never waits for the next one and one system call
+ * carries many), slow ones are held one or two at a time (so an idle worker is never starved by
+ * a busy one's backlog, and a death fails little). A worker whose oldest task has run for
+ * {@link #STALL_NANOS} gets nothing more until it answers, whatever the estimate.
+ *
+ * <p>Receiving: the reader thread, or a thread waiting in {@code get()} for one of this worker's
+ * results ({@link #pump()}), which then needs no wake-up; {@code recvToken} makes them take
+ * turns. Sending: the writer thread, or a submitting thread that finds the worker with room
+ * ({@link #tryDispatch()}); {@code sendLock} makes them take turns. A thread that is receiving
+ * never sends, so a full socket buffer on each side cannot deadlock.
  */
 final class PoolWorkerLink {
     static final int MAX_WINDOW = 2048;
@@ -66,10 +74,9 @@ final class PoolWorkerLink {
     /** How long the reader thread stands by while callers receive. */
     private static final long STANDBY_NANOS = 100_000;
     /** Serializes receiving between the reader thread and waiting callers ({@link #pump()}). */
-    private final java.util.concurrent.locks.ReentrantLock recvToken =
-            new java.util.concurrent.locks.ReentrantLock();
+    private final ReentrantLock recvToken = new ReentrantLock();
     /** Serializes sending: the sink, the mirror, and the order of {@code held} and the wire. */
-    final java.util.concurrent.locks.ReentrantLock sendLock = new java.util.concurrent.locks.ReentrantLock();
+    final ReentrantLock sendLock = new ReentrantLock();
     // Guarded by sendLock.
     private boolean sinkClosed;
     private final List<PoolTask> unsendable = new ArrayList<>();
@@ -298,7 +305,8 @@ final class PoolWorkerLink {
                 sink.writeLong(fn.id());
                 sink.writeByte(t.kind);
                 sink.writeInt(t.count);
-                int values = t.kind == PoolWire.APPLY ? t.count : t.kind == PoolWire.STAR ? 2 * t.count : 0;
+                int values = t.kind == PoolWire.APPLY ? t.count
+                        : t.kind == PoolWire.STAR ? 2 * t.count : 0;
                 for (int i = 0; i < values; i++) {
                     PoolWire.writeValue(sink, codec, t.args[t.offset + i]);
                 }

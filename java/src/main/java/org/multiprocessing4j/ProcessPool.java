@@ -34,8 +34,10 @@ import java.util.concurrent.TimeoutException;
  *
  * <h2>Tasks</h2>
  * A task runs in a worker JVM, so it travels there: it must be serializable, with everything it
- * captures. Lambdas passed where this class takes a {@link SerializableCallable},
- * {@link SerializableRunnable}, {@link SerializableFunction} or {@link SerializableBiFunction}
+ * captures. ({@link Connection}s and shared objects, which travel as descriptors, reach the
+ * workers only when they start: capture them in the {@linkplain Builder#initializer initializer}
+ * and keep them in a static field there.) Lambdas passed where this class takes a
+ * {@link SerializableCallable}, {@link SerializableRunnable}, {@link SerializableFunction} or {@link SerializableBiFunction}
  * are serializable by construction. A task that cannot be serialized (including a plain
  * {@code Callable} or {@code Runnable} that is not {@code Serializable}) is refused at the call
  * with {@link IllegalArgumentException}. Arguments and results travel through the context's
@@ -147,7 +149,9 @@ public final class ProcessPool implements ExecutorService {
      * {@value #IMAP_TASKS_PER_WORKER} × {@linkplain #processes() processes} tasks of
      * {@code chunksize} items are taken and not yet consumed at any time, so an endless input is
      * fine. An exception thrown by the input's iterator propagates from {@code hasNext}/{@code next}.
-     * Not thread-safe: consume from one thread at a time.
+     * If the pool is shut down before the input is exhausted, the call that would take more input
+     * throws {@link RejectedExecutionException} and the iteration ends after the results already
+     * taken. Not thread-safe: consume from one thread at a time.
      *
      * @param <R> the result type
      */
@@ -307,7 +311,8 @@ public final class ProcessPool implements ExecutorService {
      * @param <R> the result type
      * @param fn the function
      * @param items the arguments; iterated once, in the calling thread, before this returns
-     * @param chunksize items per task, at least 1; or 0 for the default of {@link #map(SerializableFunction, Iterable)}
+     * @param chunksize items per task, at least 1; or 0 for the default of
+     *     {@link #map(SerializableFunction, Iterable)}
      * @return the future list of results; failures as for {@code map}
      * @throws IllegalArgumentException if {@code chunksize < 0} or {@code fn} cannot be serialized
      * @throws RejectedExecutionException if the pool is shut down
