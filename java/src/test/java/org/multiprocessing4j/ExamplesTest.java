@@ -28,6 +28,8 @@ import org.multiprocessing4j.examples.LockedCounter;
 import org.multiprocessing4j.examples.ManagerDict;
 import org.multiprocessing4j.examples.PipeSenderReceiver;
 import org.multiprocessing4j.examples.PipeSenderReceiverPair;
+import org.multiprocessing4j.examples.PoolSpeedup;
+import org.multiprocessing4j.examples.ProcessPoolSquares;
 import org.multiprocessing4j.examples.ProducersConsumersLock;
 import org.multiprocessing4j.examples.PythonClientListener;
 import org.multiprocessing4j.examples.QueueMultipleReaders;
@@ -203,6 +205,27 @@ class ExamplesTest {
         checkProducersConsumers(run.lines(), run.pid());
     }
 
+    @Test
+    void processPoolSquares() throws Exception {
+        assertEquals(List.of("Results: [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]"),
+                runOk(ProcessPoolSquares.class).lines());
+    }
+
+    @Test
+    void poolSpeedup() throws Exception {
+        checkPoolSpeedup(runOk(PoolSpeedup.class).lines());
+    }
+
+    /** The speed-up example's output: the count is fixed, the times are not (never asserted). */
+    private static void checkPoolSpeedup(List<String> out) {
+        String all = String.join("\n", out);
+        assertEquals(4, out.size(), all);
+        assertEquals("Primes below 4000000: 283146", out.get(0), all);
+        assertTrue(out.get(1).matches("1 process: \\d+ ms"), all);
+        assertTrue(out.get(2).matches(Runtime.getRuntime().availableProcessors() + " processes: \\d+ ms"), all);
+        assertTrue(out.get(3).matches("Speed-up: \\d+\\.\\dx on \\d+ CPUs"), all);
+    }
+
     /** Checks the output of {@link ProducersConsumersLock}, alone or as a section of the demo. */
     private static void checkProducersConsumers(List<String> out, long parentPid) {
         String all = String.join("\n", out);
@@ -266,7 +289,8 @@ class ExamplesTest {
                 "== QueueMultipleReaders (seed 03) ==", "== QueueStartMethod (seed 03) ==",
                 "== QueueProducerConsumerPair (seed 04) ==", "== QueueNumbersExercise (seed 04) ==",
                 "== ProducersConsumersLock (seed 05) ==", "== ManagerDict (issue 6) ==",
-                "== RemoteManager (issue 6) ==", "== PythonClientListener (issue 6) =="),
+                "== RemoteManager (issue 6) ==", "== PythonClientListener (issue 6) ==",
+                "== ProcessPoolSquares (seed 03) ==", "== PoolSpeedup (issue 5) =="),
                 headers, () -> String.join("\n", out));
         // Each example's output stays under its own header: every child was joined.
         assertEquals(List.of("20", "40", "60"), section(out, "DoublingWorker"),
@@ -285,8 +309,11 @@ class ExamplesTest {
                 () -> String.join("\n", out));
         assertEquals("Consumer exit code: 0", section(out, "QueueNumbersExercise").getLast(),
                 () -> String.join("\n", out));
-        // The demo's last example: its terminated consumers print nothing after its last line.
+        // Its terminated consumers print nothing after its last line, even into the next section.
         checkProducersConsumers(section(out, "ProducersConsumersLock"), demo.pid());
+        assertEquals(List.of("Results: [0, 1, 4, 9, 16, 25, 36, 49, 64, 81]"),
+                section(out, "ProcessPoolSquares"), () -> String.join("\n", out));
+        checkPoolSpeedup(section(out, "PoolSpeedup"));
     }
 
     private static List<String> section(List<String> out, String example) {

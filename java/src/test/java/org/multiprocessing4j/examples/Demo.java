@@ -10,9 +10,8 @@ import java.util.Map;
  * after another in this JVM, each under a header {@code == <ExampleName> (seed NN) ==} or
  * {@code == <ExampleName> (issue N) ==}. Run by {@code scripts/demo}.
  *
- * <p>Not every runnable example of the seeds has a twin yet: seed 03's "Modern Alternative:
- * ProcessPoolExecutor" waits for the process pool, and its "Error Handling and Resource Cleanup"
- * fragment ({@code robust_worker}) is not runnable as given ({@code process_item} and
+ * <p>Not every runnable example of the seeds has a twin: seed 03's "Error Handling and Resource
+ * Cleanup" fragment ({@code robust_worker}) is not runnable as given ({@code process_item} and
  * {@code Empty} are undefined and nothing calls it).
  *
  * <p>Arguments: optional example names (for example {@code TwoWorkers DoublingWorker}) to run
@@ -51,7 +50,9 @@ public final class Demo {
             new Example("ProducersConsumersLock", "seed 05", ProducersConsumersLock::main),
             new Example("ManagerDict", "issue 6", ManagerDict::main),
             new Example("RemoteManager", "issue 6", RemoteManager::main),
-            new Example("PythonClientListener", "issue 6", PythonClientListener::main));
+            new Example("PythonClientListener", "issue 6", PythonClientListener::main),
+            new Example("ProcessPoolSquares", "seed 03", ProcessPoolSquares::main),
+            new Example("PoolSpeedup", "issue 5", PoolSpeedup::main));
 
     public static void main(String[] args) throws Exception {
         Map<String, Example> byName = new LinkedHashMap<>();

@@ -1,0 +1,80 @@
+package org.multiprocessing4j;
+
+import java.util.OptionalInt;
+
+/**
+ * A {@link ProcessPool} task could not complete because the worker process holding it ended
+ * (killed by a signal, out of memory, {@code System.exit}, a crash). Only the tasks that worker
+ * held fail this way; the pool replaces the worker and runs every other task. Delivered as the
+ * cause of an {@link java.util.concurrent.ExecutionException} (or a
+ * {@link java.util.concurrent.CompletionException} from a {@code CompletableFuture} or an
+ * {@code imap} iterator).
+ */
+public final class WorkerDiedException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    /** {@link #exitCode()} when the exit status could not be learned. */
+    private static final int UNKNOWN = Integer.MIN_VALUE;
+
+    private final String workerName;
+    private final int pid;
+    private final int exitCode;
+
+    /**
+     * Creates the exception.
+     *
+     * @param workerName the worker's process name
+     * @param pid the worker's pid
+     * @param exitCode its exit code as {@link ChildProcess#exitCode()} reports it ({@code -N}
+     *     for signal N), or {@code Integer.MIN_VALUE} if unknown
+     */
+    public WorkerDiedException(String workerName, int pid, int exitCode) {
+        super("pool worker " + workerName + " (pid " + pid + ") died with exit code "
+                + describe(exitCode) + " while it held this task");
+        this.workerName = workerName;
+        this.pid = pid;
+        this.exitCode = exitCode;
+    }
+
+    /** {@return the worker's process name} */
+    public String workerName() {
+        return workerName;
+    }
+
+    /** {@return the worker's pid} */
+    public int pid() {
+        return pid;
+    }
+
+    /**
+     * {@return the worker's exit code as {@link ChildProcess#exitCode()} reports it: the value of
+     * {@code System.exit}, or {@code -N} when signal N ended it; empty if unknown}
+     */
+    public OptionalInt exitCode() {
+        return exitCode == UNKNOWN ? OptionalInt.empty() : OptionalInt.of(exitCode);
+    }
+
+    /** {@return the signal that ended the worker (9 for SIGKILL), or empty if it exited} */
+    public OptionalInt signal() {
+        return exitCode < 0 && exitCode != UNKNOWN ? OptionalInt.of(-exitCode) : OptionalInt.empty();
+    }
+
+    static String describe(int exitCode) {
+        if (exitCode == UNKNOWN) {
+            return "unknown";
+        }
+        if (exitCode >= 0) {
+            return Integer.toString(exitCode);
+        }
+        String name = switch (-exitCode) {
+            case 1 -> "SIGHUP";
+            case 2 -> "SIGINT";
+            case 6 -> "SIGABRT";
+            case 9 -> "SIGKILL";
+            case 11 -> "SIGSEGV";
+            case 15 -> "SIGTERM";
+            default -> "signal " + (-exitCode);
+        };
+        return exitCode + " (" + name + ")";
+    }
+}
