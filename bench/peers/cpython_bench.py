@@ -351,6 +351,59 @@ def queue_roundtrip(simple, n):
     emit("queue_roundtrip_64B" + ("_simple" if simple else ""), "us/op", statistics.median(per_op))
 
 
+def _inc(x):
+    return x + 1
+
+
+def pool_map(kind, chunksize, items, reps):
+    from concurrent.futures import ProcessPoolExecutor
+    data = range(items)
+    times = []
+    if kind == "pool":
+        with mp.Pool(2) as pool:
+            pool.map(_inc, data, chunksize=chunksize or None)  # warm-up
+            for _ in range(reps):
+                t0 = time.perf_counter()
+                pool.map(_inc, data, chunksize=chunksize or None)
+                times.append((time.perf_counter() - t0) * 1e3)
+        emit(f"pool_map_{'chunk1' if chunksize == 1 else 'default'}", "ms", statistics.median(times))
+    else:
+        with ProcessPoolExecutor(2) as ex:
+            list(ex.map(_inc, data, chunksize=chunksize or 1))
+            for _ in range(reps):
+                t0 = time.perf_counter()
+                list(ex.map(_inc, data, chunksize=chunksize or 1))
+                times.append((time.perf_counter() - t0) * 1e3)
+        emit(f"ppe_map_{'chunk1' if chunksize == 1 else 'default'}", "ms", statistics.median(times))
+
+
+def pool_apply_roundtrip(n):
+    with mp.Pool(2) as pool:
+        for i in range(max(n // 10, 100)):
+            pool.apply_async(_inc, (i,)).get()
+        per_op = []
+        batch = n // REPS
+        clock = time.perf_counter_ns
+        for _ in range(REPS):
+            t0 = clock()
+            for i in range(batch):
+                pool.apply_async(_inc, (i,)).get()
+            per_op.append((clock() - t0) / 1e3 / batch)
+    emit("pool_apply_roundtrip", "us/op", statistics.median(per_op))
+
+
+def pool_create_first_result(k):
+    times = []
+    for _ in range(k):
+        t0 = time.perf_counter()
+        pool = mp.Pool(2)
+        pool.apply_async(_inc, (41,)).get()
+        pool.close()
+        pool.join()
+        times.append((time.perf_counter() - t0) * 1e3)
+    emit("pool_create_first_result", "ms", statistics.median(times))
+
+
 def manager_dict_setget(n):
     with mp.get_context("spawn").Manager() as m:
         d = m.dict()
@@ -437,6 +490,11 @@ def main(argv):
         n = (2_000 if "64KiB" in kind else 20_000) * scale
         cases.append((f"queue_{kind}", lambda k=kind, n=n: queue_throughput(k, n)))
 
+    cases.append(("pool_map_chunk1", lambda: pool_map("pool", 1, 100_000, 3 if quick else 5)))
+    cases.append(("pool_map_default", lambda: pool_map("pool", 0, 100_000, 3 if quick else 5)))
+    cases.append(("ppe_map_chunk1", lambda: pool_map("ppe", 1, 100_000, 1 if quick else 3)))
+    cases.append(("pool_apply_roundtrip", lambda: pool_apply_roundtrip(2_000 * scale)))
+    cases.append(("pool_create_first_result", lambda: pool_create_first_result(k)))
     cases.append(("manager_dict_setget", lambda: manager_dict_setget(5_000 * scale)))
     cases.append(("listener_connect_auth", lambda: listener_connect_auth(500 * scale)))
     cases.append(("queue_roundtrip_64B", lambda: queue_roundtrip(False, 2_000 * scale)))
