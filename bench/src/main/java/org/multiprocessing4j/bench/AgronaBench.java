@@ -97,13 +97,7 @@ public class AgronaBench {
 
         @TearDown(Level.Trial)
         public void tearDown() throws Exception {
-            try {
-                producer.kill();
-                producer.join();
-                producer.close();
-            } finally {
-                Files.deleteIfExists(file);
-            }
+            Children.stop(producer, () -> Files.deleteIfExists(file));
         }
     }
 

@@ -4,7 +4,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.multiprocessing4j.ChildProcess;
 import org.multiprocessing4j.SharedQueue;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -64,38 +63,7 @@ public class QueueAllocBench {
         }
     }
 
-    /** A child JVM that fills the queue with 64-byte records through {@code putBytes}. */
-    @State(Scope.Thread)
-    public static class ChildProducer {
-        SharedQueue<byte[]> queue;
-        ChildProcess producer;
-        final MemorySegment target = MemorySegment.ofArray(new byte[SIZE]);
-
-        @Setup(Level.Trial)
-        public void setUp() throws Exception {
-            SharedQueue<byte[]> q = SharedQueue.create();
-            queue = q;
-            producer = new ChildProcess(() -> {
-                MemorySegment message = MemorySegment.ofArray(new byte[SIZE]);
-                while (true) {
-                    q.putBytes(message);
-                }
-            });
-            producer.setDaemon(true);
-            producer.start();
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() throws Exception {
-            try {
-                producer.kill();
-                producer.join();
-                producer.close();
-            } finally {
-                queue.close();
-            }
-        }
-    }
+    // The child producer is QueueBench.ChildBytesProducer (putBytes of the same 64 bytes).
 
     /** The JDK reference, one thread. */
     @State(Scope.Thread)
@@ -111,12 +79,12 @@ public class QueueAllocBench {
     }
 
     @Benchmark
-    public int takeBytesFromChild(ChildProducer s) throws Exception {
+    public int takeBytesFromChild(QueueBench.ChildBytesProducer s) throws Exception {
         return s.queue.takeBytes(s.target);
     }
 
     @Benchmark
-    public byte[] takeFromChild(ChildProducer s) throws Exception {
+    public byte[] takeFromChild(QueueBench.ChildBytesProducer s) throws Exception {
         return s.queue.take();
     }
 

@@ -64,13 +64,7 @@ public class QueueBench {
 
         @TearDown(Level.Trial)
         public void tearDown() throws Exception {
-            try {
-                producer.kill();
-                producer.join();
-                producer.close();
-            } finally {
-                queue.close();
-            }
+            Children.stop(producer, () -> queue.close());
         }
     }
 
@@ -96,13 +90,7 @@ public class QueueBench {
 
         @TearDown(Level.Trial)
         public void tearDown() throws Exception {
-            try {
-                producer.kill();
-                producer.join();
-                producer.close();
-            } finally {
-                queue.close();
-            }
+            Children.stop(producer, () -> queue.close());
         }
     }
 
