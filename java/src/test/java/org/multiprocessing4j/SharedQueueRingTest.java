@@ -169,6 +169,29 @@ class SharedQueueRingTest {
     }
 
     @Test
+    void aWakerTakesTheSleepersCountOffSoLaterCommitsMakeNoWakeCall() {
+        ring.arm(false); // a consumer about to sleep
+        assertEquals(1, waiting(QueueLayout.CONSUMERS_WAITING_OFFSET));
+        int seq = ring.notEmptySeq();
+        assertEquals(0, ring.tryClaimWrite(me, false));
+        ring.commitWrite(0, me);
+        assertEquals(0, waiting(QueueLayout.CONSUMERS_WAITING_OFFSET), "the waker took the count off");
+        assertEquals(seq + 1, ring.notEmptySeq(), "and moved the word, so a sleeper not yet inside returns");
+        assertEquals(1, ring.tryClaimWrite(me, false));
+        ring.commitWrite(1, me);
+        assertEquals(seq + 1, ring.notEmptySeq(), "no sleeper counted: no wake, the word stays");
+        ring.disarm(false); // the woken consumer must not take its count off again
+        assertEquals(0, waiting(QueueLayout.CONSUMERS_WAITING_OFFSET), "never below zero");
+        ring.arm(true);
+        ring.disarm(true); // a producer that found room after arming
+        assertEquals(0, waiting(QueueLayout.PRODUCERS_WAITING_OFFSET));
+    }
+
+    private int waiting(long offset) {
+        return region.get(ValueLayout.JAVA_INT, offset);
+    }
+
+    @Test
     void joinableAccountingCountsRecordsAndTakenTasksOfLiveProcessesOnly() throws Exception {
         try (SharedMemory m = SharedMemory.create(QueueLayout.regionSize(SLOTS, SLOT_SIZE, QueueLayout.JOINABLE))) {
             MemorySegment r = m.segment();
