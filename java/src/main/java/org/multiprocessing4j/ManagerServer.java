@@ -35,8 +35,8 @@ import org.multiprocessing4j.ManagerProtocol.Shutdown;
  *
  * <p>References: each client process holds references through its session connection; when it
  * ends — normally or killed — the server drops every reference it held at once, and an object
- * without references is released (and closed, if it is {@link AutoCloseable}; so are all objects
- * at shutdown). Only methods of the interface a proxy was made for, which the
+ * without references is released (and closed, if it is {@link AutoCloseable} and no other
+ * reference of any client names the same instance; every object is closed once at shutdown). Only methods of the interface a proxy was made for, which the
  * object implements, can be called.
  *
  * <p>Thread-safe. {@link #close()} stops accepting, closes every client connection (their calls
@@ -193,9 +193,19 @@ public final class ManagerServer implements AutoCloseable {
 
     private void release(long id, int n) {
         Held h = objects.get(id);
-        if (h != null && h.refs().addAndGet(-n) <= 0 && objects.remove(id, h)) {
+        if (h != null && h.refs().addAndGet(-n) <= 0 && objects.remove(id, h) && !stillShared(h.object())) {
             closeQuietly(h.object());
         }
+    }
+
+    /** A factory may hand out one object many times (a shared singleton): close it only once unused. */
+    private boolean stillShared(Object o) {
+        for (Held other : objects.values()) {
+            if (other.object() == o) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Objects that hold resources are closed when released (and at shutdown). */
@@ -309,9 +319,10 @@ public final class ManagerServer implements AutoCloseable {
         for (Connection c : connections) {
             c.close();
         }
+        Set<Object> closedOnce = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Long id : List.copyOf(objects.keySet())) {
             Held h = objects.remove(id);
-            if (h != null) {
+            if (h != null && closedOnce.add(h.object())) {
                 closeQuietly(h.object());
             }
         }

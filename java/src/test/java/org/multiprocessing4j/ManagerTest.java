@@ -222,6 +222,58 @@ class ManagerTest {
         }
     }
 
+    /** A user type that holds a resource. */
+    public interface Resource {
+        boolean isClosed();
+    }
+
+    static final class SharedResource implements Resource, AutoCloseable {
+        final java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public boolean isClosed() {
+            return closes.get() > 0;
+        }
+
+        @Override
+        public void close() {
+            closes.incrementAndGet();
+        }
+    }
+
+    @Test
+    void aSharedSingletonIsClosedOnlyWhenNoClientHoldsItAndOnceAtShutdown() throws Exception {
+        byte[] key = "singleton".getBytes(StandardCharsets.UTF_8);
+        SharedResource single = new SharedResource();
+        ManagerServer server = Manager.builder()
+                .register("single", (Manager.Factory<Resource> & Serializable) () -> single)
+                .serve(Listener.builder().unix().authkey(key));
+        try {
+            java.net.SocketAddress address = server.address();
+            try (Manager here = Manager.connect(address, key);
+                 ChildProcess other = new ChildProcess(() -> {
+                try (Manager m = Manager.connect(address, key)) {
+                    if (m.create("single", Resource.class).isClosed()) {
+                        throw new IllegalStateException("closed while in use");
+                    }
+                } // that process's reference is dropped here: the object is still ours
+            })) {
+                Resource mine = here.create("single", Resource.class);
+                other.start();
+                other.join();
+                assertEquals(0, other.exitCode().getAsInt(), () -> String.valueOf(other.failure()));
+                for (int i = 0; i < 400 && server.objectCount() > 1; i++) {
+                    Thread.sleep(10); // until the server has dropped the other process's reference
+                }
+                assertEquals(1, server.objectCount());
+                assertTrue(!mine.isClosed(), "another client's release must not close an instance we still hold");
+            }
+        } finally {
+            server.close();
+        }
+        assertEquals(1, single.closes.get(), "closed exactly once, at the latest at shutdown");
+    }
+
     @Test
     void aKilledServerFailsPendingAndLaterCallsInsteadOfHanging() throws Exception {
         ExecutorService pool = Executors.newSingleThreadExecutor();
