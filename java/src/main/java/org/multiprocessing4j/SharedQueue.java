@@ -666,8 +666,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 long p = slot + QueueLayout.SLOT_PAYLOAD;
                 if (length == QueueLayout.SPILLED) {
                     value = readSpilled(p);
-                } else if (length >= BYTES_HEADER && region.get(ValueLayout.JAVA_BYTE, p) == TAG_BYTES
-                        && region.get(INT_BE, p + 1) == length - BYTES_HEADER) {
+                } else if (isByteRecord(p, length)) {
                     byte[] b = new byte[length - BYTES_HEADER];
                     MemorySegment.copy(region, ValueLayout.JAVA_BYTE, p + BYTES_HEADER, b, 0, b.length);
                     value = b;
@@ -749,8 +748,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 int length = region.get(ValueLayout.JAVA_INT, slot + QueueLayout.SLOT_LENGTH);
                 long p = slot + QueueLayout.SLOT_PAYLOAD;
                 Object value;
-                if (length >= BYTES_HEADER && region.get(ValueLayout.JAVA_BYTE, p) == TAG_BYTES
-                        && region.get(INT_BE, p + 1) == length - BYTES_HEADER) {
+                if (isByteRecord(p, length)) {
                     int n = length - BYTES_HEADER;
                     if (n <= target.byteSize()) {
                         MemorySegment.copy(region, p + BYTES_HEADER, target, 0, n);
@@ -842,6 +840,12 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         } finally {
             exit();
         }
+    }
+
+    /** {@return whether the inline record at payload offset {@code p} is a codec BYTES record} */
+    private boolean isByteRecord(long p, int length) {
+        return length >= BYTES_HEADER && region.get(ValueLayout.JAVA_BYTE, p) == TAG_BYTES
+                && region.get(INT_BE, p + 1) == length - BYTES_HEADER;
     }
 
     /** Decodes a spilled record from its segment, then removes the segment (slot still held). */
