@@ -26,10 +26,12 @@ import org.multiprocessing4j.platform.Platform;
  * <p>Arguments: {@code parentPid [mode …]}. Modes:
  * <ul>
  * <li>none ({@code spawn}): the task's descriptors are inherited as 4, 5, …</li>
- * <li>{@code forkserver class… [--link class…]}: an idle child of {@link ForkserverLauncher}. It
- *     loads and initializes the preload classes, loads and links those after {@code --link}
- *     (where recent tasks came from), warms up the bootstrap path (first FFM downcalls, pipes, the task codec), reports
- *     {@link #READY} and waits on descriptor 3 for its hand-off: a 4-byte count carrying that many
+ * <li>{@code forkserver class… [--link class…] [--lambda shape…]}: an idle child of {@link
+ *     ForkserverLauncher}. It loads and initializes the preload classes, loads and links those
+ *     after {@code --link} (where recent tasks came from), warms up the bootstrap path (first FFM
+ *     downcalls, pipes, the hand-off, the task codec), links the lambdas after {@code --lambda}
+ *     ({@link TaskLambdas#prelink}: the shapes of recent tasks), reports {@link #READY} and waits
+ *     on descriptor 3 for its hand-off, one message: a 4-byte count carrying that many
  *     descriptors ({@code SCM_RIGHTS}), then the bootstrap frame. End of stream while idle means
  *     the parent died or shut the pool down: it exits at once.</li>
  * <li>{@code train}: the training run of an {@link AotCache}: the same warm-up, then exit 0.</li>
@@ -48,6 +50,8 @@ final class ChildMain {
     static final String MODE_FORKSERVER = "forkserver";
     /** Separates the preload classes of a forkserver child from those it only links. */
     static final String LEARNED = "--link";
+    /** Separates the classes a forkserver child links from the lambdas it links. */
+    static final String LEARNED_LAMBDAS = "--lambda";
     /** Mode argument of an AOT training run. */
     static final String MODE_TRAIN = "train";
     /** Warm-up rounds of an idle child: enough for the interpreter to profile the hand-off path. */
@@ -91,17 +95,24 @@ final class ChildMain {
         }, "mp4j-parent-watchdog");
         watchdog.setDaemon(true);
         if (mode.equals(MODE_FORKSERVER)) {
-            boolean learned = false;
+            String section = "";
+            List<String> lambdas = new java.util.ArrayList<>();
             for (int i = 2; i < args.length; i++) {
-                if (args[i].equals(LEARNED)) {
-                    learned = true;
-                } else if (learned) {
-                    link(args[i]);
-                } else {
-                    preload(args[i]);
+                switch (args[i]) {
+                    case LEARNED, LEARNED_LAMBDAS -> section = args[i];
+                    default -> {
+                        switch (section) {
+                            case LEARNED -> link(args[i]);
+                            case LEARNED_LAMBDAS -> lambdas.add(args[i]);
+                            default -> preload(args[i]);
+                        }
+                    }
                 }
             }
             warmUp(os, WARM_UP_ROUNDS);
+            for (String shape : lambdas) {
+                TaskLambdas.prelink(shape, ClassLoader.getSystemClassLoader());
+            }
             installSignalHandlers(boot);
             watchdog.start(); // waits for the hand-off: the main thread reads descriptor 3 until then
             report(boot, new byte[] {READY});
@@ -216,9 +227,30 @@ final class ChildMain {
                 r.recv();
                 r.poll();
             }
+            warmUpHandOff(os);
             os.waitForExit(os.pid(), false); // links waitpid (fails: we are not our own child)
         } catch (Exception e) {
             // only a warm-up: whatever failed here fails again, with a report, in the task
+        }
+    }
+
+    /** A hand-off of one descriptor over a socket pair, received as an idle child receives it. */
+    private static void warmUpHandOff(Platform os) throws IOException {
+        int[] pair = os.socketPair();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment count = arena.allocate(4);
+            count.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(
+                    java.nio.ByteOrder.BIG_ENDIAN), 0, 1);
+            os.sendWithDescriptors(pair[0], count, 4, new int[] {pair[1]});
+            int[] fds = receiveHandOff(os, pair[1]);
+            if (fds != null) {
+                for (int fd : fds) {
+                    os.close(fd);
+                }
+            }
+        } finally {
+            os.close(pair[0]);
+            os.close(pair[1]);
         }
     }
 
@@ -231,22 +263,42 @@ final class ChildMain {
     }
 
     /**
-     * Waits for the hand-off of an idle child: a 4-byte big-endian count that carries that many
-     * descriptors. Exits at once on end of stream (the parent died or shut the pool down).
+     * Waits for the hand-off of an idle child on descriptor 3 (see {@link #receiveHandOff}).
+     * Exits at once on end of stream (the parent died or shut the pool down).
      */
     private static int[] awaitHandOff(Platform os) {
+        try {
+            int[] fds = receiveHandOff(os, 3);
+            if (fds == null) {
+                Runtime.getRuntime().halt(0); // not handed a task: nothing to report
+            }
+            return fds;
+        } catch (IOException e) {
+            System.err.println("multiprocessing4j child: bad hand-off: " + e);
+            Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
+            return null;
+        }
+    }
+
+    /**
+     * Receives a hand-off: a 4-byte big-endian count that carries that many descriptors.
+     *
+     * @return the descriptors, or {@code null} at end of stream
+     * @throws IOException if the count and the descriptors disagree, or on a socket error
+     */
+    static int[] receiveHandOff(Platform os, int socket) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(4);
-            Platform.Received first = os.receiveWithDescriptors(3, buf, 4,
+            Platform.Received first = os.receiveWithDescriptors(socket, buf, 4,
                     Platform.MAX_PASSED_DESCRIPTORS);
             if (first.bytes() == 0) {
-                Runtime.getRuntime().halt(0); // not handed a task: nothing to report
+                return null;
             }
             long got = first.bytes();
             while (got < 4) {
-                long r = os.read(3, buf.asSlice(got), 4 - got);
+                long r = os.read(socket, buf.asSlice(got), 4 - got);
                 if (r == 0) {
-                    Runtime.getRuntime().halt(0);
+                    return null;
                 }
                 got += r;
             }
@@ -254,14 +306,13 @@ final class ChildMain {
                     java.nio.ByteOrder.BIG_ENDIAN), 0);
             int[] fds = first.descriptors();
             if (count != fds.length) {
+                for (int fd : fds) {
+                    os.close(fd);
+                }
                 throw new IOException("the hand-off announced " + count + " descriptors but "
                         + fds.length + " arrived");
             }
             return fds;
-        } catch (IOException e) {
-            System.err.println("multiprocessing4j child: bad hand-off: " + e);
-            Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
-            return null;
         }
     }
 
@@ -281,7 +332,8 @@ final class ChildMain {
             throw new IOException("the task needs " + b.descriptors() + " descriptors, "
                     + fds.length + " arrived");
         }
-        return TaskStreams.decode(b.task(), fds);
+        Task t = TaskStreams.decode(b.task(), fds);
+        return t;
     }
 
     /** The bootstrap frame, parsed (see {@link SpawnLauncher} for its layout). */

@@ -52,15 +52,19 @@ final class ForkserverLauncher implements Launcher {
     static final ForkserverLauncher INSTANCE = new ForkserverLauncher();
 
     private static final Platform OS = Platform.current();
+    private static final ValueLayout.OfInt BIG_ENDIAN_INT =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     /**
      * How long after a hand-off the replacement JVM starts: its start burns a CPU or two for a
      * few hundred milliseconds, and should not compete with the child that just took a task.
      */
     private static final long REFILL_DELAY_MILLIS = 100;
-    /** How many classes of recent tasks idle children link ahead of time. */
+    /** How many classes, and lambdas, of recent tasks idle children link ahead of time. */
     private static final int MAX_LEARNED = 16;
 
     private final Map<List<String>, IdlePool> pools = new ConcurrentHashMap<>();
+    /** {@link #pools} by what {@link #pool} is called with: computing the key costs ~0.2 ms. */
+    private final Map<List<Object>, IdlePool> byArguments = new ConcurrentHashMap<>();
     private final ExecutorService refills = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "mp4j-forkserver-refill");
         t.setDaemon(true);
@@ -77,7 +81,7 @@ final class ForkserverLauncher implements Launcher {
         byte[] frame = SpawnLauncher.bootstrapFrame(spec); // first: a bad task starts nothing
         IdlePool pool = pool(spec.jvmOptions(), spec.preload());
         pool.target = Math.max(pool.target, spec.idleChildren());
-        pool.learn(spec.taskClasses());
+        pool.learn(spec.taskClasses(), spec.task().lambdaShape());
         IOException lastFailure = null;
         for (int attempt = 0; attempt < 3; attempt++) {
             SpawnLauncher.Child child = pool.take();
@@ -141,6 +145,15 @@ final class ForkserverLauncher implements Launcher {
     }
 
     private IdlePool pool(List<String> jvmOptions, List<String> preload) {
+        // everything ChildCommand reads besides the arguments (the class path is fixed)
+        List<Object> shortcut = List.of(jvmOptions, preload,
+                System.getProperty("mp4j.childJvmOptions", ""));
+        IdlePool known = byArguments.get(shortcut);
+        return known != null ? known : byArguments.computeIfAbsent(shortcut,
+                k -> poolByKey(jvmOptions, preload));
+    }
+
+    private IdlePool poolByKey(List<String> jvmOptions, List<String> preload) {
         List<String> mode = new ArrayList<>();
         mode.add(ChildMain.MODE_FORKSERVER);
         mode.addAll(preload);
@@ -189,8 +202,9 @@ final class ForkserverLauncher implements Launcher {
     }
 
     /**
-     * Hands the task over: a 4-byte count with the task's descriptors attached, then the
-     * bootstrap frame of {@code spawn}.
+     * Hands the task over in one {@code sendmsg}: a 4-byte count with the task's descriptors
+     * attached, then the bootstrap frame of {@code spawn} as a {@link Connection} frame. One
+     * write wakes the idle child once, and it finds the frame already there.
      */
     private static void handOff(SpawnLauncher.Child child, Spec spec, byte[] frame)
             throws IOException {
@@ -204,11 +218,13 @@ final class ForkserverLauncher implements Launcher {
                 fds[i] = passed.get(i).acquire(); // throws if the user closed it meanwhile
                 held[i] = passed.get(i);
             }
-            MemorySegment count = arena.allocate(4);
-            count.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0, fds.length);
+            MemorySegment message = arena.allocate(8L + frame.length);
+            message.set(BIG_ENDIAN_INT, 0, fds.length);
+            message.set(BIG_ENDIAN_INT, 4, frame.length); // Connection's frame header
+            MemorySegment.copy(frame, 0, message, ValueLayout.JAVA_BYTE, 8, frame.length);
             int socket = channel.acquire();
             channelHeld = true;
-            OS.sendWithDescriptors(socket, count, 4, fds);
+            OS.sendWithDescriptors(socket, message, message.byteSize(), fds);
         } finally {
             if (channelHeld) {
                 channel.release();
@@ -219,7 +235,6 @@ final class ForkserverLauncher implements Launcher {
                 }
             }
         }
-        child.channel.sendBytes(frame);
     }
 
     /** The idle children of one configuration. */
@@ -231,6 +246,7 @@ final class ForkserverLauncher implements Launcher {
         private final Deque<SpawnLauncher.Child> idle = new ArrayDeque<>();
         private int starting;
         private final java.util.LinkedHashSet<String> learned = new java.util.LinkedHashSet<>();
+        private final java.util.LinkedHashSet<String> lambdas = new java.util.LinkedHashSet<>();
         private long generation; // shutdown() increments it: refills started before are dropped
 
         IdlePool(List<String> jvmOptions, List<String> mode) {
@@ -238,20 +254,30 @@ final class ForkserverLauncher implements Launcher {
             this.mode = List.copyOf(mode);
         }
 
-        /** Remembers where tasks come from; idle children started later link those classes. */
-        synchronized void learn(List<String> classes) {
+        /**
+         * Remembers where tasks come from and the shape of their lambdas; idle children started
+         * later link those classes and lambdas.
+         */
+        synchronized void learn(List<String> classes, String lambdaShape) {
             for (String c : classes) {
-                learned.remove(c);
-                learned.add(c);
+                remember(learned, c);
             }
-            while (learned.size() > MAX_LEARNED) {
-                learned.remove(learned.iterator().next());
+            if (lambdaShape != null) {
+                remember(lambdas, lambdaShape);
+            }
+        }
+
+        private static void remember(java.util.LinkedHashSet<String> set, String value) {
+            set.remove(value);
+            set.add(value);
+            while (set.size() > MAX_LEARNED) {
+                set.remove(set.iterator().next());
             }
         }
 
         /**
          * Starts an idle child now. The command (AOT cache included) is computed per start; the
-         * classes it links ahead of time are not part of the pool's key.
+         * classes and lambdas it links ahead of time are not part of the pool's key.
          */
         SpawnLauncher.Child startIdle() throws IOException {
             List<String> args = new ArrayList<>(mode);
@@ -259,6 +285,10 @@ final class ForkserverLauncher implements Launcher {
                 if (!learned.isEmpty()) {
                     args.add(ChildMain.LEARNED);
                     args.addAll(learned);
+                }
+                if (!lambdas.isEmpty()) {
+                    args.add(ChildMain.LEARNED_LAMBDAS);
+                    args.addAll(lambdas);
                 }
             }
             return SpawnLauncher.start(ChildCommand.of(jvmOptions, args).arguments(), List.of());

@@ -30,8 +30,13 @@ final class TaskStreams {
     private TaskStreams() {
     }
 
-    /** The serialized task and the descriptors the child must inherit, in order. */
-    record Encoded(byte[] bytes, List<Descriptor> descriptors) {
+    /**
+     * The serialized task and the descriptors the child must inherit, in order.
+     *
+     * @param lambdaShape the task's {@link TaskLambdas.Shape} as an argument, or {@code null} if
+     *     it did not travel as one
+     */
+    record Encoded(byte[] bytes, List<Descriptor> descriptors, String lambdaShape) {
     }
 
     /**
@@ -42,8 +47,13 @@ final class TaskStreams {
     static Encoded encode(Task task) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         List<Descriptor> order = new ArrayList<>();
+        String shape = null;
         try (HandleOutputStream out = new HandleOutputStream(bytes, order)) {
-            out.writeObject(task);
+            Object carried = TaskLambdas.carry(task);
+            if (carried instanceof TaskLambdas.Carried c) {
+                shape = c.shape().toArgument();
+            }
+            out.writeObject(carried);
         } catch (NotSerializableException e) {
             throw new IllegalArgumentException("the task cannot be sent to the child: it captures"
                     + " an instance of " + e.getMessage() + ", which is not java.io.Serializable"
@@ -52,7 +62,7 @@ final class TaskStreams {
         } catch (IOException e) {
             throw new IllegalArgumentException("the task cannot be sent to the child: " + e, e);
         }
-        return new Encoded(bytes.toByteArray(), List.copyOf(order));
+        return new Encoded(bytes.toByteArray(), List.copyOf(order), shape);
     }
 
     /**
@@ -128,6 +138,14 @@ final class TaskStreams {
 
         @Override
         protected Object resolveObject(Object obj) throws IOException {
+            if (obj instanceof TaskLambdas.Carried c) {
+                try {
+                    return TaskLambdas.resolve(c, loader());
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    throw (IOException) new java.io.InvalidObjectException(
+                            "cannot rebuild the task's lambda: " + e).initCause(e);
+                }
+            }
             if (obj instanceof Slot s) {
                 if (s.index() < 0 || s.index() >= descriptors.length) {
                     throw new IOException("the task names inherited descriptor #" + s.index()
@@ -136,6 +154,11 @@ final class TaskStreams {
                 return s.handle().resolve(descriptors[s.index()]);
             }
             return obj;
+        }
+
+        private static ClassLoader loader() {
+            ClassLoader tccl = Thread.currentThread().getContextClassLoader();
+            return tccl != null ? tccl : ClassLoader.getSystemClassLoader();
         }
 
         @Override

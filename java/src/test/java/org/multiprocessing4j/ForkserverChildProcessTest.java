@@ -89,6 +89,64 @@ class ForkserverChildProcessTest extends ChildProcessTest {
         }
     }
 
+    /** Where a task's lambda comes from; records in which process it was initialized. */
+    static final class LambdaHost {
+        static final String INITIALIZED_IN = ChildProcess.currentProcess().name();
+
+        private LambdaHost() {
+        }
+
+        static Task task(Connection c) {
+            return () -> c.send(INITIALIZED_IN + " " + ChildProcess.currentProcess().name());
+        }
+    }
+
+    @Test
+    void idleJvmsLinkTheLambdaOfRecentTasksButDoNotInitializeItsClassBeforeTheHandOff()
+            throws Exception {
+        ForkserverLauncher.INSTANCE.shutdown(); // only this context's pool refills from here on
+        Multiprocessing ctx = context();
+        assertTrue(ctx.warmUp(WARM));
+        try (Pipe pipe = Pipe.open(); ChildProcess p = ctx.process(LambdaHost.task(pipe.second()))) {
+            p.start();
+            assertEquals(p.name() + " " + p.name(), pipe.first().recv());
+            p.join();
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+        String wanted = "\0" + LambdaHost.class.getName().replace('.', '/') + "|";
+        for (;;) {
+            assertTrue(ctx.warmUp(WARM));
+            List<Integer> linked = new ArrayList<>();
+            for (int pid : ForkserverLauncher.INSTANCE.idlePids()) {
+                String cmdline = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/cmdline"));
+                if (cmdline.contains("\0" + ChildMain.LEARNED_LAMBDAS + "\0") && cmdline.contains(wanted)) {
+                    linked.add(pid);
+                }
+            }
+            if (!linked.isEmpty() && linked.equals(ForkserverLauncher.INSTANCE.idlePids())) {
+                break;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                StringBuilder seen = new StringBuilder();
+                for (int pid : ForkserverLauncher.INSTANCE.idlePids()) {
+                    seen.append('\n').append(java.nio.file.Files.readString(
+                            Path.of("/proc/" + pid + "/cmdline")).replace('\0', ' '));
+                }
+                throw new AssertionError("no idle JVM links the task's lambda; idle: " + seen);
+            }
+            ForkserverLauncher.INSTANCE.shutdown(); // those idle before the hand-off: replace them
+        }
+        List<Integer> linked = ForkserverLauncher.INSTANCE.idlePids();
+        try (Pipe pipe = Pipe.open(); ChildProcess p = ctx.process(LambdaHost.task(pipe.second()))) {
+            p.start();
+            // the class was initialized in the child that ran the task, after it became that child
+            assertEquals(p.name() + " " + p.name(), pipe.first().recv());
+            assertTrue(linked.contains(p.pid()), p.pid() + " was not one of " + linked);
+            p.join();
+            assertEquals(OptionalInt.of(0), p.exitCode());
+        }
+    }
+
     @Test
     void startsWithoutAnIdleJvmAsFastAsSpawn() throws Exception {
         ForkserverLauncher.INSTANCE.shutdown(); // nothing idle: start() starts one itself

@@ -1,0 +1,130 @@
+package org.multiprocessing4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.Serializable;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How tasks that are lambdas travel in the task stream ({@link TaskLambdas}): as a shape and
+ * captured values when the lambda can be rebuilt exactly, as Java serializes it otherwise; both
+ * decode into a task that does what the original does. (Across processes: every {@link
+ * ChildProcessTest}; the forkserver's use of shapes: {@link ForkserverChildProcessTest}.)
+ */
+class TaskLambdasTest {
+    static final AtomicReference<Object> SEEN = new AtomicReference<>();
+
+    private static Task roundTrip(Task task, boolean expectShape) throws Exception {
+        TaskStreams.Encoded encoded = TaskStreams.encode(task);
+        assertEquals(expectShape, encoded.lambdaShape() != null, () -> "shape: " + encoded.lambdaShape());
+        return TaskStreams.decode(encoded.bytes(), new int[0]);
+    }
+
+    @Test
+    void aCapturingLambdaTravelsAsItsShapeAndRunsWithItsCapturedValues() throws Exception {
+        int n = 7;
+        long big = 1L << 40;
+        String s = "text";
+        long[] array = {1, 2, 3};
+        Task task = () -> SEEN.set(s + n + big + Arrays.toString(array));
+        Task decoded = roundTrip(task, true);
+        assertNotSame(task, decoded);
+        decoded.run();
+        assertEquals("text71099511627776[1, 2, 3]", SEEN.get());
+        Task again = roundTrip(decoded, true); // the rebuilt lambda is serializable again
+        SEEN.set(null);
+        again.run();
+        assertEquals("text71099511627776[1, 2, 3]", SEEN.get());
+    }
+
+    @Test
+    void aLambdaWithoutCapturedValuesAndOneThatCapturesThisTravelAsShapes() throws Exception {
+        roundTrip(() -> SEEN.set("none"), true).run();
+        assertEquals("none", SEEN.get());
+        roundTrip(new Holder("held").task(), true).run();
+        assertEquals("held", SEEN.get());
+    }
+
+    /** A serializable object whose lambda uses {@code this}. */
+    record Holder(String value) implements Serializable {
+        Task task() {
+            return () -> SEEN.set(value());
+        }
+    }
+
+    static void methodReferenceTarget() {
+        SEEN.set("method reference");
+    }
+
+    interface Marker {
+    }
+
+    @Test
+    void methodReferencesAndLambdasWithMarkerInterfacesTravelAsJavaSerializesThem() throws Exception {
+        roundTrip(TaskLambdasTest::methodReferenceTarget, false).run();
+        assertEquals("method reference", SEEN.get());
+        String s = "marked";
+        Task marked = roundTrip((Task & Marker) () -> SEEN.set(s), false);
+        assertInstanceOf(Marker.class, marked);
+        marked.run();
+        assertEquals("marked", SEEN.get());
+    }
+
+    @Test
+    void aTaskThatIsNotALambdaTravelsAsItself() throws Exception {
+        Task decoded = roundTrip(new Named("plain"), false);
+        assertEquals(new Named("plain"), decoded);
+    }
+
+    record Named(String name) implements Task {
+        @Override
+        public void run() {
+            SEEN.set(name);
+        }
+    }
+
+    @Test
+    void shapesSurviveTheirCommandLineForm() throws Exception {
+        int n = 3;
+        String shape = TaskStreams.encode(() -> SEEN.set(n)).lambdaShape();
+        assertNotNull(shape);
+        assertEquals(shape, TaskLambdas.Shape.parse(shape).toArgument());
+        assertTrue(shape.contains(TaskLambdasTest.class.getName().replace('.', '/')), shape);
+        assertThrows(IllegalArgumentException.class, () -> TaskLambdas.Shape.parse("a|b|c"));
+    }
+
+    @Test
+    void prelinkSkipsWhatItCannotLinkAndLinksWhatItCan() throws Exception {
+        ClassLoader loader = getClass().getClassLoader();
+        TaskLambdas.prelink("garbage", loader);
+        TaskLambdas.prelink("no/Such|x|run|()V|6|lambda$x$0|()V|()V|0", loader);
+        // a shape naming a method that is not a lambda body is refused when linked
+        TaskLambdas.prelink(TaskLambdasTest.class.getName().replace('.', '/')
+                + "|org/multiprocessing4j/Task|run|()V|6|methodReferenceTarget|()V|()V|0", loader);
+        int n = 5;
+        String shape = TaskStreams.encode(() -> SEEN.set(n)).lambdaShape();
+        TaskLambdas.prelink(shape, loader); // primitive captured value: a default is made for it
+        SEEN.set(null);
+        roundTrip(() -> SEEN.set(n), true).run();
+        assertEquals(5, SEEN.get());
+    }
+
+    @Test
+    void aShapeThatDoesNotMatchItsValuesIsRefusedWithAClearError() {
+        String shape = TaskStreams.encode(() -> SEEN.set("x")).lambdaShape();
+        TaskLambdas.Carried lying = new TaskLambdas.Carried(TaskLambdas.Shape.parse(shape),
+                new Object[] {"extra"});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TaskLambdas.resolve(lying, getClass().getClassLoader()));
+        assertTrue(e.getMessage().contains("carries 1 values"), e.getMessage());
+        assertNull(TaskStreams.encode(TaskLambdasTest::methodReferenceTarget).lambdaShape());
+    }
+}
