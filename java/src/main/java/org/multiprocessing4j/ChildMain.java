@@ -16,7 +16,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Proxy;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -81,18 +80,7 @@ final class ChildMain {
         }
         Connection boot = new Connection(3, true, true, Codec.defaults());
         int[] received = null;
-        CountDownLatch handedOver = new CountDownLatch(1);
-        Thread watchdog = new Thread(() -> {
-            for (;;) {
-                try {
-                    handedOver.await();
-                    break;
-                } catch (InterruptedException e) {
-                    // nobody interrupts this thread; keep waiting
-                }
-            }
-            watchParent(boot);
-        }, "mp4j-parent-watchdog");
+        Thread watchdog = new Thread(() -> watchParent(os), "mp4j-parent-watchdog");
         watchdog.setDaemon(true);
         if (mode.equals(MODE_FORKSERVER)) {
             String section = "";
@@ -114,7 +102,7 @@ final class ChildMain {
                 TaskLambdas.prelink(shape, ClassLoader.getSystemClassLoader());
             }
             installSignalHandlers(boot);
-            watchdog.start(); // waits for the hand-off: the main thread reads descriptor 3 until then
+            watchdog.start();
             report(boot, new byte[] {READY});
             received = awaitHandOff(os);
         }
@@ -132,7 +120,6 @@ final class ChildMain {
             installSignalHandlers(boot);
             watchdog.start();
         }
-        handedOver.countDown();
         try {
             task.run();
         } catch (Throwable t) {
@@ -332,8 +319,7 @@ final class ChildMain {
             throw new IOException("the task needs " + b.descriptors() + " descriptors, "
                     + fds.length + " arrived");
         }
-        Task t = TaskStreams.decode(b.task(), fds);
-        return t;
+        return TaskStreams.decode(b.task(), fds);
     }
 
     /** The bootstrap frame, parsed (see {@link SpawnLauncher} for its layout). */
@@ -364,15 +350,25 @@ final class ChildMain {
         return new Bootstrap(parentPid, parentName, identity, name, daemon, descriptors, task);
     }
 
-    /** Blocks until the parent's end of the bootstrap socket closes, which means it died. */
-    private static void watchParent(Connection boot) {
+    /**
+     * Blocks until the parent's end of the bootstrap socket (descriptor 3) closes, which means it
+     * died, then exits. Polls for no event: a socket whose peer has closed reports {@code
+     * POLLHUP} regardless, and the hand-off or other traffic on the socket neither wakes this
+     * thread nor competes with the main thread reading it.
+     */
+    private static void watchParent(Platform os) {
+        int[] fds = {3};
+        short[] none = {0};
+        short[] ready = new short[1];
+        short gone = Platform.POLL_HUP | Platform.POLL_ERR | Platform.POLL_NVAL;
         try {
-            for (;;) {
-                boot.recvBytes(); // the parent sends nothing after the bootstrap frame
+            while (os.poll(fds, none, ready, -1) == 0 || (ready[0] & gone) == 0) {
+                // nothing else can be reported
             }
-        } catch (IOException e) {
-            Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
+        } catch (IOException | RuntimeException e) {
+            // the socket is unusable: as good as closed
         }
+        Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
     }
 
     /**
