@@ -28,7 +28,11 @@ import org.multiprocessing4j.platform.Platform;
  * is idle it starts one and hands the task to it at once (as fast as {@code spawn}, never slower).
  *
  * <p>Idle children started after a hand-off also load and link (not initialize) the classes
- * recent tasks came from, so that the next task of the same kind finds its code verified.
+ * recent tasks came from, and build the lambdas of recent tasks ({@link TaskLambdas#prelink}),
+ * so that the next task of the same kind finds its code verified and its lambda class spun.
+ *
+ * <p>A hand-off is one {@code sendmsg}: the descriptors, and the bootstrap frame after them. The
+ * idle child wakes once and finds everything it needs; the parent writes nothing else to it.
  *
  * <p>An idle child is a direct child of this JVM, started exactly like a spawned one, so pid,
  * exit code, sentinel, signals and orphan handling are those of {@code spawn}. Only the

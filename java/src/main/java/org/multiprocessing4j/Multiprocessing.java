@@ -22,8 +22,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * <li>{@code "forkserver"}: Java's equivalent of Python's forkserver — a small pool of idle JVMs,
  *     started ahead of time with this context's options, that have already loaded the library
  *     (and the {@linkplain #withPreload preload classes}) and made their first native calls.
- *     {@link ChildProcess#start()} hands the task to one in well under a millisecond and the pool
- *     refills in the background; when none is idle, it starts one as {@code spawn} would. The
+ *     {@link ChildProcess#start()} hands the task to one in a single message, the child runs it
+ *     a millisecond or two after {@code start()} was called, and the pool refills in the
+ *     background; when none is idle, it starts one as {@code spawn} would. Idle JVMs started
+ *     after a hand-off also link the classes and lambdas recent tasks came from (without
+ *     initializing those classes), so a task like a recent one starts fastest. The
  *     child is a direct child of this JVM: name, pid, exit codes, daemons, signals, sentinels and
  *     the death of orphans are exactly those of {@code spawn}. Idle JVMs cost memory (about what
  *     an idle child costs), die with this JVM, and are killed by a shutdown hook when it exits.</li>
