@@ -725,11 +725,22 @@ public final class Connection implements Waitable, AutoCloseable {
 
         @Override
         public Object resolve(int fd) {
-            Connection c = new Connection(fd, readable, writable,
-                    codec == null ? Codec.defaults() : codec).maxFrameSize(maxFrameSize);
-            c.shared = true;
-            return c;
+            return inherited(fd, readable, writable, maxFrameSize,
+                    codec == null ? Codec.defaults() : codec);
         }
+    }
+
+    /** {@return whether this connection uses {@link Codec#defaults()}} */
+    boolean hasDefaultCodec() {
+        return codec == Codec.defaults();
+    }
+
+    /** {@return a connection a child rebuilds around {@code fd}, which it inherited} */
+    static Connection inherited(int fd, boolean readable, boolean writable, long maxFrameSize,
+                                Codec codec) {
+        Connection c = new Connection(fd, readable, writable, codec).maxFrameSize(maxFrameSize);
+        c.shared = true;
+        return c;
     }
 
     @Override

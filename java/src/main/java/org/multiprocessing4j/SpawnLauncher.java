@@ -25,7 +25,8 @@ import org.multiprocessing4j.platform.Platform;
  * parent → child, once:   int magic 'MP4J', int version, int parentPid, UTF parentName,
  *                         int n, n × int identity, UTF name, boolean daemon,
  *                         int descriptors (how many the task's handles refer to),
- *                         int length, length bytes serialized task
+ *                         int length, length bytes task ({@link TaskStreams}: a lambda's
+ *                         shape and plain captured values, or Java serialization)
  * child → parent, at end: byte 'S', int signal            (ended by SIGTERM/SIGINT), or
  *                         byte 'E', UTF text, int length, length bytes serialized Throwable
  *                         (length 0 when it could not be serialized)
@@ -37,7 +38,7 @@ import org.multiprocessing4j.platform.Platform;
 final class SpawnLauncher implements Launcher {
     static final SpawnLauncher INSTANCE = new SpawnLauncher();
     static final int MAGIC = 0x4D50344A; // "MP4J"
-    static final int VERSION = 2;
+    static final int VERSION = 3;
     static final byte REPORT_SIGNAL = 'S';
     static final byte REPORT_FAILURE = 'E';
 

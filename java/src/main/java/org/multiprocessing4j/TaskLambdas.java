@@ -64,6 +64,24 @@ final class TaskLambdas {
         @Serial
         private static final long serialVersionUID = 1L;
 
+        // equals and hashCode written out: a record's own go through an invokedynamic whose
+        // first call costs a child milliseconds, right when it looks up its task's factory
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Shape s && implKind == s.implKind && captured == s.captured
+                    && implName.equals(s.implName) && capturingClass.equals(s.capturingClass)
+                    && implType.equals(s.implType) && method.equals(s.method)
+                    && methodType.equals(s.methodType)
+                    && functionalInterface.equals(s.functionalInterface)
+                    && instantiatedType.equals(s.instantiatedType);
+        }
+
+        @Override
+        public int hashCode() {
+            return (capturingClass.hashCode() * 31 + implName.hashCode()) * 31 + implType.hashCode();
+        }
+
         /** {@return this shape as one command-line argument} */
         String toArgument() {
             return String.join(SEPARATOR, capturingClass, functionalInterface, method, methodType,

@@ -48,11 +48,16 @@ final class TaskStreams {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
         List<Descriptor> order = new ArrayList<>();
         String shape = null;
-        try (HandleOutputStream out = new HandleOutputStream(bytes, order)) {
-            Object carried = TaskLambdas.carry(task);
-            if (carried instanceof TaskLambdas.Carried c) {
-                shape = c.shape().toArgument();
+        Object carried = TaskLambdas.carry(task);
+        if (carried instanceof TaskLambdas.Carried c) {
+            shape = c.shape().toArgument();
+            byte[] compact = Compact.encode(shape, c.captured(), order);
+            if (compact != null) {
+                return new Encoded(compact, List.copyOf(order), shape);
             }
+            order.clear();
+        }
+        try (HandleOutputStream out = new HandleOutputStream(bytes, order)) {
             out.writeObject(carried);
         } catch (NotSerializableException e) {
             throw new IllegalArgumentException("the task cannot be sent to the child: it captures"
@@ -73,6 +78,9 @@ final class TaskStreams {
      * @throws ClassNotFoundException if a class is missing from the child's class path
      */
     static Task decode(byte[] bytes, int[] descriptors) throws IOException, ClassNotFoundException {
+        if (bytes.length > 0 && bytes[0] == Compact.MAGIC) {
+            return Compact.decode(bytes, descriptors);
+        }
         try (HandleInputStream in = new HandleInputStream(new ByteArrayInputStream(bytes),
                 descriptors)) {
             return (Task) in.readObject();
@@ -86,6 +94,181 @@ final class TaskStreams {
             fds[i] = FIRST_HANDLE_FD + i;
         }
         return fds;
+    }
+
+    /**
+     * The task stream of a lambda whose captured values are all plain — {@code null}, strings,
+     * boxed primitives, and connections with the default codec — without Java serialization,
+     * whose machinery costs a child that has not compiled it a few hundred microseconds:
+     * <pre>
+     * byte  MAGIC ('L', never the first byte of a serialization stream, 0xAC)
+     * UTF   the lambda's shape ({@link TaskLambdas.Shape#toArgument})
+     * byte  count of captured values, then per value a tag and its payload:
+     *       NULL | STRING UTF-8 (int length, bytes) | INT int | LONG long | BOOLEAN byte
+     *       | DOUBLE long bits | CONNECTION int slot, byte readable, byte writable, long maxFrame
+     *       | SAME int index of an earlier value (the same object again)
+     * </pre>
+     * Anything else travels by serialization, as does a lambda this cannot describe.
+     */
+    static final class Compact {
+        static final byte MAGIC = 'L';
+        private static final byte NULL = 0;
+        private static final byte STRING = 1;
+        private static final byte INT = 2;
+        private static final byte LONG = 3;
+        private static final byte BOOLEAN = 4;
+        private static final byte DOUBLE = 5;
+        private static final byte CONNECTION = 6;
+        private static final byte SAME = 7;
+        /** Parsed shapes by their argument form: a task of a known shape parses nothing. */
+        private static final Map<String, TaskLambdas.Shape> SHAPES =
+                new java.util.concurrent.ConcurrentHashMap<>();
+
+        private Compact() {
+        }
+
+        /**
+         * {@return the compact stream, or {@code null} if a value is not plain (then {@code
+         * order} may hold descriptors already: the caller clears it)}
+         *
+         * @throws IllegalArgumentException if a captured connection is closed
+         */
+        static byte[] encode(String shape, Object[] captured, List<Descriptor> order) {
+            if (captured.length > 255 || shape.length() > 16_000) {
+                return null;
+            }
+            for (Object v : captured) {
+                if (!plain(v)) {
+                    return null;
+                }
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + shape.length());
+            try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+                out.writeByte(MAGIC);
+                out.writeUTF(shape);
+                out.writeByte(captured.length);
+                Map<Object, Integer> seen = new IdentityHashMap<>();
+                Map<Descriptor, Integer> slots = new IdentityHashMap<>();
+                for (int i = 0; i < captured.length; i++) {
+                    Object v = captured[i];
+                    Integer earlier = v == null ? null : seen.putIfAbsent(v, i);
+                    if (earlier != null) {
+                        out.writeByte(SAME);
+                        out.writeInt(earlier);
+                        continue;
+                    }
+                    switch (v) {
+                        case null -> out.writeByte(NULL);
+                        case String t -> {
+                            byte[] utf8 = t.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                            out.writeByte(STRING);
+                            out.writeInt(utf8.length);
+                            out.write(utf8);
+                        }
+                        case Integer n -> {
+                            out.writeByte(INT);
+                            out.writeInt(n);
+                        }
+                        case Long n -> {
+                            out.writeByte(LONG);
+                            out.writeLong(n);
+                        }
+                        case Boolean b -> {
+                            out.writeByte(BOOLEAN);
+                            out.writeBoolean(b);
+                        }
+                        case Double d -> {
+                            out.writeByte(DOUBLE);
+                            out.writeLong(Double.doubleToRawLongBits(d));
+                        }
+                        case Connection c -> {
+                            Descriptor d = c.descriptor();
+                            if (d.isClosed()) {
+                                throw new IllegalArgumentException("the task cannot be sent to the"
+                                        + " child: a captured Connection is closed: " + c);
+                            }
+                            c.childHandle(); // marks it shared, as serializing it does
+                            Integer slot = slots.get(d);
+                            if (slot == null) {
+                                slot = order.size();
+                                slots.put(d, slot);
+                                order.add(d);
+                            }
+                            out.writeByte(CONNECTION);
+                            out.writeInt(slot);
+                            out.writeBoolean(c.readable());
+                            out.writeBoolean(c.writable());
+                            out.writeLong(c.maxFrameSize());
+                        }
+                        default -> throw new IllegalStateException("not plain: " + v.getClass());
+                    }
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e); // a byte array does not fail
+            }
+            return bytes.toByteArray();
+        }
+
+        private static boolean plain(Object v) {
+            return v == null || v instanceof String || v instanceof Integer || v instanceof Long
+                    || v instanceof Boolean || v instanceof Double
+                    || v instanceof Connection c && c.hasDefaultCodec();
+        }
+
+        static Task decode(byte[] bytes, int[] descriptors) throws IOException, ClassNotFoundException {
+            java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(bytes));
+            in.readByte();
+            String argument = in.readUTF();
+            TaskLambdas.Shape shape = SHAPES.get(argument);
+            if (shape == null) {
+                shape = TaskLambdas.Shape.parse(argument);
+                if (SHAPES.size() < 1024) {
+                    SHAPES.put(argument, shape);
+                }
+            }
+            Object[] values = new Object[in.readUnsignedByte()];
+            for (int i = 0; i < values.length; i++) {
+                byte tag = in.readByte();
+                values[i] = switch (tag) {
+                    case NULL -> null;
+                    case STRING -> {
+                        byte[] utf8 = new byte[in.readInt()];
+                        in.readFully(utf8);
+                        yield new String(utf8, java.nio.charset.StandardCharsets.UTF_8);
+                    }
+                    case INT -> in.readInt();
+                    case LONG -> in.readLong();
+                    case BOOLEAN -> in.readBoolean();
+                    case DOUBLE -> Double.longBitsToDouble(in.readLong());
+                    case CONNECTION -> {
+                        int slot = in.readInt();
+                        if (slot < 0 || slot >= descriptors.length) {
+                            throw new IOException("the task names inherited descriptor #" + slot
+                                    + " but " + descriptors.length + " arrived");
+                        }
+                        yield Connection.inherited(descriptors[slot], in.readBoolean(),
+                                in.readBoolean(), in.readLong(), Codec.defaults());
+                    }
+                    case SAME -> {
+                        int index = in.readInt();
+                        if (index < 0 || index >= i) {
+                            throw new IOException("bad back-reference " + index + " at " + i);
+                        }
+                        yield values[index];
+                    }
+                    default -> throw new IOException("bad value tag " + tag + " in the task");
+                };
+            }
+            try {
+                return (Task) TaskLambdas.resolve(new TaskLambdas.Carried(shape, values),
+                        HandleInputStream.loader());
+            } catch (ClassNotFoundException e) {
+                throw e;
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                throw (IOException) new java.io.InvalidObjectException(
+                        "cannot rebuild the task's lambda: " + e).initCause(e);
+            }
+        }
     }
 
     /**

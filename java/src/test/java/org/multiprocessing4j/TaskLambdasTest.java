@@ -46,6 +46,54 @@ class TaskLambdasTest {
     }
 
     @Test
+    void plainCapturedValuesTravelWithoutJavaSerializationAndKeepTheirIdentity() throws Exception {
+        String s = new String("same");
+        Integer n = 1234567;
+        Long l = -5L;
+        Boolean b = true;
+        Double d = 2.5;
+        String none = null;
+        Task task = () -> SEEN.set(java.util.Arrays.asList(s, s, n, l, b, d, none));
+        TaskStreams.Encoded encoded = TaskStreams.encode(task);
+        assertEquals(TaskStreams.Compact.MAGIC, encoded.bytes()[0]);
+        Task decoded = TaskStreams.decode(encoded.bytes(), new int[0]);
+        decoded.run();
+        java.util.List<?> seen = (java.util.List<?>) SEEN.get();
+        assertEquals(java.util.Arrays.asList("same", "same", 1234567, -5L, true, 2.5, null), seen);
+        assertTrue(seen.get(0) == seen.get(1), "one captured object stays one object");
+    }
+
+    @Test
+    void aCapturedConnectionTravelsAsItsDescriptorInTheCompactForm() throws Exception {
+        try (Pipe pipe = Pipe.open(false)) {
+            Connection w = pipe.second();
+            Task task = () -> {
+                w.send("through the copy");
+                w.close(); // run decoded: closes the copy it owns
+            };
+            TaskStreams.Encoded encoded = TaskStreams.encode(task);
+            assertEquals(TaskStreams.Compact.MAGIC, encoded.bytes()[0]);
+            assertEquals(java.util.List.of(w.descriptor()), encoded.descriptors());
+            int copy = org.multiprocessing4j.platform.Platform.current().duplicate(
+                    w.descriptor().number());
+            TaskStreams.decode(encoded.bytes(), new int[] {copy}).run();
+            assertEquals("through the copy", pipe.first().recv());
+            assertTrue(!w.isClosed(), "the original is untouched");
+        }
+    }
+
+    @Test
+    void aClosedCapturedConnectionIsRefusedAtEncoding() throws Exception {
+        try (Pipe pipe = Pipe.open(false)) {
+            Connection closed = pipe.second();
+            closed.close();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> TaskStreams.encode(() -> closed.send("x")));
+            assertTrue(e.getMessage().contains("closed"), e.getMessage());
+        }
+    }
+
+    @Test
     void aLambdaWithoutCapturedValuesAndOneThatCapturesThisTravelAsShapes() throws Exception {
         roundTrip(() -> SEEN.set("none"), true).run();
         assertEquals("none", SEEN.get());
