@@ -463,7 +463,7 @@ def main(argv):
           f"{platform.python_implementation()}), quick={quick}", file=sys.stderr)
 
     n_rt = 5_000 if quick else 50_000
-    k = 5 if quick else 20
+    k = 12 if quick else 20  # child starts: as many as the JMH side measures in --quick
     # measured messages per one-way case: ~0.1-0.3 s (quick) / ~1-3 s (full) each on a small VM
     n_ow = {64: 20_000, 64 * 1024: 5_000, 1024 * 1024: 300}
     if not quick:
