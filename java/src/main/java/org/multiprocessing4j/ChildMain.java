@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.LambdaMetafactory;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -55,6 +56,10 @@ final class ChildMain {
     static final String MODE_TRAIN = "train";
     /** Warm-up rounds of an idle child: enough for the interpreter to profile the hand-off path. */
     private static final int WARM_UP_ROUNDS = 50;
+    /** Bytes an idle child reads its hand-off into at once; a larger task is read after them. */
+    private static final long HAND_OFF_BUFFER = 64 * 1024;
+    private static final ValueLayout.OfInt BIG_ENDIAN_INT =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
     /** Record type an idle child sends once it is warm (ignored by report parsing). */
     static final byte READY = 'R';
 
@@ -80,6 +85,7 @@ final class ChildMain {
         }
         Connection boot = new Connection(3, true, true, Codec.defaults());
         int[] received = null;
+        byte[] frame = null;
         Thread watchdog = new Thread(() -> watchParent(os), "mp4j-parent-watchdog");
         watchdog.setDaemon(true);
         if (mode.equals(MODE_FORKSERVER)) {
@@ -98,17 +104,20 @@ final class ChildMain {
                 }
             }
             warmUp(os, WARM_UP_ROUNDS);
+            MemorySegment handOffBuffer = Arena.ofAuto().allocate(HAND_OFF_BUFFER);
             for (String shape : lambdas) {
                 TaskLambdas.prelink(shape, ClassLoader.getSystemClassLoader());
             }
             installSignalHandlers(boot);
             watchdog.start();
             report(boot, new byte[] {READY});
-            received = awaitHandOff(os);
+            HandOff handOff = awaitHandOff(os, handOffBuffer);
+            received = handOff.descriptors();
+            frame = handOff.frame();
         }
         Task task;
         try {
-            task = readBootstrap(os, boot, received);
+            task = readBootstrap(os, frame != null ? frame : boot.recvBytes(), received);
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
             System.err.println("multiprocessing4j child: cannot start the task: " + e);
             e.printStackTrace();
@@ -221,17 +230,17 @@ final class ChildMain {
         }
     }
 
-    /** A hand-off of one descriptor over a socket pair, received as an idle child receives it. */
+    /** A hand-off of one descriptor and a frame over a socket pair, received as an idle child does. */
     private static void warmUpHandOff(Platform os) throws IOException {
         int[] pair = os.socketPair();
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment count = arena.allocate(4);
-            count.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(
-                    java.nio.ByteOrder.BIG_ENDIAN), 0, 1);
-            os.sendWithDescriptors(pair[0], count, 4, new int[] {pair[1]});
-            int[] fds = receiveHandOff(os, pair[1]);
-            if (fds != null) {
-                for (int fd : fds) {
+            MemorySegment message = arena.allocate(8 + 64);
+            message.set(BIG_ENDIAN_INT, 0, 1);
+            message.set(BIG_ENDIAN_INT, 4, 64);
+            os.sendWithDescriptors(pair[0], message, message.byteSize(), new int[] {pair[1]});
+            HandOff h = receiveHandOff(os, pair[1], arena.allocate(HAND_OFF_BUFFER));
+            if (h != null) {
+                for (int fd : h.descriptors()) {
                     os.close(fd);
                 }
             }
@@ -253,13 +262,13 @@ final class ChildMain {
      * Waits for the hand-off of an idle child on descriptor 3 (see {@link #receiveHandOff}).
      * Exits at once on end of stream (the parent died or shut the pool down).
      */
-    private static int[] awaitHandOff(Platform os) {
+    private static HandOff awaitHandOff(Platform os, MemorySegment buffer) {
         try {
-            int[] fds = receiveHandOff(os, 3);
-            if (fds == null) {
+            HandOff handOff = receiveHandOff(os, 3, buffer);
+            if (handOff == null) {
                 Runtime.getRuntime().halt(0); // not handed a task: nothing to report
             }
-            return fds;
+            return handOff;
         } catch (IOException e) {
             System.err.println("multiprocessing4j child: bad hand-off: " + e);
             Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
@@ -267,51 +276,76 @@ final class ChildMain {
         }
     }
 
+    /** What an idle child is handed: the task's descriptors and the bootstrap frame. */
+    record HandOff(int[] descriptors, byte[] frame) {
+    }
+
     /**
-     * Receives a hand-off: a 4-byte big-endian count that carries that many descriptors.
+     * Receives a hand-off, one message from {@link ForkserverLauncher}: a 4-byte big-endian count
+     * that carries that many descriptors, then the bootstrap frame as a {@link Connection} frame
+     * (4-byte big-endian length, bytes). Usually one {@code recvmsg} into {@code buffer} gets it
+     * all; the rest of a frame larger than {@code buffer} is read after it.
      *
-     * @return the descriptors, or {@code null} at end of stream
-     * @throws IOException if the count and the descriptors disagree, or on a socket error
+     * @return the hand-off, or {@code null} at end of stream
+     * @throws IOException if the count and the descriptors disagree, the frame length is
+     *     negative or more than the frame arrived, or on a socket error; descriptors received
+     *     are closed then
      */
-    static int[] receiveHandOff(Platform os, int socket) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(4);
-            Platform.Received first = os.receiveWithDescriptors(socket, buf, 4,
-                    Platform.MAX_PASSED_DESCRIPTORS);
-            if (first.bytes() == 0) {
-                return null;
-            }
+    static HandOff receiveHandOff(Platform os, int socket, MemorySegment buffer) throws IOException {
+        Platform.Received first = os.receiveWithDescriptors(socket, buffer, buffer.byteSize(),
+                Platform.MAX_PASSED_DESCRIPTORS);
+        int[] fds = first.descriptors();
+        boolean done = false;
+        try {
             long got = first.bytes();
-            while (got < 4) {
-                long r = os.read(socket, buf.asSlice(got), 4 - got);
+            while (got < 8) {
+                long r = got == 0 ? 0 : os.read(socket, buffer.asSlice(got), 8 - got);
                 if (r == 0) {
                     return null;
                 }
                 got += r;
             }
-            int count = buf.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(
-                    java.nio.ByteOrder.BIG_ENDIAN), 0);
-            int[] fds = first.descriptors();
+            int count = buffer.get(BIG_ENDIAN_INT, 0);
             if (count != fds.length) {
-                for (int fd : fds) {
-                    os.close(fd);
-                }
                 throw new IOException("the hand-off announced " + count + " descriptors but "
                         + fds.length + " arrived");
             }
-            return fds;
+            int length = buffer.get(BIG_ENDIAN_INT, 4);
+            if (length < 0 || got - 8 > length) {
+                throw new IOException("bad hand-off frame: length " + length + ", " + (got - 8)
+                        + " bytes arrived");
+            }
+            byte[] frame = new byte[length];
+            int have = (int) (got - 8);
+            MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 8, frame, 0, have);
+            while (have < length) {
+                long r = os.read(socket, buffer, Math.min(buffer.byteSize(), length - have));
+                if (r == 0) {
+                    return null;
+                }
+                MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, frame, have, (int) r);
+                have += (int) r;
+            }
+            done = true;
+            return new HandOff(fds, frame);
+        } finally {
+            if (!done) {
+                for (int fd : fds) {
+                    os.close(fd);
+                }
+            }
         }
     }
 
     /**
-     * Reads the bootstrap frame and decodes the task.
+     * Parses the bootstrap frame and decodes the task.
      *
      * @param received the descriptors a forkserver child received, or {@code null} when they are
      *     inherited (spawn)
      */
-    private static Task readBootstrap(Platform os, Connection boot, int[] received)
+    private static Task readBootstrap(Platform os, byte[] frame, int[] received)
             throws IOException, ClassNotFoundException {
-        Bootstrap b = parseBootstrap(boot.recvBytes());
+        Bootstrap b = parseBootstrap(frame);
         CurrentProcess.becomeChild(b.identity(), new ProcessInfo(b.name(), os.pid(), b.daemon()),
                 new ProcessInfo(b.parentName(), b.parentPid(), false));
         int[] fds = received != null ? received : TaskStreams.inheritedDescriptors(b.descriptors());

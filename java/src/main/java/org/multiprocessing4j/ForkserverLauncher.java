@@ -92,7 +92,6 @@ final class ForkserverLauncher implements Launcher {
             if (child == null) {
                 child = pool.startIdle(); // nothing idle: start one and hand over at once
             }
-            pool.refill(REFILL_DELAY_MILLIS);
             try {
                 handOff(child, spec, frame);
                 return child;
@@ -103,6 +102,8 @@ final class ForkserverLauncher implements Launcher {
                     continue;
                 }
                 throw e;
+            } finally {
+                pool.refill(REFILL_DELAY_MILLIS); // after the hand-off: it wakes a timer thread
             }
         }
         throw lastFailure;

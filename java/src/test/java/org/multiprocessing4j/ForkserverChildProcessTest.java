@@ -148,6 +148,29 @@ class ForkserverChildProcessTest extends ChildProcessTest {
     }
 
     @Test
+    void aTaskLargerThanTheHandOffBufferArrivesWhole() throws Exception {
+        assertTrue(context().warmUp(WARM));
+        String big = "x".repeat(150_000) + "end";          // compact form, > 64 KiB
+        byte[] bytes = new byte[200_000];                    // Java serialization, > 64 KiB
+        bytes[199_999] = 42;
+        try (Pipe pipe = Pipe.open()) {
+            Connection c = pipe.second();
+            try (ChildProcess p = process(() -> c.send(big.length() + ":" + big.endsWith("end")
+                    + ":" + bytes[199_999]))) {
+                p.start();
+                assertEquals("150003:true:42", pipe.first().recv());
+                p.join();
+                assertEquals(OptionalInt.of(0), p.exitCode());
+            }
+            try (ChildProcess p = process(() -> c.send(big.hashCode()))) {
+                p.start();
+                assertEquals(big.hashCode(), pipe.first().recv());
+                p.join();
+            }
+        }
+    }
+
+    @Test
     void startsWithoutAnIdleJvmAsFastAsSpawn() throws Exception {
         ForkserverLauncher.INSTANCE.shutdown(); // nothing idle: start() starts one itself
         try (Pipe pipe = Pipe.open(); ChildProcess p = process(sendPid(pipe.second()))) {
