@@ -108,6 +108,34 @@ class TaskLambdasTest {
         }
     }
 
+    /** Lambdas written in an interface: static and default methods. */
+    interface InterfaceHost extends Serializable {
+        static Task fromStatic(String s) {
+            return () -> SEEN.set("static " + s);
+        }
+
+        default Task fromDefault(String s) {
+            return () -> SEEN.set("default " + s + " " + name());
+        }
+
+        String name();
+    }
+
+    record Implementor(String name) implements InterfaceHost {
+    }
+
+    @Test
+    void lambdasWrittenInInterfacesTravelToo() throws Exception {
+        TaskStreams.Encoded fromStatic = TaskStreams.encode(InterfaceHost.fromStatic("a"));
+        assertNotNull(fromStatic.lambdaShape(), "a static interface method's lambda has a shape");
+        TaskStreams.decode(fromStatic.bytes(), new int[0]).run();
+        assertEquals("static a", SEEN.get());
+        TaskStreams.Encoded fromDefault = TaskStreams.encode(new Implementor("n").fromDefault("b"));
+        assertNull(fromDefault.lambdaShape(), "invokeinterface bodies travel as Java serializes them");
+        TaskStreams.decode(fromDefault.bytes(), new int[0]).run();
+        assertEquals("default b n", SEEN.get());
+    }
+
     static void methodReferenceTarget() {
         SEEN.set("method reference");
     }
