@@ -22,9 +22,22 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A JDK 25 AOT cache ({@code -XX:AOTCache}, JEP 483/514) for the bootstrap of child JVMs: the
- * classes of {@link ChildMain}, the FFM linkage of the first downcalls and the task codec,
- * loaded and linked ahead of time. It roughly halves the start of a child.
+ * A class-data archive for the bootstrap of child JVMs: the classes {@link ChildMain}'s training
+ * run loads (the child's own, the FFM linker's, the task codec's), parsed and verified ahead of
+ * time, plus the lambda proxies and the method-handle forms that run resolved. It takes some 25%
+ * off the start of a child (spawn to its first message).
+ *
+ * <h2>Which archive, and why not the JDK 25 AOT cache</h2>
+ * A static CDS archive ({@code -Xshare:dump} from the class list of a training run, used with
+ * {@code -XX:SharedArchiveFile}). The JDK 25 AOT cache ({@code -XX:AOTCacheOutput}, JEP 483/514),
+ * which this class built before, measured some 20 ms (15%) slower per child on the same path:
+ * its training does not regenerate the {@code java.lang.invoke} holder classes with the lambda
+ * forms the run used (JDK 25 leaves them out of the AOT workflow), so a child spun ~130 of them
+ * again (-Djava.lang.invoke.MethodHandle.TRACE_RESOLVE shows them missing), while the class-list
+ * dump pregenerates them; and its eager loading of every cached class and replay of training
+ * profiles (JEP 515) bought nothing for a child whose bootstrap lasts 100 ms. What neither can
+ * archive is the FFM downcall linkage itself (a generated stub and its method-handle chain per
+ * function shape), which is most of what remains of a child's start.
  *
  * <h2>Where, and keyed by what</h2>
  * One file per child configuration in a per-user directory: the system property
@@ -38,8 +51,9 @@ import java.util.concurrent.TimeUnit;
  * {@link #flagsFor} never blocks: when the cache exists it returns the flags that use it; when it
  * does not, it starts at most one builder per key and JVM ({@link #main}, a separate JVM that
  * outlives this one, so that a short program still leaves a cache behind) and returns no flags.
- * The builder runs a training child with {@code -XX:AOTCacheOutput} into a temporary file of the
- * same directory and renames it into place atomically, so a reader sees no file or a whole one.
+ * The builder runs a training child ({@link ChildMain}'s {@code train} mode) that writes its class
+ * list, dumps the archive into a temporary file of the same directory and renames it into place
+ * atomically, so a reader sees no file or a whole one.
  * Concurrent builders (other JVMs) are harmless: a lock file keeps most of them away, and the
  * last rename wins with an equally valid cache. A failed build leaves a {@code .failed} marker
  * that suppresses retries for a day; its output is in {@code <key>.log}. A cache in use has its
@@ -47,11 +61,11 @@ import java.util.concurrent.TimeUnit;
  * jars since rebuilt, mostly: each cache is some 15 MB).
  *
  * <h2>Never required</h2>
- * The cache is used with {@code -XX:AOTMode=auto}: a stale, truncated or corrupt file is ignored
- * by the JVM, which then starts normally, and {@code -Xlog:aot*=off,cds*=off} keeps its warnings
- * off the child's stderr. It is not used when a class-path or module-path entry is a directory
- * (the JDK only caches classes from jars: tests running from {@code target/classes} start without
- * it), when the child's options already choose a class-data archive, or when the system property
+ * The cache is used with {@code -Xshare:auto}: a stale, truncated or corrupt file is ignored by
+ * the JVM, which then starts normally, and {@code -Xlog:aot*=off,cds*=off} keeps its warnings off
+ * the child's stderr. It is not used when a class-path or module-path entry is a directory
+ * (the JDK only archives classes from jars: tests running from {@code target/classes} start
+ * without it), when the child's options already choose a class-data archive, or when the system property
  * {@code mp4j.aotCache} is {@code false}.
  *
  * <p>Thread-safe.
@@ -67,6 +81,9 @@ final class AotCache {
     private static final Duration UNUSED = Duration.ofDays(30);
     /** The builder gives up on a training run after this long. */
     private static final long TRAINING_TIMEOUT_SECONDS = 300;
+
+    /** The cache file's suffix: a static CDS archive, see the class comment. */
+    static final String SUFFIX = ".jsa";
 
     private static final Set<String> STARTED = ConcurrentHashMap.newKeySet();
 
@@ -166,7 +183,7 @@ final class AotCache {
 
     /** The flags that use {@code cache} without ever failing or printing because of it. */
     static List<String> useFlags(Path cache) {
-        return List.of("-XX:AOTMode=auto", "-XX:AOTCache=" + cache, "-Xlog:aot*=off",
+        return List.of("-Xshare:auto", "-XX:SharedArchiveFile=" + cache, "-Xlog:aot*=off",
                 "-Xlog:cds*=off");
     }
 
@@ -209,7 +226,7 @@ final class AotCache {
                 update(sha, e + "|" + attrs.size() + "|" + attrs.lastModifiedTime().toMillis());
             }
             String key = HexFormat.of().formatHex(sha.digest(), 0, 12);
-            return directory().resolve("child-" + key + ".aot");
+            return directory().resolve("child-" + key + SUFFIX);
         } catch (IOException | RuntimeException e) {
             return null; // a missing entry, an unreadable directory...: start without
         } catch (NoSuchAlgorithmException e) {
@@ -292,16 +309,17 @@ final class AotCache {
 
     /**
      * The builder: {@code AotCache <cache file> <child command…>}. Runs the child command in
-     * training mode with {@code -XX:AOTCacheOutput} into a temporary file next to the cache, then
-     * renames it into place; removes the lock file in any case. Exit code 0 when the cache exists.
+     * training mode with {@code -XX:DumpLoadedClassList}, dumps the archive of those classes with
+     * {@code -Xshare:dump} into a temporary file next to the cache, then renames it into place;
+     * removes the lock file in any case. Exit code 0 when the cache exists.
      */
     static void main(String[] args) throws Exception {
         Path cache = Path.of(args[0]);
         Path lock = lockFile(cache);
         Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        Path classList = tmp.resolveSibling(tmp.getFileName() + ".classlist");
         int code = BUILD_FAILED;
         try {
-            List<String> cmd = new ArrayList<>();
             List<String> child = List.of(args).subList(1, args.length);
             int main = child.indexOf(ChildMain.class.getName());
             if (main < 0) {
@@ -312,26 +330,34 @@ final class AotCache {
             }
             int launchStart = child.indexOf("-cp") >= 0 ? child.indexOf("-cp")
                     : child.indexOf("--module-path");
-            cmd.addAll(child.subList(0, launchStart));
-            cmd.add("-XX:AOTCacheOutput=" + tmp);
-            cmd.addAll(child.subList(launchStart, main + 1));
-            cmd.add(Long.toString(ProcessHandle.current().pid()));
-            cmd.add(ChildMain.MODE_TRAIN);
-            Process training = new ProcessBuilder(cmd).inheritIO().start();
-            if (!training.waitFor(TRAINING_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                training.destroyForcibly();
-                System.out.println("training run timed out: " + cmd);
-            } else if (training.exitValue() == 0 && Files.isRegularFile(tmp) && Files.size(tmp) > 0) {
-                try {
-                    Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE,
-                            StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    throw new IOException("cannot rename " + tmp + " atomically", e);
+            List<String> training = new ArrayList<>(child.subList(0, launchStart));
+            training.add("-XX:DumpLoadedClassList=" + classList);
+            training.addAll(child.subList(launchStart, main + 1));
+            training.add(Long.toString(ProcessHandle.current().pid()));
+            training.add(ChildMain.MODE_TRAIN);
+            List<String> dump = new ArrayList<>(child.subList(0, launchStart));
+            dump.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + classList,
+                    "-XX:SharedArchiveFile=" + tmp));
+            List<String> path = child.subList(launchStart, main); // class/module path, no main class
+            dump.addAll(path.isEmpty() || !path.getLast().equals("-m") ? path
+                    : path.subList(0, path.size() - 1));
+            int exit = run(training);
+            if (exit == 0 && Files.isRegularFile(classList)) {
+                exit = run(dump);
+                if (exit == 0 && Files.isRegularFile(tmp) && Files.size(tmp) > 0) {
+                    try {
+                        Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE,
+                                StandardCopyOption.REPLACE_EXISTING);
+                    } catch (AtomicMoveNotSupportedException e) {
+                        throw new IOException("cannot rename " + tmp + " atomically", e);
+                    }
+                    Files.deleteIfExists(failedMarker(cache));
+                    code = 0;
+                } else {
+                    System.out.println("archive dump exited with " + exit + ": " + dump);
                 }
-                Files.deleteIfExists(failedMarker(cache));
-                code = 0;
             } else {
-                System.out.println("training run exited with " + training.exitValue() + ": " + cmd);
+                System.out.println("training run exited with " + exit + ": " + training);
             }
         } catch (IOException | RuntimeException | InterruptedException e) {
             System.out.println("cannot build " + cache + ": " + e);
@@ -340,7 +366,7 @@ final class AotCache {
                 Files.writeString(failedMarker(cache), "see " + cache.getFileName() + ".log\n");
             }
             Files.deleteIfExists(tmp);
-            Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + ".config"));
+            Files.deleteIfExists(classList);
             removeStaleTemporaries(cache.getParent());
             Files.deleteIfExists(lock);
         }
@@ -348,16 +374,32 @@ final class AotCache {
     }
 
     /**
+     * Runs a step of the build with this JVM's standard streams (the log).
+     *
+     * @return its exit code, or -1 if it did not finish within the training timeout (it is killed)
+     */
+    private static int run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        if (!p.waitFor(TRAINING_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+            System.out.println("timed out: " + cmd);
+            return -1;
+        }
+        return p.exitValue();
+    }
+
+    /**
      * Removes temporary files of builders that died (older than a day) and caches nobody used
      * for {@link #UNUSED}, with their logs and markers.
      */
     private static void removeStaleTemporaries(Path dir) {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "child-*.aot*")) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "child-*")) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                if (name.contains(".aot.tmp-") && age(f).compareTo(RETRY_FAILED) > 0) {
+                if (name.contains(".tmp-") && age(f).compareTo(RETRY_FAILED) > 0) {
                     Files.deleteIfExists(f);
-                } else if (name.endsWith(".aot") && age(f).compareTo(UNUSED) > 0) {
+                } else if ((name.endsWith(SUFFIX) || name.endsWith(".aot")) // .aot: JDK AOT caches
+                        && age(f).compareTo(UNUSED) > 0) {                   // of earlier versions
                     Files.deleteIfExists(f);
                     Files.deleteIfExists(f.resolveSibling(name + ".log"));
                     Files.deleteIfExists(failedMarker(f));

@@ -109,13 +109,13 @@ class AotCacheTest {
         assertEquals(0, first.exit(), first.out());
         assertTrue(first.out().contains("warm true"), first.out());
         awaitBuilders(dir);
-        List<Path> caches = files(dir, "*.aot");
+        List<Path> caches = files(dir, "*" + AotCache.SUFFIX);
         assertEquals(1, caches.size(), caches.toString());
         assertTrue(files(dir, "*.tmp-*").isEmpty(), files(dir, "*").toString());
 
         Run used = finish(start(dir));
         assertEquals(0, used.exit(), used.out());
-        assertTrue(used.childArgs().contains("-XX:AOTCache=" + caches.get(0)), used.out());
+        assertTrue(used.childArgs().contains("-XX:SharedArchiveFile=" + caches.get(0)), used.out());
         assertTrue(used.out().contains("exit 0"), used.out());
         assertEquals(2, used.out().lines().count(), "nothing else on stdout/stderr: " + used.out());
 
@@ -144,10 +144,10 @@ class AotCacheTest {
         // one of them may have found the other's lock and given up waiting: never an error
         assertTrue(ra.out().contains("exit 0") && rb.out().contains("exit 0"));
         awaitBuilders(dir);
-        assertEquals(1, files(dir, "*.aot").size(), files(dir, "*").toString());
+        assertEquals(1, files(dir, "*" + AotCache.SUFFIX).size(), files(dir, "*").toString());
         assertTrue(files(dir, "*.tmp-*").isEmpty(), files(dir, "*").toString());
         Run used = finish(start(dir));
-        assertTrue(used.childArgs().contains("-XX:AOTCache="), used.out());
+        assertTrue(used.childArgs().contains("-XX:SharedArchiveFile="), used.out());
         assertEquals(2, used.out().lines().count(), used.out());
     }
 
