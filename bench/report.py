@@ -77,7 +77,7 @@ def _oneway(label, size, unit):
                [(CPYTHON_PIPE, f"pipe_oneway_{label}")], size=size)
 
 
-BARE_JAVA = "bare java, same flags, own AOT cache (floor; target: speedup ≥ 0.91)"
+BARE_JAVA = "bare java, same flags, own start archive (floor; target: speedup ≥ 0.91)"
 BARE_JAVA_CASE = "jmh:ChildStartBench.bareJavaToFirstByte"
 
 
@@ -101,7 +101,7 @@ ROWS = [
     _start("start → first message, forkserver (idle JVM ready)", "ChildStartBench.startToFirstMessage",
            "start_first_message", {"method": "forkserver"}),
     _start("start + join", "ChildStartBench.startJoin", "start_join"),
-    _start("start → first byte, bare java (BareChild: no FFM, same flags, own AOT cache; reference)",
+    _start("start → first byte, bare java (BareChild: no FFM, same flags, own start archive; reference)",
            "ChildStartBench.bareJavaToFirstByte", "start_first_message"),
     Row("shared counter increment (ours: atomic)", "SharedCounterBench.atomicIncrement", {}, "ns/op",
         [("CPython Value, with get_lock()", "value_increment_locked")]),

@@ -40,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *       CPython {@code start_first_message_{spawn,fork,forkserver}}.
  *   <li>{@link #bareJavaToFirstByte}: the floor for the two above. A trivial Java main
  *       ({@link BareChild}) started with the same JVM, flags and class path as our children, with
- *       its own AOT cache built the same way ({@code -XX:AOTCacheOutput} on a training run), that
+ *       its own start archive built the same way (a training run's class list, {@code -Xshare:dump}), that
  *       writes one byte to its inherited standard output (a pipe): start until the byte arrives.
  *       Started through {@link ProcessBuilder} (which execs through {@code jspawnhelper}, a
  *       millisecond or so more than our {@code posix_spawn}). The report states
@@ -115,31 +115,44 @@ public class ChildStartBench {
         @Setup(Level.Trial)
         public void setUpTrial() throws Exception {
             cacheDir = Files.createTempDirectory("mp4j-bare-aot");
-            Path cache = cacheDir.resolve("bare.aot");
+            Path cache = cacheDir.resolve("bare.jsa");
+            Path classList = cacheDir.resolve("bare.classlist");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             // the options every multiprocessing4j child gets (ChildCommand.BASE_OPTIONS, native access)
             List<String> options = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData",
                     "--enable-native-access=ALL-UNNAMED");
-            List<String> launch = List.of("-cp", System.getProperty("java.class.path"),
-                    BareChild.class.getName());
+            List<String> classPath = List.of("-cp", System.getProperty("java.class.path"));
+            // built the way AotCache builds ours: a training run's class list, then -Xshare:dump
             List<String> training = new ArrayList<>(List.of(java));
             training.addAll(options);
-            training.add("-XX:AOTCacheOutput=" + cache);
-            training.addAll(launch);
-            Process p = new ProcessBuilder(training).redirectErrorStream(true)
-                    .redirectOutput(cacheDir.resolve("training.log").toFile()).start();
-            if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0 || !Files.isRegularFile(cache)) {
-                p.destroyForcibly();
-                throw new IllegalStateException("bare AOT training run failed: see "
-                        + cacheDir.resolve("training.log") + ": "
-                        + Files.readString(cacheDir.resolve("training.log")));
+            training.add("-XX:DumpLoadedClassList=" + classList);
+            training.addAll(classPath);
+            training.add(BareChild.class.getName());
+            List<String> dump = new ArrayList<>(List.of(java));
+            dump.addAll(options);
+            dump.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + classList,
+                    "-XX:SharedArchiveFile=" + cache));
+            dump.addAll(classPath);
+            for (List<String> step : List.of(training, dump)) {
+                Process p = new ProcessBuilder(step).redirectErrorStream(true)
+                        .redirectOutput(cacheDir.resolve("build.log").toFile()).start();
+                if (!p.waitFor(2, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException("building the bare archive failed: " + step
+                            + ": " + Files.readString(cacheDir.resolve("build.log")));
+                }
+            }
+            if (!Files.isRegularFile(cache)) {
+                throw new IllegalStateException("no bare archive: "
+                        + Files.readString(cacheDir.resolve("build.log")));
             }
             // the flags AotCache.useFlags gives our children
             command = new ArrayList<>(List.of(java));
             command.addAll(options);
-            command.addAll(List.of("-XX:AOTMode=auto", "-XX:AOTCache=" + cache, "-Xlog:aot*=off",
-                    "-Xlog:cds*=off"));
-            command.addAll(launch);
+            command.addAll(List.of("-Xshare:auto", "-XX:SharedArchiveFile=" + cache,
+                    "-Xlog:aot*=off", "-Xlog:cds*=off"));
+            command.addAll(classPath);
+            command.add(BareChild.class.getName());
         }
 
         @Setup(Level.Iteration)
