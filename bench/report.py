@@ -77,9 +77,14 @@ def _oneway(label, size, unit):
                [(CPYTHON_PIPE, f"pipe_oneway_{label}")], size=size)
 
 
-def _start(case, benchmark, python_case, params=None):
+BARE_JAVA = "bare java, same flags, own start archive (floor; target: speedup ≥ 0.91)"
+BARE_JAVA_CASE = "jmh:ChildStartBench.bareJavaToFirstByte"
+
+
+def _start(case, benchmark, python_case, params=None, extra_peers=()):
     return Row(case, benchmark, params or {}, "ms", [
-        (f"CPython {m}", f"{python_case}_{m}") for m in ("spawn", "fork", "forkserver")
+        *[(f"CPython {m}", f"{python_case}_{m}") for m in ("spawn", "fork", "forkserver")],
+        *extra_peers,
     ], stat="median")
 
 
@@ -92,10 +97,12 @@ ROWS = [
     _start("start → first message, spawn", "ChildStartBench.startToFirstMessage",
            "start_first_message", {"method": "spawn"}),
     _start("start → first message, spawn + AOT cache", "ChildStartBench.startToFirstMessage",
-           "start_first_message", {"method": "spawn+aot"}),
+           "start_first_message", {"method": "spawn+aot"}, [(BARE_JAVA, BARE_JAVA_CASE)]),
     _start("start → first message, forkserver (idle JVM ready)", "ChildStartBench.startToFirstMessage",
            "start_first_message", {"method": "forkserver"}),
     _start("start + join", "ChildStartBench.startJoin", "start_join"),
+    _start("start → first byte, bare java (BareChild: no FFM, same flags, own start archive; reference)",
+           "ChildStartBench.bareJavaToFirstByte", "start_first_message"),
     Row("shared counter increment (ours: atomic)", "SharedCounterBench.atomicIncrement", {}, "ns/op",
         [("CPython Value, with get_lock()", "value_increment_locked")]),
     Row("shared counter increment under the lock", "SharedCounterBench.lockedIncrement", {}, "ns/op",
@@ -341,6 +348,20 @@ def build_table(jmh, peers):
     return lines, others
 
 
+def ratio_notes(jmh):
+    """Ratios the issues set targets for, as lines of Markdown (empty if not measured)."""
+    aot = find_jmh(jmh, "ChildStartBench.startToFirstMessage", {"method": "spawn+aot"})
+    bare = find_jmh(jmh, "ChildStartBench.bareJavaToFirstByte", {})
+    if aot is None or bare is None:
+        return []
+    a, _ = jmh_value(aot, "median")
+    b, _ = jmh_value(bare, "median")
+    if not a or not b:
+        return []
+    return [f"- Cold start: spawn + AOT cache / bare java (medians) = {a / b:.2f}× "
+            f"(target ≤ 1.1×; {a:.1f} / {b:.1f} {aot['primaryMetric'].get('scoreUnit', '')})."]
+
+
 # ---- machine ----------------------------------------------------------------------------------
 
 def cpu_model():
@@ -380,6 +401,9 @@ def main(argv):
     lines, others = build_table(jmh, peers)
     table = "\n".join(lines)
     print(table)
+    notes = ratio_notes(jmh)
+    if notes:
+        print("\n" + "\n".join(notes))
     if others:
         print("\nOther JMH results (no peer):")
         print("\n".join(others))
@@ -404,6 +428,8 @@ def main(argv):
             table,
             "",
         ]
+        if notes:
+            md += notes + [""]
         if others:
             md += ["## Other JMH results (no peer)", "", "| benchmark | params | score |",
                    "|---|---|---|", *others, ""]

@@ -22,9 +22,28 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A JDK 25 AOT cache ({@code -XX:AOTCache}, JEP 483/514) for the bootstrap of child JVMs: the
- * classes of {@link ChildMain}, the FFM linkage of the first downcalls and the task codec,
- * loaded and linked ahead of time. It roughly halves the start of a child.
+ * The start archive of child JVMs (the "AOT cache"): the classes {@link ChildMain}'s training run
+ * loads (the child's own, the FFM linker's, the task codec's), parsed, verified and linked ahead
+ * of time, plus what that run resolved of {@code java.lang.invoke}. A spawned child starts from it
+ * in about two thirds of the time it takes without.
+ *
+ * <h2>Two kinds</h2>
+ * Measured on the same path, each kind of child is faster with a different archive:
+ * <ul>
+ * <li>{@link Kind#CDS} for spawned children: a static CDS archive, {@code -Xshare:dump} from the
+ *     class list of the training run, used with {@code -XX:SharedArchiveFile}. Spawn to first
+ *     message some 20 ms (15%) faster than with the JDK 25 AOT cache: JDK 25 does not regenerate
+ *     the {@code java.lang.invoke} holder classes with the lambda forms a training run used in its
+ *     AOT workflow, so a child spun ~130 of them again
+ *     ({@code -Djava.lang.invoke.MethodHandle.TRACE_RESOLVE} lists them), while the class-list
+ *     dump pregenerates them; and eager loading of every cached class and replay of training
+ *     profiles (JEP 515) buy nothing for a bootstrap of 100 ms.</li>
+ * <li>{@link Kind#AOT} for idle forkserver children: the JDK 25 AOT cache
+ *     ({@code -XX:AOTCacheOutput}, JEP 483/514/515). After their long warm-up it leaves the
+ *     hand-off twice as fast as the CDS archive does (start to first message ~9 ms against ~19).</li>
+ * </ul>
+ * Neither can archive the FFM downcall linkage itself (a generated stub and its method-handle
+ * chain per function shape), which is most of what remains of a spawned child's start.
  *
  * <h2>Where, and keyed by what</h2>
  * One file per child configuration in a per-user directory: the system property
@@ -38,8 +57,9 @@ import java.util.concurrent.TimeUnit;
  * {@link #flagsFor} never blocks: when the cache exists it returns the flags that use it; when it
  * does not, it starts at most one builder per key and JVM ({@link #main}, a separate JVM that
  * outlives this one, so that a short program still leaves a cache behind) and returns no flags.
- * The builder runs a training child with {@code -XX:AOTCacheOutput} into a temporary file of the
- * same directory and renames it into place atomically, so a reader sees no file or a whole one.
+ * The builder runs a training child ({@link ChildMain}'s {@code train} mode) that writes the cache
+ * (or its class list, then dumps it) into a temporary file of the same directory and renames it
+ * into place atomically, so a reader sees no file or a whole one.
  * Concurrent builders (other JVMs) are harmless: a lock file keeps most of them away, and the
  * last rename wins with an equally valid cache. A failed build leaves a {@code .failed} marker
  * that suppresses retries for a day; its output is in {@code <key>.log}. A cache in use has its
@@ -47,12 +67,13 @@ import java.util.concurrent.TimeUnit;
  * jars since rebuilt, mostly: each cache is some 15 MB).
  *
  * <h2>Never required</h2>
- * The cache is used with {@code -XX:AOTMode=auto}: a stale, truncated or corrupt file is ignored
- * by the JVM, which then starts normally, and {@code -Xlog:aot*=off,cds*=off} keeps its warnings
- * off the child's stderr. It is not used when a class-path or module-path entry is a directory
- * (the JDK only caches classes from jars: tests running from {@code target/classes} start without
- * it), when the child's options already choose a class-data archive, or when the system property
- * {@code mp4j.aotCache} is {@code false}.
+ * The cache is used with {@code -Xshare:auto} or {@code -XX:AOTMode=auto}: a stale, truncated or
+ * corrupt file is ignored by the JVM, which then starts normally, and
+ * {@code -Xlog:aot*=off,cds*=off} keeps its warnings off the child's stderr. It is not used when
+ * a class-path or module-path entry is a directory (the JDK only archives classes from jars:
+ * tests running from {@code target/classes} start without it), when the child's options already
+ * choose a class-data archive, or when the system property {@code mp4j.aotCache} is
+ * {@code false}.
  *
  * <p>Thread-safe.
  */
@@ -67,6 +88,29 @@ final class AotCache {
     private static final Duration UNUSED = Duration.ofDays(30);
     /** The builder gives up on a training run after this long. */
     private static final long TRAINING_TIMEOUT_SECONDS = 300;
+
+    /**
+     * Which archive a kind of child starts from (see the class comment): each was measured the
+     * faster for its kind.
+     */
+    enum Kind {
+        /** A static CDS archive from a class list: spawned children. */
+        CDS(".jsa"),
+        /** A JDK AOT cache ({@code -XX:AOTCacheOutput}): idle forkserver children. */
+        AOT(".aot");
+
+        /** The cache file's suffix. */
+        final String suffix;
+
+        Kind(String suffix) {
+            this.suffix = suffix;
+        }
+
+        /** {@return the kind for a child started with {@code modeArguments} (none: spawn)} */
+        static Kind forMode(List<String> modeArguments) {
+            return modeArguments.isEmpty() ? CDS : AOT;
+        }
+    }
 
     private static final Set<String> STARTED = ConcurrentHashMap.newKeySet();
 
@@ -99,9 +143,10 @@ final class AotCache {
      * @param jvmCommand the child's command without sharing flags and pid: {@code java}, options,
      *     class path / module path, main class
      * @param options the JVM options within it
+     * @param kind which archive
      */
-    static List<String> flagsFor(List<String> jvmCommand, List<String> options) {
-        Path cache = cacheFile(jvmCommand, options);
+    static List<String> flagsFor(List<String> jvmCommand, List<String> options, Kind kind) {
+        Path cache = cacheFile(jvmCommand, options, kind);
         if (cache == null) {
             return List.of();
         }
@@ -109,10 +154,10 @@ final class AotCache {
             if (STARTED.add(cache.toString())) {
                 markUsed(cache);
             }
-            return useFlags(cache);
+            return useFlags(cache, kind);
         }
         if (STARTED.add(cache.toString())) {
-            startBuilder(cache, jvmCommand);
+            startBuilder(cache, jvmCommand, kind);
         }
         return List.of();
     }
@@ -125,9 +170,9 @@ final class AotCache {
      *     build failed or did not finish in time (it then goes on in the background)
      * @throws InterruptedException if interrupted while waiting
      */
-    static boolean ensure(List<String> jvmCommand, List<String> options, Duration timeout)
-            throws InterruptedException {
-        Path cache = cacheFile(jvmCommand, options);
+    static boolean ensure(List<String> jvmCommand, List<String> options, Kind kind,
+                          Duration timeout) throws InterruptedException {
+        Path cache = cacheFile(jvmCommand, options, kind);
         if (cache == null) {
             return false;
         }
@@ -135,7 +180,7 @@ final class AotCache {
             return true;
         }
         STARTED.add(cache.toString());
-        Process builder = startBuilder(cache, jvmCommand);
+        Process builder = startBuilder(cache, jvmCommand, kind);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             if (Files.isRegularFile(cache)) {
@@ -165,13 +210,17 @@ final class AotCache {
     }
 
     /** The flags that use {@code cache} without ever failing or printing because of it. */
-    static List<String> useFlags(Path cache) {
-        return List.of("-XX:AOTMode=auto", "-XX:AOTCache=" + cache, "-Xlog:aot*=off",
-                "-Xlog:cds*=off");
+    static List<String> useFlags(Path cache, Kind kind) {
+        return switch (kind) {
+            case CDS -> List.of("-Xshare:auto", "-XX:SharedArchiveFile=" + cache, "-Xlog:aot*=off",
+                    "-Xlog:cds*=off");
+            case AOT -> List.of("-XX:AOTMode=auto", "-XX:AOTCache=" + cache, "-Xlog:aot*=off",
+                    "-Xlog:cds*=off");
+        };
     }
 
     /** {@return the cache file for {@code jvmCommand}, or {@code null} if no cache may be used} */
-    static Path cacheFile(List<String> jvmCommand, List<String> options) {
+    static Path cacheFile(List<String> jvmCommand, List<String> options, Kind kind) {
         if (!enabled()) {
             return null;
         }
@@ -209,7 +258,7 @@ final class AotCache {
                 update(sha, e + "|" + attrs.size() + "|" + attrs.lastModifiedTime().toMillis());
             }
             String key = HexFormat.of().formatHex(sha.digest(), 0, 12);
-            return directory().resolve("child-" + key + ".aot");
+            return directory().resolve("child-" + key + kind.suffix);
         } catch (IOException | RuntimeException e) {
             return null; // a missing entry, an unreadable directory...: start without
         } catch (NoSuchAlgorithmException e) {
@@ -235,7 +284,7 @@ final class AotCache {
      *
      * @return the builder, or {@code null} if none was started
      */
-    private static Process startBuilder(Path cache, List<String> jvmCommand) {
+    private static Process startBuilder(Path cache, List<String> jvmCommand, Kind kind) {
         try {
             Path dir = cache.getParent();
             if (!Files.isDirectory(dir)) {
@@ -268,6 +317,7 @@ final class AotCache {
             cmd.addAll(launch.subList(0, launch.size() - 1)); // all but the main class
             cmd.add(ChildCommand.modular() ? "org.multiprocessing4j/" + AotCache.class.getName()
                     : AotCache.class.getName());
+            cmd.add(kind.name());
             cmd.add(cache.toString());
             cmd.addAll(jvmCommand);
             ProcessBuilder pb = new ProcessBuilder(cmd);
@@ -291,18 +341,22 @@ final class AotCache {
     }
 
     /**
-     * The builder: {@code AotCache <cache file> <child command…>}. Runs the child command in
-     * training mode with {@code -XX:AOTCacheOutput} into a temporary file next to the cache, then
-     * renames it into place; removes the lock file in any case. Exit code 0 when the cache exists.
+     * The builder: {@code AotCache <kind> <cache file> <child command…>}. Runs the child command in
+     * training mode, writing into a temporary file next to the cache, then renames it into place;
+     * removes the lock file in any case. {@link Kind#CDS}: the training run writes its class list
+     * ({@code -XX:DumpLoadedClassList}), then {@code -Xshare:dump} builds the archive of those
+     * classes. {@link Kind#AOT}: the training run has {@code -XX:AOTCacheOutput}. Exit code 0 when
+     * the cache exists.
      */
     static void main(String[] args) throws Exception {
-        Path cache = Path.of(args[0]);
+        Kind kind = Kind.valueOf(args[0]);
+        Path cache = Path.of(args[1]);
         Path lock = lockFile(cache);
         Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        Path classList = tmp.resolveSibling(tmp.getFileName() + ".classlist");
         int code = BUILD_FAILED;
         try {
-            List<String> cmd = new ArrayList<>();
-            List<String> child = List.of(args).subList(1, args.length);
+            List<String> child = List.of(args).subList(2, args.length);
             int main = child.indexOf(ChildMain.class.getName());
             if (main < 0) {
                 main = child.indexOf("org.multiprocessing4j/" + ChildMain.class.getName());
@@ -312,16 +366,30 @@ final class AotCache {
             }
             int launchStart = child.indexOf("-cp") >= 0 ? child.indexOf("-cp")
                     : child.indexOf("--module-path");
-            cmd.addAll(child.subList(0, launchStart));
-            cmd.add("-XX:AOTCacheOutput=" + tmp);
-            cmd.addAll(child.subList(launchStart, main + 1));
-            cmd.add(Long.toString(ProcessHandle.current().pid()));
-            cmd.add(ChildMain.MODE_TRAIN);
-            Process training = new ProcessBuilder(cmd).inheritIO().start();
-            if (!training.waitFor(TRAINING_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                training.destroyForcibly();
-                System.out.println("training run timed out: " + cmd);
-            } else if (training.exitValue() == 0 && Files.isRegularFile(tmp) && Files.size(tmp) > 0) {
+            List<String> training = new ArrayList<>(child.subList(0, launchStart));
+            training.add(kind == Kind.CDS ? "-XX:DumpLoadedClassList=" + classList
+                    : "-XX:AOTCacheOutput=" + tmp);
+            training.addAll(child.subList(launchStart, main + 1));
+            training.add(Long.toString(ProcessHandle.current().pid()));
+            training.add(ChildMain.MODE_TRAIN);
+            int exit = run(training);
+            if (exit == 0 && kind == Kind.CDS && Files.isRegularFile(classList)) {
+                List<String> dump = new ArrayList<>(child.subList(0, launchStart));
+                dump.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + classList,
+                        "-XX:SharedArchiveFile=" + tmp));
+                List<String> path = child.subList(launchStart, main); // no main class
+                dump.addAll(path.isEmpty() || !path.getLast().equals("-m") ? path
+                        : path.subList(0, path.size() - 1));
+                exit = run(dump);
+                if (exit != 0) {
+                    System.out.println("archive dump exited with " + exit + ": " + dump);
+                }
+            } else if (exit != 0 || kind == Kind.CDS) {
+                System.out.println("training run exited with " + exit + " (class list written: "
+                        + Files.isRegularFile(classList) + "): " + training);
+                exit = exit != 0 ? exit : BUILD_FAILED;
+            }
+            if (exit == 0 && Files.isRegularFile(tmp) && Files.size(tmp) > 0) {
                 try {
                     Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE,
                             StandardCopyOption.REPLACE_EXISTING);
@@ -330,8 +398,6 @@ final class AotCache {
                 }
                 Files.deleteIfExists(failedMarker(cache));
                 code = 0;
-            } else {
-                System.out.println("training run exited with " + training.exitValue() + ": " + cmd);
             }
         } catch (IOException | RuntimeException | InterruptedException e) {
             System.out.println("cannot build " + cache + ": " + e);
@@ -340,6 +406,7 @@ final class AotCache {
                 Files.writeString(failedMarker(cache), "see " + cache.getFileName() + ".log\n");
             }
             Files.deleteIfExists(tmp);
+            Files.deleteIfExists(classList);
             Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + ".config"));
             removeStaleTemporaries(cache.getParent());
             Files.deleteIfExists(lock);
@@ -348,16 +415,32 @@ final class AotCache {
     }
 
     /**
+     * Runs a step of the build with this JVM's standard streams (the log).
+     *
+     * @return its exit code, or -1 if it did not finish within the training timeout (it is killed)
+     */
+    private static int run(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        if (!p.waitFor(TRAINING_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+            System.out.println("timed out: " + cmd);
+            return -1;
+        }
+        return p.exitValue();
+    }
+
+    /**
      * Removes temporary files of builders that died (older than a day) and caches nobody used
      * for {@link #UNUSED}, with their logs and markers.
      */
     private static void removeStaleTemporaries(Path dir) {
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "child-*.aot*")) {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "child-*")) {
             for (Path f : files) {
                 String name = f.getFileName().toString();
-                if (name.contains(".aot.tmp-") && age(f).compareTo(RETRY_FAILED) > 0) {
+                if (name.contains(".tmp-") && age(f).compareTo(RETRY_FAILED) > 0) {
                     Files.deleteIfExists(f);
-                } else if (name.endsWith(".aot") && age(f).compareTo(UNUSED) > 0) {
+                } else if ((name.endsWith(Kind.CDS.suffix) || name.endsWith(Kind.AOT.suffix))
+                        && age(f).compareTo(UNUSED) > 0) {
                     Files.deleteIfExists(f);
                     Files.deleteIfExists(f.resolveSibling(name + ".log"));
                     Files.deleteIfExists(failedMarker(f));

@@ -42,7 +42,8 @@ record ChildCommand(List<String> arguments, List<String> key) {
         List<String> options = jvmOptions(jvmOptions);
         List<String> launch = launchArguments();
         List<String> jvm = jvmCommand(options, launch);
-        List<String> sharing = useAotCache ? AotCache.flagsFor(jvm, options) : List.of();
+        List<String> sharing = useAotCache
+                ? AotCache.flagsFor(jvm, options, AotCache.Kind.forMode(modeArguments)) : List.of();
         List<String> args = new ArrayList<>();
         args.add(javaExecutable());
         args.addAll(BASE_OPTIONS);
@@ -66,12 +67,13 @@ record ChildCommand(List<String> arguments, List<String> key) {
     }
 
     /**
-     * Builds the AOT cache of children with the context's {@code jvmOptions} unless it exists;
-     * see {@link AotCache#ensure}.
+     * Builds the start archive of spawned children with the context's {@code jvmOptions} unless
+     * it exists; see {@link AotCache#ensure}.
      */
     static boolean ensureAotCache(List<String> jvmOptions, Duration timeout) throws InterruptedException {
         List<String> options = jvmOptions(jvmOptions);
-        return AotCache.ensure(jvmCommand(options, launchArguments()), options, timeout);
+        return AotCache.ensure(jvmCommand(options, launchArguments()), options, AotCache.Kind.CDS,
+                timeout);
     }
 
     /** {@link #of(List, List, boolean)} with the AOT cache unless it is switched off. */

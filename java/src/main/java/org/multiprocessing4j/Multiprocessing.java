@@ -16,8 +16,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <ul>
  * <li>{@code "spawn"} (the default): a fresh JVM with the same {@code java}, class path and module
  *     path, started with {@code posix_spawn}; it receives exactly the descriptors it needs. When
- *     the class path holds only jars, children start from a JDK AOT cache that is created in the
- *     background on first use (see {@link #warmUp}); {@code -Dmp4j.aotCache=false} turns it off,
+ *     the class path holds only jars, children start from an ahead-of-time class-data archive of
+ *     their bootstrap (the "AOT cache": a CDS archive) that is created in the background on
+ *     first use (see {@link #warmUp}); {@code -Dmp4j.aotCache=false} turns it off,
  *     {@code -Dmp4j.aotCacheDir=…} moves it (default {@code ~/.cache/multiprocessing4j}).</li>
  * <li>{@code "forkserver"}: Java's equivalent of Python's forkserver — a small pool of idle JVMs,
  *     started ahead of time with this context's options, that have already loaded the library

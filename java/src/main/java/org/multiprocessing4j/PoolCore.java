@@ -96,8 +96,7 @@ final class PoolCore {
     private void spawn(boolean counted) throws IOException {
         Pipe pipe = context.pipe(true);
         Connection child = pipe.second();
-        Task init = initializer;
-        ChildProcess p = context.process(() -> PoolWorker.serve(child, init));
+        ChildProcess p = context.process(new PoolWorker.Start(child, initializer));
         p.setName("PoolWorker-" + WORKER_NUMBERS.incrementAndGet()).setDaemon(true);
         try {
             p.start();

@@ -37,6 +37,24 @@ final class PoolWorker {
         this.codec = conn.codec();
     }
 
+    /**
+     * The task a worker process runs: {@link #serve}. A record rather than a lambda: deserializing
+     * it in the new JVM neither spins a lambda class nor initializes the class that wrote it (a
+     * lambda in {@link PoolCore} would initialize PoolCore, and with it its logger and
+     * {@code java.util.logging}, in every worker).
+     *
+     * @param conn the worker's end of its connection to the pool
+     * @param initializer run once before the first task, or {@code null}
+     */
+    record Start(Connection conn, Task initializer) implements Task {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void run() throws Exception {
+            serve(conn, initializer);
+        }
+    }
+
     /** Entry point in the worker JVM; returns when told to stop or when the pool is gone. */
     static void serve(Connection conn, Task initializer) throws Exception {
         PoolWorker w = new PoolWorker(conn);

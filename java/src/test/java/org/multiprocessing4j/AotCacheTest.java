@@ -109,13 +109,13 @@ class AotCacheTest {
         assertEquals(0, first.exit(), first.out());
         assertTrue(first.out().contains("warm true"), first.out());
         awaitBuilders(dir);
-        List<Path> caches = files(dir, "*.aot");
+        List<Path> caches = files(dir, "*" + AotCache.Kind.CDS.suffix);
         assertEquals(1, caches.size(), caches.toString());
         assertTrue(files(dir, "*.tmp-*").isEmpty(), files(dir, "*").toString());
 
         Run used = finish(start(dir));
         assertEquals(0, used.exit(), used.out());
-        assertTrue(used.childArgs().contains("-XX:AOTCache=" + caches.get(0)), used.out());
+        assertTrue(used.childArgs().contains("-XX:SharedArchiveFile=" + caches.get(0)), used.out());
         assertTrue(used.out().contains("exit 0"), used.out());
         assertEquals(2, used.out().lines().count(), "nothing else on stdout/stderr: " + used.out());
 
@@ -144,11 +144,32 @@ class AotCacheTest {
         // one of them may have found the other's lock and given up waiting: never an error
         assertTrue(ra.out().contains("exit 0") && rb.out().contains("exit 0"));
         awaitBuilders(dir);
-        assertEquals(1, files(dir, "*.aot").size(), files(dir, "*").toString());
+        assertEquals(1, files(dir, "*" + AotCache.Kind.CDS.suffix).size(), files(dir, "*").toString());
         assertTrue(files(dir, "*.tmp-*").isEmpty(), files(dir, "*").toString());
         Run used = finish(start(dir));
-        assertTrue(used.childArgs().contains("-XX:AOTCache="), used.out());
+        assertTrue(used.childArgs().contains("-XX:SharedArchiveFile="), used.out());
         assertEquals(2, used.out().lines().count(), used.out());
+    }
+
+    /** Spawned children start from a CDS archive, idle forkserver children from a JDK AOT cache. */
+    @Test
+    void spawnedChildrenUseTheCdsArchiveAndForkserverChildrenTheAotCache(@TempDir Path dir)
+            throws Exception {
+        Run spawned = finish(start(dir, "warm"));
+        assertTrue(spawned.out().contains("warm true"), spawned.out());
+        Run spawnedAgain = finish(start(dir));
+        assertTrue(spawnedAgain.childArgs().contains("-XX:SharedArchiveFile="
+                + files(dir, "*" + AotCache.Kind.CDS.suffix).getFirst()), spawnedAgain.out());
+        assertFalse(spawnedAgain.childArgs().contains("-XX:AOTCache="), spawnedAgain.out());
+
+        Run forkserver = finish(start(dir, "forkserver"));
+        assertEquals(0, forkserver.exit(), forkserver.out());
+        List<Path> aot = files(dir, "*" + AotCache.Kind.AOT.suffix);
+        assertEquals(1, aot.size(), files(dir, "*").toString());
+        assertTrue(forkserver.childArgs().contains("-XX:AOTCache=" + aot.getFirst()),
+                forkserver.out());
+        assertFalse(forkserver.childArgs().contains("-XX:SharedArchiveFile="), forkserver.out());
+        awaitBuilders(dir);
     }
 
     @Test
@@ -156,7 +177,7 @@ class AotCacheTest {
         // this JVM runs from target/classes
         assertFalse(Multiprocessing.context().warmUp(Duration.ofSeconds(1)));
         List<String> options = ChildCommand.jvmOptions(List.of());
-        assertNull(AotCache.cacheFile(List.of("java"), options));
+        assertNull(AotCache.cacheFile(List.of("java"), options, AotCache.Kind.CDS));
         String before = System.getProperty("mp4j.aotCache");
         System.setProperty("mp4j.aotCache", "false");
         try {
@@ -173,7 +194,8 @@ class AotCacheTest {
 
     @Test
     void aUserChosenArchiveDisablesTheCache() {
-        assertNull(AotCache.cacheFile(List.of("java"), List.of("-Xshare:off")));
-        assertNull(AotCache.cacheFile(List.of("java"), List.of("-XX:SharedArchiveFile=x.jsa")));
+        assertNull(AotCache.cacheFile(List.of("java"), List.of("-Xshare:off"), AotCache.Kind.CDS));
+        assertNull(AotCache.cacheFile(List.of("java"), List.of("-XX:SharedArchiveFile=x.jsa"),
+                AotCache.Kind.AOT));
     }
 }

@@ -87,6 +87,39 @@ class ChildProcessTest {
         }
     }
 
+    /**
+     * The child's parent watchdog blocks in a native receive; HotSpot's exit waits for threads in
+     * native code, so the child must release it while exiting, and the normal exit code stays.
+     */
+    @Test
+    void parentWatchdogEndsWhenTheChildExitsNormally() throws Exception {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = process(reportWatchdogAtExit(pipe.second()))) {
+            p.start();
+            pipe.second().close();
+            assertEquals("watchdog found", pipe.first().recv());
+            assertEquals("watchdog ended", pipe.first().recv());
+            p.join();
+            assertEquals(OptionalInt.of(0), p.exitCode());
+        }
+    }
+
+    private static Task reportWatchdogAtExit(Connection c) {
+        return () -> {
+            Thread watchdog = Thread.getAllStackTraces().keySet().stream()
+                    .filter(t -> t.getName().equals("mp4j-parent-watchdog")).findFirst()
+                    .orElseThrow();
+            c.send("watchdog found");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    watchdog.join(Duration.ofSeconds(20));
+                    c.send(watchdog.isAlive() ? "watchdog still running" : "watchdog ended");
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        };
+    }
+
     @Test
     void killedChildReportsMinusNine() throws Exception {
         try (Pipe pipe = Pipe.open(); ChildProcess p = process(sleepAfterReady(pipe.second()))) {
