@@ -155,7 +155,8 @@ final class ChildMain {
      */
     private static void link(String className) {
         try {
-            // getDeclaredMethods links the class; $deserializeLambda$ is looked up there too
+            // getDeclaredMethods links the class (and finds $deserializeLambda$, which lambdas
+            // that do not travel as shapes still use)
             Class.forName(className, false, ClassLoader.getSystemClassLoader()).getDeclaredMethods();
         } catch (ClassNotFoundException | LinkageError | RuntimeException e) {
             // skipped: it was only a guess
@@ -165,7 +166,7 @@ final class ChildMain {
     /** Python's forkserver preload: a class that cannot be loaded is skipped, as Python does. */
     private static void preload(String className) {
         try {
-            // its reflection data too: deserializing a task's lambda looks up $deserializeLambda$
+            // its reflection data too: deserializing a method reference looks up $deserializeLambda$
             Class.forName(className, true, ClassLoader.getSystemClassLoader()).getDeclaredMethods();
         } catch (ClassNotFoundException | LinkageError e) {
             // skipped: the task will fail with a clear error if it needs the class
@@ -175,7 +176,8 @@ final class ChildMain {
     /**
      * Runs the bootstrap path once so that a task handed over later finds it loaded, linked and
      * warm: the first FFM downcalls (~100 ms on their own), pipes and socket pairs, the codec,
-     * and the serialization of a lambda that captures a connection.
+     * the hand-off, and both forms a task travels in: a lambda's shape with plain captured
+     * values, and Java serialization (a lambda capturing an array, a method reference).
      */
     static void warmUp(Platform os, int rounds) {
         for (int i = 0; i < rounds; i++) {
@@ -185,9 +187,9 @@ final class ChildMain {
     }
 
     /**
-     * Creates {@code count} serializable lambda classes the way deserializing a task's lambda
-     * does ({@code LambdaMetafactory.altMetafactory}): a task's own lambda class is spun at its
-     * hand-off, and this is the code that spins it.
+     * Creates {@code count} serializable lambda classes the way rebuilding a task's lambda does
+     * ({@code LambdaMetafactory.altMetafactory}): a task's own lambda class is spun at its
+     * hand-off unless it was linked ahead, and this is the code that spins it.
      */
     private static void spinLambdas(int count) {
         try {
@@ -214,7 +216,9 @@ final class ChildMain {
             for (Pipe p : List.of(oneWay, duplex)) {
                 Connection w = p.second();
                 Connection r = p.first();
-                TaskStreams.Encoded encoded = TaskStreams.encode(warmUpTask(w));
+                // both task forms: plain captured values, and Java serialization (an array)
+                TaskStreams.Encoded encoded = TaskStreams.encode(p == oneWay ? warmUpTask(w)
+                        : warmUpTask(w, new int[] {1}));
                 Bootstrap b = parseBootstrap(SpawnLauncher.bootstrapFrame(new Launcher.Spec(
                         "warm-up", new int[] {1}, false, encoded, List.of(), List.of(), 1,
                         List.of())));
@@ -225,6 +229,10 @@ final class ChildMain {
                 r.recv();
                 r.poll();
             }
+            // a method reference travels as a SerializedLambda ($deserializeLambda$)
+            Connection spare = duplex.first();
+            TaskStreams.decode(TaskStreams.encode(spare::close).bytes(),
+                    new int[] {os.duplicate(spare.descriptor().number())}).run();
             warmUpHandOff(os);
             os.waitForExit(os.pid(), false); // links waitpid (fails: we are not our own child)
         } catch (Exception e) {
@@ -260,6 +268,14 @@ final class ChildMain {
         };
     }
 
+    private static Task warmUpTask(Connection c, int[] value) {
+        return () -> {
+            c.sendBytes(new byte[] {(byte) value[0]});
+            c.send("warm");
+            c.close();
+        };
+    }
+
     /**
      * Waits for the hand-off of an idle child on descriptor 3 (see {@link #receiveHandOff}).
      * Exits at once on end of stream (the parent died or shut the pool down).
@@ -268,13 +284,26 @@ final class ChildMain {
         try {
             HandOff handOff = receiveHandOff(os, 3, buffer);
             if (handOff == null) {
+                awaitExitIfExiting();
                 Runtime.getRuntime().halt(0); // not handed a task: nothing to report
             }
             return handOff;
         } catch (IOException e) {
+            awaitExitIfExiting();
             System.err.println("multiprocessing4j child: bad hand-off: " + e);
             Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
             return null;
+        }
+    }
+
+    /**
+     * If this JVM is already exiting (a SIGTERM's handler called {@code System.exit}, and
+     * {@link #releaseWatchdog} shut descriptor 3 down, which is why the hand-off ended), lets
+     * that exit finish with its own code instead of halting with another.
+     */
+    private static void awaitExitIfExiting() {
+        while (exiting) {
+            java.util.concurrent.locks.LockSupport.park();
         }
     }
 

@@ -188,7 +188,8 @@ final class ForkserverLauncher implements Launcher {
             Connection c = pipe.second();
             for (int i = 0; i < 200; i++) {
                 SpawnLauncher.bootstrapFrame(new Spec("warm-up", new int[] {i}, false,
-                        TaskStreams.encode(warmUpTask(c)), List.of(), List.of(), 1, List.of()));
+                        TaskStreams.encode(i % 2 == 0 ? warmUpTask(c) : warmUpTask(c, new int[] {i})),
+                        List.of(), List.of(), 1, List.of()));
             }
             int[] pair = OS.socketPair();
             try {
@@ -204,6 +205,11 @@ final class ForkserverLauncher implements Launcher {
 
     private static Task warmUpTask(Connection c) {
         return () -> c.sendBytes(new byte[] {1});
+    }
+
+    /** Captures an array: travels by Java serialization, the task stream's other form. */
+    private static Task warmUpTask(Connection c, int[] value) {
+        return () -> c.sendBytes(new byte[] {(byte) value[0]});
     }
 
     /**

@@ -27,14 +27,22 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>What the child gets is what {@code $deserializeLambda$} would have returned: an instance of
  * a lambda class of the same capturing class, implementing the same functional interface, calling
  * the same implementation method with the same captured values, serializable again. Only the
- * moment the capturing class is initialized differs: when the task first calls into it (spawn:
- * while reading the task), never in an idle child. Lambdas this cannot reproduce exactly travel
- * as Java serializes them: method references, lambdas with marker interfaces or bridge methods,
- * and capturing classes this library cannot reach with full privilege (another named module).
+ * moment the capturing class is initialized differs: when the task first calls into it, not
+ * while the task is read (so a failing static initializer is the task's failure, reported with
+ * exit code 1), and never in an idle child. Lambdas this cannot reproduce exactly travel as Java
+ * serializes them: method references, lambdas with marker interfaces or bridge methods, bodies
+ * called through {@code invokeinterface} (default methods), and capturing classes this library
+ * cannot reach with full privilege (any class outside this library's module when the library is
+ * on the module path).
  *
- * <p>Trust: a shape names a private method of a class; the task stream comes only from the parent
- * over its bootstrap socket, and only {@code lambda$…} methods of the capturing class itself are
- * accepted.
+ * <p>Trust: a shape names a private method of a class. Only {@code lambda$…} methods of the
+ * capturing class itself are accepted, but unlike {@code $deserializeLambda$} any such method
+ * with any functional interface, and neither the shape nor the compact task form goes through a
+ * {@code jdk.serialFilter}: the task stream must come from a trusted parent, which it does — only
+ * over the bootstrap socket a child inherits from the JVM that started it.
+ *
+ * <p>Factories are cached per shape, not per class loader: a child resolves every task with one
+ * loader.
  */
 final class TaskLambdas {
     /** Separates the fields of a shape in its command-line form. */
@@ -47,6 +55,9 @@ final class TaskLambdas {
             return eligibleClass(lambdaClass) ? writeReplace(lambdaClass) : null;
         }
     };
+
+    /** Capturing classes (internal names) of the shapes {@link #prelink} linked. */
+    private static final java.util.Set<String> PRELINKED = ConcurrentHashMap.newKeySet();
 
     /** Factories by shape, each {@code (Object[] captured)Object}. */
     private static final Map<Shape, MethodHandle> FACTORIES = new ConcurrentHashMap<>();
@@ -127,9 +138,16 @@ final class TaskLambdas {
         }
         String host = replaced.getCapturingClass();
         if (!host.equals(replaced.getImplClass()) || !replaced.getImplMethodName().startsWith("lambda$")
-                || !acceptedKind(replaced.getImplMethodKind())
-                || host.contains(SEPARATOR) || replaced.getImplMethodName().contains(SEPARATOR)) {
+                || !acceptedKind(replaced.getImplMethodKind())) {
             return task;
+        }
+        for (String field : List.of(host, replaced.getFunctionalInterfaceClass(),
+                replaced.getFunctionalInterfaceMethodName(),
+                replaced.getFunctionalInterfaceMethodSignature(), replaced.getImplMethodName(),
+                replaced.getImplMethodSignature(), replaced.getInstantiatedMethodType())) {
+            if (field.contains(SEPARATOR)) { // legal in a class file, not in a shape
+                return task;
+            }
         }
         Object[] captured = new Object[replaced.getCapturedArgCount()];
         for (int i = 0; i < captured.length; i++) {
@@ -168,8 +186,10 @@ final class TaskLambdas {
      * one throw-away instance with default captured values, so that a task of that shape finds
      * everything linked. Neither loads more than the classes the shape names nor initializes the
      * capturing class. Anything that fails is skipped: it was only a guess.
+     *
+     * @return whether the shape is linked now
      */
-    static void prelink(String argument, ClassLoader loader) {
+    static boolean prelink(String argument, ClassLoader loader) {
         try {
             Shape shape = Shape.parse(argument);
             MethodHandle factory = factory(shape, loader);
@@ -179,9 +199,19 @@ final class TaskLambdas {
                 defaults[i] = defaultValue(types.get(i));
             }
             Object ignored = (Object) factory.invokeExact(defaults);
+            PRELINKED.add(shape.capturingClass());
+            return true;
         } catch (Throwable t) {
-            // only a guess
+            return false; // only a guess
         }
+    }
+
+    /**
+     * {@return whether a lambda written in {@code host} was linked ahead by {@link #prelink}} For
+     * tests and diagnostics.
+     */
+    static boolean prelinked(Class<?> host) {
+        return PRELINKED.contains(host.getName().replace('.', '/'));
     }
 
     private static MethodHandle factory(Shape shape, ClassLoader loader)

@@ -17,9 +17,13 @@ import java.util.Map;
 import org.multiprocessing4j.internal.Descriptor;
 
 /**
- * Serializes a {@link Task} for a child: ordinary captured values by Java serialization,
- * {@link Inheritable} resources ({@link Connection}s, shared memory) as {@link Slot}s naming the
- * index of the descriptor among those the child receives. A spawned child inherits them as
+ * Serializes a {@link Task} for a child, in one of two forms. A lambda whose captured values are
+ * all plain (null, strings, boxed primitives, connections with the default codec) travels in the
+ * {@link Compact} form: its {@link TaskLambdas.Shape} and those values, no Java serialization.
+ * Anything else goes through Java serialization (a lambda as its {@link TaskLambdas.Carried}
+ * shape and values when {@link TaskLambdas} can rebuild it), {@link Inheritable} resources
+ * ({@link Connection}s, shared memory) as {@link Slot}s naming the index of the descriptor among
+ * those the child receives. A spawned child inherits them as
  * descriptors {@code FIRST_HANDLE_FD + index}; a forkserver child receives them over its
  * bootstrap socket, at whatever numbers the kernel picks. A resource captured twice travels once.
  */
@@ -104,7 +108,7 @@ final class TaskStreams {
      * byte  MAGIC ('L', never the first byte of a serialization stream, 0xAC)
      * UTF   the lambda's shape ({@link TaskLambdas.Shape#toArgument})
      * byte  count of captured values, then per value a tag and its payload:
-     *       NULL | STRING UTF-8 (int length, bytes) | INT int | LONG long | BOOLEAN byte
+     *       NULL | STRING int length, UTF-16 chars | INT int | LONG long | BOOLEAN byte
      *       | DOUBLE long bits | CONNECTION int slot, byte readable, byte writable, long maxFrame
      *       | SAME int index of an earlier value (the same object again)
      * </pre>
@@ -159,11 +163,16 @@ final class TaskStreams {
                     }
                     switch (v) {
                         case null -> out.writeByte(NULL);
-                        case String t -> {
-                            byte[] utf8 = t.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                        case String t -> { // UTF-16 as is: unpaired surrogates survive
                             out.writeByte(STRING);
-                            out.writeInt(utf8.length);
-                            out.write(utf8);
+                            out.writeInt(t.length());
+                            byte[] utf16 = new byte[2 * t.length()];
+                            for (int k = 0; k < t.length(); k++) {
+                                char ch = t.charAt(k);
+                                utf16[2 * k] = (byte) (ch >>> 8);
+                                utf16[2 * k + 1] = (byte) ch;
+                            }
+                            out.write(utf16);
                         }
                         case Integer n -> {
                             out.writeByte(INT);
@@ -232,9 +241,17 @@ final class TaskStreams {
                 values[i] = switch (tag) {
                     case NULL -> null;
                     case STRING -> {
-                        byte[] utf8 = new byte[in.readInt()];
-                        in.readFully(utf8);
-                        yield new String(utf8, java.nio.charset.StandardCharsets.UTF_8);
+                        int length = in.readInt();
+                        if (length < 0 || length > (bytes.length - 1) / 2) {
+                            throw new IOException("bad string length " + length + " in the task");
+                        }
+                        byte[] utf16 = new byte[2 * length];
+                        in.readFully(utf16);
+                        char[] chars = new char[length];
+                        for (int k = 0; k < length; k++) {
+                            chars[k] = (char) ((utf16[2 * k] & 0xff) << 8 | (utf16[2 * k + 1] & 0xff));
+                        }
+                        yield new String(chars);
                     }
                     case INT -> in.readInt();
                     case LONG -> in.readLong();

@@ -97,7 +97,8 @@ class ForkserverChildProcessTest extends ChildProcessTest {
         }
 
         static Task task(Connection c) {
-            return () -> c.send(INITIALIZED_IN + " " + ChildProcess.currentProcess().name());
+            return () -> c.send(INITIALIZED_IN + " " + ChildProcess.currentProcess().name() + " "
+                    + TaskLambdas.prelinked(LambdaHost.class));
         }
     }
 
@@ -109,7 +110,7 @@ class ForkserverChildProcessTest extends ChildProcessTest {
         assertTrue(ctx.warmUp(WARM));
         try (Pipe pipe = Pipe.open(); ChildProcess p = ctx.process(LambdaHost.task(pipe.second()))) {
             p.start();
-            assertEquals(p.name() + " " + p.name(), pipe.first().recv());
+            assertEquals(p.name() + " " + p.name() + " false", pipe.first().recv());
             p.join();
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
@@ -139,8 +140,8 @@ class ForkserverChildProcessTest extends ChildProcessTest {
         List<Integer> linked = ForkserverLauncher.INSTANCE.idlePids();
         try (Pipe pipe = Pipe.open(); ChildProcess p = ctx.process(LambdaHost.task(pipe.second()))) {
             p.start();
-            // the class was initialized in the child that ran the task, after it became that child
-            assertEquals(p.name() + " " + p.name(), pipe.first().recv());
+            // linked ahead, yet initialized in the child that ran the task, after it became it
+            assertEquals(p.name() + " " + p.name() + " true", pipe.first().recv());
             assertTrue(linked.contains(p.pid()), p.pid() + " was not one of " + linked);
             p.join();
             assertEquals(OptionalInt.of(0), p.exitCode());

@@ -1,6 +1,7 @@
 package org.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -177,20 +178,41 @@ class TaskLambdasTest {
         assertThrows(IllegalArgumentException.class, () -> TaskLambdas.Shape.parse("a|b|c"));
     }
 
+    /** A class whose lambda is linked ahead in this test, and nowhere else. */
+    static final class PrelinkHost {
+        private PrelinkHost() {
+        }
+
+        static Task task(int n) {
+            return () -> SEEN.set(n);
+        }
+    }
+
     @Test
     void prelinkSkipsWhatItCannotLinkAndLinksWhatItCan() throws Exception {
         ClassLoader loader = getClass().getClassLoader();
-        TaskLambdas.prelink("garbage", loader);
-        TaskLambdas.prelink("no/Such|x|run|()V|6|lambda$x$0|()V|()V|0", loader);
-        // a shape naming a method that is not a lambda body is refused when linked
-        TaskLambdas.prelink(TaskLambdasTest.class.getName().replace('.', '/')
-                + "|org/multiprocessing4j/Task|run|()V|6|methodReferenceTarget|()V|()V|0", loader);
-        int n = 5;
-        String shape = TaskStreams.encode(() -> SEEN.set(n)).lambdaShape();
-        TaskLambdas.prelink(shape, loader); // primitive captured value: a default is made for it
+        assertFalse(TaskLambdas.prelink("garbage", loader));
+        assertFalse(TaskLambdas.prelink("no/Such|x|run|()V|6|lambda$x$0|()V|()V|0", loader));
+        // a shape naming a method that is not a lambda body is refused
+        assertFalse(TaskLambdas.prelink(TaskLambdasTest.class.getName().replace('.', '/')
+                + "|org/multiprocessing4j/Task|run|()V|6|methodReferenceTarget|()V|()V|0", loader));
+        String shape = TaskStreams.encode(PrelinkHost.task(5)).lambdaShape();
+        assertFalse(TaskLambdas.prelinked(PrelinkHost.class));
+        assertTrue(TaskLambdas.prelink(shape, loader)); // an int captured: a default is made for it
+        assertTrue(TaskLambdas.prelinked(PrelinkHost.class));
         SEEN.set(null);
-        roundTrip(() -> SEEN.set(n), true).run();
+        roundTrip(PrelinkHost.task(5), true).run();
         assertEquals(5, SEEN.get());
+    }
+
+    @Test
+    void stringsTravelExactlyEvenWithUnpairedSurrogates() throws Exception {
+        String odd = "a\uD800b\uDC00" + "\u00e9\u4e2d" + "\uD83D\uDE00".substring(0, 1);
+        Task task = () -> SEEN.set(odd);
+        TaskStreams.Encoded encoded = TaskStreams.encode(task);
+        assertEquals(TaskStreams.Compact.MAGIC, encoded.bytes()[0]);
+        TaskStreams.decode(encoded.bytes(), new int[0]).run();
+        assertEquals(odd, SEEN.get());
     }
 
     @Test
