@@ -36,7 +36,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * </ul>
  *
  * <h2>Child JVM options</h2>
- * Children run with {@code -XX:+UseSerialGC -XX:-UsePerfData} and the native-access flag, then
+ * Children run with {@code -XX:+UseSerialGC -XX:-UsePerfData -XX:UserThreadWaitAttemptsAtExit=0}
+ * (the last: a child whose threads are blocked reading a connection exits at once, instead of
+ * HotSpot waiting 300 ms for them) and the native-access flag, then
  * the options of {@link #withJvmOptions}, then those of the system property
  * {@code mp4j.childJvmOptions} (space separated), so later ones win. A forkserver child always
  * has the options of the context that starts it: idle JVMs are pooled per configuration.

@@ -39,6 +39,22 @@ class ChildProcessTest {
     }
 
     @Test
+    void childJvmsDoNotWaitAtExitForThreadsBlockedInNativeCode() throws Exception {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = process(optionValue(pipe.second()))) {
+            p.start();
+            assertEquals("0", pipe.first().recv());
+            p.join();
+        }
+    }
+
+    private static Task optionValue(Connection c) {
+        return () -> c.send(java.util.Arrays.stream(java.nio.file.Files.readString(
+                        java.nio.file.Path.of("/proc/self/cmdline")).split("\0"))
+                .filter(a -> a.startsWith("-XX:UserThreadWaitAttemptsAtExit="))
+                .map(a -> a.substring(a.indexOf('=') + 1)).reduce((x, y) -> y).orElse("unset"));
+    }
+
+    @Test
     void taskRunsInAnotherProcessAndNormalReturnGivesExitCodeZero() throws Exception {
         try (Pipe pipe = Pipe.open(); ChildProcess p = process(sendPid(pipe.second()))) {
             assertEquals(OptionalInt.empty(), p.exitCode());
