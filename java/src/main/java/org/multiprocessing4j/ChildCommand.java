@@ -45,7 +45,17 @@ record ChildCommand(List<String> arguments, List<String> key) {
      * @param useAotCache whether to use (and, in the background, create) an {@link AotCache}
      */
     static ChildCommand of(List<String> jvmOptions, List<String> modeArguments, boolean useAotCache) {
-        List<String> options = jvmOptions(jvmOptions);
+        return of(jvmOptions, extraOptions(), modeArguments, useAotCache);
+    }
+
+    /**
+     * {@link #of(List, List, boolean)} with {@code extraOptions} in place of the current value
+     * of {@code mp4j.childJvmOptions}: for a caller that must start every child of a
+     * configuration with the value it had when the configuration was made.
+     */
+    static ChildCommand of(List<String> jvmOptions, String extraOptions, List<String> modeArguments,
+                           boolean useAotCache) {
+        List<String> options = jvmOptions(jvmOptions, extraOptions);
         List<String> launch = launchArguments();
         List<String> jvm = jvmCommand(options, launch);
         List<String> sharing = useAotCache
@@ -89,11 +99,19 @@ record ChildCommand(List<String> arguments, List<String> key) {
 
     /** Base options, native access, the context's options, then {@code mp4j.childJvmOptions}. */
     static List<String> jvmOptions(List<String> contextOptions) {
+        return jvmOptions(contextOptions, extraOptions());
+    }
+
+    /** {@return the system property {@code mp4j.childJvmOptions}, stripped; empty if unset} */
+    static String extraOptions() {
+        return System.getProperty("mp4j.childJvmOptions", "").strip();
+    }
+
+    private static List<String> jvmOptions(List<String> contextOptions, String extra) {
         List<String> cmd = new ArrayList<>(BASE_OPTIONS);
         cmd.add(modular() ? "--enable-native-access=org.multiprocessing4j"
                 : "--enable-native-access=ALL-UNNAMED");
         cmd.addAll(contextOptions);
-        String extra = System.getProperty("mp4j.childJvmOptions", "").strip();
         if (!extra.isEmpty()) {
             cmd.addAll(Arrays.asList(extra.split("\\s+")));
         }

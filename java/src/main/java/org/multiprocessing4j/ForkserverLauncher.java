@@ -150,21 +150,22 @@ final class ForkserverLauncher implements Launcher {
     }
 
     private IdlePool pool(List<String> jvmOptions, List<String> preload) {
-        // everything ChildCommand reads besides the arguments (the class path is fixed)
-        List<Object> shortcut = List.of(jvmOptions, preload,
-                System.getProperty("mp4j.childJvmOptions", ""));
+        // everything ChildCommand reads besides the arguments (the class path is fixed), read
+        // once: the pool starts every child with this value of the property
+        String extra = ChildCommand.extraOptions();
+        List<Object> shortcut = List.of(jvmOptions, preload, extra);
         IdlePool known = byArguments.get(shortcut);
         return known != null ? known : byArguments.computeIfAbsent(shortcut,
-                k -> poolByKey(jvmOptions, preload));
+                k -> poolByKey(jvmOptions, extra, preload));
     }
 
-    private IdlePool poolByKey(List<String> jvmOptions, List<String> preload) {
+    private IdlePool poolByKey(List<String> jvmOptions, String extra, List<String> preload) {
         List<String> mode = new ArrayList<>();
         mode.add(ChildMain.MODE_FORKSERVER);
         mode.addAll(preload);
-        ChildCommand probe = ChildCommand.of(jvmOptions, mode, false);
+        ChildCommand probe = ChildCommand.of(jvmOptions, extra, mode, false);
         installHook();
-        return pools.computeIfAbsent(probe.key(), k -> new IdlePool(jvmOptions, mode));
+        return pools.computeIfAbsent(probe.key(), k -> new IdlePool(jvmOptions, extra, mode));
     }
 
     private void installHook() {
@@ -251,6 +252,8 @@ final class ForkserverLauncher implements Launcher {
     /** The idle children of one configuration. */
     private final class IdlePool {
         private final List<String> jvmOptions;
+        /** {@code mp4j.childJvmOptions} when the pool was made: part of its key. */
+        private final String extraOptions;
         private final List<String> mode;
         volatile int target = 1;
         // guarded by this
@@ -260,8 +263,9 @@ final class ForkserverLauncher implements Launcher {
         private final java.util.LinkedHashSet<String> lambdas = new java.util.LinkedHashSet<>();
         private long generation; // shutdown() increments it: refills started before are dropped
 
-        IdlePool(List<String> jvmOptions, List<String> mode) {
+        IdlePool(List<String> jvmOptions, String extraOptions, List<String> mode) {
             this.jvmOptions = List.copyOf(jvmOptions);
+            this.extraOptions = extraOptions;
             this.mode = List.copyOf(mode);
         }
 
@@ -302,7 +306,8 @@ final class ForkserverLauncher implements Launcher {
                     args.addAll(lambdas);
                 }
             }
-            return SpawnLauncher.start(ChildCommand.of(jvmOptions, args).arguments(), List.of());
+            return SpawnLauncher.start(ChildCommand.of(jvmOptions, extraOptions, args,
+                    AotCache.enabled()).arguments(), List.of());
         }
 
         /** {@return an idle child that is still alive, preferring warm ones; null if none} */

@@ -254,6 +254,39 @@ class ForkserverChildProcessTest extends ChildProcessTest {
     }
 
     @Test
+    void anIdleJvmKeepsTheChildJvmOptionsPropertyOfItsPoolWhenThePropertyChanges()
+            throws Exception {
+        String property = "mp4j.childJvmOptions";
+        String before = System.getProperty(property);
+        Multiprocessing ctx = context();
+        try (Pipe pipe = Pipe.open()) {
+            Connection c = pipe.second();
+            System.setProperty(property, "-Dmp4j.test.extra=x");
+            assertTrue(ctx.warmUp(WARM));
+            try (ChildProcess p = ctx.process(() -> c.send(System.getProperty("mp4j.test.extra")))) {
+                p.start(); // the pool of "x" refills 100 ms after this hand-off
+                System.setProperty(property, "-Dmp4j.test.extra=y");
+                assertEquals("x", pipe.first().recv());
+                p.join();
+            }
+            Thread.sleep(500); // the refill of the "x" pool runs while the property says "y"
+            System.setProperty(property, "-Dmp4j.test.extra=x");
+            assertTrue(ctx.warmUp(WARM));
+            try (ChildProcess p = ctx.process(() -> c.send(System.getProperty("mp4j.test.extra")))) {
+                p.start();
+                assertEquals("x", pipe.first().recv());
+                p.join();
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(property);
+            } else {
+                System.setProperty(property, before);
+            }
+        }
+    }
+
+    @Test
     void anIdleJvmKilledWhileIdleIsReplacedNotUsed() throws Exception {
         assertTrue(context().warmUp(WARM));
         List<Integer> killed = ForkserverLauncher.INSTANCE.idlePids();
