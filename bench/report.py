@@ -96,7 +96,7 @@ ROWS = [
     _oneway("1MiB", 1024 * 1024, "MB/s"),
     _start("start → first message, spawn", "ChildStartBench.startToFirstMessage",
            "start_first_message", {"method": "spawn"}),
-    _start("start → first message, spawn + AOT cache", "ChildStartBench.startToFirstMessage",
+    _start("start → first message, spawn + start archive (CDS)", "ChildStartBench.startToFirstMessage",
            "start_first_message", {"method": "spawn+aot"}, [(BARE_JAVA, BARE_JAVA_CASE)]),
     _start("start → first message, forkserver (idle JVM ready)", "ChildStartBench.startToFirstMessage",
            "start_first_message", {"method": "forkserver"}),
@@ -358,7 +358,7 @@ def ratio_notes(jmh):
     b, _ = jmh_value(bare, "median")
     if not a or not b:
         return []
-    return [f"- Cold start: spawn + AOT cache / bare java (medians) = {a / b:.2f}× "
+    return [f"- Cold start: spawn + start archive / bare java (medians) = {a / b:.2f}× "
             f"(target ≤ 1.1×; {a:.1f} / {b:.1f} {aot['primaryMetric'].get('scoreUnit', '')})."]
 
 
