@@ -48,40 +48,48 @@ import java.util.concurrent.TimeUnit;
  * <h2>Where, and keyed by what</h2>
  * One file per child configuration in a per-user directory: the system property
  * {@code mp4j.aotCacheDir}, else {@code $XDG_CACHE_HOME/multiprocessing4j}, else
- * {@code ~/.cache/multiprocessing4j} (created with mode 0700). The file name is a hash of the JDK
- * ({@code java.home}, {@code java.vm.version}), the child's command line without the pid (JVM
- * options, class path, module path, main class) and the size and modification time of every
- * class-path and module-path entry: a rebuilt jar or another JDK gets another cache.
+ * {@code ~/.cache/multiprocessing4j} (created with mode 0700; a relative path, or one with the
+ * path separator in it, means no cache). The file name is {@code child-<family>-<stamp>}: the
+ * family hashes the JDK ({@code java.home}, {@code java.vm.version}), the child's command line
+ * without the pid (JVM options, class path, module path, main class) and the JVM option
+ * variables of the environment; the stamp hashes the size and modification time of every
+ * class-path and module-path entry. A rebuilt jar gets a new file, and the builder that writes
+ * it removes the older files of its family; another JDK or command is another family.
  *
  * <h2>Life cycle</h2>
  * {@link #flagsFor} never blocks: when the cache exists it returns the flags that use it; when it
  * does not, it starts at most one builder per key and JVM ({@link #main}, a separate JVM that
  * outlives this one, so that a short program still leaves a cache behind) and returns no flags.
  * The builder runs a training child ({@link ChildMain}'s {@code train} mode) that writes the cache
- * (or its class list, then dumps it) into a temporary file of the same directory and renames it
- * into place atomically, so a reader sees no file or a whole one.
- * Concurrent builders (other JVMs) are harmless: a lock file keeps most of them away, and the
- * last rename wins with an equally valid cache. A failed build leaves a {@code .failed} marker
- * that suppresses retries for a day; its output is in {@code <key>.log}. A cache in use has its
- * modification time refreshed once a day; builders remove caches unused for 30 days (those of
- * jars since rebuilt, mostly: each cache is some 15 MB).
+ * (or its class list, then dumps it) into a temporary file of the same directory, has a JVM map
+ * it once with {@code -XX:+VerifySharedSpaces} (a JVM checks only an archive's header and length
+ * when it maps it, and a damaged body can crash it), forces it to disk and renames it into place
+ * atomically, so a reader sees no file or a whole, verified one. Concurrent builders (other
+ * JVMs) are harmless: a lock file keeps most of them away (one older than any build is taken
+ * over), and the last rename wins with an equally valid cache. A failed build leaves a
+ * {@code .failed} marker that suppresses retries for a day; its output is in {@code <key>.log}.
+ * A cache in use has its modification time refreshed at most once a day per JVM; builders remove
+ * caches unused for 30 days, markers and logs of archives that never were after a day, and
+ * temporary files of builders that died after a day.
  *
  * <h2>Never required</h2>
- * The cache is used with {@code -Xshare:auto} or {@code -XX:AOTMode=auto}: a stale, truncated or
- * corrupt file is ignored by the JVM, which then starts normally, and
- * {@code -Xlog:aot*=off,cds*=off} keeps its warnings off the child's stderr. It is not used when
- * a class-path or module-path entry is a directory (the JDK only archives classes from jars:
- * tests running from {@code target/classes} start without it), when the child's options already
- * choose a class-data archive, or when the system property {@code mp4j.aotCache} is
- * {@code false}.
+ * The cache is used with {@code -Xshare:auto} or {@code -XX:AOTMode=auto}: a missing, stale,
+ * truncated or foreign file is ignored by the JVM, which then starts normally, and
+ * {@code -Xlog:aot*=off,cds*=off} keeps its warnings off the child's stderr. (A file damaged
+ * after it was verified, inside its body, is not detected at start: that is the JVM's check.)
+ * It is not used when a class-path or module-path entry is a directory (the JDK only archives
+ * classes from jars: tests running from {@code target/classes} start without it), when the
+ * child's options already choose a class-data archive, when they name an agent, a flight
+ * recording or a log or dump file (the builder's JVMs would run with them too), or when the
+ * system property {@code mp4j.aotCache} is {@code false}.
  *
  * <p>Thread-safe.
  */
 final class AotCache {
     /** Exit code of the builder when the training run failed. */
     private static final int BUILD_FAILED = 3;
-    /** A lock file older than this belongs to a builder that died. */
-    private static final Duration STALE_LOCK = Duration.ofMinutes(5);
+    /** A lock file older than this belongs to a builder that died: longer than any build. */
+    private static final Duration STALE_LOCK = Duration.ofMinutes(16);
     /** A failed build is not retried before this. */
     private static final Duration RETRY_FAILED = Duration.ofDays(1);
     /** A cache not used for this long is removed by the next builder in its directory. */
@@ -113,6 +121,8 @@ final class AotCache {
     }
 
     private static final Set<String> STARTED = ConcurrentHashMap.newKeySet();
+    /** When this JVM last refreshed a cache's modification time, by path. */
+    private static final java.util.Map<String, Long> MARKED = new ConcurrentHashMap<>();
 
     private AotCache() {
     }
@@ -151,7 +161,10 @@ final class AotCache {
             return List.of();
         }
         if (Files.isRegularFile(cache)) {
-            if (STARTED.add(cache.toString())) {
+            long now = System.currentTimeMillis();
+            Long marked = MARKED.get(cache.toString());
+            if (marked == null || now - marked > Duration.ofDays(1).toMillis()) {
+                MARKED.put(cache.toString(), now);
                 markUsed(cache);
             }
             return useFlags(cache, kind);
@@ -186,8 +199,10 @@ final class AotCache {
             if (Files.isRegularFile(cache)) {
                 return true;
             }
-            if (builder != null && !builder.isAlive() && !Files.isRegularFile(lockFile(cache))) {
-                return Files.isRegularFile(cache);
+            boolean building = builder != null ? builder.isAlive()
+                    : Files.isRegularFile(lockFile(cache)); // another JVM's builder
+            if (!building && !Files.isRegularFile(lockFile(cache))) {
+                return Files.isRegularFile(cache); // failed, or none could start (read-only...)
             }
             Thread.sleep(20);
         }
@@ -230,6 +245,19 @@ final class AotCache {
                     || o.contains("AutoCreateSharedArchive")) {
                 return null; // the user chose class-data sharing: do not interfere
             }
+            if (o.startsWith("-agentlib") || o.startsWith("-agentpath") || o.startsWith("-javaagent")
+                    || o.startsWith("-Xrunjdwp") || o.startsWith("-XX:StartFlightRecording")
+                    || o.startsWith("-XX:FlightRecorderOptions") || o.startsWith("-Xlog")
+                    || o.startsWith("-XX:HeapDumpPath") || o.startsWith("-XX:ErrorFile")
+                    || o.startsWith("-XX:LogFile")) {
+                // the builder's training and dump JVMs would run them too: a debugger port taken
+                // twice, a recording or log overwritten. Such children start without an archive.
+                return null;
+            }
+        }
+        Path dir = directory();
+        if (!dir.isAbsolute() || dir.toString().contains(File.pathSeparator)) {
+            return null; // the JVM reads ':' in an archive path as two archives
         }
         List<String> entries = new ArrayList<>();
         for (String p : List.of(System.getProperty("java.class.path", ""),
@@ -244,26 +272,43 @@ final class AotCache {
             return null;
         }
         try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            update(sha, System.getProperty("java.home"));
-            update(sha, System.getProperty("java.vm.version"));
+            // family: what a child runs (JDK, command, options from the environment); stamp: the
+            // jars' sizes and times. A new archive replaces the older ones of its family.
+            MessageDigest family = MessageDigest.getInstance("SHA-256");
+            update(family, System.getProperty("java.home"));
+            update(family, System.getProperty("java.vm.version"));
             for (String a : jvmCommand) {
-                update(sha, a);
+                update(family, a);
             }
+            for (String env : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS")) {
+                update(family, env + "=" + System.getenv(env));
+            }
+            MessageDigest stamp = MessageDigest.getInstance("SHA-256");
             for (String e : entries) {
                 BasicFileAttributes attrs = Files.readAttributes(Path.of(e), BasicFileAttributes.class);
                 if (!attrs.isRegularFile()) {
                     return null; // a class directory: the JDK cannot cache from it
                 }
-                update(sha, e + "|" + attrs.size() + "|" + attrs.lastModifiedTime().toMillis());
+                update(stamp, e + "|" + attrs.size() + "|" + attrs.lastModifiedTime().toMillis());
             }
-            String key = HexFormat.of().formatHex(sha.digest(), 0, 12);
-            return directory().resolve("child-" + key + kind.suffix);
+            HexFormat hex = HexFormat.of();
+            return dir.resolve(FAMILY_PREFIX + hex.formatHex(family.digest(), 0, 8) + "-"
+                    + hex.formatHex(stamp.digest(), 0, 8) + kind.suffix);
         } catch (IOException | RuntimeException e) {
             return null; // a missing entry, an unreadable directory...: start without
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Cache files are named {@code child-<family>-<stamp><suffix>}. */
+    private static final String FAMILY_PREFIX = "child-";
+
+    /** {@return the {@code child-<family>-} part of a cache file's name} */
+    private static String family(Path cache) {
+        String name = cache.getFileName().toString();
+        int dash = name.indexOf('-', FAMILY_PREFIX.length());
+        return dash < 0 ? name : name.substring(0, dash + 1);
     }
 
     private static void update(MessageDigest sha, String s) {
@@ -352,7 +397,8 @@ final class AotCache {
         Kind kind = Kind.valueOf(args[0]);
         Path cache = Path.of(args[1]);
         Path lock = lockFile(cache);
-        Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        Path tmp = cache.resolveSibling(cache.getFileName() + ".tmp-" + ProcessHandle.current().pid()
+                + "-" + Long.toHexString(new java.security.SecureRandom().nextLong()));
         Path classList = tmp.resolveSibling(tmp.getFileName() + ".classlist");
         int code = BUILD_FAILED;
         try {
@@ -390,28 +436,94 @@ final class AotCache {
                 exit = exit != 0 ? exit : BUILD_FAILED;
             }
             if (exit == 0 && Files.isRegularFile(tmp) && Files.size(tmp) > 0) {
+                // the JVM checks only an archive's header and length when it maps it, and maps
+                // a damaged one to a crash: check every region once, here, before any child can
+                List<String> check = new ArrayList<>(child.subList(0, launchStart));
+                check.addAll(kind == Kind.CDS
+                        ? List.of("-Xshare:on", "-XX:SharedArchiveFile=" + tmp)
+                        : List.of("-XX:AOTMode=on", "-XX:AOTCache=" + tmp));
+                check.add("-XX:+VerifySharedSpaces");
+                List<String> path = child.subList(launchStart, main);
+                check.addAll(path.isEmpty() || !path.getLast().equals("-m") ? path
+                        : path.subList(0, path.size() - 1));
+                check.add("-version");
+                exit = run(check);
+                if (exit != 0) {
+                    System.out.println("the new archive does not verify (" + exit + "): " + check);
+                }
+            }
+            if (exit == 0 && Files.isRegularFile(tmp) && Files.size(tmp) > 0) {
+                try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(tmp,
+                        java.nio.file.StandardOpenOption.WRITE)) {
+                    f.force(true); // on disk before its name is: no good name on bad contents
+                }
                 try {
                     Files.move(tmp, cache, StandardCopyOption.ATOMIC_MOVE,
                             StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {
                     throw new IOException("cannot rename " + tmp + " atomically", e);
                 }
+                try (java.nio.channels.FileChannel d = java.nio.channels.FileChannel.open(
+                        cache.getParent(), java.nio.file.StandardOpenOption.READ)) {
+                    d.force(true);
+                } catch (IOException e) {
+                    // the rename is durable a little later instead
+                }
                 Files.deleteIfExists(failedMarker(cache));
+                removeOlderOfFamily(cache);
                 code = 0;
             }
         } catch (IOException | RuntimeException | InterruptedException e) {
             System.out.println("cannot build " + cache + ": " + e);
         } finally {
+            // each step on its own: a full disk (the likely failure) must not keep the lock
             if (code != 0) {
-                Files.writeString(failedMarker(cache), "see " + cache.getFileName() + ".log\n");
+                quietly(() -> Files.writeString(failedMarker(cache),
+                        "see " + cache.getFileName() + ".log\n"));
             }
-            Files.deleteIfExists(tmp);
-            Files.deleteIfExists(classList);
-            Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + ".config"));
+            quietly(() -> Files.deleteIfExists(tmp));
+            quietly(() -> Files.deleteIfExists(classList));
+            quietly(() -> Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + ".config")));
             removeStaleTemporaries(cache.getParent());
-            Files.deleteIfExists(lock);
+            quietly(() -> Files.deleteIfExists(lock));
         }
         System.exit(code);
+    }
+
+    private interface IoStep {
+        Object run() throws IOException;
+    }
+
+    private static void quietly(IoStep step) {
+        try {
+            step.run();
+        } catch (IOException | RuntimeException e) {
+            System.out.println("clean-up: " + e);
+        }
+    }
+
+    /**
+     * Removes the archives of {@code cache}'s family (same JDK and command) built for other jar
+     * contents, with their logs and markers: each rebuild of a jar would otherwise leave ~15 MB
+     * behind. A child already running from one keeps its mapping; one about to start from it
+     * finds no file and starts without.
+     */
+    private static void removeOlderOfFamily(Path cache) {
+        String family = family(cache);
+        String name = cache.getFileName().toString();
+        String suffix = name.substring(name.lastIndexOf('.'));
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(cache.getParent(),
+                family + "*" + suffix)) {
+            for (Path f : files) {
+                if (!f.getFileName().toString().equals(name)) {
+                    quietly(() -> Files.deleteIfExists(f));
+                    quietly(() -> Files.deleteIfExists(f.resolveSibling(f.getFileName() + ".log")));
+                    quietly(() -> Files.deleteIfExists(failedMarker(f)));
+                }
+            }
+        } catch (IOException e) {
+            // best effort
+        }
     }
 
     /**
@@ -439,6 +551,10 @@ final class AotCache {
                 String name = f.getFileName().toString();
                 if (name.contains(".tmp-") && age(f).compareTo(RETRY_FAILED) > 0) {
                     Files.deleteIfExists(f);
+                } else if ((name.endsWith(".failed") || name.endsWith(".log"))
+                        && age(f).compareTo(RETRY_FAILED) > 0
+                        && !Files.exists(f.resolveSibling(name.substring(0, name.lastIndexOf('.'))))) {
+                    Files.deleteIfExists(f); // the marker or log of an archive that never was
                 } else if ((name.endsWith(Kind.CDS.suffix) || name.endsWith(Kind.AOT.suffix))
                         && age(f).compareTo(UNUSED) > 0) {
                     Files.deleteIfExists(f);

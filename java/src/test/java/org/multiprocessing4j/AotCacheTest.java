@@ -2,6 +2,7 @@ package org.multiprocessing4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -71,10 +72,17 @@ class AotCacheTest {
     }
 
     private static Process start(Path cacheDir, String... args) throws IOException {
+        return start(cacheDir, List.of(), args);
+    }
+
+    private static Process start(Path cacheDir, List<String> properties, String... args)
+            throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
-                "-Dmp4j.aotCacheDir=" + cacheDir, "-cp", classPath, AotParentMain.class.getName()));
+                "-Dmp4j.aotCacheDir=" + cacheDir));
+        cmd.addAll(properties);
+        cmd.addAll(List.of("-cp", classPath, AotParentMain.class.getName()));
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
     }
@@ -170,6 +178,45 @@ class AotCacheTest {
                 forkserver.out());
         assertFalse(forkserver.childArgs().contains("-XX:SharedArchiveFile="), forkserver.out());
         awaitBuilders(dir);
+    }
+
+    @Test
+    void aRebuiltJarReplacesTheArchiveOfItsFamily(@TempDir Path dir) throws Exception {
+        Run first = finish(start(dir, "warm"));
+        assertTrue(first.out().contains("warm true"), first.out());
+        awaitBuilders(dir);
+        List<Path> before = files(dir, "*" + AotCache.Kind.CDS.suffix);
+        assertEquals(1, before.size(), before.toString());
+        Path jar = Path.of(classPath.split(java.io.File.pathSeparator)[0]);
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(jar).toMillis() + 2000)); // "rebuilt"
+        Run second = finish(start(dir, "warm"));
+        assertTrue(second.out().contains("warm true"), second.out());
+        awaitBuilders(dir);
+        List<Path> after = files(dir, "*" + AotCache.Kind.CDS.suffix);
+        assertEquals(1, after.size(), "the older archive of the family is gone: " + after);
+        assertNotEquals(before, after);
+        assertTrue(files(dir, before.getFirst().getFileName() + ".*").isEmpty(),
+                files(dir, "*").toString());
+    }
+
+    @Test
+    void childrenWithAgentsOrLogFilesStartWithoutAnArchive(@TempDir Path dir) throws Exception {
+        Run run = finish(start(dir, List.of("-Dmp4j.childJvmOptions=-Xlog:disable"), "warm"));
+        assertEquals(0, run.exit(), run.out());
+        assertTrue(run.out().contains("warm false"), run.out());
+        assertFalse(run.childArgs().contains("-XX:SharedArchiveFile="), run.out());
+        assertTrue(files(dir, "*").isEmpty(), files(dir, "*").toString());
+    }
+
+    @Test
+    void warmUpGivesUpAtOnceWhenNoArchiveCanBeBuilt(@TempDir Path dir) throws Exception {
+        Path notADirectory = Files.writeString(dir.resolve("file"), "x");
+        // waiting out its 600 s would fail this class's time limit
+        Run run = finish(start(notADirectory.resolve("cache"), "warm600"));
+        assertEquals(0, run.exit(), run.out());
+        assertTrue(run.out().contains("warm false"), run.out());
+        assertTrue(run.out().contains("exit 0"), run.out());
     }
 
     @Test

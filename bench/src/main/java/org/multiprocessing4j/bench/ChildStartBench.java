@@ -120,7 +120,7 @@ public class ChildStartBench {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             // the options every multiprocessing4j child gets (ChildCommand.BASE_OPTIONS, native access)
             List<String> options = List.of("-XX:+UseSerialGC", "-XX:-UsePerfData",
-                    "--enable-native-access=ALL-UNNAMED");
+                    "-XX:UserThreadWaitAttemptsAtExit=0", "--enable-native-access=ALL-UNNAMED");
             List<String> classPath = List.of("-cp", System.getProperty("java.class.path"));
             // built the way AotCache builds ours: a training run's class list, then -Xshare:dump
             List<String> training = new ArrayList<>(List.of(java));

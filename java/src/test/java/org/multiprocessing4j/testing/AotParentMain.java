@@ -20,8 +20,9 @@ public final class AotParentMain {
             forkserver();
             return;
         }
-        if (args.length > 0 && args[0].equals("warm")) {
-            System.out.println("warm " + Multiprocessing.context().warmUp(Duration.ofSeconds(90)));
+        if (args.length > 0 && args[0].startsWith("warm")) { // warm<seconds>: another timeout
+            long seconds = args[0].equals("warm") ? 90 : Long.parseLong(args[0].substring(4));
+            System.out.println("warm " + Multiprocessing.context().warmUp(Duration.ofSeconds(seconds)));
         }
         try (Pipe pipe = Pipe.open()) {
             var c = pipe.second();
