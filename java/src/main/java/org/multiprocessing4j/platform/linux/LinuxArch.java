@@ -8,7 +8,9 @@ import java.lang.foreign.MemorySegment;
  */
 enum LinuxArch {
     /** x86_64 / amd64. */
-    X86_64(org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_futex()) {
+    X86_64(org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_futex(), new Syscalls(
+            org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_read(), org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_write(), org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_recvfrom(), org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_sendto(),
+            org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_prctl(), org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_getpid(), org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_getppid())) {
         @Override
         long statLayoutSize() {
             return org.multiprocessing4j.platform.linux.bindings.x86_64.stat.sizeof();
@@ -35,7 +37,9 @@ enum LinuxArch {
         }
     },
     /** aarch64 / arm64. */
-    AARCH64(org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_futex()) {
+    AARCH64(org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_futex(), new Syscalls(
+            org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_read(), org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_write(), org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_recvfrom(), org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_sendto(),
+            org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_prctl(), org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_getpid(), org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_getppid())) {
         @Override
         long statLayoutSize() {
             return org.multiprocessing4j.platform.linux.bindings.aarch64.stat.sizeof();
@@ -63,9 +67,24 @@ enum LinuxArch {
     };
 
     private final long sysFutex;
+    private final Syscalls syscalls;
 
-    LinuxArch(long sysFutex) {
+    LinuxArch(long sysFutex, Syscalls syscalls) {
         this.sysFutex = sysFutex;
+        this.syscalls = syscalls;
+    }
+
+    /**
+     * The numbers of the system calls {@link LinuxPlatform} makes through {@code syscall(2)}
+     * (they differ between architectures).
+     */
+    record Syscalls(long read, long write, long recvfrom, long sendto, long prctl, long getpid,
+                    long getppid) {
+    }
+
+    /** {@return this architecture's numbers of the system calls made through syscall(2)} */
+    Syscalls syscalls() {
+        return syscalls;
     }
 
     /** {@return the size of this architecture's {@code struct stat}} */

@@ -32,6 +32,24 @@ public class LibcArch extends LibcArch$shared {
     public static int SYS_futex() {
         return SYS_futex;
     }
+    private static final int SYS_getpid = (int)172L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_getpid 172
+     * }
+     */
+    public static int SYS_getpid() {
+        return SYS_getpid;
+    }
+    private static final int SYS_getppid = (int)173L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_getppid 173
+     * }
+     */
+    public static int SYS_getppid() {
+        return SYS_getppid;
+    }
     private static final int SYS_gettid = (int)178L;
     /**
      * {@snippet lang=c :
@@ -40,6 +58,51 @@ public class LibcArch extends LibcArch$shared {
      */
     public static int SYS_gettid() {
         return SYS_gettid;
+    }
+    private static final int SYS_prctl = (int)167L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_prctl 167
+     * }
+     */
+    public static int SYS_prctl() {
+        return SYS_prctl;
+    }
+    private static final int SYS_read = (int)63L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_read 63
+     * }
+     */
+    public static int SYS_read() {
+        return SYS_read;
+    }
+    private static final int SYS_recvfrom = (int)207L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_recvfrom 207
+     * }
+     */
+    public static int SYS_recvfrom() {
+        return SYS_recvfrom;
+    }
+    private static final int SYS_sendto = (int)206L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_sendto 206
+     * }
+     */
+    public static int SYS_sendto() {
+        return SYS_sendto;
+    }
+    private static final int SYS_write = (int)64L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_write 64
+     * }
+     */
+    public static int SYS_write() {
+        return SYS_write;
     }
 }
 

@@ -32,6 +32,24 @@ public class LibcArch extends LibcArch$shared {
     public static int SYS_futex() {
         return SYS_futex;
     }
+    private static final int SYS_getpid = (int)39L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_getpid 39
+     * }
+     */
+    public static int SYS_getpid() {
+        return SYS_getpid;
+    }
+    private static final int SYS_getppid = (int)110L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_getppid 110
+     * }
+     */
+    public static int SYS_getppid() {
+        return SYS_getppid;
+    }
     private static final int SYS_gettid = (int)186L;
     /**
      * {@snippet lang=c :
@@ -40,6 +58,51 @@ public class LibcArch extends LibcArch$shared {
      */
     public static int SYS_gettid() {
         return SYS_gettid;
+    }
+    private static final int SYS_prctl = (int)157L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_prctl 157
+     * }
+     */
+    public static int SYS_prctl() {
+        return SYS_prctl;
+    }
+    private static final int SYS_read = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_read 0
+     * }
+     */
+    public static int SYS_read() {
+        return SYS_read;
+    }
+    private static final int SYS_recvfrom = (int)45L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_recvfrom 45
+     * }
+     */
+    public static int SYS_recvfrom() {
+        return SYS_recvfrom;
+    }
+    private static final int SYS_sendto = (int)44L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_sendto 44
+     * }
+     */
+    public static int SYS_sendto() {
+        return SYS_sendto;
+    }
+    private static final int SYS_write = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_write 1
+     * }
+     */
+    public static int SYS_write() {
+        return SYS_write;
     }
 }
 
