@@ -10,7 +10,8 @@ enum LinuxArch {
     /** x86_64 / amd64. */
     X86_64(org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_futex(), new Syscalls(
             org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_read(), org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_write(), org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_recvfrom(), org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_sendto(),
-            org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_prctl(), org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_getpid(), org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_getppid())) {
+            org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_prctl(), org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_getpid(), org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_getppid(),
+            org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_close(), org.multiprocessing4j.platform.linux.bindings.x86_64.LibcArch.SYS_shutdown())) {
         @Override
         long statLayoutSize() {
             return org.multiprocessing4j.platform.linux.bindings.x86_64.stat.sizeof();
@@ -39,7 +40,8 @@ enum LinuxArch {
     /** aarch64 / arm64. */
     AARCH64(org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_futex(), new Syscalls(
             org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_read(), org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_write(), org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_recvfrom(), org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_sendto(),
-            org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_prctl(), org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_getpid(), org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_getppid())) {
+            org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_prctl(), org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_getpid(), org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_getppid(),
+            org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_close(), org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_shutdown())) {
         @Override
         long statLayoutSize() {
             return org.multiprocessing4j.platform.linux.bindings.aarch64.stat.sizeof();
@@ -79,7 +81,7 @@ enum LinuxArch {
      * (they differ between architectures).
      */
     record Syscalls(long read, long write, long recvfrom, long sendto, long prctl, long getpid,
-                    long getppid) {
+                    long getppid, long close, long shutdown) {
     }
 
     /** {@return this architecture's numbers of the system calls made through syscall(2)} */

@@ -43,9 +43,9 @@ import org.multiprocessing4j.platform.linux.bindings.timespec;
  *
  * <p>errno: every call that can fail is a downcall made from the generated symbol address and
  * descriptor with {@link Linker.Option#captureCallState(String...) captureCallState("errno")};
- * {@link Errno} translates it. read, write, recv, send, prctl, getpid and getppid go through
- * {@code syscall(2)} with the architecture's generated numbers, in one downcall shape (see
- * {@code Sys}: each shape costs a starting child milliseconds). {@code EINTR} is retried (with the remaining time for timed calls).
+ * {@link Errno} translates it. read, write, recv, send, prctl, getpid, getppid, shutdown and
+ * close go through {@code syscall(2)} with the architecture's generated numbers, in one downcall
+ * shape (see {@code Sys}: each shape costs a starting child milliseconds). {@code EINTR} is retried (with the remaining time for timed calls).
  *
  * <p>SIGPIPE: sockets are written with {@code send(MSG_NOSIGNAL)}; pipes with {@code write}, which
  * cannot raise SIGPIPE in a JVM because HotSpot installs a handler that ignores it — the write
@@ -73,7 +73,7 @@ public final class LinuxPlatform implements Platform {
     /**
      * {@code long syscall(long number, long a1, void *a2, long a3, long a4, long a5, long a6)}:
      * the one downcall shape of the calls a child makes before its first message (read, write,
-     * recvfrom, sendto, prctl, getpid, getppid). A JVM links every distinct shape on its first use
+     * recvfrom, sendto, prctl, getpid, getppid) and as it ends (shutdown, close). A JVM links every distinct shape on its first use
      * (a stub and a chain of method handles, ~7-10 ms each, which no JDK 25 archive can hold):
      * one shape instead of five made a spawned child reach its first message ~20 ms sooner
      * (86-93 ms against 107-112 ms, measured side by side).
@@ -104,14 +104,6 @@ public final class LinuxPlatform implements Platform {
 
     private static final class Poll {
         static final MethodHandle MH = errno(Libc.poll$address(), Libc.poll$descriptor());
-    }
-
-    private static final class Close {
-        static final MethodHandle MH = errno(Libc.close$address(), Libc.close$descriptor());
-    }
-
-    private static final class Shutdown {
-        static final MethodHandle MH = errno(Libc.shutdown$address(), Libc.shutdown$descriptor());
     }
 
     private static final class Pipe2 {
@@ -477,7 +469,8 @@ public final class LinuxPlatform implements Platform {
         MemorySegment st = STATE.get();
         int r;
         try {
-            r = (int) Shutdown.MH.invokeExact(st, fd, Libc.SHUT_RDWR());
+            r = (int) (long) Sys.MH.invokeExact(st, arch.syscalls().shutdown(), (long) fd,
+                    asPointer(Libc.SHUT_RDWR()), 0L, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -494,7 +487,8 @@ public final class LinuxPlatform implements Platform {
         MemorySegment st = STATE.get();
         int r;
         try {
-            r = (int) Close.MH.invokeExact(st, fd);
+            r = (int) (long) Sys.MH.invokeExact(st, arch.syscalls().close(), (long) fd,
+                    MemorySegment.NULL, 0L, 0L, 0L, 0L);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -23,6 +23,15 @@ public class LibcArch extends LibcArch$shared {
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
             .or(Linker.nativeLinker().defaultLookup());
 
+    private static final int SYS_close = (int)57L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_close 57
+     * }
+     */
+    public static int SYS_close() {
+        return SYS_close;
+    }
     private static final int SYS_futex = (int)98L;
     /**
      * {@snippet lang=c :
@@ -94,6 +103,15 @@ public class LibcArch extends LibcArch$shared {
      */
     public static int SYS_sendto() {
         return SYS_sendto;
+    }
+    private static final int SYS_shutdown = (int)210L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_shutdown 210
+     * }
+     */
+    public static int SYS_shutdown() {
+        return SYS_shutdown;
     }
     private static final int SYS_write = (int)64L;
     /**
