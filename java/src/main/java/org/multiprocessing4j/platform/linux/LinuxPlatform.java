@@ -45,7 +45,8 @@ import org.multiprocessing4j.platform.linux.bindings.timespec;
  * descriptor with {@link Linker.Option#captureCallState(String...) captureCallState("errno")};
  * {@link Errno} translates it. read, write, recv, send, prctl, getpid, getppid, shutdown and
  * close go through {@code syscall(2)} with the architecture's generated numbers, in one downcall
- * shape (see {@code Sys}: each shape costs a starting child milliseconds). {@code EINTR} is retried (with the remaining time for timed calls).
+ * shape (see {@code Sys}: each shape costs a starting child milliseconds). {@code EINTR} is
+ * retried (with the remaining time for timed calls).
  *
  * <p>SIGPIPE: sockets are written with {@code send(MSG_NOSIGNAL)}; pipes with {@code write}, which
  * cannot raise SIGPIPE in a JVM because HotSpot installs a handler that ignores it — the write
