@@ -74,10 +74,11 @@ public final class LinuxPlatform implements Platform {
     /**
      * {@code long syscall(long number, long a1, void *a2, long a3, long a4, long a5, long a6)}:
      * the one downcall shape of the calls a child makes before its first message (read, write,
-     * recvfrom, sendto, prctl, getpid, getppid) and as it ends (shutdown, close). A JVM links every distinct shape on its first use
-     * (a stub and a chain of method handles, ~7-10 ms each, which no JDK 25 archive can hold):
-     * one shape instead of five made a spawned child reach its first message ~20 ms sooner
-     * (86-93 ms against 107-112 ms, measured side by side).
+     * recvfrom, sendto, prctl, getpid, getppid) and as it ends (shutdown, close). A JVM links
+     * every distinct shape on its first use (a stub and a chain of method handles, ~7-10 ms
+     * each, which no JDK 25 archive can hold): one shape instead of five made a spawned child
+     * reach its first message ~20 ms sooner (86-93 ms against 107-112 ms, measured side by
+     * side; bench/RESULTS.md: spawn + archive 110 → 99 ms).
      *
      * <p>ABI: {@code syscall} is variadic from its second parameter, and on x86_64 and aarch64
      * Linux a variadic pointer or integer argument travels in the next general register either
