@@ -59,7 +59,11 @@ public final class Client {
         return builder(address).connect();
     }
 
-    /** {@return a builder for a connection to {@code address}, for the less common options} */
+    /**
+     * {@return a builder for a connection to {@code address}, for the less common options}
+     *
+     * @param address a {@link UnixDomainSocketAddress} or a {@link InetSocketAddress}
+     */
     public static Builder builder(SocketAddress address) {
         return new Builder(address);
     }

@@ -718,7 +718,14 @@ public final class Connection implements Waitable, AutoCloseable {
                 codec == Codec.defaults() ? null : codec);
     }
 
-    /** A connection on its way to a child; {@code codec} null means the default. */
+    /**
+     * A connection on its way to a child.
+     *
+     * @param readable whether the child may receive
+     * @param writable whether the child may send
+     * @param maxFrameSize the largest frame the child accepts
+     * @param codec the codec, or null for the default
+     */
     private record ChildEnd(boolean readable, boolean writable, long maxFrameSize, Codec codec)
             implements Inheritable.Handle {
         private static final long serialVersionUID = 1L;

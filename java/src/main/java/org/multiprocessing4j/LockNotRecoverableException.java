@@ -11,7 +11,11 @@ package org.multiprocessing4j;
 public class LockNotRecoverableException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
-    /** Creates the exception with a message. */
+    /**
+     * Creates the exception with a message.
+     *
+     * @param message what happened, and to which lock
+     */
     public LockNotRecoverableException(String message) {
         super(message);
     }

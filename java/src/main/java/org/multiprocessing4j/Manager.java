@@ -85,12 +85,20 @@ public final class Manager implements AutoCloseable {
         this.server = server;
     }
 
-    /** A factory for a registered type: serializable, so that it can run in the server process. */
+    /**
+     * A factory for a registered type: serializable, so that it can run in the server process.
+     *
+     * @param <T> the type of the objects it makes
+     */
     @FunctionalInterface
     public interface Factory<T> extends Supplier<T>, Serializable {
     }
 
-    /** A single shared value (Python's {@code Manager().Value}). */
+    /**
+     * A single shared value (Python's {@code Manager().Value}).
+     *
+     * @param <T> the type of the value
+     */
     public interface Value<T> {
         /** {@return the value} */
         T get();
@@ -278,12 +286,21 @@ public final class Manager implements AutoCloseable {
         return address;
     }
 
-    /** {@return a new shared map (Python's {@code Manager().dict()}), insertion-ordered, nulls allowed} */
+    /**
+     * {@return a new shared map (Python's {@code Manager().dict()}), insertion-ordered, nulls allowed}
+     *
+     * @param <K> the type of the keys
+     * @param <V> the type of the values
+     */
     public <K, V> Map<K, V> dict() {
         return create("dict", cast(Map.class));
     }
 
-    /** {@return a new shared list (Python's {@code Manager().list()})} */
+    /**
+     * {@return a new shared list (Python's {@code Manager().list()})}
+     *
+     * @param <E> the type of the elements
+     */
     public <E> List<E> list() {
         return create("list", cast(List.class));
     }
@@ -299,6 +316,7 @@ public final class Manager implements AutoCloseable {
     /**
      * Creates a shared value (Python's {@code Manager().Value(typecode, value)}).
      *
+     * @param <T> the type of the value
      * @param initial the initial value
      * @return its proxy
      */
@@ -308,7 +326,11 @@ public final class Manager implements AutoCloseable {
         return v;
     }
 
-    /** {@return a new shared unbounded queue (Python's {@code Manager().Queue()})} */
+    /**
+     * {@return a new shared unbounded queue (Python's {@code Manager().Queue()})}
+     *
+     * @param <E> the type of the elements
+     */
     public <E> BlockingQueue<E> queue() {
         return create("queue", cast(BlockingQueue.class));
     }
@@ -325,6 +347,7 @@ public final class Manager implements AutoCloseable {
      * Creates an object of a registered type and returns its proxy (Python's generated
      * {@code manager.typeid()} methods).
      *
+     * @param <T> the interface's type
      * @param typeid a registered type
      * @param type the interface the proxy implements; the object must implement it
      * @return the proxy

@@ -15,19 +15,32 @@ final class ManagerProtocol {
     private ManagerProtocol() {
     }
 
-    /** First message on every connection. */
+    /**
+     * First message on every connection.
+     *
+     * @param session whether this is the process's session connection (else a call connection)
+     */
     record Hello(boolean session) implements Serializable {
         @Serial
         private static final long serialVersionUID = 1L;
     }
 
-    /** Session: create an object of a registered type; reply: its id (one reference held). */
+    /**
+     * Session: create an object of a registered type; reply: its id (one reference held).
+     *
+     * @param typeid the registered type
+     */
     record Create(String typeid) implements Serializable {
         @Serial
         private static final long serialVersionUID = 1L;
     }
 
-    /** Session: hold one more reference ({@code delta} 1) or one fewer (-1) to an object. */
+    /**
+     * Session: hold one more reference ({@code delta} 1) or one fewer (-1) to an object.
+     *
+     * @param id the object
+     * @param delta 1 or -1
+     */
     record Ref(long id, int delta) implements Serializable {
         @Serial
         private static final long serialVersionUID = 1L;
@@ -39,14 +52,27 @@ final class ManagerProtocol {
         private static final long serialVersionUID = 1L;
     }
 
-    /** Call: invoke a method of an interface the object implements. */
+    /**
+     * Call: invoke a method of an interface the object implements.
+     *
+     * @param id the object
+     * @param iface the interface's binary name
+     * @param method the method's name
+     * @param parameterTypes the binary names of the method's parameter types
+     * @param args the arguments
+     */
     record Call(long id, String iface, String method, String[] parameterTypes, Object[] args)
             implements Serializable {
         @Serial
         private static final long serialVersionUID = 1L;
     }
 
-    /** Reply to anything: a value, or the exception the server raised (its stack trace intact). */
+    /**
+     * Reply to anything: a value, or the exception the server raised (its stack trace intact).
+     *
+     * @param value the result, or null
+     * @param failure the exception, or null on success
+     */
     record Reply(Object value, Throwable failure) implements Serializable {
         @Serial
         private static final long serialVersionUID = 1L;

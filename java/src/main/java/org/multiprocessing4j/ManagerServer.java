@@ -30,7 +30,7 @@ import org.multiprocessing4j.ManagerProtocol.Shutdown;
 /**
  * The server side of a {@link Manager}: owns the shared objects and runs the calls proxies make
  * on them, one thread per client connection. {@link Manager#start()} runs one in a child process;
- * {@link Manager#serve} runs one in this process for clients that {@link Manager#connect} by
+ * {@link Manager.Builder#serve} runs one in this process for clients that {@link Manager#connect} by
  * address (Python's {@code BaseManager.get_server().serve_forever()}).
  *
  * <p>References: each client process holds references through its session connection; when it

@@ -193,7 +193,13 @@ public final class ShareableList extends AbstractList<Object>
                 + " is not a ShareableList: " + why);
     }
 
-    /** Rebuilds the cached header in the child, from the inherited block. */
+    /**
+     * Rebuilds the cached header in the child, from the inherited block.
+     *
+     * @param in the stream
+     * @throws IOException if the stream is unreadable or the block is not a ShareableList
+     * @throws ClassNotFoundException never for the fields of this class
+     */
     @Serial
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();

@@ -54,8 +54,10 @@ import org.multiprocessing4j.internal.sync.Words;
 public final class SharedBarrier implements AutoCloseable, Serializable {
     private static final long serialVersionUID = 1L;
 
-    @SuppressWarnings("serial") // travels as an inherited descriptor (TaskStreams)
+    /** The shared block; travels as an inherited descriptor (TaskStreams). */
+    @SuppressWarnings("serial")
     private final SharedMemory memory;
+    /** The action run by the last party to arrive, or null. */
     private final Task action;
     private final transient MemorySegment s;
     private final transient MemorySegment genWord;
@@ -85,6 +87,8 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
     /**
      * Creates a barrier for {@code parties} parties without an action.
      *
+     * @param parties how many parties must arrive to trip it
+     * @return the barrier; the caller closes it
      * @throws IllegalArgumentException if {@code parties < 1} or above 65536
      * @throws IOException if the shared memory cannot be created
      */
@@ -144,6 +148,9 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
      * the last thread to arrive, before the others are released. The action is serializable so
      * that it travels with the barrier to child processes.
      *
+     * @param parties how many parties must arrive to trip it
+     * @param action what the last party to arrive runs, or null
+     * @return the barrier; the caller closes it
      * @throws IllegalArgumentException if {@code parties < 1} or above 65536
      * @throws IOException if the shared memory cannot be created
      */
@@ -181,6 +188,8 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
      * waiter, taking the internal lock to break the barrier on its timeout, that finds the lock's
      * holder dead and breaks it for that reason — {@link BrokenBarrierException} is thrown.
      *
+     * @param time the longest wait
+     * @param unit the unit of {@code time}
      * @return the arrival index, as {@link #await()}
      * @throws TimeoutException if the time elapsed (the barrier breaks)
      * @throws InterruptedException if interrupted before or while waiting (the barrier breaks)
@@ -437,6 +446,12 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
         return s;
     }
 
+    /**
+     * Maps the block in the receiving process.
+     *
+     * @return this object's view in the receiving process
+     * @throws ObjectStreamException if the block cannot be mapped
+     */
     private Object readResolve() throws ObjectStreamException {
         try {
             return new SharedBarrier(memory, 0, action, false);

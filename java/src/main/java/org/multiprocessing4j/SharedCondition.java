@@ -57,10 +57,13 @@ import org.multiprocessing4j.internal.sync.Words;
 public final class SharedCondition implements Condition, AutoCloseable, Serializable {
     private static final long serialVersionUID = 1L;
 
-    @SuppressWarnings("serial") // travels as an inherited descriptor (TaskStreams)
+    /** The shared block; travels as an inherited descriptor (TaskStreams). */
+    @SuppressWarnings("serial")
     private final SharedMemory memory;
-    @SuppressWarnings("serial") // always a SharedLock or SharedReentrantLock, both Serializable
+    /** The lock: always a SharedLock or SharedReentrantLock, both Serializable. */
+    @SuppressWarnings("serial")
     private final Lock lock;
+    /** Whether {@link #close()} closes the lock too. */
     private final boolean ownsLock;
     private final transient MemorySegment s;
     private final transient MemorySegment wakeWord;
@@ -83,6 +86,7 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
      * Creates a condition with a new {@link SharedReentrantLock} (Python's default), which
      * {@link #close()} closes too.
      *
+     * @return the condition; the caller closes it
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedCondition create() throws IOException {
@@ -141,6 +145,8 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
     /**
      * Creates a condition bound to {@code lock}.
      *
+     * @param lock the lock it is used with; {@link #close()} does not close it
+     * @return the condition; the caller closes it
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedCondition create(SharedLock lock) throws IOException {
@@ -150,6 +156,8 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
     /**
      * Creates a condition bound to {@code lock}.
      *
+     * @param lock the lock it is used with; {@link #close()} does not close it
+     * @return the condition; the caller closes it
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedCondition create(SharedReentrantLock lock) throws IOException {
@@ -233,6 +241,7 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
      * Waits until {@code predicate} is true (Python's {@code wait_for}), calling it with the lock
      * held, first before any wait.
      *
+     * @param predicate the state waited for
      * @throws InterruptedException if interrupted (lock re-acquired)
      * @throws IllegalMonitorStateException if the current thread does not hold the lock
      */
@@ -246,6 +255,9 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
      * Waits until {@code predicate} is true or {@code time} elapsed (Python's
      * {@code wait_for(predicate, timeout)}), calling it with the lock held.
      *
+     * @param predicate the state waited for
+     * @param time the longest wait
+     * @param unit the unit of {@code time}
      * @return the last value of the predicate
      * @throws InterruptedException if interrupted (lock re-acquired)
      * @throws IllegalMonitorStateException if the current thread does not hold the lock
@@ -416,6 +428,12 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
         }
     }
 
+    /**
+     * Maps the block in the receiving process.
+     *
+     * @return this object's view in the receiving process
+     * @throws ObjectStreamException if the block cannot be mapped
+     */
     private Object readResolve() throws ObjectStreamException {
         try {
             return new SharedCondition(memory, lock, ownsLock, false);

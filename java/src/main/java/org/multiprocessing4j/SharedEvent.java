@@ -36,7 +36,8 @@ import org.multiprocessing4j.internal.sync.Words;
 public final class SharedEvent implements AutoCloseable, Serializable {
     private static final long serialVersionUID = 1L;
 
-    @SuppressWarnings("serial") // travels as an inherited descriptor (TaskStreams)
+    /** The shared block; travels as an inherited descriptor (TaskStreams). */
+    @SuppressWarnings("serial")
     private final SharedMemory memory;
     private final transient MemorySegment s;
     private final transient MemorySegment flagWord;
@@ -56,6 +57,7 @@ public final class SharedEvent implements AutoCloseable, Serializable {
     /**
      * Creates an event, initially clear.
      *
+     * @return the event; the caller closes it
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedEvent create() throws IOException {
@@ -158,6 +160,8 @@ public final class SharedEvent implements AutoCloseable, Serializable {
      * Waits until the flag is set, or was set since this call began, or {@code time} elapsed
      * (Python's {@code wait(timeout)}); never gives up early.
      *
+     * @param time the longest wait
+     * @param unit the unit of {@code time}
      * @return {@code true} if the flag was set before or during the wait (as Python: even if it
      *     was cleared again since), {@code false} if the time elapsed first
      * @throws InterruptedException if interrupted before or while waiting
@@ -225,6 +229,12 @@ public final class SharedEvent implements AutoCloseable, Serializable {
         return s;
     }
 
+    /**
+     * Maps the block in the receiving process.
+     *
+     * @return this object's view in the receiving process
+     * @throws ObjectStreamException if the block cannot be mapped
+     */
     private Object readResolve() throws ObjectStreamException {
         try {
             return new SharedEvent(memory, false);

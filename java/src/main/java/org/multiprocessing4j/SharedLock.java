@@ -88,7 +88,8 @@ import org.multiprocessing4j.internal.sync.RobustMutex;
 public final class SharedLock implements Lock, AutoCloseable, Serializable {
     private static final long serialVersionUID = 1L;
 
-    @SuppressWarnings("serial") // travels as an inherited descriptor (TaskStreams)
+    /** The shared block; travels as an inherited descriptor (TaskStreams). */
+    @SuppressWarnings("serial")
     private final SharedMemory memory;
     private final transient MemorySegment segment;
     private final transient RobustMutex mutex;
@@ -335,6 +336,12 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
         };
     }
 
+    /**
+     * Maps the block in the receiving process.
+     *
+     * @return this object's view in the receiving process
+     * @throws ObjectStreamException if the block cannot be mapped
+     */
     private Object readResolve() throws ObjectStreamException {
         try {
             return new SharedLock(memory, false);

@@ -367,7 +367,12 @@ public final class SharedMemory implements AutoCloseable {
         return new ChildMapping(name, size);
     }
 
-    /** A child's mapping: never tracked there, whoever created the name. */
+    /**
+     * A child's mapping: never tracked there, whoever created the name.
+     *
+     * @param name the block's name, or null if anonymous
+     * @param size the block's size in bytes
+     */
     private record ChildMapping(String name, long size) implements Inheritable.Handle {
         private static final long serialVersionUID = 1L;
 

@@ -155,11 +155,16 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
             ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     private static final int CACHED_SINKS = 4;
 
-    @SuppressWarnings("serial") // travels to children as an inherited descriptor, see TaskStreams
+    /** The ring's block; travels to children as an inherited descriptor (TaskStreams). */
+    @SuppressWarnings("serial")
     private final SharedMemory memory;
+    /** The number of slots (a power of two). */
     private final int slots;
+    /** The bytes per slot. */
     private final int slotSize;
+    /** The bound on queued records, or 0 for none below the slot count. */
     private final int maxsize;
+    /** The {@code QueueLayout} flags. */
     private final int flags;
 
     // Process-local state, rebuilt after deserialization.
@@ -188,6 +193,13 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         attachViews();
     }
 
+    /**
+     * Rebuilds the process-local views in the receiving process.
+     *
+     * @param in the stream
+     * @throws IOException if the stream or the block is unreadable
+     * @throws ClassNotFoundException never for the fields of this class
+     */
     @Serial
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
@@ -452,6 +464,9 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     /**
      * As {@link #putBytes}, waiting at most {@code timeout} for room.
      *
+     * @param bytes the record
+     * @param timeout the longest wait
+     * @param unit the unit of {@code timeout}
      * @return whether it was put; {@code false} once the timeout has fully elapsed
      * @throws InterruptedException if interrupted while waiting (nothing was put)
      * @throws UncheckedIOException if a large record's spill segment cannot be created
@@ -715,6 +730,9 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     /**
      * As {@link #takeBytes}, waiting at most {@code timeout} for a record.
      *
+     * @param target where the record's bytes are copied
+     * @param timeout the longest wait
+     * @param unit the unit of {@code timeout}
      * @return how many bytes were copied, or -1 once the timeout has fully elapsed
      * @throws BufferTooShortException as for {@link #takeBytes}
      * @throws ClassCastException as for {@link #takeBytes}

@@ -47,7 +47,8 @@ import org.multiprocessing4j.internal.sync.RobustMutex;
 public final class SharedReentrantLock implements Lock, AutoCloseable, Serializable {
     private static final long serialVersionUID = 1L;
 
-    @SuppressWarnings("serial") // travels as an inherited descriptor (TaskStreams)
+    /** The shared block; travels as an inherited descriptor (TaskStreams). */
+    @SuppressWarnings("serial")
     private final SharedMemory memory;
     private final transient MemorySegment segment;
     private final transient RobustMutex mutex;
@@ -333,6 +334,12 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
         };
     }
 
+    /**
+     * Maps the block in the receiving process.
+     *
+     * @return this object's view in the receiving process
+     * @throws ObjectStreamException if the block cannot be mapped
+     */
     private Object readResolve() throws ObjectStreamException {
         try {
             return new SharedReentrantLock(memory, false);

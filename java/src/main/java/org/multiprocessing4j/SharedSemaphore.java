@@ -38,7 +38,8 @@ import org.multiprocessing4j.internal.sync.Words;
 public final class SharedSemaphore implements AutoCloseable, Serializable {
     private static final long serialVersionUID = 1L;
 
-    @SuppressWarnings("serial") // travels as an inherited descriptor (TaskStreams)
+    /** The shared block; travels as an inherited descriptor (TaskStreams). */
+    @SuppressWarnings("serial")
     private final SharedMemory memory;
     private final transient MemorySegment s;
     private final transient MemorySegment valueWord;
@@ -107,6 +108,8 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
     /**
      * Creates a semaphore with {@code permits} permits and no upper bound.
      *
+     * @param permits the initial value
+     * @return the semaphore; the caller closes it
      * @throws IllegalArgumentException if {@code permits < 0}
      * @throws IOException if the shared memory cannot be created
      */
@@ -118,6 +121,8 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
      * Creates a bounded semaphore (Python's {@code BoundedSemaphore}): releasing beyond
      * {@code permits} available permits throws.
      *
+     * @param permits the initial value, and the most that can be available
+     * @return the semaphore; the caller closes it
      * @throws IllegalArgumentException if {@code permits < 0}
      * @throws IOException if the shared memory cannot be created
      */
@@ -161,6 +166,8 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
     /**
      * Takes a permit, waiting at most {@code time}; never gives up early.
      *
+     * @param time the longest wait
+     * @param unit the unit of {@code time}
      * @return whether a permit was taken
      * @throws InterruptedException if interrupted before or while waiting (nothing taken)
      * @throws IllegalStateException if closed
@@ -182,6 +189,7 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
     /**
      * Returns {@code n} permits, waking up to {@code n} waiters. Never blocks.
      *
+     * @param n how many permits
      * @throws IllegalArgumentException if {@code n < 1}
      * @throws IllegalStateException if bounded and the value would exceed the initial value
      *     (nothing is released then), if the value would overflow, or if closed
@@ -279,6 +287,12 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
         return s;
     }
 
+    /**
+     * Maps the block in the receiving process.
+     *
+     * @return this object's view in the receiving process
+     * @throws ObjectStreamException if the block cannot be mapped
+     */
     private Object readResolve() throws ObjectStreamException {
         try {
             return new SharedSemaphore(memory, 0, 0, false);

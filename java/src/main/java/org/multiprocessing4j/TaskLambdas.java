@@ -68,6 +68,16 @@ final class TaskLambdas {
     /**
      * Everything but the captured values that identifies a lambda: the fields of its {@link
      * SerializedLambda}, class names in internal form.
+     *
+     * @param capturingClass the class that created the lambda
+     * @param functionalInterface the functional interface it implements
+     * @param method the interface method's name
+     * @param methodType the interface method's descriptor
+     * @param implKind the implementation method handle's kind
+     * @param implName the implementation method's name
+     * @param implType the implementation method's descriptor
+     * @param instantiatedType the interface method's instantiated descriptor
+     * @param captured how many values it captures
      */
     record Shape(String capturingClass, String functionalInterface, String method,
                  String methodType, int implKind, String implName, String implType,
@@ -115,7 +125,12 @@ final class TaskLambdas {
         }
     }
 
-    /** A lambda in the task stream: its shape and its captured values. */
+    /**
+     * A lambda in the task stream: its shape and its captured values.
+     *
+     * @param shape what identifies the lambda
+     * @param captured its captured values, in order
+     */
     record Carried(Shape shape, Object[] captured) implements Serializable {
         @Serial
         private static final long serialVersionUID = 1L;

@@ -291,6 +291,9 @@ final class TaskStreams {
     /**
      * What an {@link Inheritable} becomes on the way to a child: the index of its descriptor among
      * the inherited ones, and its own handle.
+     *
+     * @param index the descriptor's index among the inherited ones
+     * @param handle what the object needs besides its descriptor
      */
     record Slot(int index, Inheritable.Handle handle) implements Serializable {
         private static final long serialVersionUID = 1L;

@@ -16,8 +16,11 @@ public final class WorkerDiedException extends Exception {
     /** {@link #exitCode()} when the exit status could not be learned. */
     private static final int UNKNOWN = Integer.MIN_VALUE;
 
+    /** The worker's process name. */
     private final String workerName;
+    /** The worker's pid. */
     private final int pid;
+    /** The exit code, negative for a signal, or {@code Integer.MIN_VALUE} if unknown. */
     private final int exitCode;
 
     /**
