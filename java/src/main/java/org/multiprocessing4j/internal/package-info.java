@@ -1,0 +1,12 @@
+/**
+ * Small pieces shared by the public package and the other internal packages: the owner of one
+ * OS descriptor that closes it exactly once, never under a call in flight
+ * ({@link org.multiprocessing4j.internal.Descriptor}); where Cleaner safety nets report a
+ * resource that was never closed, for the test suite
+ * ({@link org.multiprocessing4j.internal.LeakReports}); and the region layout of the shared
+ * values and arrays ({@link org.multiprocessing4j.internal.NumbersLayout}).
+ *
+ * <p>Not API: the module does not export this package. It may use the {@code platform} seam,
+ * never a backend.
+ */
+package org.multiprocessing4j.internal;

@@ -1,0 +1,23 @@
+/**
+ * The process-shared synchronization algorithms and their regions: the robust mutex that a
+ * waiter takes over from a holder proven dead
+ * ({@link org.multiprocessing4j.internal.sync.RobustMutex}), one layout class per region with its
+ * offset table and ordering argument ({@link org.multiprocessing4j.internal.sync.MutexLayout},
+ * {@link org.multiprocessing4j.internal.sync.LockLayout},
+ * {@link org.multiprocessing4j.internal.sync.SemaphoreLayout},
+ * {@link org.multiprocessing4j.internal.sync.EventLayout},
+ * {@link org.multiprocessing4j.internal.sync.ConditionLayout},
+ * {@link org.multiprocessing4j.internal.sync.BarrierLayout}), the common
+ * {@link org.multiprocessing4j.internal.sync.RegionHeader}, process identity and liveness
+ * ({@link org.multiprocessing4j.internal.sync.ProcessToken}), the spin-then-sleep waiting policy
+ * ({@link org.multiprocessing4j.internal.sync.Waiting}) and access-mode-named atomic word access
+ * ({@link org.multiprocessing4j.internal.sync.Words}).
+ *
+ * <p>Rules: shared words are naturally aligned 4- or 8-byte words, accessed only through
+ * {@code Words}; a region's magic is written last with a release store; a layout's offsets are
+ * pinned to its table by a test. What the Java memory model does not promise across processes,
+ * and what is relied on instead, is stated on {@code Words}.
+ *
+ * <p>Not API. It may use the {@code platform} seam, never a backend.
+ */
+package org.multiprocessing4j.internal.sync;
