@@ -45,7 +45,8 @@ import org.multiprocessing4j.internal.queue.QueueLayout;
  *       within 10 ms.</li>
  * </ul>
  * {@link #taskDone()} may be called in another process than the one that took the record (as in
- * Python); it then finishes a task taken by some other process. Unlike Python, where a
+ * Python); it then finishes a task taken by some other live process (one held by a dead process
+ * only if no live process holds any, since those no longer count). Unlike Python, where a
  * {@code task_done()} that runs ahead of the matching {@code get()} passes unnoticed, calling it
  * more often than records were taken throws {@link IllegalStateException} at once.
  *

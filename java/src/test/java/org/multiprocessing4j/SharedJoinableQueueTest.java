@@ -125,6 +125,45 @@ class SharedJoinableQueueTest {
     }
 
     @Test
+    void taskDoneFinishesALiveConsumersTaskNotADeadOnes() throws Exception {
+        try (SharedJoinableQueue<Integer> q = SharedJoinableQueue.create();
+             SharedEvent took = SharedEvent.create();
+             SharedEvent release = SharedEvent.create();
+             ChildProcess dead = new ChildProcess(() -> {
+                 q.take(); // registers before the live consumer: its counter comes first
+                 took.set();
+                 Thread.sleep(60_000); // killed before taskDone
+             });
+             ChildProcess live = new ChildProcess(() -> {
+                 q.take();
+                 took.set();
+                 release.await();
+             })) {
+            try {
+                q.put(1);
+                q.put(2);
+                dead.start();
+                assertTrue(took.await(30, TimeUnit.SECONDS));
+                took.clear();
+                dead.kill();
+                dead.join();
+                live.start();
+                assertTrue(took.await(30, TimeUnit.SECONDS));
+                assertFalse(q.join(20, TimeUnit.MILLISECONDS), "the live consumer's task is unfinished");
+                q.taskDone(); // this process finishes the live consumer's task (as Python allows)
+                assertTrue(q.join(10, TimeUnit.SECONDS),
+                        "taskDone finished the live consumer's task, not the dead one's");
+                release.set();
+                live.join();
+                assertEquals(0, live.exitCode().getAsInt(), () -> String.valueOf(live.failure()));
+            } finally {
+                release.set();
+                SharedQueueTest.stopAll(List.of(dead, live));
+            }
+        }
+    }
+
+    @Test
     void closingTheQueueEndsABlockedJoin() throws Exception {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {

@@ -16,10 +16,27 @@ import org.multiprocessing4j.platform.Platform;
  * {@code ctl} first and the entry second, with volatile reads, and a new owner writes its entry
  * (CAS) before any {@code ctl} naming it: a recoverer that sees the new owner's claim therefore
  * also sees the new owner's (live) entry, and leaves the slot alone.
+ *
+ * <p>A reused entry is published in two steps: the reuser first swaps the dead value for its own
+ * identity with {@link #CLAIMING} set, clears the entry's taken-not-done counter, and only then
+ * stores its plain identity. A claiming entry counts as nobody's for {@code join()} and
+ * {@code taskDone()}, so no process counts into the entry (and no {@code taskDone} takes a
+ * stale task off it) before the counter is cleared; a claimer that dies mid-way leaves a
+ * claiming entry that is as dead as its process, and reusable. Registrations within one process
+ * are serialized ({@link #REGISTRATION}), so that a second instance of the queue in the same
+ * process does not find its own entry before that entry is complete.
  */
 final class Participants {
     private static final Platform OS = Platform.current();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+
+    /**
+     * Set (bit 63; a pid is positive) in an entry while its new owner clears its counter: see the
+     * class comment.
+     */
+    static final long CLAIMING = Long.MIN_VALUE;
+    /** Serializes registration within this process, across every queue and instance. */
+    private static final Object REGISTRATION = new Object();
 
     /** How long a process proven alive is believed alive without reading /proc again. */
     private static final long ALIVE_FOR_NANOS = 1_000_000L;
@@ -70,12 +87,23 @@ final class Participants {
         return (long) LONG.getVolatile(region, QueueLayout.participantOffset(i));
     }
 
-    /** {@return whether the process named by an entry value is gone (or the entry is empty)} */
+    /**
+     * {@return whether an entry value names a process whose taken tasks count: set, not
+     * {@link #CLAIMING}, and not proven dead}
+     */
+    static boolean counts(long entry) {
+        return (entry & CLAIMING) == 0 && !isDead(entry);
+    }
+
+    /**
+     * {@return whether the process named by an entry value (claiming or not) is gone, or the
+     * entry is empty}
+     */
     static boolean isDead(long entry) {
         if (entry == 0) {
             return true;
         }
-        int pid = (int) (entry >>> 32);
+        int pid = (int) (entry >>> 32) & Integer.MAX_VALUE;
         long start = OS.processStartTime(pid);
         if (start == Platform.START_TIME_UNKNOWN) {
             return false; // cannot tell: never take over on doubt
@@ -91,6 +119,12 @@ final class Participants {
      * @throws IllegalStateException if every entry belongs to a live process
      */
     int register(long identity, Ring ring) {
+        synchronized (REGISTRATION) {
+            return registerLocked(identity, ring);
+        }
+    }
+
+    private int registerLocked(long identity, Ring ring) {
         // Liveness is per process: every instance of the queue in this process (for example one
         // received per task) shares the entry it already has.
         for (int i = 1; i <= QueueLayout.PARTICIPANTS; i++) {
@@ -108,8 +142,10 @@ final class Participants {
             long e = entryVolatile(i);
             if (isDead(e)) {
                 ring.recoverAllOwnedBy(i, e, this);
-                if (LONG.compareAndSet(region, QueueLayout.participantOffset(i), e, identity)) {
+                long offset = QueueLayout.participantOffset(i);
+                if (LONG.compareAndSet(region, offset, e, identity | CLAIMING)) {
                     ring.participantReused(i);
+                    LONG.setVolatile(region, offset, identity);
                     return i;
                 }
             }

@@ -339,7 +339,7 @@ public final class Ring {
      * @return false if there was no task taken and not done
      */
     public boolean taskDone(int me) {
-        long left = tasks.done(me);
+        long left = tasks.done(me, participants);
         if (left < 0) {
             return false;
         }

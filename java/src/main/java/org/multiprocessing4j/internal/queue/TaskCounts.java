@@ -65,20 +65,32 @@ final class TaskCounts {
     }
 
     /**
-     * Marks one taken task done: this process's own first, else any other process's, so a task
-     * may be finished by another process than the one that took it (as in Python).
+     * Marks one taken task done: this process's own first, else a live process's, so a task may
+     * be finished by another process than the one that took it (as in Python). Only when no live
+     * process holds one is a dead process's task taken off: joiners ignore those already, and
+     * lowering a dead counter while a live one is positive would leave joiners waiting for a
+     * task already done.
      *
      * @return the value the decremented counter now holds (0 means joiners may be done), or -1
      *     if no process has a task taken and not done
      */
-    long done(int me) {
+    long done(int me, Participants participants) {
         long left = decrementIfPositive(me);
+        for (int i = 1; left < 0 && i <= QueueLayout.PARTICIPANTS; i++) {
+            if (i != me && isPositive(i) && Participants.counts(participants.entryVolatile(i))) {
+                left = decrementIfPositive(i);
+            }
+        }
         for (int i = 1; left < 0 && i <= QueueLayout.PARTICIPANTS; i++) {
             if (i != me) {
                 left = decrementIfPositive(i);
             }
         }
         return left;
+    }
+
+    private boolean isPositive(int i) {
+        return (long) LONG.getVolatile(region, offset(i)) > 0;
     }
 
     /** {@return the new value, or -1 if the counter was not positive} */
@@ -98,8 +110,7 @@ final class TaskCounts {
     /** {@return whether every taken task of a live process is done; reads counters only} */
     boolean noneTakenByLive(Participants participants) {
         for (int i = 1; i <= QueueLayout.PARTICIPANTS; i++) {
-            if ((long) LONG.getVolatile(region, offset(i)) > 0
-                    && !Participants.isDead(participants.entryVolatile(i))) {
+            if (isPositive(i) && Participants.counts(participants.entryVolatile(i))) {
                 return false;
             }
         }
