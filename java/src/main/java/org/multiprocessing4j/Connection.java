@@ -29,6 +29,16 @@ import org.multiprocessing4j.platform.Platform;
  * {@link #recv} encode objects with this connection's {@link Codec}. A message's header and
  * payload leave in one system call when the payload is at most {@value #SINGLE_WRITE_LIMIT} bytes.
  *
+ * <h2>Limits and memory</h2>
+ * A message longer than {@link #maxFrameSize()} (default {@value #DEFAULT_MAX_FRAME} bytes, 1 GiB;
+ * CPython has no limit) is refused as soon as its header arrives. Below the limit, the memory a
+ * receive holds grows with the bytes that have actually arrived, never with the length a header
+ * declares: until a message is complete, at most what has arrived plus one chunk of
+ * {@value #FIRST_CHUNK} bytes (later chunks: as large as what has arrived, at most
+ * {@value #MAX_CHUNK} bytes); once it is complete, it is copied once into a buffer of its size.
+ * So a peer that sends a header and stalls costs {@value #FIRST_CHUNK} bytes, not the declared
+ * length.
+ *
  * <h2>Blocking</h2>
  * Receiving blocks until a whole message has arrived; sending blocks while the OS buffer is full.
  * {@link #poll(Duration)} and {@link #wait(Collection, Duration)} wait with a timeout. Blocking
@@ -56,7 +66,16 @@ public final class Connection implements Waitable, AutoCloseable {
     /** Payloads up to this size go out with their header in one write. */
     static final int SINGLE_WRITE_LIMIT = 1 << 20;
     private static final int RECV_BUFFER_SIZE = 64 * 1024;
-    private static final long DEFAULT_MAX_FRAME = Integer.MAX_VALUE - 8L;
+    /**
+     * The default {@link #maxFrameSize()}: 1 GiB. It refuses at once any header whose first byte
+     * is at least {@code 0x40} (an ASCII letter: HTTP, SSH or SMTP talking to us by mistake) while
+     * leaving room for any message a pipe between processes commonly carries.
+     */
+    static final long DEFAULT_MAX_FRAME = 1L << 30;
+    /** The buffer a receive allocates before any payload byte has arrived. */
+    static final int FIRST_CHUNK = 1 << 20;
+    /** The largest buffer a receive allocates ahead of the bytes that fill it. */
+    static final int MAX_CHUNK = 64 << 20;
     /** How long a socket reader polls before it sleeps in the kernel. */
     static final long SPIN_NANOS = 20_000;
     private static final ValueLayout.OfInt INT_BE =
@@ -85,6 +104,7 @@ public final class Connection implements Waitable, AutoCloseable {
     private int recvPos;
     private int recvLimit;
     private String broken; // guarded by recvLock: why receiving is no longer possible
+    private boolean ended; // guarded by recvLock: end of stream was read; nothing more can arrive
 
     Connection(int fd, boolean readable, boolean writable, Codec codec) {
         this.fd = new Descriptor(fd);
@@ -121,8 +141,11 @@ public final class Connection implements Waitable, AutoCloseable {
 
     /**
      * Limits the size of a message this end accepts. A longer message makes the receiving call
-     * throw (nothing beyond the limit is allocated) and the connection unusable for receiving,
-     * like Python's "bad message length". Default: {@code Integer.MAX_VALUE - 8}.
+     * throw as soon as its header has arrived (nothing is allocated for it) and the connection
+     * unusable for receiving, like Python's "bad message length". Default:
+     * {@value #DEFAULT_MAX_FRAME} bytes (1 GiB); raise it to receive longer messages (up to
+     * {@code Integer.MAX_VALUE - 8} bytes for {@link #recvBytes()}, any length for
+     * {@link #recv()}). Not synchronized with a receive in progress: set it before receiving.
      *
      * @param bytes limit, at least 1
      * @return this connection
@@ -295,6 +318,8 @@ public final class Connection implements Waitable, AutoCloseable {
      *     stays usable)
      * @throws IOException on any other error, or if the message is longer than
      *     {@link #maxFrameSize()} (the connection becomes unusable for receiving)
+     * @throws OutOfMemoryError if the bytes of a message that did arrive do not fit in memory
+     *     (the connection becomes unusable for receiving)
      */
     public Object recv() throws IOException {
         checkReadable();
@@ -309,15 +334,17 @@ public final class Connection implements Waitable, AutoCloseable {
             }
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment whole;
-                try {
+                if (size <= FIRST_CHUNK) {
                     whole = arena.allocate(size);
-                } catch (OutOfMemoryError e) {
-                    broken = "no memory for a message of " + size + " bytes (its bytes are left unread)";
-                    throw e;
+                    readPayload(whole);
+                } else {
+                    whole = readNativeChunks(size, arena);
                 }
-                readPayload(whole);
                 return codec.decode(whole);
             }
+        } catch (OutOfMemoryError e) {
+            broken = "no memory for a message (the rest of its bytes are left unread)";
+            throw e;
         } finally {
             recvLock.unlock();
         }
@@ -353,25 +380,10 @@ public final class Connection implements Waitable, AutoCloseable {
         checkReadable();
         recvLock.lock();
         try {
-            long size = readHeader(Math.min(maxLength, maxFrameSize));
-            if (size <= RECV_BUFFER_SIZE * 16L) {
-                byte[] out = new byte[(int) size];
-                readPayload(MemorySegment.ofArray(out));
-                return out;
-            }
-            // Large: grow with the bytes that actually arrive, so that a lying or garbage
-            // header does not make us allocate its whole length up front.
-            byte[] out = new byte[RECV_BUFFER_SIZE * 16];
-            long done = 0;
-            while (done < size) {
-                if (done == out.length) {
-                    out = java.util.Arrays.copyOf(out, (int) Math.min(size, 2L * out.length));
-                }
-                long n = Math.min(out.length - done, size - done);
-                readPayload(MemorySegment.ofArray(out).asSlice(done, n));
-                done += n;
-            }
-            return out;
+            return readHeapPayload(readHeader(Math.min(maxLength, maxFrameSize)));
+        } catch (OutOfMemoryError e) {
+            broken = "no memory for a message (the rest of its bytes are left unread)";
+            throw e;
         } finally {
             recvLock.unlock();
         }
@@ -383,7 +395,8 @@ public final class Connection implements Waitable, AutoCloseable {
      * @param buffer where the message goes
      * @return the message length
      * @throws BufferTooShortException if it does not fit; the message is consumed and carried by
-     *     the exception, the connection stays usable
+     *     the exception (read as it arrives: see "Limits and memory" in the class comment),
+     *     the connection stays usable
      * @throws EOFException if the other end closed and every message was read
      * @throws IOException on any other error
      */
@@ -424,12 +437,13 @@ public final class Connection implements Waitable, AutoCloseable {
                     broken = "a message of " + size + " bytes did not fit the buffer";
                     throw new IOException(broken);
                 }
-                byte[] whole = new byte[(int) size];
-                readPayload(MemorySegment.ofArray(whole));
-                throw new BufferTooShortException(whole, target.byteSize());
+                throw new BufferTooShortException(readHeapPayload(size), target.byteSize());
             }
             readPayload(target.asSlice(0, size));
             return size;
+        } catch (OutOfMemoryError e) {
+            broken = "no memory for a message (the rest of its bytes are left unread)";
+            throw e;
         } finally {
             recvLock.unlock();
         }
@@ -468,6 +482,9 @@ public final class Connection implements Waitable, AutoCloseable {
         if (broken != null) {
             throw new IOException("connection is unusable for receiving: " + broken);
         }
+        if (ended) {
+            throw eof();
+        }
         ensureRecvBuffer();
         fill(4);
         long size = recvBuffer.get(INT_BE, recvPos);
@@ -485,10 +502,77 @@ public final class Connection implements Waitable, AutoCloseable {
             throw new IOException(broken);
         }
         if (size > limit) {
-            broken = "message of " + size + " bytes exceeds the limit of " + limit + " bytes";
+            broken = "message of " + size + " bytes exceeds the limit of " + limit + " bytes"
+                    + (limit == maxFrameSize ? " (this connection's maxFrameSize)" : "");
             throw new IOException(broken);
         }
         return size;
+    }
+
+    /**
+     * Reads a payload of {@code size} (at most {@code Integer.MAX_VALUE - 8}) bytes into a new
+     * array. Beyond {@link #FIRST_CHUNK} it is read into chunks that grow with what has arrived,
+     * then copied once into the result, so that a header that lies costs only what arrives.
+     */
+    private byte[] readHeapPayload(long size) throws IOException {
+        if (size <= FIRST_CHUNK) {
+            byte[] out = new byte[(int) size];
+            readPayload(MemorySegment.ofArray(out));
+            return out;
+        }
+        List<byte[]> chunks = new ArrayList<>();
+        long done = 0;
+        while (done < size) {
+            byte[] chunk = new byte[(int) Math.min(size - done, nextChunk(done))];
+            readPayload(MemorySegment.ofArray(chunk));
+            chunks.add(chunk);
+            done += chunk.length;
+        }
+        byte[] out = new byte[(int) size];
+        int at = 0;
+        for (int i = 0; i < chunks.size(); i++) {
+            byte[] chunk = chunks.set(i, null); // collectable as soon as copied
+            System.arraycopy(chunk, 0, out, at, chunk.length);
+            at += chunk.length;
+        }
+        return out;
+    }
+
+    /** As {@link #readHeapPayload} for any length, into native memory of {@code arena}. */
+    private MemorySegment readNativeChunks(long size, Arena arena) throws IOException {
+        List<Arena> arenas = new ArrayList<>(); // one per chunk, freed as soon as it is copied
+        List<MemorySegment> chunks = new ArrayList<>();
+        try {
+            long done = 0;
+            while (done < size) {
+                Arena part = Arena.ofConfined();
+                arenas.add(part);
+                MemorySegment chunk = part.allocate(Math.min(size - done, nextChunk(done)));
+                chunks.add(chunk);
+                readPayload(chunk);
+                done += chunk.byteSize();
+            }
+            MemorySegment whole = arena.allocate(size);
+            long at = 0;
+            for (int i = 0; i < chunks.size(); i++) {
+                MemorySegment chunk = chunks.get(i);
+                MemorySegment.copy(chunk, 0, whole, at, chunk.byteSize());
+                at += chunk.byteSize();
+                arenas.set(i, null).close();
+            }
+            return whole;
+        } finally {
+            for (Arena part : arenas) {
+                if (part != null) {
+                    part.close();
+                }
+            }
+        }
+    }
+
+    /** {@return the size of the next receive chunk after {@code received} bytes} */
+    private static long nextChunk(long received) {
+        return Math.max(FIRST_CHUNK, Math.min(received, MAX_CHUNK));
     }
 
     private void ensureRecvBuffer() {
@@ -511,7 +595,7 @@ public final class Connection implements Waitable, AutoCloseable {
         while (recvLimit < need) {
             long n = readSome(recvBuffer.asSlice(recvLimit), RECV_BUFFER_SIZE - recvLimit);
             if (n == 0) {
-                throw eof();
+                throw endOfStream();
             }
             recvLimit += (int) n;
         }
@@ -538,7 +622,7 @@ public final class Connection implements Waitable, AutoCloseable {
                 MemorySegment.copy(recvBuffer, 0, target, done, n);
             }
             if (n == 0) {
-                throw eof();
+                throw endOfStream();
             }
             done += n;
         }
@@ -571,6 +655,17 @@ public final class Connection implements Waitable, AutoCloseable {
         } finally {
             fd.release();
         }
+    }
+
+    /**
+     * Records that the stream has ended: what is still buffered is the start of a message that
+     * will never be completed, so it is dropped and every later receive throws
+     * {@link EOFException} (instead of taking those bytes for the next message).
+     */
+    private EOFException endOfStream() throws ClosedChannelException {
+        ended = true;
+        recvPos = recvLimit = 0;
+        return eof();
     }
 
     private EOFException eof() throws ClosedChannelException {

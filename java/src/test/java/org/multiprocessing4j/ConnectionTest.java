@@ -158,6 +158,31 @@ class ConnectionTest {
         }
     }
 
+    @Test
+    void messagesSpanningSeveralReceiveChunksArriveIntactThroughEveryReceivePath() throws Exception {
+        byte[] big = new byte[(5 << 20) + 3];
+        new java.util.Random(7).nextBytes(big);
+        try (Pipe pipe = Pipe.open()) {
+            CompletableFuture<Void> sender = CompletableFuture.runAsync(() -> {
+                try {
+                    pipe.first().send(big);
+                    pipe.first().sendBytes(big);
+                    pipe.first().sendBytes(big);
+                    pipe.first().send("after");
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            assertArrayEquals(big, (byte[]) pipe.second().recv());
+            assertArrayEquals(big, pipe.second().recvBytes());
+            BufferTooShortException e = assertThrows(BufferTooShortException.class,
+                    () -> pipe.second().recvBytesInto(new byte[10]));
+            assertArrayEquals(big, e.message());
+            assertEquals("after", pipe.second().recv());
+            sender.get(WAIT_SECONDS, TimeUnit.SECONDS);
+        }
+    }
+
     // ------------------------------------------------------------------ one-way pipes
 
     @Test
@@ -232,6 +257,23 @@ class ConnectionTest {
         }
     }
 
+    @Test
+    void afterATruncatedFrameEveryReceiveThrowsEof() throws Exception {
+        try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
+            // Header for 10 bytes, then only 6 of them (all zero: they must never be taken for
+            // the header of an empty message), then end of stream.
+            MemorySegment raw = arena.allocate(10);
+            raw.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0, 10);
+            Platform.current().writeFully(pipe.second().descriptor().number(), raw, 10);
+            pipe.second().close();
+            assertThrows(EOFException.class, () -> pipe.first().recv());
+            assertThrows(EOFException.class, () -> pipe.first().recv());
+            assertThrows(EOFException.class, () -> pipe.first().recvBytes());
+            assertThrows(EOFException.class, () -> pipe.first().recvBytesInto(new byte[64]));
+            assertTrue(pipe.first().poll(), "end of stream is ready");
+        }
+    }
+
     // ------------------------------------------------------------------ limits and garbage
 
     @Test
@@ -274,6 +316,19 @@ class ConnectionTest {
             assertTrue(e.getMessage().contains("17"), e.getMessage());
             assertThrows(IOException.class, () -> pipe.second().recv());
             assertThrows(IllegalArgumentException.class, () -> pipe.second().maxFrameSize(0));
+        }
+    }
+
+    @Test
+    void defaultFrameLimitIsOneGibibyteAndRefusesAHugeHeaderAtOnce() throws Exception {
+        try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
+            assertEquals(1L << 30, pipe.first().maxFrameSize());
+            MemorySegment raw = arena.allocate(4);
+            raw.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0, 0x7ffffff0);
+            Platform.current().writeFully(pipe.second().descriptor().number(), raw, 4);
+            IOException e = assertThrows(IOException.class, () -> pipe.first().recvBytesInto(new byte[64]));
+            assertTrue(e.getMessage().contains(Integer.toString(0x7ffffff0))
+                    && e.getMessage().contains("maxFrameSize"), e.getMessage());
         }
     }
 
