@@ -55,7 +55,11 @@ interface Launcher {
         /** {@return a descriptor that is readable once the child has ended} */
         Descriptor sentinel();
 
-        /** Reads what the child reported; call after the child was reaped. Never blocks. */
+        /**
+         * Reads what the child reported; call after the child was reaped. Never blocks: reads
+         * only what the child wrote before it died, even when another process still holds the
+         * child's end of the channel.
+         */
         Report collectReport();
 
         /** Releases the descriptors; idempotent. */

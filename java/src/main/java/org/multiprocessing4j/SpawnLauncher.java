@@ -8,6 +8,10 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.ObjectInputFilter;
 import java.io.ObjectInputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -143,6 +147,12 @@ final class SpawnLauncher implements Launcher {
         private final int pid;
         private final Descriptor sentinel;
         final Connection channel;
+        /**
+         * The most report bytes read from a dead child: its records are far smaller (a failure
+         * report is cut at some 100 KB), a process that holds its end of the socket could send
+         * without end.
+         */
+        private static final int MAX_REPORTS = 2 << 20;
         /** An idle forkserver child has reported {@link ChildMain#READY}; read under its pool's lock. */
         boolean ready;
 
@@ -174,21 +184,63 @@ final class SpawnLauncher implements Launcher {
             return sentinel;
         }
 
+        /**
+         * {@inheritDoc} Reads only what is in the socket now, at most {@link #MAX_REPORTS}
+         * bytes: the child has been reaped, so everything it wrote is there already. Waiting for
+         * more could last forever — a record cut short by the child's death stays incomplete
+         * while another process (a grandchild that inherited or was handed the child's end)
+         * keeps the socket open — and the caller holds {@link ChildProcess}'s lock. A partial
+         * record is ignored.
+         */
         @Override
         public Report collectReport() {
             Report report = Report.NONE;
             try {
-                while (channel.poll()) {
-                    byte[] record = channel.recvBytes(1 << 20);
+                byte[] pending = drain();
+                ByteBuffer records = ByteBuffer.wrap(pending); // big-endian, as Connection frames
+                while (records.remaining() >= 4) {
+                    long length = records.getInt();
+                    if (length == -1) {
+                        if (records.remaining() < 8) {
+                            break;
+                        }
+                        length = records.getLong();
+                    }
+                    if (length < 0 || length > records.remaining()) {
+                        break; // cut short by the child's death, or garbled
+                    }
+                    byte[] record = new byte[(int) length];
+                    records.get(record);
                     report = parse(record, report);
                 }
             } catch (IOException | RuntimeException | LinkageError | StackOverflowError e) {
-                // end of stream, a garbled record, or an exception that cannot be rebuilt here:
+                // a socket error, a garbled record, or an exception that cannot be rebuilt here:
                 // keep what we have
             } finally {
                 channel.close();
             }
             return report;
+        }
+
+        /** {@return what can be read from the channel without blocking, at most MAX_REPORTS bytes} */
+        private byte[] drain() throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Descriptor d = channel.descriptor();
+            int fd = d.acquire();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buffer = arena.allocate(64 * 1024);
+                while (out.size() < MAX_REPORTS) {
+                    long n = OS.readNow(fd, buffer, Math.min(buffer.byteSize(),
+                            MAX_REPORTS - out.size()));
+                    if (n <= 0) {
+                        break; // nothing more now (-1), or end of stream (0)
+                    }
+                    out.write(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+                }
+            } finally {
+                d.release();
+            }
+            return out.toByteArray();
         }
 
         private static Report parse(byte[] record, Report previous) throws IOException {

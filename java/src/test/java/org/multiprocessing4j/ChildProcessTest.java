@@ -359,6 +359,66 @@ class ChildProcessTest {
         };
     }
 
+    /**
+     * A child killed in the middle of its report, whose end of the bootstrap socket another
+     * process still holds (here: this JVM, which received a duplicate of it), leaves a partial
+     * record and no end of stream: reaping it must not wait for the rest.
+     */
+    @Test
+    void joinIsNotBlockedByAChildKilledMidReportWhoseSocketAnotherProcessHolds() throws Exception {
+        org.multiprocessing4j.platform.Platform os = org.multiprocessing4j.platform.Platform.current();
+        try (Pipe pipe = Pipe.open(true)) {
+            Connection c = pipe.second();
+            ChildProcess p = process(() -> handOverBootstrapSocketThenDieMidReport(c));
+            int held = -1;
+            java.util.concurrent.ExecutorService waiter =
+                    java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                p.start();
+                try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                    org.multiprocessing4j.platform.Platform.Received r = os.receiveWithDescriptors(
+                            pipe.first().descriptor().number(), arena.allocate(1), 1, 1);
+                    assertEquals(1, r.descriptors().length, "the child's bootstrap socket");
+                    held = r.descriptors()[0];
+                }
+                java.util.concurrent.Future<OptionalInt> joined = waiter.submit(() -> {
+                    p.join();
+                    p.isAlive();
+                    return p.exitCode();
+                });
+                try {
+                    assertEquals(OptionalInt.of(-9), joined.get(30, java.util.concurrent.TimeUnit.SECONDS));
+                } catch (java.util.concurrent.TimeoutException e) {
+                    throw new AssertionError("join() blocked on the partial report of a dead child");
+                }
+                assertTrue(ChildProcess.activeChildren().isEmpty());
+            } finally {
+                if (held >= 0) {
+                    os.close(held); // end of stream for a reader still blocked on it
+                }
+                waiter.shutdown();
+                assertTrue(waiter.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS));
+                p.close();
+            }
+        }
+    }
+
+    /** Sends descriptor 3 (the bootstrap socket) to the parent, writes half a report and dies. */
+    private static void handOverBootstrapSocketThenDieMidReport(Connection c) throws Exception {
+        org.multiprocessing4j.platform.Platform os = org.multiprocessing4j.platform.Platform.current();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment one = arena.allocate(1);
+            os.sendWithDescriptors(c.descriptor().number(), one, 1, new int[] {3});
+            java.lang.foreign.MemorySegment partial = arena.allocate(8);
+            partial.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(
+                    java.nio.ByteOrder.BIG_ENDIAN), 0, 1000); // a 1000-byte record...
+            partial.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 4, SpawnLauncher.REPORT_FAILURE);
+            os.writeFully(3, partial, 8); // ...of which 4 bytes arrive
+        }
+        os.signal(os.pid(), org.multiprocessing4j.platform.Platform.SIGKILL);
+        Thread.sleep(60_000); // never reached: SIGKILL
+    }
+
     @Test
     void childOutlivesTheThreadThatStartedIt() throws Exception {
         try (Pipe pipe = Pipe.open()) {
