@@ -40,7 +40,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class PoolWorkerLink {
     static final int MAX_WINDOW = 2048;
-    private static final int INITIAL_WINDOW = 4;
+    static final int INITIAL_WINDOW = 4;
     private static final long TARGET_NANOS = 2_000_000;
     /** A worker whose current task has run this long gets nothing more until it answers. */
     private static final long STALL_NANOS = 5_000_000;
