@@ -17,7 +17,10 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The iterator of {@code imap}/{@code imapUnordered}: takes items from the input lazily, in the
  * consuming thread, keeping at most {@code maxInFlight} tasks taken and not yet consumed, so an
- * endless input never fills memory.
+ * endless input never fills memory. An exception from the input ends it: the items taken before
+ * it are sent (a partly filled last chunk too), and the exception is thrown by {@code next} once
+ * their results have been consumed (CPython's {@code _guarded_task_generation} puts it at the
+ * same place, after the results taken before it, but drops a partly filled chunk).
  *
  * <p>Invariants (guarded by {@code lock}): {@code outstanding} holds, in input order, every task
  * sent and not yet consumed; a task's {@code outcome} is set once, by a pool thread;
@@ -46,6 +49,8 @@ final class PoolResultIterator<R> implements ProcessPool.ResultIterator<R>, Pool
     private boolean sourceDone;
     /** Why the input could not be taken further (the pool shut down), if so. */
     private java.util.concurrent.RejectedExecutionException refused;
+    /** What the input threw, to be thrown once the results taken before it are consumed. */
+    private Throwable inputFailure;
     private int nextIndex;
     private Object[] current;
     private int currentPos;
@@ -118,8 +123,18 @@ final class PoolResultIterator<R> implements ProcessPool.ResultIterator<R>, Pool
         int width = kind == PoolWire.STAR ? 2 : 1;
         Object[] args = new Object[chunksize * width];
         int n = 0;
-        while (n < chunksize && source.hasNext()) {
-            Object item = source.next();
+        while (n < chunksize) {
+            Object item;
+            try {
+                if (!source.hasNext()) {
+                    break;
+                }
+                item = source.next();
+            } catch (RuntimeException | Error e) {
+                // The input ends here; the items taken so far still run (a short chunk).
+                inputFailure = e;
+                break;
+            }
             if (kind == PoolWire.STAR) {
                 Map.Entry<?, ?> e = (Map.Entry<?, ?>) item;
                 args[2 * n] = e.getKey();
@@ -129,7 +144,7 @@ final class PoolResultIterator<R> implements ProcessPool.ResultIterator<R>, Pool
             }
             n++;
         }
-        if (n < chunksize) {
+        if (n < chunksize || inputFailure != null) {
             sourceDone = true;
             if (n == 0) {
                 return null;
@@ -161,7 +176,8 @@ final class PoolResultIterator<R> implements ProcessPool.ResultIterator<R>, Pool
         }
         lock.lock();
         try {
-            return !outstanding.isEmpty() || refused != null; // next() then says why
+            // next() then says why
+            return !outstanding.isEmpty() || refused != null || inputFailure != null;
         } finally {
             lock.unlock();
         }
@@ -209,6 +225,14 @@ final class PoolResultIterator<R> implements ProcessPool.ResultIterator<R>, Pool
                 if (outstanding.isEmpty() && sourceDone) {
                     if (refused != null) {
                         throw refused;
+                    }
+                    Throwable failure = inputFailure;
+                    if (failure != null) {
+                        inputFailure = null; // thrown once; the iteration ends with it
+                        if (failure instanceof Error error) {
+                            throw error;
+                        }
+                        throw (RuntimeException) failure;
                     }
                     throw new NoSuchElementException();
                 }

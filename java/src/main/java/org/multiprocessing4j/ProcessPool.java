@@ -148,7 +148,11 @@ public final class ProcessPool implements ExecutorService {
      * consuming thread, only as results are consumed: at most
      * {@value #IMAP_TASKS_PER_WORKER} × {@linkplain #processes() processes} tasks of
      * {@code chunksize} items are taken and not yet consumed at any time, so an endless input is
-     * fine. An exception thrown by the input's iterator propagates from {@code hasNext}/{@code next}.
+     * fine. An unchecked exception thrown by the input's iterator (its {@code hasNext} or
+     * {@code next}) ends the input but loses nothing taken before it: every item taken runs (a
+     * partly filled last chunk too), {@code next} returns their results first, then throws that
+     * exception, unchanged, once; the iteration then ends. (CPython's {@code imap} raises it at
+     * the same place, but drops the items of a partly filled chunk.)
      * If the pool is shut down before the input is exhausted, the call that would take more input
      * throws {@link RejectedExecutionException} and the iteration ends after the results already
      * taken. Not thread-safe: consume from one thread at a time.
@@ -169,7 +173,8 @@ public final class ProcessPool implements ExecutorService {
          * after it with the next task's results. If interrupted while waiting, throws
          * {@code CompletionException} with an {@link InterruptedException} cause and leaves the
          * thread's interrupt status set. A task cancelled by {@code terminate()} or
-         * {@code shutdownNow()} throws {@link CancellationException}.
+         * {@code shutdownNow()} throws {@link CancellationException}. Once the results of the
+         * items taken have been returned, the exception the input threw, if any, is thrown as is.
          *
          * @throws java.util.NoSuchElementException if there is none, or the iterator is closed
          */
@@ -186,6 +191,8 @@ public final class ProcessPool implements ExecutorService {
          * @throws InterruptedException if interrupted while waiting
          * @throws CancellationException if the task was cancelled by the pool stopping
          * @throws java.util.NoSuchElementException if there is no further result
+         * @throws RuntimeException the exception the input threw (or an {@link Error}), as is,
+         *         once the results of the items taken before it have been returned
          */
         R next(Duration timeout) throws InterruptedException, ExecutionException, TimeoutException;
 

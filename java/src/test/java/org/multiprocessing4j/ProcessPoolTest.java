@@ -251,6 +251,77 @@ class ProcessPoolTest {
         }
     }
 
+    /** An input whose {@code next()} throws at item {@code failAt}. */
+    static Iterable<Integer> failingAt(int failAt) {
+        return () -> new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return true;
+            }
+
+            @Override
+            public Integer next() {
+                if (next == failAt) {
+                    throw new IllegalStateException("input fails at " + failAt);
+                }
+                return next++;
+            }
+        };
+    }
+
+    @Test
+    void anInputExceptionComesAfterTheResultsOfTheItemsTakenBeforeIt() {
+        for (boolean ordered : new boolean[] {true, false}) {
+            for (int chunksize : new int[] {1, 2, 4}) {
+                String what = (ordered ? "imap" : "imapUnordered") + ", chunksize " + chunksize;
+                ProcessPool.ResultIterator<Integer> it = ordered
+                        ? pool.imap(ProcessPoolTest::twice, failingAt(7), chunksize)
+                        : pool.imapUnordered(ProcessPoolTest::twice, failingAt(7), chunksize);
+                try (it) {
+                    List<Integer> out = new ArrayList<>();
+                    for (int i = 0; i < 7; i++) {
+                        assertTrue(it.hasNext(), what);
+                        out.add(it.next());
+                    }
+                    if (!ordered) {
+                        out.sort(null);
+                    }
+                    assertEquals(IntStream.range(0, 7).map(x -> 2 * x).boxed().toList(), out, what);
+                    assertTrue(it.hasNext(), what + ": next() reports the input's exception");
+                    IllegalStateException e = assertThrows(IllegalStateException.class, it::next, what);
+                    assertEquals("input fails at 7", e.getMessage(), what);
+                    assertFalse(it.hasNext(), what);
+                    assertThrows(java.util.NoSuchElementException.class, it::next, what);
+                }
+            }
+        }
+        ProcessPool.ResultIterator<Integer> it = pool.imap(ProcessPoolTest::twice, failingAt(0));
+        try (it) {
+            assertThrows(IllegalStateException.class, it::next);
+            assertFalse(it.hasNext());
+        }
+    }
+
+    @Test
+    void anInputExceptionLateInTheStreamLosesNoResultTakenBeforeIt() {
+        int failAt = ProcessPool.IMAP_TASKS_PER_WORKER * pool.processes() + 2000;
+        int seen = 0;
+        try (ProcessPool.ResultIterator<Integer> it = pool.imap(ProcessPoolTest::twice, failingAt(failAt))) {
+            try {
+                while (true) {
+                    assertEquals(2 * seen, it.next());
+                    seen++;
+                }
+            } catch (IllegalStateException e) {
+                assertEquals("input fails at " + failAt, e.getMessage());
+            }
+            assertEquals(failAt, seen, "results delivered before the input's exception");
+            assertFalse(it.hasNext());
+        }
+    }
+
     @Test
     void imapNextWithATimeoutTimesOut() throws Exception {
         try (ProcessPool.ResultIterator<Integer> it = pool.imap(x -> {
