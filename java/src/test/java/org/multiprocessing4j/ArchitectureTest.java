@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
-/** The layering rules of DESIGN.md, checked on the sources. */
+/** The layering rules of ARCHITECTURE.md, checked on the sources. */
 class ArchitectureTest {
     private static final Path MAIN = Path.of("src/main/java");
     private static final String BINDINGS = "org.multiprocessing4j.platform.linux.bindings";

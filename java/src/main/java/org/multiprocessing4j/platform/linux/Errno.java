@@ -12,7 +12,7 @@ import org.multiprocessing4j.platform.OsException;
 import org.multiprocessing4j.platform.linux.bindings.Libc;
 
 /**
- * The one place where Linux errno values become exceptions (see STYLE.md): {@code ENOENT} →
+ * The one place where Linux errno values become exceptions: {@code ENOENT} →
  * {@link NoSuchFileException}, {@code EEXIST} → {@link FileAlreadyExistsException},
  * {@code EACCES} → {@link AccessDeniedException}, peer closed ({@code EPIPE},
  * {@code ECONNRESET}) → {@link EOFException}, everything else → {@link OsException}. Messages
