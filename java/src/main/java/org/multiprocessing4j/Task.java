@@ -12,10 +12,12 @@ import java.io.Serializable;
  * new ChildProcess(() -> child.send("hello from " + ChildProcess.currentProcess().name())).start();
  * }</pre>
  *
- * <p>Everything the lambda captures travels to the child: ordinary values are serialized with
- * Java serialization (so they must be {@link Serializable}; this is checked in {@code start()}),
- * while {@link Connection}s travel as inherited descriptors — handles, not copies, like Python's
- * pickling of a {@code Connection} when a process starts.
+ * <p>Everything the lambda captures travels to the child. Plain values (strings, boxed
+ * primitives) travel in a compact form; other values are serialized with Java serialization (so
+ * they must be {@link Serializable}; this is checked in {@code start()}). {@link Connection}s and
+ * every object backed by shared memory ({@link SharedMemory}, the shared locks, queues, events,
+ * numbers, ...) travel as inherited descriptors — handles, not copies, like Python's pickling of
+ * a {@code Connection} or a {@code Lock} when a process starts.
  */
 @FunctionalInterface
 public interface Task extends Serializable {
