@@ -1,6 +1,8 @@
 package org.multiprocessing4j;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.multiprocessing4j.internal.sync.LivenessMark;
 import org.multiprocessing4j.internal.sync.RegionHeader;
 import org.multiprocessing4j.internal.sync.Words;
 
@@ -24,6 +26,24 @@ final class Regions {
     }
 
     /**
+     * Places this process's liveness mark on {@code memory} (see {@link LivenessMark}), for a
+     * primitive ({@code owner}) that records this process's token in it; the primitive closes
+     * the mark after its last access to the memory.
+     *
+     * @throws UncheckedIOException if the OS refuses; {@link #anonymous}, {@link #create} and
+     *     {@link #open} rethrow its cause
+     */
+    static LivenessMark mark(SharedMemory memory, Object owner) {
+        try {
+            return LivenessMark.place(memory.descriptor(), owner);
+        } catch (IOException e) {
+            throw new UncheckedIOException(new IOException("cannot place this process's liveness"
+                    + " mark on the shared memory (other processes would take this one for dead): "
+                    + e.getMessage(), e));
+        }
+    }
+
+    /**
      * Creates an anonymous region and the primitive on it; on failure nothing is left behind.
      *
      * @throws IOException if the memory cannot be created
@@ -32,6 +52,9 @@ final class Regions {
         SharedMemory m = SharedMemory.create(size);
         try {
             return maker.make(m);
+        } catch (UncheckedIOException e) {
+            m.close();
+            throw e.getCause();
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -50,10 +73,14 @@ final class Regions {
             return maker.make(m);
         } catch (RuntimeException e) {
             m.close();
+            Exception thrown = e instanceof UncheckedIOException u ? u.getCause() : e;
             try {
                 m.unlink();
             } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
+                thrown.addSuppressed(suppressed);
+            }
+            if (thrown instanceof IOException io) {
+                throw io;
             }
             throw e;
         }
@@ -85,6 +112,9 @@ final class Regions {
                 Thread.yield();
             }
             return maker.make(m);
+        } catch (UncheckedIOException e) {
+            m.close();
+            throw e.getCause();
         } catch (IOException | RuntimeException e) {
             m.close();
             throw e;

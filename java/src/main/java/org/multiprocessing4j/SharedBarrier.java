@@ -9,6 +9,7 @@ import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.multiprocessing4j.internal.sync.BarrierLayout;
+import org.multiprocessing4j.internal.sync.LivenessMark;
 import org.multiprocessing4j.internal.sync.ProcessToken;
 import org.multiprocessing4j.internal.sync.RegionHeader;
 import org.multiprocessing4j.internal.sync.RobustMutex;
@@ -31,8 +32,10 @@ import org.multiprocessing4j.internal.sync.Words;
  *
  * <h2>When another process dies</h2>
  * Each waiting party's process is recorded in shared memory. Waiters check, every 5 ms, whether
- * the processes of the other waiting parties are alive; on proof that one died they break the
- * barrier, so nobody waits for a party that can never leave. A party that dies before it
+ * the processes of the other waiting parties are alive (by a lock the kernel keeps on the
+ * barrier's memory for every process that has it open, never by pid: see {@link SharedLock}; a
+ * process that closed its last view of the barrier counts as dead); on proof that one died they
+ * break the barrier, so nobody waits for a party that can never leave. A party that dies before it
  * arrives cannot be told from a slow one: waiters then wait for it (use a timeout). If a process
  * dies while holding the barrier's short internal lock — for instance the last party, while it
  * runs the action — waiters notice it the same way, and the next thread to take that lock breaks
@@ -62,6 +65,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
     private final transient MemorySegment s;
     private final transient MemorySegment genWord;
     private final transient RobustMutex mutex;
+    private final transient LivenessMark mark;
     private final transient int parties;
     private transient volatile boolean closed;
 
@@ -81,7 +85,8 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
                     + " parties");
         }
         this.genWord = s.asSlice(BarrierLayout.GEN, 4);
-        this.mutex = new RobustMutex(s, BarrierLayout.MUTEX);
+        this.mark = Regions.mark(memory, this);
+        this.mutex = new RobustMutex(s, BarrierLayout.MUTEX, mark::isAlive);
     }
 
     /**
@@ -261,6 +266,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
     public void close() {
         memory.close();
         closed = true;
+        mark.close(); // after the last access: from now on this process holds nothing here
     }
 
     /*
@@ -365,7 +371,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
         int n = Math.min(Words.intVolatile(s, BarrierLayout.COUNT), parties);
         for (int i = 0; i < n; i++) {
             long t = Words.longVolatile(s, BarrierLayout.slot(i));
-            if (t != 0 && !ProcessToken.isAlive(t)) {
+            if (t != 0 && !mark.isAlive(t)) {
                 return true;
             }
         }

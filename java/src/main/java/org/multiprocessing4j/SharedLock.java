@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
+import org.multiprocessing4j.internal.sync.LivenessMark;
 import org.multiprocessing4j.internal.sync.LockLayout;
 import org.multiprocessing4j.internal.sync.MutexLayout;
 import org.multiprocessing4j.internal.sync.ProcessToken;
@@ -60,8 +61,12 @@ import org.multiprocessing4j.internal.sync.RobustMutex;
  *
  * <h2>When the owner's process dies (robust mutex)</h2>
  * A waiting thread checks, every 5 ms while it waits, whether the owner process is still alive;
- * when it has proof of the owner's death (no process with that pid and start time exists) it
- * takes the lock over. The acquisition then succeeds normally — the Lock contract holds: when
+ * when it has proof of the owner's death it takes the lock over. The proof is kept by the
+ * kernel, not read from the pid: every process that has the lock open holds an open-file lock
+ * on the lock's memory, which the kernel drops when the process ends, however it ends. So a live
+ * owner is never taken for dead, even in another PID namespace that shares {@code /dev/shm}
+ * (containers of one pod, {@code docker --ipc=container:…}, {@code unshare -p}), and a new
+ * process that reuses a dead owner's pid is never taken for it. The acquisition then succeeds normally — the Lock contract holds: when
  * {@code lock()} returns, the caller holds the lock — but {@link #isConsistent()} returns
  * {@code false}: the dead owner may have left the protected data half-updated. The new owner
  * either repairs it and calls {@link #markConsistent()} before unlocking, or unlocks without
@@ -93,6 +98,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
     private final SharedMemory memory;
     private final transient MemorySegment segment;
     private final transient RobustMutex mutex;
+    private final transient LivenessMark mark;
     private transient volatile boolean closed;
 
     private SharedLock(SharedMemory memory, boolean create) {
@@ -103,7 +109,8 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
         } else {
             RegionHeader.check(segment, LockLayout.MAGIC_LOCK, LockLayout.VERSION, "SharedLock");
         }
-        this.mutex = new RobustMutex(segment, LockLayout.MUTEX);
+        this.mark = Regions.mark(memory, this);
+        this.mutex = new RobustMutex(segment, LockLayout.MUTEX, mark::isAlive);
     }
 
     /**
@@ -286,8 +293,11 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
 
     /**
      * Unmaps this process's view of the lock; idempotent. Afterwards every method of this object
-     * throws {@link IllegalStateException}. A lock held by this process stays held (other
-     * processes recover it only when this process dies). A thread of this process still waiting
+     * throws {@link IllegalStateException}. A lock held by this process stays held while this
+     * process has another object open on the same lock (one received in another task, say);
+     * once its last one is closed, the other processes treat this process as a dead owner: the
+     * next acquirer takes the lock over and {@link #isConsistent()} is {@code false} for it, as
+     * if this process had died holding it. A thread of this process still waiting
      * for the lock fails with {@link IllegalStateException} at its next access to the lock's
      * memory (within 5 ms).
      *
@@ -298,6 +308,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
     public void close() {
         memory.close();
         closed = true;
+        mark.close(); // after the last access: from now on this process holds nothing here
     }
 
     // ---------------------------------------------------------------- package-private, for SharedCondition

@@ -23,6 +23,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.multiprocessing4j.internal.queue.QueueLayout;
 import org.multiprocessing4j.internal.queue.Ring;
 import org.multiprocessing4j.internal.queue.Spill;
+import org.multiprocessing4j.internal.sync.LivenessMark;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -65,9 +66,11 @@ import org.multiprocessing4j.platform.Platform;
  * thread are taken in the order they were put. A process killed during {@code put} loses at most
  * the record it was putting; a process killed during {@code take} loses at most the record it was
  * taking; in both cases others go on as soon as they notice the death (each waiter checks the
- * owner of the slot it waits for at least every 10 ms, by pid and process start time, so pid
- * reuse does not fool it). Actions in a thread before {@code put} happen-before actions after the
- * {@code take} of that record in another thread, in this or any other process (see
+ * owner of the slot it waits for at least every 10 ms, by a lock the kernel keeps on the queue's
+ * memory for every process that has the queue open and drops when the process ends, so neither
+ * pid reuse nor a live process in another PID namespace fools it; a process that closed its
+ * last view of the queue counts as gone). Actions in a thread before {@code put} happen-before
+ * actions after the {@code take} of that record in another thread, in this or any other process (see
  * {@link SharedNumbers} for what "happen-before" rests on across processes).
  *
  * <h2>Waiting</h2>
@@ -170,6 +173,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     // Process-local state, rebuilt after deserialization.
     private transient MemorySegment region;
     private transient Ring ring;
+    /** This process's proof of life on the region, closed after the region is unmapped. */
+    private transient LivenessMark mark;
     private transient Codec codec;
     private transient AtomicInteger inFlight;
     /** Guards closed and participant registration; private so user code locking the queue cannot block them. */
@@ -204,12 +209,17 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
         QueueLayout.check(memory.segment(), slots, slotSize, maxsize, flags);
-        attachViews();
+        try {
+            attachViews();
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
     }
 
     private void attachViews() {
         region = memory.segment();
-        ring = new Ring(region, slots, slotSize, flags, Spill::discard);
+        mark = Regions.mark(memory, this);
+        ring = new Ring(region, slots, slotSize, flags, Spill::discard, mark::isAlive);
         codec = Codec.defaults();
         monitor = new Object();
         inFlight = new AtomicInteger();
@@ -1033,6 +1043,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
             }
         }
         memory.close();
+        mark.close(); // after the last access: from now on this process holds nothing here
     }
 
     @Override

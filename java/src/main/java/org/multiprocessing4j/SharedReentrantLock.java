@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
+import org.multiprocessing4j.internal.sync.LivenessMark;
 import org.multiprocessing4j.internal.sync.LockLayout;
 import org.multiprocessing4j.internal.sync.MutexLayout;
 import org.multiprocessing4j.internal.sync.ProcessToken;
@@ -42,7 +43,9 @@ import org.multiprocessing4j.internal.sync.RobustMutex;
  * <h2>Memory consistency, sharing, lifetime</h2>
  * As {@link SharedLock}: unlock happens-before the next acquisition in any process; a task that
  * captures the lock carries it to a child; {@link #close()} unmaps this process's view, after
- * which every method throws {@link IllegalStateException}. Thread-safe.
+ * which every method throws {@link IllegalStateException}; a hold of this process then counts as
+ * a dead owner's for the other processes once this process has no other object open on the
+ * lock. Thread-safe.
  */
 public final class SharedReentrantLock implements Lock, AutoCloseable, Serializable {
     private static final long serialVersionUID = 1L;
@@ -52,6 +55,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
     private final SharedMemory memory;
     private final transient MemorySegment segment;
     private final transient RobustMutex mutex;
+    private final transient LivenessMark mark;
     private transient volatile boolean closed;
 
     private SharedReentrantLock(SharedMemory memory, boolean create) {
@@ -63,7 +67,8 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
             RegionHeader.check(segment, LockLayout.MAGIC_REENTRANT, LockLayout.VERSION,
                     "SharedReentrantLock");
         }
-        this.mutex = new RobustMutex(segment, LockLayout.MUTEX);
+        this.mark = Regions.mark(memory, this);
+        this.mutex = new RobustMutex(segment, LockLayout.MUTEX, mark::isAlive);
     }
 
     /**
@@ -278,6 +283,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
     public void close() {
         memory.close();
         closed = true;
+        mark.close(); // after the last access: from now on this process holds nothing here
     }
 
     // ---------------------------------------------------------------- package-private

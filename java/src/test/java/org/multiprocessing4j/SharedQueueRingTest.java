@@ -14,12 +14,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongPredicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.multiprocessing4j.internal.queue.QueueLayout;
 import org.multiprocessing4j.internal.queue.Ring;
 import org.multiprocessing4j.internal.queue.Spill;
+import org.multiprocessing4j.internal.sync.ProcessToken;
 
 /**
  * The queue region's layout, pinned, and the ring protocol driven step by step in one process:
@@ -32,6 +34,8 @@ class SharedQueueRingTest {
     /** pid 2^31-1 is above any pid_max: provably not running. */
     private static final long DEAD = (long) Integer.MAX_VALUE << 32 | 12345;
     private static final int DEAD_INDEX = 7;
+    /** Liveness as the region's marks would tell it here: only this process has one. */
+    private static final LongPredicate ALIVE = token -> token == ProcessToken.self();
 
     private SharedMemory memory;
     private MemorySegment region;
@@ -44,7 +48,7 @@ class SharedQueueRingTest {
         memory = SharedMemory.create(QueueLayout.regionSize(SLOTS, SLOT_SIZE));
         region = memory.segment();
         QueueLayout.initialize(region, SLOTS, SLOT_SIZE, SLOTS);
-        ring = new Ring(region, SLOTS, SLOT_SIZE, ref -> discarded.add(Spill.name(ref)));
+        ring = new Ring(region, SLOTS, SLOT_SIZE, ref -> discarded.add(Spill.name(ref)), ALIVE);
         me = ring.register();
         region.set(ValueLayout.JAVA_LONG, QueueLayout.participantOffset(DEAD_INDEX), DEAD);
     }
@@ -196,7 +200,7 @@ class SharedQueueRingTest {
         try (SharedMemory m = SharedMemory.create(QueueLayout.regionSize(SLOTS, SLOT_SIZE, QueueLayout.JOINABLE))) {
             MemorySegment r = m.segment();
             QueueLayout.initialize(r, SLOTS, SLOT_SIZE, SLOTS, QueueLayout.JOINABLE);
-            Ring j = new Ring(r, SLOTS, SLOT_SIZE, QueueLayout.JOINABLE, ref -> { });
+            Ring j = new Ring(r, SLOTS, SLOT_SIZE, QueueLayout.JOINABLE, ref -> { }, ALIVE);
             int i = j.register();
             r.set(ValueLayout.JAVA_LONG, QueueLayout.participantOffset(DEAD_INDEX), DEAD);
             assertTrue(j.allTasksDone(), "nothing put");

@@ -314,6 +314,46 @@ public interface Platform {
     /** What {@link #processStartTime} returns when it cannot tell: never a proof of death. */
     long START_TIME_UNKNOWN = -2;
 
+    // ---------------------------------------------------------------- liveness marks
+
+    /*
+     * A liveness mark is a proof of life that the kernel keeps for us: a process places a mark
+     * at an index of a shared file through a handle of its own, and the OS removes it when that
+     * handle is closed, which happens at the latest when the process ends, however it ends
+     * (SIGKILL included). A mark therefore names no pid: it means the same in every PID
+     * namespace, and a successor that reuses the pid of a dead process cannot inherit it.
+     */
+
+    /**
+     * Opens a new handle on the file behind {@code fd} that belongs to this process alone: not a
+     * duplicate of {@code fd} (a duplicate, like an inherited or received descriptor, shares
+     * its marks with every process that has it), close-on-exec, and never given to a child by
+     * this library. Closing it removes the marks placed through it.
+     *
+     * @return the new handle
+     * @throws IOException if the OS refuses (Linux: {@code /proc/self/fd} is not mounted, or
+     *     {@code EMFILE})
+     */
+    int openPrivateHandle(int fd) throws IOException;
+
+    /**
+     * Places a liveness mark at {@code index} of the file behind {@code handle} (a handle from
+     * {@link #openPrivateHandle}); it stays until the handle is closed. Several handles, of one
+     * process or of several, may hold a mark at the same index. Never waits.
+     *
+     * @param index in {@code [0, 2^62)}
+     * @throws IOException if the OS refuses (for example too many locks)
+     */
+    void placeMark(int handle, long index) throws IOException;
+
+    /**
+     * {@return whether some handle other than {@code handle} holds a mark at {@code index} of the
+     * same file} A single system call, without waiting; whichever PID namespace the holder runs in.
+     *
+     * @throws IOException if the OS cannot tell (callers must not take that for "no mark")
+     */
+    boolean markPlaced(int handle, long index) throws IOException;
+
     // ---------------------------------------------------------------- stream sockets
 
     /**

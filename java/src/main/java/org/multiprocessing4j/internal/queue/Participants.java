@@ -3,6 +3,7 @@ package org.multiprocessing4j.internal.queue;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.function.LongPredicate;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -25,6 +26,11 @@ import org.multiprocessing4j.platform.Platform;
  * claiming entry that is as dead as its process, and reusable. Registrations within one process
  * are serialized ({@link #REGISTRATION}), so that a second instance of the queue in the same
  * process does not find its own entry before that entry is complete.
+ *
+ * <p>An entry is the process's token ({@code internal.sync.ProcessToken}), and whether its
+ * process is alive is told by the region's liveness marks ({@code internal.sync.LivenessMark}),
+ * never by looking the pid up: a pid means nothing in another PID namespace, and processes that
+ * share {@code /dev/shm} need not share one.
  */
 final class Participants {
     private static final Platform OS = Platform.current();
@@ -38,10 +44,11 @@ final class Participants {
     /** Serializes registration within this process, across every queue and instance. */
     private static final Object REGISTRATION = new Object();
 
-    /** How long a process proven alive is believed alive without reading /proc again. */
+    /** How long a process proven alive is believed alive without asking the kernel again. */
     private static final long ALIVE_FOR_NANOS = 1_000_000L;
 
     private final MemorySegment region;
+    private final LongPredicate alive;
     // Process-local cache of "alive" verdicts, per participant index: the entry value checked and
     // until when the verdict holds. Racy on purpose: a torn pair can only make a process that was
     // proven alive recently be believed alive up to ALIVE_FOR_NANOS longer, which delays a
@@ -49,15 +56,16 @@ final class Participants {
     private final long[] aliveEntry = new long[QueueLayout.PARTICIPANTS + 1];
     private final long[] aliveUntil = new long[QueueLayout.PARTICIPANTS + 1];
 
-    Participants(MemorySegment region) {
+    Participants(MemorySegment region, LongPredicate alive) {
         this.region = region;
+        this.alive = alive;
     }
 
     /**
      * {@return whether participant {@code i}, whose entry holds {@code entry}, is proven dead}
      * As {@link #isDead(long)}, but a process proven alive is not checked again for a millisecond,
      * so that a caller polling a slot a live process holds (a no-wait {@code poll} in a loop)
-     * does not read /proc every time.
+     * does not make a system call every time.
      */
     boolean isDead(int i, long entry) {
         long now = System.nanoTime();
@@ -72,7 +80,10 @@ final class Participants {
         return dead;
     }
 
-    /** {@return this process's entry value} */
+    /**
+     * {@return this process's entry value} The same value as {@code ProcessToken.self()}, which
+     * is where this process's liveness mark sits.
+     */
     static long identityOfThisProcess() {
         int pid = OS.pid();
         long start = OS.processStartTime(pid);
@@ -91,24 +102,17 @@ final class Participants {
      * {@return whether an entry value names a process whose taken tasks count: set, not
      * {@link #CLAIMING}, and not proven dead}
      */
-    static boolean counts(long entry) {
+    boolean counts(long entry) {
         return (entry & CLAIMING) == 0 && !isDead(entry);
     }
 
     /**
-     * {@return whether the process named by an entry value (claiming or not) is gone, or the
-     * entry is empty}
+     * {@return whether the process named by an entry value (claiming or not) is proven gone (or
+     * the entry is empty)} A process that cannot be told about is not gone: never take over on
+     * doubt.
      */
-    static boolean isDead(long entry) {
-        if (entry == 0) {
-            return true;
-        }
-        int pid = (int) (entry >>> 32) & Integer.MAX_VALUE;
-        long start = OS.processStartTime(pid);
-        if (start == Platform.START_TIME_UNKNOWN) {
-            return false; // cannot tell: never take over on doubt
-        }
-        return start == -1 || (int) start != (int) entry;
+    boolean isDead(long entry) {
+        return entry == 0 || !alive.test(entry & ~CLAIMING);
     }
 
     /**

@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.function.LongPredicate;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -73,19 +74,26 @@ public final class Ring {
     }
 
     /** A ring over a region without flags. */
-    public Ring(MemorySegment region, int slots, int slotSize, SpillCleaner spills) {
-        this(region, slots, slotSize, 0, spills);
+    public Ring(MemorySegment region, int slots, int slotSize, SpillCleaner spills, LongPredicate alive) {
+        this(region, slots, slotSize, 0, spills, alive);
     }
 
-    /** A ring over an initialized region with the given header values. */
-    public Ring(MemorySegment region, int slots, int slotSize, int flags, SpillCleaner spills) {
+    /**
+     * A ring over an initialized region with the given header values.
+     *
+     * @param alive whether the process a participant entry names may be alive ({@code false}
+     *     only on proof of death: normally the region's liveness mark, which the caller holds
+     *     for as long as it uses the ring, so that it is never taken for dead itself)
+     */
+    public Ring(MemorySegment region, int slots, int slotSize, int flags, SpillCleaner spills,
+            LongPredicate alive) {
         this.region = region;
         this.slots = slots;
         this.slotSize = slotSize;
         this.indexMask = Integer.bitCount(slots) == 1 ? slots - 1 : -1;
         this.notEmptyWord = region.asSlice(QueueLayout.NOT_EMPTY_SEQ_OFFSET, 4);
         this.notFullWord = region.asSlice(QueueLayout.NOT_FULL_SEQ_OFFSET, 4);
-        this.participants = new Participants(region);
+        this.participants = new Participants(region, alive);
         this.spills = spills;
         this.tasks = (flags & QueueLayout.JOINABLE) != 0 ? new TaskCounts(region, slots, slotSize) : null;
         this.joinWord = region.asSlice(QueueLayout.JOIN_SEQ_OFFSET, 4);
@@ -361,7 +369,7 @@ public final class Ring {
         for (int k = 0; k < slots; k++) {
             long c = ctlVolatile(QueueLayout.slotOffset(k, slotSize));
             int s = state(c);
-            if (s == FULL || (s != FREE && !Participants.isDead(participants.entryVolatile(owner(c))))) {
+            if (s == FULL || (s != FREE && !participants.isDead(participants.entryVolatile(owner(c))))) {
                 return false;
             }
         }

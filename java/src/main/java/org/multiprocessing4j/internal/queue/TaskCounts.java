@@ -77,7 +77,7 @@ final class TaskCounts {
     long done(int me, Participants participants) {
         long left = decrementIfPositive(me);
         for (int i = 1; left < 0 && i <= QueueLayout.PARTICIPANTS; i++) {
-            if (i != me && isPositive(i) && Participants.counts(participants.entryVolatile(i))) {
+            if (i != me && isPositive(i) && participants.counts(participants.entryVolatile(i))) {
                 left = decrementIfPositive(i);
             }
         }
@@ -110,7 +110,7 @@ final class TaskCounts {
     /** {@return whether every taken task of a live process is done; reads counters only} */
     boolean noneTakenByLive(Participants participants) {
         for (int i = 1; i <= QueueLayout.PARTICIPANTS; i++) {
-            if (isPositive(i) && Participants.counts(participants.entryVolatile(i))) {
+            if (isPositive(i) && participants.counts(participants.entryVolatile(i))) {
                 return false;
             }
         }

@@ -11,10 +11,8 @@ import org.multiprocessing4j.platform.Platform;
  * 63 are always 0 (Linux pids are below 2<sup>22</sup>): bit 62 is free for
  * {@link MutexLayout#TAKING}, and -1 is never a token.
  *
- * <p>Liveness is proved by reading the start time of the pid again: a missing or zombie process,
- * or one with another start time, is dead ({@link Platform#processStartTime(int)}). This costs a
- * read of {@code /proc/<pid>/stat} (tens of microseconds), so callers check only while they wait,
- * and not more often than {@link Waiting#LIVENESS_INTERVAL_NANOS}.
+ * <p>Liveness is not proved by the pid (which means nothing in another PID namespace) but by a
+ * mark the kernel keeps for this token on each region's file: see {@link LivenessMark}.
  */
 public final class ProcessToken {
     private static final Platform OS = Platform.current();
@@ -38,25 +36,6 @@ public final class ProcessToken {
      */
     public static int pid(long token) {
         return (int) (token >>> 32) & 0x3FFF_FFFF;
-    }
-
-    /**
-     * {@return whether the process named by {@code token} still runs} This process is alive;
-     * token 0 is not; {@link MutexLayout#TAKING} is ignored.
-     */
-    public static boolean isAlive(long token) {
-        token = MutexLayout.holder(token); // a mutex owner word may carry the TAKING bit
-        if (token == Self.TOKEN) {
-            return true;
-        }
-        if (token == 0) {
-            return false;
-        }
-        long start = OS.processStartTime(pid(token));
-        if (start == Platform.START_TIME_UNKNOWN) {
-            return true; // cannot tell: never take over on doubt
-        }
-        return start != -1 && of(pid(token), start) == token;
     }
 
     private static final class Self {

@@ -2,6 +2,7 @@ package org.multiprocessing4j.internal.sync;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongPredicate;
 
 /**
  * A process-shared mutex in a {@link MutexLayout} block that survives the death of its owner:
@@ -32,13 +33,21 @@ public final class RobustMutex {
     private final long waiters;
     private final long wakeSeq;
     private final MemorySegment wakeWord;
+    private final LongPredicate alive;
     private volatile long nextTryLivenessCheck = System.nanoTime();
     /** Test hook: runs in a take-over between the CAS of the owner word and its publication. */
     volatile Runnable takeOverProbe;
 
-    /** Views the block at {@code base} of {@code s} (zero-filled memory is a released mutex). */
-    public RobustMutex(MemorySegment s, long base) {
+    /**
+     * Views the block at {@code base} of {@code s} (zero-filled memory is a released mutex).
+     *
+     * @param alive whether the process a token names may be alive ({@code false} only on proof
+     *     of death; normally {@link LivenessMark#isAlive} of the region's mark, which the caller
+     *     holds for as long as it uses this mutex)
+     */
+    public RobustMutex(MemorySegment s, long base, LongPredicate alive) {
         this.s = s;
+        this.alive = alive;
         this.owner = base + MutexLayout.OWNER;
         this.ownerThread = base + MutexLayout.OWNER_THREAD;
         this.holds = base + MutexLayout.HOLDS;
@@ -84,7 +93,7 @@ public final class RobustMutex {
         long now = System.nanoTime();
         if (o != 0 && now - nextTryLivenessCheck >= 0) {
             nextTryLivenessCheck = now + Waiting.LIVENESS_INTERVAL_NANOS;
-            if (!ProcessToken.isAlive(MutexLayout.holder(o)) && takeOver(o, me)) {
+            if (!alive.test(MutexLayout.holder(o)) && takeOver(o, me)) {
                 return Result.OWNER_DIED;
             }
         }
@@ -145,7 +154,7 @@ public final class RobustMutex {
                 boolean expired = d.expired();
                 if (d.livenessCheckDue() || (expired && !checked)) {
                     checked = true;
-                    if (!ProcessToken.isAlive(MutexLayout.holder(o))) {
+                    if (!alive.test(MutexLayout.holder(o))) {
                         if (takeOver(o, me)) {
                             got = true;
                             return Result.OWNER_DIED;
@@ -260,7 +269,7 @@ public final class RobustMutex {
                     d = new Waiting.Deadline(-1);
                     d.livenessCheckDue(); // first check one interval from now
                 }
-                if (!d.livenessCheckDue() || ProcessToken.isAlive(MutexLayout.holder(o))) {
+                if (!d.livenessCheckDue() || alive.test(MutexLayout.holder(o))) {
                     LockSupport.parkNanos(Waiting.VIRTUAL_POLL_NANOS);
                     continue;
                 }
@@ -300,12 +309,12 @@ public final class RobustMutex {
     }
 
     /**
-     * {@return whether the mutex is held by a process that is proven dead} Reads /proc: call it
-     * at most once per liveness interval.
+     * {@return whether the mutex is held by a process that is proven dead} A system call: call
+     * it at most once per liveness interval.
      */
     public boolean holderProvenDead() {
         long o = Words.longVolatile(s, owner);
-        return o != 0 && o != NOT_RECOVERABLE && !ProcessToken.isAlive(MutexLayout.holder(o));
+        return o != 0 && o != NOT_RECOVERABLE && !alive.test(MutexLayout.holder(o));
     }
 
     /** {@return the hold count; meaningful to the owner only} */

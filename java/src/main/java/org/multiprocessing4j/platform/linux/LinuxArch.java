@@ -36,6 +36,16 @@ enum LinuxArch {
         long statInode(MemorySegment s) {
             return org.multiprocessing4j.platform.linux.bindings.x86_64.stat.st_ino(s);
         }
+
+        @Override
+        long sysOpenat() {
+            return 257; // not yet in LibcArch, see sysOpenat()
+        }
+
+        @Override
+        long sysFcntl() {
+            return 72;
+        }
     },
     /** aarch64 / arm64. */
     AARCH64(org.multiprocessing4j.platform.linux.bindings.aarch64.LibcArch.SYS_futex(), new Syscalls(
@@ -65,6 +75,16 @@ enum LinuxArch {
         @Override
         long statInode(MemorySegment s) {
             return org.multiprocessing4j.platform.linux.bindings.aarch64.stat.st_ino(s);
+        }
+
+        @Override
+        long sysOpenat() {
+            return 56; // asm-generic numbering
+        }
+
+        @Override
+        long sysFcntl() {
+            return 25;
         }
     };
 
@@ -103,6 +123,18 @@ enum LinuxArch {
 
     /** {@return {@code st_ino} of a {@code struct stat}} */
     abstract long statInode(MemorySegment stat);
+
+    /**
+     * {@return the number of the openat system call} The two numbers below are not yet in the
+     * generated {@code LibcArch} (they were needed when jextract was not at hand): the values are
+     * the kernel's system call ABI, which never changes. At the next {@code scripts/jextract}
+     * run, add {@code SYS_openat} and {@code SYS_fcntl} to {@code native/linux/includes-arch.txt}
+     * and return {@code LibcArch.SYS_openat()} / {@code SYS_fcntl()} instead.
+     */
+    abstract long sysOpenat();
+
+    /** {@return the number of the fcntl system call} See {@link #sysOpenat()}. */
+    abstract long sysFcntl();
 
     /** {@return the number of the futex system call} */
     long sysFutex() {

@@ -955,6 +955,117 @@ public final class LinuxPlatform implements Platform {
         }
     }
 
+    // ---------------------------------------------------------------- liveness marks
+    //
+    // A mark is an open-file-description ("OFD") read lock on one byte: F_OFD_SETLK belongs to
+    // the open file description, not to the process, so it is not dropped when the process
+    // closes some other descriptor of the file (as a classic F_SETLK lock would be), and it is
+    // released by the kernel when the last descriptor of that description is closed — at the
+    // latest when the process ends. A private description comes from opening /proc/self/fd/N
+    // anew (a dup, an inherited or a received descriptor would share the description, and so
+    // the lock, with other processes). F_OFD_GETLK reports a lock of any other description,
+    // whichever PID namespace its holder runs in. Byte offsets up to 2^63 - 1 are valid whatever
+    // the file's size; nothing is read or written there.
+    //
+    // The constants and struct flock below are not yet in the generated bindings (jextract was
+    // not at hand when they were needed); they are the kernel ABI, the same on x86_64 and
+    // aarch64 (asm-generic fcntl.h). At the next scripts/jextract run add F_OFD_GETLK,
+    // F_OFD_SETLK, F_RDLCK, F_WRLCK, F_UNLCK, AT_FDCWD and struct flock to
+    // native/linux/includes-common.txt and use the generated ones.
+    private static final int F_OFD_GETLK = 36;
+    private static final int F_OFD_SETLK = 37;
+    private static final short F_RDLCK = 0;
+    private static final short F_WRLCK = 1;
+    private static final short F_UNLCK = 2;
+    private static final long AT_FDCWD = -100;
+    /** {@code struct flock} of 64-bit Linux. */
+    private static final StructLayout FLOCK = MemoryLayout.structLayout(
+            ValueLayout.JAVA_SHORT.withName("l_type"),
+            ValueLayout.JAVA_SHORT.withName("l_whence"),
+            MemoryLayout.paddingLayout(4),
+            ValueLayout.JAVA_LONG.withName("l_start"),
+            ValueLayout.JAVA_LONG.withName("l_len"),
+            ValueLayout.JAVA_INT.withName("l_pid"),
+            MemoryLayout.paddingLayout(4));
+    private static final long FLOCK_TYPE = FLOCK.byteOffset(MemoryLayout.PathElement.groupElement("l_type"));
+    private static final long FLOCK_START = FLOCK.byteOffset(MemoryLayout.PathElement.groupElement("l_start"));
+    private static final long FLOCK_LEN = FLOCK.byteOffset(MemoryLayout.PathElement.groupElement("l_len"));
+
+    @Override
+    public int openPrivateHandle(int fd) throws IOException {
+        MemorySegment st = STATE.get();
+        String path = "/proc/self/fd/" + fd;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocateFrom(path);
+            for (;;) {
+                // openat through the one syscall(2) shape: the path is its pointer argument.
+                int r = (int) (long) Sys.MH.invokeExact(st, arch.sysOpenat(), AT_FDCWD, p,
+                        (long) (Libc.O_RDWR() | Libc.O_CLOEXEC()), 0L, 0L, 0L);
+                if (r >= 0) {
+                    return r;
+                }
+                if (errno(st) != Errno.EINTR) {
+                    throw Errno.exception("open(\"" + path + "\", O_RDWR|O_CLOEXEC)", errno(st));
+                }
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public void placeMark(int handle, long index) throws IOException {
+        checkMarkIndex(index);
+        if (ofdLock(handle, F_OFD_SETLK, F_RDLCK, index) < 0) {
+            throw new AssertionError("F_OFD_SETLK returned no lock type");
+        }
+    }
+
+    @Override
+    public boolean markPlaced(int handle, long index) throws IOException {
+        checkMarkIndex(index);
+        return ofdLock(handle, F_OFD_GETLK, F_WRLCK, index) != F_UNLCK;
+    }
+
+    private static void checkMarkIndex(long index) {
+        if (index < 0 || index >= 1L << 62) {
+            throw new IllegalArgumentException("mark index out of [0, 2^62): " + index);
+        }
+    }
+
+    /** fcntl(handle, cmd, {type, SEEK_SET, index, 1}); @return l_type afterwards */
+    private short ofdLock(int handle, int cmd, short type, long index) throws IOException {
+        MemorySegment st = STATE.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fl = a.allocate(FLOCK); // zeroed: l_whence = SEEK_SET, l_pid = 0 (required)
+            fl.set(ValueLayout.JAVA_SHORT, FLOCK_TYPE, type);
+            fl.set(ValueLayout.JAVA_LONG, FLOCK_START, index);
+            fl.set(ValueLayout.JAVA_LONG, FLOCK_LEN, 1L);
+            for (;;) {
+                // fcntl through the one syscall(2) shape: the command travels in the pointer slot
+                // (asPointer), the struct's address as an integer; the confined arena keeps the
+                // struct alive until the call has returned.
+                int r = (int) (long) Sys.MH.invokeExact(st, arch.sysFcntl(), (long) handle,
+                        asPointer(cmd), fl.address(), 0L, 0L, 0L);
+                if (r == 0) {
+                    return fl.get(ValueLayout.JAVA_SHORT, FLOCK_TYPE);
+                }
+                if (errno(st) != Errno.EINTR) {
+                    throw Errno.exception("fcntl(" + handle + ", "
+                            + (cmd == F_OFD_SETLK ? "F_OFD_SETLK" : "F_OFD_GETLK") + ", {"
+                            + (type == F_RDLCK ? "F_RDLCK" : "F_WRLCK") + ", " + index + ", 1})",
+                            errno(st));
+                }
+            }
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
     @Override
     public long processStartTime(int pid) {
         String stat;

@@ -8,16 +8,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongPredicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * Take-over details of {@link RobustMutex} that need a dead owner at a precise moment, simulated
- * in private memory: a token with this process's pid and another start time names a dead process.
+ * in private memory: only this process is alive ({@link #ALIVE}, as the region's liveness marks
+ * would tell it), so a token with this process's pid and another start time names a dead process.
  */
 @Timeout(60)
 class RobustMutexTest {
     private static final long DEAD = ProcessToken.self() + 1;
+    private static final LongPredicate ALIVE = t -> MutexLayout.holder(t) == ProcessToken.self();
 
     private static MemorySegment block(Arena a) {
         return a.allocate(MutexLayout.SIZE, 128);
@@ -31,7 +34,7 @@ class RobustMutexTest {
             // Thread ids repeat across JVMs (every main thread is 3): the dead owner's may be ours.
             Words.setLongVolatile(s, MutexLayout.OWNER_THREAD, Thread.currentThread().threadId());
             Words.setIntVolatile(s, MutexLayout.HOLDS, 7);
-            RobustMutex m = new RobustMutex(s, 0);
+            RobustMutex m = new RobustMutex(s, 0, ALIVE);
             AtomicReference<String> midWay = new AtomicReference<>();
             m.takeOverProbe = () -> midWay.set("held=" + m.heldByCurrentThread()
                     + ", taking=" + ((m.owner() & MutexLayout.TAKING) != 0));
@@ -49,7 +52,7 @@ class RobustMutexTest {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
             Words.setLongVolatile(s, MutexLayout.OWNER, DEAD);
-            RobustMutex m = new RobustMutex(s, 0);
+            RobustMutex m = new RobustMutex(s, 0, ALIVE);
             AtomicReference<Boolean> unlocked = new AtomicReference<>();
             AtomicReference<Thread> unlocker = new AtomicReference<>();
             AtomicReference<Boolean> finishedMidWay = new AtomicReference<>();
@@ -78,7 +81,7 @@ class RobustMutexTest {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
             Words.setLongVolatile(s, MutexLayout.OWNER, DEAD | MutexLayout.TAKING);
-            RobustMutex m = new RobustMutex(s, 0);
+            RobustMutex m = new RobustMutex(s, 0, ALIVE);
             assertEquals(RobustMutex.Result.OWNER_DIED, m.acquire(-1, true));
             assertTrue(m.heldByCurrentThread());
             assertTrue(m.ownerDied());
@@ -93,7 +96,7 @@ class RobustMutexTest {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
             Words.setLongVolatile(s, MutexLayout.OWNER, DEAD);
-            RobustMutex m = new RobustMutex(s, 0);
+            RobustMutex m = new RobustMutex(s, 0, ALIVE);
             assertEquals(RobustMutex.Result.OWNER_DIED, m.acquire(0, true));
             assertTrue(m.ownerDied());
         }
@@ -103,7 +106,7 @@ class RobustMutexTest {
     void aLiveOwnerIsNeverTakenOverAndReleaseClearsTheThreadRecordFirst() throws Exception {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
-            RobustMutex m = new RobustMutex(s, 0);
+            RobustMutex m = new RobustMutex(s, 0, ALIVE);
             assertEquals(RobustMutex.Result.ACQUIRED, m.acquire(-1, true));
             assertEquals(RobustMutex.Result.TIMED_OUT, m.acquire(0, true));
             assertTrue(m.release(ProcessToken.self()));

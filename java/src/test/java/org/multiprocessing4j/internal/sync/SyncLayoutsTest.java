@@ -1,12 +1,16 @@
 package org.multiprocessing4j.internal.sync;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.internal.Descriptor;
+import org.multiprocessing4j.platform.Platform;
 
 /** Pins the offsets of every synchronization region to the tables in their Javadoc. */
 class SyncLayoutsTest {
@@ -84,14 +88,64 @@ class SyncLayoutsTest {
     }
 
     @Test
-    void processTokensNameLiveProcessesOnly() {
+    void processTokensNameLiveProcessesOnly() throws Exception {
         long self = ProcessToken.self();
-        assertTrue(ProcessToken.isAlive(self));
         assertEquals(ProcessHandle.current().pid(), ProcessToken.pid(self));
-        assertTrue(!ProcessToken.isAlive(self + 1)); // same pid, another start time
-        assertTrue(!ProcessToken.isAlive(0));
         assertEquals(0, self & (MutexLayout.TAKING | Long.MIN_VALUE), "bits 62 and 63 are free");
         assertEquals(ProcessToken.pid(self), ProcessToken.pid(self | MutexLayout.TAKING));
-        assertTrue(ProcessToken.isAlive(self | MutexLayout.TAKING));
+        Platform os = Platform.current();
+        try (Descriptor region = new Descriptor(os.createAnonymousMemory("mp4j-test", 4096))) {
+            Object owner = new Object();
+            try (LivenessMark mark = LivenessMark.place(region, owner)) {
+                assertTrue(mark.isAlive(self));
+                assertTrue(mark.isAlive(self | MutexLayout.TAKING));
+                assertFalse(mark.isAlive(0));
+                // Same pid, another start time: a process that no longer runs, or one that
+                // runs in another PID namespace. Only its mark can tell which.
+                long other = self + 1;
+                assertFalse(mark.isAlive(other), "no mark: dead");
+                int h = os.openPrivateHandle(region.number());
+                try {
+                    os.placeMark(h, other);
+                    assertTrue(mark.isAlive(other), "a mark: alive, whatever its pid says");
+                } finally {
+                    os.close(h);
+                }
+                assertFalse(mark.isAlive(other), "the mark went with its handle");
+            }
+            Reference.reachabilityFence(owner);
+        }
+    }
+
+    @Test
+    void aMarkIsSeenThroughEveryOtherHandleAndGoesWithItsOwn() throws Exception {
+        Platform os = Platform.current();
+        try (Descriptor region = new Descriptor(os.createAnonymousMemory("mp4j-test", 4096))) {
+            int a = os.openPrivateHandle(region.number());
+            int b = os.openPrivateHandle(region.number());
+            try {
+                long index = (1L << 62) - 1; // the largest index, far beyond the file's end
+                assertFalse(os.markPlaced(a, index));
+                os.placeMark(a, index);
+                os.placeMark(b, index); // marks are shared: both hold one
+                assertFalse(os.markPlaced(b, index - 1), "only the one byte is marked");
+                assertTrue(os.markPlaced(b, index), "b sees a's mark");
+                os.close(a);
+                a = -1;
+                int c = os.openPrivateHandle(region.number());
+                try {
+                    assertTrue(os.markPlaced(c, index), "b's mark stays after a's handle closed");
+                } finally {
+                    os.close(c);
+                }
+                assertThrows(IllegalArgumentException.class, () -> os.placeMark(b, 1L << 62));
+                assertThrows(IllegalArgumentException.class, () -> os.markPlaced(b, -1));
+            } finally {
+                if (a >= 0) {
+                    os.close(a);
+                }
+                os.close(b);
+            }
+        }
     }
 }
