@@ -57,8 +57,11 @@ import java.lang.foreign.ValueLayout;
 public final class QueueLayout {
     /** "MP4Q". */
     public static final int MAGIC = 0x4D503451;
-    /** Bumped whenever an offset or meaning changes. */
-    public static final int VERSION = 2;
+    /**
+     * Bumped whenever an offset or meaning changes. 3: a participant proves it is alive by the
+     * liveness mark it holds on the region's file, no longer by its pid.
+     */
+    public static final int VERSION = 3;
 
     public static final long MAGIC_OFFSET = 0x000;
     public static final long VERSION_OFFSET = 0x004;

@@ -52,8 +52,8 @@ public final class BarrierLayout {
 
     /** "MP4B". */
     public static final int MAGIC = 0x4d503442;
-    /** Layout version. */
-    public static final int VERSION = 2;
+    /** Layout version; 3: parties and the mutex owner prove life by a {@link LivenessMark}. */
+    public static final int VERSION = 3;
     /** Offset of the party count. */
     public static final long PARTIES = offset("parties");
     /** Base of the mutex block. */

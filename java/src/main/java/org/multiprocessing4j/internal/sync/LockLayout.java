@@ -23,6 +23,8 @@ import java.lang.foreign.ValueLayout;
  *
  * Memory ordering: see {@link MutexLayout}; the header follows {@link RegionHeader}. Version 2:
  * the owner word may carry {@link MutexLayout#TAKING} during a take-over or a foreign release.
+ * Version 3: a process that has the region open holds a {@link LivenessMark} on its file, and
+ * an owner without one is dead (a version-2 process holds none and would be taken for dead).
  */
 public final class LockLayout {
     /** The region, for offset checks. */
@@ -37,7 +39,7 @@ public final class LockLayout {
     /** Magic of a reentrant lock: "MP4R". */
     public static final int MAGIC_REENTRANT = 0x4d503452;
     /** Layout version. */
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     /** Base of the mutex block. */
     public static final long MUTEX = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("mutex"));
     /** Size of the region. */

@@ -33,7 +33,7 @@ class SyncLayoutsTest {
         assertEquals(0x80, LockLayout.MUTEX + MutexLayout.OWNER);
         assertEquals(0x100, LockLayout.MUTEX + MutexLayout.WAITERS);
         assertEquals(0x180, LockLayout.SIZE);
-        assertEquals(2, LockLayout.VERSION);
+        assertEquals(3, LockLayout.VERSION);
     }
 
     @Test
@@ -67,7 +67,7 @@ class SyncLayoutsTest {
         assertEquals(0x200, BarrierLayout.SLOTS);
         assertEquals(0x200 + 8 * 3, BarrierLayout.slot(3));
         assertEquals(0x200 + 8 * 5, BarrierLayout.size(5));
-        assertEquals(2, BarrierLayout.VERSION);
+        assertEquals(3, BarrierLayout.VERSION);
     }
 
     @Test
