@@ -73,6 +73,11 @@ import org.multiprocessing4j.platform.Platform;
  * actions after the {@code take} of that record in another thread, in this or any other process (see
  * {@link SharedNumbers} for what "happen-before" rests on across processes).
  *
+ * <p>The queue's shared memory is only ever written by this library; if something else writes
+ * garbage into it (a named queue is a file in {@code /dev/shm}), the call that finds it throws
+ * {@link IllegalStateException} saying the memory is corrupt, at once and without allocating
+ * what a garbage length asks for; a record with an impossible length is consumed.
+ *
  * <h2>Waiting</h2>
  * A blocked call spins for up to 50 µs (not at all with one CPU), then sleeps on a futex word in
  * slices of at most 10 ms; no system call is made when nobody sleeps. Timeouts are never early. Interruption is
@@ -687,7 +692,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                     ring.taken(me); // before the release: see TaskCounts
                     counted = true;
                 }
-                int length = region.get(ValueLayout.JAVA_INT, slot + QueueLayout.SLOT_LENGTH);
+                int length = ring.recordLength(slot); // checked: corrupt memory throws
                 long p = slot + QueueLayout.SLOT_PAYLOAD;
                 if (length == QueueLayout.SPILLED) {
                     value = readSpilled(p);
@@ -773,7 +778,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                     ring.taken(me); // before the release: see TaskCounts
                     counted = true;
                 }
-                int length = region.get(ValueLayout.JAVA_INT, slot + QueueLayout.SLOT_LENGTH);
+                int length = ring.recordLength(slot); // checked: corrupt memory throws
                 long p = slot + QueueLayout.SLOT_PAYLOAD;
                 Object value;
                 if (isByteRecord(p, length)) {

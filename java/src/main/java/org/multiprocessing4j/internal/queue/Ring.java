@@ -48,6 +48,14 @@ import org.multiprocessing4j.platform.Platform;
  * commit and release stores are volatile (not just release) because each is followed by a read
  * of a waiter count: that store-load pair, mirrored by the sleeper's getAndAdd on the count
  * before it re-checks the slot, is what makes a lost wake-up impossible (see {@link #signal}).
+ *
+ * <p>Corruption: the hints never lag what a slot holds by more than one lap. A claim at
+ * {@code q} is made after reading the hint as {@code q}, and hints only grow, so while a hint
+ * reads {@code p} no slot is past {@code p + N}; a hint moves past {@code q} only once the slot
+ * holds {@code q} or later, and slot positions only grow, so no slot is before {@code p - N}.
+ * A slot found outside {@code [p - N, p + N]} while the hint still reads {@code p}, or a negative
+ * hint, can only be garbage written by something else: it throws {@link IllegalStateException}
+ * instead of stepping the hint one position at a time through up to 2<sup>52</sup> positions.
  */
 public final class Ring {
     private static final Platform OS = Platform.current();
@@ -126,11 +134,55 @@ public final class Ring {
     }
 
     public long tailVolatile() {
-        return (long) LONG.getVolatile(region, QueueLayout.TAIL_OFFSET);
+        return hintVolatile(QueueLayout.TAIL_OFFSET);
     }
 
     public long headVolatile() {
-        return (long) LONG.getVolatile(region, QueueLayout.HEAD_OFFSET);
+        return hintVolatile(QueueLayout.HEAD_OFFSET);
+    }
+
+    private long hintVolatile(long offset) {
+        long pos = (long) LONG.getVolatile(region, offset);
+        if (pos < 0) {
+            throw corrupt(hintName(offset) + " is " + pos);
+        }
+        return pos;
+    }
+
+    /**
+     * Checks that the slot read for {@code pos} of a hint, at {@code d} positions from it, is
+     * within one lap of it (see the class comment); past it only if the hint has moved on since.
+     *
+     * @throws IllegalStateException if the region is corrupt
+     */
+    private void checkLap(long hintOffset, long pos, long d) {
+        if (d < -slots || (d > slots && (long) LONG.getVolatile(region, hintOffset) == pos)) {
+            throw corrupt(hintName(hintOffset) + " is " + pos + " but its slot is for position "
+                    + (pos + d));
+        }
+    }
+
+    private static String hintName(long offset) {
+        return offset == QueueLayout.TAIL_OFFSET ? "tail" : "head";
+    }
+
+    /**
+     * {@return the length of the committed record in {@code slot}, checked: {@link
+     * QueueLayout#SPILLED} or in {@code [0, slotSize - 16]}}
+     *
+     * @throws IllegalStateException if the region is corrupt
+     */
+    public int recordLength(long slot) {
+        int length = (int) INT.get(region, slot + QueueLayout.SLOT_LENGTH);
+        if (length != QueueLayout.SPILLED && (length < 0 || length > slotSize - QueueLayout.SLOT_PAYLOAD)) {
+            throw corrupt("a record's length is " + length + " in a slot of " + slotSize + " bytes");
+        }
+        return length;
+    }
+
+    private IllegalStateException corrupt(String what) {
+        return new IllegalStateException("shared queue memory is corrupt: " + what + " (" + slots
+                + " slots of " + slotSize + " bytes); something other than this library wrote to it");
     }
 
     /**
@@ -147,6 +199,7 @@ public final class Ring {
             long slot = slotOf(pos);
             long c = ctlVolatile(slot);
             long d = distance(position(c), pos);
+            checkLap(QueueLayout.TAIL_OFFSET, pos, d);
             if (d == 0 && state(c) == FREE) {
                 if (casCtl(slot, c, ctl(pos, me, WRITING))) {
                     LONG.compareAndSet(region, QueueLayout.TAIL_OFFSET, pos, pos + 1);
@@ -192,6 +245,7 @@ public final class Ring {
             long slot = slotOf(pos);
             long c = ctlVolatile(slot);
             long d = distance(position(c), pos);
+            checkLap(QueueLayout.HEAD_OFFSET, pos, d);
             int s = state(c);
             if (d == 0 && s == FULL) {
                 if (casCtl(slot, c, ctl(pos, me, READING))) {
@@ -282,6 +336,7 @@ public final class Ring {
             long slot = slotOf(pos);
             long c = ctlVolatile(slot);
             long d = distance(position(c), pos);
+            checkLap(QueueLayout.HEAD_OFFSET, pos, d);
             int s = state(c);
             if (d == 0 && s == FULL) {
                 int length = (int) INT.get(region, slot + QueueLayout.SLOT_LENGTH);
@@ -294,6 +349,8 @@ public final class Ring {
                     if (ctlVolatile(slot) == c) {
                         return new Peeked(copy, spilled);
                     }
+                } else if (ctlVolatile(slot) == c) {
+                    recordLength(slot); // a committed record's length is stable: it is garbage
                 }
             } else if (d > 0 || (d == 0 && s == READING)) {
                 LONG.compareAndSet(region, QueueLayout.HEAD_OFFSET, pos, pos + 1);
@@ -311,9 +368,11 @@ public final class Ring {
         // so that a quiet queue reports exactly what can still be taken.
         while (distance(tail, head) > 0) {
             long c = ctlVolatile(slotOf(head));
-            if (distance(position(c), head) <= 0) {
+            long d = distance(position(c), head);
+            if (d <= 0) {
                 break;
             }
+            checkLap(QueueLayout.HEAD_OFFSET, head, d);
             LONG.compareAndSet(region, QueueLayout.HEAD_OFFSET, head, head + 1);
             head = headVolatile();
         }

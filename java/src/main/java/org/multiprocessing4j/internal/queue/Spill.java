@@ -75,11 +75,16 @@ public final class Spill {
      * only during the call). Does not remove it.
      *
      * @throws java.nio.file.NoSuchFileException if the segment is gone
-     * @throws IOException if it is shorter than the record or cannot be mapped
+     * @throws IOException if it is shorter than the record, cannot be mapped, or the reference
+     *     holds an impossible size (corrupt shared memory)
      */
     public static <T> T read(MemorySegment reference, Function<MemorySegment, T> reader) throws IOException {
         String name = "/" + name(reference);
         long size = size(reference);
+        if (size <= 0) {
+            throw new IOException("the reference to spilled record " + name + " holds a size of "
+                    + size + " bytes: the queue's shared memory is corrupt");
+        }
         int fd = OS.openNamedMemory(name, false);
         try (Arena arena = Arena.ofConfined()) {
             long actual = OS.status(fd).size();
