@@ -60,6 +60,13 @@ import org.multiprocessing4j.platform.Platform;
  * the consumer; records still in the queue when the last process unmaps it are lost, and so are
  * the segments of spilled ones (they stay in {@code /dev/shm} until removed by hand).
  *
+ * <p>At most 1,023 processes can use one queue at a time: a process takes one of that many
+ * entries in the queue's memory at its first put or take (every instance of the queue in the
+ * process shares it) and keeps it until it exits; the entry of a dead process is reused. In a
+ * process that would be one more, that first put or take (or {@code taskDone}) throws
+ * {@link IllegalStateException}, with nothing put or taken; merely holding the queue, as a child
+ * that never uses it does, takes no entry.
+ *
  * <h2>Guarantees</h2>
  * When {@code put} returns, the record is committed in shared memory: the producer may exit or be
  * killed at once and the record is still delivered, exactly once. Records from one producer

@@ -269,6 +269,29 @@ class SharedQueueTest {
     }
 
     @Test
+    void theProcessBeyondTheParticipantLimitGetsAClearException() throws Exception {
+        // Fill every participant entry with a live process other than this one (our parent):
+        // to the queue, 1,023 other processes are using it, and this one would be the 1,024th.
+        int parent = (int) ProcessHandle.current().parent().orElseThrow().pid();
+        long start = org.multiprocessing4j.platform.Platform.current().processStartTime(parent);
+        assertTrue(start >= 0, "start time of " + parent);
+        long live = (long) parent << 32 | (start & 0xFFFFFFFFL);
+        String name = "mp4j-test-full-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        try (SharedQueue<String> q = SharedQueue.builder().name(name).capacity(4).create();
+             SharedMemory raw = SharedMemory.attach(name)) {
+            q.unlink();
+            for (int i = 1; i <= org.multiprocessing4j.internal.queue.QueueLayout.PARTICIPANTS; i++) {
+                raw.segment().set(ValueLayout.JAVA_LONG,
+                        org.multiprocessing4j.internal.queue.QueueLayout.participantOffset(i), live);
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> q.put("x"));
+            assertTrue(e.getMessage().contains("1023"), e.getMessage());
+            assertThrows(IllegalStateException.class, q::poll);
+            assertEquals(0, q.size(), "nothing was put");
+        }
+    }
+
+    @Test
     void builderRejectsInvalidSizes() {
         assertThrows(IllegalArgumentException.class, () -> SharedQueue.create(-1));
         assertThrows(IllegalArgumentException.class, () -> SharedQueue.builder().slotSize(100));

@@ -154,7 +154,7 @@ final class Participants {
                 }
             }
         }
-        throw new IllegalStateException("more than " + QueueLayout.PARTICIPANTS
-                + " live processes have used this queue");
+        throw new IllegalStateException("a shared queue is used by at most " + QueueLayout.PARTICIPANTS
+                + " live processes at a time, and " + QueueLayout.PARTICIPANTS + " others use this one");
     }
 }

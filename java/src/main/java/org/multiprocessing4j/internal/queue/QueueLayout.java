@@ -79,7 +79,10 @@ public final class QueueLayout {
     public static final long NOT_FULL_SEQ_OFFSET = 0x200;
     public static final long PRODUCERS_WAITING_OFFSET = 0x204;
     public static final long PARTICIPANTS_OFFSET = 0x280;
-    /** Participants per queue: every index fits the 10 owner bits of {@code ctl}, 0 meaning none. */
+    /**
+     * Participants per queue: every index fits the 10 owner bits of {@code ctl}, 0 meaning none.
+     * The limit of live processes per queue that {@code SharedQueue} documents.
+     */
     public static final int PARTICIPANTS = 1023;
     public static final long SLOTS_OFFSET = PARTICIPANTS_OFFSET + 8L * (PARTICIPANTS + 1);
 
