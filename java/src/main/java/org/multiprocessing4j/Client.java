@@ -2,12 +2,15 @@ package org.multiprocessing4j;
 
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.SocketTimeoutException;
 import java.net.UnixDomainSocketAddress;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -23,9 +26,10 @@ import org.multiprocessing4j.platform.Platform;
  *
  * <p>The handshake is CPython 3.12+'s mutual {@code {sha256}} HMAC challenge; CPython 3.11's
  * HMAC-MD5 dialect is answered only with {@link Builder#acceptLegacyMd5(boolean)}. Every
- * handshake message is capped at 256 bytes and the whole handshake must complete within the
- * {@linkplain Builder#handshakeTimeout timeout} (default 10 s). Connecting itself blocks as the
- * operating system's {@code connect} does. Thread-safe: every call makes its own connection.
+ * handshake message is capped at 256 bytes. One deadline, the
+ * {@linkplain Builder#handshakeTimeout timeout} (default 10 s), covers connecting and the whole
+ * handshake: a listener that does not accept, or answers part of a message and stalls, makes the
+ * call fail when it passes, never hang. Thread-safe: every call makes its own connection.
  */
 public final class Client {
     private static final Platform OS = Platform.current();
@@ -40,6 +44,8 @@ public final class Client {
      * @param authkey the listener's key
      * @return the connection; the caller closes it
      * @throws AuthenticationException if the listener has another key, or the handshake fails
+     *     or does not complete within 10 s of the call
+     * @throws SocketTimeoutException if not connected within 10 s
      * @throws java.net.ConnectException if nobody listens there
      * @throws IOException on any other error
      */
@@ -52,6 +58,7 @@ public final class Client {
      *
      * @param address a {@link UnixDomainSocketAddress} or a {@link InetSocketAddress}
      * @return the connection; the caller closes it
+     * @throws SocketTimeoutException if not connected within 10 s
      * @throws java.net.ConnectException if nobody listens there
      * @throws IOException on any other error
      */
@@ -111,7 +118,8 @@ public final class Client {
         }
 
         /**
-         * How long the handshake may take once connected (default 10 s).
+         * How long connecting and the handshake may take together, from the call to
+         * {@link #connect()} (default 10 s).
          *
          * @param timeout a positive duration
          * @return this builder
@@ -141,14 +149,19 @@ public final class Client {
          * challenges it.
          *
          * @return the connection
-         * @throws AuthenticationException if the handshake fails (the connection is closed)
+         * @throws AuthenticationException if the handshake fails or does not complete within the
+         *     {@linkplain #handshakeTimeout timeout} (the connection is closed)
+         * @throws SocketTimeoutException if not connected within the timeout
          * @throws java.net.ConnectException if nobody listens there
+         * @throws java.io.InterruptedIOException if interrupted while waiting for room in a
+         *     Unix-domain listener's queue
          * @throws IOException on any other error
          */
         public Connection connect() throws IOException {
+            long deadline = System.nanoTime() + handshakeTimeout.toNanos();
             int fd = OS.socket(address, false);
             try {
-                OS.connect(fd, address);
+                connectBefore(fd, deadline);
             } catch (IOException | RuntimeException e) {
                 OS.close(fd);
                 throw e;
@@ -158,7 +171,6 @@ public final class Client {
                 return c;
             }
             try {
-                long deadline = System.nanoTime() + handshakeTimeout.toNanos();
                 c.sendBytes(Handshake.respond(authkey, receive(c, deadline), legacy));
                 if (!Arrays.equals(receive(c, deadline), Handshake.WELCOME)) {
                     throw new AuthenticationException("digest sent was rejected (different authkey?)");
@@ -187,13 +199,34 @@ public final class Client {
             }
         }
 
-        private static byte[] receive(Connection c, long deadline) throws IOException {
-            long left = deadline - System.nanoTime();
-            if (left <= 0 || !c.poll(Duration.ofNanos(left))) {
-                throw new AuthenticationException("no handshake message within the timeout");
+        /**
+         * Connects by {@code deadline}. A Unix-domain listener whose queue is full gives nothing
+         * to wait on (the kernel's own wait has no timeout we can set here), so the attempt is
+         * repeated with growing pauses of 1 to 20 ms.
+         */
+        private void connectBefore(int fd, long deadline) throws IOException {
+            for (long pause = 1_000_000; ; pause = Math.min(2 * pause, 20_000_000)) {
+                long left = deadline - System.nanoTime();
+                if (left > 0 && OS.connect(fd, address, left)) {
+                    return;
+                }
+                left = deadline - System.nanoTime();
+                if (left <= 0 || !(address instanceof UnixDomainSocketAddress)) {
+                    throw new SocketTimeoutException("could not connect to " + address + " within "
+                            + handshakeTimeout);
+                }
+                LockSupport.parkNanos(Math.min(pause, left));
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new InterruptedIOException("interrupted while connecting to " + address);
+                }
             }
+        }
+
+        private static byte[] receive(Connection c, long deadline) throws IOException {
             try {
-                return c.recvBytes(Handshake.MAX_MESSAGE);
+                return c.recvBytes(Handshake.MAX_MESSAGE, deadline);
+            } catch (SocketTimeoutException e) {
+                throw new AuthenticationException("no complete handshake message within the timeout", e);
             } catch (EOFException e) {
                 throw new AuthenticationException("the listener closed the connection during the handshake", e);
             }

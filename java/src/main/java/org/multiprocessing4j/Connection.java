@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
@@ -105,6 +106,8 @@ public final class Connection implements Waitable, AutoCloseable {
     private int recvLimit;
     private String broken; // guarded by recvLock: why receiving is no longer possible
     private boolean ended; // guarded by recvLock: end of stream was read; nothing more can arrive
+    private boolean timed; // guarded by recvLock: reads give up at recvDeadline
+    private long recvDeadline; // guarded by recvLock: System.nanoTime() deadline when timed
 
     Connection(int fd, boolean readable, boolean writable, Codec codec) {
         this.fd = new Descriptor(fd);
@@ -390,6 +393,26 @@ public final class Connection implements Waitable, AutoCloseable {
     }
 
     /**
+     * As {@link #recvBytes(int)}, giving up at {@code deadline}: for a socket whose peer may stall
+     * in the middle of a message (a handshake).
+     *
+     * @param deadline a {@link System#nanoTime()} value
+     * @throws SocketTimeoutException if the whole message has not arrived by then (the
+     *     connection becomes unusable for receiving)
+     */
+    byte[] recvBytes(int maxLength, long deadline) throws IOException {
+        recvLock.lock();
+        try {
+            timed = true;
+            recvDeadline = deadline;
+            return recvBytes(maxLength);
+        } finally {
+            timed = false;
+            recvLock.unlock();
+        }
+    }
+
+    /**
      * Receives one message into {@code buffer} from index 0 (Python's {@code recv_bytes_into}).
      *
      * @param buffer where the message goes
@@ -636,6 +659,9 @@ public final class Connection implements Waitable, AutoCloseable {
     private long readSome(MemorySegment into, long max) throws IOException {
         int n = fd.acquire();
         try {
+            if (timed) {
+                return readSomeBefore(n, into, max);
+            }
             if (socket) {
                 long deadline = 0;
                 for (int i = 0; ; i++) {
@@ -654,6 +680,23 @@ public final class Connection implements Waitable, AutoCloseable {
             return OS.read(n, into, max);
         } finally {
             fd.release();
+        }
+    }
+
+    /** As {@link #readSome} on a socket, giving up at {@link #recvDeadline}. */
+    private long readSomeBefore(int n, MemorySegment into, long max) throws IOException {
+        short[] ready = new short[1];
+        for (;;) {
+            long r = OS.readNow(n, into, max);
+            if (r >= 0) {
+                return r;
+            }
+            long left = recvDeadline - System.nanoTime();
+            if (left <= 0) {
+                broken = "a receive gave up at its deadline, possibly in the middle of a message";
+                throw new SocketTimeoutException("no complete message within the deadline");
+            }
+            OS.poll(new int[] {n}, new short[] {Platform.POLL_IN}, ready, left);
         }
     }
 

@@ -209,6 +209,47 @@ class ListenerTest {
     }
 
     @Test
+    void theClientDeadlineCoversAServerThatSendsOneByteAndStalls() throws Exception {
+        try (Listener server = Listener.builder().unix().withoutAuthentication().open()) {
+            Future<Connection> client = pool.submit(() -> Client.builder(server.address()).authkey(KEY)
+                    .handshakeTimeout(Duration.ofMillis(300)).connect());
+            try (Connection c = server.accept(Duration.ofSeconds(30))) {
+                sendRaw(c, new byte[] {0}); // the first byte of a frame header, then nothing
+                ExecutionException e = assertThrows(ExecutionException.class,
+                        () -> client.get(30, TimeUnit.SECONDS), "the client is still waiting");
+                assertInstanceOf(AuthenticationException.class, e.getCause());
+                assertTrue(e.getCause().getMessage().contains("within"), e.getCause().getMessage());
+            } finally {
+                client.cancel(true);
+            }
+        }
+    }
+
+    @Test
+    void theClientDeadlineCoversConnectingToAListenerWhoseQueueIsFull() throws Exception {
+        java.util.List<Connection> queued = new java.util.ArrayList<>();
+        try (Listener server = Listener.builder().unix().withoutAuthentication().backlog(1).open()) {
+            org.multiprocessing4j.platform.Platform os = org.multiprocessing4j.platform.Platform.current();
+            for (int i = 0; i < 100; i++) { // fill the kernel's queue: nobody accepts
+                int fd = os.socket(server.address(), true);
+                queued.add(new Connection(fd, true, true, Codec.defaults()));
+                try {
+                    os.connect(fd, server.address());
+                } catch (IOException full) {
+                    break;
+                }
+            }
+            Future<Connection> client = pool.submit(() -> Client.builder(server.address())
+                    .handshakeTimeout(Duration.ofMillis(300)).connect());
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> client.get(30, TimeUnit.SECONDS), "the client is still connecting");
+            assertInstanceOf(SocketTimeoutException.class, e.getCause());
+        } finally {
+            queued.forEach(Connection::close);
+        }
+    }
+
+    @Test
     void badConfigurationFailsAtTheCall() {
         assertThrows(IllegalStateException.class, () -> Listener.builder().tcp(0).open(), "no key, no explicit opt-out");
         assertThrows(IllegalStateException.class, () -> Listener.builder().authkey(KEY).open(), "no address");
@@ -241,6 +282,15 @@ class ListenerTest {
             } catch (java.io.EOFException e) {
                 return -1;
             }
+        }
+    }
+
+    /** Writes {@code raw} bytes on {@code c} as they are, outside any frame. */
+    private static void sendRaw(Connection c, byte[] raw) throws IOException {
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment m = a.allocate(raw.length);
+            m.copyFrom(java.lang.foreign.MemorySegment.ofArray(raw));
+            org.multiprocessing4j.platform.Platform.current().sendFully(c.descriptor().number(), m, raw.length);
         }
     }
 

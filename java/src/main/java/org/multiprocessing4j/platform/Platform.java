@@ -385,6 +385,18 @@ public interface Platform {
      */
     void connect(int fd, java.net.SocketAddress address) throws IOException;
 
+    /**
+     * Connects a socket from {@link #socket}, waiting at most {@code timeoutNanos}
+     * (TCP_NODELAY for TCP). The socket is in blocking mode again when this returns.
+     *
+     * @param timeoutNanos how long to wait at most; 0 not at all
+     * @return {@code true} once connected; {@code false} if the timeout passed first (the socket
+     *     is then unusable: close it), or if a Unix-domain listener's queue is full (Linux:
+     *     {@code EAGAIN}; the kernel offers nothing to wait on, the same socket may try again)
+     * @throws java.net.ConnectException if nobody listens there
+     */
+    boolean connect(int fd, java.net.SocketAddress address, long timeoutNanos) throws IOException;
+
     /** {@return the address a socket is bound to (the port chosen for port 0, for example)} */
     java.net.SocketAddress localAddress(int fd) throws IOException;
 

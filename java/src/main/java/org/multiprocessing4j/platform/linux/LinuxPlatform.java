@@ -1356,16 +1356,7 @@ public final class LinuxPlatform implements Platform {
                 // interrupted: the connection goes on in the background; wait for its outcome
                 short[] ready = new short[1];
                 poll(new int[] {fd}, new short[] {(short) Libc.POLLOUT()}, ready, -1);
-                MemorySegment v = a.allocate(ValueLayout.JAVA_INT);
-                MemorySegment len = a.allocateFrom(ValueLayout.JAVA_INT, 4);
-                r = (int) Getsockopt.MH.invokeExact(st, fd, Libc.SOL_SOCKET(), Libc.SO_ERROR(), v, len);
-                if (r != 0) {
-                    throw Errno.exception("getsockopt(SO_ERROR)", errno(st));
-                }
-                int soError = v.get(ValueLayout.JAVA_INT, 0);
-                if (soError != 0) {
-                    throw Errno.exception("connect(" + address + ")", soError);
-                }
+                checkConnected(fd, address, a);
             }
             if (address instanceof java.net.InetSocketAddress) {
                 setIntOption(fd, Libc.IPPROTO_TCP(), Libc.TCP_NODELAY(), 1, "TCP_NODELAY");
@@ -1375,6 +1366,70 @@ public final class LinuxPlatform implements Platform {
         } catch (Throwable t) {
             throw rethrow(t);
         }
+    }
+
+    @Override
+    public boolean connect(int fd, java.net.SocketAddress address, long timeoutNanos) throws IOException {
+        int flags = fcntl(fd, Libc.F_GETFL(), 0, "F_GETFL");
+        fcntl(fd, Libc.F_SETFL(), flags | Libc.O_NONBLOCK(), "F_SETFL, O_NONBLOCK");
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment sa = sockaddr(address, a);
+            MemorySegment st = STATE.get();
+            int r = (int) Connect.MH.invokeExact(st, fd, sa, (int) sa.byteSize());
+            if (r != 0) {
+                int e = errno(st);
+                if (e == Errno.EAGAIN) {
+                    return false; // a Unix-domain listener's queue is full
+                }
+                if (e != Errno.EINTR && e != Libc.EINPROGRESS()) {
+                    throw Errno.exception("connect(" + address + ")", e);
+                }
+                short[] ready = new short[1];
+                if (poll(new int[] {fd}, new short[] {(short) Libc.POLLOUT()}, ready, Math.max(0, timeoutNanos)) == 0) {
+                    return false;
+                }
+                checkConnected(fd, address, a);
+            }
+            if (address instanceof java.net.InetSocketAddress) {
+                setIntOption(fd, Libc.IPPROTO_TCP(), Libc.TCP_NODELAY(), 1, "TCP_NODELAY");
+            }
+            return true;
+        } catch (IOException | IllegalArgumentException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        } finally {
+            fcntl(fd, Libc.F_SETFL(), flags, "F_SETFL");
+        }
+    }
+
+    /** Throws the error of a connection that completed in the background, if it failed. */
+    private static void checkConnected(int fd, java.net.SocketAddress address, Arena a) throws Throwable {
+        MemorySegment st = STATE.get();
+        MemorySegment v = a.allocate(ValueLayout.JAVA_INT);
+        MemorySegment len = a.allocateFrom(ValueLayout.JAVA_INT, 4);
+        int r = (int) Getsockopt.MH.invokeExact(st, fd, Libc.SOL_SOCKET(), Libc.SO_ERROR(), v, len);
+        if (r != 0) {
+            throw Errno.exception("getsockopt(SO_ERROR)", errno(st));
+        }
+        int soError = v.get(ValueLayout.JAVA_INT, 0);
+        if (soError != 0) {
+            throw Errno.exception("connect(" + address + ")", soError);
+        }
+    }
+
+    private static int fcntl(int fd, int command, int argument, String what) throws IOException {
+        MemorySegment st = STATE.get();
+        int r;
+        try {
+            r = (int) FcntlInt.MH.invokeExact(st, fd, command, argument);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw Errno.exception("fcntl(" + fd + ", " + what + ")", errno(st));
+        }
+        return r;
     }
 
     @Override
