@@ -91,6 +91,12 @@ final class ChildMain {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> releaseWatchdog(os),
                 "mp4j-release-watchdog"));
         if (mode.equals(MODE_FORKSERVER)) {
+            try {
+                os.setCloseOnExec(3); // its task's descriptors arrive close-on-exec
+            } catch (IOException e) {
+                System.err.println("multiprocessing4j child: " + e.getMessage());
+                Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
+            }
             String section = "";
             List<String> lambdas = new java.util.ArrayList<>();
             for (int i = 2; i < args.length; i++) {
@@ -383,6 +389,14 @@ final class ChildMain {
         if (fds.length != b.descriptors()) {
             throw new IOException("the task needs " + b.descriptors() + " descriptors, "
                     + fds.length + " arrived");
+        }
+        if (received == null) {
+            // posix_spawn mapped them without close-on-exec (it cannot do otherwise): a program
+            // the task executes (or -XX:OnError, or a library) must not inherit them
+            os.setCloseOnExec(3);
+            for (int fd : fds) {
+                os.setCloseOnExec(fd);
+            }
         }
         return TaskStreams.decode(b.task(), fds);
     }

@@ -23,7 +23,9 @@ import org.multiprocessing4j.platform.Platform;
  *
  * <h2>Bootstrap protocol</h2>
  * The child gets descriptor 3, one end of a socket pair (the parent keeps the other), and
- * descriptors 4.. for the connections its task captured. Over descriptor 3, in
+ * descriptors 4.. for the connections its task captured; {@code posix_spawn} maps them without
+ * close-on-exec, and the child sets it on each once it has taken them, before the task runs, so
+ * that nothing it executes inherits them. Over descriptor 3, in
  * {@link Connection} frames:
  * <pre>
  * parent → child, once:   int magic 'MP4J', int version, int parentPid, UTF parentName,

@@ -420,6 +420,38 @@ class ChildProcessTest {
     }
 
     @Test
+    void theChildsInheritedDescriptorsAreCloseOnExec() throws Exception {
+        try (Pipe pipe = Pipe.open(); Pipe oneWay = Pipe.open(false)) {
+            Connection c = pipe.second();
+            Connection w = oneWay.second();
+            try (ChildProcess p = process(() -> c.send(descriptorFlags(3, c.descriptor().number(),
+                    w.descriptor().number())))) {
+                p.start();
+                String flags = (String) pipe.first().recv();
+                p.join();
+                assertEquals(OptionalInt.of(0), p.exitCode(), () -> p.failure().toString());
+                // O_CLOEXEC is 02000000 in the octal flags of /proc/<pid>/fdinfo
+                for (String fd : flags.split(" ")) {
+                    String[] kv = fd.split("=");
+                    assertTrue((Integer.parseInt(kv[1], 8) & 02000000) != 0,
+                            "descriptor " + kv[0] + " of the child is not close-on-exec: " + flags);
+                }
+            }
+        }
+    }
+
+    private static String descriptorFlags(int... fds) throws Exception {
+        StringBuilder out = new StringBuilder();
+        for (int fd : fds) {
+            String flags = Files.readAllLines(Path.of("/proc/self/fdinfo/" + fd)).stream()
+                    .filter(l -> l.startsWith("flags:")).findFirst().orElseThrow()
+                    .substring("flags:".length()).strip();
+            out.append(out.isEmpty() ? "" : " ").append(fd).append('=').append(flags);
+        }
+        return out.toString();
+    }
+
+    @Test
     void childOutlivesTheThreadThatStartedIt() throws Exception {
         try (Pipe pipe = Pipe.open()) {
             Connection c = pipe.second();

@@ -146,6 +146,15 @@ public interface Platform {
     int duplicate(int fd) throws IOException;
 
     /**
+     * Makes {@code fd} close-on-exec: a program this process executes does not inherit it. For
+     * the descriptors a child was started with ({@link #spawn} maps them without the flag, or
+     * the child could not inherit them).
+     *
+     * @throws IOException on error (for example {@code EBADF})
+     */
+    void setCloseOnExec(int fd) throws IOException;
+
+    /**
      * Sends all {@code length} bytes of {@code data} on a Unix-domain stream socket together with
      * duplicates of {@code descriptors} (Linux: one {@code sendmsg} with {@code SCM_RIGHTS}; the
      * descriptors travel with the first byte), completing a partial send without them; never

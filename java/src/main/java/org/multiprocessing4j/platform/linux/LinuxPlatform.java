@@ -504,6 +504,20 @@ public final class LinuxPlatform implements Platform {
         return duplicateAbove(fd, 0);
     }
 
+    @Override
+    public void setCloseOnExec(int fd) throws IOException {
+        MemorySegment st = STATE.get();
+        int r;
+        try {
+            r = (int) FcntlInt.MH.invokeExact(st, fd, Libc.F_SETFD(), Libc.FD_CLOEXEC());
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw Errno.exception("fcntl(" + fd + ", F_SETFD, FD_CLOEXEC)", errno(st));
+        }
+    }
+
     private int duplicateAbove(int fd, int lowest) throws IOException {
         MemorySegment st = STATE.get();
         int r;
