@@ -1,5 +1,7 @@
 package org.multiprocessing4j;
 
+import static java.nio.file.LinkOption.NOFOLLOW_LINKS;
+
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +11,10 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -17,9 +22,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.multiprocessing4j.platform.Platform;
 
 /**
  * The start archive of child JVMs (the "AOT cache"): the classes {@link ChildMain}'s training run
@@ -49,7 +56,12 @@ import java.util.concurrent.TimeUnit;
  * One file per child configuration in a per-user directory: the system property
  * {@code mp4j.aotCacheDir}, else {@code $XDG_CACHE_HOME/multiprocessing4j}, else
  * {@code ~/.cache/multiprocessing4j} (created with mode 0700; a relative path, or one with the
- * path separator in it, means no cache). The file name is {@code child-<family>-<stamp>}: the
+ * path separator in it, means no cache). Every child maps the archive it is given, so the
+ * directory must be one only this user can write: owned by this user (its real uid) and not
+ * writable by group or others — otherwise no archive is used or built, and one warning on
+ * stderr says why. Names in it are predictable, so no file in it is reached through a symbolic
+ * link: an archive that is a link is not used, and the builder's log, lock and marker files are
+ * created afresh, never opened through a link. The file name is {@code child-<family>-<stamp>}: the
  * family hashes the JDK ({@code java.home}, {@code java.vm.version}), the child's command line
  * without the pid (JVM options, class path, module path, main class) and the JVM option
  * variables of the environment; the stamp hashes the size and modification time of every
@@ -121,8 +133,10 @@ final class AotCache {
     }
 
     private static final Set<String> STARTED = ConcurrentHashMap.newKeySet();
+    /** Directories this JVM has warned about (once each). */
+    private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
     /** When this JVM last refreshed a cache's modification time, by path. */
-    private static final java.util.Map<String, Long> MARKED = new ConcurrentHashMap<>();
+    private static final Map<String, Long> MARKED = new ConcurrentHashMap<>();
 
     private AotCache() {
     }
@@ -160,7 +174,7 @@ final class AotCache {
         if (cache == null) {
             return List.of();
         }
-        if (Files.isRegularFile(cache)) {
+        if (Files.isRegularFile(cache, NOFOLLOW_LINKS)) {
             long now = System.currentTimeMillis();
             Long marked = MARKED.get(cache.toString());
             if (marked == null || now - marked > Duration.ofDays(1).toMillis()) {
@@ -189,24 +203,25 @@ final class AotCache {
         if (cache == null) {
             return false;
         }
-        if (Files.isRegularFile(cache)) {
+        if (Files.isRegularFile(cache, NOFOLLOW_LINKS)) {
             return true;
         }
         STARTED.add(cache.toString());
         Process builder = startBuilder(cache, jvmCommand, kind);
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            if (Files.isRegularFile(cache)) {
+            if (Files.isRegularFile(cache, NOFOLLOW_LINKS)) {
                 return true;
             }
             boolean building = builder != null ? builder.isAlive()
-                    : Files.isRegularFile(lockFile(cache)); // another JVM's builder
-            if (!building && !Files.isRegularFile(lockFile(cache))) {
-                return Files.isRegularFile(cache); // failed, or none could start (read-only...)
+                    : Files.isRegularFile(lockFile(cache), NOFOLLOW_LINKS); // another JVM's builder
+            if (!building && !Files.isRegularFile(lockFile(cache), NOFOLLOW_LINKS)) {
+                // failed, or none could start (read-only...)
+                return Files.isRegularFile(cache, NOFOLLOW_LINKS);
             }
             Thread.sleep(20);
         }
-        return Files.isRegularFile(cache);
+        return Files.isRegularFile(cache, NOFOLLOW_LINKS);
     }
 
     /**
@@ -216,8 +231,8 @@ final class AotCache {
     private static void markUsed(Path cache) {
         try {
             if (age(cache).compareTo(Duration.ofDays(1)) > 0) {
-                Files.setLastModifiedTime(cache, java.nio.file.attribute.FileTime.fromMillis(
-                        System.currentTimeMillis()));
+                Files.getFileAttributeView(cache, BasicFileAttributeView.class, NOFOLLOW_LINKS)
+                        .setTimes(FileTime.fromMillis(System.currentTimeMillis()), null, null);
             }
         } catch (IOException | RuntimeException e) {
             // a read-only cache directory: it is not cleaned up then
@@ -291,6 +306,9 @@ final class AotCache {
                 }
                 update(stamp, e + "|" + attrs.size() + "|" + attrs.lastModifiedTime().toMillis());
             }
+            if (!trusted(dir)) {
+                return null;
+            }
             HexFormat hex = HexFormat.of();
             return dir.resolve(FAMILY_PREFIX + hex.formatHex(family.digest(), 0, 8) + "-"
                     + hex.formatHex(stamp.digest(), 0, 8) + kind.suffix);
@@ -299,6 +317,44 @@ final class AotCache {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * {@return whether {@code dir} may hold archives: it does not exist yet (it is then created
+     * with mode 0700 and checked again), or it is a directory owned by this user (real uid) that
+     * neither group nor others may write} Warns once per directory when it may not.
+     */
+    static boolean trusted(Path dir) {
+        Map<String, Object> attrs;
+        try {
+            attrs = Files.readAttributes(dir, "unix:uid,mode,isDirectory");
+        } catch (java.nio.file.NoSuchFileException e) {
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return warn(dir, "cannot read its owner and mode (" + e + ")");
+        }
+        int uid = Platform.current().uid();
+        int owner = (Integer) attrs.get("uid");
+        int mode = (Integer) attrs.get("mode");
+        if (!(Boolean) attrs.get("isDirectory")) {
+            return warn(dir, "not a directory");
+        }
+        if (owner != uid) {
+            return warn(dir, "owned by uid " + owner + ", not by this user (uid " + uid + ")");
+        }
+        if ((mode & 0022) != 0) {
+            return warn(dir, "writable by group or others (mode "
+                    + String.format("%04o", mode & 07777) + ")");
+        }
+        return true;
+    }
+
+    private static boolean warn(Path dir, String why) {
+        if (WARNED.add(dir.toString())) {
+            System.err.println("multiprocessing4j: not using the start-archive directory " + dir
+                    + ": " + why + "; children start without an archive");
+        }
+        return false;
     }
 
     /** Cache files are named {@code child-<family>-<stamp><suffix>}. */
@@ -335,9 +391,12 @@ final class AotCache {
             if (!Files.isDirectory(dir)) {
                 Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
                         PosixFilePermissions.fromString("rwx------")));
+                if (!trusted(dir)) {
+                    return null; // someone else made it first
+                }
             }
             Path failed = failedMarker(cache);
-            if (Files.exists(failed) && age(failed).compareTo(RETRY_FAILED) < 0) {
+            if (Files.exists(failed, NOFOLLOW_LINKS) && age(failed).compareTo(RETRY_FAILED) < 0) {
                 return null;
             }
             Path lock = lockFile(cache);
@@ -368,9 +427,19 @@ final class AotCache {
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             Path log = cache.resolveSibling(cache.getFileName() + ".log");
-            pb.redirectOutput(log.toFile());
-            pb.redirectErrorStream(true);
-            return pb.start(); // not waited for: it outlives a short program on purpose
+            try {
+                // a fresh file: whatever had the name, a link included, is gone (redirecting to
+                // a path opens it through a link)
+                Files.deleteIfExists(log);
+                Files.createFile(log, PosixFilePermissions.asFileAttribute(
+                        PosixFilePermissions.fromString("rw-------")));
+                pb.redirectOutput(log.toFile());
+                pb.redirectErrorStream(true);
+                return pb.start(); // not waited for: it outlives a short program on purpose
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(lock);
+                throw e;
+            }
         } catch (IOException | RuntimeException e) {
             return null; // a read-only home, no space...: children start without a cache
         }
@@ -379,7 +448,7 @@ final class AotCache {
     private static Duration age(Path p) throws IOException {
         try {
             return Duration.ofMillis(System.currentTimeMillis()
-                    - Files.getLastModifiedTime(p).toMillis());
+                    - Files.getLastModifiedTime(p, NOFOLLOW_LINKS).toMillis());
         } catch (java.nio.file.NoSuchFileException e) {
             return Duration.ZERO;
         }
@@ -419,7 +488,7 @@ final class AotCache {
             training.add(Long.toString(ProcessHandle.current().pid()));
             training.add(ChildMain.MODE_TRAIN);
             int exit = run(training);
-            if (exit == 0 && kind == Kind.CDS && Files.isRegularFile(classList)) {
+            if (exit == 0 && kind == Kind.CDS && Files.isRegularFile(classList, NOFOLLOW_LINKS)) {
                 List<String> dump = new ArrayList<>(child.subList(0, launchStart));
                 dump.addAll(List.of("-Xshare:dump", "-XX:SharedClassListFile=" + classList,
                         "-XX:SharedArchiveFile=" + tmp));
@@ -432,10 +501,10 @@ final class AotCache {
                 }
             } else if (exit != 0 || kind == Kind.CDS) {
                 System.out.println("training run exited with " + exit + " (class list written: "
-                        + Files.isRegularFile(classList) + "): " + training);
+                        + Files.isRegularFile(classList, NOFOLLOW_LINKS) + "): " + training);
                 exit = exit != 0 ? exit : BUILD_FAILED;
             }
-            if (exit == 0 && Files.isRegularFile(tmp) && Files.size(tmp) > 0) {
+            if (exit == 0 && Files.isRegularFile(tmp, NOFOLLOW_LINKS) && Files.size(tmp) > 0) {
                 // the JVM checks only an archive's header and length when it maps it, and maps
                 // a damaged one to a crash: check every region once, here, before any child can
                 List<String> check = new ArrayList<>(child.subList(0, launchStart));
@@ -452,9 +521,9 @@ final class AotCache {
                     System.out.println("the new archive does not verify (" + exit + "): " + check);
                 }
             }
-            if (exit == 0 && Files.isRegularFile(tmp) && Files.size(tmp) > 0) {
+            if (exit == 0 && Files.isRegularFile(tmp, NOFOLLOW_LINKS) && Files.size(tmp) > 0) {
                 try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(tmp,
-                        java.nio.file.StandardOpenOption.WRITE)) {
+                        java.nio.file.StandardOpenOption.WRITE, NOFOLLOW_LINKS)) {
                     f.force(true); // on disk before its name is: no good name on bad contents
                 }
                 try {
@@ -479,7 +548,9 @@ final class AotCache {
             // each step on its own: a full disk (the likely failure) must not keep the lock
             if (code != 0) {
                 quietly(() -> Files.writeString(failedMarker(cache),
-                        "see " + cache.getFileName() + ".log\n"));
+                        "see " + cache.getFileName() + ".log\n", StandardOpenOption.CREATE,
+                        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE,
+                        NOFOLLOW_LINKS));
             }
             quietly(() -> Files.deleteIfExists(tmp));
             quietly(() -> Files.deleteIfExists(classList));
@@ -553,7 +624,8 @@ final class AotCache {
                     Files.deleteIfExists(f);
                 } else if ((name.endsWith(".failed") || name.endsWith(".log"))
                         && age(f).compareTo(RETRY_FAILED) > 0
-                        && !Files.exists(f.resolveSibling(name.substring(0, name.lastIndexOf('.'))))) {
+                        && !Files.exists(f.resolveSibling(name.substring(0, name.lastIndexOf('.'))),
+                                NOFOLLOW_LINKS)) {
                     Files.deleteIfExists(f); // the marker or log of an archive that never was
                 } else if ((name.endsWith(Kind.CDS.suffix) || name.endsWith(Kind.AOT.suffix))
                         && age(f).compareTo(UNUSED) > 0) {

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *     the class path holds only jars, children start from an ahead-of-time class-data archive of
  *     their bootstrap (the "AOT cache": a CDS archive) that is created in the background on
  *     first use (see {@link #warmUp}); {@code -Dmp4j.aotCache=false} turns it off,
- *     {@code -Dmp4j.aotCacheDir=…} moves it (default {@code ~/.cache/multiprocessing4j}).</li>
+ *     {@code -Dmp4j.aotCacheDir=…} moves it (default {@code ~/.cache/multiprocessing4j}; a
+ *     directory another user owns, or that group or others may write, is not used).</li>
  * <li>{@code "forkserver"}: Java's equivalent of Python's forkserver — a small pool of idle JVMs,
  *     started ahead of time with this context's options, that have already loaded the library
  *     (and the {@linkplain #withPreload preload classes}) and made their first native calls.

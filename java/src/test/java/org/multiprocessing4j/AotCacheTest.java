@@ -239,6 +239,78 @@ class AotCacheTest {
         }
     }
 
+    /**
+     * Planted symbolic links in the cache directory: an archive name that points elsewhere is
+     * not an archive, and a log name that points at another file does not truncate it.
+     */
+    @Test
+    void symbolicLinksPlantedInTheCacheDirectoryAreNotFollowed(@TempDir Path dir,
+            @TempDir Path elsewhere) throws Exception {
+        Run first = finish(start(dir, "warm"));
+        assertTrue(first.out().contains("warm true"), first.out());
+        awaitBuilders(dir);
+        Path cache = files(dir, "*" + AotCache.Kind.CDS.suffix).getFirst();
+        Path log = cache.resolveSibling(cache.getFileName() + ".log");
+        Path planted = Files.move(cache, elsewhere.resolve("planted.jsa"));
+        Path victim = Files.writeString(elsewhere.resolve("victim"), "precious");
+        Files.deleteIfExists(log);
+        Files.createSymbolicLink(log, victim);
+
+        Run rebuilt = finish(start(dir, "warm")); // no archive: a builder writes the log
+        assertEquals(0, rebuilt.exit(), rebuilt.out());
+        awaitBuilders(dir);
+        assertEquals("precious", Files.readString(victim), "the log link was followed");
+
+        Files.delete(cache);
+        Files.createSymbolicLink(cache, planted);
+        Run linked = finish(start(dir));
+        assertEquals(0, linked.exit(), linked.out());
+        assertFalse(linked.childArgs().contains("-XX:SharedArchiveFile="),
+                "a linked archive was used: " + linked.out());
+        awaitBuilders(dir);
+    }
+
+    /**
+     * A cache directory another user owns, or that others may write, is not used: whoever can
+     * write it could plant an archive every child maps. One warning says why.
+     */
+    @Test
+    void aForeignOwnedOrGroupWritableCacheDirectoryIsNotUsed(@TempDir Path dir) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                org.multiprocessing4j.platform.Platform.current().uid() == 0,
+                "only root can give a directory to another user here");
+        Run first = finish(start(dir, "warm"));
+        assertTrue(first.out().contains("warm true"), first.out());
+        awaitBuilders(dir);
+        List<Path> before = files(dir, "*");
+        int me = (Integer) Files.getAttribute(dir, "unix:uid");
+        try {
+            Files.setAttribute(dir, "unix:uid", 4242); // "another user"
+            assertRefused(dir, "owned by");
+            Files.setAttribute(dir, "unix:uid", me);
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions
+                    .fromString("rwxrwx---"));
+            assertRefused(dir, "writable");
+        } finally {
+            Files.setAttribute(dir, "unix:uid", me);
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions
+                    .fromString("rwx------"));
+        }
+        assertEquals(before, files(dir, "*"), "nothing written to a refused directory");
+        Run trusted = finish(start(dir));
+        assertTrue(trusted.childArgs().contains("-XX:SharedArchiveFile="), trusted.out());
+    }
+
+    private static void assertRefused(Path dir, String why) throws Exception {
+        Run run = finish(start(dir, "warm5"));
+        assertEquals(0, run.exit(), run.out());
+        assertTrue(run.out().contains("warm false"), run.out());
+        assertFalse(run.childArgs().contains("-XX:SharedArchiveFile="), run.out());
+        List<String> warnings = run.out().lines().filter(l -> l.contains(dir.toString())).toList();
+        assertEquals(1, warnings.size(), "one warning: " + run.out());
+        assertTrue(warnings.getFirst().contains(why), warnings.toString());
+    }
+
     @Test
     void aUserChosenArchiveDisablesTheCache() {
         assertNull(AotCache.cacheFile(List.of("java"), List.of("-Xshare:off"), AotCache.Kind.CDS));
