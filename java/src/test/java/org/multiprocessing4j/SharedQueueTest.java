@@ -270,24 +270,36 @@ class SharedQueueTest {
 
     @Test
     void theProcessBeyondTheParticipantLimitGetsAClearException() throws Exception {
-        // Fill every participant entry with a live process other than this one (our parent):
-        // to the queue, 1,023 other processes are using it, and this one would be the 1,024th.
-        int parent = (int) ProcessHandle.current().parent().orElseThrow().pid();
-        long start = org.multiprocessing4j.platform.Platform.current().processStartTime(parent);
-        assertTrue(start >= 0, "start time of " + parent);
-        long live = (long) parent << 32 | (start & 0xFFFFFFFFL);
+        // Fill every participant entry with a live process other than this one: a token that
+        // holds a liveness mark on the queue's file (placed here through a handle of its own,
+        // which is what a live participant holds). To the queue, 1,023 other processes are
+        // using it, and this one would be the 1,024th.
+        org.multiprocessing4j.platform.Platform os = org.multiprocessing4j.platform.Platform.current();
         String name = "mp4j-test-full-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
         try (SharedQueue<String> q = SharedQueue.builder().name(name).capacity(4).create();
              SharedMemory raw = SharedMemory.attach(name)) {
             q.unlink();
-            for (int i = 1; i <= org.multiprocessing4j.internal.queue.QueueLayout.PARTICIPANTS; i++) {
-                raw.segment().set(ValueLayout.JAVA_LONG,
-                        org.multiprocessing4j.internal.queue.QueueLayout.participantOffset(i), live);
+            int fd = raw.descriptor().acquire();
+            int marks;
+            try {
+                marks = os.openPrivateHandle(fd);
+            } finally {
+                raw.descriptor().release();
             }
-            IllegalStateException e = assertThrows(IllegalStateException.class, () -> q.put("x"));
-            assertTrue(e.getMessage().contains("1023"), e.getMessage());
-            assertThrows(IllegalStateException.class, q::poll);
-            assertEquals(0, q.size(), "nothing was put");
+            try {
+                for (int i = 1; i <= org.multiprocessing4j.internal.queue.QueueLayout.PARTICIPANTS; i++) {
+                    long live = (long) (4_000_000 + i) << 32 | 7; // pid above pid_max: not ours
+                    os.placeMark(marks, live);
+                    raw.segment().set(ValueLayout.JAVA_LONG,
+                            org.multiprocessing4j.internal.queue.QueueLayout.participantOffset(i), live);
+                }
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> q.put("x"));
+                assertTrue(e.getMessage().contains("1023"), e.getMessage());
+                assertThrows(IllegalStateException.class, q::poll);
+                assertEquals(0, q.size(), "nothing was put");
+            } finally {
+                os.close(marks);
+            }
         }
     }
 
