@@ -299,14 +299,23 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      * next acquirer takes the lock over and {@link #isConsistent()} is {@code false} for it, as
      * if this process had died holding it. A thread of this process still waiting
      * for the lock fails with {@link IllegalStateException} at its next access to the lock's
-     * memory (within 5 ms).
+     * memory (within 5 ms). A take-over from a dead owner, or an {@link #unlock()} of another
+     * process's hold, that a thread of this object has begun is finished first (a few memory
+     * writes), so that closing never leaves the lock in a state that only this process could
+     * resolve; none begins once close has started.
      *
      * @throws IllegalStateException if another thread of this process is inside a system call on
      *     the lock's memory at this moment (a futex sleep or wake-up); nothing is closed then
      */
     @Override
     public void close() {
-        memory.close();
+        mutex.close(); // waits for a take-over in flight: no owner word is left half done
+        try {
+            memory.close();
+        } catch (RuntimeException e) {
+            mutex.reopen(); // nothing was closed
+            throw e;
+        }
         closed = true;
         mark.close(); // after the last access: from now on this process holds nothing here
     }

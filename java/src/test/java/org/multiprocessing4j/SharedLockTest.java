@@ -12,6 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.multiprocessing4j.internal.sync.LockLayout;
+import org.multiprocessing4j.internal.sync.MutexLayout;
+import org.multiprocessing4j.internal.sync.ProcessToken;
 
 /** Contract of {@link SharedLock}, across real child JVMs where it matters. */
 @Timeout(60)
@@ -120,6 +123,69 @@ class SharedLockTest {
             lock.unlock();
             assertFalse(lock.isLocked());
         }
+    }
+
+    @Test
+    void closingDuringATakeOverLeavesNoHalfDoneOwnerWord() throws Exception {
+        String name = "mp4j-test-close-takeover-" + java.util.UUID.randomUUID();
+        try (SharedLock taker = SharedLock.create(name); SharedLock other = SharedLock.open(name)) {
+            try {
+                MemorySegment words = (MemorySegment) field(other, "segment");
+                long ownerOffset = LockLayout.MUTEX + MutexLayout.OWNER;
+                // A dead owner: this pid with another start time, which holds no liveness mark.
+                words.set(ValueLayout.JAVA_LONG, ownerOffset, ProcessToken.self() + 1);
+                AtomicReference<Thread> closer = new AtomicReference<>();
+                setTakeOverProbe(taker, () -> {
+                    // Mid-way through the take-over (owner word = us | TAKING), another thread
+                    // closes the object that is taking over.
+                    Thread t = Thread.ofPlatform().start(taker::close);
+                    closer.set(t);
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (t.getState() == Thread.State.NEW || t.getState() == Thread.State.RUNNABLE) {
+                        if (System.nanoTime() - deadline > 0) {
+                            throw new AssertionError("close() neither finished nor waited");
+                        }
+                        Thread.onSpinWait();
+                    }
+                });
+                Object outcome;
+                try {
+                    outcome = taker.tryLock();
+                } catch (IllegalStateException e) {
+                    outcome = e.toString();
+                }
+                closer.get().join();
+                long owner = words.get(ValueLayout.JAVA_LONG, ownerOffset);
+                assertEquals(0, owner & MutexLayout.TAKING, "the owner word was left half-way through a"
+                        + " take-over (" + Long.toHexString(owner) + "), which only this live process could"
+                        + " finish; take-over outcome: " + outcome);
+                assertEquals(Boolean.TRUE, outcome, "the take-over in flight completes before close");
+                // The take-over's hold is this process's, and this thread's: another object on the
+                // same lock in this process can repair and release it.
+                assertTrue(other.isHeldByCurrentThread());
+                assertFalse(other.isConsistent());
+                other.markConsistent();
+                other.unlock();
+                assertTrue(other.tryLock());
+                other.unlock();
+            } finally {
+                other.unlink();
+            }
+        }
+    }
+
+    private static Object field(SharedLock lock, String name) throws Exception {
+        java.lang.reflect.Field f = SharedLock.class.getDeclaredField(name);
+        f.setAccessible(true);
+        return f.get(lock);
+    }
+
+    /** Sets the package-private take-over probe of the lock's mutex (tests only). */
+    private static void setTakeOverProbe(SharedLock lock, Runnable probe) throws Exception {
+        Object mutex = field(lock, "mutex");
+        java.lang.reflect.Field p = mutex.getClass().getDeclaredField("takeOverProbe");
+        p.setAccessible(true);
+        p.set(mutex, probe);
     }
 
     @Test

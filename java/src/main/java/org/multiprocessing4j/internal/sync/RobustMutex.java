@@ -1,6 +1,7 @@
 package org.multiprocessing4j.internal.sync;
 
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongPredicate;
 
@@ -34,6 +35,11 @@ public final class RobustMutex {
     private final long wakeSeq;
     private final MemorySegment wakeWord;
     private final LongPredicate alive;
+    /**
+     * Two-step transitions (take-overs, foreign releases) of this instance in flight, in bits
+     * 0..30; bit 31 once {@link #close()} began. See "Closing" in the algorithm comment.
+     */
+    private final AtomicInteger transitions = new AtomicInteger();
     private volatile long nextTryLivenessCheck = System.nanoTime();
     /** Test hook: runs in a take-over between the CAS of the owner word and its publication. */
     volatile Runnable takeOverProbe;
@@ -72,6 +78,21 @@ public final class RobustMutex {
      * waiter that leaves without the mutex (timeout, interrupt) passes a wake-up on if the mutex
      * is free and others sleep, since the wake-up it consumed may have been meant for them. See
      * MutexLayout for the ordering argument.
+     *
+     * Closing. While a two-step transition is half done the owner word is me|TAKING, which no
+     * other thread of this process can finish (to them this process is alive, so they wait) and
+     * no other process may finish while this one has a liveness mark on the region. If the
+     * mapping were unmapped under the transition (close() of the object in another thread), its
+     * remaining stores would fail and the word would stay me|TAKING for good: every acquirer
+     * and releaser of every process would wait forever. So each transition registers in
+     * `transitions` before its CAS to TAKING and leaves after its publication, and close() sets
+     * bit 31 and waits until no transition is in flight before the caller unmaps; one that
+     * registers after bit 31 is set does not start (its CAS is never made). Both sides use one
+     * atomic word, so either the transition sees the bit or close sees the transition. Only the
+     * TAKING transitions are guarded: a plain acquire or an own release cut short by an unmap
+     * leaves a word that names this process without TAKING, which another object of this
+     * process can release, and which the other processes take over once this process has no
+     * liveness mark left on the region.
      */
 
     /**
@@ -184,20 +205,78 @@ public final class RobustMutex {
         }
     }
 
-    /** Two-step take-over from a dead holder whose owner word is {@code dead}; see MutexLayout. */
+    /**
+     * Two-step take-over from a dead holder whose owner word is {@code dead}; see MutexLayout.
+     * {@code false} if the word changed meanwhile, or if this instance is closing.
+     */
     private boolean takeOver(long dead, long me) {
-        if (!Words.casLong(s, owner, dead, me | TAKING)) {
+        if (!enterTransition()) {
             return false;
         }
-        Runnable probe = takeOverProbe;
-        if (probe != null) {
-            probe.run();
+        try {
+            if (!Words.casLong(s, owner, dead, me | TAKING)) {
+                return false;
+            }
+            Runnable probe = takeOverProbe;
+            if (probe != null) {
+                probe.run();
+            }
+            Words.setIntVolatile(s, ownerDied, 1);
+            Words.setLongOpaque(s, ownerThread, Thread.currentThread().threadId());
+            Words.setIntPlain(s, holds, 1);
+            Words.setLongVolatile(s, owner, me); // publication: ownerDied and the record are visible
+            return true;
+        } finally {
+            exitTransition();
         }
-        Words.setIntVolatile(s, ownerDied, 1);
-        Words.setLongOpaque(s, ownerThread, Thread.currentThread().threadId());
-        Words.setIntPlain(s, holds, 1);
-        Words.setLongVolatile(s, owner, me); // publication: ownerDied and the record are visible
+    }
+
+    private boolean enterTransition() {
+        if (transitions.getAndIncrement() < 0) { // bit 31: closing
+            transitions.getAndDecrement();
+            return false;
+        }
         return true;
+    }
+
+    private void exitTransition() {
+        transitions.getAndDecrement();
+    }
+
+    /**
+     * Prepares for the unmapping of the mutex's memory: from now on this instance starts no
+     * take-over and no release on behalf of another process, and this call returns only once
+     * those in flight (a few stores each) have finished, so that no owner word is left half done
+     * ({@code TAKING}) by this live process. Idempotent; thread-safe. Waits without bound only
+     * for the stores of transitions already begun.
+     */
+    public void close() {
+        for (;;) {
+            int t = transitions.get();
+            if (t < 0 || transitions.compareAndSet(t, t | Integer.MIN_VALUE)) {
+                break;
+            }
+        }
+        for (int spins = 0; (transitions.get() & Integer.MAX_VALUE) != 0; spins++) {
+            if (spins < Waiting.SPINS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(Waiting.VIRTUAL_POLL_NANOS);
+            }
+        }
+    }
+
+    /**
+     * Undoes {@link #close()} when the memory could not be unmapped after all (the caller keeps
+     * the object open): transitions may start again.
+     */
+    public void reopen() {
+        for (;;) {
+            int t = transitions.get();
+            if (t >= 0 || transitions.compareAndSet(t, t & Integer.MAX_VALUE)) {
+                return;
+            }
+        }
     }
 
     private Result acquired(Result r) {
@@ -211,7 +290,8 @@ public final class RobustMutex {
      * a release on behalf of another process, that process's token). If the owner died and the
      * state was not marked consistent, the mutex becomes not recoverable instead.
      *
-     * @return {@code false} if the owner word was not {@code expectedOwner} or changed meanwhile
+     * @return {@code false} if the owner word was not {@code expectedOwner} or changed meanwhile,
+     *     or if this instance is closing and the release is on behalf of another process
      *     (nothing changed then)
      */
     public boolean release(long expectedOwner) {
@@ -234,14 +314,22 @@ public final class RobustMutex {
             wakeAfterRelease(died);
             return true;
         }
-        if (!Words.casLong(s, owner, expectedOwner, me | TAKING)) {
+        if (!enterTransition()) {
             return false;
         }
-        // A TAKING word of a dead process: it was either taking over or releasing; cannot tell.
-        boolean died = Words.intVolatile(s, ownerDied) != 0 || (expectedOwner & TAKING) != 0;
-        Words.setLongOpaque(s, ownerThread, 0);
-        Words.setIntPlain(s, holds, 0);
-        Words.setLongVolatile(s, owner, died ? NOT_RECOVERABLE : 0);
+        boolean died;
+        try {
+            if (!Words.casLong(s, owner, expectedOwner, me | TAKING)) {
+                return false;
+            }
+            // A TAKING word of a dead process: it was either taking over or releasing; cannot tell.
+            died = Words.intVolatile(s, ownerDied) != 0 || (expectedOwner & TAKING) != 0;
+            Words.setLongOpaque(s, ownerThread, 0);
+            Words.setIntPlain(s, holds, 0);
+            Words.setLongVolatile(s, owner, died ? NOT_RECOVERABLE : 0);
+        } finally {
+            exitTransition();
+        }
         wakeAfterRelease(died);
         return true;
     }
