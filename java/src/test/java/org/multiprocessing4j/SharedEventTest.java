@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.multiprocessing4j.testing.WaitStates;
 
 /** Contract of {@link SharedEvent}, across a real child JVM where it matters. */
 @Timeout(60)
@@ -48,7 +49,7 @@ class SharedEventTest {
                     outcome.set(x);
                 }
             });
-            Thread.sleep(30);
+            WaitStates.awaitSleepingInWait(t); // interrupt it while asleep, not before it waits
             t.interrupt();
             t.join();
             assertTrue(outcome.get() instanceof InterruptedException, String.valueOf(outcome.get()));

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.multiprocessing4j.internal.sync.LockLayout;
 import org.multiprocessing4j.internal.sync.MutexLayout;
 import org.multiprocessing4j.internal.sync.ProcessToken;
+import org.multiprocessing4j.testing.WaitStates;
 
 /** Contract of {@link SharedLock}, across real child JVMs where it matters. */
 @Timeout(60)
@@ -206,8 +207,9 @@ class SharedLockTest {
                 }
             });
             t.start();
-            t.join(50);
-            Thread.sleep(50);
+            // Interrupt only once the timed attempt has ended and the untimed one sleeps.
+            WaitStates.awaitCondition("tryLock(30 ms) returned", () -> outcome.get() != null);
+            WaitStates.awaitSleepingInWait(t);
             t.interrupt();
             t.join();
             assertEquals("timed out, interrupted", outcome.get());

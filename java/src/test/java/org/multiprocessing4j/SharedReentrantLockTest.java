@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.multiprocessing4j.testing.WaitStates;
 
 /** Contract of {@link SharedReentrantLock}, across real child JVMs where it matters. */
 @Timeout(60)
@@ -89,7 +90,9 @@ class SharedReentrantLockTest {
                     outcome.set(outcome.get() + ", interrupted");
                 }
             });
-            Thread.sleep(80);
+            // Interrupt only once the timed attempt has ended and the untimed one sleeps.
+            WaitStates.awaitCondition("tryLock(25 ms) returned", () -> !outcome.get().isEmpty());
+            WaitStates.awaitSleepingInWait(t);
             t.interrupt();
             t.join();
             assertEquals("timed out, interrupted", outcome.get());
