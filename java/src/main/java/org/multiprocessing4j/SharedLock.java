@@ -66,8 +66,9 @@ import org.multiprocessing4j.internal.sync.RobustMutex;
  * on the lock's memory, which the kernel drops when the process ends, however it ends. So a live
  * owner is never taken for dead, even in another PID namespace that shares {@code /dev/shm}
  * (containers of one pod, {@code docker --ipc=container:…}, {@code unshare -p}), and a new
- * process that reuses a dead owner's pid is never taken for it. The acquisition then succeeds normally — the Lock contract holds: when
- * {@code lock()} returns, the caller holds the lock — but {@link #isConsistent()} returns
+ * process that reuses a dead owner's pid is never taken for it. The acquisition then succeeds
+ * normally — the Lock contract holds: when {@code lock()} returns, the caller holds the lock —
+ * but {@link #isConsistent()} returns
  * {@code false}: the dead owner may have left the protected data half-updated. The new owner
  * either repairs it and calls {@link #markConsistent()} before unlocking, or unlocks without
  * doing so: then the lock becomes permanently <em>not recoverable</em> and every later

@@ -154,6 +154,25 @@ class PidNamespaceTest {
     }
 
     @Test
+    void aHolderKilledInAnotherPidNamespaceIsTakenOverHere() throws Exception {
+        String n = name("lock");
+        try (SharedLock lock = SharedLock.create(n)) {
+            try {
+                Peer peer = new Peer("lock-hold", n);
+                assertEquals("held", peer.next());
+                peer.process.destroyForcibly(); // unshare --kill-child SIGKILLs the holder's JVM
+                peer.process.waitFor(30, TimeUnit.SECONDS);
+                assertTrue(lock.tryLock(30, TimeUnit.SECONDS), "the dead holder's lock was not taken over");
+                assertFalse(lock.isConsistent(), "a take-over from a dead owner says so");
+                lock.markConsistent();
+                lock.unlock();
+            } finally {
+                lock.unlink();
+            }
+        }
+    }
+
+    @Test
     void aReentrantLockIsNotTakenOverAcrossPidNamespacesEitherWay() throws Exception {
         String n = name("rlock");
         try (SharedReentrantLock lock = SharedReentrantLock.create(n)) {

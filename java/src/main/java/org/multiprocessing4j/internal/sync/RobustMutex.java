@@ -224,7 +224,7 @@ public final class RobustMutex {
             Words.setIntVolatile(s, ownerDied, 1);
             Words.setLongOpaque(s, ownerThread, Thread.currentThread().threadId());
             Words.setIntPlain(s, holds, 1);
-            Words.setLongVolatile(s, owner, me); // publication: ownerDied and the record are visible
+            Words.setLongVolatile(s, owner, me); // publication: ownerDied, record visible
             return true;
         } finally {
             exitTransition();
