@@ -1,7 +1,8 @@
 /**
  * The operating-system seam: {@link org.multiprocessing4j.platform.Platform}, everything the
  * library asks of the OS (descriptors, pipes and sockets, descriptor passing, spawning and
- * reaping, anonymous and named shared memory, wait and wake on a shared word, process liveness),
+ * reaping, anonymous and named shared memory, wait and wake on a shared word, process liveness
+ * and the liveness marks that prove it across PID namespaces),
  * one backend per OS chosen once by {@link org.multiprocessing4j.platform.Platform#current()},
  * and the exceptions a backend throws.
  *

@@ -8,8 +8,10 @@
  * {@link org.multiprocessing4j.internal.sync.EventLayout},
  * {@link org.multiprocessing4j.internal.sync.ConditionLayout},
  * {@link org.multiprocessing4j.internal.sync.BarrierLayout}), the common
- * {@link org.multiprocessing4j.internal.sync.RegionHeader}, process identity and liveness
- * ({@link org.multiprocessing4j.internal.sync.ProcessToken}), the spin-then-sleep waiting policy
+ * {@link org.multiprocessing4j.internal.sync.RegionHeader}, process identity
+ * ({@link org.multiprocessing4j.internal.sync.ProcessToken}) and liveness, proved by a mark the
+ * kernel keeps on each region's file rather than by pid
+ * ({@link org.multiprocessing4j.internal.sync.LivenessMark}), the spin-then-sleep waiting policy
  * ({@link org.multiprocessing4j.internal.sync.Waiting}) and access-mode-named atomic word access
  * ({@link org.multiprocessing4j.internal.sync.Words}).
  *
