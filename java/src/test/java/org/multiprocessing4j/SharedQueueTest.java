@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.multiprocessing4j.internal.queue.QueueLayout;
 
 /**
  * Contract of {@link SharedQueue} across real child JVMs: FIFO, blocking in both directions,
@@ -101,20 +102,47 @@ class SharedQueueTest {
 
     @Test
     void takeBlocksUntilAnotherProcessPuts() throws Exception {
-        try (SharedQueue<String> q = SharedQueue.create(); SharedInt taking = SharedInt.create(0);
+        String name = "mp4j-test-late-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        try (SharedQueue<String> q = SharedQueue.builder().name(name).create();
+             SharedMemory raw = SharedMemory.attach(name);
+             SharedEvent asleep = SharedEvent.create();
              ChildProcess p = new ChildProcess(() -> {
-                 while (taking.get() == 0) {
-                     Thread.sleep(1);
-                 }
-                 Thread.sleep(100); // let the parent fall asleep in take()
+                 asleep.await();
                  q.put("late");
              })) {
+            q.unlink();
             p.start();
-            taking.set(1);
-            assertEquals("late", q.take());
+            Thread watcher = Thread.ofPlatform().start(() -> {
+                // The child puts only once this process sleeps in take(): the wake-up is tested.
+                if (awaitSleepingConsumer(raw)) {
+                    asleep.set();
+                }
+            });
+            try {
+                assertEquals("late", q.poll(60, TimeUnit.SECONDS));
+            } finally {
+                asleep.set();
+                watcher.join();
+            }
             p.join();
             assertEquals(0, p.exitCode().getAsInt(), () -> p.failure().toString());
         }
+    }
+
+    /**
+     * Waits (up to a minute) until some thread of some process is counted as sleeping in a take
+     * of the queue {@code raw} maps: it has spun, re-checked and is about to wait or waiting.
+     */
+    static boolean awaitSleepingConsumer(SharedMemory raw) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while ((int) ValueLayout.JAVA_INT.varHandle().getVolatile(raw.segment(),
+                QueueLayout.CONSUMERS_WAITING_OFFSET) == 0) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(100_000L); // polling the state
+        }
+        return true;
     }
 
     @Test
@@ -250,11 +278,13 @@ class SharedQueueTest {
 
     @Test
     void closeWakesBlockedCallersAndLaterUseThrows() throws Exception {
-        SharedQueue<String> q = SharedQueue.create();
+        String name = "mp4j-test-close-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        SharedQueue<String> q = SharedQueue.builder().name(name).create();
         ExecutorService pool = Executors.newSingleThreadExecutor();
-        try {
+        try (SharedMemory raw = SharedMemory.attach(name)) {
+            q.unlink();
             Future<String> blocked = pool.submit(() -> q.take());
-            Thread.sleep(50);
+            assertTrue(awaitSleepingConsumer(raw), "take() never went to sleep");
             q.close();
             Exception e = assertThrows(Exception.class, blocked::get);
             assertInstanceOf(IllegalStateException.class, e.getCause());
