@@ -24,6 +24,7 @@ import org.multiprocessing4j.internal.queue.QueueLayout;
 import org.multiprocessing4j.internal.queue.Ring;
 import org.multiprocessing4j.internal.queue.Spill;
 import org.multiprocessing4j.internal.sync.LivenessMark;
+import org.multiprocessing4j.internal.shm.ShmTracker;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -57,8 +58,11 @@ import org.multiprocessing4j.platform.Platform;
  * says otherwise, and {@code put} blocks when they are all taken. A record larger than a slot
  * ({@link Builder#slotSize(int)} minus 16 bytes) travels in a separate named shared-memory segment
  * ({@code /dev/shm/mp4j-q-…}) referenced from its slot, created by the producer and removed by
- * the consumer; records still in the queue when the last process unmaps it are lost, and so are
- * the segments of spilled ones (they stay in {@code /dev/shm} until removed by hand).
+ * the consumer; records still in the queue when the last process unmaps it are lost. The segments
+ * of spilled ones are then removed, within seconds, by the tracker process of a JVM that spilled
+ * into the queue (see {@link SharedMemory}), once that JVM has ended or closed the queue and no
+ * process maps or holds the queue's memory any more, however its processes ended; a SIGKILL of
+ * a whole process group or cgroup kills those trackers too, and then the segments stay.
  *
  * <p>At most 1,023 processes can use one queue at a time: a process takes one of that many
  * entries in the queue's memory at its first put or take (every instance of the queue in the
@@ -194,6 +198,10 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     private transient AtomicReferenceArray<ByteSink> sinks;
     private transient volatile boolean closed;
     private transient volatile int participant;
+    /** The inode of the queue's memory: the name prefix of its spill segments, see {@link Spill}. */
+    private transient long memoryInode;
+    /** Whether this instance asked the tracker to sweep the queue's spill segments; guarded by monitor. */
+    private transient boolean watched;
 
     /** Wraps a region: initializes it first if {@code initialize}, else checks it. */
     SharedQueue(SharedMemory memory, QueueLayout.Header header, boolean initialize) {
@@ -236,6 +244,11 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         monitor = new Object();
         inFlight = new AtomicInteger();
         sinks = new AtomicReferenceArray<>(CACHED_SINKS);
+        try {
+            memoryInode = OS.inode(memory.descriptor().number());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the inode of a queue's shared memory", e);
+        }
     }
 
     /** Creates a queue region, anonymous or named, and the queue on it. */
@@ -597,7 +610,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
      * recovers this claim after a crash can remove the segment (see {@link Spill}).
      */
     private boolean insertSpilled(MemorySegment record, long timeoutNanos) throws InterruptedException {
-        MemorySegment ref = Spill.newReference(record.byteSize());
+        MemorySegment ref = Spill.newReference(memoryInode, record.byteSize());
+        watchSpills();
         long pos = claim(true, timeoutNanos);
         if (pos < 0) {
             return false;
@@ -622,6 +636,19 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
             finishWrite(pos, written);
         }
         return true;
+    }
+
+    /**
+     * Has this JVM's tracker remove the queue's spill segments once nobody has the queue any more
+     * (see {@link ShmTracker}); before the first spill segment of this instance is created.
+     */
+    private void watchSpills() {
+        synchronized (monitor) {
+            if (!watched) {
+                watched = true;
+                ShmTracker.get().watchQueue(memoryInode);
+            }
+        }
     }
 
     private void finishWrite(long pos, boolean written) {
@@ -1056,6 +1083,13 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         }
         memory.close();
         mark.close(); // after the last access: from now on this process holds nothing here
+        boolean sweep;
+        synchronized (monitor) {
+            sweep = watched;
+        }
+        if (sweep) {
+            ShmTracker.get().unwatchQueue(memoryInode); // sweeps once nobody has the queue
+        }
     }
 
     @Override

@@ -108,7 +108,7 @@ class SharedQueueRingTest {
     void aDeadProducersClaimIsSkippedByTheConsumerWaitingForIt() {
         assertEquals(0, ring.tryClaimWrite(DEAD_INDEX, false)); // dies mid-put
         region.set(ValueLayout.JAVA_INT, slot(0) + QueueLayout.SLOT_LENGTH, QueueLayout.SPILLED);
-        MemorySegment ref = Spill.newReference(1000);
+        MemorySegment ref = Spill.newReference(42, 1000);
         MemorySegment.copy(ref, 0, region, slot(0) + QueueLayout.SLOT_PAYLOAD, ref.byteSize());
         assertEquals(1, ring.tryClaimWrite(me, false));
         ring.commitWrite(1, me);

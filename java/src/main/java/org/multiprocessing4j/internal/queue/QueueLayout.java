@@ -44,8 +44,8 @@ import java.lang.foreign.ValueLayout;
  * <p>{@code ctl} = {@code position (52 bits) | owner (10 bits) | state (2 bits)}; the position is
  * the queue position modulo 2<sup>52</sup> the slot is for, the owner a participant index (0 =
  * none) and the state one of {@link #FREE}, {@link #WRITING}, {@link #FULL}, {@link #READING}.
- * A spilled record's payload is {@code int64 size} followed by the 16 random bytes that name the
- * segment holding it.
+ * A spilled record's payload is {@code int64 size} followed by the 16 bytes that name the segment
+ * holding it (see {@link Spill}).
  *
  * <p>Ordering: the creator writes the header, the slots' initial {@code ctl} and zeroes before any
  * other process can see the region (it reaches a child only through {@code posix_spawn} and a

@@ -12,7 +12,11 @@ import org.multiprocessing4j.platform.Platform;
 
 /**
  * Names of the segments that hold records too large for a slot: {@code mp4j-q-} followed by 32
- * hex digits of 16 random bytes, the bytes stored in the slot (see {@link QueueLayout}). The
+ * hex digits of 16 bytes stored in the slot (see {@link QueueLayout}): the inode of the queue's
+ * memory (8 bytes, big-endian), so that all the spill segments of one queue share a name prefix
+ * ({@link #prefix}), then 8 random bytes. Whoever knows a queue can so find every segment it may
+ * have left; {@link org.multiprocessing4j.internal.shm.ShmTracker} removes them once no process
+ * has the queue any more (the producer's JVM asks it to, see {@code SharedQueue}). The
  * producer stores the reference in its claimed slot <em>before</em> creating the segment, and
  * the consumer removes the name before it frees the slot, so whoever recovers a dead owner's
  * claim finds the name to remove ({@link #discard}); a stale reference from an earlier lap names
@@ -27,14 +31,23 @@ public final class Spill {
     private Spill() {
     }
 
-    /** {@return a new reference to a record of {@code size} bytes: int64 size + 16 random bytes} */
-    public static MemorySegment newReference(long size) {
-        byte[] id = new byte[16];
+    /**
+     * {@return a new reference to a record of {@code size} bytes in the queue whose memory has
+     * inode {@code queueInode}: int64 size, the inode (big-endian) and 8 random bytes}
+     */
+    public static MemorySegment newReference(long queueInode, long size) {
+        byte[] id = new byte[8];
         RANDOM.nextBytes(id);
         MemorySegment ref = MemorySegment.ofArray(new byte[QueueLayout.SPILL_REFERENCE_SIZE]);
         ref.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, size);
-        MemorySegment.copy(id, 0, ref, ValueLayout.JAVA_BYTE, 8, 16);
+        ref.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 8, queueInode);
+        MemorySegment.copy(id, 0, ref, ValueLayout.JAVA_BYTE, 16, 8);
         return ref;
+    }
+
+    /** {@return the name prefix every spill segment of the queue on {@code queueInode} has} */
+    public static String prefix(long queueInode) {
+        return PREFIX + String.format("%016x", queueInode);
     }
 
     /** {@return the record size a reference holds} */

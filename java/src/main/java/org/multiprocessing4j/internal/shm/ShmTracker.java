@@ -39,6 +39,16 @@ import org.multiprocessing4j.platform.Platform;
  * never holds a caller's output pipe open. A SIGKILL of the whole process group (or cgroup) kills
  * it too, and then nothing is removed: the same limit as Python's tracker.
  *
+ * <p>It also sweeps the spill segments of shared queues ({@code mp4j-q-<16 hex digits>…}, see
+ * {@code internal.queue.Spill}) that nobody can take any more. A JVM that spills a record into a
+ * queue watches the queue: {@code QUEUE <inode> <16 hex digits of it>}, the inode of the queue's
+ * memory. When the JVM ends, or closes a view of the queue ({@code UNQUEUE}), the tracker starts a
+ * detached sweeper that waits until no process maps or holds a file with that inode (it reads
+ * {@code /proc/<pid>/maps} and {@code /proc/<pid>/fd}: once, then every 1, 2, 4, 4, … seconds),
+ * then removes the queue's spill segments. Until then a record may still be taken, so nothing is
+ * removed early. A file elsewhere that happens to have the same inode number only delays the
+ * sweep; without {@code grep} or {@code find} nothing is swept.
+ *
  * <p>Names are restricted by {@link #isTrackable(String)} (the POSIX portable file name
  * characters), which keeps them one word on a line and free of shell metacharacters; the script
  * quotes them anyway and disables globbing.
@@ -61,31 +71,61 @@ public final class ShmTracker {
             exec </dev/null >/dev/null 2>&1
             set -f
             cd /
-            # Prints "name inode" for every name still registered when descriptor 3 ends.
+            # Prints "name inode" for every name still registered when descriptor 3 ends, and
+            # "+ inode hex" for a queue to sweep: at once for UNQUEUE, at the end for the others.
             registered() {
               if command -v awk >/dev/null; then
                 awk '$1 == "REG" { live[$2] = $3; next }
-                     $1 == "UNREG" { delete live[$2] }
-                     END { for (n in live) print n, live[n] }' <&3
+                     $1 == "UNREG" { delete live[$2]; next }
+                     $1 == "QUEUE" { queue[$2] = $3; next }
+                     $1 == "UNQUEUE" { delete queue[$2]; print "+", $2, $3; fflush(); next }
+                     END { for (n in live) print n, live[n]; for (q in queue) print "+", q, queue[q] }' <&3
               else
                 live=' '
+                queues=' '
                 while IFS=' ' read -r op name ino; do
                   case $op in
                     REG) live="$live$name:$ino " ;;
-                    UNREG)
-                      case $live in
-                        *" $name:"*)
-                          pre=${live%%" $name:"*}
-                          post=${live#*" $name:"}
-                          post=${post#* }
-                          live="$pre $post" ;;
-                      esac ;;
+                    UNREG) live=$(without "$live" "$name") ;;
+                    QUEUE) queues="$queues$name:$ino " ;;
+                    UNQUEUE)
+                      queues=$(without "$queues" "$name")
+                      printf '+ %s %s\\n' "$name" "$ino" ;;
                   esac
                 done <&3
                 for e in $live; do printf '%s %s\\n' "${e%:*}" "${e##*:}"; done
+                for e in $queues; do printf '+ %s %s\\n' "${e%:*}" "${e##*:}"; done
               fi
             }
-            registered | while read -r n i; do
+            # Prints list $1 ("key:value " entries) without the entry of key $2.
+            without() {
+              case $1 in
+                *" $2:"*)
+                  pre=${1%%" $2:"*}
+                  post=${1#*" $2:"}
+                  post=${post#* }
+                  printf '%s' "$pre $post" ;;
+                *) printf '%s' "$1" ;;
+              esac
+            }
+            # Waits until no process maps or holds a file with inode $1 (a queue's memory), then
+            # removes the queue's spill segments, whose names start with mp4j-q-$2.
+            sweep() {
+              command -v grep >/dev/null && command -v find >/dev/null || exit 0
+              set +f
+              t=1
+              while grep -qs -E "^[^ ]+ [^ ]+ [^ ]+ [^ ]+ $1 " /proc/[0-9]*/maps ||
+                    find -L /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 -inum "$1" 2>/dev/null | grep -q .; do
+                sleep $t
+                [ $t -ge 4 ] || t=$((t * 2))
+              done
+              rm -f -- %DIR%mp4j-q-"$2"*
+            }
+            registered | while read -r n i x; do
+              if [ "$n" = + ]; then
+                sweep "$i" "$x" 3<&- &
+                continue
+              fi
               p=%DIR%$n
               cur=$(stat -c %i -- "$p" 2>/dev/null || ls -di -- "$p" 2>/dev/null)
               cur=${cur%% *}
@@ -96,6 +136,7 @@ public final class ShmTracker {
     private static final ShmTracker INSTANCE = new ShmTracker();
 
     private final Map<String, Long> live = new HashMap<>(); // name -> inode; guarded by this
+    private final java.util.Set<Long> queues = new java.util.HashSet<>(); // inodes; guarded by this
     private int pid = -1; // guarded by this
     private int writeEnd = -1; // guarded by this
     private boolean warned; // guarded by this
@@ -180,6 +221,42 @@ public final class ShmTracker {
         stopLaterIfIdle();
     }
 
+    /**
+     * Watches the shared queue whose memory has inode {@code inode} (see the class comment): once
+     * this JVM ends, or calls {@link #unwatchQueue}, the queue's spill segments are removed as
+     * soon as no process maps or holds its memory. Call before creating a spill segment, so that
+     * the tracker already runs. Never throws; watching a queue twice is harmless.
+     *
+     * @param inode the inode of the queue's memory, see {@link Platform#inode}
+     */
+    public synchronized void watchQueue(long inode) {
+        if (!queues.add(inode)) {
+            return;
+        }
+        cancelStop();
+        send("QUEUE " + inode + " " + queueKey(inode) + "\n");
+    }
+
+    /**
+     * Sweeps a watched queue now (a view of it was closed here): the tracker starts a sweeper that
+     * removes the queue's spill segments once no process maps or holds its memory, and stops
+     * watching it. A queue not watched is ignored.
+     *
+     * @param inode as given to {@link #watchQueue}
+     */
+    public synchronized void unwatchQueue(long inode) {
+        if (!queues.remove(inode)) {
+            return;
+        }
+        send("UNQUEUE " + inode + " " + queueKey(inode) + "\n");
+        stopLaterIfIdle();
+    }
+
+    /** {@return the 16 hex digits that start the spill segment names of the queue on {@code inode}} */
+    public static String queueKey(long inode) {
+        return String.format("%016x", inode);
+    }
+
     /** {@return whether {@code name} is registered by this JVM} */
     public synchronized boolean isRegistered(String name) {
         return live.containsKey(name);
@@ -193,7 +270,7 @@ public final class ShmTracker {
     // ------------------------------------------------------------------ internals
 
     private void stopLaterIfIdle() {
-        if (live.isEmpty() && pid >= 0 && stop == null) {
+        if (live.isEmpty() && queues.isEmpty() && pid >= 0 && stop == null) {
             stop = timer.schedule(this::stopIfIdle, LINGER_MILLIS, TimeUnit.MILLISECONDS);
         }
     }
@@ -245,6 +322,9 @@ public final class ShmTracker {
             for (Map.Entry<String, Long> e : live.entrySet()) {
                 write("REG " + e.getKey() + " " + e.getValue() + "\n");
             }
+            for (long inode : queues) {
+                write("QUEUE " + inode + " " + queueKey(inode) + "\n");
+            }
         } catch (IOException e) {
             abandon();
             warnOnce(e);
@@ -272,7 +352,7 @@ public final class ShmTracker {
     private void stopIfIdle() {
         int oldPid;
         synchronized (this) {
-            if (!live.isEmpty() || pid < 0 || stop == null) {
+            if (!live.isEmpty() || !queues.isEmpty() || pid < 0 || stop == null) {
                 return;
             }
             stop = null;

@@ -1,0 +1,168 @@
+package org.multiprocessing4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Records larger than a slot wait in spill segments ({@code /dev/shm/mp4j-q-…}); when every
+ * process that had the queue is gone (killed, or closed it), nobody can take them any more, and
+ * the segments are removed rather than left in {@code /dev/shm}.
+ *
+ * <p>Other test JVMs on the machine create spill segments of their own, so the segments of a test
+ * are told apart by their content: each record starts with bytes unique to the test.
+ */
+@Timeout(180)
+class SharedQueueSpillLeakTest {
+    private static final int RECORDS = 3;
+    private static final int RECORD_SIZE = 1 << 20;
+
+    @Test
+    void spilledRecordsOfAQueueWhoseOnlyProcessWasKilledAreRemoved() throws Exception {
+        byte[] marker = marker();
+        try (SharedEvent put = SharedEvent.create();
+             ChildProcess owner = new ChildProcess(() -> {
+                 SharedQueue<byte[]> q = SharedQueue.create(); // only this process ever has it
+                 for (int i = 0; i < RECORDS; i++) {
+                     q.put(record(marker, i));
+                 }
+                 put.set();
+                 Thread.sleep(120_000); // killed with the records in the queue
+             })) {
+            try {
+                owner.start();
+                assertTrue(put.await(60, TimeUnit.SECONDS), "the child put its records");
+                assertEquals(RECORDS, segmentsWith(marker).size(), "one spill segment per record");
+                owner.kill();
+                owner.join();
+                awaitNoSegmentWith(marker);
+            } finally {
+                SharedQueueTest.stopAll(List.of(owner));
+                removeSegmentsWith(marker);
+            }
+        }
+    }
+
+    @Test
+    void spilledRecordsAreRemovedWhenTheLastProcessClosesTheQueueAfterTheProducerWasKilled()
+            throws Exception {
+        byte[] marker = marker();
+        try (SharedEvent put = SharedEvent.create()) {
+            SharedQueue<byte[]> q = SharedQueue.create();
+            try (ChildProcess producer = new ChildProcess(() -> {
+                for (int i = 0; i < RECORDS; i++) {
+                    q.put(record(marker, i));
+                }
+                put.set();
+                Thread.sleep(120_000);
+            })) {
+                try {
+                    producer.start();
+                    assertTrue(put.await(60, TimeUnit.SECONDS), "the child put its records");
+                    producer.kill();
+                    producer.join();
+                    assertEquals(RECORDS, q.size());
+                    assertEquals(RECORDS, segmentsWith(marker).size(), "still takeable: kept");
+                    q.close(); // the last process that had the queue: the records are lost now
+                    awaitNoSegmentWith(marker);
+                } finally {
+                    q.close();
+                    SharedQueueTest.stopAll(List.of(producer));
+                    removeSegmentsWith(marker);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aKilledProducersSpilledRecordsStayTakeableWhileTheQueueLives() throws Exception {
+        byte[] marker = marker();
+        try (SharedQueue<byte[]> q = SharedQueue.create(); SharedEvent put = SharedEvent.create();
+             ChildProcess producer = new ChildProcess(() -> {
+                 for (int i = 0; i < RECORDS; i++) {
+                     q.put(record(marker, i));
+                 }
+                 put.set();
+                 Thread.sleep(120_000);
+             })) {
+            try {
+                producer.start();
+                assertTrue(put.await(60, TimeUnit.SECONDS), "the child put its records");
+                producer.kill();
+                producer.join();
+                for (int i = 0; i < RECORDS; i++) {
+                    assertTrue(Arrays.equals(record(marker, i), q.take()), "record " + i);
+                }
+                assertEquals(0, segmentsWith(marker).size(), "taken: removed by the consumer");
+            } finally {
+                SharedQueueTest.stopAll(List.of(producer));
+                removeSegmentsWith(marker);
+            }
+        }
+    }
+
+    private static byte[] marker() {
+        byte[] m = new byte[16];
+        new Random().nextBytes(m);
+        return m;
+    }
+
+    static byte[] record(byte[] marker, int i) {
+        byte[] r = new byte[RECORD_SIZE];
+        System.arraycopy(marker, 0, r, 0, marker.length);
+        r[marker.length] = (byte) i;
+        return r;
+    }
+
+    /** Waits (up to a minute) until no spill segment holds a record starting with {@code marker}. */
+    private static void awaitNoSegmentWith(byte[] marker) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        List<Path> left;
+        while (!(left = segmentsWith(marker)).isEmpty()) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("spill segments still in /dev/shm a minute after every process that had the"
+                        + " queue was gone: " + left);
+            }
+            Thread.sleep(50); // polling the state
+        }
+    }
+
+    /** The spill segments whose record (a codec BYTES record: tag, int32 length) starts with marker. */
+    private static List<Path> segmentsWith(byte[] marker) throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> dir = Files.newDirectoryStream(Path.of("/dev/shm"), "mp4j-q-*")) {
+            for (Path p : dir) {
+                try (InputStream in = Files.newInputStream(p)) {
+                    byte[] head = in.readNBytes(5 + marker.length);
+                    if (head.length == 5 + marker.length
+                            && Arrays.equals(head, 5, head.length, marker, 0, marker.length)) {
+                        out.add(p);
+                    }
+                } catch (NoSuchFileException e) {
+                    // taken meanwhile
+                }
+            }
+        }
+        return out;
+    }
+
+    private static void removeSegmentsWith(byte[] marker) throws IOException {
+        for (Path p : segmentsWith(marker)) {
+            Files.deleteIfExists(p);
+        }
+    }
+}
