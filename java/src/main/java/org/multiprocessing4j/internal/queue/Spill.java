@@ -13,10 +13,10 @@ import org.multiprocessing4j.platform.Platform;
 /**
  * Names of the segments that hold records too large for a slot: {@code mp4j-q-} followed by 32
  * hex digits of 16 bytes stored in the slot (see {@link QueueLayout}): the inode of the queue's
- * memory (8 bytes, big-endian), so that all the spill segments of one queue share a name prefix
- * ({@link #prefix}), then 8 random bytes. Whoever knows a queue can so find every segment it may
- * have left; {@link org.multiprocessing4j.internal.shm.ShmTracker} removes them once no process
- * has the queue any more (the producer's JVM asks it to, see {@code SharedQueue}). The
+ * memory (8 bytes, big-endian), so that all the spill segments of one queue share a name prefix,
+ * then 8 random bytes. Whoever knows a queue can so find every segment it may have left; the
+ * shared-memory tracker ({@code ShmTracker}) removes them once no process has the queue any more
+ * (the producer's JVM asks it to, see {@code SharedQueue}). The
  * producer stores the reference in its claimed slot <em>before</em> creating the segment, and
  * the consumer removes the name before it frees the slot, so whoever recovers a dead owner's
  * claim finds the name to remove ({@link #discard}); a stale reference from an earlier lap names
@@ -45,10 +45,6 @@ public final class Spill {
         return ref;
     }
 
-    /** {@return the name prefix every spill segment of the queue on {@code queueInode} has} */
-    public static String prefix(long queueInode) {
-        return PREFIX + String.format("%016x", queueInode);
-    }
 
     /** {@return the record size a reference holds} */
     public static long size(MemorySegment reference) {

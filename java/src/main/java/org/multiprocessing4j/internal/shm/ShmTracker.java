@@ -46,7 +46,8 @@ import org.multiprocessing4j.platform.Platform;
  * detached sweeper that waits until no process maps or holds a file with that inode (it reads
  * {@code /proc/<pid>/maps} and {@code /proc/<pid>/fd}: once, then every 1, 2, 4, 4, … seconds),
  * then removes the queue's spill segments. Until then a record may still be taken, so nothing is
- * removed early. A file elsewhere that happens to have the same inode number only delays the
+ * removed early. One sweeper polls per queue on the machine ({@code /tmp/mp4j-sweep-<key>/pid}
+ * names it while it runs), however many JVMs spilled into the queue and ended. A file elsewhere that happens to have the same inode number only delays the
  * sweep; without {@code grep} or {@code find} nothing is swept.
  *
  * <p>Names are restricted by {@link #isTrackable(String)} (the POSIX portable file name
@@ -110,8 +111,16 @@ public final class ShmTracker {
             }
             # Waits until no process maps or holds a file with inode $1 (a queue's memory), then
             # removes the queue's spill segments, whose names start with mp4j-q-$2.
+            # One sweeper per queue on the machine: the directory /tmp/mp4j-sweep-$2 holds the pid
+            # of the one that polls; a later one leaves unless that pid is gone.
             sweep() {
               command -v grep >/dev/null && command -v find >/dev/null || exit 0
+              read -r me _ </proc/self/stat || exit 0
+              d=/tmp/mp4j-sweep-$2
+              if ! mkdir -m 700 "$d" 2>/dev/null; then
+                read -r other <"$d/pid" 2>/dev/null && kill -0 "$other" 2>/dev/null && exit 0
+              fi
+              echo "$me" >"$d/pid" || exit 0
               set +f
               t=1
               while grep -qs -E "^[^ ]+ [^ ]+ [^ ]+ [^ ]+ $1 " /proc/[0-9]*/maps ||
@@ -120,6 +129,7 @@ public final class ShmTracker {
                 [ $t -ge 4 ] || t=$((t * 2))
               done
               rm -f -- %DIR%mp4j-q-"$2"*
+              rm -rf -- "$d"
             }
             registered | while read -r n i x; do
               if [ "$n" = + ]; then
