@@ -52,10 +52,15 @@ import org.multiprocessing4j.platform.Platform;
  *       authenticated; handshake messages are capped at 256 bytes; MACs are compared in
  *       constant time.</li>
  *   <li>Each connection must complete its handshake within {@link Builder#handshakeTimeout}
- *       (default 10 s); at most {@link Builder#maxPendingHandshakes} (default 64) are in
- *       progress at once, further connections are closed at once. Handshakes progress
- *       concurrently, so a silent or slow client never delays another.</li>
- *   <li>A Unix-domain listener's socket file is created with mode 0600; without a path, inside
+ *       (default 10 s), else it is closed; at most {@link Builder#maxPendingHandshakes}
+ *       (default 64) are in progress at once, and a connection beyond that evicts (closes) the
+ *       oldest. A connection closed for either reason is not reported by {@link #accept()}, which
+ *       goes on waiting. Handshakes progress concurrently, so a silent or slow client never
+ *       delays another, and silent connections cannot keep a legitimate client out: to evict
+ *       it, an attacker must open {@code maxPendingHandshakes} connections within the few
+ *       milliseconds its handshake takes.</li>
+ *   <li>A Unix-domain listener's socket file is created with mode 0600 (never wider, not even
+ *       between {@code bind} and a {@code chmod}); without a path, inside
  *       a fresh 0700 directory (removed again by {@link #close()}). Abstract-namespace names are
  *       never used. TCP listens on the loopback interface unless an address is given.</li>
  * </ul>
@@ -132,7 +137,7 @@ public final class Listener implements AutoCloseable {
 
         /**
          * Listens on a Unix-domain socket at {@code path}, which must not exist; its directory
-         * should be private to the user (the socket file itself is made 0600).
+         * should be private to the user (the socket file itself is created 0600).
          *
          * @param path the socket path, at most 107 bytes
          * @return this builder
@@ -208,7 +213,8 @@ public final class Listener implements AutoCloseable {
         }
 
         /**
-         * How long a connection may take to complete its handshake (default 10 s).
+         * How long a connection may take to complete its handshake (default 10 s); one that takes
+         * longer is closed, without {@link Listener#accept()} reporting it.
          *
          * @param timeout a positive duration
          * @return this builder
@@ -223,8 +229,9 @@ public final class Listener implements AutoCloseable {
         }
 
         /**
-         * How many handshakes may be in progress at once (default 64); connections beyond are
-         * closed at once.
+         * How many handshakes may be in progress at once (default 64); a connection beyond that
+         * evicts the oldest handshake in progress (closes it, without
+         * {@link Listener#accept()} reporting it).
          *
          * @param max at least 1
          * @return this builder
@@ -347,7 +354,8 @@ public final class Listener implements AutoCloseable {
      *
      * @return the connection, open for reading and writing; the caller closes it
      * @throws AuthenticationException if a client failed its handshake (wrong key, protocol
-     *     error, no handshake in time): that connection is closed, the listener stays usable
+     *     error): that connection is closed, the listener stays usable. A connection that stays
+     *     silent until its deadline or is evicted is closed without a report.
      * @throws ClosedChannelException if the listener is or gets closed
      * @throws IOException on any other error
      */
@@ -447,8 +455,9 @@ public final class Listener implements AutoCloseable {
                 return new Connection(fd, true, true, codec);
             }
             if (pending.size() >= maxPending) {
-                OS.close(fd); // too many in progress: refuse this one, keep serving the others
-                continue;
+                // Too many in progress: the oldest makes room. Refusing the newcomer instead
+                // would let a few silent connections, renewed at each expiry, keep everyone out.
+                drop(pending.peekFirst());
             }
             Pending p = new Pending(fd, System.nanoTime() + handshakeNanos);
             pending.addLast(p);
@@ -508,12 +517,10 @@ public final class Listener implements AutoCloseable {
         }
     }
 
-    private void expireHandshakes(long now) throws AuthenticationException {
-        Pending p = pending.peekFirst();
-        if (p != null && now - p.deadline >= 0) {
+    /** Closes the handshakes past their deadline (the oldest are first), without a report. */
+    private void expireHandshakes(long now) {
+        for (Pending p = pending.peekFirst(); p != null && now - p.deadline >= 0; p = pending.peekFirst()) {
             drop(p);
-            throw new AuthenticationException("a client did not complete its handshake within "
-                    + Duration.ofNanos(handshakeNanos));
         }
     }
 

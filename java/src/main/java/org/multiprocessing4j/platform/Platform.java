@@ -376,7 +376,11 @@ public interface Platform {
      */
     int socket(java.net.SocketAddress address, boolean nonBlocking) throws IOException;
 
-    /** Binds a socket from {@link #socket} (SO_REUSEADDR set for TCP) and listens with {@code backlog}. */
+    /**
+     * Binds a socket from {@link #socket} (SO_REUSEADDR set for TCP) and listens with
+     * {@code backlog}. A Unix-domain socket file is created with mode 0600 (less what the umask
+     * removes): it is never accessible to others, not even for a moment.
+     */
     void bindAndListen(int fd, java.net.SocketAddress address, int backlog) throws IOException;
 
     /**

@@ -1192,6 +1192,10 @@ public final class LinuxPlatform implements Platform {
         static final MethodHandle MH = errno(Libc.socket$address(), Libc.socket$descriptor());
     }
 
+    private static final class Fchmod {
+        static final MethodHandle MH = errno(Libc.fchmod$address(), Libc.fchmod$descriptor());
+    }
+
     private static final class Bind {
         static final MethodHandle MH = errno(Libc.bind$address(), FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
     }
@@ -1318,6 +1322,14 @@ public final class LinuxPlatform implements Platform {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sa = sockaddr(address, a);
             MemorySegment st = STATE.get();
+            if (address instanceof java.net.UnixDomainSocketAddress) {
+                // bind() creates the file with the socket inode's mode less the umask: 0600 from
+                // the start, instead of a chmod after it (a window in which others may connect).
+                int r = (int) Fchmod.MH.invokeExact(st, fd, 0600);
+                if (r != 0) {
+                    throw Errno.exception("fchmod(" + fd + ", 0600)", errno(st));
+                }
+            }
             int r = (int) Bind.MH.invokeExact(st, fd, sa, (int) sa.byteSize());
             if (r != 0) {
                 throw Errno.exception("bind(" + address + ")", errno(st));
@@ -1360,15 +1372,19 @@ public final class LinuxPlatform implements Platform {
         }
     }
 
+    /** Sets TCP_NODELAY on an accepted TCP socket; on any failure the socket is closed. */
     private void noDelayIfTcp(int fd) throws IOException {
-        java.net.SocketAddress local = localAddress(fd);
-        if (local instanceof java.net.InetSocketAddress) {
-            try {
+        try {
+            if (localAddress(fd) instanceof java.net.InetSocketAddress) {
                 setIntOption(fd, Libc.IPPROTO_TCP(), Libc.TCP_NODELAY(), 1, "TCP_NODELAY");
-            } catch (IOException e) {
-                close(fd);
-                throw e;
             }
+        } catch (IOException | RuntimeException e) {
+            try {
+                close(fd);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
     }
 
