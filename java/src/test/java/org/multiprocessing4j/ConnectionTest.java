@@ -586,19 +586,17 @@ class ConnectionTest {
             throws Exception {
         try (Pipe pipe = Pipe.open()) {
             Connection c = pipe.first();
-            CountDownLatch started = new CountDownLatch(1);
-            Future<Object> receiver = CompletableFuture.supplyAsync(() -> {
-                started.countDown();
+            CompletableFuture<Object> receiver = new CompletableFuture<>();
+            Thread.ofPlatform().name("mp4j-recv-small").start(() -> {
                 try {
-                    return c.recv();
-                } catch (IOException e) {
-                    return e;
+                    receiver.complete(c.recv());
+                } catch (Throwable e) {
+                    receiver.complete(e);
                 }
             });
-            started.await();
-            // Give the receiver time to block in read(); if it has not yet, it sees the
+            // Close once the receiver sleeps in read(); should /proc not show it, it sees the
             // closed state on entry instead — the outcome must be the same either way.
-            Thread.sleep(100);
+            awaitBlockedInSocketRead("mp4j-recv-small");
             c.close();
             Object outcome = receiver.get(WAIT_SECONDS, TimeUnit.SECONDS);
             assertInstanceOf(ClosedChannelException.class, outcome);
@@ -619,18 +617,46 @@ class ConnectionTest {
                 Platform.current().writeFully(pipe.second().descriptor().number(), raw, 6);
             }
             assertEquals(10, c.recvBytes().length);
-            Future<Object> receiver = CompletableFuture.supplyAsync(() -> {
+            CompletableFuture<Object> receiver = new CompletableFuture<>();
+            Thread.ofPlatform().name("mp4j-recv-large").start(() -> {
                 try {
-                    return c.recvBytes();
-                } catch (IOException e) {
-                    return e;
+                    receiver.complete(c.recvBytes());
+                } catch (Throwable e) {
+                    receiver.complete(e);
                 }
             });
-            Thread.sleep(100);
+            awaitBlockedInSocketRead("mp4j-recv-large");
             c.close();
             assertInstanceOf(ClosedChannelException.class,
                     receiver.get(WAIT_SECONDS, TimeUnit.SECONDS));
         }
+    }
+
+    /**
+     * Waits, for at most 10 s, until the thread named {@code name} sleeps in the kernel reading a
+     * Unix-domain socket, as {@code /proc/self/task/<tid>/wchan} shows it.
+     *
+     * @return whether that state was seen (a kernel that hides wchan never shows it)
+     */
+    private static boolean awaitBlockedInSocketRead(String name) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        do {
+            try (java.nio.file.DirectoryStream<java.nio.file.Path> tasks =
+                         java.nio.file.Files.newDirectoryStream(java.nio.file.Path.of("/proc/self/task"))) {
+                for (java.nio.file.Path task : tasks) {
+                    try {
+                        if (java.nio.file.Files.readString(task.resolve("comm")).strip().equals(name)
+                                && java.nio.file.Files.readString(task.resolve("wchan")).startsWith("unix_stream")) {
+                            return true;
+                        }
+                    } catch (IOException taskEnded) {
+                        // another thread ended meanwhile
+                    }
+                }
+            }
+            Thread.sleep(2); // polling /proc for the state, not waiting for it to happen
+        } while (System.nanoTime() - deadline < 0);
+        return false;
     }
 
     @Test
