@@ -30,6 +30,15 @@ import org.multiprocessing4j.platform.Platform;
  * {@link #recv} encode objects with this connection's {@link Codec}. A message's header and
  * payload leave in one system call when the payload is at most {@value #SINGLE_WRITE_LIMIT} bytes.
  *
+ * <h2>Handles</h2>
+ * A duplex connection (a Unix-domain stream socket) also carries OS handles, as CPython's
+ * {@code multiprocessing.reduction.send_handle} / {@code recv_handle} do, with the same bytes:
+ * {@link #sendHandle(int)} gives the other end a duplicate of a descriptor, {@link #recvHandle()}
+ * returns the next one sent. The kernel drops a handle that an ordinary read passes over, and this
+ * class reads ahead of the current message, so an end that may be sent handles calls
+ * {@link #expectHandles()} before they can arrive (or calls {@code recvHandle()} only when no
+ * message has been read since the handle may have been sent).
+ *
  * <h2>Limits and memory</h2>
  * A message longer than {@link #maxFrameSize()} (default {@value #DEFAULT_MAX_FRAME} bytes, 1 GiB;
  * CPython has no limit) is refused as soon as its header arrives. Below the limit, the memory a
@@ -107,6 +116,10 @@ public final class Connection implements Waitable, AutoCloseable {
     private String broken; // guarded by recvLock: why receiving is no longer possible
     private boolean ended; // guarded by recvLock: end of stream was read; nothing more can arrive
     private boolean timed; // guarded by recvLock: reads give up at recvDeadline
+    /** Whether reads keep handles (recvmsg) instead of letting the kernel drop them. */
+    private volatile boolean handleMode;
+    // Guarded by recvLock: handles received (in handle mode) and not yet taken by recvHandle.
+    private final java.util.ArrayDeque<Integer> handles = new java.util.ArrayDeque<>();
     private long recvDeadline; // guarded by recvLock: System.nanoTime() deadline when timed
 
     Connection(int fd, boolean readable, boolean writable, Codec codec) {
@@ -309,6 +322,166 @@ public final class Connection implements Waitable, AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ handles
+
+    /**
+     * Sends a duplicate of the descriptor {@code handle} to the other end (CPython's
+     * {@code reduction.send_handle(conn, handle, pid)}; a CPython peer receives it with
+     * {@code recv_handle}). The caller keeps its own descriptor. Sends are serialized with
+     * messages: a handle sent after a message arrives after it. Blocks like
+     * {@link #sendBytes(byte[])}.
+     *
+     * @param handle an open descriptor of this process
+     * @throws IllegalArgumentException if {@code handle} is negative
+     * @throws IllegalStateException if this end is not a duplex connection over a Unix-domain
+     *     socket (a one-way pipe or TCP cannot carry handles)
+     * @throws EOFException if the other end is closed
+     * @throws ClosedChannelException if this end is closed
+     * @throws IOException on any other OS error, for example {@code EBADF} if {@code handle} is
+     *     not open
+     */
+    public void sendHandle(int handle) throws IOException {
+        if (handle < 0) {
+            throw new IllegalArgumentException("not a handle: " + handle);
+        }
+        checkWritable();
+        checkCarriesHandles();
+        sendLock.lock();
+        try {
+            ByteSink sink = sendSink();
+            sink.reset();
+            sink.write(MemorySegment.ofArray(new byte[] {1})); // CPython: len(fds) % 256
+            int n = fd.acquire();
+            try {
+                OS.sendWithDescriptors(n, sink.segment(), 1, new int[] {handle});
+            } finally {
+                fd.release();
+            }
+        } finally {
+            freeSendBuffer();
+            sendLock.unlock();
+        }
+    }
+
+    /**
+     * From now on this end reads in a way that keeps the handles the other end sends (see
+     * "Handles" in the class comment); call it before they can arrive. Reads then cost a little
+     * more (no brief spin before sleeping). Idempotent.
+     *
+     * @return this connection
+     * @throws IllegalStateException if this end is not a duplex connection over a Unix-domain
+     *     socket
+     * @throws ClosedChannelException if this end is closed
+     * @throws IOException on OS error
+     */
+    public Connection expectHandles() throws IOException {
+        checkReadable();
+        checkCarriesHandles();
+        handleMode = true;
+        return this;
+    }
+
+    /**
+     * Receives the next handle the other end sent with {@link #sendHandle(int)} (or CPython's
+     * {@code send_handle}), blocking until one arrives; messages that arrive meanwhile stay for
+     * {@link #recv()}. The descriptor is new in this process, close-on-exec, and owned by the
+     * caller, who closes it. Without {@link #expectHandles()} this end switches to it now, which is
+     * only safe when no message bytes are buffered (else a handle may already have been dropped).
+     *
+     * @return the descriptor
+     * @throws IllegalStateException if this end cannot carry handles, or if it was not expecting
+     *     handles and has read ahead of the last message received
+     * @throws EOFException if the other end closed before sending one
+     * @throws IOException on OS error, or if more than 64 KiB of messages arrive before the handle
+     *     (receive them first)
+     */
+    public int recvHandle() throws IOException {
+        checkReadable();
+        recvLock.lock();
+        try {
+            if (!handleMode) {
+                if (recvLimit > recvPos) {
+                    throw new IllegalStateException("this end read ahead of the last message without"
+                            + " expecting handles: a handle sent meanwhile is lost; call"
+                            + " expectHandles() before the other end sends one");
+                }
+                expectHandles();
+            }
+            ensureRecvBuffer();
+            while (handles.isEmpty()) {
+                if (ended) {
+                    throw eof();
+                }
+                if (recvPos > 0) { // compact
+                    int unread = recvLimit - recvPos;
+                    MemorySegment.copy(recvBuffer, recvPos, recvBuffer, 0, unread);
+                    recvPos = 0;
+                    recvLimit = unread;
+                }
+                if (recvLimit == RECV_BUFFER_SIZE) {
+                    throw new IOException("more than " + RECV_BUFFER_SIZE + " bytes of messages"
+                            + " arrived before a handle: receive them first");
+                }
+                long n = readKeepingHandles(recvBuffer.asSlice(recvLimit),
+                        RECV_BUFFER_SIZE - recvLimit, true);
+                if (n == 0 && handles.isEmpty()) {
+                    ended = true;
+                    throw eof();
+                }
+                recvLimit += (int) n;
+            }
+            return handles.removeFirst();
+        } finally {
+            unlockRecv();
+        }
+    }
+
+    private void checkCarriesHandles() throws IOException {
+        if (!socket) {
+            throw new IllegalStateException("a one-way connection cannot carry handles");
+        }
+        int n = fd.acquire();
+        try {
+            if (!(OS.localAddress(n) instanceof java.net.UnixDomainSocketAddress)) {
+                throw new IllegalStateException("only a Unix-domain socket carries handles, not "
+                        + OS.localAddress(n));
+            }
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * Reads in handle mode, blocking for at least one byte: keeps the handles that arrive and
+     * drops the byte each travels with (the kernel ends a read with it, so it is the last byte
+     * read). Called with recvLock held.
+     *
+     * @param forHandle return 0 once a handle arrived with no other byte (else such a read is
+     *     followed by another)
+     * @return the message bytes read; 0 at end of stream (or, {@code forHandle}, with a handle)
+     */
+    private long readKeepingHandles(MemorySegment into, long max, boolean forHandle) throws IOException {
+        int n = fd.acquire();
+        try {
+            for (;;) {
+                Platform.Received r = OS.receiveWithDescriptors(n, into, max,
+                        Platform.MAX_PASSED_DESCRIPTORS);
+                int[] received = r.descriptors();
+                if (received.length == 0) {
+                    return r.bytes();
+                }
+                for (int d : received) {
+                    handles.addLast(d);
+                }
+                if (r.bytes() > 1 || forHandle) {
+                    return r.bytes() - 1;
+                }
+            }
+        } finally {
+            fd.release();
+        }
+    }
+
     // ------------------------------------------------------------------ receiving
 
     /**
@@ -349,7 +522,7 @@ public final class Connection implements Waitable, AutoCloseable {
             broken = "no memory for a message (the rest of its bytes are left unread)";
             throw e;
         } finally {
-            recvLock.unlock();
+            unlockRecv();
         }
     }
 
@@ -388,7 +561,7 @@ public final class Connection implements Waitable, AutoCloseable {
             broken = "no memory for a message (the rest of its bytes are left unread)";
             throw e;
         } finally {
-            recvLock.unlock();
+            unlockRecv();
         }
     }
 
@@ -408,7 +581,7 @@ public final class Connection implements Waitable, AutoCloseable {
             return recvBytes(maxLength);
         } finally {
             timed = false;
-            recvLock.unlock();
+            unlockRecv();
         }
     }
 
@@ -468,7 +641,7 @@ public final class Connection implements Waitable, AutoCloseable {
             broken = "no memory for a message (the rest of its bytes are left unread)";
             throw e;
         } finally {
-            recvLock.unlock();
+            unlockRecv();
         }
     }
 
@@ -657,6 +830,9 @@ public final class Connection implements Waitable, AutoCloseable {
      * so a reply that arrives within the spin window is received without that cost.
      */
     private long readSome(MemorySegment into, long max) throws IOException {
+        if (handleMode) {
+            return readKeepingHandles(into, max, false);
+        }
         int n = fd.acquire();
         try {
             if (timed) {
@@ -724,13 +900,15 @@ public final class Connection implements Waitable, AutoCloseable {
      * Waits until at least one of {@code objects} is ready, or the timeout passes (Python's
      * {@code multiprocessing.connection.wait}). A connection is ready when a message or end of
      * stream can be received; a {@linkplain ChildProcess#sentinel() sentinel} when its process
-     * has ended.
+     * has ended; a {@linkplain Waitable#handle(int) handle} (a socket, for example) when it can be
+     * read without blocking.
      *
      * @param <T> the kind of waitable
-     * @param objects connections and sentinels; not empty
+     * @param objects connections, sentinels and handles; not empty
      * @param timeout how long to wait; {@code null} waits forever
      * @return the ready objects, in the order given; empty only after the timeout
-     * @throws ClosedChannelException if a connection is closed
+     * @throws ClosedChannelException if a connection is closed, or a handle is not an open
+     *     descriptor
      * @throws IOException on OS error
      */
     public static <T extends Waitable> List<T> wait(Collection<T> objects, Duration timeout)
@@ -757,10 +935,14 @@ public final class Connection implements Waitable, AutoCloseable {
         Descriptor[] held = new Descriptor[fds.length];
         try {
             for (int i = 0; i < fds.length; i++) {
+                ev[i] = Platform.POLL_IN;
+                if (list.get(i) instanceof Waitable.Handle h) {
+                    fds[i] = h.handle(); // the caller's own descriptor
+                    continue;
+                }
                 Descriptor d = descriptorOf(list.get(i));
                 fds[i] = d.acquire();
                 held[i] = d;
-                ev[i] = Platform.POLL_IN;
             }
             long nanos = timeout == null ? -1 : Math.max(0, timeout.toNanos());
             OS.poll(fds, ev, rev, nanos);
@@ -773,6 +955,9 @@ public final class Connection implements Waitable, AutoCloseable {
         }
         List<T> ready = new ArrayList<>();
         for (int i = 0; i < fds.length; i++) {
+            if ((rev[i] & Platform.POLL_NVAL) != 0) {
+                throw new ClosedChannelException(); // only a handle can be closed here
+            }
             if (rev[i] != 0 || buffered[i]) {
                 ready.add(list.get(i));
             }
@@ -787,6 +972,7 @@ public final class Connection implements Waitable, AutoCloseable {
                 yield c.fd;
             }
             case ChildProcess.Sentinel s -> s.descriptor();
+            case Waitable.Handle h -> throw new AssertionError("a handle has no Descriptor");
         };
     }
 
@@ -805,11 +991,37 @@ public final class Connection implements Waitable, AutoCloseable {
         // process holding this end: only done when no other process can hold it (Python's close
         // never affects another process's copy).
         fd.close(!shared);
+        if (recvLock.tryLock()) { // else the receiving thread sees the close and ends
+            try {
+                closeQueuedHandles();
+            } finally {
+                recvLock.unlock();
+            }
+        }
         if (sendLock.tryLock()) { // else the sending thread frees the buffer when it finishes
             try {
                 freeSendBuffer();
             } finally {
                 sendLock.unlock();
+            }
+        }
+    }
+
+    /** Releases recvLock; if this end was closed meanwhile, first closes the queued handles. */
+    private void unlockRecv() {
+        if (fd.isClosed()) {
+            closeQueuedHandles();
+        }
+        recvLock.unlock();
+    }
+
+    /** Closes the handles received but never taken; called with recvLock held. */
+    private void closeQueuedHandles() {
+        for (Integer h = handles.pollFirst(); h != null; h = handles.pollFirst()) {
+            try {
+                OS.close(h);
+            } catch (IOException ignored) {
+                // released anyway
             }
         }
     }

@@ -2,9 +2,38 @@ package org.multiprocessing4j;
 
 /**
  * Something {@link Connection#wait(java.util.Collection, java.time.Duration)} can wait on: a
- * {@link Connection} (ready when a message or end of stream can be read) or a process
- * {@linkplain ChildProcess#sentinel() sentinel} (ready when the process has ended). Python's
- * {@code multiprocessing.connection.wait} takes the same two kinds.
+ * {@link Connection} (ready when a message or end of stream can be read), a process
+ * {@linkplain ChildProcess#sentinel() sentinel} (ready when the process has ended), or an OS
+ * {@linkplain #handle(int) handle} such as a socket (ready when it can be read without
+ * blocking). Python's {@code multiprocessing.connection.wait} takes the same kinds.
  */
-public sealed interface Waitable permits Connection, ChildProcess.Sentinel {
+public sealed interface Waitable permits Connection, ChildProcess.Sentinel, Waitable.Handle {
+
+    /**
+     * {@return a waitable for the descriptor {@code handle}}: ready when reading it would not
+     * block — data or end of stream on a socket or pipe, a pending connection on a listening
+     * socket — as Python's {@code wait} treats a socket or an integer. The caller owns the
+     * descriptor and keeps it open while waiting on it; waiting neither reads nor closes it.
+     *
+     * @param handle a descriptor of this process, for example one from
+     *     {@link Connection#recvHandle()}
+     * @throws IllegalArgumentException if {@code handle} is negative
+     */
+    static Handle handle(int handle) {
+        return new Handle(handle);
+    }
+
+    /**
+     * An OS handle to wait on; see {@link #handle(int)}.
+     *
+     * @param handle the descriptor, not negative
+     */
+    record Handle(int handle) implements Waitable {
+        /** Checks the descriptor. @throws IllegalArgumentException if negative */
+        public Handle {
+            if (handle < 0) {
+                throw new IllegalArgumentException("not a handle: " + handle);
+            }
+        }
+    }
 }

@@ -545,6 +545,81 @@ class ConnectionTest {
         }
     }
 
+    // ------------------------------------------------------------------ handles
+
+    @Test
+    void aHandleSentBetweenMessagesArrivesInOrderAndWorks() throws Exception {
+        try (Pipe pipe = Pipe.open(); Pipe carried = Pipe.open(false)) {
+            Connection in = pipe.second().expectHandles();
+            pipe.first().send("before");
+            pipe.first().sendHandle(carried.second().descriptor().number());
+            pipe.first().send("after");
+            assertEquals("before", in.recv());
+            int handle = in.recvHandle();
+            assertEquals("after", in.recv());
+            assertTrue(handle != carried.second().descriptor().number(), "a new descriptor");
+            try (Connection writer = new Connection(handle, false, true, Codec.defaults())) {
+                writer.send("through the handle");
+            }
+            assertEquals("through the handle", carried.first().recv());
+        }
+    }
+
+    @Test
+    void recvHandleWithNothingReadAheadNeedsNoPreparation() throws Exception {
+        try (Pipe pipe = Pipe.open(); Pipe carried = Pipe.open(false)) {
+            pipe.first().send("first");
+            assertEquals("first", pipe.second().recv());
+            pipe.first().sendHandle(carried.first().descriptor().number());
+            int handle = pipe.second().recvHandle();
+            carried.second().send("x");
+            List<Waitable> waitables = List.of(pipe.second(), Waitable.handle(handle));
+            assertEquals(List.of(Waitable.handle(handle)),
+                    Connection.wait(waitables, Duration.ofSeconds(WAIT_SECONDS)));
+            try (Connection reader = new Connection(handle, true, false, Codec.defaults())) {
+                assertEquals("x", reader.recv());
+            }
+            assertThrows(IllegalArgumentException.class, () -> Waitable.handle(-1));
+        }
+    }
+
+    @Test
+    void recvHandleAfterReadingAheadUnpreparedThrowsInsteadOfHanging() throws Exception {
+        try (Pipe pipe = Pipe.open(); Pipe carried = Pipe.open(false)) {
+            pipe.first().send("m");
+            pipe.first().sendHandle(carried.first().descriptor().number());
+            assertEquals("m", pipe.second().recv()); // read ahead over the handle: the kernel dropped it
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pipe.second().recvHandle());
+            assertTrue(e.getMessage().contains("expectHandles"), e.getMessage());
+        }
+    }
+
+    @Test
+    void handlesNotYetReceivedAreClosedWithTheConnection() throws Exception {
+        try (Pipe pipe = Pipe.open(); Pipe carried = Pipe.open(false)) {
+            Connection in = pipe.second().expectHandles();
+            pipe.first().sendHandle(carried.second().descriptor().number());
+            pipe.first().send("m");
+            assertEquals("m", in.recv()); // the handle is queued meanwhile
+            in.close();
+            carried.second().close();
+            assertTrue(carried.first().poll(Duration.ofSeconds(WAIT_SECONDS)));
+            assertThrows(EOFException.class, () -> carried.first().recv(), "no copy of the write end is left");
+        }
+    }
+
+    @Test
+    void handlesNeedADuplexUnixConnection() throws Exception {
+        try (Pipe oneWay = Pipe.open(false); Pipe duplex = Pipe.open()) {
+            int any = duplex.first().descriptor().number();
+            assertThrows(IllegalStateException.class, () -> oneWay.second().sendHandle(any));
+            assertThrows(IllegalStateException.class, () -> oneWay.first().recvHandle());
+            assertThrows(IllegalArgumentException.class, () -> duplex.first().sendHandle(-1));
+            duplex.first().close();
+            assertThrows(EOFException.class, () -> duplex.second().recvHandle());
+        }
+    }
+
     // ------------------------------------------------------------------ close
 
     @Test

@@ -114,6 +114,44 @@ class PythonConnectionInteropTest {
         }
     }
 
+    private static final String HANDLES = PRELUDE + """
+            from multiprocessing.reduction import recv_handle, send_handle
+            h = recv_handle(c)
+            w = Connection(h, readable=False)
+            w.send_bytes(b'written by python through our handle')
+            w.close()
+            r, wfd = os.pipe()
+            c.send_bytes(b'a message before the handle')
+            send_handle(c, r, 0)
+            os.close(r)
+            w = Connection(wfd, readable=False)
+            w.send_bytes(b'written by python into its own pipe')
+            w.close()
+            c.recv_bytes()
+            c.close()
+            """;
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"python3.13", "python3.12", "python3"})
+    void handlesTravelBothWaysWithPythonsSendHandleAndRecvHandle(String name) throws Exception {
+        String python = Pythons.interpreter(name, "PythonConnectionInteropTest");
+        try (PythonPeer peer = PythonPeer.start(python, HANDLES); Pipe carried = Pipe.open(false)) {
+            Connection c = peer.connection().expectHandles();
+            c.sendHandle(carried.second().descriptor().number());
+            carried.second().close();
+            assertArrayEquals("written by python through our handle".getBytes(StandardCharsets.US_ASCII),
+                    carried.first().recvBytes());
+            assertArrayEquals("a message before the handle".getBytes(StandardCharsets.US_ASCII),
+                    peer.recvBytes());
+            try (Connection theirs = new Connection(c.recvHandle(), true, false, Codec.defaults())) {
+                assertArrayEquals("written by python into its own pipe".getBytes(StandardCharsets.US_ASCII),
+                        theirs.recvBytes());
+            }
+            c.sendBytes(new byte[0]);
+            peer.finishNormally();
+        }
+    }
+
     // ------------------------------------------------------------------ helpers
 
     private static byte[] pattern(int size) {
