@@ -30,6 +30,8 @@ import org.multiprocessing4j.platform.Platform;
  * {@linkplain Builder#handshakeTimeout timeout} (default 10 s), covers connecting and the whole
  * handshake: a listener that does not accept, or answers part of a message and stalls, makes the
  * call fail when it passes, never hang. Thread-safe: every call makes its own connection.
+ * Without an authkey the connection decodes only value types unless
+ * {@link Builder#codec(Codec)} says otherwise (see {@link Codec}'s "Trust").
  */
 public final class Client {
     private static final Platform OS = Platform.current();
@@ -54,7 +56,9 @@ public final class Client {
     }
 
     /**
-     * Connects to a listener that does not authenticate (Python's {@code authkey=None}).
+     * Connects to a listener that does not authenticate (Python's {@code authkey=None}). The
+     * connection's {@code recv} decodes only value types ({@link Codec#forUntrustedPeers()}):
+     * nothing proves who listens at the address.
      *
      * @param address a {@link UnixDomainSocketAddress} or a {@link InetSocketAddress}
      * @return the connection; the caller closes it
@@ -81,7 +85,7 @@ public final class Client {
         private byte[] authkey;
         private boolean legacy;
         private Duration handshakeTimeout = Duration.ofSeconds(10);
-        private Codec codec = Codec.defaults();
+        private Codec codec; // null: chosen by authentication, see codec(Codec)
 
         private Builder(SocketAddress address) {
             Objects.requireNonNull(address, "address");
@@ -134,7 +138,9 @@ public final class Client {
         }
 
         /**
-         * The codec of the connection's {@code send}/{@code recv} (default {@link Codec#defaults()}).
+         * The codec of the connection's {@code send}/{@code recv}. Default: {@link Codec#defaults()}
+         * with an {@link #authkey(byte[]) authkey}, {@link Codec#forUntrustedPeers()} without one
+         * (whoever listens at the address is then unauthenticated; see {@link Codec}'s "Trust").
          *
          * @param codec the codec
          * @return this builder
@@ -166,7 +172,8 @@ public final class Client {
                 OS.close(fd);
                 throw e;
             }
-            Connection c = new Connection(fd, true, true, codec);
+            Connection c = new Connection(fd, true, true, codec != null ? codec
+                    : authkey == null ? Codec.forUntrustedPeers() : Codec.defaults());
             if (authkey == null) {
                 return c;
             }

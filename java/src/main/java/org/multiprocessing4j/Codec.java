@@ -24,6 +24,35 @@ import org.multiprocessing4j.internal.codec.FilterSettings;
  * depth, references, array length and stream size, an optional allow-list, and the JVM-wide
  * filter if one is set); a record is built by its canonical constructor. {@link #builder()} configures
  * that filter. Faster or more compact codecs plug in by implementing this interface.
+ *
+ * <h2>Trust</h2>
+ * Decoding with {@link #defaults()} is as safe as Python's {@code pickle}, which is to say not
+ * safe: Java serialization builds objects of any {@code Serializable} class it can load and runs
+ * their {@code readObject}/{@code readResolve} methods, and a crafted stream can chain such methods
+ * of ordinary library classes into running arbitrary code. Only decode with it data from a peer
+ * you trust — as Python's documentation puts it for {@code Connection.recv()}, unless the
+ * connection was produced by {@code Pipe()} use it only after some sort of authentication. The
+ * library keeps to that rule by itself:
+ *
+ * <ul>
+ *   <li>Between a parent and its children ({@link Pipe}s, connections and anonymous queues
+ *       handed to a child, tasks and results of a {@link ChildProcess} or a {@link ProcessPool}),
+ *       and on connections that completed the authkey handshake ({@link Listener} and
+ *       {@link Client} with an authkey, {@link Manager}), the default is {@link #defaults()}:
+ *       the peer is this program or proved it knows the key.</li>
+ *   <li>Where the peer has not authenticated — a {@link Listener} opened
+ *       {@link Listener.Builder#withoutAuthentication() withoutAuthentication()} (any local
+ *       user can reach a TCP loopback port), a {@link Client} without an authkey, a
+ *       {@link SharedQueue} created with or opened by a name (any process of the user can open
+ *       it) — the default is {@link #forUntrustedPeers()}: only JDK value types, enums, records
+ *       of allowed types and arrays of them are decoded, plus what the application allows with
+ *       {@code Codec.builder().allowValueTypes().allow(...)}. A class outside that list is
+ *       rejected before it is instantiated: none of its code runs.</li>
+ * </ul>
+ *
+ * Each of those channels takes another codec where the application knows better (a
+ * {@code codec(...)} builder method). Allowing a class for peers that have not authenticated
+ * means trusting every such peer with whatever its deserialization does.
  */
 public interface Codec {
 
@@ -59,12 +88,27 @@ public interface Codec {
      * {@link Builder#DEFAULT_MAX_ARRAY_LENGTH}), no allow-list, and classes resolved by the
      * thread context class loader if set, else by the loader of this library.
      * Its wire format is documented, with its tag table, on
-     * {@code org.multiprocessing4j.internal.codec.DefaultCodec}.
+     * {@code org.multiprocessing4j.internal.codec.DefaultCodec}. It decodes any
+     * {@code Serializable} class: use it only with trusted peers (see "Trust" above).
      *
      * @return the shared, thread-safe default codec
      */
     static Codec defaults() {
         return DefaultCodec.DEFAULTS;
+    }
+
+    /**
+     * Returns the default codec restricted to value types, for peers that have not authenticated
+     * (see "Trust" above): {@link #defaults()} with an allow-list of
+     * {@link Builder#allowValueTypes() the JDK value types, enums, records of allowed types and
+     * arrays of them}, and nothing else. Equal to
+     * {@code Codec.builder().allowValueTypes().build()}, and the default codec of every channel
+     * whose peer has not authenticated.
+     *
+     * @return the shared, thread-safe codec for peers that have not authenticated
+     */
+    static Codec forUntrustedPeers() {
+        return DefaultCodec.UNTRUSTED;
     }
 
     /**
@@ -96,6 +140,7 @@ public interface Codec {
         private long maxReferences = DEFAULT_MAX_REFERENCES;
         private long maxArrayLength = DEFAULT_MAX_ARRAY_LENGTH;
         private final List<String> allowPatterns = new ArrayList<>();
+        private boolean valueTypes;
         private ClassLoader classLoader;
 
         private Builder() {
@@ -157,6 +202,9 @@ public interface Codec {
          * on the record fast path do (each record class, and each {@code byte[]} component with
          * its length), but their {@code String} and boxed components do not.
          *
+         * <p>Without {@link #allowValueTypes()} the list holds the patterns only; with it, the
+         * patterns add to the value types.
+         *
          * @param patterns one or more patterns; each may itself hold several separated by
          *     {@code ;}
          * @return this builder
@@ -171,6 +219,36 @@ public interface Codec {
                 ObjectInputFilter.Config.createFilter(p); // validates the syntax now
                 allowPatterns.add(p);
             }
+            return this;
+        }
+
+        /**
+         * Adds the value types to the allow-list: what {@link Codec#forUntrustedPeers()} decodes.
+         * A class is then allowed if a pattern given to {@link #allow} allows it, or else if it is
+         *
+         * <ul>
+         *   <li>a JDK value type: {@code String}, the boxed primitives, {@code BigInteger},
+         *       {@code BigDecimal}, {@code ArrayList}, {@code LinkedList}, {@code ArrayDeque},
+         *       {@code HashMap}, {@code LinkedHashMap}, {@code TreeMap}, {@code HashSet},
+         *       {@code LinkedHashSet}, {@code TreeSet}, {@code EnumMap}, {@code EnumSet}, the
+         *       results of {@code List.of}/{@code Set.of}/{@code Map.of}, {@code Arrays.asList}
+         *       and {@code Collections}' unmodifiable, empty and singleton collections,
+         *       {@code UUID}, {@code BitSet}, {@code Date}, the {@code java.time} types;</li>
+         *   <li>an enum class;</li>
+         *   <li>a {@code Serializable} record class that declares no {@code readResolve()} and
+         *       every component of which is declared with an allowed type or with a JDK interface
+         *       or supertype such as {@code Object}, {@code List} or {@code Map} (the values
+         *       themselves are judged as they are read);</li>
+         *   <li>an array of allowed types.</li>
+         * </ul>
+         *
+         * Everything else is rejected before it is instantiated. A rejecting pattern
+         * ({@code "!com.example.Bad"}) wins over the list.
+         *
+         * @return this builder
+         */
+        public Builder allowValueTypes() {
+            this.valueTypes = true;
             return this;
         }
 
@@ -194,7 +272,7 @@ public interface Codec {
         public Codec build() {
             String allow = allowPatterns.isEmpty() ? null : String.join(";", allowPatterns);
             return new DefaultCodec(new FilterSettings(maxDepth, maxReferences, maxArrayLength,
-                    allow, classLoader != null ? classLoader : DefaultCodec.class.getClassLoader()));
+                    allow, valueTypes, classLoader != null ? classLoader : DefaultCodec.class.getClassLoader()));
         }
 
         private static long positive(String what, long value) {

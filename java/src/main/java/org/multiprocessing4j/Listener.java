@@ -51,6 +51,8 @@ import org.multiprocessing4j.platform.Platform;
  *       {@link Builder#acceptLegacyMd5(boolean)}. Nothing the peer sends is decoded before it is
  *       authenticated; handshake messages are capped at 256 bytes; MACs are compared in
  *       constant time.</li>
+ *   <li>Without authentication, {@link Connection#recv()} decodes only value types
+ *       ({@link Codec#forUntrustedPeers()}) unless {@link Builder#codec(Codec)} says otherwise.</li>
  *   <li>Each connection must complete its handshake within {@link Builder#handshakeTimeout}
  *       (default 10 s), else it is closed; at most {@link Builder#maxPendingHandshakes}
  *       (default 64) are in progress at once, and a connection beyond that evicts (closes) the
@@ -97,7 +99,8 @@ public final class Listener implements AutoCloseable {
         this.legacy = b.legacy;
         this.handshakeNanos = b.handshakeTimeout.toNanos();
         this.maxPending = b.maxPending;
-        this.codec = b.codec;
+        this.codec = b.codec != null ? b.codec
+                : authkey == null ? Codec.forUntrustedPeers() : Codec.defaults();
         this.socketFile = socketFile;
         this.createdDirectory = createdDirectory;
     }
@@ -117,7 +120,7 @@ public final class Listener implements AutoCloseable {
         private Duration handshakeTimeout = Duration.ofSeconds(10);
         private int maxPending = 64;
         private int backlog = 128;
-        private Codec codec = Codec.defaults();
+        private Codec codec; // null: chosen by authentication, see codec(Codec)
 
         private Builder() {
         }
@@ -192,6 +195,8 @@ public final class Listener implements AutoCloseable {
         /**
          * Accepts any client without a handshake (Python's {@code authkey=None}): anyone who can
          * reach the address can send messages. Suitable for a Unix socket in a private directory.
+         * Unless {@link #codec(Codec)} says otherwise, the accepted connections' {@code recv}
+         * then decodes only value types ({@link Codec#forUntrustedPeers()}).
          *
          * @return this builder
          */
@@ -261,8 +266,11 @@ public final class Listener implements AutoCloseable {
         }
 
         /**
-         * The codec of the accepted connections' {@code send}/{@code recv} (default
-         * {@link Codec#defaults()}); {@code sendBytes}/{@code recvBytes} are raw either way.
+         * The codec of the accepted connections' {@code send}/{@code recv};
+         * {@code sendBytes}/{@code recvBytes} are raw either way. Default: {@link Codec#defaults()}
+         * with an authkey, {@link Codec#forUntrustedPeers()} {@link #withoutAuthentication()}
+         * (see {@link Codec}'s "Trust": a codec that decodes more lets every client that can reach
+         * the address make this process deserialize it).
          *
          * @param codec the codec
          * @return this builder

@@ -102,7 +102,27 @@ public final class SharedJoinableQueue<E> extends SharedQueue<E> {
      * @throws IOException as for {@link SharedQueue#open(String)}
      */
     public static <E> SharedJoinableQueue<E> open(String name) throws IOException {
-        SharedQueue<E> q = SharedQueue.open(name);
+        return joinable(name, SharedQueue.open(name));
+    }
+
+    /**
+     * As {@link #open(String)}, with the codec this view encodes and decodes elements with, as
+     * {@link SharedQueue#open(String, Codec)} describes.
+     *
+     * @param <E> the element type
+     * @param name the name
+     * @param codec the codec of this view
+     * @return a view of the same queue
+     * @throws NullPointerException if {@code codec} is null
+     * @throws IllegalStateException as for {@link #open(String)}
+     * @throws java.nio.file.NoSuchFileException if there is no such name
+     * @throws IOException as for {@link SharedQueue#open(String)}
+     */
+    public static <E> SharedJoinableQueue<E> open(String name, Codec codec) throws IOException {
+        return joinable(name, SharedQueue.open(name, codec));
+    }
+
+    private static <E> SharedJoinableQueue<E> joinable(String name, SharedQueue<E> q) {
         if (q instanceof SharedJoinableQueue<E> j) {
             return j;
         }

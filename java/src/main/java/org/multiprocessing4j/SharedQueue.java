@@ -43,8 +43,11 @@ import org.multiprocessing4j.platform.Platform;
  * }</pre>
  *
  * <h2>Elements</h2>
- * Elements are encoded with {@link Codec#defaults()} in the calling thread of {@code put}/{@code
- * offer}; a value that cannot be encoded throws {@link IllegalArgumentException} (its cause the
+ * Elements are encoded with the queue's codec in the calling thread of {@code put}/{@code
+ * offer}: {@link Codec#defaults()} for an anonymous queue, {@link Codec#forUntrustedPeers()} (value
+ * types only) for a named one, which any process of the user can open and put to, unless
+ * {@link Builder#codec(Codec)} or {@link #open(String, Codec)} chose another (see {@link Codec}'s
+ * "Trust"). A value that cannot be encoded throws {@link IllegalArgumentException} (its cause the
  * {@link CodecException}) and nothing is enqueued. {@code byte[]} is copied straight into the
  * ring. {@code take}/{@code poll} decode a fresh copy; a record that cannot be decoded is
  * consumed and reported as an {@link UncheckedIOException} whose cause is the
@@ -114,7 +117,10 @@ import org.multiprocessing4j.platform.Platform;
  * <h2>Named queues</h2>
  * A queue created with {@link Builder#name(String)} can be {@link #open(String) opened} by an
  * unrelated process, which needs only the name; otherwise a queue reaches other processes only
- * as a child's captured state.
+ * as a child's captured state. A named queue's {@code take}/{@code poll} decode only value types
+ * by default: a record of another class is consumed and reported as an
+ * {@link UncheckedIOException} whose cause is the {@link CodecException}, and none of its code
+ * runs.
  *
  * <h2>Not supported</h2>
  * {@link #iterator()} (and so {@code contains}, {@code remove(Object)}, {@code toArray}) throws
@@ -185,6 +191,9 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     private final int maxsize;
     /** The {@code QueueLayout} flags. */
     private final int flags;
+    /** The codec chosen at creation or opening, or {@code null} for the default of the queue's kind. */
+    @SuppressWarnings("serial") // a codec that is not Serializable keeps the queue from travelling
+    private Codec codecChoice;
 
     // Process-local state, rebuilt after deserialization.
     private transient MemorySegment region;
@@ -240,7 +249,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         region = memory.segment();
         mark = Regions.mark(memory, this);
         ring = new Ring(region, slots, slotSize, flags, Spill::discard, mark::isAlive);
-        codec = Codec.defaults();
+        codec = codecChoice != null ? codecChoice
+                : memory.name().isPresent() ? Codec.forUntrustedPeers() : Codec.defaults();
         monitor = new Object();
         inFlight = new AtomicInteger();
         sinks = new AtomicReferenceArray<>(CACHED_SINKS);
@@ -263,7 +273,9 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     /**
      * Opens a queue that another process created with {@link Builder#name(String)}, for example
      * an unrelated process. The result is a {@link SharedJoinableQueue} if the queue was created
-     * joinable. Close it when done; that does not remove the name ({@link #unlink()} does).
+     * joinable. Close it when done; that does not remove the name ({@link #unlink()} does). The
+     * view decodes only value types ({@link Codec#forUntrustedPeers()}); {@link #open(String, Codec)}
+     * chooses another codec.
      *
      * @param <E> the element type (not checked: a record of another type fails in {@code take})
      * @param name the name given at creation
@@ -272,12 +284,46 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
      * @throws IOException if the name holds shared memory that is too small or never initialized
      * @throws IllegalStateException if it holds another kind of region, or another layout version
      */
-    @SuppressWarnings("unchecked")
     public static <E> SharedQueue<E> open(String name) throws IOException {
-        return (SharedQueue<E>) Regions.open(name, QueueLayout.SLOTS_OFFSET, "SharedQueue", m -> {
+        return openWith(name, null);
+    }
+
+    /**
+     * As {@link #open(String)}, with the codec this view encodes and decodes elements with
+     * instead of {@link Codec#forUntrustedPeers()}. Decoding more than value types from a named
+     * queue lets any process that can open the name make this one deserialize it: choose a
+     * codec that allows only the classes you expect (see {@link Codec}'s "Trust").
+     *
+     * @param <E> the element type (not checked: a record of another type fails in {@code take})
+     * @param name the name given at creation
+     * @param codec the codec of this view's {@code put}/{@code take}; a view passed to a child
+     *     takes it along, so it must then be {@code Serializable} (builder-made default codecs are)
+     * @return a view of the same queue
+     * @throws NullPointerException if {@code codec} is null
+     * @throws java.nio.file.NoSuchFileException if there is no such name
+     * @throws IOException if the name holds shared memory that is too small or never initialized
+     * @throws IllegalStateException if it holds another kind of region, or another layout version
+     */
+    public static <E> SharedQueue<E> open(String name, Codec codec) throws IOException {
+        return openWith(name, Objects.requireNonNull(codec, "codec"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E> SharedQueue<E> openWith(String name, Codec codec) throws IOException {
+        SharedQueue<E> q = (SharedQueue<E>) Regions.open(name, QueueLayout.SLOTS_OFFSET, "SharedQueue", m -> {
             QueueLayout.Header h = QueueLayout.read(m.segment());
             return h.joinable() ? new SharedJoinableQueue<>(m, h, false) : new SharedQueue<>(m, h, false);
         });
+        return q.withCodec(codec);
+    }
+
+    /** Sets the codec chosen at creation or opening ({@code null}: the default); before the queue is shared. */
+    final SharedQueue<E> withCodec(Codec chosen) {
+        if (chosen != null) {
+            codecChoice = chosen;
+            codec = chosen;
+        }
+        return this;
     }
 
     /**
@@ -330,8 +376,24 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         private int maxsize;
         private int capacity = DEFAULT_SLOTS;
         private int slotSize = DEFAULT_SLOT_SIZE;
+        private Codec codec;
 
         private Builder() {
+        }
+
+        /**
+         * Sets the codec of the queue's elements in this process (other processes choose theirs
+         * when they open it). Default: {@link Codec#defaults()} for an anonymous queue,
+         * {@link Codec#forUntrustedPeers()} for a {@linkplain #name(String) named} one (see
+         * {@link Codec}'s "Trust"). A queue passed to a child takes its codec along, so it must
+         * then be {@code Serializable} (builder-made default codecs are).
+         *
+         * @param codec the codec
+         * @return this builder
+         */
+        public Builder codec(Codec codec) {
+            this.codec = Objects.requireNonNull(codec, "codec");
+            return this;
         }
 
         /**
@@ -412,7 +474,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
          * @throws IOException if the shared memory cannot be created
          */
         public <E> SharedQueue<E> create() throws IOException {
-            return make(name, header(0));
+            SharedQueue<E> q = make(name, header(0));
+            return q.withCodec(codec);
         }
 
         /**
@@ -424,7 +487,9 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
          * @throws IOException if the shared memory cannot be created
          */
         public <E> SharedJoinableQueue<E> createJoinable() throws IOException {
-            return make(name, header(QueueLayout.JOINABLE));
+            SharedJoinableQueue<E> q = make(name, header(QueueLayout.JOINABLE));
+            q.withCodec(codec);
+            return q;
         }
 
         private QueueLayout.Header header(int flags) {

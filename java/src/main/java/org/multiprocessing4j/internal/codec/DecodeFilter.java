@@ -70,9 +70,11 @@ final class DecodeFilter implements ObjectInputFilter {
             }
             String name = c == null ? "(no class)" : c.getName();
             String pkg = c == null ? "" : c.getPackageName();
-            return reject("class " + name + " is not on this codec's allow-list \""
-                    + settings.allowList() + "\"; allow it with Codec.builder().allow(\"" + name + "\")"
-                    + (pkg.isEmpty() ? "" : " or its package with .allow(\"" + pkg + ".*\")"));
+            String builder = settings.valueTypes() ? "Codec.builder().allowValueTypes()" : "Codec.builder()";
+            return reject("class " + name + " is not on this codec's " + settings.describeAllowList()
+                    + "; allow it with " + builder + ".allow(\"" + name + "\")"
+                    + (pkg.isEmpty() ? "" : " or its package with .allow(\"" + pkg + ".*\")")
+                    + (settings.valueTypes() ? " (only if decoding it from any peer is safe)" : ""));
         }
         return status;
     }

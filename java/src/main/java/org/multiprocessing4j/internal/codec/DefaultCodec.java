@@ -3,9 +3,13 @@ package org.multiprocessing4j.internal.codec;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InvalidClassException;
+import java.io.InvalidObjectException;
 import java.io.NotSerializableException;
 import java.io.ObjectInputFilter;
+import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.io.Serial;
+import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -81,7 +85,10 @@ import org.multiprocessing4j.CodecException;
  * {@link ObjectOutputStream} straight into the sink. Decoding SERIALIZED always installs a
  * {@link DecodeFilter} and resolves classes as {@link CodecObjectInputStream} describes.
  */
-public final class DefaultCodec implements Codec {
+public final class DefaultCodec implements Codec, Serializable {
+
+    @Serial
+    private static final long serialVersionUID = 1L;
 
     /** Version of the wire format documented above; see the class comment for the rules. */
     public static final int WIRE_FORMAT_VERSION = 2; // 2: tag 0x0E RECORD
@@ -122,10 +129,15 @@ public final class DefaultCodec implements Codec {
     /** The codec returned by {@link Codec#defaults()}. */
     public static final DefaultCodec DEFAULTS = new DefaultCodec(new FilterSettings(
             Codec.Builder.DEFAULT_MAX_DEPTH, Codec.Builder.DEFAULT_MAX_REFERENCES,
-            Codec.Builder.DEFAULT_MAX_ARRAY_LENGTH, null, DefaultCodec.class.getClassLoader()));
+            Codec.Builder.DEFAULT_MAX_ARRAY_LENGTH, null, false, DefaultCodec.class.getClassLoader()));
 
-    private final FilterSettings settings;
-    private final ObjectInputFilter strictAllowList;
+    /** The codec returned by {@link Codec#forUntrustedPeers()}: {@link #DEFAULTS} limited to {@link ValueTypes}. */
+    public static final DefaultCodec UNTRUSTED = new DefaultCodec(new FilterSettings(
+            Codec.Builder.DEFAULT_MAX_DEPTH, Codec.Builder.DEFAULT_MAX_REFERENCES,
+            Codec.Builder.DEFAULT_MAX_ARRAY_LENGTH, null, true, DefaultCodec.class.getClassLoader()));
+
+    private final transient FilterSettings settings;
+    private final transient ObjectInputFilter strictAllowList;
 
     /**
      * Creates a codec with the given deserialization settings (use {@code Codec.builder()}).
@@ -428,6 +440,41 @@ public final class DefaultCodec implements Codec {
     public String toString() {
         return "DefaultCodec[wire format v" + WIRE_FORMAT_VERSION + ", maxDepth=" + settings.maxDepth()
                 + ", maxReferences=" + settings.maxReferences() + ", maxArrayLength="
-                + settings.maxArrayLength() + ", allow=" + settings.allowList() + "]";
+                + settings.maxArrayLength() + ", valueTypes=" + settings.valueTypes()
+                + ", allow=" + settings.allowList() + "]";
+    }
+
+    /**
+     * Replaces this codec in a serialization stream (a connection or queue on its way to a
+     * child) by its settings; the fallback class loader does not travel: the receiving side
+     * uses this library's loader.
+     */
+    @Serial
+    private Object writeReplace() {
+        return new Settings(settings.maxDepth(), settings.maxReferences(), settings.maxArrayLength(),
+                settings.allowList(), settings.valueTypes());
+    }
+
+    @Serial
+    private void readObject(ObjectInputStream in) throws InvalidObjectException {
+        throw new InvalidObjectException("a DefaultCodec travels as its Settings");
+    }
+
+    /** The serial form of a {@link DefaultCodec}. */
+    private record Settings(long maxDepth, long maxReferences, long maxArrayLength, String allowList,
+            boolean valueTypes) implements Serializable {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        @Serial
+        private Object readResolve() throws InvalidObjectException {
+            FilterSettings s = new FilterSettings(maxDepth, maxReferences, maxArrayLength, allowList,
+                    valueTypes, DefaultCodec.class.getClassLoader());
+            try {
+                return s.equals(DEFAULTS.settings) ? DEFAULTS : s.equals(UNTRUSTED.settings) ? UNTRUSTED : new DefaultCodec(s);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidObjectException("bad codec settings: " + e.getMessage());
+            }
+        }
     }
 }
