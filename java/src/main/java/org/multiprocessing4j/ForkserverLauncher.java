@@ -39,6 +39,10 @@ import org.multiprocessing4j.platform.Platform;
  * descriptors differ: they cannot be mapped at exec time, so they travel over the bootstrap
  * socket with {@code SCM_RIGHTS}.
  *
+ * <p>An idle child that dies before it is warm (a configuration whose JVMs cannot start) is
+ * reaped and dropped at once, by the refill thread that started it; the pool is not refilled
+ * for it until the next {@code start()} or {@code warmUp}.
+ *
  * <p>An idle child that has died is never handed a task once it can be reaped. One that is
  * killed by someone else in the instant of its hand-off (its last threads still exiting) takes
  * the task with it: the started child then reports that signal as its exit code, as a spawned
@@ -74,6 +78,9 @@ final class ForkserverLauncher implements Launcher {
         t.setDaemon(true);
         return t;
     });
+    /** Idle children started by background refills, counted for tests. */
+    private final java.util.concurrent.atomic.AtomicLong refillCount =
+            new java.util.concurrent.atomic.AtomicLong();
     private final Object hookLock = new Object();
     private boolean hookInstalled; // guarded by hookLock
 
@@ -138,6 +145,11 @@ final class ForkserverLauncher implements Launcher {
             n += pool.idleCount();
         }
         return n;
+    }
+
+    /** {@return how many idle children background refills have started in all pools (for tests)} */
+    long refills() {
+        return refillCount.get();
     }
 
     /** {@return the pids of the idle children of all pools (for tests)} */
@@ -350,13 +362,16 @@ final class ForkserverLauncher implements Launcher {
                     SpawnLauncher.Child c = null;
                     try {
                         c = startIdle();
+                        refillCount.incrementAndGet();
                     } catch (IOException | RuntimeException e) {
                         // no idle child this time: the next start() spawns one directly
                     }
+                    SpawnLauncher.Child added = null;
                     synchronized (this) {
                         starting--;
                         if (c != null && gen == generation) {
                             idle.addLast(c);
+                            added = c;
                             c = null;
                         }
                         notifyAll();
@@ -364,7 +379,54 @@ final class ForkserverLauncher implements Launcher {
                     if (c != null) {
                         c.killAndReap(); // the pool was shut down meanwhile
                     }
+                    if (added != null) {
+                        watchStart(added);
+                    }
                 });
+            }
+        }
+
+        /**
+         * Waits, in the refill thread that started it, until an idle child is warm, has been
+         * taken, or has died; reaps and drops it in the last case. A configuration whose JVMs
+         * cannot start (a bad option, no memory) would otherwise leave each one a zombie in the
+         * pool until the pool's next use. Not refilled then: the next start() tries again.
+         */
+        private void watchStart(SpawnLauncher.Child c) {
+            int[] fds = new int[2];
+            short[] events = {Platform.POLL_IN, Platform.POLL_IN};
+            short[] ready = new short[2];
+            for (;;) {
+                synchronized (this) {
+                    if (!idle.contains(c) || isReady(c)) {
+                        return; // taken (its new owner reaps it), or warm
+                    }
+                    if (!alive(c)) { // reaped now
+                        idle.remove(c);
+                        c.close();
+                        notifyAll();
+                        return;
+                    }
+                }
+                Descriptor channel = c.channel.descriptor();
+                Descriptor sentinel = c.sentinel();
+                try {
+                    fds[0] = channel.acquire();
+                    try {
+                        fds[1] = sentinel.acquire();
+                        try {
+                            // bounded: the child may be taken meanwhile, and its new owner's
+                            // close waits for this call to return
+                            OS.poll(fds, events, ready, 100_000_000L);
+                        } finally {
+                            sentinel.release();
+                        }
+                    } finally {
+                        channel.release();
+                    }
+                } catch (IOException | RuntimeException e) {
+                    return; // closed: taken and done with, or shut down
+                }
             }
         }
 

@@ -329,6 +329,58 @@ class ForkserverChildProcessTest extends ChildProcessTest {
         return org.multiprocessing4j.platform.Platform.current();
     }
 
+    /**
+     * A configuration whose JVMs cannot start: each idle JVM the pool starts for it exits at
+     * once, and is reaped then — not left a zombie in the pool until its next use.
+     */
+    @Test
+    void aPoolWhoseJvmsCannotStartLeavesNoZombie() throws Exception {
+        ForkserverLauncher.INSTANCE.shutdown(); // no other pool has idle JVMs from here on
+        Multiprocessing broken = context().withJvmOptions("-XX:+NoSuchOptionForMp4jTests");
+        long refillsBefore = ForkserverLauncher.INSTANCE.refills();
+        try (ChildProcess p = broken.process(() -> { })) {
+            try {
+                p.start();
+                p.join();
+                assertNotEquals(OptionalInt.of(0), p.exitCode());
+            } catch (java.io.IOException cannotStart) {
+                // every JVM it tried died before it could take the task: as good
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        for (;;) {
+            List<Long> zombies = zombieChildren();
+            if (ForkserverLauncher.INSTANCE.refills() > refillsBefore && zombies.isEmpty()
+                    && ForkserverLauncher.INSTANCE.idleCount() == 0) {
+                break;
+            }
+            assertTrue(System.nanoTime() < deadline, "after the refill: zombies " + zombies
+                    + ", idle " + ForkserverLauncher.INSTANCE.idlePids());
+            Thread.sleep(10);
+        }
+    }
+
+    /** {@return the children of this JVM that have exited and wait to be reaped} */
+    static List<Long> zombieChildren() throws java.io.IOException {
+        long self = ProcessHandle.current().pid();
+        List<Long> out = new ArrayList<>();
+        try (var procs = java.nio.file.Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path proc : procs) {
+                String stat;
+                try {
+                    stat = java.nio.file.Files.readString(proc.resolve("stat"));
+                } catch (java.io.IOException gone) {
+                    continue;
+                }
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                if (f[0].equals("Z") && Long.parseLong(f[1]) == self) {
+                    out.add(Long.parseLong(proc.getFileName().toString()));
+                }
+            }
+        }
+        return out;
+    }
+
     @Test
     void shutdownLeavesNoIdleJvm() throws Exception {
         assertTrue(context().withIdleChildren(2).warmUp(WARM));
