@@ -263,13 +263,19 @@ class ForkserverChildProcessTest extends ChildProcessTest {
             Connection c = pipe.second();
             System.setProperty(property, "-Dmp4j.test.extra=x");
             assertTrue(ctx.warmUp(WARM));
+            List<Integer> idleBefore = ForkserverLauncher.INSTANCE.idlePids();
             try (ChildProcess p = ctx.process(() -> c.send(System.getProperty("mp4j.test.extra")))) {
                 p.start(); // the pool of "x" refills 100 ms after this hand-off
                 System.setProperty(property, "-Dmp4j.test.extra=y");
                 assertEquals("x", pipe.first().recv());
                 p.join();
             }
-            Thread.sleep(500); // the refill of the "x" pool runs while the property says "y"
+            // the refill of the "x" pool runs while the property says "y": wait until it has
+            long deadline = System.nanoTime() + WARM.toNanos();
+            while (!refilledWith(idleBefore, "\0-Dmp4j.test.extra=")) {
+                assertTrue(System.nanoTime() < deadline, "the pool did not refill");
+                Thread.sleep(10);
+            }
             System.setProperty(property, "-Dmp4j.test.extra=x");
             assertTrue(ctx.warmUp(WARM));
             try (ChildProcess p = ctx.process(() -> c.send(System.getProperty("mp4j.test.extra")))) {
@@ -284,6 +290,23 @@ class ForkserverChildProcessTest extends ChildProcessTest {
                 System.setProperty(property, before);
             }
         }
+    }
+
+    /** {@return whether an idle JVM not in {@code before} has {@code argument} in its command line} */
+    private static boolean refilledWith(List<Integer> before, String argument) throws Exception {
+        for (int pid : ForkserverLauncher.INSTANCE.idlePids()) {
+            if (!before.contains(pid)) {
+                try {
+                    if (java.nio.file.Files.readString(Path.of("/proc/" + pid + "/cmdline"))
+                            .contains(argument)) {
+                        return true;
+                    }
+                } catch (java.io.IOException gone) {
+                    // died meanwhile: not a refill that counts
+                }
+            }
+        }
+        return false;
     }
 
     @Test
