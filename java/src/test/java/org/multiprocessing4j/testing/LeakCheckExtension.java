@@ -19,11 +19,21 @@ import org.multiprocessing4j.internal.LeakReports;
  * auto-detection): fails a test class that leaves behind a child process, an open descriptor of a
  * kind this library creates (socket, pipe, pidfd, memfd, /dev/shm mapping) or a {@code /dev/shm}
  * entry of ours, or whose unclosed objects had to be freed by a Cleaner ({@link LeakReports}).
- * Children get a short grace period to finish exiting before they count.
+ * What is still there when the class ends gets up to {@link #SETTLE} to go away (children
+ * still exiting, closes in flight); the check passes as soon as it has, and fails if it has not:
+ * it waits for the state, not for a fixed time.
  */
 public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCallback {
     private static final ExtensionContext.Namespace NS =
             ExtensionContext.Namespace.create(LeakCheckExtension.class);
+
+    /**
+     * How long leftovers may take to go away before they count as leaks. A test joins or kills
+     * and reaps its children, so what is left is a JVM's exit in progress (shutdown hooks,
+     * threads leaving native code), which a machine loaded by parallel builds stretches to
+     * seconds: 2 s flaked. A child still there after this ran on, unjoined: a leak.
+     */
+    private static final long SETTLE = java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
 
     private record Snapshot(Set<String> fds, Set<Long> children, Set<String> shm) {
     }
@@ -38,8 +48,9 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
     public void afterAll(ExtensionContext context) throws Exception {
         Snapshot before = context.getStore(NS).get("before", Snapshot.class);
         Snapshot after = snapshot();
-        for (int i = 0; i < 40 && leaks(before, after) != null; i++) {
-            Thread.sleep(50); // exiting children and in-flight closes settle
+        long deadline = System.nanoTime() + SETTLE;
+        while (leaks(before, after) != null && System.nanoTime() - deadline < 0) {
+            Thread.sleep(20); // polling the state: exiting children and in-flight closes settle
             after = snapshot();
         }
         // Give the Cleaners a chance to report what was never closed: they run on their own
@@ -56,7 +67,8 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
         }
         String leak = leaks(before, after);
         if (leak != null) {
-            throw new AssertionError(context.getDisplayName() + " leaked " + leak);
+            throw new AssertionError(context.getDisplayName() + " leaked " + leak
+                    + " (still there " + SETTLE / 1_000_000_000L + " s after the class ended)");
         }
     }
 
