@@ -200,10 +200,11 @@ final class PoolCore {
             take = (int) Math.min(take, maxTasksPerChild - link.dispatched);
         }
         while (batch.size() < take && !pending.isEmpty()) {
-            PoolTask t = pending.poll();
+            PoolTask t = pending.peek();
             if (!t.isDone()) {
-                batch.add(t);
+                batch.add(t); // before it leaves the queue: whatever add() throws, it is not lost
             }
+            pending.poll();
         }
         link.dispatched += batch.size();
         if (maxTasksPerChild > 0 && link.dispatched >= maxTasksPerChild) {
@@ -340,8 +341,16 @@ final class PoolCore {
         }
         int pid = link.pid;
         for (PoolTask t : lost) {
-            t.job.failed(t, s == State.STOPPING ? new CancellationException("the pool was terminated")
-                    : new WorkerDiedException(link.name, pid, exitCode));
+            Throwable failure;
+            if (s == State.STOPPING) {
+                failure = new CancellationException("the pool was terminated");
+            } else {
+                failure = new WorkerDiedException(link.name, pid, exitCode);
+                if (ioFailure != null) {
+                    failure.initCause(ioFailure); // why the pool ended it, if it did
+                }
+            }
+            t.job.failed(t, failure);
         }
         failAll(dropped, why != null ? why : broken);
         if (replace) {

@@ -37,6 +37,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * turns. Sending: the writer thread, or a submitting thread that finds the worker with room
  * ({@link #tryDispatch()}); {@code sendLock} makes them take turns. A thread that is receiving
  * never sends, so a full socket buffer on each side cannot deadlock.
+ *
+ * <p>Whatever is thrown where, every task taken from the pool's queue is answered, failed or put
+ * back: a task whose argument cannot be encoded (an exception or an {@link Error} from the codec,
+ * out of memory) fails alone; anything else that goes wrong between taking a batch and sending
+ * it, an answer that does not match the tasks held, or a frame that cannot be handled, leaves
+ * the wire and the function mirror in an unknown state, so the worker is killed
+ * ({@link #abandon}): its tasks fail with {@link WorkerDiedException}, whose cause says why, and
+ * the pool replaces it.
  */
 final class PoolWorkerLink {
     static final int MAX_WINDOW = 2048;
@@ -91,6 +99,8 @@ final class PoolWorkerLink {
 
     private final Thread reader;
     private final Thread writer;
+    /** Why this link killed its worker, if it did: the cause of its tasks' failure. */
+    private volatile Throwable abandonedFor;
 
     PoolWorkerLink(PoolCore core, ChildProcess process, Connection conn) {
         this.core = core;
@@ -163,6 +173,7 @@ final class PoolWorkerLink {
             } finally {
                 sendLock.unlock();
             }
+            failUnsendable();
         }
     }
 
@@ -195,9 +206,17 @@ final class PoolWorkerLink {
         } finally {
             core.lock.unlock();
         }
-        List<PoolTask> sent = encode(batch);
-        if (stop) {
-            sink.writeByte(PoolWire.STOP);
+        List<PoolTask> sent;
+        try {
+            sent = encode(batch);
+            if (stop) {
+                sink.writeByte(PoolWire.STOP);
+            }
+        } catch (Throwable e) {
+            // encode() fails a task it cannot encode by itself: this is the sink or the mirror
+            // failing, and what the worker would get (and has cached) is no longer known.
+            abandon(batch, e);
+            return false;
         }
         core.lock.lock();
         try {
@@ -224,12 +243,47 @@ final class PoolWorkerLink {
                 conn.sendBytes(sink.segment());
             } catch (IOException gone) {
                 return false; // the reader sees the end of stream and fails what is held
+            } catch (Throwable e) {
+                abandon(List.of(), e); // held, perhaps half sent: the worker's death fails them
+                return false;
             }
         }
         if (stop && retiring) {
             core.replaceRetired(this);
         }
         return true;
+    }
+
+    /**
+     * Gives up on this worker after a failure that leaves what it was sent, or what it caches,
+     * unknown: {@code batch} (taken, not held) fails with {@code why} (but for the tasks
+     * {@link #encode} already failed), the link takes nothing more, and the worker is killed, so
+     * that the tasks it holds fail when the reader sees its end. If it was retiring, it is
+     * replaced as any worker that died. Sending thread, with {@code sendLock}.
+     */
+    private void abandon(List<PoolTask> batch, Throwable why) {
+        abandonedFor = why;
+        java.util.Set<PoolTask> failing = java.util.Collections.newSetFromMap(
+                new java.util.IdentityHashMap<>());
+        failing.addAll(unsendable);
+        for (PoolTask t : batch) {
+            if (failing.add(t)) {
+                unsendable.add(t);
+                unsendableWhy.add(why);
+            }
+        }
+        core.lock.lock();
+        try {
+            reserved = 0;
+            dead = true; // nothing more is sent or added to held
+            retiring = false;
+            wake.signalAll();
+        } finally {
+            core.lock.unlock();
+        }
+        core.log(System.Logger.Level.ERROR, "cannot send to pool worker " + name
+                + "; killing it", why);
+        killQuietly();
     }
 
     /**
@@ -244,7 +298,9 @@ final class PoolWorkerLink {
             if (!sinkClosed) {
                 dispatch();
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) {
+            // Not the submitter's failure (its task may be queued, or fail on its own): the
+            // writer thread sends what is queued.
             core.log(System.Logger.Level.WARNING, "sending to pool worker " + name + " failed", e);
         } finally {
             sendLock.unlock();
@@ -272,34 +328,37 @@ final class PoolWorkerLink {
             sendLock.unlock();
         }
         for (int i = 0; i < failed.size(); i++) {
-            failed.get(i).job.failed(failed.get(i), why.get(i));
+            try {
+                failed.get(i).job.failed(failed.get(i), why.get(i));
+            } catch (Throwable e) {
+                core.log(System.Logger.Level.ERROR, "failing a pool task failed", e);
+            }
         }
     }
 
     /**
      * Encodes the batch into {@code sink} (with DEFINE records for functions the worker lacks)
-     * and returns the tasks encoded; a task whose argument cannot be encoded goes to
+     * and returns the tasks encoded; a task that cannot be encoded — whatever the codec or the
+     * sink throws, an {@link Error} too — leaves nothing in the sink or the mirror and goes to
      * {@code unsendable}, to be failed once {@code sendLock} is released.
-     * Writer thread.
+     * Sending thread, with {@code sendLock}.
      */
     private List<PoolTask> encode(List<PoolTask> batch) {
         sink.reset();
-        List<PoolTask> sent = new ArrayList<>(batch.size());
+        List<PoolTask> sent = new ArrayList<>(batch.size()); // add() never allocates
         Codec codec = conn.codec();
         for (PoolTask t : batch) {
             PoolFunction fn = t.fn;
+            long mark = sink.size();
             try {
-                if (!mirror.containsKey(fn.id())) {
+                // The mirror changes only once the task is in the sink, in the order the worker
+                // will apply them (the DEFINE puts, the TASK touches).
+                boolean define = !mirror.containsKey(fn.id());
+                if (define) {
                     sink.writeByte(PoolWire.DEFINE);
                     sink.writeLong(fn.id());
                     PoolWire.writeEncoded(sink, fn.encoded());
-                    mirror.put(fn.id(), Boolean.TRUE);
                 }
-            } catch (CodecException e) {
-                throw new IllegalStateException(e); // only capacity: cannot happen below 4 GiB
-            }
-            long mark = sink.size();
-            try {
                 sink.writeByte(PoolWire.TASK);
                 sink.writeLong(nextTaskId + sent.size() + 1);
                 sink.writeLong(fn.id());
@@ -310,13 +369,19 @@ final class PoolWorkerLink {
                 for (int i = 0; i < values; i++) {
                     PoolWire.writeValue(sink, codec, t.args[t.offset + i]);
                 }
+                if (define) {
+                    mirror.put(fn.id(), Boolean.TRUE);
+                }
                 mirror.get(fn.id()); // the worker touches it when it reads the TASK
                 sent.add(t);
-            } catch (CodecException | RuntimeException e) {
+            } catch (Throwable e) {
+                // An Error too (a codec's own, a stack overflow, out of memory): the task's
+                // bytes are dropped and the other tasks go on.
                 sink.truncate(mark);
                 unsendable.add(t);
                 unsendableWhy.add(new IllegalArgumentException(
-                        "a task's argument cannot be sent to a pool worker: " + e.getMessage(), e));
+                        "a task's argument cannot be sent to a pool worker: "
+                        + (e instanceof Error ? e.toString() : e.getMessage()), e));
             }
         }
         return sent;
@@ -374,8 +439,13 @@ final class PoolWorkerLink {
             while (!dead && conn.poll()) {
                 handle(conn.recvBytes());
             }
-        } catch (IOException | RuntimeException e) {
-            // end of stream or a broken connection: the reader thread sees it too and handles it
+        } catch (java.io.EOFException | java.nio.channels.ClosedChannelException ended) {
+            // the reader thread sees the end of stream too, and handles it
+        } catch (Throwable e) {
+            // A frame received here and not handled is gone: the reader would never see it,
+            // and its tasks would wait forever. End the worker; the reader fails what it held.
+            abandonedFor = e;
+            killQuietly();
         } finally {
             recvToken.unlock();
         }
@@ -416,17 +486,17 @@ final class PoolWorkerLink {
                     ran += in.readLong();
                     int count = in.readInt();
                     Object[] results = new Object[count];
-                    CodecException bad = null;
+                    Throwable bad = null;
                     for (int i = 0; i < count; i++) {
                         try {
                             results[i] = in.readValue(); // consumes the bytes even if it throws
-                        } catch (CodecException e) {
+                        } catch (Throwable e) { // a codec's Error or out of memory: this task only
                             bad = bad == null ? e : bad;
                         }
                     }
                     outcomes.add(new Answer(id, bad == null ? results : new RemoteTaskException(
                             "a result from pool worker " + name + " cannot be decoded: "
-                            + bad.getMessage(), bad)));
+                            + bad, bad)));
                 }
                 case PoolWire.ERROR -> {
                     tasks.add(null);
@@ -444,14 +514,24 @@ final class PoolWorkerLink {
         }
         core.lock.lock();
         try {
+            // Check every answer before taking any task from held: on a mismatch the worker is
+            // ended with all its tasks still held, so that each of them fails.
+            java.util.Iterator<PoolTask> expected = held.iterator();
             for (int i = 0; i < outcomes.size(); i++) {
                 Answer a = (Answer) outcomes.get(i);
-                PoolTask t = held.poll();
+                PoolTask t = expected.hasNext() ? expected.next() : null;
                 if (t == null || t.id != a.id) {
                     throw new IOException("pool protocol error: worker " + name + " answered task "
                             + a.id + ", expected " + (t == null ? "none" : t.id));
                 }
-                tasks.set(i, t);
+                if (a.outcome instanceof Object[] results && results.length != t.count) {
+                    throw new IOException("pool protocol error: worker " + name + " answered task "
+                            + a.id + " with " + results.length + " results for " + t.count
+                            + " items");
+                }
+            }
+            for (int i = 0; i < outcomes.size(); i++) {
+                tasks.set(i, held.poll());
             }
             headSince = System.nanoTime();
             // The worker says how long its tasks ran: IPC and scheduling delays do not count.
@@ -475,10 +555,18 @@ final class PoolWorkerLink {
         for (int i = 0; i < outcomes.size(); i++) {
             Answer a = (Answer) outcomes.get(i);
             PoolTask t = tasks.get(i);
-            if (a.outcome instanceof Object[] results) {
-                t.job.completed(t, results);
-            } else {
-                t.job.failed(t, (Throwable) a.outcome);
+            try {
+                if (a.outcome instanceof Object[] results) {
+                    t.job.completed(t, results);
+                } else {
+                    t.job.failed(t, (Throwable) a.outcome);
+                }
+            } catch (Throwable e) { // taken from held: it must complete, and the others too
+                try {
+                    t.job.failed(t, e);
+                } catch (Throwable again) {
+                    core.log(System.Logger.Level.ERROR, "completing a pool task failed", again);
+                }
             }
         }
     }
@@ -510,7 +598,7 @@ final class PoolWorkerLink {
         } catch (IllegalStateException stillRunning) {
             core.log(System.Logger.Level.WARNING, "pool worker " + name + " could not be reaped", null);
         }
-        core.workerEnded(this, exitCode, lost, broken);
+        core.workerEnded(this, exitCode, lost, broken != null ? broken : abandonedFor);
     }
 
     private int reap() {

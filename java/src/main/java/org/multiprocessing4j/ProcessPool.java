@@ -42,7 +42,9 @@ import java.util.concurrent.TimeoutException;
  * {@code Callable} or {@code Runnable} that is not {@code Serializable}) is refused at the call
  * with {@link IllegalArgumentException}. Arguments and results travel through the context's
  * {@link Codec} (fast paths for strings, boxed primitives, byte arrays and simple records); an
- * argument that cannot be encoded fails its task with {@code IllegalArgumentException}. A
+ * argument that cannot be encoded (whatever the codec throws, an {@link Error} such as
+ * {@code OutOfMemoryError} too) fails its task, alone, with {@code IllegalArgumentException}
+ * whose cause is what was thrown. A
  * function is sent to each worker once per call (once for the pool's life, for a non-capturing
  * lambda or method reference), then only arguments travel.
  *
@@ -55,6 +57,9 @@ import java.util.concurrent.TimeoutException;
  * {@link WorkerDiedException} naming its exit code or signal; it is replaced and every other task
  * completes. A worker holds the task it runs plus a short pipeline of following ones (about 2 ms
  * of work by the pool's running estimate, at least one task, at most 2048); those fail with it.
+ * A worker the pool cannot go on with (it answered a task it was not given, or sending to it
+ * failed half-way) is killed and replaced the same way: its tasks fail with
+ * {@code WorkerDiedException} whose cause says why. Whatever fails, every future completes.
  * If the initializer throws, or workers keep dying before they are ready, the pool is broken:
  * queued tasks fail with {@link RejectedExecutionException} (cause: the reason) and new ones are
  * refused.

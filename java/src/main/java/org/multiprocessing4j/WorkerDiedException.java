@@ -4,7 +4,9 @@ import java.util.OptionalInt;
 
 /**
  * A {@link ProcessPool} task could not complete because the worker process holding it ended
- * (killed by a signal, out of memory, {@code System.exit}, a crash). Only the tasks that worker
+ * (killed by a signal, out of memory, {@code System.exit}, a crash, or killed by the pool, which
+ * cannot go on with a worker that breaks the wire protocol or that it failed to send to: then
+ * {@link #getCause()} says why). Only the tasks that worker
  * held fail this way; the pool replaces the worker and runs every other task. Delivered as the
  * cause of an {@link java.util.concurrent.ExecutionException} (or a
  * {@link java.util.concurrent.CompletionException} from a {@code CompletableFuture} or an
