@@ -45,6 +45,10 @@ class ProcessPoolProtocolFaultTest {
         public void encode(Object value, ByteSink out) throws CodecException {
             if (value instanceof Poison p) {
                 POISONED_THREADS.add(Thread.currentThread().getName());
+                if (p.error().equals("close")) {
+                    out.close(); // a codec bug that breaks the pool's own buffer
+                    return;
+                }
                 throw switch (p.error()) {
                     case "oom" -> new OutOfMemoryError("simulated, encoding " + p);
                     case "stack" -> new StackOverflowError("simulated, encoding " + p);
@@ -152,6 +156,25 @@ class ProcessPoolProtocolFaultTest {
             }
             assertEquals("after", after.get(WAIT_SECONDS, TimeUnit.SECONDS));
             assertEquals(7, pool.submit(() -> 7).get(WAIT_SECONDS, TimeUnit.SECONDS));
+        } catch (Throwable t) {
+            pool.kill();
+            throw t;
+        }
+        closeWithin(pool);
+    }
+
+    @Test
+    void aCodecThatBreaksTheSendBufferCostsOnlyThatWorker() throws Exception {
+        ProcessPool pool = throwingCodecPool();
+        try {
+            assertEquals(1, pool.submit(() -> 1).get(WAIT_SECONDS, TimeUnit.SECONDS)); // ready, idle
+            int broken = pool.workerPids().get(0);
+            CompletableFuture<Object> bad = pool.applyAsync(x -> x, new Poison("close"));
+            Throwable failure = failureOf(bad, "the task whose encoding closed the send buffer");
+            assertTrue(String.valueOf(failure).contains("closed"), String.valueOf(failure));
+            assertEquals(7, pool.submit(() -> 7).get(WAIT_SECONDS, TimeUnit.SECONDS), "replaced");
+            assertTrue(!pool.workerPids().contains(broken), pool.workerPids() + " " + broken);
+            assertEquals(List.of(1, 2, 3), pool.map(x -> x, List.of(1, 2, 3), 1));
         } catch (Throwable t) {
             pool.kill();
             throw t;
