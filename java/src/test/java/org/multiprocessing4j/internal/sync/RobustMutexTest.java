@@ -92,6 +92,23 @@ class RobustMutexTest {
     }
 
     @Test
+    void aClosedMutexStartsNoTakeOverOrForeignReleaseUntilReopened() throws Exception {
+        try (Arena a = Arena.ofShared()) {
+            MemorySegment s = block(a);
+            Words.setLongVolatile(s, MutexLayout.OWNER, DEAD);
+            RobustMutex m = new RobustMutex(s, 0, ALIVE);
+            m.close();
+            m.close(); // idempotent
+            assertEquals(RobustMutex.Result.TIMED_OUT, m.acquire(0, true), "no take-over once closing");
+            assertFalse(m.release(DEAD), "no foreign release once closing");
+            assertEquals(DEAD, m.owner(), "the word is untouched");
+            m.reopen(); // the unmapping failed: the object stays usable
+            assertEquals(RobustMutex.Result.OWNER_DIED, m.acquire(0, true));
+            assertEquals(ProcessToken.self(), m.owner());
+        }
+    }
+
+    @Test
     void aZeroTimeoutStillChecksOnceWhetherTheOwnerIsDead() throws Exception {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
