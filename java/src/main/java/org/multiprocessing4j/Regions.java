@@ -3,6 +3,7 @@ package org.multiprocessing4j;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.multiprocessing4j.internal.sync.LivenessMark;
+import org.multiprocessing4j.internal.sync.RobustMutex;
 import org.multiprocessing4j.internal.sync.RegionHeader;
 import org.multiprocessing4j.internal.sync.Words;
 
@@ -23,6 +24,24 @@ final class Regions {
     @FunctionalInterface
     interface Maker<T> {
         T make(SharedMemory memory);
+    }
+
+    /**
+     * Unmaps a primitive's region once no take-over of its mutex is in flight, so that closing
+     * never leaves an owner word half done ({@code me|TAKING}, which only this live process could
+     * finish). If the unmap is refused (a thread of this process is inside a system call on the
+     * memory), the mutex is reopened: nothing was closed.
+     *
+     * @throws IllegalStateException if the memory cannot be unmapped now
+     */
+    static void unmap(RobustMutex mutex, SharedMemory memory) {
+        mutex.close(); // waits for a take-over in flight
+        try {
+            memory.close();
+        } catch (RuntimeException e) {
+            mutex.reopen();
+            throw e;
+        }
     }
 
     /**

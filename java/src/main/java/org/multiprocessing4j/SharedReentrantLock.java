@@ -281,13 +281,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      */
     @Override
     public void close() {
-        mutex.close(); // waits for a take-over in flight: no owner word is left half done
-        try {
-            memory.close();
-        } catch (RuntimeException e) {
-            mutex.reopen(); // nothing was closed
-            throw e;
-        }
+        Regions.unmap(mutex, memory);
         closed = true;
         mark.close(); // after the last access: from now on this process holds nothing here
     }
