@@ -480,9 +480,24 @@ public final class ChildProcess implements AutoCloseable {
         return CurrentProcess.info();
     }
 
-    /** {@return the process that started this one, if this library started it} */
+    /**
+     * {@return the process that started this one, if this library started it} For whether it
+     * still runs, and to wait for its end, see {@link #parent()}.
+     */
     public static Optional<ProcessInfo> parentProcess() {
         return CurrentProcess.parent();
+    }
+
+    /**
+     * {@return the process that started this one, with its liveness and a sentinel (Python's
+     * {@code parent_process()}); empty in a process this library did not start} The first call
+     * opens one OS handle on the parent, kept for the life of this process; later calls return
+     * the same object.
+     *
+     * @throws IOException if the handle cannot be opened (for example no descriptor left)
+     */
+    public static Optional<ParentProcess> parent() throws IOException {
+        return CurrentProcess.parentProcess();
     }
 
     /**

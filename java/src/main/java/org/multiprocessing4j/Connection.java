@@ -900,8 +900,9 @@ public final class Connection implements Waitable, AutoCloseable {
      * Waits until at least one of {@code objects} is ready, or the timeout passes (Python's
      * {@code multiprocessing.connection.wait}). A connection is ready when a message or end of
      * stream can be received; a {@linkplain ChildProcess#sentinel() sentinel} when its process
-     * has ended; a {@linkplain Waitable#handle(int) handle} (a socket, for example) when it can be
-     * read without blocking.
+     * has ended; a {@link ParentProcess} when the parent has ended; a
+     * {@linkplain Waitable#handle(int) handle} (a socket, for example) when it can be read
+     * without blocking.
      *
      * @param <T> the kind of waitable
      * @param objects connections, sentinels and handles; not empty
@@ -973,6 +974,7 @@ public final class Connection implements Waitable, AutoCloseable {
             }
             case ChildProcess.Sentinel s -> s.descriptor();
             case Waitable.Handle h -> throw new AssertionError("a handle has no Descriptor");
+            case ParentProcess p -> p.descriptor();
         };
     }
 

@@ -31,6 +31,19 @@ final class CurrentProcess {
         return Optional.ofNullable(parent);
     }
 
+    private static ParentProcess parentProcess; // guarded by CurrentProcess.class
+
+    static synchronized Optional<ParentProcess> parentProcess() throws java.io.IOException {
+        ProcessInfo p = parent;
+        if (p == null) {
+            return Optional.empty();
+        }
+        if (parentProcess == null) {
+            parentProcess = ParentProcess.open(p);
+        }
+        return Optional.of(parentProcess);
+    }
+
     static void becomeChild(int[] id, ProcessInfo self, ProcessInfo parentInfo) {
         identity = id.clone();
         info = self;

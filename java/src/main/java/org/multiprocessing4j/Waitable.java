@@ -3,11 +3,14 @@ package org.multiprocessing4j;
 /**
  * Something {@link Connection#wait(java.util.Collection, java.time.Duration)} can wait on: a
  * {@link Connection} (ready when a message or end of stream can be read), a process
- * {@linkplain ChildProcess#sentinel() sentinel} (ready when the process has ended), or an OS
- * {@linkplain #handle(int) handle} such as a socket (ready when it can be read without
- * blocking). Python's {@code multiprocessing.connection.wait} takes the same kinds.
+ * {@linkplain ChildProcess#sentinel() sentinel} (ready when the process has ended), a
+ * {@link ParentProcess} (ready when the parent that started this process has ended: Python's
+ * {@code parent_process().sentinel}), or an OS {@linkplain #handle(int) handle} such as a socket
+ * (ready when it can be read without blocking). Python's
+ * {@code multiprocessing.connection.wait} takes the same kinds.
  */
-public sealed interface Waitable permits Connection, ChildProcess.Sentinel, Waitable.Handle {
+public sealed interface Waitable permits Connection, ChildProcess.Sentinel, ParentProcess,
+        Waitable.Handle {
 
     /**
      * {@return a waitable for the descriptor {@code handle}}: ready when reading it would not

@@ -452,6 +452,56 @@ class ChildProcessTest {
     }
 
     @Test
+    void aChildSeesItsParentAliveWithASentinelThatIsNotReady() throws Exception {
+        assertTrue(ChildProcess.parent().isEmpty(), "this library did not start this JVM");
+        try (Pipe pipe = Pipe.open(); ChildProcess p = process(reportParent(pipe.second()))) {
+            p.start();
+            assertEquals(ProcessHandle.current().pid() + " alive=true ready=false same joined=false",
+                    pipe.first().recv());
+            p.join();
+            assertEquals(OptionalInt.of(0), p.exitCode(), () -> p.failure().toString());
+        }
+    }
+
+    private static Task reportParent(Connection c) {
+        return () -> {
+            ParentProcess parent = ChildProcess.parent().orElseThrow();
+            boolean ready = !Connection.wait(List.of(parent), Duration.ZERO).isEmpty();
+            c.send(parent.info().pid() + " alive=" + parent.isAlive() + " ready=" + ready
+                    + (parent == ChildProcess.parent().orElseThrow() ? " same" : " another")
+                    + " joined=" + parent.join(Duration.ofMillis(20)));
+        };
+    }
+
+    /**
+     * The handle behind {@link ParentProcess} tells a process's end across processes: here on a
+     * child of this JVM, since a child's own parent cannot die before it does.
+     */
+    @Test
+    void theParentHandleBecomesReadyWhenItsProcessEnds() throws Exception {
+        try (Pipe pipe = Pipe.open(); ChildProcess p = process(sleepAfterReady(pipe.second()))) {
+            p.start();
+            assertEquals("ready", pipe.first().recv());
+            ProcessInfo info = new ProcessInfo(p.name(), p.pid(), false);
+            ParentProcess watched = ParentProcess.watching(info);
+            ParentProcess notOurParent = ParentProcess.open(info);
+            try {
+                assertFalse(notOurParent.isAlive(), "a pid that is not our parent is never taken for it");
+                assertTrue(watched.isAlive());
+                assertFalse(watched.join(Duration.ofMillis(20)));
+                p.kill();
+                assertTrue(watched.join(Duration.ofSeconds(30)));
+                assertFalse(watched.isAlive());
+                assertEquals(List.of(watched), Connection.wait(List.of(watched), Duration.ZERO));
+            } finally {
+                watched.descriptor().close();
+                notOurParent.descriptor().close();
+            }
+            p.join();
+        }
+    }
+
+    @Test
     void childOutlivesTheThreadThatStartedIt() throws Exception {
         try (Pipe pipe = Pipe.open()) {
             Connection c = pipe.second();

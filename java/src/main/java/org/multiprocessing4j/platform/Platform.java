@@ -215,7 +215,7 @@ public interface Platform {
 
     /**
      * Opens a descriptor that becomes readable when the process {@code pid} (a child of this
-     * process) exits: a sentinel for {@link #poll}.
+     * process, or its parent) exits: a sentinel for {@link #poll}.
      *
      * @throws IOException if the process does not exist or the kernel lacks support
      */
