@@ -396,6 +396,7 @@ final class ForkserverLauncher implements Launcher {
             int[] fds = new int[2];
             short[] events = {Platform.POLL_IN, Platform.POLL_IN};
             short[] ready = new short[2];
+            boolean channelSpent = false; // readable without READY: end of stream, or garbage
             for (;;) {
                 synchronized (this) {
                     if (!idle.contains(c) || isReady(c)) {
@@ -416,8 +417,16 @@ final class ForkserverLauncher implements Launcher {
                         fds[1] = sentinel.acquire();
                         try {
                             // bounded: the child may be taken meanwhile, and its new owner's
-                            // close waits for this call to return
-                            OS.poll(fds, events, ready, 100_000_000L);
+                            // close waits for this call to return. A spent channel stays
+                            // readable: then only the sentinel (the child's last threads
+                            // exiting before it can be reaped), not a busy loop.
+                            if (channelSpent) {
+                                OS.poll(new int[] {fds[1]}, new short[] {Platform.POLL_IN},
+                                        new short[1], 100_000_000L);
+                            } else {
+                                OS.poll(fds, events, ready, 100_000_000L);
+                                channelSpent = ready[0] != 0; // READY, else spent: see above
+                            }
                         } finally {
                             sentinel.release();
                         }
