@@ -224,7 +224,12 @@ final class SpawnLauncher implements Launcher {
             return report;
         }
 
-        /** {@return what can be read from the channel without blocking, at most MAX_REPORTS bytes} */
+        /**
+         * {@return what can be read from the channel without blocking, at most MAX_REPORTS bytes}
+         * Reads the socket, not through {@link #channel}: that was only ever used to receive an
+         * idle child's READY record, before its hand-off and so before any report, and holds
+         * nothing of them in its buffer.
+         */
         private byte[] drain() throws IOException {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             Descriptor d = channel.descriptor();
