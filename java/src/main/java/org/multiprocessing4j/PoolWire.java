@@ -173,7 +173,7 @@ final class PoolWire {
                 try {
                     Object o = codec.decode(frame.asSlice(pos, n));
                     cause = o instanceof Throwable t ? t : null;
-                } catch (CodecException | RuntimeException undecodable) {
+                } catch (Throwable undecodable) { // an Error too: the trace text still tells
                     cause = null;
                 }
             }

@@ -4,9 +4,13 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
@@ -263,8 +267,7 @@ final class PoolWorkerLink {
      */
     private void abandon(List<PoolTask> batch, Throwable why) {
         abandonedFor = why;
-        java.util.Set<PoolTask> failing = java.util.Collections.newSetFromMap(
-                new java.util.IdentityHashMap<>());
+        Set<PoolTask> failing = Collections.newSetFromMap(new IdentityHashMap<>());
         failing.addAll(unsendable);
         for (PoolTask t : batch) {
             if (failing.add(t)) {
@@ -516,7 +519,7 @@ final class PoolWorkerLink {
         try {
             // Check every answer before taking any task from held: on a mismatch the worker is
             // ended with all its tasks still held, so that each of them fails.
-            java.util.Iterator<PoolTask> expected = held.iterator();
+            Iterator<PoolTask> expected = held.iterator();
             for (int i = 0; i < outcomes.size(); i++) {
                 Answer a = (Answer) outcomes.get(i);
                 PoolTask t = expected.hasNext() ? expected.next() : null;
