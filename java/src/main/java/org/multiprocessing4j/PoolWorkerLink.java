@@ -198,7 +198,12 @@ final class PoolWorkerLink {
             if (dead || stopSent || core.stopping()) {
                 return false;
             }
-            core.takeFor(this, batch);
+            try {
+                core.takeFor(this, batch);
+            } catch (Throwable e) {
+                core.requeue(batch); // taken, never encoded: back at the head of the queue
+                throw e;
+            }
             stop = core.shouldStop(this);
             if (batch.isEmpty() && !stop) {
                 return false;
