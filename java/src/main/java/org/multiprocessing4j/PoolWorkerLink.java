@@ -105,6 +105,12 @@ final class PoolWorkerLink {
     private final Thread writer;
     /** Why this link killed its worker, if it did: the cause of its tasks' failure. */
     private volatile Throwable abandonedFor;
+    /**
+     * A frame could not be handled: the worker is being ended, and nothing it sends counts any
+     * more (an answer handled after that would complete a task the failure left held, while
+     * the tasks before it fail). Set with {@code recvToken} held.
+     */
+    private volatile boolean receiveBroken;
 
     PoolWorkerLink(PoolCore core, ChildProcess process, Connection conn) {
         this.core = core;
@@ -467,9 +473,15 @@ final class PoolWorkerLink {
     static final ThreadLocal<Boolean> RECEIVING = ThreadLocal.withInitial(() -> Boolean.FALSE);
 
     private void handle(byte[] frame) throws IOException {
+        if (receiveBroken) {
+            return; // the worker is being ended: its tasks fail when the reader sees its end
+        }
         RECEIVING.set(Boolean.TRUE);
         try {
             handleFrame(frame);
+        } catch (Throwable e) {
+            receiveBroken = true; // before recvToken is released: no frame after this one counts
+            throw e;
         } finally {
             RECEIVING.set(Boolean.FALSE);
         }
