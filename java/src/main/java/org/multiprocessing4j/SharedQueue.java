@@ -207,7 +207,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     private transient AtomicReferenceArray<ByteSink> sinks;
     private transient volatile boolean closed;
     private transient volatile int participant;
-    /** The inode of the queue's memory: the name prefix of its spill segments, see {@link Spill}. */
+    /** The inode of the queue's memory, which names its spill segments (see {@link Spill}). */
     private transient long memoryInode;
     /** Whether this instance asked the tracker to sweep the queue's spill segments; guarded by monitor. */
     private transient boolean watched;
@@ -675,7 +675,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
      * recovers this claim after a crash can remove the segment (see {@link Spill}).
      */
     private boolean insertSpilled(MemorySegment record, long timeoutNanos) throws InterruptedException {
-        MemorySegment ref = Spill.newReference(memoryInode, record.byteSize());
+        MemorySegment ref = Spill.newReference(
+                ShmTracker.queueKey(memoryInode, memory.name().isPresent()), record.byteSize());
         watchSpills();
         long pos = claim(true, timeoutNanos);
         if (pos < 0) {
@@ -711,7 +712,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         synchronized (monitor) {
             if (!watched) {
                 watched = true;
-                ShmTracker.get().watchQueue(memoryInode);
+                ShmTracker.get().watchQueue(memoryInode, memory.name().orElse(null));
             }
         }
     }
@@ -1153,7 +1154,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
             sweep = watched;
         }
         if (sweep) {
-            ShmTracker.get().unwatchQueue(memoryInode); // sweeps once nobody has the queue
+            // sweeps once nobody has the queue
+            ShmTracker.get().unwatchQueue(memoryInode, memory.name().isPresent());
         }
     }
 

@@ -12,9 +12,9 @@ import org.multiprocessing4j.platform.Platform;
 
 /**
  * Names of the segments that hold records too large for a slot: {@code mp4j-q-} followed by 32
- * hex digits of 16 bytes stored in the slot (see {@link QueueLayout}): the inode of the queue's
- * memory (8 bytes, big-endian), so that all the spill segments of one queue share a name prefix,
- * then 8 random bytes. Whoever knows a queue can so find every segment it may have left; the
+ * hex digits of 16 bytes stored in the slot (see {@link QueueLayout}): a key of the queue (the
+ * inode of its memory, top bit set if it is named; 8 bytes, big-endian), so that all the spill
+ * segments of one queue share a name prefix, then 8 random bytes. Whoever knows a queue can so find every segment it may have left; the
  * shared-memory tracker ({@code ShmTracker}) removes them once no process has the queue any more
  * (the producer's JVM asks it to, see {@code SharedQueue}). The
  * producer stores the reference in its claimed slot <em>before</em> creating the segment, and
@@ -32,15 +32,15 @@ public final class Spill {
     }
 
     /**
-     * {@return a new reference to a record of {@code size} bytes in the queue whose memory has
-     * inode {@code queueInode}: int64 size, the inode (big-endian) and 8 random bytes}
+     * {@return a new reference to a record of {@code size} bytes in the queue of key
+     * {@code queueKey}: int64 size, the key (big-endian) and 8 random bytes}
      */
-    public static MemorySegment newReference(long queueInode, long size) {
+    public static MemorySegment newReference(long queueKey, long size) {
         byte[] id = new byte[8];
         RANDOM.nextBytes(id);
         MemorySegment ref = MemorySegment.ofArray(new byte[QueueLayout.SPILL_REFERENCE_SIZE]);
         ref.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, size);
-        ref.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 8, queueInode);
+        ref.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 8, queueKey);
         MemorySegment.copy(id, 0, ref, ValueLayout.JAVA_BYTE, 16, 8);
         return ref;
     }

@@ -39,13 +39,15 @@ import org.multiprocessing4j.platform.Platform;
  * never holds a caller's output pipe open. A SIGKILL of the whole process group (or cgroup) kills
  * it too, and then nothing is removed: the same limit as Python's tracker.
  *
- * <p>It also sweeps the spill segments of shared queues ({@code mp4j-q-<16 hex digits>…}, see
+ * <p>It also sweeps the spill segments of shared queues ({@code mp4j-q-<key>…}, see
  * {@code internal.queue.Spill}) that nobody can take any more. A JVM that spills a record into a
- * queue watches the queue: {@code QUEUE <inode> <16 hex digits of it>}, the inode of the queue's
- * memory. When the JVM ends, or closes a view of the queue ({@code UNQUEUE}), the tracker starts a
- * detached sweeper that waits until no process maps or holds a file with that inode (it reads
- * {@code /proc/<pid>/maps} and {@code /proc/<pid>/fd}: once, then every 1, 2, 4, 4, … seconds),
- * then removes the queue's spill segments. Until then a record may still be taken, so nothing is
+ * queue watches the queue: {@code QUEUE <inode> <key> <name or ->}, with the inode of the queue's
+ * memory and the {@link #queueKey 16 hex digits} its spill names start with. When the JVM ends,
+ * or closes a view of the queue ({@code UNQUEUE}), the tracker starts a detached sweeper that
+ * waits until no process maps or holds a file with that inode (it reads {@code /proc/<pid>/maps}
+ * and {@code /proc/<pid>/fd}: once, then every 1, 2, 4, 4, … seconds) and, for a named queue,
+ * until its name is gone (a named queue keeps its records while the name exists), then removes
+ * the queue's spill segments. Until then a record may still be taken, so nothing is
  * removed early. One sweeper polls per queue on the machine ({@code /tmp/mp4j-sweep-<key>/pid}
  * names it while it runs), however many JVMs spilled into the queue and ended. A file elsewhere that happens to have the same inode number only delays the
  * sweep; without {@code grep} or {@code find} nothing is swept.
@@ -73,29 +75,32 @@ public final class ShmTracker {
             set -f
             cd /
             # Prints "name inode" for every name still registered when descriptor 3 ends, and
-            # "+ inode hex" for a queue to sweep: at once for UNQUEUE, at the end for the others.
+            # "+ inode key name" for a queue to sweep: at once for UNQUEUE, at the end for the others.
             registered() {
               if command -v awk >/dev/null; then
                 awk '$1 == "REG" { live[$2] = $3; next }
                      $1 == "UNREG" { delete live[$2]; next }
-                     $1 == "QUEUE" { queue[$2] = $3; next }
-                     $1 == "UNQUEUE" { delete queue[$2]; print "+", $2, $3; fflush(); next }
-                     END { for (n in live) print n, live[n]; for (q in queue) print "+", q, queue[q] }' <&3
+                     $1 == "QUEUE" { queue[$3] = $2 " " $3 " " $4; next }
+                     $1 == "UNQUEUE" { delete queue[$3]; print "+", $2, $3, $4; fflush(); next }
+                     END { for (n in live) print n, live[n]; for (k in queue) print "+", queue[k] }' <&3
               else
                 live=' '
                 queues=' '
-                while IFS=' ' read -r op name ino; do
+                while IFS=' ' read -r op a b c; do
                   case $op in
-                    REG) live="$live$name:$ino " ;;
-                    UNREG) live=$(without "$live" "$name") ;;
-                    QUEUE) queues="$queues$name:$ino " ;;
+                    REG) live="$live$a:$b " ;;
+                    UNREG) live=$(without "$live" "$a") ;;
+                    QUEUE) queues="$queues$b:$a,$c " ;;
                     UNQUEUE)
-                      queues=$(without "$queues" "$name")
-                      printf '+ %s %s\\n' "$name" "$ino" ;;
+                      queues=$(without "$queues" "$b")
+                      printf '+ %s %s %s\\n' "$a" "$b" "$c" ;;
                   esac
                 done <&3
                 for e in $live; do printf '%s %s\\n' "${e%:*}" "${e##*:}"; done
-                for e in $queues; do printf '+ %s %s\\n' "${e%:*}" "${e##*:}"; done
+                for e in $queues; do
+                  r=${e#*:}
+                  printf '+ %s %s %s\\n' "${r%%,*}" "${e%%:*}" "${r#*,}"
+                done
               fi
             }
             # Prints list $1 ("key:value " entries) without the entry of key $2.
@@ -109,8 +114,13 @@ public final class ShmTracker {
                 *) printf '%s' "$1" ;;
               esac
             }
-            # Waits until no process maps or holds a file with inode $1 (a queue's memory), then
-            # removes the queue's spill segments, whose names start with mp4j-q-$2.
+            # Whether name $2 (- if none) exists and still names the file with inode $1.
+            still_named() {
+              [ "$2" != - ] && [ -e %DIR%"$2" ] &&
+                [ "$(stat -c %i -- %DIR%"$2" 2>/dev/null || echo "$1")" = "$1" ]
+            }
+            # Waits until no process maps or holds a file with inode $1 (a queue's memory) and the
+            # queue's name $3 (- if none) is gone, then removes its spill segments (mp4j-q-$2*).
             # One sweeper per queue on the machine: the directory /tmp/mp4j-sweep-$2 holds the pid
             # of the one that polls; a later one leaves unless that pid is gone.
             sweep() {
@@ -124,16 +134,17 @@ public final class ShmTracker {
               set +f
               t=1
               while grep -qs -E "^[^ ]+ [^ ]+ [^ ]+ [^ ]+ $1 " /proc/[0-9]*/maps ||
-                    find -L /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 -inum "$1" 2>/dev/null | grep -q .; do
+                    find -L /proc/[0-9]*/fd -mindepth 1 -maxdepth 1 -inum "$1" 2>/dev/null | grep -q . ||
+                    still_named "$1" "$3"; do
                 sleep $t
                 [ $t -ge 4 ] || t=$((t * 2))
               done
               rm -f -- %DIR%mp4j-q-"$2"*
               rm -rf -- "$d"
             }
-            registered | while read -r n i x; do
+            registered | while read -r n i x y; do
               if [ "$n" = + ]; then
-                sweep "$i" "$x" 3<&- &
+                sweep "$i" "$x" "$y" 3<&- &
                 continue
               fi
               p=%DIR%$n
@@ -146,7 +157,7 @@ public final class ShmTracker {
     private static final ShmTracker INSTANCE = new ShmTracker();
 
     private final Map<String, Long> live = new HashMap<>(); // name -> inode; guarded by this
-    private final java.util.Set<Long> queues = new java.util.HashSet<>(); // inodes; guarded by this
+    private final Map<Long, String> queues = new HashMap<>(); // key -> "inode key name"; guarded by this
     private int pid = -1; // guarded by this
     private int writeEnd = -1; // guarded by this
     private boolean warned; // guarded by this
@@ -232,39 +243,54 @@ public final class ShmTracker {
     }
 
     /**
-     * Watches the shared queue whose memory has inode {@code inode} (see the class comment): once
-     * this JVM ends, or calls {@link #unwatchQueue}, the queue's spill segments are removed as
-     * soon as no process maps or holds its memory. Call before creating a spill segment, so that
-     * the tracker already runs. Never throws; watching a queue twice is harmless.
+     * Watches a shared queue (see the class comment): once this JVM ends, or calls {@link
+     * #unwatchQueue}, the queue's spill segments are removed as soon as no process maps or holds
+     * its memory and its name (if any) is gone. Call before creating a spill segment, so that the
+     * tracker already runs. Never throws; watching a queue twice is harmless.
      *
      * @param inode the inode of the queue's memory, see {@link Platform#inode}
+     * @param name the queue's name without its leading {@code /} ({@link #isTrackable} holds), or
+     *     {@code null} if it is anonymous
      */
-    public synchronized void watchQueue(long inode) {
-        if (!queues.add(inode)) {
+    public synchronized void watchQueue(long inode, String name) {
+        if (name != null && !isTrackable(name)) {
+            throw new IllegalArgumentException("untrackable shared memory name '" + name + "'");
+        }
+        long key = queueKey(inode, name != null);
+        if (queues.containsKey(key)) {
             return;
         }
+        String args = inode + " " + String.format("%016x", key) + " " + (name == null ? "-" : name);
+        queues.put(key, args);
         cancelStop();
-        send("QUEUE " + inode + " " + queueKey(inode) + "\n");
+        send("QUEUE " + args + "\n");
     }
 
     /**
      * Sweeps a watched queue now (a view of it was closed here): the tracker starts a sweeper that
-     * removes the queue's spill segments once no process maps or holds its memory, and stops
-     * watching it. A queue not watched is ignored.
+     * removes the queue's spill segments once no process maps or holds its memory and its name is
+     * gone, and this JVM stops watching it. A queue not watched is ignored.
      *
      * @param inode as given to {@link #watchQueue}
+     * @param named whether it was given a name
      */
-    public synchronized void unwatchQueue(long inode) {
-        if (!queues.remove(inode)) {
+    public synchronized void unwatchQueue(long inode, boolean named) {
+        String args = queues.remove(queueKey(inode, named));
+        if (args == null) {
             return;
         }
-        send("UNQUEUE " + inode + " " + queueKey(inode) + "\n");
+        send("UNQUEUE " + args + "\n");
         stopLaterIfIdle();
     }
 
-    /** {@return the 16 hex digits that start the spill segment names of the queue on {@code inode}} */
-    public static String queueKey(long inode) {
-        return String.format("%016x", inode);
+    /**
+     * {@return the key of a queue's spill segments, whose names start with {@code mp4j-q-} and
+     * its 16 hex digits} The inode of the queue's memory, with the top bit set for a named queue:
+     * anonymous memory and {@code /dev/shm} are different file systems, whose inode numbers may
+     * coincide.
+     */
+    public static long queueKey(long inode, boolean named) {
+        return named ? inode | Long.MIN_VALUE : inode;
     }
 
     /** {@return whether {@code name} is registered by this JVM} */
@@ -332,8 +358,8 @@ public final class ShmTracker {
             for (Map.Entry<String, Long> e : live.entrySet()) {
                 write("REG " + e.getKey() + " " + e.getValue() + "\n");
             }
-            for (long inode : queues) {
-                write("QUEUE " + inode + " " + queueKey(inode) + "\n");
+            for (String args : queues.values()) {
+                write("QUEUE " + args + "\n");
             }
         } catch (IOException e) {
             abandon();
