@@ -115,6 +115,84 @@ class SharedQueueSpillLeakTest {
         }
     }
 
+    @Test
+    void aNamedQueuesSpilledRecordsStayWhileItsNameExistsThoughNobodyHoldsIt() throws Exception {
+        byte[] marker = marker();
+        String name = "mp4j-test-spillq-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        SharedQueue<byte[]> q = SharedQueue.builder().name(name).create();
+        long inode = (Long) Files.getAttribute(Path.of("/dev/shm", name), "unix:ino");
+        Path sweeperDir = Path.of("/tmp", "mp4j-sweep-" + String.format("%016x",
+                org.multiprocessing4j.internal.shm.ShmTracker.queueKey(inode, true)));
+        boolean unlinked = false;
+        try (ChildProcess producer = new ChildProcess(() -> {
+            try (SharedQueue<byte[]> mine = SharedQueue.open(name)) {
+                for (int i = 0; i < RECORDS; i++) {
+                    mine.put(record(marker, i));
+                }
+            } // closing (and exiting) has the child's tracker start a sweeper for the queue
+        })) {
+            producer.start();
+            producer.join();
+            assertEquals(0, producer.exitCode().getAsInt(), () -> String.valueOf(producer.failure()));
+            q.close(); // now no process has the queue; only its name keeps the records
+            // A sleep that starts after one already running after the close follows a check made
+            // with nobody holding the queue: the sweeper saw the name and kept the records.
+            long sleep = awaitSweeperSleeping(sweeperDir, -1);
+            awaitSweeperSleeping(sweeperDir, sleep);
+            try (SharedQueue<byte[]> again = SharedQueue.open(name)) {
+                for (int i = 0; i < RECORDS; i++) {
+                    assertTrue(Arrays.equals(record(marker, i), again.take()), "record " + i);
+                }
+                again.unlink();
+                unlinked = true;
+            }
+            assertEquals(0, segmentsWith(marker).size());
+        } finally {
+            q.close();
+            if (!unlinked) {
+                q.unlink();
+            }
+            removeSegmentsWith(marker);
+        }
+    }
+
+    /**
+     * Waits (up to a minute) until the sweeper named in {@code dir} has looked at the queue and
+     * decided to wait: it then sleeps in a child {@code sleep} process, other than {@code not}.
+     *
+     * @return the pid of that {@code sleep}
+     */
+    private static long awaitSweeperSleeping(Path dir, long not) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        for (;;) {
+            try {
+                long pid = Long.parseLong(Files.readString(dir.resolve("pid")).trim());
+                java.util.Optional<ProcessHandle> sleeping = ProcessHandle.of(pid).stream()
+                        .flatMap(ProcessHandle::children)
+                        .filter(c -> c.pid() != not)
+                        .filter(c -> c.info().command().map(cmd -> cmd.endsWith("/sleep")).orElse(false))
+                        .findAny();
+                if (sleeping.isPresent()) {
+                    return sleeping.get().pid();
+                }
+            } catch (NoSuchFileException | NumberFormatException e) {
+                // not started yet, or writing its pid
+            }
+            if (System.nanoTime() - deadline > 0) {
+                fail("no sweeper waiting for the queue (" + dir + "): the records were "
+                        + (segmentsExist(dir) ? "kept" : "removed"));
+            }
+            Thread.sleep(20); // polling the state
+        }
+    }
+
+    private static boolean segmentsExist(Path dir) throws IOException {
+        String key = dir.getFileName().toString().substring("mp4j-sweep-".length());
+        try (DirectoryStream<Path> d = Files.newDirectoryStream(Path.of("/dev/shm"), "mp4j-q-" + key + "*")) {
+            return d.iterator().hasNext();
+        }
+    }
+
     private static byte[] marker() {
         byte[] m = new byte[16];
         new Random().nextBytes(m);
