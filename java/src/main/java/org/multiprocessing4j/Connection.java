@@ -15,6 +15,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongFunction;
 import org.multiprocessing4j.internal.Descriptor;
 import org.multiprocessing4j.platform.Platform;
 
@@ -43,11 +44,12 @@ import org.multiprocessing4j.platform.Platform;
  * A message longer than {@link #maxFrameSize()} (default {@value #DEFAULT_MAX_FRAME} bytes, 1 GiB;
  * CPython has no limit) is refused as soon as its header arrives. Below the limit, the memory a
  * receive holds grows with the bytes that have actually arrived, never with the length a header
- * declares: until a message is complete, at most what has arrived plus one chunk of
+ * declares: until half of a message has arrived, at most what has arrived plus one chunk of
  * {@value #FIRST_CHUNK} bytes (later chunks: as large as what has arrived, at most
- * {@value #MAX_CHUNK} bytes); once it is complete, it is copied once into a buffer of its size.
- * So a peer that sends a header and stalls costs {@value #FIRST_CHUNK} bytes, not the declared
- * length.
+ * {@value #MAX_CHUNK} bytes); then a buffer of the message's size (at most twice what has
+ * arrived) takes the chunks and the rest of the message. So a peer that sends a header and stalls
+ * costs {@value #FIRST_CHUNK} bytes, not the declared length, and a message never holds more than
+ * 1.5 times its size.
  *
  * <h2>Blocking</h2>
  * Receiving blocks until a whole message has arrived; sending blocks while the OS buffer is full.
@@ -707,8 +709,7 @@ public final class Connection implements Waitable, AutoCloseable {
 
     /**
      * Reads a payload of {@code size} (at most {@code Integer.MAX_VALUE - 8}) bytes into a new
-     * array. Beyond {@link #FIRST_CHUNK} it is read into chunks that grow with what has arrived,
-     * then copied once into the result, so that a header that lies costs only what arrives.
+     * array, as {@link #readGrowing} does beyond {@link #FIRST_CHUNK}.
      */
     private byte[] readHeapPayload(long size) throws IOException {
         if (size <= FIRST_CHUNK) {
@@ -716,54 +717,53 @@ public final class Connection implements Waitable, AutoCloseable {
             readPayload(MemorySegment.ofArray(out));
             return out;
         }
-        List<byte[]> chunks = new ArrayList<>();
-        long done = 0;
-        while (done < size) {
-            byte[] chunk = new byte[(int) Math.min(size - done, nextChunk(done))];
-            readPayload(MemorySegment.ofArray(chunk));
-            chunks.add(chunk);
-            done += chunk.length;
-        }
-        byte[] out = new byte[(int) size];
-        int at = 0;
-        for (int i = 0; i < chunks.size(); i++) {
-            byte[] chunk = chunks.set(i, null); // collectable as soon as copied
-            System.arraycopy(chunk, 0, out, at, chunk.length);
-            at += chunk.length;
-        }
-        return out;
+        LongFunction<MemorySegment> heap = n -> MemorySegment.ofArray(new byte[(int) n]);
+        return (byte[]) readGrowing(size, heap, heap, () -> { }).heapBase().orElseThrow();
     }
 
     /** As {@link #readHeapPayload} for any length, into native memory of {@code arena}. */
     private MemorySegment readNativeChunks(long size, Arena arena) throws IOException {
-        List<Arena> arenas = new ArrayList<>(); // one per chunk, freed as soon as it is copied
-        List<MemorySegment> chunks = new ArrayList<>();
+        Arena chunks = Arena.ofConfined();
         try {
-            long done = 0;
-            while (done < size) {
-                Arena part = Arena.ofConfined();
-                arenas.add(part);
-                MemorySegment chunk = part.allocate(Math.min(size - done, nextChunk(done)));
-                chunks.add(chunk);
-                readPayload(chunk);
-                done += chunk.byteSize();
-            }
-            MemorySegment whole = arena.allocate(size);
-            long at = 0;
-            for (int i = 0; i < chunks.size(); i++) {
-                MemorySegment chunk = chunks.get(i);
-                MemorySegment.copy(chunk, 0, whole, at, chunk.byteSize());
-                at += chunk.byteSize();
-                arenas.set(i, null).close();
-            }
-            return whole;
+            return readGrowing(size, chunks::allocate, arena::allocate, chunks::close);
         } finally {
-            for (Arena part : arenas) {
-                if (part != null) {
-                    part.close();
-                }
+            if (chunks.scope().isAlive()) { // not yet freed by readGrowing: it failed
+                chunks.close();
             }
         }
+    }
+
+    /**
+     * Reads a payload of {@code size} bytes so that a header that lies costs only what arrives:
+     * until half of it has arrived, into chunks that grow with what has arrived ({@link #nextChunk});
+     * then into a buffer of its full size (at most twice what has arrived), where the chunks are
+     * copied and the rest is read directly. At most 1.5 times the payload is held at once.
+     *
+     * @param chunk allocates a chunk
+     * @param whole allocates the buffer returned
+     * @param chunksCopied frees the chunks (the chunk allocator's memory) once copied
+     */
+    private MemorySegment readGrowing(long size, LongFunction<MemorySegment> chunk,
+                                      LongFunction<MemorySegment> whole, Runnable chunksCopied)
+            throws IOException {
+        List<MemorySegment> chunks = new ArrayList<>();
+        long done = 0;
+        while (2 * done < size) {
+            MemorySegment c = chunk.apply(Math.min(size - done, nextChunk(done)));
+            readPayload(c);
+            chunks.add(c);
+            done += c.byteSize();
+        }
+        MemorySegment out = whole.apply(size);
+        long at = 0;
+        for (int i = 0; i < chunks.size(); i++) {
+            MemorySegment c = chunks.set(i, null); // collectable as soon as copied
+            MemorySegment.copy(c, 0, out, at, c.byteSize());
+            at += c.byteSize();
+        }
+        chunksCopied.run();
+        readPayload(out.asSlice(at));
+        return out;
     }
 
     /** {@return the size of the next receive chunk after {@code received} bytes} */
