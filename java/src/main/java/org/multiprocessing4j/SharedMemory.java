@@ -30,8 +30,18 @@ import org.multiprocessing4j.platform.Platform;
  * {@link #close()} ends this process's mapping and {@link #unlink()} removes the name; the memory
  * itself is freed when the name is gone and the last mapping is closed.
  *
- * <p>Pages are reserved at creation, so that running out of memory is an {@link IOException}
- * there and never a SIGBUS later.
+ * <h2>Size limit</h2>
+ * Pages are reserved at creation, so that running out of memory is an {@link IOException}
+ * there and never a SIGBUS later; reserving takes time in proportion to the size (about 0.6 s per
+ * GiB on a 2-core Linux VM). A size larger than what the system can back at that moment is
+ * refused, before a page is committed, with an {@link IOException} naming the size and the
+ * limit: on Linux the smallest of {@code MemAvailable + SwapFree} ({@code /proc/meminfo}), what
+ * this process's memory cgroups can still hold (their {@code memory.max} or
+ * {@code memory.limit_in_bytes} minus their working set) and, for a named block, the space free
+ * in {@code /dev/shm}. Without that check the kernel would commit page after page until its OOM
+ * killer ends some process — and since shared pages belong to no process's resident set, it
+ * would pick other processes first. The check is a snapshot: blocks created at the same moment,
+ * or memory allocated afterwards, can still exhaust memory together.
  *
  * <h2>Who removes a name</h2>
  * The creating JVM does, through {@link #unlink()}. If it ends without doing so — normally, by an
@@ -99,7 +109,8 @@ public final class SharedMemory implements AutoCloseable {
      * @param size bytes, at least 1
      * @return the block, mapped
      * @throws IllegalArgumentException if {@code size < 1}
-     * @throws IOException if the memory cannot be reserved
+     * @throws IOException if the memory cannot be reserved, or {@code size} is more than the
+     *     system can back now (see the class comment; nothing was committed)
      */
     public static SharedMemory create(long size) throws IOException {
         checkSize(size);
@@ -116,7 +127,8 @@ public final class SharedMemory implements AutoCloseable {
      * @param size bytes, at least 1
      * @return the block, mapped; {@link #name()} tells the name to give to other processes
      * @throws IllegalArgumentException if {@code size < 1}
-     * @throws IOException if the memory cannot be reserved
+     * @throws IOException if the memory cannot be reserved, or {@code size} is more than the
+     *     system can back now (see the class comment; nothing was committed, no name is left)
      */
     public static SharedMemory createNamed(long size) throws IOException {
         checkSize(size);
@@ -141,7 +153,8 @@ public final class SharedMemory implements AutoCloseable {
      * @return the block, mapped
      * @throws IllegalArgumentException if the name or size is invalid
      * @throws FileAlreadyExistsException if the name exists
-     * @throws IOException if the memory cannot be reserved (the name is removed again)
+     * @throws IOException if the memory cannot be reserved, or {@code size} is more than the
+     *     system can back now (see the class comment); the name is removed again
      */
     public static SharedMemory create(String name, long size) throws IOException {
         String n = checkNewName(name);

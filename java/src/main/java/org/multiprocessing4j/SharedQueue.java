@@ -74,6 +74,13 @@ import org.multiprocessing4j.platform.Platform;
  * {@link IllegalStateException}, with nothing put or taken; merely holding the queue, as a child
  * that never uses it does, takes no entry.
  *
+ * <p>The ring takes {@code slots × slotSize} bytes plus a small header, all reserved when the queue
+ * is created (up to 2^24 slots of 1 MiB: 16 TiB), which takes time in proportion (about 0.6 s per
+ * GiB on a 2-core Linux VM). A ring larger than what the system can back at that moment is refused
+ * by {@code create} with an {@link IOException} naming the size and the limit, before anything is
+ * committed — see {@link SharedMemory}'s "Size limit" — and so is a spill segment, which makes that
+ * {@code put} throw {@link UncheckedIOException} with nothing enqueued.
+ *
  * <h2>Guarantees</h2>
  * When {@code put} returns, the record is committed in shared memory: the producer may exit or be
  * killed at once and the record is still delivered, exactly once. Records from one producer
@@ -471,7 +478,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
          * @param <E> the element type
          * @return the queue
          * @throws java.nio.file.FileAlreadyExistsException if a name was given and exists
-         * @throws IOException if the shared memory cannot be created
+         * @throws IOException if the shared memory cannot be created, or is more than the system
+         *     can back now (see the class comment)
          */
         public <E> SharedQueue<E> create() throws IOException {
             SharedQueue<E> q = make(name, header(0));
@@ -484,7 +492,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
          * @param <E> the element type
          * @return the queue
          * @throws java.nio.file.FileAlreadyExistsException if a name was given and exists
-         * @throws IOException if the shared memory cannot be created
+         * @throws IOException if the shared memory cannot be created, or is more than the system
+         *     can back now (see the class comment)
          */
         public <E> SharedJoinableQueue<E> createJoinable() throws IOException {
             SharedJoinableQueue<E> q = make(name, header(QueueLayout.JOINABLE));

@@ -252,10 +252,13 @@ public interface Platform {
 
     /**
      * Creates an anonymous shared-memory file of {@code size} bytes (Linux: memfd, sealed against
-     * shrinking), its pages reserved now so that running out of memory fails here.
+     * shrinking), its pages reserved now so that running out of memory fails here. A size larger
+     * than the memory the system can back now is refused before anything is committed, as by
+     * {@link #reserve}.
      *
      * @return the descriptor, close-on-exec
-     * @throws IOException if the memory cannot be reserved (for example {@code ENOSPC})
+     * @throws IOException if the memory cannot be reserved (for example {@code ENOSPC}), or
+     *     {@code size} is more than the system can back (the message names both)
      */
     int createAnonymousMemory(String debugName, long size) throws IOException;
 
@@ -283,9 +286,17 @@ public interface Platform {
 
     /**
      * Sets the size of a shared-memory file and reserves its pages, so that running out of
-     * memory fails here rather than as SIGBUS on first touch.
+     * memory fails here rather than as SIGBUS on first touch. Committing pages a system cannot
+     * back does not fail on every OS — Linux's OOM killer ends some process instead, and since
+     * shared pages are in no process's resident set it picks others first — so a backend first
+     * refuses a size larger than what can be backed now: the memory available (Linux:
+     * {@code MemAvailable + SwapFree}), what this process's memory cgroups can still hold, and
+     * the space free in the file's file system. That is a snapshot, not a reservation: processes
+     * creating at the same moment may together still exceed it.
      *
-     * @throws IOException if the memory cannot be reserved (for example {@code ENOSPC})
+     * @throws IOException if the memory cannot be reserved (for example {@code ENOSPC}), or
+     *     {@code size} is more than the system can back (the message names both; nothing was
+     *     committed and the file's size is unchanged)
      */
     void reserve(int fd, long size) throws IOException;
 

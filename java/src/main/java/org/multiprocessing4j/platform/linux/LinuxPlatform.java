@@ -15,6 +15,8 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -840,7 +842,7 @@ public final class LinuxPlatform implements Platform {
             throw Errno.exception("memfd_create(\"" + debugName + "\")", errno(st));
         }
         try {
-            reserve(fd, size);
+            reserve(fd, size, null, "memfd \"" + debugName + "\"");
             int r = (int) FcntlInt.MH.invokeExact(st, fd, Libc.F_ADD_SEALS(),
                     Libc.F_SEAL_SHRINK() | Libc.F_SEAL_SEAL());
             if (r != 0) {
@@ -893,6 +895,20 @@ public final class LinuxPlatform implements Platform {
 
     @Override
     public void reserve(int fd, long size) throws IOException {
+        Path file = fileOf(fd);
+        reserve(fd, size, file == null ? null : file.getParent(),
+                file == null ? "descriptor " + fd : file.toString());
+    }
+
+    /**
+     * Refuses a size that cannot be backed now ({@link MemoryLimits}), then sizes the file and
+     * commits its pages.
+     *
+     * @param fileSystem a directory of the file system holding the file, null for a memfd
+     * @param what the file, for messages
+     */
+    private void reserve(int fd, long size, Path fileSystem, String what) throws IOException {
+        MemoryLimits.check(size, fileSystem, what);
         MemorySegment st = STATE.get();
         try {
             int r = (int) Ftruncate.MH.invokeExact(st, fd, size);
@@ -911,6 +927,26 @@ public final class LinuxPlatform implements Platform {
             throw e;
         } catch (Throwable t) {
             throw rethrow(t);
+        }
+    }
+
+    /**
+     * {@return the file behind {@code fd} if it lives in a file system with a name (for example
+     * {@code /dev/shm/mp4j-…}), or null for a memfd or anything else without one}
+     */
+    private static Path fileOf(int fd) {
+        try {
+            String link = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
+            if (!link.startsWith("/") || link.startsWith("/memfd:")) {
+                return null;
+            }
+            if (link.endsWith(" (deleted)")) {
+                link = link.substring(0, link.length() - " (deleted)".length());
+            }
+            Path file = Path.of(link);
+            return file.getParent() != null ? file : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 
