@@ -22,8 +22,10 @@ import org.multiprocessing4j.internal.codec.FilterSettings;
  * {@code MemorySegment}) or such records, and Java serialization for everything else. Decoding a
  * record or a serialized value always goes through an {@link ObjectInputFilter} (limits on
  * depth, references, array length and stream size, an optional allow-list, and the JVM-wide
- * filter if one is set); a record is built by its canonical constructor. {@link #builder()} configures
- * that filter. Faster or more compact codecs plug in by implementing this interface.
+ * filter if one is set) and a bound on the value's expanded size (what hashing its nested
+ * collections can cost, see {@link Builder#maxExpandedSize}); a record is built by its
+ * canonical constructor. {@link #builder()} configures those limits. Faster or more compact
+ * codecs plug in by implementing this interface.
  *
  * <h2>Trust</h2>
  * Decoding with {@link #defaults()} is as safe as Python's {@code pickle}, which is to say not
@@ -85,7 +87,7 @@ public interface Codec {
     /**
      * Returns the default codec, with the default filter limits
      * ({@link Builder#DEFAULT_MAX_DEPTH}, {@link Builder#DEFAULT_MAX_REFERENCES},
-     * {@link Builder#DEFAULT_MAX_ARRAY_LENGTH}), no allow-list, and classes resolved by the
+     * {@link Builder#DEFAULT_MAX_ARRAY_LENGTH}, {@link Builder#DEFAULT_MAX_EXPANDED_SIZE}), no allow-list, and classes resolved by the
      * thread context class loader if set, else by the loader of this library.
      * Its wire format is documented, with its tag table, on
      * {@code org.multiprocessing4j.internal.codec.DefaultCodec}. It decodes any
@@ -135,10 +137,17 @@ public interface Codec {
         public static final long DEFAULT_MAX_REFERENCES = 1_000_000;
         /** Default maximum length of one deserialized array (16 Mi elements). */
         public static final long DEFAULT_MAX_ARRAY_LENGTH = 16L << 20;
+        /**
+         * Default maximum expanded size of one deserialized value:
+         * {@link #DEFAULT_MAX_DEPTH} &times; {@link #DEFAULT_MAX_REFERENCES}, the most a value
+         * that shares no object can reach within those two limits.
+         */
+        public static final long DEFAULT_MAX_EXPANDED_SIZE = DEFAULT_MAX_DEPTH * DEFAULT_MAX_REFERENCES;
 
         private long maxDepth = DEFAULT_MAX_DEPTH;
         private long maxReferences = DEFAULT_MAX_REFERENCES;
         private long maxArrayLength = DEFAULT_MAX_ARRAY_LENGTH;
+        private long maxExpandedSize = DEFAULT_MAX_EXPANDED_SIZE;
         private final List<String> allowPatterns = new ArrayList<>();
         private boolean valueTypes;
         private ClassLoader classLoader;
@@ -183,6 +192,32 @@ public interface Codec {
                 throw new IllegalArgumentException("maxArrayLength < 0: " + maxArrayLength);
             }
             this.maxArrayLength = maxArrayLength;
+            return this;
+        }
+
+        /**
+         * Sets the maximum expanded size of one deserialized value, which bounds what hashing
+         * and comparing it can cost. Java serialization preserves sharing, so a short stream can
+         * hold sets of sets (or lists, maps, arrays, records) that refer to the same few objects
+         * over and over; a {@code HashSet} or {@code HashMap} being deserialized hashes each
+         * element, and the {@code hashCode} of a collection walks all it holds, shared parts once
+         * per reference, so such a value of a few kilobytes can take longer than the age of the
+         * universe to decode (the well-known nested-{@code HashSet} denial of service).
+         *
+         * <p>The <em>size</em> of an object is 1, plus for a JDK collection, map, object array
+         * or record the sizes of all the elements, keys, values or components it holds (a shared
+         * one counted each time); the <em>expanded size</em> of a value is the sum of the sizes of
+         * all objects in it, which is the work of walking each collection as a hash table does.
+         * It is checked as each object is completed, before a collection that is still being
+         * read hashes it, so the work done before a rejection stays within the limit. A value
+         * that shares nothing never exceeds {@code maxDepth * maxReferences}.
+         *
+         * @param maxExpandedSize the limit, {@code >= 1}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code maxExpandedSize < 1}
+         */
+        public Builder maxExpandedSize(long maxExpandedSize) {
+            this.maxExpandedSize = positive("maxExpandedSize", maxExpandedSize);
             return this;
         }
 
@@ -272,7 +307,7 @@ public interface Codec {
         public Codec build() {
             String allow = allowPatterns.isEmpty() ? null : String.join(";", allowPatterns);
             return new DefaultCodec(new FilterSettings(maxDepth, maxReferences, maxArrayLength,
-                    allow, valueTypes, classLoader != null ? classLoader : DefaultCodec.class.getClassLoader()));
+                    maxExpandedSize, allow, valueTypes, classLoader != null ? classLoader : DefaultCodec.class.getClassLoader()));
         }
 
         private static long positive(String what, long value) {

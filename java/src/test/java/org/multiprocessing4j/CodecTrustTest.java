@@ -12,6 +12,7 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -29,7 +30,8 @@ import org.junit.jupiter.api.Timeout;
  * {@link Listener} opened {@code withoutAuthentication()}, a {@link Client} without an authkey, a
  * named {@link SharedQueue}) decode only value types unless the user allows more, so a
  * gadget-like class (one whose {@code readObject} records that it ran) never runs there; parent
- * and child, pipes and authenticated channels keep the wide default.
+ * and child, pipes and authenticated channels keep the wide default. Also the cost of nested
+ * hash collections (the serialization DoS) is bounded on every codec.
  */
 @Timeout(value = 120, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class CodecTrustTest {
@@ -278,5 +280,86 @@ class CodecTrustTest {
             assertEquals("anonymous queue", ((Gadget) q.take()).note);
         }
         assertEquals(3, Gadget.RAN.get());
+    }
+
+    // ------------------------------------------------------------ nested hash collections
+
+    /**
+     * The classic nested-set payload: {@code levels} levels of two sets each, every set of one
+     * level holding both sets of the next, so hashing the root's elements walks 2^levels sets
+     * while the stream holds only about 4 objects per level.
+     */
+    static Set<Object> nestedSets(int levels) {
+        Set<Object> root = new HashSet<>();
+        Set<Object> s1 = root;
+        Set<Object> s2 = new HashSet<>();
+        for (int i = 0; i < levels; i++) {
+            Set<Object> t1 = new HashSet<>();
+            Set<Object> t2 = new HashSet<>();
+            t1.add("t1"); // unequal to t2, so that both stay in each set
+            s1.add(t1);
+            s1.add(t2);
+            s2.add(t1);
+            s2.add(t2);
+            s1 = t1;
+            s2 = t2;
+        }
+        return root;
+    }
+
+    /** The same blow-up through lists: one set holding a list of two references to the next list. */
+    static Set<Object> nestedLists(int levels) {
+        List<Object> first = new ArrayList<>();
+        Set<Object> root = new HashSet<>();
+        root.add(first); // hashed while empty; filled below, so building costs nothing
+        List<Object> l = first;
+        for (int i = 0; i < levels; i++) {
+            List<Object> next = new ArrayList<>();
+            l.add(next);
+            l.add(next);
+            l = next;
+        }
+        return root;
+    }
+
+    private static void assertRejectsQuickly(Codec codec, Object payload) throws CodecException {
+        try (ByteSink sink = new ByteSink(64)) {
+            codec.encode(payload, sink);
+            CodecException e = assertThrows(CodecException.class, () -> codec.decode(sink.segment()));
+            assertTrue(e.getMessage().contains("maxExpandedSize"), e.getMessage());
+        }
+    }
+
+    @Test
+    void nestedHashSetsAreRejectedBeforeTheirHashingExplodes() throws Exception {
+        assertRejectsQuickly(Codec.defaults(), nestedSets(50));
+    }
+
+    @Test
+    void sharedNestedListsInAHashSetAreRejectedBeforeTheirHashingExplodes() throws Exception {
+        assertRejectsQuickly(Codec.defaults(), nestedLists(55));
+    }
+
+    @Test
+    void theCodecForUntrustedPeersBoundsNestedSetsToo() throws Exception {
+        assertRejectsQuickly(Codec.forUntrustedPeers(), nestedSets(50));
+        assertRejectsQuickly(Codec.forUntrustedPeers(), nestedLists(55));
+    }
+
+    @Test
+    void sharingWithinTheLimitDecodesAndTheLimitIsConfigurable() throws Exception {
+        // 16 levels: 2^17 sets walked, well within the default limit.
+        Set<?> small = (Set<?>) roundTrip(Codec.defaults(), nestedSets(16));
+        assertEquals(2, small.size());
+        List<String> shared = new ArrayList<>(List.of("a", "b", "c"));
+        Object twice = roundTrip(Codec.defaults(), new ArrayList<>(List.of(shared, shared)));
+        assertEquals(List.of(shared, shared), twice);
+        // Sizes: each string 1, the shared list 4, counted twice, the outer list 1 + 8 = 9:
+        // the total is 3 + 4 + 9 = 16.
+        assertEquals(twice, roundTrip(Codec.builder().maxExpandedSize(16).build(), twice));
+        CodecException e = assertThrows(CodecException.class,
+                () -> roundTrip(Codec.builder().maxExpandedSize(15).build(), twice));
+        assertTrue(e.getMessage().contains("maxExpandedSize(n)"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Codec.builder().maxExpandedSize(0));
     }
 }

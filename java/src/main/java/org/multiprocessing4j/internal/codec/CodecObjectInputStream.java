@@ -10,15 +10,28 @@ import java.io.ObjectStreamClass;
  * loader if it has one, else with the codec's loader, instead of the JDK's "latest user-defined
  * loader on the stack" (which is this library's loader and may not see the application's
  * classes). Primitive type names ({@code "int"}, ...) resolve to the primitive classes. Dynamic
- * proxy classes keep the JDK's resolution.
+ * proxy classes keep the JDK's resolution. Every object read is reported to an
+ * {@link ExpandedSize} as soon as it is completed.
  */
 final class CodecObjectInputStream extends ObjectInputStream {
 
     private final ClassLoader fallbackLoader;
+    private final ExpandedSize expandedSize;
 
-    CodecObjectInputStream(InputStream in, ClassLoader fallbackLoader) throws IOException {
+    CodecObjectInputStream(InputStream in, ClassLoader fallbackLoader, ExpandedSize expandedSize)
+            throws IOException {
         super(in);
         this.fallbackLoader = fallbackLoader;
+        this.expandedSize = expandedSize;
+        enableResolveObject(true);
+    }
+
+    @Override
+    protected Object resolveObject(Object obj) throws IOException {
+        if (obj != null) {
+            expandedSize.completed(obj);
+        }
+        return obj;
     }
 
     @Override

@@ -83,7 +83,8 @@ import org.multiprocessing4j.CodecException;
  * as SERIALIZED, which preserves it. Any other value that is not one of the types above (by
  * exact type; any {@code MemorySegment}; an eligible record) is SERIALIZED, written by an
  * {@link ObjectOutputStream} straight into the sink. Decoding SERIALIZED always installs a
- * {@link DecodeFilter} and resolves classes as {@link CodecObjectInputStream} describes.
+ * {@link DecodeFilter}, resolves classes as {@link CodecObjectInputStream} describes and bounds
+ * the value's {@link ExpandedSize}.
  */
 public final class DefaultCodec implements Codec, Serializable {
 
@@ -129,12 +130,14 @@ public final class DefaultCodec implements Codec, Serializable {
     /** The codec returned by {@link Codec#defaults()}. */
     public static final DefaultCodec DEFAULTS = new DefaultCodec(new FilterSettings(
             Codec.Builder.DEFAULT_MAX_DEPTH, Codec.Builder.DEFAULT_MAX_REFERENCES,
-            Codec.Builder.DEFAULT_MAX_ARRAY_LENGTH, null, false, DefaultCodec.class.getClassLoader()));
+            Codec.Builder.DEFAULT_MAX_ARRAY_LENGTH,
+            Codec.Builder.DEFAULT_MAX_EXPANDED_SIZE, null, false, DefaultCodec.class.getClassLoader()));
 
     /** The codec returned by {@link Codec#forUntrustedPeers()}: {@link #DEFAULTS} limited to {@link ValueTypes}. */
     public static final DefaultCodec UNTRUSTED = new DefaultCodec(new FilterSettings(
             Codec.Builder.DEFAULT_MAX_DEPTH, Codec.Builder.DEFAULT_MAX_REFERENCES,
-            Codec.Builder.DEFAULT_MAX_ARRAY_LENGTH, null, true, DefaultCodec.class.getClassLoader()));
+            Codec.Builder.DEFAULT_MAX_ARRAY_LENGTH,
+            Codec.Builder.DEFAULT_MAX_EXPANDED_SIZE, null, true, DefaultCodec.class.getClassLoader()));
 
     private final transient FilterSettings settings;
     private final transient ObjectInputFilter strictAllowList;
@@ -396,9 +399,12 @@ public final class DefaultCodec implements Codec, Serializable {
         SegmentInputStream stream = new SegmentInputStream(in, 1);
         DecodeFilter filter = new DecodeFilter(settings, strictAllowList, in.byteSize() - 1);
         Object value;
-        try (CodecObjectInputStream ois = new CodecObjectInputStream(stream, settings.classLoader())) {
+        try (CodecObjectInputStream ois = new CodecObjectInputStream(stream, settings.classLoader(),
+                new ExpandedSize(settings.maxExpandedSize()))) {
             ois.setObjectInputFilter(filter);
             value = ois.readObject();
+        } catch (ExpandedSize.TooLarge e) {
+            throw new CodecException(e.getMessage(), e);
         } catch (ClassNotFoundException e) {
             throw rejectedOr(filter, "cannot decode: class " + e.getMessage() + " not found by "
                     + loaderDescription() + "; make it visible to that loader", e);
@@ -440,7 +446,8 @@ public final class DefaultCodec implements Codec, Serializable {
     public String toString() {
         return "DefaultCodec[wire format v" + WIRE_FORMAT_VERSION + ", maxDepth=" + settings.maxDepth()
                 + ", maxReferences=" + settings.maxReferences() + ", maxArrayLength="
-                + settings.maxArrayLength() + ", valueTypes=" + settings.valueTypes()
+                + settings.maxArrayLength() + ", maxExpandedSize=" + settings.maxExpandedSize()
+                + ", valueTypes=" + settings.valueTypes()
                 + ", allow=" + settings.allowList() + "]";
     }
 
@@ -452,7 +459,7 @@ public final class DefaultCodec implements Codec, Serializable {
     @Serial
     private Object writeReplace() {
         return new Settings(settings.maxDepth(), settings.maxReferences(), settings.maxArrayLength(),
-                settings.allowList(), settings.valueTypes());
+                settings.maxExpandedSize(), settings.allowList(), settings.valueTypes());
     }
 
     @Serial
@@ -461,15 +468,15 @@ public final class DefaultCodec implements Codec, Serializable {
     }
 
     /** The serial form of a {@link DefaultCodec}. */
-    private record Settings(long maxDepth, long maxReferences, long maxArrayLength, String allowList,
-            boolean valueTypes) implements Serializable {
+    private record Settings(long maxDepth, long maxReferences, long maxArrayLength, long maxExpandedSize,
+            String allowList, boolean valueTypes) implements Serializable {
         @Serial
         private static final long serialVersionUID = 1L;
 
         @Serial
         private Object readResolve() throws InvalidObjectException {
-            FilterSettings s = new FilterSettings(maxDepth, maxReferences, maxArrayLength, allowList,
-                    valueTypes, DefaultCodec.class.getClassLoader());
+            FilterSettings s = new FilterSettings(maxDepth, maxReferences, maxArrayLength, maxExpandedSize,
+                    allowList, valueTypes, DefaultCodec.class.getClassLoader());
             try {
                 return s.equals(DEFAULTS.settings) ? DEFAULTS : s.equals(UNTRUSTED.settings) ? UNTRUSTED : new DefaultCodec(s);
             } catch (IllegalArgumentException e) {

@@ -9,6 +9,7 @@ import java.io.ObjectInputFilter;
  * @param maxDepth maximum object graph depth, {@code >= 1}
  * @param maxReferences maximum number of object references, {@code >= 1}
  * @param maxArrayLength maximum length of one array, {@code >= 0}
+ * @param maxExpandedSize maximum expanded size of one value (see {@link ExpandedSize}), {@code >= 1}
  * @param allowList {@code jdk.serialFilter}-syntax patterns of the allow-list joined by
  *     {@code ;}, or {@code null} for none
  * @param valueTypes whether the allow-list also holds the value types of {@link ValueTypes}
@@ -16,7 +17,7 @@ import java.io.ObjectInputFilter;
  * @param classLoader loader for resolving classes when the thread has no context class loader
  */
 public record FilterSettings(long maxDepth, long maxReferences, long maxArrayLength,
-        String allowList, boolean valueTypes, ClassLoader classLoader) {
+        long maxExpandedSize, String allowList, boolean valueTypes, ClassLoader classLoader) {
 
     /**
      * Returns the allow-list as a filter that rejects every class it does not allow, or
