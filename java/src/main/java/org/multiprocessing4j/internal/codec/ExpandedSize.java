@@ -28,7 +28,7 @@ import java.util.Map;
  *
  * A shared child is counted once per reference to it, exactly as {@code hashCode} and
  * {@code equals} walk it. A child not completed yet (a back-reference to an object still being
- * read, that is a cycle) counts 1. Why this bounds the hashing: a {@code HashSet} or
+ * read, that is a cycle) counts its shallow size (1 plus how many things it holds now). Why this bounds the hashing: a {@code HashSet} or
  * {@code HashMap} hashes an element only after the element is completed, and an element's hash
  * walks at most size(element) objects, which the total already holds. What escapes the count
  * are classes whose {@code hashCode} walks objects this class cannot see (a user-defined
@@ -70,9 +70,15 @@ final class ExpandedSize {
     };
 
     private final long limit;
-    /** Sizes above 1 of the objects completed so far, by identity. */
+    /**
+     * Sizes of the completed objects that hold more than leaves, by identity. The size of one
+     * that holds only leaves is its shallow size, known without the identity hash a lookup
+     * costs; so is the size of one still being read (a cycle), as an upper bound.
+     */
     private final IdentityHashMap<Object, Long> sizes = new IdentityHashMap<>();
     private long total;
+    /** Whether the object being accounted for holds anything but leaves. */
+    private boolean deep;
 
     ExpandedSize(long limit) {
         this.limit = limit;
@@ -85,6 +91,7 @@ final class ExpandedSize {
      */
     void completed(Object o) throws TooLarge {
         long size = 1;
+        deep = false;
         if (o instanceof Object[] array) {
             for (Object x : array) {
                 size = add(size, x);
@@ -109,8 +116,8 @@ final class ExpandedSize {
                 }
             }
         }
-        if (size > 1) {
-            sizes.put(o, size);
+        if (deep) {
+            sizes.put(o, size); // a parent cannot tell its size from its shallow size
         }
         total = Math.addExact(total, Math.min(size, limit + 1));
         if (total > limit) {
@@ -128,8 +135,27 @@ final class ExpandedSize {
         if (!mayHold(x)) {
             return size + 1; // a leaf: no lookup, which would cost its identity hash
         }
-        Long known = sizes.get(x);
-        return Math.min(size + (known == null ? 1 : known), limit + 1);
+        deep = true;
+        Long known = sizes.isEmpty() ? null : sizes.get(x);
+        return Math.min(size + (known != null ? known : shallowSize(x)), limit + 1);
+    }
+
+    /**
+     * {@return the size of {@code x} if all it holds are leaves (else an upper bound of that),
+     * which is its size unless {@link #sizes} knows better}
+     */
+    private static long shallowSize(Object x) {
+        if (x instanceof Object[] array) {
+            return 1L + array.length;
+        } else if (x instanceof Collection<?> c && isJdk(x)) {
+            return 1L + c.size();
+        } else if (x instanceof Map<?, ?> m && isJdk(x)) {
+            return 1L + 2L * m.size();
+        } else if (x instanceof Record) {
+            Field[] fields = RECORD_FIELDS.get(x.getClass());
+            return fields == null ? 1 : 1L + fields.length;
+        }
+        return 1;
     }
 
     /** {@return whether {@code x} may have a size above 1} */
