@@ -125,7 +125,7 @@ import org.multiprocessing4j.platform.Platform;
  * A queue created with {@link Builder#name(String)} can be {@link #open(String) opened} by an
  * unrelated process, which needs only the name; otherwise a queue reaches other processes only
  * as a child's captured state. A named queue's {@code take}/{@code poll} decode only value types
- * by default: a record of another class is consumed and reported as an
+ * by default: an element of another class is consumed and reported as an
  * {@link UncheckedIOException} whose cause is the {@link CodecException}, and none of its code
  * runs.
  *
@@ -397,6 +397,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
          *
          * @param codec the codec
          * @return this builder
+         * @throws NullPointerException if {@code codec} is null
          */
         public Builder codec(Codec codec) {
             this.codec = Objects.requireNonNull(codec, "codec");
