@@ -58,7 +58,7 @@ public final class SizeLimitMain {
                 // check must come before anything is committed or copied.
                 try (Arena a = Arena.ofConfined()) {
                     MemorySegment record = size <= 1 << 20 ? a.allocate(size) : a.allocate(1).reinterpret(size);
-                    MemorySegment ref = Spill.newReference(size);
+                    MemorySegment ref = Spill.newReference(0, size);
                     Spill.write(ref, record);
                     Spill.discard(ref);
                 }
