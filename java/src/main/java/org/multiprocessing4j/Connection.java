@@ -38,7 +38,9 @@ import org.multiprocessing4j.platform.Platform;
  * returns the next one sent. The kernel drops a handle that an ordinary read passes over, and this
  * class reads ahead of the current message, so an end that may be sent handles calls
  * {@link #expectHandles()} before they can arrive (or calls {@code recvHandle()} only when no
- * message has been read since the handle may have been sent).
+ * message has been read since the handle may have been sent). A handle in transit makes
+ * {@link #poll(Duration)} and {@link #wait(Collection, Duration)} report this end ready even
+ * when no message is; {@link #recv()} then keeps the handle and waits for a message.
  *
  * <h2>Limits and memory</h2>
  * A message longer than {@link #maxFrameSize()} (default {@value #DEFAULT_MAX_FRAME} bytes, 1 GiB;
