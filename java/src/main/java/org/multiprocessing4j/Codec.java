@@ -212,6 +212,12 @@ public interface Codec {
          * read hashes it, so the work done before a rejection stays within the limit. A value
          * that shares nothing never exceeds {@code maxDepth * maxReferences}.
          *
+         * <p>Not bounded by this limit: many distinct keys with equal hash codes that are not
+         * {@code Comparable} (sets, lists, records) in one {@code HashMap} or {@code HashSet},
+         * which {@code HashMap} itself handles in quadratic time, and a hand-made stream that
+         * repeats a reference to one key inside one hash collection. Keep {@link #maxReferences}
+         * as low as the application allows where peers are not trusted.
+         *
          * @param maxExpandedSize the limit, {@code >= 1}
          * @return this builder
          * @throws IllegalArgumentException if {@code maxExpandedSize < 1}
