@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import org.multiprocessing4j.internal.Descriptor;
+import org.multiprocessing4j.internal.shm.ShmTracker;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -63,8 +64,10 @@ import org.multiprocessing4j.platform.Platform;
  *       milliseconds its handshake takes.</li>
  *   <li>A Unix-domain listener's socket file is created with mode 0600 (never wider, not even
  *       between {@code bind} and a {@code chmod}); without a path, inside
- *       a fresh 0700 directory (removed again by {@link #close()}). Abstract-namespace names are
- *       never used. TCP listens on the loopback interface unless an address is given.</li>
+ *       a fresh 0700 directory, removed again by {@link #close()} — or, if this JVM ends without
+ *       closing it (SIGKILL included), shortly after by the JVM's tracker process (see
+ *       {@link SharedMemory}, "Who removes a name"). Abstract-namespace names are never used.
+ *       TCP listens on the loopback interface unless an address is given.</li>
  * </ul>
  *
  * <p>Thread-safe: concurrent {@link #accept()} calls are served one at a time. {@link #close()}
@@ -307,6 +310,9 @@ public final class Listener implements AutoCloseable {
             int fd = -1;
             boolean bound = false;
             try {
+                if (dir != null) {
+                    track(dir);
+                }
                 fd = OS.socket(bindTo, true);
                 OS.bindAndListen(fd, bindTo, backlog);
                 bound = true;
@@ -325,11 +331,24 @@ public final class Listener implements AutoCloseable {
                     }
                     if (dir != null) {
                         Files.deleteIfExists(dir);
+                        ShmTracker.get().unregisterDirectory(dir);
                     }
                 } catch (IOException suppressed) {
                     e.addSuppressed(suppressed);
                 }
                 throw e;
+            }
+        }
+
+        /**
+         * Has this JVM's tracker remove the directory if this JVM dies (SIGKILL included) before
+         * {@link Listener#close()}: a daemon manager server, for one, is killed with its parent.
+         * A directory whose path the tracker cannot take (unusual characters in the temporary
+         * directory's path) stays untracked, as before.
+         */
+        private static void track(Path dir) throws IOException {
+            if (ShmTracker.isTrackableDirectory(dir)) {
+                ShmTracker.get().registerDirectory(dir, (Long) Files.getAttribute(dir, "unix:ino"));
             }
         }
 
@@ -660,6 +679,7 @@ public final class Listener implements AutoCloseable {
             }
             if (createdDirectory != null) {
                 Files.deleteIfExists(createdDirectory);
+                ShmTracker.get().unregisterDirectory(createdDirectory);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot remove the socket file " + socketFile, e);

@@ -24,6 +24,9 @@ import org.multiprocessing4j.platform.Platform;
  * REG &lt;name&gt; &lt;inode&gt;     after a successful O_EXCL create
  * UNREG &lt;name&gt;            after this JVM unlinked the name, or gave up tracking it
  * </pre>
+ * A name that starts with {@code /} is instead the absolute path of a private directory this JVM
+ * created (for example a {@link org.multiprocessing4j.Listener}'s socket directory, see
+ * {@link #registerDirectory}): it is removed with what it holds.
  * When the write end closes — this JVM closed it, or the kernel did because the JVM died — the
  * script reads end of file and removes every name still registered <em>whose inode is still the
  * registered one</em>, then exits. The inode check is what keeps a recycled name safe: if someone
@@ -147,10 +150,13 @@ public final class ShmTracker {
                 sweep "$i" "$x" "$y" 3<&- &
                 continue
               fi
-              p=%DIR%$n
+              case $n in
+                /*) p=$n ;;
+                *) p=%DIR%$n ;;
+              esac
               cur=$(stat -c %i -- "$p" 2>/dev/null || ls -di -- "$p" 2>/dev/null)
               cur=${cur%% *}
-              if [ -n "$cur" ] && [ "$cur" = "$i" ]; then rm -f -- "$p"; fi
+              if [ -n "$cur" ] && [ "$cur" = "$i" ]; then rm -rf -- "$p"; fi
             done
             """.replace("%DIR%", SHM_DIR);
 
@@ -226,6 +232,53 @@ public final class ShmTracker {
         cancelStop();
         live.put(name, inode);
         send("REG " + name + " " + inode + "\n");
+    }
+
+    /**
+     * Registers a private directory this JVM has just created (mode 0700), so that it is removed,
+     * with whatever it holds, if this JVM ends before {@link #unregisterDirectory}: for a Unix
+     * socket's directory, which would otherwise stay behind a JVM killed with SIGKILL. Like a name,
+     * it is removed only while its inode is still the registered one. Starts the tracker if needed;
+     * never throws for a tracker that cannot start (logs a warning once).
+     *
+     * @param dir the directory: an absolute path whose every element {@link #isTrackable}
+     * @param inode the directory's inode number
+     * @throws IllegalArgumentException if the path is not absolute or not trackable
+     */
+    public synchronized void registerDirectory(java.nio.file.Path dir, long inode) {
+        String path = dir.toString();
+        if (!isTrackableDirectory(dir)) {
+            throw new IllegalArgumentException("untrackable directory '" + path + "'");
+        }
+        cancelStop();
+        live.put(path, inode);
+        send("REG " + path + " " + inode + "\n");
+    }
+
+    /**
+     * Forgets a directory registered with {@link #registerDirectory}: this JVM removed it itself.
+     * Ignored if not registered.
+     *
+     * @param dir the directory as registered
+     */
+    public void unregisterDirectory(java.nio.file.Path dir) {
+        unregister(dir.toString());
+    }
+
+    /**
+     * {@return whether {@code dir} may be given to {@link #registerDirectory}: absolute, not the
+     * root, and every element {@link #isTrackable}}
+     */
+    public static boolean isTrackableDirectory(java.nio.file.Path dir) {
+        if (!dir.isAbsolute() || dir.getNameCount() == 0) {
+            return false;
+        }
+        for (java.nio.file.Path element : dir) {
+            if (!isTrackable(element.toString())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
