@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.multiprocessing4j.testing.MemoryCgroup;
@@ -59,11 +60,41 @@ class SharedMemoryLimitTest {
         }
     }
 
+    @Test
+    void namedBlocksRefuseMoreThanDevShmHasFree() throws Exception {
+        // its own mount namespace with a 64 MiB /dev/shm, inside a cgroup as a safety net
+        List<String> smallShm = List.of("unshare", "-m", "/bin/sh", "-c",
+                "mount -t tmpfs -o size=64m tmpfs /dev/shm && exec \"$@\"", "sh");
+        try (MemoryCgroup cg = MemoryCgroup.create(2 * LIMIT)) {
+            Result r = runConfined(cg, smallShm, List.of("named:" + 16 * MIB, "anonymous:" + 128 * MIB,
+                    "named:" + 128 * MIB, "spill:" + 128 * MIB));
+            System.out.print(r.output);
+            Assumptions.assumeFalse(r.exit == 1 && r.output.contains("unshare"),
+                    "no mount namespace here: " + r.output);
+            assertEquals(0, r.exit, r.output);
+            assertTrue(r.output.contains("created named:" + 16 * MIB + "\n"), r.output);
+            assertTrue(r.output.contains("created anonymous:" + 128 * MIB + "\n"),
+                    "a memfd does not live in /dev/shm:\n" + r.output);
+            for (String c : List.of("named:" + 128 * MIB, "spill:" + 128 * MIB)) {
+                String line = r.output.lines().filter(l -> l.startsWith("refused " + c + " "))
+                        .findFirst().orElseThrow(() -> new AssertionError(c + " not refused:\n" + r.output));
+                assertTrue(line.contains((128 * MIB) + " bytes") && line.contains("space free in /dev/shm"),
+                        "the message does not name the size and /dev/shm's free space: " + line);
+            }
+            assertEquals(0, cg.oomKills(), r.output);
+        }
+    }
+
     private record Result(int exit, String output) {
     }
 
     private static Result runConfined(MemoryCgroup cg, List<String> args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(
+        return runConfined(cg, List.of(), args);
+    }
+
+    private static Result runConfined(MemoryCgroup cg, List<String> prefix, List<String> args) throws Exception {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx64m",
                 "-cp", System.getProperty("java.class.path"), SizeLimitMain.class.getName()));
