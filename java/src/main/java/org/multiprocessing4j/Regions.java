@@ -9,9 +9,10 @@ import org.multiprocessing4j.internal.sync.Words;
 
 /**
  * Creating a synchronization region (anonymous, or by name) and opening one by name, for the
- * primitives that unrelated processes share ({@code SharedLock.create(name)} / {@code SharedLock.open(name)}, …). The
- * memory is a named {@link SharedMemory}, tracked for its creator like any other (removed if the
- * creator dies without unlinking it).
+ * primitives that unrelated processes share ({@code SharedLock.create(name)} /
+ * {@code SharedLock.open(name)}, …). The memory is a {@link SharedMemory}: anonymous (a memfd,
+ * reaching other processes only as an inherited descriptor) or named, and a named one is tracked
+ * for its creator like any other (removed if the creator dies without unlinking it).
  */
 final class Regions {
     /** How long {@link #open} waits for a creator that has made the name but not yet published. */

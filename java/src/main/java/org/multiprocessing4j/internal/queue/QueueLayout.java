@@ -9,7 +9,7 @@ import java.lang.foreign.ValueLayout;
  *
  * <pre>
  * off     size      field             written by          access
- * 0x000   4         magic             creator             plain, before the region is shared
+ * 0x000   4         magic             creator             setRelease, last of the header (readers check it with getAcquire)
  * 0x004   4         version           creator             plain, before the region is shared
  * 0x008   4         slotCount N       creator             plain, before the region is shared
  * 0x00C   4         slotSize          creator             plain, before the region is shared

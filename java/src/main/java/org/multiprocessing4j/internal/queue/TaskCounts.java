@@ -20,7 +20,7 @@ import java.lang.invoke.VarHandle;
  *       the tasks it held will never be done, and waiting for them would be waiting forever.</li>
  * </ul>
  *
- * <p>{@link #allDone} therefore reads every slot first and every counter second. Per record: if
+ * <p>{@link #noneTakenByLive} (with the slot scan in {@code Ring}) therefore reads every slot first and every counter second. Per record: if
  * the slot read sees the record ({@code FULL} or claimed), it is counted; if it sees the slot
  * already released, the consumer's counter increment (a full-fence {@code getAndAdd}) preceded
  * that release (a volatile CAS) in the consumer's program order, and the counter is read after
