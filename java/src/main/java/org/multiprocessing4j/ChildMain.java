@@ -44,6 +44,8 @@ import org.multiprocessing4j.platform.Platform;
 final class ChildMain {
     /** Exit code when the bootstrap fails (the parent sees it; stderr says why). */
     private static final int BOOTSTRAP_FAILED = 70;
+    /** The descriptor a child is started with for its bootstrap socket (see the class comment). */
+    static final int BOOTSTRAP_FD = 3;
     /** Largest failure report; longer stack traces are cut. */
     private static final int MAX_REPORT = 48 * 1024;
     /** Mode argument of an idle forkserver child. */
@@ -83,7 +85,7 @@ final class ChildMain {
             installSignalHandlers(null);
             System.exit(0);
         }
-        Connection boot = new Connection(3, true, true, Codec.defaults());
+        Connection boot = new Connection(BOOTSTRAP_FD, true, true, Codec.defaults());
         int[] received = null;
         byte[] frame = null;
         Thread watchdog = new Thread(() -> watchParent(os), "mp4j-parent-watchdog");
@@ -92,7 +94,7 @@ final class ChildMain {
                 "mp4j-release-watchdog"));
         if (mode.equals(MODE_FORKSERVER)) {
             try {
-                os.setCloseOnExec(3); // its task's descriptors arrive close-on-exec
+                os.setCloseOnExec(BOOTSTRAP_FD); // its task's descriptors arrive close-on-exec
             } catch (IOException e) {
                 System.err.println("multiprocessing4j child: " + e.getMessage());
                 Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
@@ -288,7 +290,7 @@ final class ChildMain {
      */
     private static HandOff awaitHandOff(Platform os, MemorySegment buffer) {
         try {
-            HandOff handOff = receiveHandOff(os, 3, buffer);
+            HandOff handOff = receiveHandOff(os, BOOTSTRAP_FD, buffer);
             if (handOff == null) {
                 awaitExitIfExiting();
                 Runtime.getRuntime().halt(0); // not handed a task: nothing to report
@@ -393,7 +395,7 @@ final class ChildMain {
         if (received == null) {
             // posix_spawn mapped them without close-on-exec (it cannot do otherwise): a program
             // the task executes (or -XX:OnError, or a library) must not inherit them
-            os.setCloseOnExec(3);
+            os.setCloseOnExec(BOOTSTRAP_FD);
             for (int fd : fds) {
                 os.setCloseOnExec(fd);
             }
@@ -437,7 +439,7 @@ final class ChildMain {
      * thread nor competes with the main thread reading it.
      */
     private static void watchParent(Platform os) {
-        int[] fds = {3};
+        int[] fds = {BOOTSTRAP_FD};
         short[] none = {0};
         short[] ready = new short[1];
         short gone = Platform.POLL_HUP | Platform.POLL_ERR | Platform.POLL_NVAL;
@@ -466,7 +468,7 @@ final class ChildMain {
     private static void releaseWatchdog(Platform os) {
         exiting = true;
         try {
-            os.shutdown(3);
+            os.shutdown(BOOTSTRAP_FD);
         } catch (IOException | RuntimeException e) {
             // the watchdog then holds the exit up for a moment, as before
         }
