@@ -4,7 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.function.LongPredicate;
-import org.multiprocessing4j.platform.Platform;
+import org.multiprocessing4j.internal.sync.ProcessToken;
 
 /**
  * The participants table of a queue region: one 64-bit entry per process that has claimed a
@@ -33,7 +33,6 @@ import org.multiprocessing4j.platform.Platform;
  * share {@code /dev/shm} need not share one.
  */
 final class Participants {
-    private static final Platform OS = Platform.current();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     /**
@@ -81,16 +80,11 @@ final class Participants {
     }
 
     /**
-     * {@return this process's entry value} The same value as {@code ProcessToken.self()}, which
-     * is where this process's liveness mark sits.
+     * {@return this process's entry value: its {@code ProcessToken}, which is where this
+     * process's liveness mark sits}
      */
     static long identityOfThisProcess() {
-        int pid = OS.pid();
-        long start = OS.processStartTime(pid);
-        if (start < 0) { // -1 or START_TIME_UNKNOWN
-            throw new IllegalStateException("cannot read this process's start time (pid " + pid + ")");
-        }
-        return (long) pid << 32 | (start & 0xFFFFFFFFL);
+        return ProcessToken.self();
     }
 
     /** {@return entry {@code i} (volatile read)} */
