@@ -97,7 +97,10 @@ record ChildCommand(List<String> arguments, List<String> key) {
         return of(jvmOptions, modeArguments, AotCache.enabled());
     }
 
-    /** Base options, native access, the context's options, then {@code mp4j.childJvmOptions}. */
+    /**
+     * Base options, native access, this JVM's {@link Platform#BACKEND_PROPERTY} if set, the
+     * context's options, then {@code mp4j.childJvmOptions}.
+     */
     static List<String> jvmOptions(List<String> contextOptions) {
         return jvmOptions(contextOptions, extraOptions());
     }
@@ -111,6 +114,10 @@ record ChildCommand(List<String> arguments, List<String> key) {
         List<String> cmd = new ArrayList<>(BASE_OPTIONS);
         cmd.add(modular() ? "--enable-native-access=org.multiprocessing4j"
                 : "--enable-native-access=ALL-UNNAMED");
+        String backend = System.getProperty(Platform.BACKEND_PROPERTY, "").strip();
+        if (!backend.isEmpty()) { // a child uses its parent's backend
+            cmd.add("-D" + Platform.BACKEND_PROPERTY + "=" + backend);
+        }
         cmd.addAll(contextOptions);
         if (!extra.isEmpty()) {
             cmd.addAll(Arrays.asList(extra.split("\\s+")));

@@ -20,13 +20,31 @@ import java.util.Locale;
 public interface Platform {
 
     /**
-     * {@return the backend for the running OS and architecture}
+     * {@return the backend chosen by {@link #BACKEND_PROPERTY}, by default the one for the running
+     * OS and architecture}
      *
-     * @throws UnsupportedPlatformException if there is none
+     * @throws UnsupportedPlatformException if there is none (thrown again on every call)
+     * @throws IllegalArgumentException if {@link #BACKEND_PROPERTY} names no backend (thrown again
+     *     on every call)
      */
     static Platform current() {
-        return Holder.INSTANCE;
+        Platform p = Holder.INSTANCE;
+        if (p == null) {
+            throw Holder.failure();
+        }
+        return p;
     }
+
+    /**
+     * The system property that chooses the backend ({@code -Dmp4j.platform=posix}); unset or blank:
+     * the running OS's own ({@code linux} on Linux). Read once, by the first {@link #current()};
+     * children started by the library are given the same value, so that they use their parent's
+     * backend (shared regions record which backend created them).
+     */
+    String BACKEND_PROPERTY = "mp4j.platform";
+
+    /** The values {@link #BACKEND_PROPERTY} accepts. */
+    List<String> BACKENDS = List.of("linux", "posix");
 
     /** {@return a short name such as {@code "linux-x86_64"}} */
     String name();
@@ -485,19 +503,63 @@ public interface Platform {
     }
 }
 
-/** Chooses the backend once. */
+/**
+ * Chooses the backend once: the one named by {@value Platform#BACKEND_PROPERTY}, else the native
+ * one of the running OS.
+ */
 final class Holder {
-    static final Platform INSTANCE = select();
+    private static final RuntimeException FAILURE;
+    /** The backend, or null if none could be chosen ({@link #failure()} says why). */
+    static final Platform INSTANCE;
+
+    static {
+        Platform chosen = null;
+        RuntimeException failure = null;
+        try {
+            chosen = select(System.getProperty(Platform.BACKEND_PROPERTY),
+                    System.getProperty("os.name", "?"), System.getProperty("os.arch", "?"));
+        } catch (UnsupportedPlatformException | IllegalArgumentException e) {
+            failure = e;
+        }
+        INSTANCE = chosen;
+        FAILURE = failure;
+    }
 
     private Holder() {
     }
 
-    private static Platform select() {
-        String os = System.getProperty("os.name", "?");
-        String arch = System.getProperty("os.arch", "?");
-        if (os.toLowerCase(Locale.ROOT).startsWith("linux")) {
-            return org.multiprocessing4j.platform.linux.LinuxPlatform.create(arch);
+    /** {@return why no backend was chosen: a fresh exception of the same type and message} */
+    static RuntimeException failure() {
+        return FAILURE instanceof IllegalArgumentException
+                ? new IllegalArgumentException(FAILURE.getMessage(), FAILURE)
+                : new UnsupportedPlatformException(FAILURE.getMessage(), FAILURE);
+    }
+
+    /**
+     * {@return the backend named {@code choice}, or the running OS's own if {@code choice} is null
+     * or blank}
+     *
+     * @throws IllegalArgumentException if {@code choice} names no backend (the message lists
+     *     {@link Platform#BACKENDS})
+     * @throws UnsupportedPlatformException if the chosen backend cannot run on {@code os}/{@code arch}
+     */
+    static Platform select(String choice, String os, String arch) {
+        boolean linux = os.toLowerCase(Locale.ROOT).startsWith("linux");
+        String name = choice == null || choice.isBlank() ? (linux ? "linux" : null) : choice.strip();
+        if (name == null) {
+            throw new UnsupportedPlatformException(os, arch);
         }
-        throw new UnsupportedPlatformException(os, arch);
+        return switch (name) {
+            case "linux" -> {
+                if (!linux) {
+                    throw new UnsupportedPlatformException(os, arch);
+                }
+                yield org.multiprocessing4j.platform.linux.LinuxPlatform.create(arch);
+            }
+            case "posix" -> throw new UnsupportedPlatformException("the posix backend is not part"
+                    + " of this build yet; the choices that run here: linux", (Throwable) null);
+            default -> throw new IllegalArgumentException("-D" + Platform.BACKEND_PROPERTY + "="
+                    + name + " names no backend; the choices are " + String.join(", ", Platform.BACKENDS));
+        };
     }
 }

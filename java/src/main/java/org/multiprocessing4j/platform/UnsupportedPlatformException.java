@@ -17,4 +17,14 @@ public final class UnsupportedPlatformException extends UnsupportedOperationExce
         super("multiprocessing4j has no backend for " + os + " on " + arch
                 + "; supported: Linux on x86_64 (amd64) and aarch64");
     }
+
+    /**
+     * Creates the exception with a message of its own.
+     *
+     * @param message what cannot run where, and what can
+     * @param cause the first such failure, or null
+     */
+    public UnsupportedPlatformException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }
