@@ -2,9 +2,9 @@ package org.multiprocessing4j;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import org.multiprocessing4j.internal.RegionHeader;
 import org.multiprocessing4j.internal.sync.LivenessMark;
 import org.multiprocessing4j.internal.sync.RobustMutex;
-import org.multiprocessing4j.internal.sync.RegionHeader;
 import org.multiprocessing4j.internal.sync.Words;
 
 /**
@@ -123,7 +123,7 @@ final class Regions {
                         + " bytes is smaller than a " + what + " region (" + size + " bytes)");
             }
             long deadline = System.nanoTime() + READY_WAIT_NANOS;
-            while (Words.intAcquire(m.segment(), RegionHeader.MAGIC) == 0) {
+            while (RegionHeader.magicAcquire(m.segment()) == 0) {
                 if (System.nanoTime() - deadline > 0) {
                     throw new IOException(what + " '" + name + "' was created but never initialized"
                             + " (its creator may have died while creating it)");

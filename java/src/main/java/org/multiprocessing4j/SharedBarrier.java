@@ -8,10 +8,11 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.multiprocessing4j.internal.sync.WaitWord;
+import org.multiprocessing4j.internal.RegionHeader;
 import org.multiprocessing4j.internal.sync.BarrierLayout;
 import org.multiprocessing4j.internal.sync.LivenessMark;
 import org.multiprocessing4j.internal.sync.ProcessToken;
-import org.multiprocessing4j.internal.sync.RegionHeader;
 import org.multiprocessing4j.internal.sync.RobustMutex;
 import org.multiprocessing4j.internal.sync.Waiting;
 import org.multiprocessing4j.internal.sync.Words;
@@ -48,7 +49,7 @@ import org.multiprocessing4j.internal.sync.Words;
  * instead of deadlocking.
  *
  * <h2>Blocking, timeouts, sharing, lifetime</h2>
- * Waiting spins briefly, then sleeps on a futex word (virtual threads park in slices of at most
+ * Waiting spins briefly, then sleeps on a wait word, a futex on Linux (virtual threads park in slices of at most
  * 250 µs); timeouts are never early; interruption is noticed within 5 ms. Actions before
  * {@code await} in any party happen-before actions after it returns in every party. A task that
  * captures the barrier carries it, with its action, to the child. {@link #close()} unmaps this
@@ -63,7 +64,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
     /** The action run by the last party to arrive, or null. */
     private final Task action;
     private final transient MemorySegment s;
-    private final transient MemorySegment genWord;
+    private final transient WaitWord genWord;
     private final transient RobustMutex mutex;
     private final transient LivenessMark mark;
     private final transient int parties;
@@ -75,16 +76,19 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
         this.s = memory.segment();
         if (create) {
             Words.setIntPlain(s, BarrierLayout.PARTIES, parties);
-            RegionHeader.publish(s, BarrierLayout.MAGIC, BarrierLayout.VERSION);
+            RegionHeader.publish(s, BarrierLayout.MAGIC, BarrierLayout.VERSION,
+                    BarrierLayout.size(parties), true, ProcessToken.self());
+            this.parties = parties;
         } else {
-            RegionHeader.check(s, BarrierLayout.MAGIC, BarrierLayout.VERSION, "SharedBarrier");
+            long size = RegionHeader.check(s, BarrierLayout.MAGIC, BarrierLayout.VERSION, "SharedBarrier");
+            this.parties = Words.intPlain(s, BarrierLayout.PARTIES);
+            if (this.parties < 1 || this.parties > BarrierLayout.MAX_PARTIES
+                    || size != BarrierLayout.size(this.parties)) {
+                throw new IllegalStateException("SharedBarrier: the header records " + this.parties
+                        + " parties in a layout of " + size + " bytes");
+            }
         }
-        this.parties = Words.intPlain(s, BarrierLayout.PARTIES);
-        if (s.byteSize() < BarrierLayout.size(this.parties)) {
-            throw new IllegalStateException("SharedBarrier: region too small for " + this.parties
-                    + " parties");
-        }
-        this.genWord = s.asSlice(BarrierLayout.GEN, 4);
+        this.genWord = WaitWord.of(s, BarrierLayout.GEN);
         this.mark = Regions.mark(memory, this);
         this.mutex = new RobustMutex(s, BarrierLayout.MUTEX, mark::isAlive);
     }
@@ -260,7 +264,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
      * {@code await}, at its next access to the barrier's memory (within 5 ms).
      *
      * @throws IllegalStateException if another thread of this process is inside a system call on
-     *     the barrier's memory at this moment (a futex sleep or wake-up); nothing is closed then
+     *     the barrier's memory at this moment (a wait-channel sleep or wake-up); nothing is closed then
      */
     @Override
     public void close() {
@@ -306,12 +310,13 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
         }
         int arrival = parties - 1 - index;
         d.livenessCheckDue(); // first check one interval after the wait begins
-        for (int spins = 0; ; spins++) {
+        long spinStart = System.nanoTime();
+        boolean spinning = true;
+        for (int round = 1; ; round++) {
             if (Words.intVolatile(s, BarrierLayout.GEN) != g) {
                 return outcome(g, arrival);
             }
-            if (spins < Waiting.SPINS) {
-                Thread.onSpinWait();
+            if (spinning && (spinning = Waiting.spinning(round, spinStart, timeoutNanos))) {
                 continue;
             }
             boolean timedOut = d.expired();

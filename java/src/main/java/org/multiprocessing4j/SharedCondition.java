@@ -11,8 +11,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
 import java.util.function.BooleanSupplier;
+import org.multiprocessing4j.internal.sync.WaitWord;
+import org.multiprocessing4j.internal.sync.ProcessToken;
+import org.multiprocessing4j.internal.RegionHeader;
 import org.multiprocessing4j.internal.sync.ConditionLayout;
-import org.multiprocessing4j.internal.sync.RegionHeader;
 import org.multiprocessing4j.internal.sync.Waiting;
 import org.multiprocessing4j.internal.sync.Words;
 
@@ -66,7 +68,7 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
     /** Whether {@link #close()} closes the lock too. */
     private final boolean ownsLock;
     private final transient MemorySegment s;
-    private final transient MemorySegment wakeWord;
+    private final transient WaitWord wakeWord;
     private transient volatile boolean closed;
 
     private SharedCondition(SharedMemory memory, Lock lock, boolean ownsLock, boolean create) {
@@ -75,11 +77,13 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
         this.ownsLock = ownsLock;
         this.s = memory.segment();
         if (create) {
-            RegionHeader.publish(s, ConditionLayout.MAGIC, ConditionLayout.VERSION);
+            RegionHeader.publish(s, ConditionLayout.MAGIC, ConditionLayout.VERSION, ConditionLayout.SIZE, true,
+                    ProcessToken.self());
         } else {
-            RegionHeader.check(s, ConditionLayout.MAGIC, ConditionLayout.VERSION, "SharedCondition");
+            RegionHeader.check(s, ConditionLayout.MAGIC, ConditionLayout.VERSION, "SharedCondition",
+                    ConditionLayout.SIZE);
         }
-        this.wakeWord = s.asSlice(ConditionLayout.WAKE_SEQ, 4);
+        this.wakeWord = WaitWord.of(s, ConditionLayout.WAKE_SEQ);
     }
 
     /**
@@ -319,7 +323,7 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
      * (within 5 ms), without the lock.
      *
      * @throws IllegalStateException if another thread of this process is inside a system call on
-     *     the condition's memory at this moment (a futex sleep or wake-up); nothing is closed then
+     *     the condition's memory at this moment (a wait-channel sleep or wake-up); nothing is closed then
      */
     @Override
     public void close() {

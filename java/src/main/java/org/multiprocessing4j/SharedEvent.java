@@ -6,8 +6,10 @@ import java.io.ObjectStreamException;
 import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
+import org.multiprocessing4j.internal.sync.WaitWord;
+import org.multiprocessing4j.internal.sync.ProcessToken;
+import org.multiprocessing4j.internal.RegionHeader;
 import org.multiprocessing4j.internal.sync.EventLayout;
-import org.multiprocessing4j.internal.sync.RegionHeader;
 import org.multiprocessing4j.internal.sync.Waiting;
 import org.multiprocessing4j.internal.sync.Words;
 
@@ -20,7 +22,7 @@ import org.multiprocessing4j.internal.sync.Words;
  * <h2>Blocking, timeouts, interruption</h2>
  * {@link #isSet()}, {@link #set()} and {@link #clear()} never block; {@code set()} makes a system
  * call only when some thread sleeps in {@code await}. {@link #await()} returns at once if the flag
- * is set, else spins briefly, then sleeps on the flag's futex word (a virtual thread parks in
+ * is set, else spins briefly, then sleeps on the flag word, a futex on Linux (a virtual thread parks in
  * slices of at most 250 µs). Timeouts are never early. Interruption before or while waiting
  * throws {@link InterruptedException} (noticed within 5 ms).
  *
@@ -40,18 +42,20 @@ public final class SharedEvent implements AutoCloseable, Serializable {
     @SuppressWarnings("serial")
     private final SharedMemory memory;
     private final transient MemorySegment s;
-    private final transient MemorySegment flagWord;
+    private final transient WaitWord flagWord;
     private transient volatile boolean closed;
 
     private SharedEvent(SharedMemory memory, boolean create) {
         this.memory = memory;
         this.s = memory.segment();
         if (create) {
-            RegionHeader.publish(s, EventLayout.MAGIC, EventLayout.VERSION);
+            RegionHeader.publish(s, EventLayout.MAGIC, EventLayout.VERSION, EventLayout.SIZE, true,
+                    ProcessToken.self());
         } else {
-            RegionHeader.check(s, EventLayout.MAGIC, EventLayout.VERSION, "SharedEvent");
+            RegionHeader.check(s, EventLayout.MAGIC, EventLayout.VERSION, "SharedEvent",
+                    EventLayout.SIZE);
         }
-        this.flagWord = s.asSlice(EventLayout.STATE, 4);
+        this.flagWord = WaitWord.of(s, EventLayout.STATE);
     }
 
     /**
@@ -177,7 +181,7 @@ public final class SharedEvent implements AutoCloseable, Serializable {
      * {@code await}, at its next access to the event's memory (within 5 ms).
      *
      * @throws IllegalStateException if another thread of this process is inside a system call on
-     *     the event's memory at this moment (a futex sleep or wake-up); nothing is closed then
+     *     the event's memory at this moment (a wait-channel sleep or wake-up); nothing is closed then
      */
     @Override
     public void close() {
@@ -191,8 +195,8 @@ public final class SharedEvent implements AutoCloseable, Serializable {
         if (setSince(start, start)) {
             return true;
         }
-        for (int i = 0; i < Waiting.SPINS; i++) {
-            Thread.onSpinWait();
+        long spinStart = System.nanoTime();
+        for (int i = 1; Waiting.spinning(i, spinStart, timeoutNanos); i++) {
             if (setSince(start, Words.intVolatile(s, EventLayout.STATE))) {
                 return true;
             }

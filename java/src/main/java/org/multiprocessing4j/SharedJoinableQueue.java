@@ -42,7 +42,7 @@ import org.multiprocessing4j.internal.queue.QueueLayout;
  *   <li>a record that fails to decode in {@code take} is consumed and does not count;</li>
  *   <li>when a process dies, the tasks it had taken and not marked done stop counting: they will
  *       never be done, and {@code join} would otherwise wait forever. Joiners notice the death
- *       within 10 ms.</li>
+ *       within 5 ms.</li>
  * </ul>
  * {@link #taskDone()} may be called in another process than the one that took the record (as in
  * Python); it then finishes a task taken by some other live process (one held by a dead process

@@ -8,11 +8,11 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
+import org.multiprocessing4j.internal.RegionHeader;
 import org.multiprocessing4j.internal.sync.LivenessMark;
 import org.multiprocessing4j.internal.sync.LockLayout;
 import org.multiprocessing4j.internal.sync.MutexLayout;
 import org.multiprocessing4j.internal.sync.ProcessToken;
-import org.multiprocessing4j.internal.sync.RegionHeader;
 import org.multiprocessing4j.internal.sync.RobustMutex;
 
 /**
@@ -52,7 +52,7 @@ import org.multiprocessing4j.internal.sync.RobustMutex;
  *
  * <h2>Blocking, timeouts, interruption</h2>
  * An uncontended {@code lock()}/{@code unlock()} is one compare-and-set each, no system call.
- * A contended acquisition spins briefly, then sleeps on a futex word (a virtual thread parks
+ * A contended acquisition spins briefly, then sleeps on a wait word, a futex on Linux (a virtual thread parks
  * instead, in slices of at most 250 µs, so as not to pin its carrier). Timeouts are never early.
  * {@link #lockInterruptibly()} and {@link #tryLock(long, TimeUnit)} throw
  * {@link InterruptedException} as {@link java.util.concurrent.locks.ReentrantLock} does; a
@@ -106,9 +106,11 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
         this.memory = memory;
         this.segment = memory.segment();
         if (create) {
-            RegionHeader.publish(segment, LockLayout.MAGIC_LOCK, LockLayout.VERSION);
+            RegionHeader.publish(segment, LockLayout.MAGIC_LOCK, LockLayout.VERSION, LockLayout.SIZE, true,
+                    ProcessToken.self());
         } else {
-            RegionHeader.check(segment, LockLayout.MAGIC_LOCK, LockLayout.VERSION, "SharedLock");
+            RegionHeader.check(segment, LockLayout.MAGIC_LOCK, LockLayout.VERSION, "SharedLock",
+                    LockLayout.SIZE);
         }
         this.mark = Regions.mark(memory, this);
         this.mutex = new RobustMutex(segment, LockLayout.MUTEX, mark::isAlive);
@@ -306,7 +308,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      * resolve; none begins once close has started.
      *
      * @throws IllegalStateException if another thread of this process is inside a system call on
-     *     the lock's memory at this moment (a futex sleep or wake-up); nothing is closed then
+     *     the lock's memory at this moment (a wait-channel sleep or wake-up); nothing is closed then
      */
     @Override
     public void close() {

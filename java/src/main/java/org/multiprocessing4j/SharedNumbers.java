@@ -6,6 +6,7 @@ import java.io.Serial;
 import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
 import org.multiprocessing4j.internal.NumbersLayout;
+import org.multiprocessing4j.internal.sync.ProcessToken;
 
 /**
  * What the shared values and arrays have in common: a region of anonymous {@link SharedMemory}
@@ -49,7 +50,7 @@ abstract sealed class SharedNumbers implements AutoCloseable, Serializable
             }
             throw e;
         }
-        NumbersLayout.initialize(memory.segment(), kind, length);
+        NumbersLayout.initialize(memory.segment(), kind, length, ProcessToken.self());
         this.data = memory.segment().asSlice(NumbersLayout.DATA_OFFSET);
     }
 

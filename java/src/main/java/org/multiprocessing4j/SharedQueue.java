@@ -24,6 +24,7 @@ import org.multiprocessing4j.internal.queue.QueueLayout;
 import org.multiprocessing4j.internal.queue.Ring;
 import org.multiprocessing4j.internal.queue.Spill;
 import org.multiprocessing4j.internal.sync.LivenessMark;
+import org.multiprocessing4j.internal.sync.Waiting;
 import org.multiprocessing4j.internal.shm.ShmTracker;
 import org.multiprocessing4j.platform.Platform;
 
@@ -87,7 +88,7 @@ import org.multiprocessing4j.platform.Platform;
  * thread are taken in the order they were put. A process killed during {@code put} loses at most
  * the record it was putting; a process killed during {@code take} loses at most the record it was
  * taking; in both cases others go on as soon as they notice the death (each waiter checks the
- * owner of the slot it waits for at least every 10 ms, by a lock the kernel keeps on the queue's
+ * owner of the slot it waits for at least every 5 ms, by a lock the kernel keeps on the queue's
  * memory for every process that has the queue open and drops when the process ends, so neither
  * pid reuse nor a live process in another PID namespace fools it; a process that closed its
  * last view of the queue counts as gone). Actions in a thread before {@code put} happen-before
@@ -100,9 +101,10 @@ import org.multiprocessing4j.platform.Platform;
  * what a garbage length asks for; a record with an impossible length is consumed.
  *
  * <h2>Waiting</h2>
- * A blocked call spins for up to 50 µs (not at all with one CPU), then sleeps on a futex word in
- * slices of at most 10 ms; no system call is made when nobody sleeps. Timeouts are never early. Interruption is
- * noticed when the call starts to sleep and at least every 10 ms while it sleeps, and throws
+ * A blocked call spins for up to 50 µs (not at all with one CPU), then sleeps on a wait word of
+ * the queue's memory (a futex on Linux) in slices of at most 5 ms, the policy every shared object
+ * follows; no system call is made when nobody sleeps. Timeouts are never early. Interruption is
+ * noticed when the call starts to sleep and at least every 5 ms while it sleeps, and throws
  * {@link InterruptedException} with nothing put or taken.
  *
  * <h2>Python to Java</h2>
@@ -169,17 +171,6 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     /** Bytes per slot unless {@link Builder#slotSize(int)} says otherwise. */
     public static final int DEFAULT_SLOT_SIZE = 256;
 
-    /**
-     * How long a blocked call spins before it sleeps: about what a sleep and wake-up cost on the
-     * machines we measure (~50 µs per futex round trip), the classic competitive bound (spinning
-     * never costs more than twice what sleeping at once would). Shorter spins let a consumer that
-     * drains faster than its producer sleep often, and every sleep makes the producer pay a futex
-     * wake: measured here, 256 spins (~3.5 µs) gave 4-5 M msg/s where 50 µs gave 6-13 M (64 B,
-     * 1 → 1). None with one CPU, where the partner cannot run while we spin.
-     */
-    private static final long SPIN_NANOS = Runtime.getRuntime().availableProcessors() > 1 ? 50_000L : 0L;
-    private static final long SLICE_NANOS = 10_000_000L;
-    private static final long VIRTUAL_PARK_NANOS = 250_000L;
     /** DefaultCodec's BYTES tag: int32 big-endian length, then the bytes. */
     private static final byte TAG_BYTES = 0x01;
     private static final int BYTES_HEADER = 5;
@@ -965,7 +956,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 if (closed) {
                     throw new IllegalStateException("shared queue was closed while joining");
                 }
-                long left = timeoutNanos < 0 ? SLICE_NANOS : timeoutNanos - (System.nanoTime() - start);
+                long left = timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos - (System.nanoTime() - start);
                 if (left <= 0) {
                     return false;
                 }
@@ -975,7 +966,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                     if (ring.allTasksDone()) {
                         return true;
                     }
-                    sleep(ring.joinWord(), seq, Math.min(left, SLICE_NANOS));
+                    Waiting.sleep(ring.joinWord(), seq, left);
                 } finally {
                     ring.joiners(-1);
                 }
@@ -1134,7 +1125,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
 
     /**
      * Unmaps this process's view (Python's {@code close()}), after this process's calls in
-     * progress end; blocked ones end within 10 ms with {@link IllegalStateException}. Other
+     * progress end; blocked ones end within 5 ms with {@link IllegalStateException}. Other
      * processes are unaffected. Idempotent.
      */
     @Override
@@ -1222,15 +1213,10 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
             return write ? ring.tryClaimWrite(me, true) : ring.tryClaimRead(me, true);
         }
         long start = System.nanoTime();
-        long spin = timeoutNanos < 0 ? SPIN_NANOS : Math.min(SPIN_NANOS, timeoutNanos);
-        for (int i = 1; spin > 0; i++) {
-            Thread.onSpinWait();
+        for (int i = 1; Waiting.spinning(i, start, timeoutNanos); i++) {
             pos = write ? ring.tryClaimWrite(me, false) : ring.tryClaimRead(me, false);
             if (pos >= 0) {
                 return pos;
-            }
-            if ((i & 63) == 0 && System.nanoTime() - start > spin) {
-                break;
             }
         }
         // A commit (release) wakes one sleeping consumer (producer) and takes its count off the
@@ -1256,11 +1242,11 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                     if (pos >= 0) {
                         return pos;
                     }
-                    long left = timeoutNanos < 0 ? SLICE_NANOS : timeoutNanos - (System.nanoTime() - start);
+                    long left = timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos - (System.nanoTime() - start);
                     if (left <= 0) {
                         return -1;
                     }
-                    woken = sleep(write ? ring.notFullWord() : ring.notEmptyWord(), seq, Math.min(left, SLICE_NANOS));
+                    woken = Waiting.sleep(write ? ring.notFullWord() : ring.notEmptyWord(), seq, left);
                 } finally {
                     if (!woken) {
                         ring.disarm(write);
@@ -1275,19 +1261,6 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                     // best effort: other sleepers re-check within a slice anyway
                 }
             }
-        }
-    }
-
-    /** {@return whether the futex wait ended by a wake-up (or the word had changed), not by time} */
-    private static boolean sleep(MemorySegment word, int seq, long nanos) {
-        if (Thread.currentThread().isVirtual()) {
-            LockSupport.parkNanos(Math.min(nanos, VIRTUAL_PARK_NANOS)); // a futex would pin the carrier
-            return false;
-        }
-        try {
-            return OS.waitOnAddress(word, seq, nanos);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

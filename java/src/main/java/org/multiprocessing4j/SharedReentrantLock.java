@@ -8,11 +8,11 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
+import org.multiprocessing4j.internal.RegionHeader;
 import org.multiprocessing4j.internal.sync.LivenessMark;
 import org.multiprocessing4j.internal.sync.LockLayout;
 import org.multiprocessing4j.internal.sync.MutexLayout;
 import org.multiprocessing4j.internal.sync.ProcessToken;
-import org.multiprocessing4j.internal.sync.RegionHeader;
 import org.multiprocessing4j.internal.sync.RobustMutex;
 
 /**
@@ -28,7 +28,7 @@ import org.multiprocessing4j.internal.sync.RobustMutex;
  * {@link IllegalMonitorStateException}.
  *
  * <h2>Blocking, timeouts, interruption</h2>
- * As {@link SharedLock}: no system call when uncontended, brief spin then futex sleep (virtual
+ * As {@link SharedLock}: no system call when uncontended, brief spin then a wait-channel sleep (virtual
  * threads park in slices of at most 250 µs), timeouts never early, {@link #lockInterruptibly()}
  * and {@link #tryLock(long, TimeUnit)} throw {@link InterruptedException} (noticed within 5 ms
  * while asleep), {@link #lock()} ignores interruption. Not fair.
@@ -62,10 +62,11 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
         this.memory = memory;
         this.segment = memory.segment();
         if (create) {
-            RegionHeader.publish(segment, LockLayout.MAGIC_REENTRANT, LockLayout.VERSION);
+            RegionHeader.publish(segment, LockLayout.MAGIC_REENTRANT, LockLayout.VERSION, LockLayout.SIZE, true,
+                    ProcessToken.self());
         } else {
             RegionHeader.check(segment, LockLayout.MAGIC_REENTRANT, LockLayout.VERSION,
-                    "SharedReentrantLock");
+                    "SharedReentrantLock", LockLayout.SIZE);
         }
         this.mark = Regions.mark(memory, this);
         this.mutex = new RobustMutex(segment, LockLayout.MUTEX, mark::isAlive);
@@ -277,7 +278,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      * memory (within 5 ms).
      *
      * @throws IllegalStateException if another thread of this process is inside a system call on
-     *     the lock's memory at this moment (a futex sleep or wake-up); nothing is closed then
+     *     the lock's memory at this moment (a wait-channel sleep or wake-up); nothing is closed then
      */
     @Override
     public void close() {

@@ -6,7 +6,9 @@ import java.io.ObjectStreamException;
 import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
-import org.multiprocessing4j.internal.sync.RegionHeader;
+import org.multiprocessing4j.internal.sync.WaitWord;
+import org.multiprocessing4j.internal.sync.ProcessToken;
+import org.multiprocessing4j.internal.RegionHeader;
 import org.multiprocessing4j.internal.sync.SemaphoreLayout;
 import org.multiprocessing4j.internal.sync.Waiting;
 import org.multiprocessing4j.internal.sync.Words;
@@ -18,7 +20,7 @@ import org.multiprocessing4j.internal.sync.Words;
  * <h2>Blocking, timeouts, interruption</h2>
  * {@link #acquire()} takes one permit, waiting while there is none: an uncontended acquire or
  * release is one compare-and-set, no system call; a waiter spins briefly, then sleeps on the
- * value's futex word (a virtual thread parks in slices of at most 250 µs instead, so as not to
+ * value word, a futex on Linux (a virtual thread parks in slices of at most 250 µs instead, so as not to
  * pin its carrier). Timeouts are never early. {@link #acquire()} and
  * {@link #tryAcquire(long, TimeUnit)} throw {@link InterruptedException} when interrupted before
  * or while waiting (noticed within 5 ms), as {@link java.util.concurrent.Semaphore} does. Not
@@ -42,7 +44,7 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
     @SuppressWarnings("serial")
     private final SharedMemory memory;
     private final transient MemorySegment s;
-    private final transient MemorySegment valueWord;
+    private final transient WaitWord valueWord;
     private final transient int maxValue;
     private transient volatile boolean closed;
 
@@ -52,12 +54,14 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
         if (create) {
             Words.setIntPlain(s, SemaphoreLayout.MAX_VALUE, maxValue);
             Words.setIntPlain(s, SemaphoreLayout.VALUE, initial);
-            RegionHeader.publish(s, SemaphoreLayout.MAGIC, SemaphoreLayout.VERSION);
+            RegionHeader.publish(s, SemaphoreLayout.MAGIC, SemaphoreLayout.VERSION, SemaphoreLayout.SIZE, true,
+                    ProcessToken.self());
         } else {
-            RegionHeader.check(s, SemaphoreLayout.MAGIC, SemaphoreLayout.VERSION, "SharedSemaphore");
+            RegionHeader.check(s, SemaphoreLayout.MAGIC, SemaphoreLayout.VERSION, "SharedSemaphore",
+                    SemaphoreLayout.SIZE);
         }
         this.maxValue = Words.intPlain(s, SemaphoreLayout.MAX_VALUE);
-        this.valueWord = s.asSlice(SemaphoreLayout.VALUE, 4);
+        this.valueWord = WaitWord.of(s, SemaphoreLayout.VALUE);
     }
 
     /**
@@ -234,7 +238,7 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
      * {@code acquire}, at its next access to the semaphore's memory (within 5 ms).
      *
      * @throws IllegalStateException if another thread of this process is inside a system call on
-     *     the semaphore's memory at this moment (a futex sleep or wake-up); nothing is closed then
+     *     the semaphore's memory at this moment (a wait-channel sleep or wake-up); nothing is closed then
      */
     @Override
     public void close() {
@@ -247,8 +251,8 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
         if (tryAcquire()) {
             return true;
         }
-        for (int i = 0; i < Waiting.SPINS; i++) {
-            Thread.onSpinWait();
+        long spinStart = System.nanoTime();
+        for (int i = 1; Waiting.spinning(i, spinStart, timeoutNanos); i++) {
             if (Words.intVolatile(s, SemaphoreLayout.VALUE) > 0 && tryAcquire()) {
                 return true;
             }

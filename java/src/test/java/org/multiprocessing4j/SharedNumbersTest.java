@@ -12,6 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.multiprocessing4j.internal.NumbersLayout;
+import org.multiprocessing4j.internal.RegionHeader;
 
 /** Shared values and arrays: atomic across real child JVMs, layout pinned, misuse rejected. */
 @Timeout(90)
@@ -163,19 +164,18 @@ class SharedNumbersTest {
 
     @Test
     void layoutOffsetsArePinned() {
-        assertEquals(0x00, NumbersLayout.MAGIC_OFFSET);
-        assertEquals(0x04, NumbersLayout.VERSION_OFFSET);
-        assertEquals(0x08, NumbersLayout.KIND_OFFSET);
-        assertEquals(0x10, NumbersLayout.LENGTH_OFFSET);
-        assertEquals(0x40, NumbersLayout.DATA_OFFSET);
-        assertEquals(0x40 + 3 * 8, NumbersLayout.regionSize(3, 8));
-        MemorySegment region = MemorySegment.ofArray(new long[16]);
-        NumbersLayout.initialize(region, NumbersLayout.KIND_LONG, 3);
+        assertEquals(0x40, NumbersLayout.KIND_OFFSET);
+        assertEquals(0x48, NumbersLayout.LENGTH_OFFSET);
+        assertEquals(0x80, NumbersLayout.DATA_OFFSET);
+        assertEquals(0x80 + 3 * 8, NumbersLayout.regionSize(3, 8));
+        MemorySegment region = MemorySegment.ofArray(new long[0x80 / 8 + 3]);
+        NumbersLayout.initialize(region, NumbersLayout.KIND_LONG, 3, 42);
+        assertEquals(42, RegionHeader.creator(region));
         NumbersLayout.check(region, NumbersLayout.KIND_LONG, 3);
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> NumbersLayout.check(region, NumbersLayout.KIND_INT, 3));
         assertTrue(e.getMessage().contains("kind"), e.getMessage());
-        region.set(java.lang.foreign.ValueLayout.JAVA_INT, NumbersLayout.VERSION_OFFSET, 99);
+        region.set(java.lang.foreign.ValueLayout.JAVA_INT, RegionHeader.VERSION_OFFSET, 99);
         e = assertThrows(IllegalStateException.class,
                 () -> NumbersLayout.check(region, NumbersLayout.KIND_LONG, 3));
         assertTrue(e.getMessage().contains("version 99"), e.getMessage());

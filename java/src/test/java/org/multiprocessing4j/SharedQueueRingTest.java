@@ -18,10 +18,12 @@ import java.util.function.LongPredicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.internal.RegionHeader;
 import org.multiprocessing4j.internal.queue.QueueLayout;
 import org.multiprocessing4j.internal.queue.Ring;
 import org.multiprocessing4j.internal.queue.Spill;
 import org.multiprocessing4j.internal.sync.ProcessToken;
+import org.multiprocessing4j.platform.Platform;
 
 /**
  * The queue region's layout, pinned, and the ring protocol driven step by step in one process:
@@ -60,28 +62,29 @@ class SharedQueueRingTest {
 
     @Test
     void layoutOffsetsArePinned() {
-        assertEquals(0x000, QueueLayout.MAGIC_OFFSET);
-        assertEquals(0x004, QueueLayout.VERSION_OFFSET);
-        assertEquals(0x008, QueueLayout.SLOT_COUNT_OFFSET);
-        assertEquals(0x00C, QueueLayout.SLOT_SIZE_OFFSET);
-        assertEquals(0x010, QueueLayout.MAXSIZE_OFFSET);
-        assertEquals(0x014, QueueLayout.PARTICIPANTS_CAPACITY_OFFSET);
-        assertEquals(0x018, QueueLayout.FLAGS_OFFSET);
-        assertEquals(0x040, QueueLayout.JOIN_SEQ_OFFSET);
-        assertEquals(0x044, QueueLayout.JOINERS_WAITING_OFFSET);
-        assertEquals(0x2280 + 4 * 64 + 3 * 64, QueueLayout.taskCounterOffset(4, 64, 3));
-        assertEquals(QueueLayout.regionSize(4, 64) + 64 * 1024, QueueLayout.regionSize(4, 64, QueueLayout.JOINABLE));
+        assertEquals(0x040, QueueLayout.SLOT_COUNT_OFFSET);
+        assertEquals(0x044, QueueLayout.SLOT_SIZE_OFFSET);
+        assertEquals(0x048, QueueLayout.MAXSIZE_OFFSET);
+        assertEquals(0x04C, QueueLayout.PARTICIPANTS_CAPACITY_OFFSET);
+        assertEquals(0x050, QueueLayout.FLAGS_OFFSET);
         assertEquals(0x080, QueueLayout.TAIL_OFFSET);
         assertEquals(0x100, QueueLayout.HEAD_OFFSET);
         assertEquals(0x180, QueueLayout.NOT_EMPTY_SEQ_OFFSET);
         assertEquals(0x184, QueueLayout.CONSUMERS_WAITING_OFFSET);
         assertEquals(0x200, QueueLayout.NOT_FULL_SEQ_OFFSET);
         assertEquals(0x204, QueueLayout.PRODUCERS_WAITING_OFFSET);
-        assertEquals(0x280, QueueLayout.PARTICIPANTS_OFFSET);
-        assertEquals(0x288, QueueLayout.participantOffset(1));
-        assertEquals(0x2280, QueueLayout.SLOTS_OFFSET);
+        assertEquals(0x280, QueueLayout.JOIN_SEQ_OFFSET);
+        assertEquals(0x284, QueueLayout.JOINERS_WAITING_OFFSET);
+        assertEquals(0x300, QueueLayout.PARTICIPANTS_OFFSET);
+        assertEquals(0x308, QueueLayout.participantOffset(1));
+        assertEquals(0x2300, QueueLayout.SLOTS_OFFSET);
         assertEquals(0, QueueLayout.SLOTS_OFFSET % 128);
-        assertEquals(0x2280 + 2 * 64, QueueLayout.slotOffset(2, 64));
+        assertEquals(0x2300 + 2 * 64, QueueLayout.slotOffset(2, 64));
+        assertEquals(0x2300 + 4 * 64 + 3 * 64, QueueLayout.taskCounterOffset(4, 64, 3));
+        long wait = Platform.current().waitChannelBytes();
+        assertEquals(0x2300 + 4 * 64 + wait, QueueLayout.regionSize(4, 64));
+        assertEquals(0x2300 + 4 * 64 + 64 * 1024 + wait, QueueLayout.regionSize(4, 64, QueueLayout.JOINABLE));
+        assertEquals(0x2300 + 4 * 64, region.get(ValueLayout.JAVA_LONG, RegionHeader.WAIT_AREA_OFFSET_OFFSET));
         assertEquals(0x08, QueueLayout.SLOT_LENGTH);
         assertEquals(0x10, QueueLayout.SLOT_PAYLOAD);
         long c = ctl(QueueLayout.POSITION_MASK, 1023, READING);
@@ -99,7 +102,7 @@ class SharedQueueRingTest {
         IllegalStateException e = assertThrows(IllegalStateException.class,
                 () -> QueueLayout.check(region, SLOTS, 128, SLOTS));
         assertTrue(e.getMessage().contains("4 slots of 64 bytes"), e.getMessage());
-        region.set(ValueLayout.JAVA_INT, QueueLayout.VERSION_OFFSET, 99);
+        region.set(ValueLayout.JAVA_INT, RegionHeader.VERSION_OFFSET, 99);
         e = assertThrows(IllegalStateException.class, () -> QueueLayout.check(region, SLOTS, SLOT_SIZE, SLOTS));
         assertTrue(e.getMessage().contains("version 99"), e.getMessage());
     }

@@ -3,7 +3,9 @@
  * OS descriptor that closes it exactly once, never under a call in flight
  * ({@link org.multiprocessing4j.internal.Descriptor}); where Cleaner safety nets report a
  * resource that was never closed, for the test suite
- * ({@link org.multiprocessing4j.internal.LeakReports}); and the region layout of the shared
+ * ({@link org.multiprocessing4j.internal.LeakReports}); the header every shared region starts
+ * with (magic, version, layout size, creating backend and process, wait-channel area:
+ * {@link org.multiprocessing4j.internal.RegionHeader}); and the region layout of the shared
  * values and arrays ({@link org.multiprocessing4j.internal.NumbersLayout}).
  *
  * <p>Not API: the module does not export this package. It may use the {@code platform} seam,

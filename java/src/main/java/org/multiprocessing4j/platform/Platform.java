@@ -454,23 +454,46 @@ public interface Platform {
      */
     MemorySegment map(int fd, long size, java.lang.foreign.Arena arena) throws IOException;
 
-    /**
-     * Sleeps while the 32-bit word at {@code address} still holds {@code expected} (Linux:
-     * a shared, not private, futex), at most {@code timeoutNanos} (negative: forever).
-     *
-     * @return {@code true} if woken or the value differed, {@code false} on timeout; spurious
-     *     wake-ups are possible, callers re-check
-     * @throws IOException on error
-     */
-    boolean waitOnAddress(MemorySegment address, int expected, long timeoutNanos) throws IOException;
+    // ---------------------------------------------------------------- waiting
 
     /**
-     * Wakes up to {@code count} sleepers on the 32-bit word at {@code address}.
-     *
-     * @return how many were woken
-     * @throws IOException on error
+     * {@return how many bytes every shared region that has words someone sleeps on reserves for
+     * this backend's wait channel} A multiple of 64; 0 when the backend needs no state in the
+     * region (Linux: the futex is keyed by the word itself). The region header records where the
+     * area starts (see {@code internal.RegionHeader}).
      */
-    int wakeAddress(MemorySegment address, int count) throws IOException;
+    long waitChannelBytes();
+
+    /**
+     * Initializes the wait-channel area of a region this process creates, before any other
+     * process can see the region; a no-op when {@link #waitChannelBytes()} is 0.
+     *
+     * @param region the whole region, zeroed
+     * @param offset where its {@link #waitChannelBytes()} bytes start (a multiple of 64)
+     * @throws IllegalArgumentException if the area is not inside the region or misaligned
+     * @throws IOException if the OS refuses to initialize the state
+     */
+    void initWaitChannel(MemorySegment region, long offset) throws IOException;
+
+    /**
+     * Returns the wait channel of a region whose area at {@code offset} was initialized by
+     * {@link #initWaitChannel} (in this or another process of the same backend). Cheap; the
+     * result may be cached for as long as the region stays mapped. Thread-safe.
+     *
+     * @param region the whole region
+     * @param offset where its wait-channel area starts
+     * @return the channel for the 32-bit words of {@code region}
+     * @throws IllegalArgumentException if the area is not inside the region or misaligned
+     */
+    WaitChannel waitChannel(MemorySegment region, long offset);
+
+    /**
+     * {@return the backend's id, as the {@code mp4j.platform} property names it ({@code "linux"},
+     * {@code "posix"}): at most 8 ASCII characters} Every shared region records the id of the
+     * backend that created it, since the wait-channel state of one backend means nothing to
+     * another; opening a region of another backend fails.
+     */
+    String backendId();
 
     /** The request of {@link #spawn}. */
     record SpawnRequest(String executable, List<String> arguments, List<String> environment,

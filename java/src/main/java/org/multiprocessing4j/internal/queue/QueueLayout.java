@@ -1,39 +1,47 @@
 package org.multiprocessing4j.internal.queue;
 
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
+import org.multiprocessing4j.internal.RegionHeader;
+import org.multiprocessing4j.internal.sync.ProcessToken;
 
 /**
- * Layout of the region behind a {@code SharedQueue}: a header, the participants table, then a
- * ring of fixed-size slots. Offsets only; {@link Ring} and {@link Participants} access them.
+ * Layout of the region behind a {@code SharedQueue}: the common {@link RegionHeader} with the
+ * queue's configuration, the hot words, the participants table, then a ring of fixed-size slots
+ * and, for a joinable queue, the taken-not-done counters; last the wait-channel area. Offsets
+ * only; {@link Ring} and {@link Participants} access them.
  *
  * <pre>
  * off     size      field             written by          access
- * 0x000   4         magic             creator             setRelease, last of the header (readers check it with getAcquire)
- * 0x004   4         version           creator             plain, before the region is shared
- * 0x008   4         slotCount N       creator             plain, before the region is shared
- * 0x00C   4         slotSize          creator             plain, before the region is shared
- * 0x010   4         maxsize           creator             plain, before the region is shared (0 = unbounded)
- * 0x014   4         participants P    creator             plain, before the region is shared
- * 0x018   4         flags             creator             plain, before the region is shared ({@link #JOINABLE})
- * 0x040   4         joinSeq           taskDone callers    futex word joiners sleep on; getAndAdd; own line
- * 0x044   4         joinersWaiting    sleeping joiners    getAndAdd; read volatile by taskDone
+ * 0x000   0x40      header            creator             see RegionHeader (magic "MP4Q"), the magic last with a release store
+ * 0x040   4         slotCount N       creator             plain, before the magic
+ * 0x044   4         slotSize          creator             plain, before the magic
+ * 0x048   4         maxsize           creator             plain, before the magic (0 = unbounded)
+ * 0x04C   4         participants P    creator             plain, before the magic
+ * 0x050   4         flags             creator             plain, before the magic ({@link #JOINABLE})
  * 0x080   8         tail              producers           volatile read, CAS; own 128-byte line
  * 0x100   8         head              consumers           volatile read, CAS; own 128-byte line
- * 0x180   4         notEmptySeq       producers           futex word; getAndAdd; own line
+ * 0x180   4         notEmptySeq       producers           wait word; getAndAdd; own line
  * 0x184   4         consumersWaiting  sleeping consumers  +1 getAndAdd by sleepers; -1 CAS by wakers (or a sleeper not woken)
- * 0x200   4         notFullSeq        consumers           futex word; getAndAdd; own line
+ * 0x200   4         notFullSeq        consumers           wait word; getAndAdd; own line
  * 0x204   4         producersWaiting  sleeping producers  +1 getAndAdd by sleepers; -1 CAS by wakers (or a sleeper not woken)
- * 0x280   8*(P+1)   participants      each process once   entry i at 0x280 + 8i, i in 1..P; CAS
- * SLOTS   N*size    slots             see below           SLOTS = 0x2280
+ * 0x280   4         joinSeq           taskDone callers    wait word joiners sleep on; getAndAdd; own line
+ * 0x284   4         joinersWaiting    sleeping joiners    getAndAdd; read volatile by taskDone
+ * 0x300   8*(P+1)   participants      each process once   entry i at 0x300 + 8i, i in 1..P; CAS
+ * SLOTS   N*size    slots             see below           SLOTS = 0x2300
  * TASKS   64*(P+1)  taken, not done   each process own    joinable queues only: TASKS = SLOTS + N*size;
  *                                                         entry i (int64) at TASKS + 64i; getAndAdd, CAS
+ * WAIT    W         wait area         creator             the backend's wait channel: W = Platform.waitChannelBytes()
+ *                                                         at the end of the above rounded up to 64
  * </pre>
  *
  * <p>The magic is written last, with release semantics, so that a process opening the region by
  * name and reading the magic with acquire semantics sees a complete header and ring.
  *
- * <p>A slot ({@code slotSize} bytes, a multiple of 64, so slots never share a cache line):
+ * <p>A slot ({@code slotSize} bytes, a multiple of 64, so slots never share a cache line); its
+ * record format belongs to {@link Ring}:
  *
  * <pre>
  * +0x00   8         ctl       claim/commit word: CAS to claim, volatile store to commit/release
@@ -53,38 +61,63 @@ import java.lang.foreign.ValueLayout;
  * Everything mutable afterwards is a naturally aligned 4- or 8-byte word accessed with the
  * VarHandle mode named above; see {@link Ring} for why that means across processes what it means
  * across threads.
+ *
+ * <p>Version 4: the common {@link RegionHeader}; the configuration moved from 0x08 to 0x40,
+ * {@code joinSeq} from 0x40 to 0x280, the participants from 0x280 to 0x300.
  */
 public final class QueueLayout {
     /** "MP4Q". */
     public static final int MAGIC = 0x4D503451;
     /**
      * Bumped whenever an offset or meaning changes. 3: a participant proves it is alive by the
-     * liveness mark it holds on the region's file, no longer by its pid.
+     * liveness mark it holds on the region's file, no longer by its pid. 4: the common header.
      */
-    public static final int VERSION = 3;
-
-    public static final long MAGIC_OFFSET = 0x000;
-    public static final long VERSION_OFFSET = 0x004;
-    public static final long SLOT_COUNT_OFFSET = 0x008;
-    public static final long SLOT_SIZE_OFFSET = 0x00C;
-    public static final long MAXSIZE_OFFSET = 0x010;
-    public static final long PARTICIPANTS_CAPACITY_OFFSET = 0x014;
-    public static final long FLAGS_OFFSET = 0x018;
-    public static final long JOIN_SEQ_OFFSET = 0x040;
-    public static final long JOINERS_WAITING_OFFSET = 0x044;
-    public static final long TAIL_OFFSET = 0x080;
-    public static final long HEAD_OFFSET = 0x100;
-    public static final long NOT_EMPTY_SEQ_OFFSET = 0x180;
-    public static final long CONSUMERS_WAITING_OFFSET = 0x184;
-    public static final long NOT_FULL_SEQ_OFFSET = 0x200;
-    public static final long PRODUCERS_WAITING_OFFSET = 0x204;
-    public static final long PARTICIPANTS_OFFSET = 0x280;
+    public static final int VERSION = 4;
     /**
      * Participants per queue: every index fits the 10 owner bits of {@code ctl}, 0 meaning none.
      * The limit of live processes per queue that {@code SharedQueue} documents.
      */
     public static final int PARTICIPANTS = 1023;
-    public static final long SLOTS_OFFSET = PARTICIPANTS_OFFSET + 8L * (PARTICIPANTS + 1);
+
+    /** The fixed part of the region, up to the slots, for offset checks. */
+    public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+            MemoryLayout.paddingLayout(RegionHeader.CONFIG_OFFSET).withName("header"),
+            ValueLayout.JAVA_INT.withName("slotCount"),
+            ValueLayout.JAVA_INT.withName("slotSize"),
+            ValueLayout.JAVA_INT.withName("maxsize"),
+            ValueLayout.JAVA_INT.withName("participants"),
+            ValueLayout.JAVA_INT.withName("flags"),
+            MemoryLayout.paddingLayout(0x2c),
+            ValueLayout.JAVA_LONG.withName("tail"),
+            MemoryLayout.paddingLayout(0x78),
+            ValueLayout.JAVA_LONG.withName("head"),
+            MemoryLayout.paddingLayout(0x78),
+            ValueLayout.JAVA_INT.withName("notEmptySeq"),
+            ValueLayout.JAVA_INT.withName("consumersWaiting"),
+            MemoryLayout.paddingLayout(0x78),
+            ValueLayout.JAVA_INT.withName("notFullSeq"),
+            ValueLayout.JAVA_INT.withName("producersWaiting"),
+            MemoryLayout.paddingLayout(0x78),
+            ValueLayout.JAVA_INT.withName("joinSeq"),
+            ValueLayout.JAVA_INT.withName("joinersWaiting"),
+            MemoryLayout.paddingLayout(0x78),
+            MemoryLayout.sequenceLayout(PARTICIPANTS + 1, ValueLayout.JAVA_LONG).withName("participantTable"));
+
+    public static final long SLOT_COUNT_OFFSET = offset("slotCount");
+    public static final long SLOT_SIZE_OFFSET = offset("slotSize");
+    public static final long MAXSIZE_OFFSET = offset("maxsize");
+    public static final long PARTICIPANTS_CAPACITY_OFFSET = offset("participants");
+    public static final long FLAGS_OFFSET = offset("flags");
+    public static final long TAIL_OFFSET = offset("tail");
+    public static final long HEAD_OFFSET = offset("head");
+    public static final long NOT_EMPTY_SEQ_OFFSET = offset("notEmptySeq");
+    public static final long CONSUMERS_WAITING_OFFSET = offset("consumersWaiting");
+    public static final long NOT_FULL_SEQ_OFFSET = offset("notFullSeq");
+    public static final long PRODUCERS_WAITING_OFFSET = offset("producersWaiting");
+    public static final long JOIN_SEQ_OFFSET = offset("joinSeq");
+    public static final long JOINERS_WAITING_OFFSET = offset("joinersWaiting");
+    public static final long PARTICIPANTS_OFFSET = offset("participantTable");
+    public static final long SLOTS_OFFSET = LAYOUT.byteSize();
 
     public static final long SLOT_CTL = 0x00;
     public static final long SLOT_LENGTH = 0x08;
@@ -118,10 +151,16 @@ public final class QueueLayout {
         return regionSize(slots, slotSize, 0);
     }
 
-    /** {@return the region size for {@code slots} slots of {@code slotSize} bytes and {@code flags}} */
+    /**
+     * {@return the region size for {@code slots} slots of {@code slotSize} bytes and {@code
+     * flags}, the wait-channel area included}
+     */
     public static long regionSize(int slots, int slotSize, int flags) {
         long size = SLOTS_OFFSET + (long) slots * slotSize;
-        return (flags & JOINABLE) != 0 ? size + (long) TASK_COUNTER_STRIDE * (PARTICIPANTS + 1) : size;
+        if ((flags & JOINABLE) != 0) {
+            size += (long) TASK_COUNTER_STRIDE * (PARTICIPANTS + 1);
+        }
+        return RegionHeader.sizeWithWaitArea(size);
     }
 
     /** {@return the offset of participant {@code i}'s taken-not-done counter (joinable queues)} */
@@ -172,9 +211,10 @@ public final class QueueLayout {
     /**
      * Writes the header and every slot's initial {@code ctl} (slot i: FREE for position i), the
      * magic last with a release store (see the class comment). The region must be zeroed.
+     *
+     * @throws java.io.UncheckedIOException if the backend cannot initialize the wait channel
      */
     public static void initialize(MemorySegment region, int slots, int slotSize, int maxsize, int flags) {
-        region.set(ValueLayout.JAVA_INT, VERSION_OFFSET, VERSION);
         region.set(ValueLayout.JAVA_INT, FLAGS_OFFSET, flags);
         region.set(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET, slots);
         region.set(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET, slotSize);
@@ -183,7 +223,8 @@ public final class QueueLayout {
         for (int i = 0; i < slots; i++) {
             region.set(ValueLayout.JAVA_LONG, slotOffset(i, slotSize) + SLOT_CTL, ctl(i, 0, FREE));
         }
-        ValueLayout.JAVA_INT.varHandle().setRelease(region, MAGIC_OFFSET, MAGIC);
+        RegionHeader.publish(region, MAGIC, VERSION, regionSize(slots, slotSize, flags), true,
+                ProcessToken.self());
     }
 
     /** The immutable header of a queue region. */
@@ -215,14 +256,8 @@ public final class QueueLayout {
         return h;
     }
 
-    private static void checkMagic(MemorySegment region) {
-        int magic = region.get(ValueLayout.JAVA_INT, MAGIC_OFFSET);
-        int version = region.get(ValueLayout.JAVA_INT, VERSION_OFFSET);
-        if (magic != MAGIC || version != VERSION) {
-            throw new IllegalStateException("shared queue region has magic 0x"
-                    + Integer.toHexString(magic) + " version " + version + "; this library uses 0x"
-                    + Integer.toHexString(MAGIC) + " version " + VERSION);
-        }
+    private static long checkMagic(MemorySegment region) {
+        return RegionHeader.check(region, MAGIC, VERSION, "SharedQueue");
     }
 
     /** As {@link #check(MemorySegment, int, int, int, int)} for a queue without flags. */
@@ -236,7 +271,7 @@ public final class QueueLayout {
      * @throws IllegalStateException naming what differs
      */
     public static void check(MemorySegment region, int slots, int slotSize, int maxsize, int flags) {
-        checkMagic(region);
+        long size = checkMagic(region);
         int n = region.get(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET);
         int s = region.get(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET);
         int m = region.get(ValueLayout.JAVA_INT, MAXSIZE_OFFSET);
@@ -244,11 +279,15 @@ public final class QueueLayout {
         int f = region.get(ValueLayout.JAVA_INT, FLAGS_OFFSET);
         boolean sane = n >= 1 && n <= MAX_SLOTS && s >= MIN_SLOT_SIZE && s <= MAX_SLOT_SIZE && s % 64 == 0;
         if (!sane || n != slots || s != slotSize || m != maxsize || p != PARTICIPANTS || f != flags
-                || region.byteSize() < regionSize(n, s, f)) {
+                || size != regionSize(n, s, f)) {
             throw new IllegalStateException("shared queue region holds " + n + " slots of " + s
                     + " bytes, maxsize " + m + ", flags " + f + ", " + p + " participants in "
-                    + region.byteSize() + " bytes; expected " + slots + " x " + slotSize + ", maxsize "
+                    + size + " bytes; expected " + slots + " x " + slotSize + ", maxsize "
                     + maxsize + ", flags " + flags + ", " + PARTICIPANTS + " participants");
         }
+    }
+
+    private static long offset(String name) {
+        return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(name));
     }
 }

@@ -10,13 +10,13 @@ import static org.multiprocessing4j.internal.queue.QueueLayout.owner;
 import static org.multiprocessing4j.internal.queue.QueueLayout.position;
 import static org.multiprocessing4j.internal.queue.QueueLayout.state;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.function.LongPredicate;
-import org.multiprocessing4j.platform.Platform;
+import org.multiprocessing4j.internal.sync.WaitWord;
+import org.multiprocessing4j.internal.sync.Waiting;
 
 /**
  * The slot protocol of a queue region laid out by {@link QueueLayout}: a bounded multi-producer,
@@ -58,7 +58,6 @@ import org.multiprocessing4j.platform.Platform;
  * instead of stepping the hint one position at a time through up to 2<sup>52</sup> positions.
  */
 public final class Ring {
-    private static final Platform OS = Platform.current();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
@@ -66,13 +65,13 @@ public final class Ring {
     private final int slots;
     private final int slotSize;
     private final long indexMask; // slots - 1 when a power of two, else -1
-    private final MemorySegment notEmptyWord;
-    private final MemorySegment notFullWord;
+    private final WaitWord notEmptyWord;
+    private final WaitWord notFullWord;
     private final Participants participants;
     private final SpillCleaner spills;
     /** Null unless the queue is joinable. */
     private final TaskCounts tasks;
-    private final MemorySegment joinWord;
+    private final WaitWord joinWord;
 
     /** Removes the segment of a spilled record whose claim was recovered. */
     @FunctionalInterface
@@ -99,12 +98,12 @@ public final class Ring {
         this.slots = slots;
         this.slotSize = slotSize;
         this.indexMask = Integer.bitCount(slots) == 1 ? slots - 1 : -1;
-        this.notEmptyWord = region.asSlice(QueueLayout.NOT_EMPTY_SEQ_OFFSET, 4);
-        this.notFullWord = region.asSlice(QueueLayout.NOT_FULL_SEQ_OFFSET, 4);
+        this.notEmptyWord = WaitWord.of(region, QueueLayout.NOT_EMPTY_SEQ_OFFSET);
+        this.notFullWord = WaitWord.of(region, QueueLayout.NOT_FULL_SEQ_OFFSET);
         this.participants = new Participants(region, alive);
         this.spills = spills;
         this.tasks = (flags & QueueLayout.JOINABLE) != 0 ? new TaskCounts(region, slots, slotSize) : null;
-        this.joinWord = region.asSlice(QueueLayout.JOIN_SEQ_OFFSET, 4);
+        this.joinWord = WaitWord.of(region, QueueLayout.JOIN_SEQ_OFFSET);
     }
 
     /** {@return the participant index of this process, registering it} */
@@ -435,12 +434,13 @@ public final class Ring {
         return tasks.noneTakenByLive(participants);
     }
 
-    /** {@return the futex word joiners sleep on, and its value now (acquire)} */
+    /** {@return the value now (acquire) of the word joiners sleep on} */
     public int joinSeq() {
         return tasks.joinSeq();
     }
 
-    public MemorySegment joinWord() {
+    /** {@return the word joiners sleep on} */
+    public WaitWord joinWord() {
         return joinWord;
     }
 
@@ -451,21 +451,23 @@ public final class Ring {
 
     // ---------------------------------------------------------------- waiting
 
-    /** {@return the futex word consumers sleep on, and its value now (acquire)} */
+    /** {@return the value now (acquire) of the word consumers sleep on} */
     public int notEmptySeq() {
-        return (int) INT.getAcquire(notEmptyWord, 0L);
+        return (int) INT.getAcquire(region, QueueLayout.NOT_EMPTY_SEQ_OFFSET);
     }
 
-    /** {@return the futex word producers sleep on, and its value now (acquire)} */
+    /** {@return the value now (acquire) of the word producers sleep on} */
     public int notFullSeq() {
-        return (int) INT.getAcquire(notFullWord, 0L);
+        return (int) INT.getAcquire(region, QueueLayout.NOT_FULL_SEQ_OFFSET);
     }
 
-    public MemorySegment notEmptyWord() {
+    /** {@return the word consumers sleep on} */
+    public WaitWord notEmptyWord() {
         return notEmptyWord;
     }
 
-    public MemorySegment notFullWord() {
+    /** {@return the word producers sleep on} */
+    public WaitWord notFullWord() {
         return notFullWord;
     }
 
@@ -499,7 +501,7 @@ public final class Ring {
      * behalf: no system call when nobody sleeps, nor for a sleeper already woken and not yet
      * running.
      *
-     * <p>No lost wake-up: the count is never below the number of threads inside the futex wait.
+     * <p>No lost wake-up: the count is never below the number of threads inside the channel wait.
      * A sleeper reads the word, arms (a full fence), re-checks the ring, then waits on the value
      * it read. A signal comes after a commit or release (a full-fence
      * CAS) and reads the count: if it reads zero, the sleeper's arm comes later in the order of
@@ -509,26 +511,22 @@ public final class Ring {
      * that will not block (or by a stale arm); a sleeper takes its own arm back only when no
      * wake-up ended its sleep. A stale arm (a sleeper killed while asleep) costs one wake call.
      */
-    private void signal(long waitersOffset, MemorySegment word) {
+    private void signal(long waitersOffset, WaitWord word) {
         if (takeOne(waitersOffset)) {
-            INT.getAndAdd(word, 0L, 1);
+            INT.getAndAdd(word.word(), 0L, 1);
             try {
                 wake(word, 1);
             } catch (UncheckedIOException e) {
                 // The commit or release already happened: failing the caller now would make it
-                // retry (a duplicate) or drop what it took. Sleepers re-check within 10 ms anyway.
+                // retry (a duplicate) or drop what it took. Sleepers re-check within a slice anyway.
                 System.getLogger(Ring.class.getName()).log(System.Logger.Level.WARNING,
-                        "futex wake failed: " + e.getMessage());
+                        "wait channel wake failed: " + e.getMessage());
             }
         }
     }
 
     /** Wakes up to {@code count} sleepers on {@code word} (they re-check and may sleep again). */
-    public static void wake(MemorySegment word, int count) {
-        try {
-            OS.wakeAddress(word, count);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    public static void wake(WaitWord word, int count) {
+        Waiting.wake(word, count);
     }
 }

@@ -117,7 +117,7 @@ final class TaskCounts {
         return true;
     }
 
-    /** {@return the futex word joiners sleep on, and its value now (acquire)} */
+    /** {@return the value now (acquire) of the word joiners sleep on} */
     int joinSeq() {
         return (int) INT.getAcquire(region, QueueLayout.JOIN_SEQ_OFFSET);
     }

@@ -3,6 +3,7 @@ package org.multiprocessing4j.internal.sync;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
+import org.multiprocessing4j.internal.RegionHeader;
 
 /**
  * The region of a {@code SharedBarrier}: a header, a robust mutex that guards the barrier state,
@@ -10,18 +11,20 @@ import java.lang.foreign.ValueLayout;
  *
  * <pre>
  * off            size  field     written by              access
- * 0x00           4     magic     creator                 release store, LAST ("MP4B")
- * 0x04           4     version   creator                 plain, before magic
- * 0x08           4     parties   creator                 plain, before magic
+ * 0x00           0x40  header    creator                 see RegionHeader (magic "MP4B")
+ * 0x40           4     parties   creator                 plain, before magic
  * 0x80           256   mutex     see MutexLayout         owner at 0x80, waiters at 0x100
  * 0x180          4     gen       mutex holder            volatile; +1 when a generation ends
- *                                                        (trip or break); the futex word
+ *                                                        (trip or break); the wait word
  * 0x184          4     count     mutex holder            volatile; parties arrived in this generation
  * 0x188          4     broken    mutex holder            volatile; 1 until reset()
  * 0x190          8     history   mutex holder            volatile; bit (g &amp; 63) = generation g
  *                                                        ended broken
  * 0x200 + 8*i    8     slot[i]   mutex holder            volatile; ProcessToken of the party
  *                                                        waiting at arrival index i, 0 = none
+ * WAIT           W     wait area creator                 the backend's wait channel (W =
+ *                                                        Platform.waitChannelBytes()); WAIT =
+ *                                                        0x200 + 8*parties rounded up to 64
  * </pre>
  *
  * <h2>Memory ordering</h2>
@@ -33,15 +36,15 @@ import java.lang.foreign.ValueLayout;
  * own (generation g+64 overwrites g's bit before it increments {@code gen} past g+64). A waiter
  * that finds 64 or more reports its outcome as unknown (BrokenBarrierException) rather than guess.
  *
- * <p>Version 2: the mutex's owner word may carry {@link MutexLayout#TAKING}.
+ * <p>Version 2: the mutex's owner word may carry {@link MutexLayout#TAKING}. Version 4: the
+ * common {@link RegionHeader}; {@code parties} moved from 0x08 to 0x40.
  */
 public final class BarrierLayout {
     /** The fixed part of the region, for offset checks. */
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_INT.withName("magic"),
-            ValueLayout.JAVA_INT.withName("version"),
+            MemoryLayout.paddingLayout(RegionHeader.CONFIG_OFFSET).withName("header"),
             ValueLayout.JAVA_INT.withName("parties"),
-            MemoryLayout.paddingLayout(0x74),
+            MemoryLayout.paddingLayout(0x3c),
             MutexLayout.LAYOUT.withName("mutex"),
             ValueLayout.JAVA_INT.withName("gen"),
             ValueLayout.JAVA_INT.withName("count"),
@@ -53,12 +56,12 @@ public final class BarrierLayout {
     /** "MP4B". */
     public static final int MAGIC = 0x4d503442;
     /** Layout version; 3: parties and the mutex owner prove life by a {@link LivenessMark}. */
-    public static final int VERSION = 3;
+    public static final int VERSION = 4;
     /** Offset of the party count. */
     public static final long PARTIES = offset("parties");
     /** Base of the mutex block. */
     public static final long MUTEX = offset("mutex");
-    /** Offset of the generation (futex word). */
+    /** Offset of the generation (wait word). */
     public static final long GEN = offset("gen");
     /** Offset of the arrival count. */
     public static final long COUNT = offset("count");
@@ -79,9 +82,9 @@ public final class BarrierLayout {
         return SLOTS + 8L * i;
     }
 
-    /** {@return the size of the region for {@code parties} parties} */
+    /** {@return the size of the region for {@code parties} parties: slots, then the wait area} */
     public static long size(int parties) {
-        return SLOTS + 8L * parties;
+        return RegionHeader.sizeWithWaitArea(SLOTS + 8L * parties);
     }
 
     private static long offset(String name) {

@@ -3,20 +3,21 @@ package org.multiprocessing4j.internal.sync;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
+import org.multiprocessing4j.internal.RegionHeader;
 
 /**
  * The region of a {@code SharedCondition} (its lock lives in its own region).
  *
  * <pre>
  * off    size  field       written by                   access
- * 0x00   4     magic       creator                      release store, LAST ("MP4C")
- * 0x04   4     version     creator                      plain, before magic
- * 0x80   4     wakeSeq     signallers (holding lock)    getAndAdd; futex word; own 128-byte line
+ * 0x00   0x80  header   creator  see RegionHeader (magic "MP4C", no configuration)
+ * 0x80   4     wakeSeq     signallers (holding lock)    getAndAdd; wait word; own 128-byte line
  * 0x84   4     tokens      signallers add (holding      volatile / CAS; one token = one wake-up
  *                          lock), waiters consume (CAS) an eligible waiter may claim
  * 0x88   4     limit       signallers (holding lock)    volatile; tickets below it are eligible
  * 0x100  4     waiters     waiters (holding the lock)   getAndAdd; own 128-byte line
  * 0x104  4     nextTicket  waiters (holding the lock)   getAndAdd; the next waiter's ticket
+ * 0x180  W     wait area  creator  the backend's wait channel (W = Platform.waitChannelBytes())
  * </pre>
  *
  * <h2>Algorithm and memory ordering</h2>
@@ -31,7 +32,7 @@ import java.lang.foreign.ValueLayout;
  * ({@code signalAll}: tokens = waiters, wake all). As every sleeper is eligible at that moment,
  * the wake-up reaches one that may claim. Since {@code limit} and the token are published before
  * {@code wakeSeq} changes, a waiter that read the new {@code wakeSeq} sees both, and one that
- * read the old value fails its futex compare: no wake-up is lost, and a waiter that started
+ * read the old value fails its wait-channel compare: no wake-up is lost, and a waiter that started
  * waiting after a signal can never take that signal's token from one that was waiting (tickets).
  * A signal never waits for anyone's acknowledgement, so a dead waiter cannot block it. A waiter
  * leaves (re-holding the lock) by decrementing {@code waiters} and clamping {@code tokens} to
@@ -42,14 +43,12 @@ import java.lang.foreign.ValueLayout;
  * leaves at least one token that the live waiters present at that signal may claim. Tickets
  * are compared modulo 2<sup>32</sup>: a waiter must not sleep through 2<sup>31</sup> later waits.
  *
- * <p>Version 2: version 1 had no tickets (a later waiter could take an earlier one's signal).
+ * <p>Version 2: version 1 had no tickets (a later waiter could take an earlier one's signal). Version 3: the common {@link RegionHeader}.
  */
 public final class ConditionLayout {
     /** The region, for offset checks. */
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_INT.withName("magic"),
-            ValueLayout.JAVA_INT.withName("version"),
-            MemoryLayout.paddingLayout(0x78),
+            RegionHeader.LAYOUT.withName("header"),
             ValueLayout.JAVA_INT.withName("wakeSeq"),
             ValueLayout.JAVA_INT.withName("tokens"),
             ValueLayout.JAVA_INT.withName("limit"),
@@ -61,8 +60,8 @@ public final class ConditionLayout {
     /** "MP4C". */
     public static final int MAGIC = 0x4d503443;
     /** Layout version. */
-    public static final int VERSION = 2;
-    /** Offset of the futex word. */
+    public static final int VERSION = 3;
+    /** Offset of the wait word. */
     public static final long WAKE_SEQ = offset("wakeSeq");
     /** Offset of the wake-up tokens. */
     public static final long TOKENS = offset("tokens");
@@ -72,8 +71,8 @@ public final class ConditionLayout {
     public static final long NEXT_TICKET = offset("nextTicket");
     /** Offset of the waiter count. */
     public static final long WAITERS = offset("waiters");
-    /** Size of the region. */
-    public static final long SIZE = LAYOUT.byteSize();
+    /** Size of the region: the layout, then the wait-channel area. */
+    public static final long SIZE = RegionHeader.sizeWithWaitArea(LAYOUT.byteSize());
 
     private ConditionLayout() {
     }

@@ -3,18 +3,19 @@ package org.multiprocessing4j.internal.sync;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
+import org.multiprocessing4j.internal.RegionHeader;
 
 /**
  * The region of a {@code SharedEvent}.
  *
  * <pre>
  * off    size  field    written by      access
- * 0x00   4     magic    creator         release store, LAST ("MP4E")
- * 0x04   4     version  creator         plain, before magic
- * 0x80   4     state    set / clear     volatile / CAS; the futex word: bit 0 = flag, bits 1..31 =
+ * 0x00   0x80  header   creator  see RegionHeader (magic "MP4E", no configuration)
+ * 0x80   4     state    set / clear     volatile / CAS; the wait word: bit 0 = flag, bits 1..31 =
  *                                       generation (+1, modulo 2<sup>31</sup>, whenever set()
  *                                       turns the flag on)
  * 0x100  4     waiters  sleepers        getAndAdd; own 128-byte line
+ * 0x180  W     wait area  creator  the backend's wait channel (W = Platform.waitChannelBytes())
  * </pre>
  *
  * <h2>Memory ordering</h2>
@@ -28,14 +29,12 @@ import java.lang.foreign.ValueLayout;
  * wrote before {@code set} is visible to a thread that saw its flag or its generation. A sleeper
  * would confuse generations only if exactly 2<sup>31</sup> sets happened while it slept.
  *
- * <p>Version 2: version 1 had a 0/1 flag word and no generation.
+ * <p>Version 2: version 1 had a 0/1 flag word and no generation. Version 3: the common {@link RegionHeader}.
  */
 public final class EventLayout {
     /** The region, for offset checks. */
     public static final StructLayout LAYOUT = MemoryLayout.structLayout(
-            ValueLayout.JAVA_INT.withName("magic"),
-            ValueLayout.JAVA_INT.withName("version"),
-            MemoryLayout.paddingLayout(0x78),
+            RegionHeader.LAYOUT.withName("header"),
             ValueLayout.JAVA_INT.withName("state"),
             MemoryLayout.paddingLayout(0x7c),
             ValueLayout.JAVA_INT.withName("waiters"),
@@ -44,8 +43,8 @@ public final class EventLayout {
     /** "MP4E". */
     public static final int MAGIC = 0x4d503445;
     /** Layout version. */
-    public static final int VERSION = 2;
-    /** Offset of the flag and generation (futex word). */
+    public static final int VERSION = 3;
+    /** Offset of the flag and generation (wait word). */
     public static final long STATE = offset("state");
     /** The flag bit of the state word. */
     public static final int FLAG_BIT = 1;
@@ -53,8 +52,8 @@ public final class EventLayout {
     public static final int GENERATION_STEP = 2;
     /** Offset of the sleeper count. */
     public static final long WAITERS = offset("waiters");
-    /** Size of the region. */
-    public static final long SIZE = LAYOUT.byteSize();
+    /** Size of the region: the layout, then the wait-channel area. */
+    public static final long SIZE = RegionHeader.sizeWithWaitArea(LAYOUT.byteSize());
 
     private EventLayout() {
     }

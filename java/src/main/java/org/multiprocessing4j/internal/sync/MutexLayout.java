@@ -19,7 +19,7 @@ import java.lang.foreign.ValueLayout;
  * +0x10 4     holds        whoever holds owner          plain (only the owner reads it)
  * +0x14 4     ownerDied    taker-over, markConsistent   volatile; 1 = state may be inconsistent
  * +0x80 4     waiters      waiters                      getAndAdd; own 128-byte line
- * +0x84 4     wakeSeq      releasers                    getAndAdd; the futex word sleepers wait on
+ * +0x84 4     wakeSeq      releasers                    getAndAdd; the wait word sleepers sleep on
  * </pre>
  *
  * <h2>Memory ordering</h2>
@@ -80,7 +80,7 @@ public final class MutexLayout {
     public static final long OWNER_DIED = offset("ownerDied");
     /** Relative offset of the sleeper count. */
     public static final long WAITERS = offset("waiters");
-    /** Relative offset of the futex word. */
+    /** Relative offset of the wait word. */
     public static final long WAKE_SEQ = offset("wakeSeq");
     /** Size of the block. */
     public static final long SIZE = LAYOUT.byteSize();

@@ -33,7 +33,7 @@ public final class RobustMutex {
     private final long ownerDied;
     private final long waiters;
     private final long wakeSeq;
-    private final MemorySegment wakeWord;
+    private final WaitWord wakeWord;
     private final LongPredicate alive;
     /**
      * Two-step transitions (take-overs, foreign releases) of this instance in flight, in bits
@@ -60,7 +60,7 @@ public final class RobustMutex {
         this.ownerDied = base + MutexLayout.OWNER_DIED;
         this.waiters = base + MutexLayout.WAITERS;
         this.wakeSeq = base + MutexLayout.WAKE_SEQ;
-        this.wakeWord = s.asSlice(wakeSeq, 4);
+        this.wakeWord = WaitWord.of(s, wakeSeq);
     }
 
     /*
@@ -138,8 +138,8 @@ public final class RobustMutex {
         if (Words.casLong(s, owner, 0, me)) {
             return acquired(Result.ACQUIRED);
         }
-        for (int i = 0; i < Waiting.SPINS; i++) {
-            Thread.onSpinWait();
+        long spinStart = System.nanoTime();
+        for (int i = 1; Waiting.spinning(i, spinStart, timeoutNanos); i++) {
             long o = Words.longVolatile(s, owner);
             if (o == 0 && Words.casLong(s, owner, 0, me)) {
                 return acquired(Result.ACQUIRED);
@@ -257,12 +257,9 @@ public final class RobustMutex {
                 break;
             }
         }
-        for (int spins = 0; (transitions.get() & Integer.MAX_VALUE) != 0; spins++) {
-            if (spins < Waiting.SPINS) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(Waiting.VIRTUAL_POLL_NANOS);
-            }
+        long start = System.nanoTime();
+        for (int round = 1; (transitions.get() & Integer.MAX_VALUE) != 0; round++) {
+            Waiting.pause(round, start);
         }
     }
 
@@ -343,14 +340,15 @@ public final class RobustMutex {
      */
     public boolean releaseAny() {
         Waiting.Deadline d = null;
-        for (int spins = 0; ; spins++) {
+        long start = System.nanoTime();
+        boolean spinning = true;
+        for (int round = 1; ; round++) {
             long o = Words.longVolatile(s, owner);
             if (o == 0 || o == NOT_RECOVERABLE) {
                 return false;
             }
             if ((o & TAKING) != 0) {
-                if (spins < Waiting.SPINS) {
-                    Thread.onSpinWait();
+                if (spinning && (spinning = Waiting.spinning(round, start))) {
                     continue;
                 }
                 if (d == null) {
@@ -358,7 +356,7 @@ public final class RobustMutex {
                     d.livenessCheckDue(); // first check one interval from now
                 }
                 if (!d.livenessCheckDue() || alive.test(MutexLayout.holder(o))) {
-                    LockSupport.parkNanos(Waiting.VIRTUAL_POLL_NANOS);
+                    LockSupport.parkNanos(Waiting.VIRTUAL_PARK_NANOS);
                     continue;
                 }
             }

@@ -7,12 +7,14 @@
  * {@link org.multiprocessing4j.internal.sync.SemaphoreLayout},
  * {@link org.multiprocessing4j.internal.sync.EventLayout},
  * {@link org.multiprocessing4j.internal.sync.ConditionLayout},
- * {@link org.multiprocessing4j.internal.sync.BarrierLayout}), the common
- * {@link org.multiprocessing4j.internal.sync.RegionHeader}, process identity
+ * {@link org.multiprocessing4j.internal.sync.BarrierLayout}; each starts with the common
+ * {@link org.multiprocessing4j.internal.RegionHeader}), process identity
  * ({@link org.multiprocessing4j.internal.sync.ProcessToken}) and liveness, proved by a mark the
  * kernel keeps on each region's file rather than by pid
- * ({@link org.multiprocessing4j.internal.sync.LivenessMark}), the spin-then-sleep waiting policy
- * ({@link org.multiprocessing4j.internal.sync.Waiting}) and access-mode-named atomic word access
+ * ({@link org.multiprocessing4j.internal.sync.LivenessMark}), the one spin-then-sleep waiting
+ * policy of queues and synchronization objects alike
+ * ({@link org.multiprocessing4j.internal.sync.Waiting}, over the platform's wait channel of a
+ * {@link org.multiprocessing4j.internal.sync.WaitWord}) and access-mode-named atomic word access
  * ({@link org.multiprocessing4j.internal.sync.Words}).
  *
  * <p>Rules: shared words are naturally aligned 4- or 8-byte words, accessed only through

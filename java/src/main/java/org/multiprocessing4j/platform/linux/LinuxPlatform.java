@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.multiprocessing4j.platform.Platform;
 import org.multiprocessing4j.platform.UnsupportedPlatformException;
+import org.multiprocessing4j.platform.WaitChannel;
 import org.multiprocessing4j.platform.linux.bindings.Libc;
 import org.multiprocessing4j.platform.linux.bindings.cmsghdr;
 import org.multiprocessing4j.platform.linux.bindings.iovec;
@@ -36,7 +37,6 @@ import org.multiprocessing4j.platform.linux.bindings.sigset_t;
 import org.multiprocessing4j.platform.linux.bindings.sockaddr_in;
 import org.multiprocessing4j.platform.linux.bindings.sockaddr_in6;
 import org.multiprocessing4j.platform.linux.bindings.sockaddr_un;
-import org.multiprocessing4j.platform.linux.bindings.timespec;
 
 /**
  * The Linux backend, built only on the jextract bindings in {@code ...linux.bindings} (the parts
@@ -65,9 +65,6 @@ public final class LinuxPlatform implements Platform {
             CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
     private static final ThreadLocal<MemorySegment> STATE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
-    /** A futex timeout per thread, so that a wait allocates nothing. */
-    private static final ThreadLocal<MemorySegment> TIMEOUT =
-            ThreadLocal.withInitial(() -> timespec.allocate(Arena.ofAuto()));
 
 
     // Each downcall handle sits in its own holder class: created on first use (a child JVM
@@ -167,11 +164,6 @@ public final class LinuxPlatform implements Platform {
         static final MethodHandle MH = LINKER.downcallHandle(Libc.syscall.address(), FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
     }
 
-    /** {@code long syscall(SYS_futex, int *uaddr, int op, int val, timespec *t, int *u2, int v3)}. */
-    private static final class SyscallFutex {
-        static final MethodHandle MH = LINKER.downcallHandle(Libc.syscall.address(), FunctionDescriptor.of(C_LONG, C_LONG, C_POINTER, C_INT, C_INT, C_POINTER, C_POINTER, C_INT), Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
-    }
-
     private static final class ShmOpen {
         static final MethodHandle MH = errno(Libc.shm_open$address(), Libc.shm_open$descriptor());
     }
@@ -198,11 +190,10 @@ public final class LinuxPlatform implements Platform {
     private static final int O_CLOEXEC = Libc.O_CLOEXEC();
     private static final int MSG_NOSIGNAL = Libc.MSG_NOSIGNAL();
     private static final int MSG_DONTWAIT = Libc.MSG_DONTWAIT();
-    private static final int FUTEX_WAIT = Libc.FUTEX_WAIT();
-    private static final int FUTEX_WAKE = Libc.FUTEX_WAKE();
 
     private final String name;
     private final LinuxArch arch;
+    private final LinuxWaitChannel waitChannel;
     private final ExecutorService spawner = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "mp4j-spawner");
         t.setDaemon(true);
@@ -212,6 +203,7 @@ public final class LinuxPlatform implements Platform {
     private LinuxPlatform(String name, LinuxArch arch) {
         this.name = name;
         this.arch = arch;
+        this.waitChannel = new LinuxWaitChannel(arch);
     }
 
     /**
@@ -1171,51 +1163,35 @@ public final class LinuxPlatform implements Platform {
         return addr.reinterpret(size, arena, s -> Libc.munmap(s, size));
     }
 
+    // ------------------------------------------------------------------ waiting
+
     @Override
-    public boolean waitOnAddress(MemorySegment address, int expected, long timeoutNanos)
-            throws IOException {
-        MemorySegment st = STATE.get();
-        try {
-            MemorySegment ts = MemorySegment.NULL;
-            if (timeoutNanos >= 0) {
-                ts = TIMEOUT.get();
-                timespec.tv_sec(ts, timeoutNanos / 1_000_000_000L);
-                timespec.tv_nsec(ts, timeoutNanos % 1_000_000_000L);
-            }
-            long r = (long) SyscallFutex.MH.invokeExact(st, arch.sysFutex(), address, FUTEX_WAIT,
-                    expected, ts, MemorySegment.NULL, 0);
-            if (r == 0) {
-                return true;
-            }
-            int e = errno(st);
-            if (e == Errno.EAGAIN || e == Errno.EINTR) {
-                return true; // value differed, or a signal: the caller re-checks
-            }
-            if (e == Errno.ETIMEDOUT) {
-                return false;
-            }
-            throw Errno.exception("futex(FUTEX_WAIT)", e);
-        } catch (IOException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+    public long waitChannelBytes() {
+        return 0;
     }
 
     @Override
-    public int wakeAddress(MemorySegment address, int count) throws IOException {
-        MemorySegment st = STATE.get();
-        long r;
-        try {
-            r = (long) SyscallFutex.MH.invokeExact(st, arch.sysFutex(), address, FUTEX_WAKE, count,
-                    MemorySegment.NULL, MemorySegment.NULL, 0);
-        } catch (Throwable t) {
-            throw rethrow(t);
+    public void initWaitChannel(MemorySegment region, long offset) {
+        checkWaitChannelArea(region, offset);
+    }
+
+    @Override
+    public WaitChannel waitChannel(MemorySegment region, long offset) {
+        checkWaitChannelArea(region, offset);
+        return waitChannel;
+    }
+
+    @Override
+    public String backendId() {
+        return "linux";
+    }
+
+    private static void checkWaitChannelArea(MemorySegment region, long offset) {
+        if (offset < 0 || offset > region.byteSize() || offset % 64 != 0) {
+            throw new IllegalArgumentException("wait-channel area at " + offset
+                    + " is not a 64-byte aligned offset within a region of " + region.byteSize()
+                    + " bytes");
         }
-        if (r < 0) {
-            throw Errno.exception("futex(FUTEX_WAKE)", errno(st));
-        }
-        return (int) r;
     }
 
     // ------------------------------------------------------------------ stream sockets

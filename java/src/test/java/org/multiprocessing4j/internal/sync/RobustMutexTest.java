@@ -11,6 +11,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongPredicate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.multiprocessing4j.internal.RegionHeader;
 
 /**
  * Take-over details of {@link RobustMutex} that need a dead owner at a precise moment, simulated
@@ -22,19 +23,26 @@ class RobustMutexTest {
     private static final long DEAD = ProcessToken.self() + 1;
     private static final LongPredicate ALIVE = t -> MutexLayout.holder(t) == ProcessToken.self();
 
+    /** Where the mutex sits in its region. */
+    private static final long BASE = LockLayout.MUTEX;
+
+    /** A lock region with its header published: the mutex block at {@link #BASE}. */
     private static MemorySegment block(Arena a) {
-        return a.allocate(MutexLayout.SIZE, 128);
+        MemorySegment s = a.allocate(LockLayout.SIZE, 128);
+        RegionHeader.publish(s, LockLayout.MAGIC_LOCK, LockLayout.VERSION, LockLayout.SIZE, true,
+                ProcessToken.self());
+        return s;
     }
 
     @Test
     void aTakerWhoseThreadIdEqualsTheDeadOwnersIsNotTheOwnerUntilTheTakeOverIsPublished() {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
-            Words.setLongVolatile(s, MutexLayout.OWNER, DEAD);
+            Words.setLongVolatile(s, BASE + MutexLayout.OWNER, DEAD);
             // Thread ids repeat across JVMs (every main thread is 3): the dead owner's may be ours.
-            Words.setLongVolatile(s, MutexLayout.OWNER_THREAD, Thread.currentThread().threadId());
-            Words.setIntVolatile(s, MutexLayout.HOLDS, 7);
-            RobustMutex m = new RobustMutex(s, 0, ALIVE);
+            Words.setLongVolatile(s, BASE + MutexLayout.OWNER_THREAD, Thread.currentThread().threadId());
+            Words.setIntVolatile(s, BASE + MutexLayout.HOLDS, 7);
+            RobustMutex m = new RobustMutex(s, BASE, ALIVE);
             AtomicReference<String> midWay = new AtomicReference<>();
             m.takeOverProbe = () -> midWay.set("held=" + m.heldByCurrentThread()
                     + ", taking=" + ((m.owner() & MutexLayout.TAKING) != 0));
@@ -51,8 +59,8 @@ class RobustMutexTest {
     void anUnlockDuringATakeOverWaitsForItAndThenMakesTheMutexNotRecoverable() throws Exception {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
-            Words.setLongVolatile(s, MutexLayout.OWNER, DEAD);
-            RobustMutex m = new RobustMutex(s, 0, ALIVE);
+            Words.setLongVolatile(s, BASE + MutexLayout.OWNER, DEAD);
+            RobustMutex m = new RobustMutex(s, BASE, ALIVE);
             AtomicReference<Boolean> unlocked = new AtomicReference<>();
             AtomicReference<Thread> unlocker = new AtomicReference<>();
             AtomicReference<Boolean> finishedMidWay = new AtomicReference<>();
@@ -80,8 +88,8 @@ class RobustMutexTest {
     void aTakerThatDiedMidWayIsTakenOverInTurn() throws Exception {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
-            Words.setLongVolatile(s, MutexLayout.OWNER, DEAD | MutexLayout.TAKING);
-            RobustMutex m = new RobustMutex(s, 0, ALIVE);
+            Words.setLongVolatile(s, BASE + MutexLayout.OWNER, DEAD | MutexLayout.TAKING);
+            RobustMutex m = new RobustMutex(s, BASE, ALIVE);
             assertEquals(RobustMutex.Result.OWNER_DIED, m.acquire(-1, true));
             assertTrue(m.heldByCurrentThread());
             assertTrue(m.ownerDied());
@@ -95,8 +103,8 @@ class RobustMutexTest {
     void aClosedMutexStartsNoTakeOverOrForeignReleaseUntilReopened() throws Exception {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
-            Words.setLongVolatile(s, MutexLayout.OWNER, DEAD);
-            RobustMutex m = new RobustMutex(s, 0, ALIVE);
+            Words.setLongVolatile(s, BASE + MutexLayout.OWNER, DEAD);
+            RobustMutex m = new RobustMutex(s, BASE, ALIVE);
             m.close();
             m.close(); // idempotent
             assertEquals(RobustMutex.Result.TIMED_OUT, m.acquire(0, true), "no take-over once closing");
@@ -112,8 +120,8 @@ class RobustMutexTest {
     void aZeroTimeoutStillChecksOnceWhetherTheOwnerIsDead() throws Exception {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
-            Words.setLongVolatile(s, MutexLayout.OWNER, DEAD);
-            RobustMutex m = new RobustMutex(s, 0, ALIVE);
+            Words.setLongVolatile(s, BASE + MutexLayout.OWNER, DEAD);
+            RobustMutex m = new RobustMutex(s, BASE, ALIVE);
             assertEquals(RobustMutex.Result.OWNER_DIED, m.acquire(0, true));
             assertTrue(m.ownerDied());
         }
@@ -123,11 +131,11 @@ class RobustMutexTest {
     void aLiveOwnerIsNeverTakenOverAndReleaseClearsTheThreadRecordFirst() throws Exception {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
-            RobustMutex m = new RobustMutex(s, 0, ALIVE);
+            RobustMutex m = new RobustMutex(s, BASE, ALIVE);
             assertEquals(RobustMutex.Result.ACQUIRED, m.acquire(-1, true));
             assertEquals(RobustMutex.Result.TIMED_OUT, m.acquire(0, true));
             assertTrue(m.release(ProcessToken.self()));
-            assertEquals(0, Words.longVolatile(s, MutexLayout.OWNER_THREAD));
+            assertEquals(0, Words.longVolatile(s, BASE + MutexLayout.OWNER_THREAD));
             assertFalse(m.release(ProcessToken.self()));
             assertFalse(m.releaseAny());
             assertNotEquals(MutexLayout.NOT_RECOVERABLE, m.owner());
