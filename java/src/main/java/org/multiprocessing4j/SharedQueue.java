@@ -7,8 +7,6 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.file.NoSuchFileException;
 import java.util.AbstractQueue;
 import java.util.Arrays;
@@ -18,14 +16,16 @@ import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.multiprocessing4j.internal.codec.DefaultCodec;
 import org.multiprocessing4j.internal.queue.QueueLayout;
 import org.multiprocessing4j.internal.queue.Ring;
+import org.multiprocessing4j.internal.queue.SinkPool;
+import org.multiprocessing4j.internal.queue.SpillStore;
 import org.multiprocessing4j.internal.queue.Spill;
 import org.multiprocessing4j.internal.sync.LivenessMark;
 import org.multiprocessing4j.internal.sync.Waiting;
-import org.multiprocessing4j.internal.shm.ShmTracker;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -150,8 +150,10 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
 
     /*
      * Implementation notes. The ring protocol (claim/commit/release, recovery of a dead owner's
-     * claim) is internal.queue.Ring; the region layout internal.queue.QueueLayout. This class
-     * adds encoding, blocking and the process-local lifetime:
+     * claim, the record format of a slot, waiting for a claim or for joinable tasks) is
+     * internal.queue.Ring; the region layout internal.queue.QueueLayout; spill segments
+     * internal.queue.SpillStore; encode buffers internal.queue.SinkPool. This class adapts them
+     * to BlockingQueue: encoding and decoding with the codec, and the process-local lifetime:
      *
      * - Encode before claiming: a claimed slot is always committed or abandoned in a finally,
      *   so an exception (codec, OOM) can never leave a claim owned by a live process.
@@ -171,12 +173,37 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     /** Bytes per slot unless {@link Builder#slotSize(int)} says otherwise. */
     public static final int DEFAULT_SLOT_SIZE = 256;
 
-    /** DefaultCodec's BYTES tag: int32 big-endian length, then the bytes. */
-    private static final byte TAG_BYTES = 0x01;
-    private static final int BYTES_HEADER = 5;
-    private static final ValueLayout.OfInt INT_BE =
-            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    private static final int CACHED_SINKS = 4;
+    /** What {@link #COPY_RECORD} returns for a record that is the codec's encoding of a byte[]. */
+    private static final long PLAIN_BYTES = 1;
+    /** Writes a {@code byte[]} record: the codec's BYTES encoding, built in place. */
+    private static final Ring.RecordWriter<MemorySegment> WRITE_BYTES = (bytes, region, offset) -> {
+        DefaultCodec.writeBytesHeader(region, offset, (int) bytes.byteSize());
+        MemorySegment.copy(bytes, 0, region, offset + DefaultCodec.BYTES_HEADER, bytes.byteSize());
+    };
+    /**
+     * Copies an inline record out: the bytes of a {@code byte[]} record (then returns
+     * {@link #PLAIN_BYTES}), else the encoded record.
+     */
+    private static final Ring.RecordReader<byte[][], RuntimeException> COPY_RECORD =
+            (copy, region, offset, length) -> {
+                if (DefaultCodec.isBytesEncoding(region, offset, length)) {
+                    copy[0] = region.asSlice(offset + DefaultCodec.BYTES_HEADER, length - DefaultCodec.BYTES_HEADER)
+                            .toArray(ValueLayout.JAVA_BYTE);
+                    return PLAIN_BYTES;
+                }
+                copy[0] = region.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE);
+                return 0;
+            };
+    /** Copies a {@code byte[]} record that fits into the target; -1 for anything else. */
+    private static final Ring.RecordReader<MemorySegment, RuntimeException> BYTES_INTO_TARGET =
+            (target, region, offset, length) -> {
+                int n = length - DefaultCodec.BYTES_HEADER;
+                if (!DefaultCodec.isBytesEncoding(region, offset, length) || n > target.byteSize()) {
+                    return -1;
+                }
+                MemorySegment.copy(region, offset + DefaultCodec.BYTES_HEADER, target, 0, n);
+                return n;
+            };
 
     /** The ring's block; travels to children as an inherited descriptor (TaskStreams). */
     @SuppressWarnings("serial")
@@ -202,13 +229,14 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     private transient AtomicInteger inFlight;
     /** Guards closed and participant registration; private so user code locking the queue cannot block them. */
     private transient Object monitor;
-    private transient AtomicReferenceArray<ByteSink> sinks;
+    /** Encode buffers. */
+    private transient SinkPool sinks;
+    /** Where records larger than a slot go. */
+    private transient SpillStore spills;
     private transient volatile boolean closed;
+    /** Reads {@code closed}, for the ring's waits. */
+    private transient BooleanSupplier isClosed;
     private transient volatile int participant;
-    /** The inode of the queue's memory, which names its spill segments (see {@link Spill}). */
-    private transient long memoryInode;
-    /** Whether this instance asked the tracker to sweep the queue's spill segments; guarded by monitor. */
-    private transient boolean watched;
 
     /** Wraps a region: initializes it first if {@code initialize}, else checks it. */
     SharedQueue(SharedMemory memory, QueueLayout.Header header, boolean initialize) {
@@ -250,13 +278,16 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         codec = codecChoice != null ? codecChoice
                 : memory.name().isPresent() ? Codec.forUntrustedPeers() : Codec.defaults();
         monitor = new Object();
+        isClosed = () -> closed;
         inFlight = new AtomicInteger();
-        sinks = new AtomicReferenceArray<>(CACHED_SINKS);
+        sinks = new SinkPool(slotSize);
+        long memoryInode; // names the queue's spill segments (see Spill)
         try {
             memoryInode = OS.inode(memory.descriptor().number());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the inode of a queue's shared memory", e);
         }
+        spills = new SpillStore(memoryInode, memory.name().orElse(null));
     }
 
     /** Creates a queue region, anonymous or named, and the queue on it. */
@@ -584,13 +615,13 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         }
         enter();
         try {
-            if (bytes.byteSize() <= inlineCapacity() - BYTES_HEADER) {
+            if (bytes.byteSize() <= inlineCapacity() - DefaultCodec.BYTES_HEADER) {
                 return insertInlineBytes(bytes, timeoutNanos);
             }
-            ByteSink sink = borrowSink();
+            ByteSink sink = sinks.borrow();
             try {
                 try {
-                    sink.writeByte(TAG_BYTES);
+                    sink.writeByte(DefaultCodec.BYTES_TAG);
                     sink.writeInt((int) bytes.byteSize());
                     sink.write(bytes);
                 } catch (CodecException ex) {
@@ -598,7 +629,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 }
                 return insertSpilled(sink.segment(), timeoutNanos);
             } finally {
-                giveBack(sink);
+                sinks.giveBack(sink);
             }
         } finally {
             exit();
@@ -610,10 +641,10 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         Objects.requireNonNull(e, "SharedQueue does not accept null elements");
         enter();
         try {
-            if (e instanceof byte[] b && b.length <= inlineCapacity() - BYTES_HEADER) {
+            if (e instanceof byte[] b && b.length <= inlineCapacity() - DefaultCodec.BYTES_HEADER) {
                 return insertInlineBytes(MemorySegment.ofArray(b), timeoutNanos);
             }
-            ByteSink sink = borrowSink();
+            ByteSink sink = sinks.borrow();
             try {
                 try {
                     codec.encode(e, sink);
@@ -625,7 +656,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                         ? insertInline(record, timeoutNanos)
                         : insertSpilled(record, timeoutNanos);
             } finally {
-                giveBack(sink);
+                sinks.giveBack(sink);
             }
         } finally {
             exit();
@@ -640,13 +671,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         }
         boolean written = false;
         try {
-            long slot = ring.slotOf(pos);
-            long p = slot + QueueLayout.SLOT_PAYLOAD;
-            int n = (int) b.byteSize();
-            region.set(ValueLayout.JAVA_BYTE, p, TAG_BYTES);
-            region.set(INT_BE, p + 1, n);
-            MemorySegment.copy(b, 0, region, p + BYTES_HEADER, n);
-            region.set(ValueLayout.JAVA_INT, slot + QueueLayout.SLOT_LENGTH, BYTES_HEADER + n);
+            ring.write(pos, DefaultCodec.BYTES_HEADER + (int) b.byteSize(), b, WRITE_BYTES);
             written = true;
         } finally {
             finishWrite(pos, written);
@@ -661,9 +686,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         }
         boolean written = false;
         try {
-            long slot = ring.slotOf(pos);
-            MemorySegment.copy(record, 0, region, slot + QueueLayout.SLOT_PAYLOAD, record.byteSize());
-            region.set(ValueLayout.JAVA_INT, slot + QueueLayout.SLOT_LENGTH, (int) record.byteSize());
+            ring.write(pos, record);
             written = true;
         } finally {
             finishWrite(pos, written);
@@ -676,46 +699,23 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
      * recovers this claim after a crash can remove the segment (see {@link Spill}).
      */
     private boolean insertSpilled(MemorySegment record, long timeoutNanos) throws InterruptedException {
-        MemorySegment ref = Spill.newReference(
-                ShmTracker.queueKey(memoryInode, memory.name().isPresent()), record.byteSize());
-        watchSpills();
+        MemorySegment ref = spills.prepare(record.byteSize());
         long pos = claim(true, timeoutNanos);
         if (pos < 0) {
             return false;
         }
         boolean written = false;
         try {
-            long slot = ring.slotOf(pos);
-            MemorySegment.copy(ref, 0, region, slot + QueueLayout.SLOT_PAYLOAD, ref.byteSize());
-            VarHandle.releaseFence(); // a recoverer that sees SPILLED sees the whole reference
-            region.set(ValueLayout.JAVA_INT, slot + QueueLayout.SLOT_LENGTH, QueueLayout.SPILLED);
-            try {
-                Spill.write(ref, record);
-            } catch (IOException ex) {
-                throw new UncheckedIOException("cannot create a segment for a record of "
-                        + record.byteSize() + " bytes", ex);
-            }
+            ring.writeSpilled(pos, ref);
+            spills.write(ref, record);
             written = true;
         } finally {
             if (!written) {
-                Spill.discard(ref);
+                spills.discard(ref);
             }
             finishWrite(pos, written);
         }
         return true;
-    }
-
-    /**
-     * Has this JVM's tracker remove the queue's spill segments once nobody has the queue any more
-     * (see {@link ShmTracker}); before the first spill segment of this instance is created.
-     */
-    private void watchSpills() {
-        synchronized (monitor) {
-            if (!watched) {
-                watched = true;
-                ShmTracker.get().watchQueue(memoryInode, memory.name().orElse(null));
-            }
-        }
     }
 
     private void finishWrite(long pos, boolean written) {
@@ -727,7 +727,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     }
 
     private int inlineCapacity() {
-        return slotSize - (int) QueueLayout.SLOT_PAYLOAD;
+        return ring.inlineCapacity();
     }
 
     // ---------------------------------------------------------------- taking
@@ -784,45 +784,42 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 return null;
             }
             int me = participant();
-            long slot = ring.slotOf(pos);
-            Object value = null;
-            byte[] encoded = null;
             boolean counted = false;
             try {
                 if (ring.joinable()) {
                     ring.taken(me); // before the release: see TaskCounts
                     counted = true;
                 }
-                int length = ring.recordLength(slot); // checked: corrupt memory throws
-                long p = slot + QueueLayout.SLOT_PAYLOAD;
-                if (length == QueueLayout.SPILLED) {
-                    value = readSpilled(p);
-                } else if (isByteRecord(p, length)) {
-                    byte[] b = new byte[length - BYTES_HEADER];
-                    MemorySegment.copy(region, ValueLayout.JAVA_BYTE, p + BYTES_HEADER, b, 0, b.length);
-                    value = b;
-                } else {
-                    encoded = new byte[length];
-                    MemorySegment.copy(region, ValueLayout.JAVA_BYTE, p, encoded, 0, length);
-                }
-                if (encoded != null) {
-                    ring.releaseRead(pos, me);
-                    pos = -1;
-                    value = decode(MemorySegment.ofArray(encoded));
-                }
+                Object value = takeValue(pos, me);
                 counted = false; // handed over
                 return (E) value;
             } finally {
                 if (counted) {
                     ring.untaken(me); // consumed but not handed over: no task to be done
                 }
-                if (pos >= 0) {
-                    ring.releaseRead(pos, me);
-                }
             }
         } finally {
             exit();
         }
+    }
+
+    /**
+     * Reads the record at {@code pos} (claimed for reading) and releases its slot, whatever
+     * happens: a spilled record is decoded from its segment first, an inline one is copied out
+     * and decoded after the release, so that the slot is free while the codec runs.
+     */
+    private Object takeValue(long pos, int me) {
+        byte[][] copy = new byte[1][];
+        boolean plainBytes;
+        try {
+            if (ring.spilled(pos)) { // checked: corrupt memory throws
+                return spills.read(ring.spillReference(pos), this::decode);
+            }
+            plainBytes = ring.read(pos, copy, COPY_RECORD) == PLAIN_BYTES;
+        } finally {
+            ring.releaseRead(pos, me);
+        }
+        return plainBytes ? copy[0] : decode(MemorySegment.ofArray(copy[0]));
     }
 
     /**
@@ -871,7 +868,6 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                 return -1;
             }
             int me = participant();
-            long slot = ring.slotOf(pos);
             boolean counted = false;
             boolean handedOver = false;
             try {
@@ -879,28 +875,19 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                     ring.taken(me); // before the release: see TaskCounts
                     counted = true;
                 }
-                int length = ring.recordLength(slot); // checked: corrupt memory throws
-                long p = slot + QueueLayout.SLOT_PAYLOAD;
-                Object value;
-                if (isByteRecord(p, length)) {
-                    int n = length - BYTES_HEADER;
-                    if (n <= target.byteSize()) {
-                        MemorySegment.copy(region, p + BYTES_HEADER, target, 0, n);
-                        handedOver = true;
-                        return n;
-                    }
-                    byte[] b = new byte[n];
-                    MemorySegment.copy(region, ValueLayout.JAVA_BYTE, p + BYTES_HEADER, b, 0, n);
-                    value = b;
-                } else if (length == QueueLayout.SPILLED) {
-                    value = readSpilled(p);
-                } else {
-                    byte[] encoded = new byte[length];
-                    MemorySegment.copy(region, ValueLayout.JAVA_BYTE, p, encoded, 0, length);
+                long n;
+                try {
+                    n = ring.spilled(pos) ? -1 : ring.read(pos, target, BYTES_INTO_TARGET);
+                } catch (RuntimeException e) {
                     ring.releaseRead(pos, me);
-                    pos = -1;
-                    value = decode(MemorySegment.ofArray(encoded));
+                    throw e;
                 }
+                if (n >= 0) { // the common case: an inline byte[] record that fits, no allocation
+                    ring.releaseRead(pos, me);
+                    handedOver = true;
+                    return n;
+                }
+                Object value = takeValue(pos, me);
                 if (!(value instanceof byte[] b)) {
                     throw new ClassCastException("the record taken is a " + value.getClass().getName()
                             + ", not a byte[]; it is consumed");
@@ -914,9 +901,6 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
             } finally {
                 if (counted && !handedOver) {
                     ring.untaken(me);
-                }
-                if (pos >= 0) {
-                    ring.releaseRead(pos, me);
                 }
             }
         } finally {
@@ -945,53 +929,9 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     final boolean awaitTasksDone(long timeoutNanos) throws InterruptedException {
         enter();
         try {
-            long start = System.nanoTime();
-            for (;;) {
-                if (ring.allTasksDone()) {
-                    return true;
-                }
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-                if (closed) {
-                    throw new IllegalStateException("shared queue was closed while joining");
-                }
-                long left = timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos - (System.nanoTime() - start);
-                if (left <= 0) {
-                    return false;
-                }
-                int seq = ring.joinSeq();
-                ring.joiners(1);
-                try {
-                    if (ring.allTasksDone()) {
-                        return true;
-                    }
-                    Waiting.sleep(ring.joinWord(), seq, left);
-                } finally {
-                    ring.joiners(-1);
-                }
-            }
+            return ring.awaitAllTasksDone(timeoutNanos, isClosed);
         } finally {
             exit();
-        }
-    }
-
-    /** {@return whether the inline record at payload offset {@code p} is a codec BYTES record} */
-    private boolean isByteRecord(long p, int length) {
-        return length >= BYTES_HEADER && region.get(ValueLayout.JAVA_BYTE, p) == TAG_BYTES
-                && region.get(INT_BE, p + 1) == length - BYTES_HEADER;
-    }
-
-    /** Decodes a spilled record from its segment, then removes the segment (slot still held). */
-    private Object readSpilled(long payload) {
-        MemorySegment ref = MemorySegment.ofArray(new byte[QueueLayout.SPILL_REFERENCE_SIZE]);
-        MemorySegment.copy(region, payload, ref, 0, ref.byteSize());
-        try {
-            return Spill.read(ref, this::decode);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read a spilled record from " + Spill.name(ref), e);
-        } finally {
-            Spill.discard(ref);
         }
     }
 
@@ -1142,22 +1082,10 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         while (inFlight.get() != 0) {
             LockSupport.parkNanos(100_000L);
         }
-        for (int i = 0; i < CACHED_SINKS; i++) {
-            ByteSink s = sinks.getAndSet(i, null);
-            if (s != null) {
-                s.close();
-            }
-        }
+        sinks.close();
         memory.close();
         mark.close(); // after the last access: from now on this process holds nothing here
-        boolean sweep;
-        synchronized (monitor) {
-            sweep = watched;
-        }
-        if (sweep) {
-            // sweeps once nobody has the queue
-            ShmTracker.get().unwatchQueue(memoryInode, memory.name().isPresent());
-        }
+        spills.close(); // the tracker sweeps the spill segments once nobody has the queue
     }
 
     @Override
@@ -1197,88 +1125,12 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     }
 
     /**
-     * Claims a position for writing or reading: try, spin, then sleep in slices, proving the
-     * owner of a blocking claim dead after each sleep.
+     * Claims a position for writing or reading, waiting as {@link Ring#claim} does.
      *
      * @param timeoutNanos negative: forever; 0: do not wait
      * @return the position, or -1 on timeout
      */
     private long claim(boolean write, long timeoutNanos) throws InterruptedException {
-        int me = participant();
-        long pos = write ? ring.tryClaimWrite(me, false) : ring.tryClaimRead(me, false);
-        if (pos >= 0) {
-            return pos;
-        }
-        if (timeoutNanos == 0) {
-            return write ? ring.tryClaimWrite(me, true) : ring.tryClaimRead(me, true);
-        }
-        long start = System.nanoTime();
-        for (int i = 1; Waiting.spinning(i, start, timeoutNanos); i++) {
-            pos = write ? ring.tryClaimWrite(me, false) : ring.tryClaimRead(me, false);
-            if (pos >= 0) {
-                return pos;
-            }
-        }
-        // A commit (release) wakes one sleeping consumer (producer) and takes its count off the
-        // waiting count itself, so that later commits make no system call for a sleeper that
-        // is woken but not yet running. A sleeper takes its own count off only when it leaves
-        // without having been woken (it found what it waited for, timed out, was interrupted).
-        // One that was woken and leaves without claiming passes the wake-up on, so no other
-        // sleeper waits a slice for it. See Ring for why no wake-up is lost.
-        boolean woken = false;
-        try {
-            for (;;) {
-                if (Thread.interrupted()) {
-                    throw new InterruptedException();
-                }
-                if (closed) {
-                    throw new IllegalStateException("shared queue was closed while waiting");
-                }
-                int seq = write ? ring.notFullSeq() : ring.notEmptySeq();
-                ring.arm(write);
-                woken = false;
-                try {
-                    pos = write ? ring.tryClaimWrite(me, true) : ring.tryClaimRead(me, true);
-                    if (pos >= 0) {
-                        return pos;
-                    }
-                    long left = timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos - (System.nanoTime() - start);
-                    if (left <= 0) {
-                        return -1;
-                    }
-                    woken = Waiting.sleep(write ? ring.notFullWord() : ring.notEmptyWord(), seq, left);
-                } finally {
-                    if (!woken) {
-                        ring.disarm(write);
-                    }
-                }
-            }
-        } finally {
-            if (woken && pos < 0) {
-                try {
-                    Ring.wake(write ? ring.notFullWord() : ring.notEmptyWord(), 1);
-                } catch (UncheckedIOException ignored) {
-                    // best effort: other sleepers re-check within a slice anyway
-                }
-            }
-        }
-    }
-
-    /** A reusable encode buffer: one per thread in the common case, at most a few cached. */
-    private ByteSink borrowSink() {
-        int i = (int) Thread.currentThread().threadId() & (CACHED_SINKS - 1);
-        ByteSink s = sinks.getAndSet(i, null);
-        if (s == null) {
-            s = new ByteSink(slotSize);
-        }
-        s.reset();
-        return s;
-    }
-
-    private void giveBack(ByteSink s) {
-        int i = (int) Thread.currentThread().threadId() & (CACHED_SINKS - 1);
-        if (s.capacity() > 1 << 20 || !sinks.compareAndSet(i, null, s)) {
-            s.close(); // do not keep a huge buffer around, nor more than a few
-        }
+        return ring.claim(write, participant(), timeoutNanos, isClosed);
     }
 }

@@ -108,6 +108,48 @@ class SharedQueueRingTest {
     }
 
     @Test
+    void theRingOwnsTheRecordFormatInlineAndSpilled() {
+        assertEquals(SLOT_SIZE - 16, ring.inlineCapacity());
+        long p = ring.tryClaimWrite(me, false);
+        MemorySegment record = MemorySegment.ofArray(new byte[] {1, 2, 3, 4, 5});
+        ring.write(p, record);
+        assertEquals(5, region.get(ValueLayout.JAVA_INT, slot(p) + QueueLayout.SLOT_LENGTH));
+        ring.commitWrite(p, me);
+        long q = ring.tryClaimWrite(me, false);
+        assertThrows(IllegalArgumentException.class,
+                () -> ring.write(q, SLOT_SIZE - 15, record, (src, r, off) -> { }));
+        MemorySegment ref = MemorySegment.ofArray(new byte[QueueLayout.SPILL_REFERENCE_SIZE]);
+        ref.set(ValueLayout.JAVA_BYTE, 3, (byte) 42);
+        ring.writeSpilled(q, ref);
+        ring.commitWrite(q, me);
+
+        long r = ring.tryClaimRead(me, false);
+        assertEquals(p, r);
+        assertFalse(ring.spilled(r));
+        byte[][] seen = new byte[1][];
+        long result = ring.read(r, seen, (out, reg, off, len) -> {
+            out[0] = reg.asSlice(off, len).toArray(ValueLayout.JAVA_BYTE);
+            return len;
+        });
+        assertEquals(5, result);
+        assertEquals(List.of((byte) 1, (byte) 2, (byte) 3, (byte) 4, (byte) 5), boxed(seen[0]));
+        ring.releaseRead(r, me);
+        long s = ring.tryClaimRead(me, false);
+        assertTrue(ring.spilled(s));
+        assertEquals(42, ring.spillReference(s).get(ValueLayout.JAVA_BYTE, 3));
+        assertThrows(IllegalStateException.class, () -> ring.read(s, null, (t, reg, off, len) -> 0));
+        ring.releaseRead(s, me);
+    }
+
+    private static List<Byte> boxed(byte[] b) {
+        List<Byte> l = new ArrayList<>();
+        for (byte x : b) {
+            l.add(x);
+        }
+        return l;
+    }
+
+    @Test
     void aDeadProducersClaimIsSkippedByTheConsumerWaitingForIt() {
         assertEquals(0, ring.tryClaimWrite(DEAD_INDEX, false)); // dies mid-put
         region.set(ValueLayout.JAVA_INT, slot(0) + QueueLayout.SLOT_LENGTH, QueueLayout.SPILLED);

@@ -91,11 +91,38 @@ public final class DefaultCodec implements Codec, Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Writes the header of the {@code BYTES} encoding of {@code length} bytes at {@code offset}
+     * of {@code dst}, as {@code encode} of a {@code byte[]} writes it; the payload follows at
+     * {@code offset + BYTES_HEADER}. For callers that copy a {@code byte[]} straight into shared
+     * memory instead of encoding it through a sink.
+     */
+    public static void writeBytesHeader(MemorySegment dst, long offset, int length) {
+        dst.set(ValueLayout.JAVA_BYTE, offset, BYTES);
+        dst.set(BYTES_LENGTH, offset + 1, length);
+    }
+
+    /**
+     * {@return whether the {@code length} encoded bytes at {@code offset} of {@code src} are
+     * exactly the {@code BYTES} encoding of a {@code byte[]}} Its payload then starts at
+     * {@code offset + BYTES_HEADER} and has {@code length - BYTES_HEADER} bytes.
+     */
+    public static boolean isBytesEncoding(MemorySegment src, long offset, int length) {
+        return length >= BYTES_HEADER && src.get(ValueLayout.JAVA_BYTE, offset) == BYTES
+                && src.get(BYTES_LENGTH, offset + 1) == length - BYTES_HEADER;
+    }
+
     /** Version of the wire format documented above; see the class comment for the rules. */
     public static final int WIRE_FORMAT_VERSION = 2; // 2: tag 0x0E RECORD
 
     static final byte NULL = 0x00;
     static final byte BYTES = 0x01;
+    /** Bytes before the payload of a {@code BYTES} encoding: the tag, then an int32 length. */
+    public static final int BYTES_HEADER = 5;
+    /** The tag of the {@code BYTES} encoding (a {@code byte[]}). */
+    public static final byte BYTES_TAG = BYTES;
+    private static final ValueLayout.OfInt BYTES_LENGTH =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
     static final byte STRING = 0x02;
     static final byte INT = 0x03;
     static final byte LONG = 0x04;

@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongPredicate;
 import org.multiprocessing4j.internal.sync.WaitWord;
 import org.multiprocessing4j.internal.sync.Waiting;
@@ -171,7 +172,7 @@ public final class Ring {
      *
      * @throws IllegalStateException if the region is corrupt
      */
-    public int recordLength(long slot) {
+    private int recordLength(long slot) {
         int length = (int) INT.get(region, slot + QueueLayout.SLOT_LENGTH);
         if (length != QueueLayout.SPILLED && (length < 0 || length > slotSize - QueueLayout.SLOT_PAYLOAD)) {
             throw corrupt("a record's length is " + length + " in a slot of " + slotSize + " bytes");
@@ -211,6 +212,107 @@ public final class Ring {
                 return -1; // the slot still holds the previous lap: full
             }
         }
+    }
+
+    // ---------------------------------------------------------------- the record format
+    //
+    // A slot holds one record: int32 length at +SLOT_LENGTH, then the payload at +SLOT_PAYLOAD;
+    // or SPILLED and a spill reference as the payload (Spill). Only this class reads or writes
+    // those words; a producer writes between its claim and its commit, a consumer reads between
+    // its claim and its release, ordered by the ctl word (class comment).
+
+    /** Fills the payload of a record in place (as Agrona's claim/commit lets one). */
+    @FunctionalInterface
+    public interface RecordWriter<C> {
+        /** Writes exactly the record's length in bytes at {@code offset} of {@code region}. */
+        void write(C source, MemorySegment region, long offset);
+    }
+
+    /** Reads an inline record in place; the slot stays claimed while it runs. */
+    @FunctionalInterface
+    public interface RecordReader<C, X extends Exception> {
+        /**
+         * Reads the {@code length} payload bytes at {@code offset} of {@code region}.
+         *
+         * @return what {@link #read} returns
+         * @throws X as the reader chooses
+         */
+        long read(C target, MemorySegment region, long offset, int length) throws X;
+    }
+
+    /** {@return the largest payload that fits a slot inline} */
+    public int inlineCapacity() {
+        return slotSize - (int) QueueLayout.SLOT_PAYLOAD;
+    }
+
+    /**
+     * Writes an inline record of {@code length} bytes into the slot of {@code pos}, claimed for
+     * writing by this thread: {@code writer} fills the payload, then the length is stored.
+     *
+     * @throws IllegalArgumentException if {@code length} does not fit inline
+     */
+    public <C> void write(long pos, int length, C source, RecordWriter<C> writer) {
+        if (length < 0 || length > inlineCapacity()) {
+            throw new IllegalArgumentException("a record of " + length + " bytes does not fit a slot"
+                    + " of " + slotSize + " bytes");
+        }
+        long slot = slotOf(pos);
+        writer.write(source, region, slot + QueueLayout.SLOT_PAYLOAD);
+        INT.set(region, slot + QueueLayout.SLOT_LENGTH, length);
+    }
+
+    /** As {@link #write(long, int, Object, RecordWriter)}, copying all of {@code record}. */
+    public void write(long pos, MemorySegment record) {
+        write(pos, (int) Math.min(record.byteSize(), Integer.MAX_VALUE), record, Ring::copyWhole);
+    }
+
+    private static void copyWhole(MemorySegment record, MemorySegment region, long offset) {
+        MemorySegment.copy(record, 0, region, offset, record.byteSize());
+    }
+
+    /**
+     * Writes a spilled record's reference into the slot of {@code pos}, claimed for writing by
+     * this thread, before its segment exists: whoever recovers the claim after a crash finds the
+     * whole reference (a release fence orders it before the {@code SPILLED} length) and removes
+     * the segment.
+     */
+    public void writeSpilled(long pos, MemorySegment reference) {
+        long slot = slotOf(pos);
+        MemorySegment.copy(reference, 0, region, slot + QueueLayout.SLOT_PAYLOAD,
+                QueueLayout.SPILL_REFERENCE_SIZE);
+        VarHandle.releaseFence(); // a recoverer that sees SPILLED sees the whole reference
+        INT.set(region, slot + QueueLayout.SLOT_LENGTH, QueueLayout.SPILLED);
+    }
+
+    /**
+     * {@return whether the record at {@code pos}, claimed for reading by this thread, is spilled}
+     *
+     * @throws IllegalStateException if its length is corrupt
+     */
+    public boolean spilled(long pos) {
+        return recordLength(slotOf(pos)) == QueueLayout.SPILLED;
+    }
+
+    /** {@return a copy of the spill reference of the spilled record at claimed {@code pos}} */
+    public MemorySegment spillReference(long pos) {
+        MemorySegment ref = MemorySegment.ofArray(new byte[QueueLayout.SPILL_REFERENCE_SIZE]);
+        MemorySegment.copy(region, slotOf(pos) + QueueLayout.SLOT_PAYLOAD, ref, 0, ref.byteSize());
+        return ref;
+    }
+
+    /**
+     * Runs {@code reader} on the inline record at {@code pos}, claimed for reading by this thread.
+     *
+     * @return what {@code reader} returns
+     * @throws IllegalStateException if the record is spilled, or its length is corrupt
+     */
+    public <C, X extends Exception> long read(long pos, C target, RecordReader<C, X> reader) throws X {
+        long slot = slotOf(pos);
+        int length = recordLength(slot);
+        if (length == QueueLayout.SPILLED) {
+            throw new IllegalStateException("the record at position " + pos + " is spilled");
+        }
+        return reader.read(target, region, slot + QueueLayout.SLOT_PAYLOAD, length);
     }
 
     /** Publishes the record at {@code pos} (written after a successful claim). */
@@ -450,6 +552,121 @@ public final class Ring {
     }
 
     // ---------------------------------------------------------------- waiting
+
+    /**
+     * Claims a position for writing or reading, waiting by the one policy
+     * ({@link Waiting}): try, spin, then sleep on the not-full (not-empty) word in slices,
+     * proving the owner of a blocking claim dead after each sleep.
+     *
+     * @param write whether to claim for writing
+     * @param me this process's participant index
+     * @param timeoutNanos negative: forever; 0: do not wait
+     * @param closed whether the caller's view was closed meanwhile (checked before each sleep)
+     * @return the position, or -1 on timeout
+     * @throws InterruptedException if interrupted before or while sleeping (nothing claimed)
+     * @throws IllegalStateException if {@code closed} says so (nothing claimed)
+     */
+    public long claim(boolean write, int me, long timeoutNanos, BooleanSupplier closed)
+            throws InterruptedException {
+        long pos = write ? tryClaimWrite(me, false) : tryClaimRead(me, false);
+        if (pos >= 0) {
+            return pos;
+        }
+        if (timeoutNanos == 0) {
+            return write ? tryClaimWrite(me, true) : tryClaimRead(me, true);
+        }
+        long start = System.nanoTime();
+        for (int i = 1; Waiting.spinning(i, start, timeoutNanos); i++) {
+            pos = write ? tryClaimWrite(me, false) : tryClaimRead(me, false);
+            if (pos >= 0) {
+                return pos;
+            }
+        }
+        // A commit (release) wakes one sleeping consumer (producer) and takes its count off the
+        // waiting count itself, so that later commits make no system call for a sleeper that
+        // is woken but not yet running. A sleeper takes its own count off only when it leaves
+        // without having been woken (it found what it waited for, timed out, was interrupted).
+        // One that was woken and leaves without claiming passes the wake-up on, so no other
+        // sleeper waits a slice for it. See signal for why no wake-up is lost.
+        WaitWord word = write ? notFullWord : notEmptyWord;
+        boolean woken = false;
+        try {
+            for (;;) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                if (closed.getAsBoolean()) {
+                    throw new IllegalStateException("shared queue was closed while waiting");
+                }
+                int seq = write ? notFullSeq() : notEmptySeq();
+                arm(write);
+                woken = false;
+                try {
+                    pos = write ? tryClaimWrite(me, true) : tryClaimRead(me, true);
+                    if (pos >= 0) {
+                        return pos;
+                    }
+                    long left = timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos - (System.nanoTime() - start);
+                    if (left <= 0) {
+                        return -1;
+                    }
+                    woken = Waiting.sleep(word, seq, left);
+                } finally {
+                    if (!woken) {
+                        disarm(write);
+                    }
+                }
+            }
+        } finally {
+            if (woken && pos < 0) {
+                try {
+                    wake(word, 1);
+                } catch (UncheckedIOException ignored) {
+                    // best effort: other sleepers re-check within a slice anyway
+                }
+            }
+        }
+    }
+
+    /**
+     * The {@code join()} of a joinable queue: waits until {@link #allTasksDone()}, sleeping on
+     * the join word in slices (joiners are woken when a counter reaches zero; a dead holder's
+     * counter they stop counting on their own, at the next slice).
+     *
+     * @param timeoutNanos negative: forever
+     * @param closed whether the caller's view was closed meanwhile
+     * @return whether every task is done; false once the timeout has fully elapsed
+     * @throws InterruptedException if interrupted
+     * @throws IllegalStateException if {@code closed} says so
+     */
+    public boolean awaitAllTasksDone(long timeoutNanos, BooleanSupplier closed) throws InterruptedException {
+        long start = System.nanoTime();
+        for (;;) {
+            if (allTasksDone()) {
+                return true;
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            if (closed.getAsBoolean()) {
+                throw new IllegalStateException("shared queue was closed while joining");
+            }
+            long left = timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos - (System.nanoTime() - start);
+            if (left <= 0) {
+                return false;
+            }
+            int seq = joinSeq();
+            joiners(1);
+            try {
+                if (allTasksDone()) {
+                    return true;
+                }
+                Waiting.sleep(joinWord, seq, left);
+            } finally {
+                joiners(-1);
+            }
+        }
+    }
 
     /** {@return the value now (acquire) of the word consumers sleep on} */
     public int notEmptySeq() {
