@@ -75,22 +75,22 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
         this.action = action;
         this.s = memory.segment();
         if (create) {
-            Words.setIntPlain(s, BarrierLayout.PARTIES, parties);
+            Words.setIntPlain(s, BarrierLayout.PARTIES_OFFSET, parties);
             RegionHeader.publish(s, BarrierLayout.MAGIC, BarrierLayout.VERSION,
                     BarrierLayout.size(parties), true, ProcessToken.self());
             this.parties = parties;
         } else {
             long size = RegionHeader.check(s, BarrierLayout.MAGIC, BarrierLayout.VERSION, "SharedBarrier");
-            this.parties = Words.intPlain(s, BarrierLayout.PARTIES);
+            this.parties = Words.intPlain(s, BarrierLayout.PARTIES_OFFSET);
             if (this.parties < 1 || this.parties > BarrierLayout.MAX_PARTIES
                     || size != BarrierLayout.size(this.parties)) {
                 throw new IllegalStateException("SharedBarrier: the header records " + this.parties
                         + " parties in a layout of " + size + " bytes");
             }
         }
-        this.genWord = WaitWord.of(s, BarrierLayout.GEN);
+        this.genWord = WaitWord.of(s, BarrierLayout.GEN_OFFSET);
         this.mark = Regions.mark(memory, this);
-        this.mutex = new RobustMutex(s, BarrierLayout.MUTEX, mark::isAlive);
+        this.mutex = new RobustMutex(s, BarrierLayout.MUTEX_OFFSET, mark::isAlive);
     }
 
     /**
@@ -234,10 +234,10 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
     public void reset() {
         lockMutex();
         try {
-            if (Words.intVolatile(s, BarrierLayout.COUNT) > 0) {
+            if (Words.intVolatile(s, BarrierLayout.COUNT_OFFSET) > 0) {
                 endGeneration(true);
             }
-            Words.setIntVolatile(s, BarrierLayout.BROKEN, 0);
+            Words.setIntVolatile(s, BarrierLayout.BROKEN_OFFSET, 0);
         } finally {
             mutex.release(ProcessToken.self());
         }
@@ -245,7 +245,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
 
     /** {@return whether the barrier is broken} @throws IllegalStateException if closed */
     public boolean isBroken() {
-        return Words.intVolatile(seg(), BarrierLayout.BROKEN) != 0;
+        return Words.intVolatile(seg(), BarrierLayout.BROKEN_OFFSET) != 0;
     }
 
     /** {@return the number of parties} */
@@ -255,7 +255,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
 
     /** {@return how many parties wait now} @throws IllegalStateException if closed */
     public int numberWaiting() {
-        return Words.intVolatile(seg(), BarrierLayout.COUNT);
+        return Words.intVolatile(seg(), BarrierLayout.COUNT_OFFSET);
     }
 
     /**
@@ -290,21 +290,21 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
         int index;
         lockMutex();
         try {
-            if (Words.intVolatile(s, BarrierLayout.BROKEN) != 0) {
+            if (Words.intVolatile(s, BarrierLayout.BROKEN_OFFSET) != 0) {
                 throw new BrokenBarrierException();
             }
             if (Thread.interrupted()) {
                 breakLocked();
                 throw new InterruptedException();
             }
-            g = Words.intVolatile(s, BarrierLayout.GEN);
-            index = Words.intVolatile(s, BarrierLayout.COUNT);
+            g = Words.intVolatile(s, BarrierLayout.GEN_OFFSET);
+            index = Words.intVolatile(s, BarrierLayout.COUNT_OFFSET);
             if (index + 1 == parties) {
                 runActionAndTrip();
                 return 0;
             }
             Words.setLongVolatile(s, BarrierLayout.slot(index), ProcessToken.self());
-            Words.setIntVolatile(s, BarrierLayout.COUNT, index + 1);
+            Words.setIntVolatile(s, BarrierLayout.COUNT_OFFSET, index + 1);
         } finally {
             mutex.release(ProcessToken.self());
         }
@@ -313,7 +313,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
         long spinStart = System.nanoTime();
         boolean spinning = true;
         for (int round = 1; ; round++) {
-            if (Words.intVolatile(s, BarrierLayout.GEN) != g) {
+            if (Words.intVolatile(s, BarrierLayout.GEN_OFFSET) != g) {
                 return outcome(g, arrival);
             }
             if (spinning && (spinning = Waiting.spinning(round, spinStart, timeoutNanos))) {
@@ -324,7 +324,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
             if (timedOut || interrupted || (d.livenessCheckDue() && aWaiterDied())) {
                 lockMutex();
                 try {
-                    if (Words.intVolatile(s, BarrierLayout.GEN) == g) {
+                    if (Words.intVolatile(s, BarrierLayout.GEN_OFFSET) == g) {
                         breakLocked();
                         if (interrupted) {
                             throw new InterruptedException();
@@ -347,8 +347,8 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
     }
 
     private int outcome(int g, int arrival) throws BrokenBarrierException {
-        long history = Words.longVolatile(s, BarrierLayout.HISTORY);
-        int genAfter = Words.intVolatile(s, BarrierLayout.GEN);
+        long history = Words.longVolatile(s, BarrierLayout.HISTORY_OFFSET);
+        int genAfter = Words.intVolatile(s, BarrierLayout.GEN_OFFSET);
         return outcome(g, history, genAfter, arrival);
     }
 
@@ -373,7 +373,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
         if (mutex.holderProvenDead()) {
             return true;
         }
-        int n = Math.min(Words.intVolatile(s, BarrierLayout.COUNT), parties);
+        int n = Math.min(Words.intVolatile(s, BarrierLayout.COUNT_OFFSET), parties);
         for (int i = 0; i < n; i++) {
             long t = Words.longVolatile(s, BarrierLayout.slot(i));
             if (t != 0 && !mark.isAlive(t)) {
@@ -402,25 +402,25 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
 
     /** Under the mutex: ends the current generation as broken and marks the barrier broken. */
     private void breakLocked() {
-        if (Words.intVolatile(s, BarrierLayout.BROKEN) == 0
-                || Words.intVolatile(s, BarrierLayout.COUNT) > 0) {
+        if (Words.intVolatile(s, BarrierLayout.BROKEN_OFFSET) == 0
+                || Words.intVolatile(s, BarrierLayout.COUNT_OFFSET) > 0) {
             endGeneration(true);
         }
-        Words.setIntVolatile(s, BarrierLayout.BROKEN, 1);
+        Words.setIntVolatile(s, BarrierLayout.BROKEN_OFFSET, 1);
     }
 
     /** Under the mutex: records the outcome, clears the slots, bumps gen, wakes all waiters. */
     private void endGeneration(boolean broken) {
-        int g = Words.intVolatile(s, BarrierLayout.GEN);
+        int g = Words.intVolatile(s, BarrierLayout.GEN_OFFSET);
         long bit = 1L << (g & 63);
-        long h = Words.longVolatile(s, BarrierLayout.HISTORY);
-        Words.setLongVolatile(s, BarrierLayout.HISTORY, broken ? h | bit : h & ~bit);
-        int n = Math.min(Words.intVolatile(s, BarrierLayout.COUNT), parties);
+        long h = Words.longVolatile(s, BarrierLayout.HISTORY_OFFSET);
+        Words.setLongVolatile(s, BarrierLayout.HISTORY_OFFSET, broken ? h | bit : h & ~bit);
+        int n = Math.min(Words.intVolatile(s, BarrierLayout.COUNT_OFFSET), parties);
         for (int i = 0; i < n; i++) {
             Words.setLongVolatile(s, BarrierLayout.slot(i), 0);
         }
-        Words.setIntVolatile(s, BarrierLayout.COUNT, 0);
-        Words.setIntVolatile(s, BarrierLayout.GEN, g + 1);
+        Words.setIntVolatile(s, BarrierLayout.COUNT_OFFSET, 0);
+        Words.setIntVolatile(s, BarrierLayout.GEN_OFFSET, g + 1);
         Waiting.wake(genWord, Integer.MAX_VALUE);
     }
 

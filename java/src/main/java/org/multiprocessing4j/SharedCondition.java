@@ -83,7 +83,7 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
             RegionHeader.check(s, ConditionLayout.MAGIC, ConditionLayout.VERSION, "SharedCondition",
                     ConditionLayout.SIZE);
         }
-        this.wakeWord = WaitWord.of(s, ConditionLayout.WAKE_SEQ);
+        this.wakeWord = WaitWord.of(s, ConditionLayout.WAKE_SEQ_OFFSET);
     }
 
     /**
@@ -285,14 +285,14 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
     @Override
     public void signal() {
         requireHeld();
-        int w = Words.intVolatile(s, ConditionLayout.WAITERS);
+        int w = Words.intVolatile(s, ConditionLayout.WAITERS_OFFSET);
         if (w > 0) {
-            Words.setIntVolatile(s, ConditionLayout.LIMIT,
-                    Words.intVolatile(s, ConditionLayout.NEXT_TICKET));
-            if (w > Words.intVolatile(s, ConditionLayout.TOKENS)) {
-                Words.getAndAddInt(s, ConditionLayout.TOKENS, 1);
+            Words.setIntVolatile(s, ConditionLayout.LIMIT_OFFSET,
+                    Words.intVolatile(s, ConditionLayout.NEXT_TICKET_OFFSET));
+            if (w > Words.intVolatile(s, ConditionLayout.TOKENS_OFFSET)) {
+                Words.getAndAddInt(s, ConditionLayout.TOKENS_OFFSET, 1);
             }
-            Words.getAndAddInt(s, ConditionLayout.WAKE_SEQ, 1);
+            Words.getAndAddInt(s, ConditionLayout.WAKE_SEQ_OFFSET, 1);
             Waiting.wake(wakeWord, 1);
         }
     }
@@ -305,12 +305,12 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
     @Override
     public void signalAll() {
         requireHeld();
-        int w = Words.intVolatile(s, ConditionLayout.WAITERS);
+        int w = Words.intVolatile(s, ConditionLayout.WAITERS_OFFSET);
         if (w > 0) {
-            Words.setIntVolatile(s, ConditionLayout.LIMIT,
-                    Words.intVolatile(s, ConditionLayout.NEXT_TICKET));
-            Words.setIntVolatile(s, ConditionLayout.TOKENS, w);
-            Words.getAndAddInt(s, ConditionLayout.WAKE_SEQ, 1);
+            Words.setIntVolatile(s, ConditionLayout.LIMIT_OFFSET,
+                    Words.intVolatile(s, ConditionLayout.NEXT_TICKET_OFFSET));
+            Words.setIntVolatile(s, ConditionLayout.TOKENS_OFFSET, w);
+            Words.getAndAddInt(s, ConditionLayout.WAKE_SEQ_OFFSET, 1);
             Waiting.wake(wakeWord, Integer.MAX_VALUE);
         }
     }
@@ -340,9 +340,9 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
         if (interruptible && Thread.interrupted()) {
             throw new InterruptedException();
         }
-        int ticket = Words.getAndAddInt(s, ConditionLayout.NEXT_TICKET, 1);
-        Words.getAndAddInt(s, ConditionLayout.WAITERS, 1);
-        int seq = Words.intVolatile(s, ConditionLayout.WAKE_SEQ);
+        int ticket = Words.getAndAddInt(s, ConditionLayout.NEXT_TICKET_OFFSET, 1);
+        Words.getAndAddInt(s, ConditionLayout.WAITERS_OFFSET, 1);
+        int seq = Words.intVolatile(s, ConditionLayout.WAKE_SEQ_OFFSET);
         int holds;
         try {
             holds = release();
@@ -355,10 +355,10 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
         try {
             Waiting.Deadline d = new Waiting.Deadline(timeoutNanos);
             for (;;) {
-                if (ticket - Words.intVolatile(s, ConditionLayout.LIMIT) < 0) {
-                    int t = Words.intVolatile(s, ConditionLayout.TOKENS);
+                if (ticket - Words.intVolatile(s, ConditionLayout.LIMIT_OFFSET) < 0) {
+                    int t = Words.intVolatile(s, ConditionLayout.TOKENS_OFFSET);
                     if (t > 0) {
-                        if (Words.casInt(s, ConditionLayout.TOKENS, t, t - 1)) {
+                        if (Words.casInt(s, ConditionLayout.TOKENS_OFFSET, t, t - 1)) {
                             signalled = true;
                             break;
                         }
@@ -370,9 +370,9 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
                 }
                 Waiting.sleep(wakeWord, seq, d.remaining());
                 interrupted |= Thread.interrupted();
-                seq = Words.intVolatile(s, ConditionLayout.WAKE_SEQ);
+                seq = Words.intVolatile(s, ConditionLayout.WAKE_SEQ_OFFSET);
             }
-            if (!signalled && Words.intVolatile(s, ConditionLayout.TOKENS) > 0) {
+            if (!signalled && Words.intVolatile(s, ConditionLayout.TOKENS_OFFSET) > 0) {
                 Waiting.wake(wakeWord, Integer.MAX_VALUE); // the signal's wake-up may have been ours
             }
         } finally {
@@ -393,9 +393,9 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
 
     /** Stops counting the caller as a waiter and drops tokens that nobody can claim. */
     private void leave() {
-        int w = Words.getAndAddInt(s, ConditionLayout.WAITERS, -1) - 1;
-        for (int t; (t = Words.intVolatile(s, ConditionLayout.TOKENS)) > w; ) {
-            if (Words.casInt(s, ConditionLayout.TOKENS, t, Math.max(w, 0))) {
+        int w = Words.getAndAddInt(s, ConditionLayout.WAITERS_OFFSET, -1) - 1;
+        for (int t; (t = Words.intVolatile(s, ConditionLayout.TOKENS_OFFSET)) > w; ) {
+            if (Words.casInt(s, ConditionLayout.TOKENS_OFFSET, t, Math.max(w, 0))) {
                 break;
             }
         }
@@ -451,6 +451,6 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
     @Override
     public String toString() {
         return closed ? "SharedCondition[closed]" : "SharedCondition[" + lock + ", waiters="
-                + Words.intVolatile(s, ConditionLayout.WAITERS) + "]";
+                + Words.intVolatile(s, ConditionLayout.WAITERS_OFFSET) + "]";
     }
 }

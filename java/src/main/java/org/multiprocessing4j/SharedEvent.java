@@ -55,7 +55,7 @@ public final class SharedEvent implements AutoCloseable, Serializable {
             RegionHeader.check(s, EventLayout.MAGIC, EventLayout.VERSION, "SharedEvent",
                     EventLayout.SIZE);
         }
-        this.flagWord = WaitWord.of(s, EventLayout.STATE);
+        this.flagWord = WaitWord.of(s, EventLayout.STATE_OFFSET);
     }
 
     /**
@@ -108,7 +108,7 @@ public final class SharedEvent implements AutoCloseable, Serializable {
 
     /** {@return whether the flag is set} @throws IllegalStateException if closed */
     public boolean isSet() {
-        return (Words.intVolatile(seg(), EventLayout.STATE) & EventLayout.FLAG_BIT) != 0;
+        return (Words.intVolatile(seg(), EventLayout.STATE_OFFSET) & EventLayout.FLAG_BIT) != 0;
     }
 
     /**
@@ -119,16 +119,16 @@ public final class SharedEvent implements AutoCloseable, Serializable {
     public void set() {
         seg();
         for (;;) {
-            int v = Words.intVolatile(s, EventLayout.STATE);
+            int v = Words.intVolatile(s, EventLayout.STATE_OFFSET);
             if ((v & EventLayout.FLAG_BIT) != 0) {
                 return;
             }
-            if (Words.casInt(s, EventLayout.STATE, v,
+            if (Words.casInt(s, EventLayout.STATE_OFFSET, v,
                     (v + EventLayout.GENERATION_STEP) | EventLayout.FLAG_BIT)) {
                 break;
             }
         }
-        if (Words.intVolatile(s, EventLayout.WAITERS) > 0) {
+        if (Words.intVolatile(s, EventLayout.WAITERS_OFFSET) > 0) {
             Waiting.wake(flagWord, Integer.MAX_VALUE);
         }
     }
@@ -142,9 +142,9 @@ public final class SharedEvent implements AutoCloseable, Serializable {
     public void clear() {
         seg();
         for (;;) {
-            int v = Words.intVolatile(s, EventLayout.STATE);
+            int v = Words.intVolatile(s, EventLayout.STATE_OFFSET);
             if ((v & EventLayout.FLAG_BIT) == 0
-                    || Words.casInt(s, EventLayout.STATE, v, v & ~EventLayout.FLAG_BIT)) {
+                    || Words.casInt(s, EventLayout.STATE_OFFSET, v, v & ~EventLayout.FLAG_BIT)) {
                 return;
             }
         }
@@ -191,21 +191,21 @@ public final class SharedEvent implements AutoCloseable, Serializable {
 
     private boolean await0(long timeoutNanos) throws InterruptedException {
         Waiting.checkInterrupt();
-        int start = Words.intVolatile(seg(), EventLayout.STATE);
+        int start = Words.intVolatile(seg(), EventLayout.STATE_OFFSET);
         if (setSince(start, start)) {
             return true;
         }
         long spinStart = System.nanoTime();
         for (int i = 1; Waiting.spinning(i, spinStart, timeoutNanos); i++) {
-            if (setSince(start, Words.intVolatile(s, EventLayout.STATE))) {
+            if (setSince(start, Words.intVolatile(s, EventLayout.STATE_OFFSET))) {
                 return true;
             }
         }
         Waiting.Deadline d = new Waiting.Deadline(timeoutNanos);
-        Words.getAndAddInt(s, EventLayout.WAITERS, 1);
+        Words.getAndAddInt(s, EventLayout.WAITERS_OFFSET, 1);
         try {
             for (;;) {
-                int v = Words.intVolatile(s, EventLayout.STATE);
+                int v = Words.intVolatile(s, EventLayout.STATE_OFFSET);
                 if (setSince(start, v)) {
                     return true;
                 }
@@ -216,7 +216,7 @@ public final class SharedEvent implements AutoCloseable, Serializable {
                 Waiting.checkInterrupt();
             }
         } finally {
-            Words.getAndAddInt(s, EventLayout.WAITERS, -1);
+            Words.getAndAddInt(s, EventLayout.WAITERS_OFFSET, -1);
         }
     }
 

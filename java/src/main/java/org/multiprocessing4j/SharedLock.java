@@ -113,7 +113,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
                     LockLayout.SIZE);
         }
         this.mark = Regions.mark(memory, this);
-        this.mutex = new RobustMutex(segment, LockLayout.MUTEX, mark::isAlive);
+        this.mutex = new RobustMutex(segment, LockLayout.MUTEX_OFFSET, mark::isAlive);
     }
 
     /**

@@ -69,7 +69,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
                     "SharedReentrantLock", LockLayout.SIZE);
         }
         this.mark = Regions.mark(memory, this);
-        this.mutex = new RobustMutex(segment, LockLayout.MUTEX, mark::isAlive);
+        this.mutex = new RobustMutex(segment, LockLayout.MUTEX_OFFSET, mark::isAlive);
     }
 
     /**

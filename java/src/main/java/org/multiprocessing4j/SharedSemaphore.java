@@ -52,16 +52,16 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
         this.memory = memory;
         this.s = memory.segment();
         if (create) {
-            Words.setIntPlain(s, SemaphoreLayout.MAX_VALUE, maxValue);
-            Words.setIntPlain(s, SemaphoreLayout.VALUE, initial);
+            Words.setIntPlain(s, SemaphoreLayout.MAX_VALUE_OFFSET, maxValue);
+            Words.setIntPlain(s, SemaphoreLayout.VALUE_OFFSET, initial);
             RegionHeader.publish(s, SemaphoreLayout.MAGIC, SemaphoreLayout.VERSION, SemaphoreLayout.SIZE, true,
                     ProcessToken.self());
         } else {
             RegionHeader.check(s, SemaphoreLayout.MAGIC, SemaphoreLayout.VERSION, "SharedSemaphore",
                     SemaphoreLayout.SIZE);
         }
-        this.maxValue = Words.intPlain(s, SemaphoreLayout.MAX_VALUE);
-        this.valueWord = WaitWord.of(s, SemaphoreLayout.VALUE);
+        this.maxValue = Words.intPlain(s, SemaphoreLayout.MAX_VALUE_OFFSET);
+        this.valueWord = WaitWord.of(s, SemaphoreLayout.VALUE_OFFSET);
     }
 
     /**
@@ -159,8 +159,8 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
      */
     public boolean tryAcquire() {
         seg();
-        for (int v; (v = Words.intVolatile(s, SemaphoreLayout.VALUE)) > 0; ) {
-            if (Words.casInt(s, SemaphoreLayout.VALUE, v, v - 1)) {
+        for (int v; (v = Words.intVolatile(s, SemaphoreLayout.VALUE_OFFSET)) > 0; ) {
+            if (Words.casInt(s, SemaphoreLayout.VALUE_OFFSET, v, v - 1)) {
                 return true;
             }
         }
@@ -204,7 +204,7 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
         }
         seg();
         for (;;) {
-            int v = Words.intVolatile(s, SemaphoreLayout.VALUE);
+            int v = Words.intVolatile(s, SemaphoreLayout.VALUE_OFFSET);
             long next = (long) v + n;
             if (maxValue >= 0 && next > maxValue) {
                 throw new IllegalStateException("bounded SharedSemaphore released too many times"
@@ -213,18 +213,18 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
             if (next > Integer.MAX_VALUE) {
                 throw new IllegalStateException("SharedSemaphore value would overflow");
             }
-            if (Words.casInt(s, SemaphoreLayout.VALUE, v, (int) next)) {
+            if (Words.casInt(s, SemaphoreLayout.VALUE_OFFSET, v, (int) next)) {
                 break;
             }
         }
-        if (Words.intVolatile(s, SemaphoreLayout.WAITERS) > 0) {
+        if (Words.intVolatile(s, SemaphoreLayout.WAITERS_OFFSET) > 0) {
             Waiting.wake(valueWord, n);
         }
     }
 
     /** {@return the permits available now} @throws IllegalStateException if closed */
     public int availablePermits() {
-        return Words.intVolatile(seg(), SemaphoreLayout.VALUE);
+        return Words.intVolatile(seg(), SemaphoreLayout.VALUE_OFFSET);
     }
 
     /** {@return the bound of a bounded semaphore, or -1} */
@@ -253,18 +253,18 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
         }
         long spinStart = System.nanoTime();
         for (int i = 1; Waiting.spinning(i, spinStart, timeoutNanos); i++) {
-            if (Words.intVolatile(s, SemaphoreLayout.VALUE) > 0 && tryAcquire()) {
+            if (Words.intVolatile(s, SemaphoreLayout.VALUE_OFFSET) > 0 && tryAcquire()) {
                 return true;
             }
         }
         Waiting.Deadline d = new Waiting.Deadline(timeoutNanos);
         boolean got = false;
-        Words.getAndAddInt(s, SemaphoreLayout.WAITERS, 1);
+        Words.getAndAddInt(s, SemaphoreLayout.WAITERS_OFFSET, 1);
         try {
             for (;;) {
-                int v = Words.intVolatile(s, SemaphoreLayout.VALUE);
+                int v = Words.intVolatile(s, SemaphoreLayout.VALUE_OFFSET);
                 if (v > 0) {
-                    if (Words.casInt(s, SemaphoreLayout.VALUE, v, v - 1)) {
+                    if (Words.casInt(s, SemaphoreLayout.VALUE_OFFSET, v, v - 1)) {
                         got = true;
                         return true;
                     }
@@ -277,8 +277,8 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
                 Waiting.checkInterrupt();
             }
         } finally {
-            int others = Words.getAndAddInt(s, SemaphoreLayout.WAITERS, -1) - 1;
-            if (!got && others > 0 && Words.intVolatile(s, SemaphoreLayout.VALUE) > 0) {
+            int others = Words.getAndAddInt(s, SemaphoreLayout.WAITERS_OFFSET, -1) - 1;
+            if (!got && others > 0 && Words.intVolatile(s, SemaphoreLayout.VALUE_OFFSET) > 0) {
                 Waiting.wake(valueWord, 1); // the wake-up we consumed may have been meant for them
             }
         }

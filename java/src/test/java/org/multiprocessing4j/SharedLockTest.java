@@ -132,7 +132,7 @@ class SharedLockTest {
         try (SharedLock taker = SharedLock.create(name); SharedLock other = SharedLock.open(name)) {
             try {
                 MemorySegment words = (MemorySegment) field(other, "segment");
-                long ownerOffset = LockLayout.MUTEX + MutexLayout.OWNER;
+                long ownerOffset = LockLayout.MUTEX_OFFSET + MutexLayout.OWNER_OFFSET;
                 // A dead owner: this pid with another start time, which holds no liveness mark.
                 words.set(ValueLayout.JAVA_LONG, ownerOffset, ProcessToken.self() + 1);
                 AtomicReference<Thread> closer = new AtomicReference<>();

@@ -58,19 +58,19 @@ public final class BarrierLayout {
     /** Layout version; 3: parties and the mutex owner prove life by a {@link LivenessMark}. */
     public static final int VERSION = 4;
     /** Offset of the party count. */
-    public static final long PARTIES = offset("parties");
+    public static final long PARTIES_OFFSET = offset("parties");
     /** Base of the mutex block. */
-    public static final long MUTEX = offset("mutex");
+    public static final long MUTEX_OFFSET = offset("mutex");
     /** Offset of the generation (wait word). */
-    public static final long GEN = offset("gen");
+    public static final long GEN_OFFSET = offset("gen");
     /** Offset of the arrival count. */
-    public static final long COUNT = offset("count");
+    public static final long COUNT_OFFSET = offset("count");
     /** Offset of the broken flag. */
-    public static final long BROKEN = offset("broken");
+    public static final long BROKEN_OFFSET = offset("broken");
     /** Offset of the outcome history. */
-    public static final long HISTORY = offset("history");
+    public static final long HISTORY_OFFSET = offset("history");
     /** Offset of slot 0. */
-    public static final long SLOTS = LAYOUT.byteSize();
+    public static final long SLOTS_OFFSET = LAYOUT.byteSize();
     /** Most parties a barrier may have. */
     public static final int MAX_PARTIES = 1 << 16;
 
@@ -79,12 +79,12 @@ public final class BarrierLayout {
 
     /** {@return the offset of slot {@code i}} */
     public static long slot(int i) {
-        return SLOTS + 8L * i;
+        return SLOTS_OFFSET + 8L * i;
     }
 
     /** {@return the size of the region for {@code parties} parties: slots, then the wait area} */
     public static long size(int parties) {
-        return RegionHeader.sizeWithWaitArea(SLOTS + 8L * parties);
+        return RegionHeader.sizeWithWaitArea(SLOTS_OFFSET + 8L * parties);
     }
 
     private static long offset(String name) {

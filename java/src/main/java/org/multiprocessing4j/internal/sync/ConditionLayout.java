@@ -62,15 +62,15 @@ public final class ConditionLayout {
     /** Layout version. */
     public static final int VERSION = 3;
     /** Offset of the wait word. */
-    public static final long WAKE_SEQ = offset("wakeSeq");
+    public static final long WAKE_SEQ_OFFSET = offset("wakeSeq");
     /** Offset of the wake-up tokens. */
-    public static final long TOKENS = offset("tokens");
+    public static final long TOKENS_OFFSET = offset("tokens");
     /** Offset of the eligibility limit. */
-    public static final long LIMIT = offset("limit");
+    public static final long LIMIT_OFFSET = offset("limit");
     /** Offset of the next ticket. */
-    public static final long NEXT_TICKET = offset("nextTicket");
+    public static final long NEXT_TICKET_OFFSET = offset("nextTicket");
     /** Offset of the waiter count. */
-    public static final long WAITERS = offset("waiters");
+    public static final long WAITERS_OFFSET = offset("waiters");
     /** Size of the region: the layout, then the wait-channel area. */
     public static final long SIZE = RegionHeader.sizeWithWaitArea(LAYOUT.byteSize());
 

@@ -45,13 +45,13 @@ public final class EventLayout {
     /** Layout version. */
     public static final int VERSION = 3;
     /** Offset of the flag and generation (wait word). */
-    public static final long STATE = offset("state");
+    public static final long STATE_OFFSET = offset("state");
     /** The flag bit of the state word. */
     public static final int FLAG_BIT = 1;
     /** What {@code set} adds to the state word's generation. */
     public static final int GENERATION_STEP = 2;
     /** Offset of the sleeper count. */
-    public static final long WAITERS = offset("waiters");
+    public static final long WAITERS_OFFSET = offset("waiters");
     /** Size of the region: the layout, then the wait-channel area. */
     public static final long SIZE = RegionHeader.sizeWithWaitArea(LAYOUT.byteSize());
 

@@ -40,7 +40,7 @@ public final class LockLayout {
     /** Layout version. */
     public static final int VERSION = 4;
     /** Base of the mutex block. */
-    public static final long MUTEX = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("mutex"));
+    public static final long MUTEX_OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("mutex"));
     /** Size of the region: the layout, then the wait-channel area. */
     public static final long SIZE = RegionHeader.sizeWithWaitArea(LAYOUT.byteSize());
 

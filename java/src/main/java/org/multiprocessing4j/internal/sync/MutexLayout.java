@@ -71,17 +71,17 @@ public final class MutexLayout {
             MemoryLayout.paddingLayout(0x78));
 
     /** Relative offset of the owner word. */
-    public static final long OWNER = offset("owner");
+    public static final long OWNER_OFFSET = offset("owner");
     /** Relative offset of the owner thread id. */
-    public static final long OWNER_THREAD = offset("ownerThread");
+    public static final long OWNER_THREAD_OFFSET = offset("ownerThread");
     /** Relative offset of the hold count. */
-    public static final long HOLDS = offset("holds");
+    public static final long HOLDS_OFFSET = offset("holds");
     /** Relative offset of the owner-died flag. */
-    public static final long OWNER_DIED = offset("ownerDied");
+    public static final long OWNER_DIED_OFFSET = offset("ownerDied");
     /** Relative offset of the sleeper count. */
-    public static final long WAITERS = offset("waiters");
+    public static final long WAITERS_OFFSET = offset("waiters");
     /** Relative offset of the wait word. */
-    public static final long WAKE_SEQ = offset("wakeSeq");
+    public static final long WAKE_SEQ_OFFSET = offset("wakeSeq");
     /** Size of the block. */
     public static final long SIZE = LAYOUT.byteSize();
 

@@ -54,12 +54,12 @@ public final class RobustMutex {
     public RobustMutex(MemorySegment s, long base, LongPredicate alive) {
         this.s = s;
         this.alive = alive;
-        this.owner = base + MutexLayout.OWNER;
-        this.ownerThread = base + MutexLayout.OWNER_THREAD;
-        this.holds = base + MutexLayout.HOLDS;
-        this.ownerDied = base + MutexLayout.OWNER_DIED;
-        this.waiters = base + MutexLayout.WAITERS;
-        this.wakeSeq = base + MutexLayout.WAKE_SEQ;
+        this.owner = base + MutexLayout.OWNER_OFFSET;
+        this.ownerThread = base + MutexLayout.OWNER_THREAD_OFFSET;
+        this.holds = base + MutexLayout.HOLDS_OFFSET;
+        this.ownerDied = base + MutexLayout.OWNER_DIED_OFFSET;
+        this.waiters = base + MutexLayout.WAITERS_OFFSET;
+        this.wakeSeq = base + MutexLayout.WAKE_SEQ_OFFSET;
         this.wakeWord = WaitWord.of(s, wakeSeq);
     }
 

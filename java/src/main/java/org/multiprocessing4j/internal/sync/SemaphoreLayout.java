@@ -45,11 +45,11 @@ public final class SemaphoreLayout {
     /** Layout version. */
     public static final int VERSION = 2;
     /** Offset of the bound. */
-    public static final long MAX_VALUE = offset("maxValue");
+    public static final long MAX_VALUE_OFFSET = offset("maxValue");
     /** Offset of the value (wait word). */
-    public static final long VALUE = offset("value");
+    public static final long VALUE_OFFSET = offset("value");
     /** Offset of the sleeper count. */
-    public static final long WAITERS = offset("waiters");
+    public static final long WAITERS_OFFSET = offset("waiters");
     /** Size of the region: the layout, then the wait-channel area. */
     public static final long SIZE = RegionHeader.sizeWithWaitArea(LAYOUT.byteSize());
 

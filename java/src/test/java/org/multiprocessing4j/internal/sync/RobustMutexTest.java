@@ -24,7 +24,7 @@ class RobustMutexTest {
     private static final LongPredicate ALIVE = t -> MutexLayout.holder(t) == ProcessToken.self();
 
     /** Where the mutex sits in its region. */
-    private static final long BASE = LockLayout.MUTEX;
+    private static final long BASE = LockLayout.MUTEX_OFFSET;
 
     /** A lock region with its header published: the mutex block at {@link #BASE}. */
     private static MemorySegment block(Arena a) {
@@ -38,10 +38,10 @@ class RobustMutexTest {
     void aTakerWhoseThreadIdEqualsTheDeadOwnersIsNotTheOwnerUntilTheTakeOverIsPublished() {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
-            Words.setLongVolatile(s, BASE + MutexLayout.OWNER, DEAD);
+            Words.setLongVolatile(s, BASE + MutexLayout.OWNER_OFFSET, DEAD);
             // Thread ids repeat across JVMs (every main thread is 3): the dead owner's may be ours.
-            Words.setLongVolatile(s, BASE + MutexLayout.OWNER_THREAD, Thread.currentThread().threadId());
-            Words.setIntVolatile(s, BASE + MutexLayout.HOLDS, 7);
+            Words.setLongVolatile(s, BASE + MutexLayout.OWNER_THREAD_OFFSET, Thread.currentThread().threadId());
+            Words.setIntVolatile(s, BASE + MutexLayout.HOLDS_OFFSET, 7);
             RobustMutex m = new RobustMutex(s, BASE, ALIVE);
             AtomicReference<String> midWay = new AtomicReference<>();
             m.takeOverProbe = () -> midWay.set("held=" + m.heldByCurrentThread()
@@ -59,7 +59,7 @@ class RobustMutexTest {
     void anUnlockDuringATakeOverWaitsForItAndThenMakesTheMutexNotRecoverable() throws Exception {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
-            Words.setLongVolatile(s, BASE + MutexLayout.OWNER, DEAD);
+            Words.setLongVolatile(s, BASE + MutexLayout.OWNER_OFFSET, DEAD);
             RobustMutex m = new RobustMutex(s, BASE, ALIVE);
             AtomicReference<Boolean> unlocked = new AtomicReference<>();
             AtomicReference<Thread> unlocker = new AtomicReference<>();
@@ -88,7 +88,7 @@ class RobustMutexTest {
     void aTakerThatDiedMidWayIsTakenOverInTurn() throws Exception {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
-            Words.setLongVolatile(s, BASE + MutexLayout.OWNER, DEAD | MutexLayout.TAKING);
+            Words.setLongVolatile(s, BASE + MutexLayout.OWNER_OFFSET, DEAD | MutexLayout.TAKING);
             RobustMutex m = new RobustMutex(s, BASE, ALIVE);
             assertEquals(RobustMutex.Result.OWNER_DIED, m.acquire(-1, true));
             assertTrue(m.heldByCurrentThread());
@@ -103,7 +103,7 @@ class RobustMutexTest {
     void aClosedMutexStartsNoTakeOverOrForeignReleaseUntilReopened() throws Exception {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
-            Words.setLongVolatile(s, BASE + MutexLayout.OWNER, DEAD);
+            Words.setLongVolatile(s, BASE + MutexLayout.OWNER_OFFSET, DEAD);
             RobustMutex m = new RobustMutex(s, BASE, ALIVE);
             m.close();
             m.close(); // idempotent
@@ -120,7 +120,7 @@ class RobustMutexTest {
     void aZeroTimeoutStillChecksOnceWhetherTheOwnerIsDead() throws Exception {
         try (Arena a = Arena.ofShared()) {
             MemorySegment s = block(a);
-            Words.setLongVolatile(s, BASE + MutexLayout.OWNER, DEAD);
+            Words.setLongVolatile(s, BASE + MutexLayout.OWNER_OFFSET, DEAD);
             RobustMutex m = new RobustMutex(s, BASE, ALIVE);
             assertEquals(RobustMutex.Result.OWNER_DIED, m.acquire(0, true));
             assertTrue(m.ownerDied());
@@ -135,7 +135,7 @@ class RobustMutexTest {
             assertEquals(RobustMutex.Result.ACQUIRED, m.acquire(-1, true));
             assertEquals(RobustMutex.Result.TIMED_OUT, m.acquire(0, true));
             assertTrue(m.release(ProcessToken.self()));
-            assertEquals(0, Words.longVolatile(s, BASE + MutexLayout.OWNER_THREAD));
+            assertEquals(0, Words.longVolatile(s, BASE + MutexLayout.OWNER_THREAD_OFFSET));
             assertFalse(m.release(ProcessToken.self()));
             assertFalse(m.releaseAny());
             assertNotEquals(MutexLayout.NOT_RECOVERABLE, m.owner());

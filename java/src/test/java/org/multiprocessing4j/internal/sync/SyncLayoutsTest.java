@@ -23,54 +23,54 @@ class SyncLayoutsTest {
 
     @Test
     void mutexBlock() {
-        assertEquals(0x00, MutexLayout.OWNER);
-        assertEquals(0x08, MutexLayout.OWNER_THREAD);
-        assertEquals(0x10, MutexLayout.HOLDS);
-        assertEquals(0x14, MutexLayout.OWNER_DIED);
-        assertEquals(0x80, MutexLayout.WAITERS);
-        assertEquals(0x84, MutexLayout.WAKE_SEQ);
+        assertEquals(0x00, MutexLayout.OWNER_OFFSET);
+        assertEquals(0x08, MutexLayout.OWNER_THREAD_OFFSET);
+        assertEquals(0x10, MutexLayout.HOLDS_OFFSET);
+        assertEquals(0x14, MutexLayout.OWNER_DIED_OFFSET);
+        assertEquals(0x80, MutexLayout.WAITERS_OFFSET);
+        assertEquals(0x84, MutexLayout.WAKE_SEQ_OFFSET);
         assertEquals(0x100, MutexLayout.SIZE);
         assertEquals(1L << 62, MutexLayout.TAKING);
     }
 
     @Test
     void lockRegion() {
-        assertEquals(0x80, LockLayout.MUTEX);
-        assertEquals(0x80, LockLayout.MUTEX + MutexLayout.OWNER);
-        assertEquals(0x100, LockLayout.MUTEX + MutexLayout.WAITERS);
+        assertEquals(0x80, LockLayout.MUTEX_OFFSET);
+        assertEquals(0x80, LockLayout.MUTEX_OFFSET + MutexLayout.OWNER_OFFSET);
+        assertEquals(0x100, LockLayout.MUTEX_OFFSET + MutexLayout.WAITERS_OFFSET);
         assertEquals(0x180 + WAIT, LockLayout.SIZE);
         assertEquals(4, LockLayout.VERSION);
     }
 
     @Test
     void semaphoreEventConditionRegions() {
-        assertEquals(0x40, SemaphoreLayout.MAX_VALUE);
-        assertEquals(0x80, SemaphoreLayout.VALUE);
-        assertEquals(0x100, SemaphoreLayout.WAITERS);
+        assertEquals(0x40, SemaphoreLayout.MAX_VALUE_OFFSET);
+        assertEquals(0x80, SemaphoreLayout.VALUE_OFFSET);
+        assertEquals(0x100, SemaphoreLayout.WAITERS_OFFSET);
         assertEquals(0x180 + WAIT, SemaphoreLayout.SIZE);
         assertEquals(2, SemaphoreLayout.VERSION);
-        assertEquals(0x80, EventLayout.STATE);
-        assertEquals(0x100, EventLayout.WAITERS);
+        assertEquals(0x80, EventLayout.STATE_OFFSET);
+        assertEquals(0x100, EventLayout.WAITERS_OFFSET);
         assertEquals(0x180 + WAIT, EventLayout.SIZE);
         assertEquals(3, EventLayout.VERSION);
-        assertEquals(0x80, ConditionLayout.WAKE_SEQ);
-        assertEquals(0x84, ConditionLayout.TOKENS);
-        assertEquals(0x88, ConditionLayout.LIMIT);
-        assertEquals(0x100, ConditionLayout.WAITERS);
-        assertEquals(0x104, ConditionLayout.NEXT_TICKET);
+        assertEquals(0x80, ConditionLayout.WAKE_SEQ_OFFSET);
+        assertEquals(0x84, ConditionLayout.TOKENS_OFFSET);
+        assertEquals(0x88, ConditionLayout.LIMIT_OFFSET);
+        assertEquals(0x100, ConditionLayout.WAITERS_OFFSET);
+        assertEquals(0x104, ConditionLayout.NEXT_TICKET_OFFSET);
         assertEquals(0x180 + WAIT, ConditionLayout.SIZE);
         assertEquals(3, ConditionLayout.VERSION);
     }
 
     @Test
     void barrierRegion() {
-        assertEquals(0x40, BarrierLayout.PARTIES);
-        assertEquals(0x80, BarrierLayout.MUTEX);
-        assertEquals(0x180, BarrierLayout.GEN);
-        assertEquals(0x184, BarrierLayout.COUNT);
-        assertEquals(0x188, BarrierLayout.BROKEN);
-        assertEquals(0x190, BarrierLayout.HISTORY);
-        assertEquals(0x200, BarrierLayout.SLOTS);
+        assertEquals(0x40, BarrierLayout.PARTIES_OFFSET);
+        assertEquals(0x80, BarrierLayout.MUTEX_OFFSET);
+        assertEquals(0x180, BarrierLayout.GEN_OFFSET);
+        assertEquals(0x184, BarrierLayout.COUNT_OFFSET);
+        assertEquals(0x188, BarrierLayout.BROKEN_OFFSET);
+        assertEquals(0x190, BarrierLayout.HISTORY_OFFSET);
+        assertEquals(0x200, BarrierLayout.SLOTS_OFFSET);
         assertEquals(0x200 + 8 * 3, BarrierLayout.slot(3));
         assertEquals(0x240 + WAIT, BarrierLayout.size(5), "slots, rounded up to 64, then the wait area");
         assertEquals(0x240 + WAIT, BarrierLayout.size(8));
