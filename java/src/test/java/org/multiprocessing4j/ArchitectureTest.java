@@ -165,7 +165,6 @@ class ArchitectureTest {
             debt("WorkerDiedException.java", Rule.SIGNAL_NAME),
             // --- internal packages
             debt("internal/queue/Participants.java", Rule.DEV_SHM),
-            debt("internal/queue/Ring.java", Rule.PROC_FS),
             debt("internal/shm/ShmTracker.java", Rule.BIN_SH),
             debt("internal/shm/ShmTracker.java", Rule.DEV_SHM),
             debt("internal/shm/ShmTracker.java", Rule.PROC_FS),

@@ -189,7 +189,7 @@ public final class Ring {
      * Claims the next position for writing.
      *
      * @param me this process's participant index
-     * @param checkOwners whether to prove the owner of a blocking slot dead (reads /proc) and
+     * @param checkOwners whether to prove the owner of a blocking slot dead (asks its liveness) and
      *     recover it; a hot retry loop passes {@code false}
      * @return the claimed position, or -1 if the ring is full now
      */
@@ -318,8 +318,9 @@ public final class Ring {
     /** Publishes the record at {@code pos} (written after a successful claim). */
     public void commitWrite(long pos, int me) {
         // A CAS from our own claim, not a plain store: if another process ever took us for dead
-        // (it cannot between processes of one tree, but /proc may hide a live process of another
-        // user), our store must not overwrite the next lap's claim.
+        // (it cannot while this process holds the region's liveness mark; the CAS keeps a wrong
+        // verdict from corrupting the ring all the same), our store must not overwrite the next
+        // lap's claim.
         if (!casCtl(slotOf(pos), ctl(pos, me, WRITING), ctl(pos, 0, FULL))) {
             throw new IllegalStateException("the record at position " + pos + " was taken over by"
                     + " another process that judged this one dead; it is lost");
