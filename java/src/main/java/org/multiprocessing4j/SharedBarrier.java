@@ -49,7 +49,7 @@ import org.multiprocessing4j.internal.sync.Words;
  * instead of deadlocking.
  *
  * <h2>Blocking, timeouts, sharing, lifetime</h2>
- * Waiting spins briefly, then sleeps on a wait word, a futex on Linux (virtual threads park in slices of at most
+ * Waiting spins briefly, then sleeps on a wait word (virtual threads park in slices of at most
  * 250 µs); timeouts are never early; interruption is noticed within 5 ms. Actions before
  * {@code await} in any party happen-before actions after it returns in every party. A task that
  * captures the barrier carries it, with its action, to the child. {@link #close()} unmaps this

@@ -77,8 +77,8 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
         this.ownsLock = ownsLock;
         this.s = memory.segment();
         if (create) {
-            RegionHeader.publish(s, ConditionLayout.MAGIC, ConditionLayout.VERSION, ConditionLayout.SIZE, true,
-                    ProcessToken.self());
+            RegionHeader.publish(s, ConditionLayout.MAGIC, ConditionLayout.VERSION,
+                    ConditionLayout.SIZE, true, ProcessToken.self());
         } else {
             RegionHeader.check(s, ConditionLayout.MAGIC, ConditionLayout.VERSION, "SharedCondition",
                     ConditionLayout.SIZE);

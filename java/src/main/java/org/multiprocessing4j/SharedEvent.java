@@ -22,7 +22,7 @@ import org.multiprocessing4j.internal.sync.Words;
  * <h2>Blocking, timeouts, interruption</h2>
  * {@link #isSet()}, {@link #set()} and {@link #clear()} never block; {@code set()} makes a system
  * call only when some thread sleeps in {@code await}. {@link #await()} returns at once if the flag
- * is set, else spins briefly, then sleeps on the flag word, a futex on Linux (a virtual thread parks in
+ * is set, else spins briefly, then sleeps on the flag word (a virtual thread parks in
  * slices of at most 250 µs). Timeouts are never early. Interruption before or while waiting
  * throws {@link InterruptedException} (noticed within 5 ms).
  *
@@ -49,8 +49,8 @@ public final class SharedEvent implements AutoCloseable, Serializable {
         this.memory = memory;
         this.s = memory.segment();
         if (create) {
-            RegionHeader.publish(s, EventLayout.MAGIC, EventLayout.VERSION, EventLayout.SIZE, true,
-                    ProcessToken.self());
+            RegionHeader.publish(s, EventLayout.MAGIC, EventLayout.VERSION,
+                    EventLayout.SIZE, true, ProcessToken.self());
         } else {
             RegionHeader.check(s, EventLayout.MAGIC, EventLayout.VERSION, "SharedEvent",
                     EventLayout.SIZE);

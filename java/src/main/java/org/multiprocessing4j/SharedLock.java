@@ -52,7 +52,7 @@ import org.multiprocessing4j.internal.sync.RobustMutex;
  *
  * <h2>Blocking, timeouts, interruption</h2>
  * An uncontended {@code lock()}/{@code unlock()} is one compare-and-set each, no system call.
- * A contended acquisition spins briefly, then sleeps on a wait word, a futex on Linux (a virtual thread parks
+ * A contended acquisition spins briefly, then sleeps on a wait word (a virtual thread parks
  * instead, in slices of at most 250 µs, so as not to pin its carrier). Timeouts are never early.
  * {@link #lockInterruptibly()} and {@link #tryLock(long, TimeUnit)} throw
  * {@link InterruptedException} as {@link java.util.concurrent.locks.ReentrantLock} does; a
@@ -106,8 +106,8 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
         this.memory = memory;
         this.segment = memory.segment();
         if (create) {
-            RegionHeader.publish(segment, LockLayout.MAGIC_LOCK, LockLayout.VERSION, LockLayout.SIZE, true,
-                    ProcessToken.self());
+            RegionHeader.publish(segment, LockLayout.MAGIC_LOCK, LockLayout.VERSION,
+                    LockLayout.SIZE, true, ProcessToken.self());
         } else {
             RegionHeader.check(segment, LockLayout.MAGIC_LOCK, LockLayout.VERSION, "SharedLock",
                     LockLayout.SIZE);

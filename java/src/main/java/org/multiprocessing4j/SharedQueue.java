@@ -102,7 +102,7 @@ import org.multiprocessing4j.platform.Platform;
  *
  * <h2>Waiting</h2>
  * A blocked call spins for up to 50 µs (not at all with one CPU), then sleeps on a wait word of
- * the queue's memory (a futex on Linux) in slices of at most 5 ms, the policy every shared object
+ * the queue's memory in slices of at most 5 ms, the policy every shared object
  * follows; no system call is made when nobody sleeps. Timeouts are never early. Interruption is
  * noticed when the call starts to sleep and at least every 5 ms while it sleeps, and throws
  * {@link InterruptedException} with nothing put or taken.

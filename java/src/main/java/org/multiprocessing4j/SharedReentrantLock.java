@@ -62,8 +62,8 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
         this.memory = memory;
         this.segment = memory.segment();
         if (create) {
-            RegionHeader.publish(segment, LockLayout.MAGIC_REENTRANT, LockLayout.VERSION, LockLayout.SIZE, true,
-                    ProcessToken.self());
+            RegionHeader.publish(segment, LockLayout.MAGIC_REENTRANT, LockLayout.VERSION,
+                    LockLayout.SIZE, true, ProcessToken.self());
         } else {
             RegionHeader.check(segment, LockLayout.MAGIC_REENTRANT, LockLayout.VERSION,
                     "SharedReentrantLock", LockLayout.SIZE);

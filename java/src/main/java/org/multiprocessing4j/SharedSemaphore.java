@@ -20,7 +20,7 @@ import org.multiprocessing4j.internal.sync.Words;
  * <h2>Blocking, timeouts, interruption</h2>
  * {@link #acquire()} takes one permit, waiting while there is none: an uncontended acquire or
  * release is one compare-and-set, no system call; a waiter spins briefly, then sleeps on the
- * value word, a futex on Linux (a virtual thread parks in slices of at most 250 µs instead, so as not to
+ * value word (a virtual thread parks in slices of at most 250 µs instead, so as not to
  * pin its carrier). Timeouts are never early. {@link #acquire()} and
  * {@link #tryAcquire(long, TimeUnit)} throw {@link InterruptedException} when interrupted before
  * or while waiting (noticed within 5 ms), as {@link java.util.concurrent.Semaphore} does. Not
@@ -54,8 +54,8 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
         if (create) {
             Words.setIntPlain(s, SemaphoreLayout.MAX_VALUE_OFFSET, maxValue);
             Words.setIntPlain(s, SemaphoreLayout.VALUE_OFFSET, initial);
-            RegionHeader.publish(s, SemaphoreLayout.MAGIC, SemaphoreLayout.VERSION, SemaphoreLayout.SIZE, true,
-                    ProcessToken.self());
+            RegionHeader.publish(s, SemaphoreLayout.MAGIC, SemaphoreLayout.VERSION,
+                    SemaphoreLayout.SIZE, true, ProcessToken.self());
         } else {
             RegionHeader.check(s, SemaphoreLayout.MAGIC, SemaphoreLayout.VERSION, "SharedSemaphore",
                     SemaphoreLayout.SIZE);
