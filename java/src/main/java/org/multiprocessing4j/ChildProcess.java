@@ -10,7 +10,11 @@ import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.multiprocessing4j.internal.Access;
 import org.multiprocessing4j.internal.Descriptor;
+import org.multiprocessing4j.internal.launch.CurrentProcess;
+import org.multiprocessing4j.internal.launch.Launcher;
+import org.multiprocessing4j.internal.task.TaskStreams;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -47,6 +51,10 @@ import org.multiprocessing4j.platform.Platform;
  * All methods are thread-safe. The thread that calls {@code start()} may end while the child runs.
  */
 public final class ChildProcess implements AutoCloseable {
+    static {
+        Access.setChildProcess(ChildProcess::exitingOnSignal);
+    }
+
     private static final Platform OS = Platform.current();
     private static final AtomicInteger COUNTER = new AtomicInteger();
     private static final Set<ChildProcess> LIVE = ConcurrentHashMap.newKeySet();

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
+import org.multiprocessing4j.internal.connection.Handshake;
 import org.multiprocessing4j.platform.Platform;
 
 /**

@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongFunction;
+import org.multiprocessing4j.internal.Access;
 import org.multiprocessing4j.internal.Descriptor;
+import org.multiprocessing4j.internal.task.Inheritable;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -77,6 +79,36 @@ import org.multiprocessing4j.platform.Platform;
  * use that end, so that the other side sees end of stream when the child finishes).
  */
 public final class Connection implements Waitable, AutoCloseable {
+    static {
+        Access.setConnection(new Access.ConnectionHooks() {
+            @Override
+            public Connection open(int fd, boolean readable, boolean writable, Codec codec) {
+                return new Connection(fd, readable, writable, codec);
+            }
+
+            @Override
+            public Connection inherited(int fd, boolean readable, boolean writable,
+                                        long maxFrameSize, Codec codec) {
+                return Connection.inherited(fd, readable, writable, maxFrameSize, codec);
+            }
+
+            @Override
+            public Descriptor descriptor(Connection c) {
+                return c.descriptor();
+            }
+
+            @Override
+            public Inheritable.Handle childHandle(Connection c) {
+                return c.childHandle();
+            }
+
+            @Override
+            public boolean hasDefaultCodec(Connection c) {
+                return c.hasDefaultCodec();
+            }
+        });
+    }
+
     /** Payloads up to this size go out with their header in one write. */
     static final int SINGLE_WRITE_LIMIT = 1 << 20;
     private static final int RECV_BUFFER_SIZE = 64 * 1024;

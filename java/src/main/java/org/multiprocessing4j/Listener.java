@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import org.multiprocessing4j.internal.Descriptor;
+import org.multiprocessing4j.internal.connection.Handshake;
 import org.multiprocessing4j.internal.shm.ShmTracker;
 import org.multiprocessing4j.platform.Platform;
 

@@ -16,6 +16,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
+import org.multiprocessing4j.internal.connection.Handshake;
+import org.multiprocessing4j.internal.manager.ManagedProxy;
+import org.multiprocessing4j.internal.manager.ManagerProtocol;
 
 /**
  * A server process that owns objects which other processes use through proxies (Python's

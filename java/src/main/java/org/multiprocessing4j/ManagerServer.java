@@ -20,12 +20,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import org.multiprocessing4j.ManagerProtocol.Call;
-import org.multiprocessing4j.ManagerProtocol.Create;
-import org.multiprocessing4j.ManagerProtocol.Hello;
-import org.multiprocessing4j.ManagerProtocol.Ref;
-import org.multiprocessing4j.ManagerProtocol.Reply;
-import org.multiprocessing4j.ManagerProtocol.Shutdown;
+import org.multiprocessing4j.internal.manager.ManagerProtocol.Call;
+import org.multiprocessing4j.internal.manager.ManagerProtocol.Create;
+import org.multiprocessing4j.internal.manager.ManagerProtocol.Hello;
+import org.multiprocessing4j.internal.manager.ManagerProtocol.Ref;
+import org.multiprocessing4j.internal.manager.ManagerProtocol.Reply;
+import org.multiprocessing4j.internal.manager.ManagerProtocol.Shutdown;
 
 /**
  * The server side of a {@link Manager}: owns the shared objects and runs the calls proxies make

@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import org.multiprocessing4j.internal.launch.ChildCommand;
+import org.multiprocessing4j.internal.launch.ForkserverLauncher;
 
 /**
  * A context: how children are started and how messages are encoded (Python's

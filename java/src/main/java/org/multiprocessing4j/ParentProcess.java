@@ -3,6 +3,7 @@ package org.multiprocessing4j;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
+import org.multiprocessing4j.internal.Access;
 import org.multiprocessing4j.internal.Descriptor;
 import org.multiprocessing4j.platform.Platform;
 
@@ -23,6 +24,10 @@ import org.multiprocessing4j.platform.Platform;
  * process: there is one instance per process and it is never closed. Thread-safe.
  */
 public final class ParentProcess implements Waitable {
+    static {
+        Access.setParentProcess(ParentProcess::open);
+    }
+
     private static final Platform OS = Platform.current();
 
     private final ProcessInfo info;

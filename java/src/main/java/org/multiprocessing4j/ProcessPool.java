@@ -19,6 +19,13 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.multiprocessing4j.internal.pool.PoolCore;
+import org.multiprocessing4j.internal.pool.PoolFunction;
+import org.multiprocessing4j.internal.pool.PoolFuture;
+import org.multiprocessing4j.internal.pool.PoolMapJob;
+import org.multiprocessing4j.internal.pool.PoolResultIterator;
+import org.multiprocessing4j.internal.pool.PoolTask;
+import org.multiprocessing4j.internal.pool.PoolWire;
 
 /**
  * A pool of worker processes (Python's {@code multiprocessing.Pool} and

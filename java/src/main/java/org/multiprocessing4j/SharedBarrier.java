@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.multiprocessing4j.internal.sync.WaitWord;
 import org.multiprocessing4j.internal.RegionHeader;
+import org.multiprocessing4j.internal.shm.Regions;
 import org.multiprocessing4j.internal.sync.BarrierLayout;
 import org.multiprocessing4j.internal.sync.LivenessMark;
 import org.multiprocessing4j.internal.sync.ProcessToken;

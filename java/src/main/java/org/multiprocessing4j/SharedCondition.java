@@ -14,6 +14,7 @@ import java.util.function.BooleanSupplier;
 import org.multiprocessing4j.internal.sync.WaitWord;
 import org.multiprocessing4j.internal.sync.ProcessToken;
 import org.multiprocessing4j.internal.RegionHeader;
+import org.multiprocessing4j.internal.shm.Regions;
 import org.multiprocessing4j.internal.sync.ConditionLayout;
 import org.multiprocessing4j.internal.sync.Waiting;
 import org.multiprocessing4j.internal.sync.Words;

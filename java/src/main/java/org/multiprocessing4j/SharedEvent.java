@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import org.multiprocessing4j.internal.sync.WaitWord;
 import org.multiprocessing4j.internal.sync.ProcessToken;
 import org.multiprocessing4j.internal.RegionHeader;
+import org.multiprocessing4j.internal.shm.Regions;
 import org.multiprocessing4j.internal.sync.EventLayout;
 import org.multiprocessing4j.internal.sync.Waiting;
 import org.multiprocessing4j.internal.sync.Words;

@@ -10,9 +10,11 @@ import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.Objects;
 import java.util.Optional;
+import org.multiprocessing4j.internal.Access;
 import org.multiprocessing4j.internal.Descriptor;
 import org.multiprocessing4j.internal.LeakReports;
 import org.multiprocessing4j.internal.shm.ShmTracker;
+import org.multiprocessing4j.internal.task.Inheritable;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -71,6 +73,20 @@ import org.multiprocessing4j.platform.Platform;
  * logs a warning; the segment of such a block then throws {@link IllegalStateException}.
  */
 public final class SharedMemory implements AutoCloseable {
+    static {
+        Access.setSharedMemory(new Access.SharedMemoryHooks() {
+            @Override
+            public Descriptor descriptor(SharedMemory m) {
+                return m.descriptor();
+            }
+
+            @Override
+            public Inheritable.Handle childHandle(SharedMemory m) {
+                return m.childHandle();
+            }
+        });
+    }
+
     private static final Platform OS = Platform.current();
 
     /** Prefix of generated names; the test suite's leak check looks for it in /dev/shm. */

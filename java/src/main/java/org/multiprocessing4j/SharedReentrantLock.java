@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
 import org.multiprocessing4j.internal.RegionHeader;
+import org.multiprocessing4j.internal.shm.Regions;
 import org.multiprocessing4j.internal.sync.LivenessMark;
 import org.multiprocessing4j.internal.sync.LockLayout;
 import org.multiprocessing4j.internal.sync.MutexLayout;

@@ -1,6 +1,7 @@
 package org.multiprocessing4j;
 
 import java.util.OptionalInt;
+import org.multiprocessing4j.internal.Access;
 
 /**
  * A {@link ProcessPool} task could not complete because the worker process holding it ended
@@ -13,6 +14,10 @@ import java.util.OptionalInt;
  * {@code imap} iterator).
  */
 public final class WorkerDiedException extends Exception {
+    static {
+        Access.setWorkerDied(WorkerDiedException::describe);
+    }
+
     private static final long serialVersionUID = 1L;
 
     /** {@link #exitCode()} when the exit status could not be learned. */

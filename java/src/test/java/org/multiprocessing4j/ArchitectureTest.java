@@ -141,17 +141,12 @@ class ArchitectureTest {
      */
     static final Set<Debt> KNOWN_DEBTS = Set.of(
             // --- the public package
-            debt("AotCache.java", Rule.POSIX_FILE_ATTRIBUTES),
-            debt("ChildMain.java", Rule.SUN_MISC_SIGNAL),
-            debt("ChildMain.java", Rule.SIGNAL_NAME),
-            debt("ChildMain.java", Rule.SIGNAL_NUMBER),
             debt("ChildProcess.java", Rule.SIGNAL_NAME),
             debt("ChildProcess.java", Rule.SIGNAL_NUMBER),
             debt("Connection.java", Rule.ERRNO_NAME),
             debt("Listener.java", Rule.POSIX_FILE_ATTRIBUTES),
             debt("Listener.java", Rule.SIGNAL_NAME),
             debt("LockNotRecoverableException.java", Rule.ERRNO_NAME),
-            debt("PoolCore.java", Rule.SIGNAL_NAME),
             debt("ProcessPool.java", Rule.SIGNAL_NAME),
             debt("SharedLock.java", Rule.DEV_SHM),
             debt("SharedLock.java", Rule.ERRNO_NAME),
@@ -161,9 +156,14 @@ class ArchitectureTest {
             debt("SharedMemoryManager.java", Rule.DEV_SHM),
             debt("SharedQueue.java", Rule.DEV_SHM),
             debt("SharedQueue.java", Rule.SIGNAL_NAME),
-            debt("SpawnLauncher.java", Rule.SIGNAL_NAME),
             debt("WorkerDiedException.java", Rule.SIGNAL_NAME),
             // --- internal packages
+            debt("internal/launch/AotCache.java", Rule.POSIX_FILE_ATTRIBUTES),
+            debt("internal/launch/ChildMain.java", Rule.SUN_MISC_SIGNAL),
+            debt("internal/launch/ChildMain.java", Rule.SIGNAL_NAME),
+            debt("internal/launch/ChildMain.java", Rule.SIGNAL_NUMBER),
+            debt("internal/launch/SpawnLauncher.java", Rule.SIGNAL_NAME),
+            debt("internal/pool/PoolCore.java", Rule.SIGNAL_NAME),
             debt("internal/queue/Participants.java", Rule.DEV_SHM),
             debt("internal/shm/ShmTracker.java", Rule.BIN_SH),
             debt("internal/shm/ShmTracker.java", Rule.DEV_SHM),

@@ -18,6 +18,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.multiprocessing4j.internal.launch.SpawnLauncher;
 
 /**
  * Contract of {@link ChildProcess} across real child JVMs: exit codes as Python reports them,

@@ -19,6 +19,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.multiprocessing4j.internal.launch.ChildMain;
+import org.multiprocessing4j.internal.launch.ForkserverLauncher;
+import org.multiprocessing4j.internal.task.TaskLambdas;
 import org.multiprocessing4j.testing.ForkserverParentMain;
 
 /**

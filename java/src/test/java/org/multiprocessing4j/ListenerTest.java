@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.multiprocessing4j.internal.connection.Handshake;
 
 /**
  * {@link Listener} and {@link Client} between Java ends: both address families, the handshake

@@ -21,6 +21,9 @@ import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.multiprocessing4j.internal.pool.PoolFuture;
+import org.multiprocessing4j.internal.pool.PoolWire;
+import org.multiprocessing4j.internal.pool.PoolWorkerLink;
 
 /**
  * Faults between a pool and its workers other than a worker's death: an {@link Error} thrown

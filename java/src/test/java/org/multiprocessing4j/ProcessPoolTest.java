@@ -32,6 +32,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.multiprocessing4j.internal.pool.PoolFuture;
+import org.multiprocessing4j.internal.pool.PoolWorkerLink;
 
 /**
  * The {@link ProcessPool} contract: Python's Pool semantics and the {@code ExecutorService} ones.

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.multiprocessing4j.internal.pool.PoolWorkerLink;
 import org.multiprocessing4j.testing.PoolParentMain;
 
 /**

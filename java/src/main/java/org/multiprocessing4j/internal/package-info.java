@@ -5,10 +5,12 @@
  * resource that was never closed, for the test suite
  * ({@link org.multiprocessing4j.internal.LeakReports}); the header every shared region starts
  * with (magic, version, layout size, creating backend and process, wait-channel area:
- * {@link org.multiprocessing4j.internal.RegionHeader}); and the region layout of the shared
- * values and arrays ({@link org.multiprocessing4j.internal.NumbersLayout}).
+ * {@link org.multiprocessing4j.internal.RegionHeader}); the region layout of the shared values
+ * and arrays ({@link org.multiprocessing4j.internal.NumbersLayout}); and the access bridge through
+ * which the internal packages reach package-private parts of public types, so that none of them
+ * needs a public method that is not API ({@link org.multiprocessing4j.internal.Access}).
  *
  * <p>Not API: the module does not export this package. It may use the {@code platform} seam,
- * never a backend.
+ * never a backend. ARCHITECTURE.md has the package map.
  */
 package org.multiprocessing4j.internal;

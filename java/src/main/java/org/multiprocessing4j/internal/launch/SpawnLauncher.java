@@ -1,0 +1,291 @@
+package org.multiprocessing4j.internal.launch;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.ObjectInputFilter;
+import java.io.ObjectInputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.multiprocessing4j.ChildProcess;
+import org.multiprocessing4j.Codec;
+import org.multiprocessing4j.Connection;
+import org.multiprocessing4j.internal.Access;
+import org.multiprocessing4j.internal.Descriptor;
+import org.multiprocessing4j.platform.Platform;
+
+/**
+ * The {@code spawn} start method: {@code posix_spawn} of a fresh JVM running {@link ChildMain}.
+ *
+ * <h2>Bootstrap protocol</h2>
+ * The child gets descriptor 3, one end of a socket pair (the parent keeps the other), and
+ * descriptors 4.. for the connections its task captured; {@code posix_spawn} maps them without
+ * close-on-exec, and the child sets it on each once it has taken them, before the task runs, so
+ * that nothing it executes inherits them. Over descriptor 3, in
+ * {@link Connection} frames:
+ * <pre>
+ * parent → child, once:   int magic 'MP4J', int version, int parentPid, UTF parentName,
+ *                         int n, n × int identity, UTF name, boolean daemon,
+ *                         int descriptors (how many the task's handles refer to),
+ *                         int length, length bytes task ({@link TaskStreams}: a lambda's
+ *                         shape and plain captured values, or Java serialization)
+ * child → parent, at end: byte 'S', int signal            (ended by SIGTERM/SIGINT), or
+ *                         byte 'E', UTF text, int length, length bytes serialized Throwable
+ *                         (length 0 when it could not be serialized)
+ * </pre>
+ * The parent never closes its end while the child runs, so the child reads end of stream on
+ * descriptor 3 only when the parent has died; it then exits at once. A {@code forkserver} child
+ * ({@link ForkserverLauncher}) speaks the same protocol after its hand-off.
+ */
+public final class SpawnLauncher implements Launcher {
+    static final SpawnLauncher INSTANCE = new SpawnLauncher();
+    static final int MAGIC = 0x4D50344A; // "MP4J"
+    static final int VERSION = 3;
+    static final byte REPORT_SIGNAL = 'S';
+    public static final byte REPORT_FAILURE = 'E';
+
+    private static final Platform OS = Platform.current();
+
+    private SpawnLauncher() {
+    }
+
+    @Override
+    public Launched launch(Spec spec) throws IOException {
+        byte[] frame = bootstrapFrame(spec); // before spawning: a bad name must not strand a child
+        ChildCommand command = ChildCommand.of(spec.jvmOptions(), List.of());
+        Child child = start(command.arguments(), spec.task().descriptors());
+        try {
+            child.channel.sendBytes(frame);
+        } catch (EOFException e) {
+            // The child died before reading (for example a bad JVM option): its exit code says why.
+        } catch (IOException | RuntimeException | Error e) {
+            child.killAndReap(); // never strand a child that cannot get its task
+            throw e;
+        }
+        return child;
+    }
+
+    /**
+     * Spawns a child JVM with the bootstrap socket as its descriptor 3 and {@code passed} as
+     * 4, 5, …; hands back its pid, sentinel and our end of the socket.
+     *
+     * @throws IOException if it cannot be started; nothing is left behind
+     */
+    static Child start(List<String> arguments, List<Descriptor> passed) throws IOException {
+        int[] boot = OS.socketPair();
+        Connection parentEnd = Access.connection().open(boot[0], true, true, Codec.defaults());
+        Descriptor childEnd = new Descriptor(boot[1]);
+        Descriptor[] held = new Descriptor[passed.size()];
+        int pid;
+        try {
+            int[] fds = new int[1 + passed.size()];
+            fds[0] = boot[1];
+            for (int i = 0; i < held.length; i++) {
+                Descriptor d = passed.get(i);
+                fds[1 + i] = d.acquire(); // throws if the user closed it meanwhile
+                held[i] = d;
+            }
+            pid = OS.spawn(new Platform.SpawnRequest(arguments.get(0), arguments, environment(), fds));
+        } catch (IOException | RuntimeException e) {
+            parentEnd.close();
+            throw e;
+        } finally {
+            for (Descriptor d : held) {
+                if (d != null) {
+                    d.release();
+                }
+            }
+            childEnd.close();
+        }
+        Descriptor sentinel;
+        try {
+            sentinel = new Descriptor(OS.openProcessHandle(pid));
+        } catch (IOException e) {
+            OS.signal(pid, Platform.SIGKILL);
+            OS.waitForExit(pid, true);
+            parentEnd.close();
+            throw e;
+        }
+        return new Child(pid, sentinel, parentEnd);
+    }
+
+    static byte[] bootstrapFrame(Spec spec) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(spec.task().bytes().length + 128);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(MAGIC);
+            out.writeInt(VERSION);
+            out.writeInt(OS.pid());
+            out.writeUTF(CurrentProcess.info().name());
+            out.writeInt(spec.identity().length);
+            for (int i : spec.identity()) {
+                out.writeInt(i);
+            }
+            out.writeUTF(spec.name());
+            out.writeBoolean(spec.daemon());
+            out.writeInt(spec.task().descriptors().size());
+            out.writeInt(spec.task().bytes().length);
+            out.write(spec.task().bytes());
+        }
+        return bytes.toByteArray();
+    }
+
+    private static List<String> environment() {
+        List<String> env = new ArrayList<>();
+        for (Map.Entry<String, String> e : System.getenv().entrySet()) {
+            env.add(e.getKey() + "=" + e.getValue());
+        }
+        return env;
+    }
+
+    /**
+     * A child started by {@code posix_spawn}, running {@link ChildMain}: its pid, its sentinel
+     * and our end of its bootstrap socket (used by both {@code spawn} and {@code forkserver}).
+     */
+    static final class Child implements Launched {
+        private final int pid;
+        private final Descriptor sentinel;
+        final Connection channel;
+        /**
+         * The most report bytes read from a dead child: its records are far smaller (a failure
+         * report is cut at some 100 KB), a process that holds its end of the socket could send
+         * without end.
+         */
+        private static final int MAX_REPORTS = 2 << 20;
+        /** An idle forkserver child has reported {@link ChildMain#READY}; read under its pool's lock. */
+        boolean ready;
+
+        Child(int pid, Descriptor sentinel, Connection channel) {
+            this.pid = pid;
+            this.sentinel = sentinel;
+            this.channel = channel;
+        }
+
+        /** SIGKILLs and reaps the child, then releases the descriptors; for a child we give up on. */
+        void killAndReap() {
+            try {
+                OS.signal(pid, Platform.SIGKILL);
+                OS.waitForExit(pid, true);
+            } catch (IOException e) {
+                // already reaped
+            } finally {
+                close();
+            }
+        }
+
+        @Override
+        public int pid() {
+            return pid;
+        }
+
+        @Override
+        public Descriptor sentinel() {
+            return sentinel;
+        }
+
+        /**
+         * {@inheritDoc} Reads only what is in the socket now, at most {@link #MAX_REPORTS}
+         * bytes: the child has been reaped, so everything it wrote is there already. Waiting for
+         * more could last forever — a record cut short by the child's death stays incomplete
+         * while another process (a grandchild that inherited or was handed the child's end)
+         * keeps the socket open — and the caller holds {@link ChildProcess}'s lock. A partial
+         * record is ignored.
+         */
+        @Override
+        public Report collectReport() {
+            Report report = Report.NONE;
+            try {
+                byte[] pending = drain();
+                ByteBuffer records = ByteBuffer.wrap(pending); // big-endian, as Connection frames
+                while (records.remaining() >= 4) {
+                    long length = records.getInt();
+                    if (length == -1) {
+                        if (records.remaining() < 8) {
+                            break;
+                        }
+                        length = records.getLong();
+                    }
+                    if (length < 0 || length > records.remaining()) {
+                        break; // cut short by the child's death, or garbled
+                    }
+                    byte[] record = new byte[(int) length];
+                    records.get(record);
+                    report = parse(record, report);
+                }
+            } catch (IOException | RuntimeException | LinkageError | StackOverflowError e) {
+                // a socket error, a garbled record, or an exception that cannot be rebuilt here:
+                // keep what we have
+            } finally {
+                channel.close();
+            }
+            return report;
+        }
+
+        /**
+         * {@return what can be read from the channel without blocking, at most MAX_REPORTS bytes}
+         * Reads the socket, not through {@link #channel}: that was only ever used to receive an
+         * idle child's READY record, before its hand-off and so before any report, and holds
+         * nothing of them in its buffer.
+         */
+        private byte[] drain() throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Descriptor d = Access.connection().descriptor(channel);
+            int fd = d.acquire();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment buffer = arena.allocate(64 * 1024);
+                while (out.size() < MAX_REPORTS) {
+                    long n = OS.readNow(fd, buffer, Math.min(buffer.byteSize(),
+                            MAX_REPORTS - out.size()));
+                    if (n <= 0) {
+                        break; // nothing more now (-1), or end of stream (0)
+                    }
+                    out.write(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
+                }
+            } finally {
+                d.release();
+            }
+            return out.toByteArray();
+        }
+
+        private static Report parse(byte[] record, Report previous) throws IOException {
+            DataInputStream in = new DataInputStream(new ByteArrayInputStream(record));
+            byte type = in.readByte();
+            if (type == REPORT_SIGNAL) {
+                return new Report(in.readInt(), previous.failure(), previous.cause());
+            }
+            if (type == REPORT_FAILURE) {
+                String text = in.readUTF();
+                byte[] serialized = in.readNBytes(in.readInt());
+                return new Report(previous.signal(), text, deserialize(serialized));
+            }
+            return previous;
+        }
+
+        private static Throwable deserialize(byte[] bytes) {
+            if (bytes.length == 0) {
+                return null;
+            }
+            try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(bytes))) {
+                in.setObjectInputFilter(ObjectInputFilter.Config.createFilter(
+                        "maxdepth=64;maxrefs=100000;maxbytes=" + bytes.length));
+                return in.readObject() instanceof Throwable t ? t : null;
+            } catch (IOException | ClassNotFoundException | RuntimeException | LinkageError
+                     | StackOverflowError e) {
+                return null; // the message text still carries the remote stack trace
+            }
+        }
+
+        @Override
+        public void close() {
+            channel.close();
+            sentinel.close();
+        }
+    }
+}

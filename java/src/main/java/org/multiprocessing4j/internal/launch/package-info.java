@@ -1,0 +1,20 @@
+/**
+ * Starting child JVMs, CPython's {@code popen_*} modules: one {@link
+ * org.multiprocessing4j.internal.launch.Launcher} per start method
+ * ({@link org.multiprocessing4j.internal.launch.SpawnLauncher},
+ * {@link org.multiprocessing4j.internal.launch.ForkserverLauncher}), the child's command line and
+ * pool/cache key ({@link org.multiprocessing4j.internal.launch.ChildCommand}), the start archives
+ * ({@link org.multiprocessing4j.internal.launch.AotCache}), who this process is
+ * ({@link org.multiprocessing4j.internal.launch.CurrentProcess}) and the child JVM's main class
+ * ({@link org.multiprocessing4j.internal.launch.ChildMain}).
+ *
+ * <p>Invariants: the bootstrap frames and report records are laid out once, on
+ * {@code SpawnLauncher}, and parent and child check magic and version; a child never outlives its
+ * parent (parent-death signal, then the watchdog); every descriptor a child inherits is
+ * close-on-exec once it runs. ARCHITECTURE.md, "How a child starts", walks through it.
+ *
+ * <p>Not API: the module does not export this package. It may use the public package, the other
+ * internal packages and the {@code platform} seam, never a backend; it reaches package-private
+ * parts of public types only through {@link org.multiprocessing4j.internal.Access}.
+ */
+package org.multiprocessing4j.internal.launch;
