@@ -6,7 +6,12 @@
  * pool/cache key ({@link org.multiprocessing4j.internal.launch.ChildCommand}), the start archives
  * ({@link org.multiprocessing4j.internal.launch.AotCache}), who this process is
  * ({@link org.multiprocessing4j.internal.launch.CurrentProcess}) and the child JVM's main class
- * ({@link org.multiprocessing4j.internal.launch.ChildMain}).
+ * ({@link org.multiprocessing4j.internal.launch.ChildMain}) with its parts: the bootstrap frame and
+ * the forkserver hand-off ({@link org.multiprocessing4j.internal.launch.ChildBootstrap}), the
+ * parent watchdog ({@link org.multiprocessing4j.internal.launch.ParentWatchdog}), the signal
+ * handlers ({@link org.multiprocessing4j.internal.launch.SignalReporter}), the failure and signal
+ * records ({@link org.multiprocessing4j.internal.launch.ChildReports}) and the warm-up
+ * ({@link org.multiprocessing4j.internal.launch.ChildWarmUp}).
  *
  * <p>Invariants: the bootstrap frames and report records are laid out once, on
  * {@code SpawnLauncher}, and parent and child check magic and version; a child never outlives its

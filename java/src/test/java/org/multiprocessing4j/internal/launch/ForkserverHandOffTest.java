@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.multiprocessing4j.platform.Platform;
 
 /**
- * The receiving side of a forkserver hand-off ({@link ChildMain#receiveHandOff}) over a real
+ * The receiving side of a forkserver hand-off ({@link ChildBootstrap#receiveHandOff}) over a real
  * socket pair, message by message: a 4-byte count carrying that many descriptors, a 4-byte frame
  * length, the frame. (The whole path across processes: {@link ForkserverChildProcessTest}.)
  */
@@ -71,8 +71,8 @@ class ForkserverHandOffTest {
         return b;
     }
 
-    private ChildMain.HandOff receive(long bufferSize) throws IOException {
-        return ChildMain.receiveHandOff(OS, pair[1], arena.allocate(bufferSize));
+    private ChildBootstrap.HandOff receive(long bufferSize) throws IOException {
+        return ChildBootstrap.receiveHandOff(OS, pair[1], arena.allocate(bufferSize));
     }
 
     @Test
@@ -85,7 +85,7 @@ class ForkserverHandOffTest {
         }
         OS.writeFully(pair[0], ints(300), 4);                                   // then the length
         OS.writeFully(pair[0], bytes(300, 7), 300);                             // then the frame
-        ChildMain.HandOff h = receive(64); // smaller than the frame: the rest is read after it
+        ChildBootstrap.HandOff h = receive(64); // smaller than the frame: the rest is read after it
         assertEquals(1, h.descriptors().length);
         assertTrue(Files.exists(Path.of("/proc/self/fd/" + h.descriptors()[0])));
         OS.close(h.descriptors()[0]);
@@ -131,7 +131,7 @@ class ForkserverHandOffTest {
     @Test
     void anEmptyFrameIsAFrame() throws IOException {
         OS.writeFully(pair[0], ints(0, 0), 8);
-        ChildMain.HandOff h = receive(1024);
+        ChildBootstrap.HandOff h = receive(1024);
         assertEquals(0, h.frame().length);
         assertFalse(h.descriptors().length > 0);
     }
