@@ -1,32 +1,42 @@
 package org.multiprocessing4j;
 
 import java.io.IOException;
+import java.io.ObjectInputStream;
 import java.io.Serial;
+import java.io.Serializable;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.function.DoubleUnaryOperator;
 import org.multiprocessing4j.internal.NumbersLayout;
+import org.multiprocessing4j.internal.SharedNumbers;
 
 /**
  * A double in shared memory, updated atomically from any thread of any process that holds it
  * (Python's {@code Value('d')} / {@code RawValue}). Pass it to a child by capturing it in a
  * {@link Task}.
  *
- * <p>Memory ordering, stated per method, has the meaning of the same {@code VarHandle} access
- * mode between threads (see {@link SharedNumbers} for why that holds across processes).
- * Compare-and-set compares the bit patterns (so {@code NaN} matches itself, {@code 0.0} does not
- * match {@code -0.0}). No method blocks or makes a system call.
+ * <p>Memory ordering, stated per method, has the meaning of the same {@code VarHandle} access mode
+ * between threads (each element is a naturally aligned word of a shared mapping, which the hardware
+ * orders the same way whichever process accesses it). Compare-and-set compares the bit patterns (so
+ * {@code NaN} matches itself, {@code 0.0} does not match {@code -0.0}). No method blocks or makes a
+ * system call.
  *
  * <p>Thread-safe. {@link #close()} unmaps this process's view; later calls throw
  * {@link IllegalStateException}.
  */
-public final class SharedDouble extends SharedNumbers {
+public final class SharedDouble implements AutoCloseable, Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
     private static final VarHandle V = ValueLayout.JAVA_DOUBLE.varHandle();
 
+    private final SharedNumbers numbers;
+    /** The elements ({@link SharedNumbers#data()}); rebuilt after deserialization. */
+    private transient MemorySegment data;
+
     private SharedDouble(double initial, boolean withLock) throws IOException {
-        super(NumbersLayout.KIND_DOUBLE, 1, 8, withLock);
+        numbers = new SharedNumbers(NumbersLayout.KIND_DOUBLE, 1, 8, withLock);
+        data = numbers.data();
         V.setVolatile(data, 0L, initial);
     }
 
@@ -110,5 +120,33 @@ public final class SharedDouble extends SharedNumbers {
     @Override
     public String toString() {
         return "SharedDouble[" + get() + "]";
+    }
+
+    /**
+     * {@return the shared reentrant lock that came with this object (Python's {@code get_lock()}),
+     * for compound updates such as read-modify-write sequences over several elements}
+     * Single-element updates are atomic without it. The lock survives a holder's death like any
+     * {@link SharedReentrantLock}: the next owner learns it through
+     * {@link SharedReentrantLock#isConsistent()}.
+     *
+     * @throws IllegalStateException if it was created without a lock (Python's {@code RawValue})
+     */
+    public SharedReentrantLock getLock() {
+        return numbers.lock(this);
+    }
+
+    /**
+     * Unmaps this process's view (and that of its lock); the memory lives on while another
+     * process maps it. Idempotent; any later access throws {@link IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        numbers.close();
+    }
+
+    @Serial
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        data = numbers.data();
     }
 }

@@ -1,11 +1,15 @@
 package org.multiprocessing4j;
 
 import java.io.IOException;
+import java.io.ObjectInputStream;
 import java.io.Serial;
+import java.io.Serializable;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.Objects;
 import org.multiprocessing4j.internal.NumbersLayout;
+import org.multiprocessing4j.internal.SharedNumbers;
 
 /**
  * A fixed-length array of doubles in shared memory whose elements are updated atomically from any
@@ -14,21 +18,26 @@ import org.multiprocessing4j.internal.NumbersLayout;
  * it in a {@link Task}.
  *
  * <p>Each method states its memory ordering, which has the meaning of the same {@code VarHandle}
- * access mode between threads (see {@link SharedNumbers} for why that holds across processes).
- * No method blocks or makes a system call. Operations on different elements are independent;
- * updates spanning several elements need a lock. A process that dies mid-way leaves every element
- * either updated or not.
+ * access mode between threads (each element is a naturally aligned word of a shared mapping, which
+ * the hardware orders the same way whichever process accesses it). No method blocks or makes a
+ * system call. Operations on different elements are independent; updates spanning several elements
+ * need a lock. A process that dies mid-way leaves every element either updated or not.
  *
  * <p>Thread-safe. {@link #close()} unmaps this process's view; later calls throw
  * {@link IllegalStateException}.
  */
-public final class SharedDoubleArray extends SharedNumbers {
+public final class SharedDoubleArray implements AutoCloseable, Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
     private static final VarHandle E = ValueLayout.JAVA_DOUBLE.arrayElementVarHandle();
 
+    private final SharedNumbers numbers;
+    /** The elements ({@link SharedNumbers#data()}); rebuilt after deserialization. */
+    private transient MemorySegment data;
+
     private SharedDoubleArray(int length, boolean withLock) throws IOException {
-        super(NumbersLayout.KIND_DOUBLE, length, 8, withLock);
+        numbers = new SharedNumbers(NumbersLayout.KIND_DOUBLE, length, 8, withLock);
+        data = numbers.data();
     }
 
     /**
@@ -73,11 +82,11 @@ public final class SharedDoubleArray extends SharedNumbers {
 
     /** {@return the number of elements} */
     public int length() {
-        return (int) elements();
+        return (int) numbers.elements();
     }
 
     private long index(int i) {
-        return Objects.checkIndex(i, elements());
+        return Objects.checkIndex(i, numbers.elements());
     }
 
     /**
@@ -149,5 +158,33 @@ public final class SharedDoubleArray extends SharedNumbers {
     @Override
     public String toString() {
         return "SharedDoubleArray" + java.util.Arrays.toString(toArray());
+    }
+
+    /**
+     * {@return the shared reentrant lock that came with this object (Python's {@code get_lock()}),
+     * for compound updates such as read-modify-write sequences over several elements}
+     * Single-element updates are atomic without it. The lock survives a holder's death like any
+     * {@link SharedReentrantLock}: the next owner learns it through
+     * {@link SharedReentrantLock#isConsistent()}.
+     *
+     * @throws IllegalStateException if it was created without a lock (Python's {@code RawValue})
+     */
+    public SharedReentrantLock getLock() {
+        return numbers.lock(this);
+    }
+
+    /**
+     * Unmaps this process's view (and that of its lock); the memory lives on while another
+     * process maps it. Idempotent; any later access throws {@link IllegalStateException}.
+     */
+    @Override
+    public void close() {
+        numbers.close();
+    }
+
+    @Serial
+    private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+        in.defaultReadObject();
+        data = numbers.data();
     }
 }

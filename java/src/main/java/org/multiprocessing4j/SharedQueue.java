@@ -94,7 +94,7 @@ import org.multiprocessing4j.platform.Platform;
  * pid reuse nor a live process in another PID namespace fools it; a process that closed its
  * last view of the queue counts as gone). Actions in a thread before {@code put} happen-before
  * actions after the {@code take} of that record in another thread, in this or any other process
- * (see {@link SharedNumbers} for what "happen-before" rests on across processes).
+ * (see {@link SharedInt} for what "happen-before" rests on across processes).
  *
  * <p>The queue's shared memory is only ever written by this library; if something else writes
  * garbage into it (a named queue is a file in {@code /dev/shm}), the call that finds it throws

@@ -335,6 +335,31 @@ class ArchitectureTest {
         }
     }
 
+    @Test
+    void thePublicPackageHoldsOnlyPublicTypes() throws Exception {
+        Path classes = Path.of(Connection.class.getProtectionDomain().getCodeSource().getLocation()
+                .toURI()).resolve("org/multiprocessing4j");
+        List<String> hidden;
+        try (Stream<Path> files = Files.list(classes)) {
+            hidden = files.map(p -> p.getFileName().toString())
+                    .filter(n -> n.endsWith(".class") && !n.contains("$"))
+                    .filter(n -> !n.equals("package-info.class"))
+                    .map(n -> "org.multiprocessing4j." + n.substring(0, n.length() - 6))
+                    .filter(n -> !java.lang.reflect.Modifier.isPublic(load(n).getModifiers()))
+                    .sorted().toList();
+        }
+        assertTrue(Files.isRegularFile(classes.resolve("Connection.class")), classes.toString());
+        assertEquals(List.of(), hidden, "implementation classes belong in the internal packages");
+    }
+
+    private static Class<?> load(String name) {
+        try {
+            return Class.forName(name, false, ArchitectureTest.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static String read(Path p) {
         try {
             return Files.readString(p);

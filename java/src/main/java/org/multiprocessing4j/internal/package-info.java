@@ -5,8 +5,9 @@
  * resource that was never closed, for the test suite
  * ({@link org.multiprocessing4j.internal.LeakReports}); the header every shared region starts
  * with (magic, version, layout size, creating backend and process, wait-channel area:
- * {@link org.multiprocessing4j.internal.RegionHeader}); the region layout of the shared values
- * and arrays ({@link org.multiprocessing4j.internal.NumbersLayout}); and the access bridge through
+ * {@link org.multiprocessing4j.internal.RegionHeader}); the region of the shared values and
+ * arrays that each of them holds ({@link org.multiprocessing4j.internal.SharedNumbers}) and its
+ * layout ({@link org.multiprocessing4j.internal.NumbersLayout}); and the access bridge through
  * which the internal packages reach package-private parts of public types, so that none of them
  * needs a public method that is not API ({@link org.multiprocessing4j.internal.Access}).
  *

@@ -1,17 +1,20 @@
-package org.multiprocessing4j;
+package org.multiprocessing4j.internal;
 
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.io.Serial;
 import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
-import org.multiprocessing4j.internal.NumbersLayout;
+import org.multiprocessing4j.SharedMemory;
+import org.multiprocessing4j.SharedReentrantLock;
 import org.multiprocessing4j.internal.sync.ProcessToken;
 
 /**
- * What the shared values and arrays have in common: a region of anonymous {@link SharedMemory}
- * laid out by {@link NumbersLayout}, that travels to a child when a {@link Task} captures the
- * object (the region's descriptor is inherited; nothing is copied).
+ * What the shared values and arrays ({@code SharedInt}, {@code SharedLong}, {@code SharedDouble}
+ * and their arrays) have in common, held by each of them: a region of anonymous
+ * {@link SharedMemory} laid out by {@link NumbersLayout}, that travels to a child when a task
+ * captures the object (the region's descriptor is inherited; nothing is copied), and the optional
+ * lock that came with it.
  *
  * <p>Across processes the Java memory model promises nothing (it speaks of threads of one JVM).
  * What the element methods rely on instead: each element is a naturally aligned 4- or 8-byte word
@@ -21,8 +24,7 @@ import org.multiprocessing4j.internal.sync.ProcessToken;
  * orders the same way whichever process issued it. So "volatile", "acquire" and "release" mean
  * across processes what they mean across threads.
  */
-abstract sealed class SharedNumbers implements AutoCloseable, Serializable
-        permits SharedInt, SharedLong, SharedDouble, SharedIntArray, SharedLongArray, SharedDoubleArray {
+public final class SharedNumbers implements AutoCloseable, Serializable {
     @Serial
     private static final long serialVersionUID = 1L;
 
@@ -33,9 +35,19 @@ abstract sealed class SharedNumbers implements AutoCloseable, Serializable
     private final int kind;
     private final long length;
     /** The elements; rebuilt after deserialization. */
-    transient MemorySegment data;
+    private transient MemorySegment data;
 
-    SharedNumbers(int kind, long length, int width, boolean withLock) throws IOException {
+    /**
+     * Creates the region and, when {@code withLock}, its lock.
+     *
+     * @param kind the element kind ({@link NumbersLayout#KIND_INT}, …)
+     * @param length the number of elements (1 for a value)
+     * @param width the element's size in bytes
+     * @param withLock whether a lock comes with it
+     * @throws IllegalArgumentException if {@code length} is negative
+     * @throws IOException if the memory or the lock cannot be created (nothing is left behind)
+     */
+    public SharedNumbers(int kind, long length, int width, boolean withLock) throws IOException {
         if (length < 0) {
             throw new IllegalArgumentException("negative length " + length);
         }
@@ -61,32 +73,31 @@ abstract sealed class SharedNumbers implements AutoCloseable, Serializable
         data = memory.segment().asSlice(NumbersLayout.DATA_OFFSET);
     }
 
+    /** {@return the elements, without the header; unusable once closed} */
+    public MemorySegment data() {
+        return data;
+    }
+
     /** {@return the number of elements (1 for a value)} */
-    long elements() {
+    public long elements() {
         return length;
     }
 
     /**
-     * {@return the shared reentrant lock that came with this object (Python's {@code get_lock()}),
-     * for compound updates such as read-modify-write sequences over several elements}
-     * Single-element updates are atomic without it. The lock survives a holder's death like any
-     * {@link SharedReentrantLock}: the next owner learns it through
-     * {@link SharedReentrantLock#isConsistent()}.
+     * {@return the lock that came with the object}
      *
-     * @throws IllegalStateException if it was created without a lock (Python's {@code RawValue})
+     * @param owner the public object, named in the message when there is no lock
+     * @throws IllegalStateException if it was created without a lock
      */
-    public SharedReentrantLock getLock() {
+    public SharedReentrantLock lock(Object owner) {
         if (lock == null) {
-            throw new IllegalStateException(getClass().getSimpleName()
+            throw new IllegalStateException(owner.getClass().getSimpleName()
                     + " was created without a lock; use a create method with withLock = true");
         }
         return lock;
     }
 
-    /**
-     * Unmaps this process's view (and that of its lock); the memory lives on while another
-     * process maps it. Idempotent; any later access throws {@link IllegalStateException}.
-     */
+    /** Unmaps this process's view and that of the lock. Idempotent. */
     @Override
     public void close() {
         memory.close();
