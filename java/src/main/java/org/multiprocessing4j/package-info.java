@@ -9,11 +9,15 @@
  * ({@link org.multiprocessing4j.ProcessPool}) and managers ({@link org.multiprocessing4j.Manager}),
  * with the {@link org.multiprocessing4j.Codec} SPI that turns values into bytes.
  *
- * <p>This is the only package the module exports, and its public types are the whole API. It
- * also holds, package-private, the machinery behind them: the start-method launchers, the child
- * JVM's main class and start archives, the task stream, the pool scheduler and its worker, the
- * manager protocol and proxies, and the CPython authentication handshake. Those classes are not
- * API and may change at any time.
+ * <p>This is the only package the module exports, and it holds only the API: every top-level type
+ * here is public ({@code ArchitectureTest} checks it). The machinery behind it lives in the
+ * non-exported {@code internal} packages, one per concept (ARCHITECTURE.md has the map): the
+ * start-method launchers, the child JVM's main class and start archives
+ * ({@code internal.launch}), the task stream ({@code internal.task}), the pool scheduler and its
+ * worker ({@code internal.pool}), the manager protocol and proxies ({@code internal.manager}), the
+ * CPython authentication handshake ({@code internal.connection}). Public types reveal nothing to
+ * them but through the access bridge ({@code internal.Access}), so no public method exists only
+ * for them.
  *
  * <p>Rules: code here may use the {@code internal} packages and the {@code platform} seam, never
  * an operating-system backend or its generated bindings. Every shared object is
