@@ -579,8 +579,7 @@ final class Holder {
                 }
                 yield org.multiprocessing4j.platform.linux.LinuxPlatform.create(arch);
             }
-            case "posix" -> throw new UnsupportedPlatformException("the posix backend is not part"
-                    + " of this build yet; the choices that run here: linux", (Throwable) null);
+            case "posix" -> org.multiprocessing4j.platform.posix.PosixPlatform.create(os, arch);
             default -> throw new IllegalArgumentException("-D" + Platform.BACKEND_PROPERTY + "="
                     + name + " names no backend; the choices are " + String.join(", ", Platform.BACKENDS));
         };

@@ -4,7 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.multiprocessing4j.ChildProcess;
 
 /** How {@code -Dmp4j.platform} chooses the backend. */
 class PlatformSelectionTest {
@@ -14,6 +18,12 @@ class PlatformSelectionTest {
         assertTrue(Holder.select(null, "Linux", "amd64").name().startsWith("linux-"));
         assertTrue(Holder.select(" ", "Linux", "amd64").name().startsWith("linux-"));
         assertTrue(Holder.select("linux", "Linux", "amd64").name().startsWith("linux-"));
+    }
+
+    @Test
+    void posixIsChosenByName() {
+        assertTrue(Holder.select("posix", "Linux", "amd64").name().startsWith("posix-"));
+        assertTrue(Holder.select(" posix ", "Linux", "aarch64").name().startsWith("posix-"));
     }
 
     @Test
@@ -36,5 +46,17 @@ class PlatformSelectionTest {
     void theRunningBackendIsTheOneThePropertyNames() {
         String chosen = System.getProperty(Platform.BACKEND_PROPERTY, "linux");
         assertEquals(chosen, Platform.current().name().substring(0, chosen.length()));
+    }
+
+    @Test
+    @Timeout(60)
+    void aChildUsesItsParentsBackend() throws Exception {
+        String parent = Platform.current().name();
+        try (ChildProcess p = new ChildProcess(() -> System.exit(
+                Platform.current().name().equals(parent) ? 0 : 3))) {
+            p.start();
+            assertTrue(p.join(Duration.ofSeconds(50)));
+            assertEquals(OptionalInt.of(0), p.exitCode());
+        }
     }
 }

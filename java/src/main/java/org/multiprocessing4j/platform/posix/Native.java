@@ -1,0 +1,108 @@
+package org.multiprocessing4j.platform.posix;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.function.Supplier;
+
+/**
+ * The one shape of every failing POSIX call in this backend: a downcall that captures
+ * {@code errno} ({@link Linker.Option#captureCallState}), returns -1 on failure, is retried on
+ * {@code EINTR}, and whose failure becomes an exception through {@link PosixErrno}. Calls that
+ * return an error number instead ({@code posix_spawn*}, {@code pthread_*}) go through
+ * {@link #check}. Thread-safe: the capture buffer is per thread.
+ */
+final class Native {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO =
+            CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final ThreadLocal<MemorySegment> STATE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
+
+    /** A downcall given the capture buffer of the calling thread; returns the C result. */
+    @FunctionalInterface
+    interface Call {
+        /**
+         * Makes the call.
+         *
+         * @param state where the call stores errno (its first argument)
+         * @return the C result widened to long (-1 on failure)
+         * @throws Throwable whatever the method handle throws
+         */
+        long invoke(MemorySegment state) throws Throwable;
+    }
+
+    private Native() {
+    }
+
+    /** {@return a downcall handle that captures errno} */
+    static MethodHandle downcall(MemorySegment address, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(address, descriptor, Linker.Option.captureCallState("errno"));
+    }
+
+    /** {@return a downcall handle of a variadic function, capturing errno} */
+    static MethodHandle variadic(MemorySegment address, FunctionDescriptor descriptor, int firstVariadic) {
+        return LINKER.downcallHandle(address, descriptor, Linker.Option.firstVariadicArg(firstVariadic),
+                Linker.Option.captureCallState("errno"));
+    }
+
+    /**
+     * Makes {@code call} until it does not fail with {@code EINTR}.
+     *
+     * @param what the call and its arguments, for the message (built only on failure)
+     * @return the result, never negative
+     * @throws IOException the translated errno if it failed
+     */
+    static long retrying(Supplier<String> what, Call call) throws IOException {
+        for (;;) {
+            long r = attempt(call);
+            if (r >= 0) {
+                return r;
+            }
+            if ((int) -r != PosixErrno.EINTR) {
+                throw PosixErrno.exception(what.get(), (int) -r);
+            }
+        }
+    }
+
+    /**
+     * Makes {@code call} once.
+     *
+     * @return the result if it is not negative, else {@code -errno}
+     */
+    static long attempt(Call call) {
+        MemorySegment st = STATE.get();
+        long r;
+        try {
+            r = call.invoke(st);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        return r >= 0 ? r : -(int) ERRNO.get(st, 0L);
+    }
+
+    /** Throws the exception for a call that returns an error number (0 = success). */
+    static void check(String call, int result) throws IOException {
+        if (result != 0) {
+            throw PosixErrno.exception(call, result);
+        }
+    }
+
+    /** {@return {@code t} as an unchecked exception (an {@link Error} is thrown as is)} */
+    static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+}

@@ -1,0 +1,174 @@
+package org.multiprocessing4j.platform.posix;
+
+import static org.multiprocessing4j.platform.posix.bindings.Posix.C_INT;
+import static org.multiprocessing4j.platform.posix.bindings.Posix.C_LONG;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import org.multiprocessing4j.platform.Platform;
+import org.multiprocessing4j.platform.posix.bindings.Posix;
+
+/**
+ * Anonymous and named shared memory, sizes and mappings.
+ *
+ * <p>POSIX calls: {@code shm_open} ({@code O_CREAT|O_EXCL}, mode 0600), {@code shm_unlink},
+ * {@code ftruncate}, {@code posix_fallocate}, {@code fstat}, {@code mmap}/{@code munmap}
+ * ({@code MAP_SHARED}), {@code sysconf(_SC_PAGESIZE)}, {@code getuid}. Anonymous memory is a named
+ * block with a random name, unlinked at once: only the descriptor (and what it is passed to)
+ * reaches it, and it is freed with the last mapping and descriptor.
+ *
+ * <p>Differences from the Linux backend: no seals (a process holding the descriptor could shrink
+ * it); no check of the memory the system can back before committing (that needs
+ * {@code /proc/meminfo} and cgroups): {@code posix_fallocate} fails with {@code ENOSPC} when the
+ * shared-memory file system is full, but a memory cgroup's limit is not seen in advance.
+ *
+ * <p>macOS: names of at most 31 characters ({@code PSHMNAMLEN}); no {@code posix_fallocate}
+ * (touch each page instead, or accept SIGBUS on exhaustion); {@code ftruncate} of a shared
+ * memory object succeeds only once, on a new object; no {@code fstat} size before it.
+ */
+final class PosixMemory {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private static final class ShmOpen {
+        static final MethodHandle MH = Native.downcall(Posix.shm_open$address(), Posix.shm_open$descriptor());
+    }
+
+    private static final class ShmUnlink {
+        static final MethodHandle MH = Native.downcall(Posix.shm_unlink$address(), Posix.shm_unlink$descriptor());
+    }
+
+    private static final class Ftruncate {
+        static final MethodHandle MH = Native.downcall(Posix.ftruncate$address(), Posix.ftruncate$descriptor());
+    }
+
+    /**
+     * {@code int posix_fallocate(int fd, off_t offset, off_t len)}: HAND-WRITTEN downcall, not in
+     * the generated bindings yet (add {@code --include-function posix_fallocate} to
+     * {@code native/posix/includes-common.txt}). It returns the error number, errno is unused.
+     */
+    private static final class PosixFallocate {
+        static final MethodHandle MH = Linker.nativeLinker().downcallHandle(
+                Linker.nativeLinker().defaultLookup().find("posix_fallocate").orElseThrow(),
+                FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_LONG));
+    }
+
+    private static final class Fstat {
+        static final MethodHandle MH = Native.downcall(Posix.fstat$address(), Posix.fstat$descriptor());
+    }
+
+    private static final class Mmap {
+        static final MethodHandle MH = Native.downcall(Posix.mmap$address(), Posix.mmap$descriptor());
+    }
+
+    private final PosixTarget target;
+
+    PosixMemory(PosixTarget target) {
+        this.target = target;
+    }
+
+    int createAnonymous(String debugName, long size) throws IOException {
+        for (;;) {
+            // "/mp4j-a-" + 12 hex digits: 20 characters, within macOS's 31
+            String name = "/mp4j-a-" + HexFormat.of().toHexDigits(RANDOM.nextLong()).substring(4);
+            int fd;
+            try {
+                fd = openNamed(name, true);
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                continue;
+            }
+            try {
+                unlinkNamed(name);
+                reserve(fd, size);
+                return fd;
+            } catch (IOException | RuntimeException e) {
+                PosixIo.closeQuietly(fd);
+                throw e;
+            }
+        }
+    }
+
+    int openNamed(String name, boolean create) throws IOException {
+        int flags = Posix.O_RDWR() | Posix.O_CLOEXEC() | (create ? Posix.O_CREAT() | Posix.O_EXCL() : 0);
+        int mode = Posix.S_IRUSR() | Posix.S_IWUSR();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment n = a.allocateFrom(name);
+            return (int) Native.retrying(() -> "shm_open(\"" + name + "\", "
+                    + (create ? "O_RDWR|O_CREAT|O_EXCL, 0600" : "O_RDWR") + ")",
+                    st -> (int) ShmOpen.MH.invokeExact(st, n, flags, mode));
+        }
+    }
+
+    void unlinkNamed(String name) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment n = a.allocateFrom(name);
+            Native.retrying(() -> "shm_unlink(\"" + name + "\")", st -> (int) ShmUnlink.MH.invokeExact(st, n));
+        }
+    }
+
+    void reserve(int fd, long size) throws IOException {
+        Native.retrying(() -> "ftruncate(" + fd + ", " + size + ")",
+                st -> (int) Ftruncate.MH.invokeExact(st, fd, size));
+        if (size > 0) {
+            int r;
+            do {
+                try {
+                    r = (int) PosixFallocate.MH.invokeExact(fd, 0L, size);
+                } catch (Throwable t) {
+                    throw Native.rethrow(t);
+                }
+            } while (r == PosixErrno.EINTR);
+            Native.check("posix_fallocate(" + fd + ", 0, " + size + ")", r);
+        }
+    }
+
+    private MemorySegment stat(int fd, Arena a) throws IOException {
+        MemorySegment buf = a.allocate(target.statLayoutSize(), 8);
+        Native.retrying(() -> "fstat(" + fd + ")", st -> (int) Fstat.MH.invokeExact(st, fd, buf));
+        return buf;
+    }
+
+    Platform.FileStatus status(int fd) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = stat(fd, a);
+            return new Platform.FileStatus(target.statSize(buf), target.statUid(buf),
+                    target.statMode(buf) & 07777);
+        }
+    }
+
+    long inode(int fd) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            return target.statInode(stat(fd, a));
+        }
+    }
+
+    static int uid() {
+        return Posix.getuid();
+    }
+
+    static long pageSize() {
+        return PageSize.VALUE;
+    }
+
+    private static final class PageSize {
+        static final long VALUE = Posix.sysconf(Posix._SC_PAGESIZE());
+    }
+
+    static MemorySegment map(int fd, long size, Arena arena) throws IOException {
+        MemorySegment[] out = new MemorySegment[1];
+        long r = Native.attempt(st -> {
+            out[0] = (MemorySegment) Mmap.MH.invokeExact(st, MemorySegment.NULL, size,
+                    Posix.PROT_READ() | Posix.PROT_WRITE(), Posix.MAP_SHARED(), fd, 0L);
+            return out[0].address() == -1L ? -1 : 0; // MAP_FAILED
+        });
+        if (r < 0) {
+            throw PosixErrno.exception("mmap(" + size + " bytes, fd " + fd + ")", (int) -r);
+        }
+        return out[0].reinterpret(size, arena, s -> Posix.munmap(s, size));
+    }
+}

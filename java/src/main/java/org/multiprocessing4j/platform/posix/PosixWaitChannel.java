@@ -1,0 +1,207 @@
+package org.multiprocessing4j.platform.posix;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import org.multiprocessing4j.platform.WaitChannel;
+import org.multiprocessing4j.platform.posix.bindings.Posix;
+import org.multiprocessing4j.platform.posix.bindings.timespec;
+
+/**
+ * Sleeping on a shared word without a futex: a table of buckets in the region's wait-channel
+ * area, each an unnamed process-shared POSIX semaphore and a count of its sleepers; a word
+ * sleeps in the bucket its offset hashes to.
+ *
+ * <pre>
+ * off          size  field      written by            access
+ * 0x00         4     magic      creator (MAGIC)       plain, before the region is published
+ * 0x04         4     buckets    creator (BUCKETS)     plain, before the region is published
+ * 0x40 + 64 i  32    sem_t      sem_init (creator), then sem_timedwait / sem_post
+ * 0x60 + 64 i  4     sleepers   sleepers              volatile getAndAdd (+1 before the check, -1 after)
+ * </pre>
+ *
+ * <p><b>No lost wake-up.</b> A sleeper increments {@code sleepers} and then reads the word; a
+ * waker has changed the word, and then (after a full fence) reads {@code sleepers} and posts
+ * until the semaphore's value covers them. Both pairs are sequentially consistent, so either
+ * the sleeper sees the new value (and does not sleep) or the waker sees the sleeper (and posts).
+ * A post wakes some sleeper of the bucket, not necessarily one of the word: a waker therefore
+ * always posts for every sleeper of the bucket ({@code count} cannot be honoured), those of
+ * other words return spuriously and sleep again. A sleeper that arrives after the waker read
+ * {@code sleepers} and sleeps on another word of the bucket may take a post meant for an
+ * earlier one, which then sleeps until its slice ends (the waiting policy sleeps in bounded
+ * slices): a rare delay, never a hang.
+ *
+ * <p><b>A sleeper that dies</b> leaves its {@code sleepers} increment behind: wakers of that
+ * bucket post one needless time more, and the semaphore's value is kept at most the number of
+ * sleepers ({@code sem_getvalue}), so posts never pile up. Nothing blocks a waker.
+ *
+ * <p><b>Why semaphores and not a mutex + condition variable.</b> glibc up to 2.40 (2.36 here)
+ * makes {@code pthread_cond_broadcast} wait until every sleeper of the old group has left its
+ * futex wait ({@code __g_refs}): a process SIGKILLed while sleeping never leaves, and every later
+ * broadcast on that condition variable would hang. The crash tests kill sleepers on purpose.
+ * A semaphore post never waits for anyone, and when nobody sleeps a wake is one atomic read.
+ *
+ * <p>POSIX calls: {@code sem_init(pshared = 1)}, {@code sem_timedwait}
+ * ({@code CLOCK_REALTIME} deadline; a reported timeout is checked against the monotonic clock,
+ * so it is never early), {@code sem_wait}, {@code sem_post}, {@code sem_getvalue},
+ * {@code clock_gettime}. macOS: unnamed semaphores do not exist ({@code sem_init} fails with
+ * {@code ENOSYS}); a macOS backend would use {@code os_sync_wait_on_address} /
+ * {@code os_sync_wake_by_address_any} with {@code OS_SYNC_*_SHARED} (macOS 14.4) instead.
+ */
+final class PosixWaitChannel implements WaitChannel {
+    /** {@code "MP4W"}. */
+    static final int MAGIC = 0x4D50_3457;
+    static final int BUCKETS = 32;
+    static final long BUCKET_BYTES = 64;
+    static final long HEADER_BYTES = 64;
+    /** The area's size: the header and the buckets. */
+    static final long BYTES = HEADER_BYTES + BUCKETS * BUCKET_BYTES;
+    private static final long SLEEPERS_OFFSET = 32;
+
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+
+    private static final class SemTimedwait {
+        static final MethodHandle MH = Native.downcall(Posix.sem_timedwait$address(), Posix.sem_timedwait$descriptor());
+    }
+
+    private static final class SemWait {
+        static final MethodHandle MH = Native.downcall(Posix.sem_wait$address(), Posix.sem_wait$descriptor());
+    }
+
+    private static final class SemPost {
+        static final MethodHandle MH = Native.downcall(Posix.sem_post$address(), Posix.sem_post$descriptor());
+    }
+
+    private static final class SemGetvalue {
+        static final MethodHandle MH = Native.downcall(Posix.sem_getvalue$address(), Posix.sem_getvalue$descriptor());
+    }
+
+    private static final class SemInit {
+        static final MethodHandle MH = Native.downcall(Posix.sem_init$address(), Posix.sem_init$descriptor());
+    }
+
+    /** A deadline per thread, so that a wait allocates nothing. */
+    private static final ThreadLocal<MemorySegment> DEADLINE =
+            ThreadLocal.withInitial(() -> timespec.allocate(Arena.ofAuto()));
+    private static final ThreadLocal<MemorySegment> VALUE =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(ValueLayout.JAVA_INT));
+
+    private final MemorySegment region;
+    private final MemorySegment area;
+
+    private PosixWaitChannel(MemorySegment region, MemorySegment area) {
+        this.region = region;
+        this.area = area;
+    }
+
+    /** Checks that the area fits the region and is aligned; {@return the area} */
+    private static MemorySegment area(MemorySegment region, long offset) {
+        if (offset < 0 || offset % 64 != 0 || offset > region.byteSize() - BYTES) {
+            throw new IllegalArgumentException("wait-channel area of " + BYTES + " bytes at "
+                    + offset + " is not a 64-byte aligned area within a region of "
+                    + region.byteSize() + " bytes");
+        }
+        return region.asSlice(offset, BYTES);
+    }
+
+    /** Initializes the area of a new region (zeroed, not yet visible to others). */
+    static void init(MemorySegment region, long offset) throws IOException {
+        MemorySegment area = area(region, offset);
+        for (int i = 0; i < BUCKETS; i++) {
+            MemorySegment sem = bucket(area, i);
+            Native.retrying(() -> "sem_init(pshared = 1, 0)",
+                    st -> (int) SemInit.MH.invokeExact(st, sem, 1, 0));
+        }
+        area.set(ValueLayout.JAVA_INT, 0, MAGIC);
+        area.set(ValueLayout.JAVA_INT, 4, BUCKETS);
+    }
+
+    /**
+     * {@return the channel of a region whose area was initialized by {@link #init}}
+     *
+     * @throws IllegalArgumentException if the area is misplaced or was not initialized by this backend
+     */
+    static PosixWaitChannel of(MemorySegment region, long offset) {
+        MemorySegment area = area(region, offset);
+        if (area.get(ValueLayout.JAVA_INT, 0) != MAGIC || area.get(ValueLayout.JAVA_INT, 4) != BUCKETS) {
+            throw new IllegalArgumentException("no posix wait-channel area at " + offset
+                    + " (magic " + Integer.toHexString(area.get(ValueLayout.JAVA_INT, 0)) + ")");
+        }
+        return new PosixWaitChannel(region, area);
+    }
+
+    private static MemorySegment bucket(MemorySegment area, int i) {
+        return area.asSlice(HEADER_BYTES + i * BUCKET_BYTES, BUCKET_BYTES);
+    }
+
+    private MemorySegment bucketOf(MemorySegment word) {
+        long offset = word.address() - region.address();
+        if (offset < 0 || offset > region.byteSize() - 4 || (offset & 3) != 0) {
+            throw new IllegalArgumentException("word at " + offset + " is not an aligned int of the region");
+        }
+        int h = (int) ((offset >>> 2) * 0x9E37_79B9L >>> 16);
+        return bucket(area, Math.floorMod(h, BUCKETS));
+    }
+
+    @Override
+    public boolean await(MemorySegment word, int expected, long timeoutNanos) throws IOException {
+        MemorySegment bucket = bucketOf(word);
+        long start = System.nanoTime();
+        INT.getAndAdd(bucket, SLEEPERS_OFFSET, 1);
+        try {
+            if ((int) INT.getVolatile(word, 0L) != expected) {
+                return true;
+            }
+            if (timeoutNanos == 0) {
+                return false;
+            }
+            long r;
+            if (timeoutNanos < 0) {
+                r = Native.attempt(st -> (int) SemWait.MH.invokeExact(st, bucket));
+            } else {
+                MemorySegment deadline = DEADLINE.get();
+                Posix.clock_gettime(Posix.CLOCK_REALTIME(), deadline);
+                long nanos = timespec.tv_nsec(deadline) + timeoutNanos % 1_000_000_000L;
+                timespec.tv_sec(deadline, timespec.tv_sec(deadline) + timeoutNanos / 1_000_000_000L
+                        + nanos / 1_000_000_000L);
+                timespec.tv_nsec(deadline, nanos % 1_000_000_000L);
+                r = Native.attempt(st -> (int) SemTimedwait.MH.invokeExact(st, bucket, deadline));
+            }
+            if (r >= 0) {
+                return true;
+            }
+            int e = (int) -r;
+            if (e == PosixErrno.ETIMEDOUT) {
+                // the realtime clock may have jumped: report a timeout only once it has elapsed
+                return System.nanoTime() - start < timeoutNanos;
+            }
+            if (e == PosixErrno.EINTR) {
+                return true;
+            }
+            throw PosixErrno.exception("sem_timedwait", e);
+        } finally {
+            INT.getAndAdd(bucket, SLEEPERS_OFFSET, -1);
+        }
+    }
+
+    /** Wakes every sleeper of the word's bucket, whatever {@code count} (see the class comment). */
+    @Override
+    public int wake(MemorySegment word, int count) throws IOException {
+        MemorySegment bucket = bucketOf(word);
+        VarHandle.fullFence(); // the caller's store of the word before our read of sleepers
+        int sleepers = (int) INT.getVolatile(bucket, SLEEPERS_OFFSET);
+        if (sleepers <= 0 || count <= 0) {
+            return 0;
+        }
+        MemorySegment value = VALUE.get();
+        Native.retrying(() -> "sem_getvalue", st -> (int) SemGetvalue.MH.invokeExact(st, bucket, value));
+        int posts = sleepers - Math.max(0, value.get(ValueLayout.JAVA_INT, 0));
+        for (int i = 0; i < posts; i++) {
+            Native.retrying(() -> "sem_post", st -> (int) SemPost.MH.invokeExact(st, bucket));
+        }
+        return Math.min(sleepers, count);
+    }
+}
