@@ -8,6 +8,8 @@
 Inputs:
   --jmh      JMH's `-rf json` outputs (one or more files): lists of {"benchmark", "params",
              "primaryMetric": {"score", "scoreUnit", "scorePercentiles"}, "secondaryMetrics"}.
+  --jmh-posix  the same, from runs with -Dmp4j.platform=posix: shown as "posix backend" rows
+             whose peer is the default backend's value of the same case.
   --results  files of JSON lines {"case", "unit", "value"} (CPython peer, C probes); other
              lines are ignored.
 A missing or unreadable file counts as "no results". Every row whose side is missing shows
@@ -174,6 +176,23 @@ ROWS = [
         [("CPython Client(address, authkey)", "listener_connect_auth")]),
 ]
 
+# The same cases run again with -Dmp4j.platform=posix (scripts/bench, bench/target/jmh-posix.json,
+# read with --jmh-posix): their benchmark names carry POSIX_SUFFIX, and the peer of each is the
+# default (linux) backend's value of the same case, so the speedup column is the cost of portability.
+POSIX_SUFFIX = "@posix"
+LINUX_BACKEND = "the linux backend, same case (speedup < 1: posix is slower)"
+ROWS += [
+    Row("posix backend: queue round trip 64 B, both sides blocked in takeBytes",
+        "QueueLatencyBench.roundTripBlocking" + POSIX_SUFFIX, {"cpus": "any"}, "us/op",
+        [(LINUX_BACKEND, "jmh:QueueLatencyBench.roundTripBlocking?cpus=any")]),
+    Row("posix backend: lock hand-off round trip between processes",
+        "LockBench.handoffSemaphore" + POSIX_SUFFIX, {}, "us/op",
+        [(LINUX_BACKEND, "jmh:LockBench.handoffSemaphore")]),
+    Row("posix backend: start → first message, spawn", "ChildStartBench.startToFirstMessage" + POSIX_SUFFIX,
+        {"method": "spawn"}, "ms", [(LINUX_BACKEND, "jmh:ChildStartBench.startToFirstMessage?method=spawn")],
+        stat="median"),
+]
+
 # ---- units ------------------------------------------------------------------------------------
 
 # time per operation, in seconds
@@ -327,7 +346,9 @@ def build_table(jmh, peers):
         ours, _ = jmh_in_unit(entry, row)
         for label, case in row.peers:
             if case.startswith("jmh:"):
-                peer_entry = find_jmh(jmh, case[4:], {})
+                name, _, query = case[4:].partition("?")
+                wanted = dict(kv.split("=", 1) for kv in query.split("&")) if query else {}
+                peer_entry = find_jmh(jmh, name, wanted)
                 if peer_entry is not None:
                     used.add(id(peer_entry))
                 peer_val, p = jmh_in_unit(peer_entry, row)
@@ -388,6 +409,8 @@ def java_version():
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jmh", nargs="*", default=[])
+    ap.add_argument("--jmh-posix", nargs="*", default=[],
+                    help="JMH outputs of runs with -Dmp4j.platform=posix")
     ap.add_argument("--results", nargs="*", default=[])
     ap.add_argument("--out")
     ap.add_argument("--command", default="")
@@ -397,6 +420,10 @@ def main(argv):
     args = ap.parse_args(argv)
 
     jmh = [e for path in args.jmh for e in load_jmh(path)]
+    for path in args.jmh_posix:
+        for e in load_jmh(path):
+            e["benchmark"] = e.get("benchmark", "?") + POSIX_SUFFIX
+            jmh.append(e)
     peers = load_results(args.results)
     lines, others = build_table(jmh, peers)
     table = "\n".join(lines)
