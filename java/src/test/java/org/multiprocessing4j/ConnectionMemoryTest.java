@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.multiprocessing4j.platform.Platform;
+import org.multiprocessing4j.testing.TestJvms;
 
 /**
  * What a lying frame header costs the receiver. A peer sends only the header of a
@@ -48,7 +49,7 @@ class ConnectionMemoryTest {
             List<String> cmd = List.of("/bin/sh", "-c",
                     "echo $$ > \"$0\"/cgroup.procs && exec \"$@\"", cgroup.toString(),
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx256m", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
+                    "-Xmx256m", "-XX:+UseSerialGC", TestJvms.backendOption(), "--enable-native-access=ALL-UNNAMED",
                     "-cp", System.getProperty("java.class.path"), Receiver.class.getName());
             child = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();

@@ -44,6 +44,7 @@ import org.multiprocessing4j.examples.SharedArrayExercise;
 import org.multiprocessing4j.examples.SharedMemoryBlock;
 import org.multiprocessing4j.examples.TwoWorkers;
 import org.multiprocessing4j.examples.WorkersWithArguments;
+import org.multiprocessing4j.testing.TestJvms;
 
 /**
  * Runs every example of {@code org.multiprocessing4j.examples} in its own JVM, as a user would
@@ -355,7 +356,7 @@ class ExamplesTest {
         Path output = Files.createTempFile(tmp, main.getSimpleName(), ".out");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder pb = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), main.getName())
+                "-XX:+UseSerialGC", TestJvms.backendOption(), "-cp", System.getProperty("java.class.path"), main.getName())
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile()) // a file, not a pipe: children inherit it too
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));

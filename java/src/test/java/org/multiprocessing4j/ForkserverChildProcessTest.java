@@ -23,6 +23,7 @@ import org.multiprocessing4j.internal.launch.ChildMain;
 import org.multiprocessing4j.internal.launch.ForkserverLauncher;
 import org.multiprocessing4j.internal.task.TaskLambdas;
 import org.multiprocessing4j.testing.ForkserverParentMain;
+import org.multiprocessing4j.testing.TestJvms;
 
 /**
  * The {@link ChildProcessTest} contract with the {@code forkserver} start method, plus what is
@@ -441,7 +442,7 @@ class ForkserverChildProcessTest extends ChildProcessTest {
     private static List<Integer> runParent(String mode, boolean kill) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", TestJvms.backendOption(),
                 "-cp", System.getProperty("java.class.path"),
                 ForkserverParentMain.class.getName(), mode);
         pb.redirectErrorStream(true);

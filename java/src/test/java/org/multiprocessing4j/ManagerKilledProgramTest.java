@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.multiprocessing4j.testing.ManagerKilledMain;
+import org.multiprocessing4j.testing.TestJvms;
 
 /** A program killed while it has a {@link Manager} leaves nothing behind in the file system. */
 @Timeout(90)
@@ -20,7 +21,7 @@ class ManagerKilledProgramTest {
     @Test
     void listenerDirectoryIsRemovedWhenTheProgramIsKilled() throws Exception {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", TestJvms.backendOption(),
                 "-cp", System.getProperty("java.class.path"), ManagerKilledMain.class.getName());
         pb.redirectErrorStream(true);
         Process program = pb.start();

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.multiprocessing4j.testing.ExitSemanticsMain;
+import org.multiprocessing4j.testing.TestJvms;
 
 /**
  * Orphans never survive, and a parent that exits normally follows Python's rules.
@@ -61,7 +62,7 @@ class ParentDeathTest {
     void normalExitTerminatesDaemonicChildrenAndJoinsTheOthers(@TempDir Path dir) throws Exception {
         Path marker = dir.resolve("worker-finished");
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", TestJvms.backendOption(),
                 "-cp", System.getProperty("java.class.path"),
                 ExitSemanticsMain.class.getName(), marker.toString());
         pb.redirectErrorStream(true);

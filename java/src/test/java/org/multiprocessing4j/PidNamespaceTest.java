@@ -23,6 +23,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.multiprocessing4j.testing.NamespacePeerMain;
+import org.multiprocessing4j.testing.TestJvms;
 
 /**
  * Processes that share {@code /dev/shm} but not a PID namespace (containers of one pod,
@@ -62,7 +63,7 @@ class PidNamespaceTest {
 
         Peer(String... args) throws IOException {
             List<String> cmd = new ArrayList<>(List.of("unshare", "-Urpf", "--mount-proc", "--kill-child",
-                    JAVA, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                    JAVA, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", TestJvms.backendOption(), "-XX:TieredStopAtLevel=1",
                     "-cp", System.getProperty("java.class.path"), NamespacePeerMain.class.getName()));
             cmd.addAll(List.of(args));
             process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();

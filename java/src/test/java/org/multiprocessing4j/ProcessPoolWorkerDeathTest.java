@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.multiprocessing4j.internal.pool.PoolWorkerLink;
 import org.multiprocessing4j.testing.PoolParentMain;
+import org.multiprocessing4j.testing.TestJvms;
 
 /**
  * Fault tests: a pool worker killed, exiting or out of memory fails only the tasks it held, is
@@ -133,7 +134,7 @@ class ProcessPoolWorkerDeathTest {
     @Test
     void theParentsDeathTakesEveryWorkerWithIt() throws Exception {
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", TestJvms.backendOption(),
                 "-cp", System.getProperty("java.class.path"), PoolParentMain.class.getName());
         pb.redirectErrorStream(true);
         Process parent = pb.start();

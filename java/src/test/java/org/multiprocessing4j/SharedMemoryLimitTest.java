@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.multiprocessing4j.testing.MemoryCgroup;
 import org.multiprocessing4j.testing.SizeLimitMain;
+import org.multiprocessing4j.testing.TestJvms;
 
 /**
  * Every creator of shared memory refuses a size the system cannot back, before committing any of
@@ -96,7 +97,7 @@ class SharedMemoryLimitTest {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xmx64m",
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", TestJvms.backendOption(), "-Xmx64m",
                 "-cp", System.getProperty("java.class.path"), SizeLimitMain.class.getName()));
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cg.wrap(cmd)).redirectErrorStream(true);

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.multiprocessing4j.Multiprocessing;
 import org.multiprocessing4j.testing.AotParentMain;
+import org.multiprocessing4j.testing.TestJvms;
 
 /**
  * The AOT cache of child JVMs: created on first use from jars, used afterwards, never required
@@ -80,7 +81,7 @@ class AotCacheTest {
             throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", TestJvms.backendOption(),
                 "-Dmp4j.aotCacheDir=" + cacheDir));
         cmd.addAll(properties);
         cmd.addAll(List.of("-cp", classPath, AotParentMain.class.getName()));
