@@ -160,10 +160,13 @@ public final class PosixPlatform implements Platform {
         PosixProcesses.signal(pid, signal);
     }
 
-    /** Does nothing: POSIX has no parent-death signal (see {@code PosixProcesses}). */
+    /**
+     * POSIX has no parent-death signal: a daemon thread sends {@code signal} to this process once
+     * {@code getppid()} no longer names the parent it has now (see {@code PosixSignals}).
+     */
     @Override
     public void setParentDeathSignal(int signal) {
-        // the child's watchdog on its bootstrap socket is the parent-death notice here
+        PosixSignals.onParentDeath(signal);
     }
 
     // ------------------------------------------------------------------ shared memory

@@ -42,9 +42,9 @@ import org.multiprocessing4j.platform.posix.bindings.sigset_t;
  * a virtual thread that checks every {@value #WATCH_INTERVAL_MILLIS} ms ({@code getppid} for
  * the parent: a reparented process has lost it; {@code kill(pid, 0)} for any other).
  *
- * <p><b>Parent death.</b> No {@code PR_SET_PDEATHSIG}: {@link #setParentDeathSignal} does
- * nothing, and a child relies on its watchdog, which sees end of stream on the bootstrap
- * socket whose other end only the parent holds.
+ * <p><b>Parent death.</b> No {@code PR_SET_PDEATHSIG}: {@code PosixSignals} watches
+ * {@code getppid()} from a daemon thread, and a child of this library also watches its
+ * bootstrap socket, whose other end only the parent holds, for end of stream.
  *
  * <p>macOS: {@code POSIX_SPAWN_CLOEXEC_DEFAULT} would replace the scan; {@code kqueue} with
  * {@code EVFILT_PROC}/{@code NOTE_EXIT} would replace the reaper and watcher threads (and give
