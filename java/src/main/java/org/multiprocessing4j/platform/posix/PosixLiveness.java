@@ -9,7 +9,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.AccessDeniedException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -17,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,35 +25,33 @@ import org.multiprocessing4j.platform.posix.bindings.Posix;
 import org.multiprocessing4j.platform.posix.bindings.flock;
 
 /**
- * Process tokens and the proof that the process of a token is alive, without {@code /proc} and
- * without open-file-description locks.
+ * Process tokens and liveness marks without {@code /proc} and without open-file-description
+ * locks.
  *
  * <p>POSIX calls: {@code open}, {@code fcntl(F_SETLK / F_GETLK)} with a write lock on a whole
- * file (classic byte-range locks), {@code close}, {@code rename}, {@code unlink}. The JDK's
- * {@link ProcessHandle} gives this process's start time for its token.
+ * file (classic byte-range locks), {@code close}, {@code rename}, {@code unlink}, {@code fstat}.
+ * The JDK's {@link ProcessHandle} gives this process's start time for its token.
  *
- * <p><b>The proof.</b> Classic locks belong to a (process, file) pair: the kernel drops them
- * when the process ends, however it ends, whatever its pid or PID namespace; they are also
- * dropped when the process closes <em>any</em> descriptor of the file, and they never conflict
- * within one process. So they are not placed on the shared region (which this process opens
- * and closes through many descriptors), but on one file per process that only this class ever
- * opens: {@code <dir>/<token in hex>}, created under a temporary name, write-locked, then
- * renamed into place, and held open until the process ends. A token's process is alive iff
- * that file exists and is locked ({@code F_GETLK} reports the holder); a file found unlocked
- * belongs to a dead process and is removed. {@code dir} is {@code mp4j-live-<uid>} (0700) in
- * {@code java.io.tmpdir}: processes that share regions must share it (on Linux, containers that
- * share only {@code /dev/shm} need the linux backend).
+ * <p><b>Why not on the region's file.</b> Classic locks belong to a (process, file) pair: the
+ * kernel drops them when the process ends, however it ends, whatever its pid or PID namespace —
+ * but also as soon as the process closes <em>any</em> descriptor of the file, and they never
+ * conflict within one process. A region's file is opened and closed through many descriptors, so
+ * the marks live elsewhere: a mark for token {@code t} on the file with inode {@code i} is a write
+ * lock on the lock file {@code <dir>/<i in hex>.<t in hex>}, which only this class opens. The
+ * first mark of this process for a (file, token) creates it under a temporary name, locks it and
+ * renames it into place (so a lock file under its final name is always locked while its owner
+ * lives); later marks for the same pair count; the last one's close unlocks and removes it. A
+ * mark is placed iff its lock file exists and is locked ({@code F_GETLK} reports any other
+ * process's lock); a lock file found unlocked belongs to a dead process and is removed. An
+ * inode number is reused only once its file is gone, and no mark outlives the mapping that needs
+ * it, so the inode names the region for as long as marks on it matter.
  *
- * <p><b>What a mark means here.</b> The seam's marks are per region: a mark is gone when its
- * process closed every object it had on the region. This backend's are per process: a live
- * process is reported alive on every region until it ends — the safe side of the contract (a
- * live process is never judged dead; one that closed everything but lives is not judged dead
- * either). Within this process, the marks are counted per handle so that
- * {@link #markPlaced} still answers "another handle" truthfully.
+ * <p>{@code dir} is {@code mp4j-live-<uid>} (0700) in {@code java.io.tmpdir}: processes that share
+ * regions must share it (on Linux, containers that share only {@code /dev/shm} need the linux
+ * backend).
  *
- * <p>macOS: the same calls work (there, {@code F_GETLK} reports the holder's pid too);
- * {@code shm_open} descriptors cannot be locked at all, which is one more reason for a file in
- * a directory.
+ * <p>macOS: the same calls work; {@code shm_open} descriptors cannot be locked there at all,
+ * one more reason for lock files in a directory.
  */
 final class PosixLiveness {
     /** {@code int open(const char *path, int flags, mode_t mode)}. */
@@ -62,15 +60,25 @@ final class PosixLiveness {
                 FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT), 2);
     }
 
-    private static final int SWEEP_LIMIT = 64;
+    /** One lock file this process holds: its descriptor and how many marks use it. */
+    private static final class Held {
+        final int fd;
+        int marks;
+
+        Held(int fd) {
+            this.fd = fd;
+        }
+    }
+
+    private static final int SWEEP_LIMIT = 256;
 
     private final PosixTarget target;
-    /** Marks of this process: handle → (inode of its file, index). */
-    private final Map<Integer, long[]> ownMarks = new ConcurrentHashMap<>();
-    private final Object selfLock = new Object();
-    /** The descriptor holding this process's lock; -1 until the first mark. Guarded by selfLock. */
-    private int selfFile = -1;
-    private long selfToken;
+    /** Whether the lock directory was swept. Guarded by {@link #held}. */
+    private boolean swept;
+    /** Lock files this process holds, by path. Guarded by itself. */
+    private final Map<Path, Held> held = new HashMap<>();
+    /** The lock file of each mark handle (a descriptor from {@link #openPrivateHandle}). */
+    private final Map<Integer, Path> marks = new ConcurrentHashMap<>();
 
     PosixLiveness(PosixTarget target) {
         this.target = target;
@@ -94,34 +102,42 @@ final class PosixLiveness {
         return PosixIo.duplicate(fd);
     }
 
-    void placeMark(int handle, long index, long selfToken) throws IOException {
-        checkIndex(index);
-        if (index != selfToken) {
-            throw new IllegalArgumentException("the posix backend places marks for this process's"
-                    + " own token only (" + Long.toHexString(selfToken) + "), not "
-                    + Long.toHexString(index));
-        }
-        holdSelf(selfToken);
-        ownMarks.put(handle, new long[] {new PosixMemory(target).inode(handle), index});
+    /** {@return the lock file of marks for {@code token} on the file behind {@code fd}} */
+    private Path lockFile(int fd, long token) throws IOException {
+        checkIndex(token);
+        return directory().resolve(Long.toHexString(new PosixMemory(target).inode(fd)) + "."
+                + Long.toHexString(token));
     }
 
-    boolean markPlaced(int handle, long index, long selfToken) throws IOException {
-        checkIndex(index);
-        if (index == selfToken) {
-            long inode = new PosixMemory(target).inode(handle);
-            for (Map.Entry<Integer, long[]> e : ownMarks.entrySet()) {
-                if (e.getKey() != handle && e.getValue()[0] == inode && e.getValue()[1] == index) {
-                    return true;
-                }
+    void placeMark(int handle, long index) throws IOException {
+        Path file = lockFile(handle, index);
+        acquire(file);
+        if (marks.putIfAbsent(handle, file) != null) {
+            release(file);
+            throw new IllegalStateException("descriptor " + handle + " already holds a mark");
+        }
+    }
+
+    boolean markPlaced(int handle, long index) throws IOException {
+        Path file = lockFile(handle, index);
+        synchronized (held) {
+            Held h = held.get(file);
+            if (h != null) {
+                // Ours: classic locks do not conflict within a process (and opening the file to
+                // ask would drop the lock on closing it), so count our marks instead.
+                int mine = file.equals(marks.get(handle)) ? 1 : 0;
+                return h.marks > mine;
             }
-            return false;
         }
-        return alive(directory().resolve(Long.toHexString(index)));
+        return locked(file);
     }
 
-    /** Forgets the marks placed through {@code fd}, which is being closed. */
+    /** Removes the mark placed through {@code fd}, which is being closed, if any. */
     void closing(int fd) {
-        ownMarks.remove(fd);
+        Path file = marks.remove(fd);
+        if (file != null) {
+            release(file);
+        }
     }
 
     private static void checkIndex(long index) {
@@ -130,58 +146,90 @@ final class PosixLiveness {
         }
     }
 
-    /** Creates and locks this process's file once; it stays locked until the process ends. */
-    private void holdSelf(long token) throws IOException {
-        synchronized (selfLock) {
-            if (selfFile >= 0) {
-                return;
+    /** Counts one more mark on {@code file}; the first creates and locks it. */
+    private void acquire(Path file) throws IOException {
+        synchronized (held) {
+            if (!swept) {
+                swept = true;
+                sweep(file.getParent());
             }
-            Path dir = directory();
-            Path temporary = Files.createTempFile(dir, ".", ".tmp");
-            int fd;
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment p = a.allocateFrom(temporary.toString());
-                fd = (int) Native.retrying(() -> "open(\"" + temporary + "\", O_RDWR|O_CLOEXEC)",
-                        st -> (int) Open.MH.invokeExact(st, p, Posix.O_RDWR() | Posix.O_CLOEXEC(), 0));
-                MemorySegment fl = lock(a, Posix.F_WRLCK());
-                long r = PosixIo.fcntl(fd, target.setLock(), fl);
-                if (r < 0) {
-                    PosixIo.closeQuietly(fd);
-                    throw PosixErrno.exception("fcntl(" + fd + ", F_SETLK, F_WRLCK)", (int) -r);
-                }
-                Files.move(temporary, dir.resolve(Long.toHexString(token)),
-                        StandardCopyOption.ATOMIC_MOVE);
-            } catch (IOException | RuntimeException e) {
-                Files.deleteIfExists(temporary);
-                throw e;
+            Held h = held.get(file);
+            if (h == null) {
+                h = new Held(createLocked(file));
+                held.put(file, h);
             }
-            selfFile = fd;
-            selfToken = token;
-            sweep(dir);
+            h.marks++;
         }
     }
 
-    /** Removes up to {@value #SWEEP_LIMIT} files of dead processes. */
+    /** Counts one mark less on {@code file}; the last removes and unlocks it. */
+    private void release(Path file) {
+        synchronized (held) {
+            Held h = held.get(file);
+            if (h == null || --h.marks > 0) {
+                return;
+            }
+            held.remove(file);
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException | RuntimeException e) {
+                // a checker removes it once it finds it unlocked
+            }
+            PosixIo.closeQuietly(h.fd); // drops the lock
+        }
+    }
+
+    /**
+     * Removes up to {@value #SWEEP_LIMIT} lock files of dead processes, and temporary files older
+     * than a minute (a process killed while creating one): once per process, at its first mark.
+     */
     private void sweep(Path dir) {
         int seen = 0;
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+        long minuteAgo = System.currentTimeMillis() - 60_000;
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
-                String name = f.getFileName().toString();
-                if (name.startsWith(".") || name.equals(Long.toHexString(selfToken))) {
-                    continue;
-                }
-                alive(f);
-                if (++seen >= SWEEP_LIMIT) {
+                if (++seen > SWEEP_LIMIT) {
                     break;
+                }
+                if (f.getFileName().toString().startsWith(".")) {
+                    if (Files.getLastModifiedTime(f).toMillis() < minuteAgo) {
+                        Files.deleteIfExists(f);
+                    }
+                } else {
+                    locked(f);
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // a sweep is housekeeping only
+            // housekeeping only
+        }
+    }
+
+    /** Creates {@code file} locked: under a temporary name, locked, then renamed into place. */
+    private int createLocked(Path file) throws IOException {
+        Path temporary = Files.createTempFile(file.getParent(), ".", ".tmp");
+        int fd = -1;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocateFrom(temporary.toString());
+            fd = (int) Native.retrying(() -> "open(\"" + temporary + "\", O_RDWR|O_CLOEXEC)",
+                    st -> (int) Open.MH.invokeExact(st, p, Posix.O_RDWR() | Posix.O_CLOEXEC(), 0));
+            MemorySegment fl = lock(a, Posix.F_WRLCK());
+            long r = PosixIo.fcntl(fd, target.setLock(), fl);
+            if (r < 0) {
+                throw PosixErrno.exception("fcntl(" + fd + ", F_SETLK, F_WRLCK)", (int) -r);
+            }
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+            return fd;
+        } catch (IOException | RuntimeException e) {
+            if (fd >= 0) {
+                PosixIo.closeQuietly(fd);
+            }
+            Files.deleteIfExists(temporary);
+            throw e;
         }
     }
 
     /** {@return whether {@code file} exists and some process holds a lock on it} Removes it if not. */
-    private boolean alive(Path file) throws IOException {
+    private boolean locked(Path file) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = a.allocateFrom(file.toString());
             long fd = Native.attempt(st -> (int) Open.MH.invokeExact(st, p, Posix.O_RDONLY() | Posix.O_CLOEXEC(), 0));

@@ -230,18 +230,12 @@ public final class PosixPlatform implements Platform {
 
     @Override
     public void placeMark(int handle, long index) throws IOException {
-        liveness.placeMark(handle, index, SelfToken.VALUE);
+        liveness.placeMark(handle, index);
     }
 
     @Override
     public boolean markPlaced(int handle, long index) throws IOException {
-        return liveness.markPlaced(handle, index, SelfToken.VALUE);
-    }
-
-    /** This process's token as policy code computes it: pid and start time. */
-    private static final class SelfToken {
-        static final long VALUE = ((long) PosixProcesses.pid() << 32)
-                | (PosixLiveness.processStartTime(PosixProcesses.pid()) & 0xFFFF_FFFFL);
+        return liveness.markPlaced(handle, index);
     }
 
     // ------------------------------------------------------------------ waiting

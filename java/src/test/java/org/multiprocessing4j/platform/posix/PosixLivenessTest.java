@@ -1,0 +1,96 @@
+package org.multiprocessing4j.platform.posix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.multiprocessing4j.ChildProcess;
+import org.multiprocessing4j.Connection;
+import org.multiprocessing4j.Pipe;
+
+/**
+ * Liveness marks made of classic {@code fcntl} locks on lock files: another process's mark is
+ * seen until it closes it or dies, whatever this process opens and closes meanwhile; this
+ * process's own marks are counted per handle.
+ */
+@Timeout(90)
+class PosixLivenessTest {
+    private static final PosixPlatform OS = PosixPlatform.create("Linux", System.getProperty("os.arch"));
+    private static final long TOKEN = 0x2A_0000_1234L;
+
+    @Test
+    void anotherProcesssMarkIsSeenUntilItDiesEvenIfWeCloseDescriptorsOfTheFile() throws Exception {
+        String name = "/mp4j-t-" + UUID.randomUUID().toString().substring(0, 8);
+        int fd = OS.openNamedMemory(name, true);
+        try (Pipe pipe = Pipe.open()) {
+            Connection theirs = pipe.second();
+            try (ChildProcess child = new ChildProcess(() -> holdMark(name, theirs))) {
+                child.start();
+                assertEquals("placed", pipe.first().recv());
+                int h = OS.openPrivateHandle(fd);
+                try {
+                    assertTrue(OS.markPlaced(h, TOKEN));
+                    OS.close(OS.openNamedMemory(name, false)); // would drop a classic lock on the file
+                    assertTrue(OS.markPlaced(h, TOKEN));
+                    assertFalse(OS.markPlaced(h, TOKEN + 1));
+                    pipe.first().send("close");
+                    assertEquals("closed", pipe.first().recv());
+                    assertFalse(OS.markPlaced(h, TOKEN), "a live process's closed mark is gone");
+                    pipe.first().send("place");
+                    assertEquals("placed", pipe.first().recv());
+                    assertTrue(OS.markPlaced(h, TOKEN));
+                    child.kill();
+                    assertTrue(child.join(Duration.ofSeconds(60)));
+                    assertFalse(OS.markPlaced(h, TOKEN), "the dead child's mark is gone");
+                } finally {
+                    OS.close(h);
+                }
+            }
+        } finally {
+            OS.unlinkNamedMemory(name);
+            OS.close(fd);
+        }
+    }
+
+    private static void holdMark(String name, Connection c) throws Exception {
+        int fd = OS.openNamedMemory(name, false);
+        int h = OS.openPrivateHandle(fd);
+        OS.placeMark(h, TOKEN);
+        OS.close(fd); // closing another descriptor of the file keeps the mark
+        c.send("placed");
+        c.recv();
+        OS.close(h);
+        c.send("closed");
+        c.recv();
+        fd = OS.openNamedMemory(name, false);
+        OS.placeMark(OS.openPrivateHandle(fd), TOKEN);
+        c.send("placed");
+        c.recv(); // until killed
+    }
+
+    @Test
+    void thisProcesssMarksAreCountedPerHandleAndGoWithTheirHandle() throws Exception {
+        int fd = OS.createAnonymousMemory("t", 4096);
+        int a = OS.openPrivateHandle(fd);
+        int b = OS.openPrivateHandle(fd);
+        try {
+            long self = (long) OS.pid() << 32 | (OS.processStartTime(OS.pid()) & 0xFFFF_FFFFL);
+            OS.placeMark(a, self);
+            assertTrue(OS.markPlaced(b, self), "a mark through another handle");
+            assertFalse(OS.markPlaced(a, self), "only its own mark");
+            OS.close(a);
+            a = -1;
+            assertFalse(OS.markPlaced(b, self));
+        } finally {
+            if (a >= 0) {
+                OS.close(a);
+            }
+            OS.close(b);
+            OS.close(fd);
+        }
+    }
+}
