@@ -166,7 +166,7 @@ public final class PosixPlatform implements Platform {
      */
     @Override
     public void setParentDeathSignal(int signal) {
-        PosixSignals.onParentDeath(signal);
+        PosixSignals.onParentDeath(PosixProcesses.parentPid(), signal);
     }
 
     // ------------------------------------------------------------------ shared memory

@@ -46,11 +46,10 @@ final class PosixSignals {
     }
 
     /**
-     * Sends this process {@code signal} once its parent, the one it has now, has ended; the
-     * first call starts the watching thread, later ones do nothing.
+     * Sends this process {@code signal} once its parent {@code parent} has ended (at once if it
+     * has already); the first call starts the watching thread, later ones do nothing.
      */
-    static void onParentDeath(int signal) {
-        int parent = PosixProcesses.parentPid();
+    static void onParentDeath(int parent, int signal) {
         synchronized (WATCH_LOCK) {
             if (watching) {
                 return;
