@@ -43,6 +43,10 @@ import org.multiprocessing4j.platform.posix.bindings.timespec;
  * futex wait ({@code __g_refs}): a process SIGKILLed while sleeping never leaves, and every later
  * broadcast on that condition variable would hang. The crash tests kill sleepers on purpose.
  * A semaphore post never waits for anyone, and when nobody sleeps a wake is one atomic read.
+ * Measured with {@code native/probes/pshared_wait.c} (2 vCPUs, glibc 2.36): a process-to-process
+ * round trip costs the same either way (31 µs with semaphores, 32 µs with a mutex and condition
+ * variable), and after a sleeper was SIGKILLed the second {@code pthread_cond_broadcast} never
+ * returned while {@code sem_post} did.
  *
  * <p>POSIX calls: {@code sem_init(pshared = 1)}, {@code sem_timedwait}
  * ({@code CLOCK_REALTIME} deadline; a reported timeout is checked against the monotonic clock,
