@@ -32,6 +32,15 @@ public class LibcArch extends LibcArch$shared {
     public static int SYS_close() {
         return SYS_close;
     }
+    private static final int SYS_fcntl = (int)25L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_fcntl 25
+     * }
+     */
+    public static int SYS_fcntl() {
+        return SYS_fcntl;
+    }
     private static final int SYS_futex = (int)98L;
     /**
      * {@snippet lang=c :
@@ -67,6 +76,15 @@ public class LibcArch extends LibcArch$shared {
      */
     public static int SYS_gettid() {
         return SYS_gettid;
+    }
+    private static final int SYS_openat = (int)56L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_openat 56
+     * }
+     */
+    public static int SYS_openat() {
+        return SYS_openat;
     }
     private static final int SYS_prctl = (int)167L;
     /**
