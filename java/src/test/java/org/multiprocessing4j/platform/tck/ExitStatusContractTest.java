@@ -1,0 +1,86 @@
+package org.multiprocessing4j.platform.tck;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.io.IOException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.platform.Platform;
+
+/**
+ * Exit statuses as CPython reports them ({@code Process.exitcode}): the exit code of a child that
+ * exited, {@code -N} for one ended by signal N; reaping does not wait when told not to, and a
+ * child is reaped once.
+ */
+class ExitStatusContractTest {
+    private final Platform os = Tck.platform();
+
+    @Test
+    void anExitCodeIsReportedAsTheCodeWithNoSignal() throws IOException {
+        for (int code : new int[] {0, 3, 255}) {
+            int pid = Tck.spawnChild(new int[0], "exit", Integer.toString(code));
+            try {
+                Platform.ExitStatus s = Tck.awaitExit(pid);
+                assertEquals(new Platform.ExitStatus(code, 0), s);
+                assertEquals(code, s.pythonExitCode());
+                pid = -1;
+            } finally {
+                Tck.killAndReap(pid);
+            }
+        }
+    }
+
+    @Test
+    void aChildKilledBySignalReportsTheSignalAndMinusItsNumber() throws IOException {
+        assertKilledBy(Platform.SIGKILL, List.of());
+        // -Xrs: the JVM leaves SIGTERM's default action (death) in place.
+        assertKilledBy(Platform.SIGTERM, List.of("-Xrs"));
+    }
+
+    @Test
+    void reapingWithoutBlockingReturnsNothingWhileTheChildRuns() throws IOException {
+        int[] p = os.pipe();
+        int pid = -1;
+        try {
+            pid = Tck.spawnChild(new int[] {p[1]}, "sleep", "say");
+            assertEquals("running", Tck.readLine(p[0]));
+            assertNull(os.waitForExit(pid, false));
+        } finally {
+            Tck.killAndReap(pid);
+            Tck.closeAll(p[0], p[1]);
+        }
+    }
+
+    @Test
+    void aChildIsReapedOnceThenItIsNoLongerAChild() throws IOException {
+        int pid = Tck.spawnChild(new int[0], "exit", "0");
+        Tck.awaitExit(pid);
+        assertThrows(IOException.class, () -> os.waitForExit(pid, false));
+    }
+
+    @Test
+    void signallingAChildThatIsGoneIsNotAnError() throws IOException {
+        int pid = Tck.spawnChild(new int[0], "exit", "0");
+        Tck.awaitExit(pid);
+        os.signal(pid, Platform.SIGTERM); // reaped: the pid names nobody now
+    }
+
+    private void assertKilledBy(int signal, List<String> jvmOptions) throws IOException {
+        int[] p = os.pipe();
+        int pid = -1;
+        try {
+            pid = Tck.spawnChild(jvmOptions, new int[] {p[1]}, "sleep", "say");
+            assertEquals("running", Tck.readLine(p[0]));
+            os.signal(pid, signal);
+            Platform.ExitStatus s = Tck.awaitExit(pid);
+            pid = -1;
+            assertEquals(signal, s.signal(), s.toString());
+            assertEquals(-signal, s.pythonExitCode(), s.toString());
+        } finally {
+            Tck.killAndReap(pid);
+            Tck.closeAll(p[0], p[1]);
+        }
+    }
+}

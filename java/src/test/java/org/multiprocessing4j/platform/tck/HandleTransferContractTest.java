@@ -1,0 +1,68 @@
+package org.multiprocessing4j.platform.tck;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.platform.Platform;
+
+/**
+ * Handle transfer: a handle given to a running process works there, the sender keeps its own,
+ * and several travel in one message in order.
+ */
+class HandleTransferContractTest {
+    private final Platform os = Tck.platform();
+
+    @Test
+    void aHandleSentToARunningProcessWorksThere() throws IOException {
+        int[] link = os.socketPair();
+        int[] out = os.pipe();
+        int pid = -1;
+        try {
+            pid = Tck.spawnChild(new int[] {link[1]}, "receive");
+            os.close(link[1]);
+            link[1] = -1;
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment one = a.allocate(1);
+                os.sendWithDescriptors(link[0], one, 1, new int[] {out[1]});
+            }
+            os.close(out[1]); // the child's copy is now the only write end
+            out[1] = -1;
+            assertEquals("hello", Tck.readToEnd(out[0]));
+            assertEquals(0, Tck.awaitExit(pid).exitCode());
+            pid = -1;
+        } finally {
+            Tck.killAndReap(pid);
+            Tck.closeAll(link[0], link[1], out[0], out[1]);
+        }
+    }
+
+    @Test
+    void handlesTravelInOrderAndTheSenderKeepsItsOwn() throws IOException {
+        int[] link = os.socketPair();
+        int[] a1 = os.pipe();
+        int[] a2 = os.socketPair();
+        int[] received = new int[0];
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment msg = a.allocateFrom(ValueLayout.JAVA_BYTE, (byte) 'x', (byte) 'y');
+            os.sendWithDescriptors(link[0], msg, 2, new int[] {a1[1], a2[0]});
+            MemorySegment buf = a.allocate(2);
+            Platform.Received r = os.receiveWithDescriptors(link[1], buf, 2, 8);
+            received = r.descriptors();
+            assertEquals(2, received.length);
+            assertArrayEquals(new long[] {os.inode(a1[1]), os.inode(a2[0])},
+                    new long[] {os.inode(received[0]), os.inode(received[1])});
+            // The sender's handles still work: write on the original, read the pipe.
+            Tck.write(a1[1], "z");
+            MemorySegment b = a.allocate(1);
+            assertEquals(1, os.read(a1[0], b, 1));
+        } finally {
+            Tck.closeAll(received);
+            Tck.closeAll(link[0], link[1], a1[0], a1[1], a2[0], a2[1]);
+        }
+    }
+}

@@ -1,0 +1,174 @@
+package org.multiprocessing4j.platform.tck;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.multiprocessing4j.platform.Platform;
+
+/**
+ * The program the contract tests start through {@link Platform#spawn}: {@code TckChild mode
+ * args…}. Its handles are the ones the test passed, at the places the seam promises (today
+ * descriptor {@code 3 + i} for handle {@code i}). It reports on the first handle when it has one.
+ */
+public final class TckChild {
+    /** The descriptor of the first handle a child receives. */
+    static final int FIRST = 3;
+
+    private TckChild() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Platform os = Platform.current();
+        switch (args[0]) {
+            case "exit" -> System.exit(Integer.parseInt(args[1]));
+            case "sleep" -> {
+                // Tell the parent we run (if it gave us a handle to say so), then sleep forever.
+                if (args.length > 1) {
+                    say(os, FIRST, "running\n");
+                }
+                Thread.sleep(Long.MAX_VALUE);
+            }
+            case "fds" -> say(os, FIRST, listDescriptors());
+            case "receive" -> receive(os);
+            case "await" -> await(os, Long.parseLong(args[1]));
+            case "mark" -> mark(os, Long.parseLong(args[1]));
+            case "orphan-parent" -> orphanParent(os);
+            case "orphan" -> orphan(os, Integer.parseInt(args[1]));
+            default -> throw new IllegalArgumentException(args[0]);
+        }
+    }
+
+    /**
+     * One line per open descriptor above 2: {@code number kind inode}, kind one of fifo, socket,
+     * file, dir, other. Read from {@code /proc/self/fd}, or {@code /dev/fd} where there is no
+     * {@code /proc}; the directory's own descriptor is the one that cannot be read afterwards.
+     */
+    static String listDescriptors() throws IOException {
+        Path dir = Files.isDirectory(Path.of("/proc/self/fd")) ? Path.of("/proc/self/fd") : Path.of("/dev/fd");
+        Map<Integer, String> out = new TreeMap<>();
+        List<Path> entries;
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            entries = new java.util.ArrayList<>();
+            s.forEach(entries::add);
+        }
+        for (Path p : entries) {
+            int fd = Integer.parseInt(p.getFileName().toString());
+            if (fd <= 2) {
+                continue;
+            }
+            try {
+                Map<String, Object> a = Files.readAttributes(p, "unix:mode,ino");
+                int type = (Integer) a.get("mode") & 0170000;
+                String kind = switch (type) {
+                    case 0010000 -> "fifo";
+                    case 0140000 -> "socket";
+                    case 0100000 -> "file";
+                    case 0040000 -> "dir";
+                    default -> "other";
+                };
+                out.put(fd, fd + " " + kind + " " + a.get("ino"));
+            } catch (IOException e) {
+                // the listing's own descriptor, closed by now
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        out.values().forEach(l -> sb.append(l).append('\n'));
+        return sb.toString();
+    }
+
+    /**
+     * Handle 0 is a socket; receives a handle on it sent with one byte, writes {@code hello}
+     * through it and exits (closing it).
+     */
+    private static void receive(Platform os) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment b = a.allocate(1);
+            Platform.Received r = os.receiveWithDescriptors(FIRST, b, 1, 4);
+            if (r.bytes() != 1 || r.descriptors().length != 1) {
+                System.exit(3);
+            }
+            say(os, r.descriptors()[0], "hello");
+        }
+    }
+
+    /**
+     * Handle 0 is shared memory of at least 16 bytes. Publishes 1 at offset 4 ("about to
+     * sleep"), then in a thread named {@code tck-waiter} waits on the word at offset 0 while it
+     * is 0 (each wait up to {@code timeoutMillis}). Exits 0 once the word differs after a wait
+     * that reported a wake-up, 2 if a wait timed out.
+     */
+    private static void await(Platform os, long timeoutMillis) throws Exception {
+        MemorySegment m = os.map(FIRST, 16, Arena.global());
+        int[] code = {1};
+        Thread t = new Thread(() -> {
+            try {
+                m.set(ValueLayout.JAVA_INT, 4, 1);
+                while ((int) ValueLayout.JAVA_INT.varHandle().getVolatile(m, 0L) == 0) {
+                    if (!os.waitOnAddress(m, 0, TimeUnit.MILLISECONDS.toNanos(timeoutMillis))) {
+                        code[0] = 2;
+                        return;
+                    }
+                }
+                code[0] = 0;
+            } catch (IOException e) {
+                e.printStackTrace();
+            }
+        }, "tck-waiter");
+        t.start();
+        t.join();
+        System.exit(code[0]);
+    }
+
+    /**
+     * Handle 0 is shared memory, handle 1 a pipe to the parent. Places a liveness mark at
+     * {@code index} of the memory's file through a private handle, says {@code marked}, then
+     * sleeps until killed.
+     */
+    private static void mark(Platform os, long index) throws Exception {
+        int own = os.openPrivateHandle(FIRST);
+        os.placeMark(own, index);
+        say(os, FIRST + 1, "marked\n");
+        Thread.sleep(Long.MAX_VALUE);
+    }
+
+    /**
+     * Handle 0 is a pipe to the test. Starts an {@code orphan} child (giving it that pipe), and
+     * sleeps until killed: the test kills this process and expects the orphan to die.
+     */
+    private static void orphanParent(Platform os) throws Exception {
+        Tck.spawnChild(new int[] {FIRST}, "orphan", Integer.toString(os.pid()));
+        Thread.sleep(Long.MAX_VALUE);
+    }
+
+    /**
+     * Asks to die with its parent, checks that the parent is still {@code expectedParent} (it
+     * may have died before the request), says its pid on handle 0 and sleeps until it dies.
+     */
+    private static void orphan(Platform os, int expectedParent) throws Exception {
+        os.setParentDeathSignal(Platform.SIGKILL);
+        if (os.parentPid() != expectedParent) {
+            System.exit(4);
+        }
+        say(os, FIRST, os.pid() + "\n");
+        os.close(FIRST);
+        Thread.sleep(Long.MAX_VALUE);
+    }
+
+    private static void say(Platform os, int fd, String text) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            MemorySegment s = a.allocate(Math.max(1, bytes.length));
+            MemorySegment.copy(bytes, 0, s, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            os.writeFully(fd, s, bytes.length);
+        }
+    }
+}
