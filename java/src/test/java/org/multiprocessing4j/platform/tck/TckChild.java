@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.multiprocessing4j.platform.Platform;
+import org.multiprocessing4j.platform.WaitChannel;
 
 /**
  * The program the contract tests start through {@link Platform#spawn}: {@code TckChild mode
@@ -101,19 +102,21 @@ public final class TckChild {
     }
 
     /**
-     * Handle 0 is shared memory of at least 16 bytes. Publishes 1 at offset 4 ("about to
+     * Handle 0 is a region laid out as {@link WaitChannelContractTest} makes it. Publishes 1 at offset 4 ("about to
      * sleep"), then in a thread named {@code tck-waiter} waits on the word at offset 0 while it
      * is 0 (each wait up to {@code timeoutMillis}). Exits 0 once the word differs after a wait
      * that reported a wake-up, 2 if a wait timed out.
      */
     private static void await(Platform os, long timeoutMillis) throws Exception {
-        MemorySegment m = os.map(FIRST, 16, Arena.global());
+        long size = WaitChannelContractTest.regionSize(os);
+        MemorySegment m = os.map(FIRST, size, Arena.global());
+        WaitChannel ch = os.waitChannel(m, WaitChannelContractTest.AREA);
         int[] code = {1};
         Thread t = new Thread(() -> {
             try {
                 m.set(ValueLayout.JAVA_INT, 4, 1);
                 while ((int) ValueLayout.JAVA_INT.varHandle().getVolatile(m, 0L) == 0) {
-                    if (!os.waitOnAddress(m, 0, TimeUnit.MILLISECONDS.toNanos(timeoutMillis))) {
+                    if (!ch.await(m.asSlice(0, 4), 0, TimeUnit.MILLISECONDS.toNanos(timeoutMillis))) {
                         code[0] = 2;
                         return;
                     }
