@@ -14,6 +14,7 @@ public final class Chunk extends CompletableFuture<Object[]> {
     final ClassLoader loader; // the submitting thread's context loader, for decoding the answer
     private final Dispatcher dispatcher;
     // guarded by dispatcher
+    boolean queued; // in the dispatcher's queue and counted in its queued count
     Member member;
     Future<byte[]> sent;
 

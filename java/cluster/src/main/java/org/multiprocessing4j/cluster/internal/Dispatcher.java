@@ -72,6 +72,7 @@ public final class Dispatcher {
     private final Set<UUID> lost = new HashSet<>();
     private final Set<Chunk> sentChunks = new HashSet<>();
     private int inFlight;
+    private int queued; // chunks in pending not yet cancelled (pending may hold cancelled ones)
     private boolean shutdown;
 
     /**
@@ -111,7 +112,11 @@ public final class Dispatcher {
             if (shutdown) {
                 throw new RejectedExecutionException("the pool is shut down");
             }
+            for (Chunk c : chunks) {
+                c.queued = true;
+            }
             pending.addAll(chunks);
+            queued += chunks.size();
             send = assignLocked();
         }
         send(send);
@@ -130,7 +135,7 @@ public final class Dispatcher {
 
     /** {@return whether shut down with nothing queued or in flight} */
     public synchronized boolean isIdleAfterShutdown() {
-        return shutdown && pending.isEmpty() && inFlight == 0;
+        return shutdown && queued == 0 && inFlight == 0;
     }
 
     /**
@@ -141,8 +146,15 @@ public final class Dispatcher {
     public List<Chunk> shutdownNow() {
         synchronized (this) {
             shutdown = true;
-            List<Chunk> out = new ArrayList<>(pending);
+            List<Chunk> out = new ArrayList<>();
+            for (Chunk c : pending) {
+                if (c.queued) {
+                    c.queued = false;
+                    out.add(c);
+                }
+            }
             pending.clear();
+            queued = 0;
             notifyAll();
             return out;
         }
@@ -168,7 +180,7 @@ public final class Dispatcher {
      */
     public synchronized boolean awaitIdle(long nanos) throws InterruptedException {
         long deadline = System.nanoTime() + nanos;
-        while (!(shutdown && pending.isEmpty() && inFlight == 0)) {
+        while (!(shutdown && queued == 0 && inFlight == 0)) {
             long left = deadline - System.nanoTime();
             if (nanos != Long.MAX_VALUE && left <= 0) {
                 return false;
@@ -182,7 +194,9 @@ public final class Dispatcher {
     void cancelled(Chunk c) {
         Future<byte[]> sent;
         synchronized (this) {
-            if (pending.remove(c)) {
+            if (c.queued) { // left in pending (removing it would cost a scan): skipped when reached
+                c.queued = false;
+                queued--;
                 notifyAll();
                 return;
             }
@@ -233,20 +247,28 @@ public final class Dispatcher {
                     bestLoad = l;
                 }
             }
+            Chunk head = pending.peek();
+            if (!head.queued) {
+                pending.poll(); // cancelled while queued
+                continue;
+            }
             if (best == null) {
                 if (!any && inFlight == 0) {
                     // nobody to run them and nobody whose answer would free a place
                     for (Chunk c : pending) {
-                        out.add(c); // sent with member == null: fails below
+                        if (c.queued) {
+                            c.queued = false;
+                            out.add(c); // sent with member == null: fails below
+                        }
                     }
                     pending.clear();
+                    queued = 0;
                 }
                 break;
             }
             Chunk c = pending.poll();
-            if (c.isDone()) {
-                continue; // cancelled while queued
-            }
+            c.queued = false;
+            queued--;
             c.member = best;
             load.merge(best.getUuid(), 1, Integer::sum);
             inFlight++;
