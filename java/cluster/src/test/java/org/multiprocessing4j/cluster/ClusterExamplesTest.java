@@ -21,7 +21,7 @@ class ClusterExamplesTest {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"));
-        cmd.addAll(List.of("--add-modules", "java.se", // what Hazelcast asks for, as scripts/demo gives
+        cmd.addAll(List.of("--sun-misc-unsafe-memory-access=allow", "--add-modules", "java.se", // what Hazelcast asks for, as scripts/demo gives
                 "--add-exports", "java.base/jdk.internal.ref=ALL-UNNAMED",
                 "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
                 "--add-opens", "java.management/sun.management=ALL-UNNAMED",

@@ -21,7 +21,10 @@ import org.multiprocessing4j.Task;
  * {@link #close()} is idempotent.
  */
 public final class LocalMembers implements AutoCloseable {
-    /** Options Hazelcast asks for on JDK 9+ (it logs this list when they are missing). */
+    /**
+     * Options Hazelcast asks for on JDK 9+ (it logs this list when they are missing), and the
+     * JDK 24+ permission for its use of {@code sun.misc.Unsafe} (else the JVM warns).
+     */
     static final List<String> ACCESS_OPTIONS = accessOptions();
 
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
@@ -208,7 +211,7 @@ public final class LocalMembers implements AutoCloseable {
     private static List<String> accessOptions() {
         Module m = HazelcastInstance.class.getModule();
         String target = m.isNamed() ? m.getName() : "ALL-UNNAMED";
-        return List.of("--add-modules", "java.se",
+        return List.of("--sun-misc-unsafe-memory-access=allow", "--add-modules", "java.se",
                 "--add-exports", "java.base/jdk.internal.ref=" + target,
                 "--add-opens", "java.base/java.lang=" + target,
                 "--add-opens", "java.base/sun.nio.ch=" + target,
