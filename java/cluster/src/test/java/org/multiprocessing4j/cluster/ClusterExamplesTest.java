@@ -26,6 +26,10 @@ class ClusterExamplesTest {
                 "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
                 "--add-opens", "java.management/sun.management=ALL-UNNAMED",
                 "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED"));
+        String backend = System.getProperty("mp4j.platform"); // the test run's backend, as library children get it
+        if (backend != null) {
+            cmd.add("-Dmp4j.platform=" + backend);
+        }
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ClusterSquares.class.getName()));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         try {
