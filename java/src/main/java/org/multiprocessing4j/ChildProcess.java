@@ -73,7 +73,6 @@ public final class ChildProcess implements AutoCloseable {
     private int pid = -1;
     private Launcher.Launched launched;
     private Platform.ExitStatus exitStatus;
-    private int reportedSignal;
     private RemoteTaskException failure;
 
     private enum State { NEW, STARTED, ENDED, CLOSED }
@@ -304,8 +303,7 @@ public final class ChildProcess implements AutoCloseable {
         if (!isAlive()) {
             synchronized (lock) {
                 if (exitStatus != null) {
-                    return OptionalInt.of(reportedSignal != 0 ? -reportedSignal
-                            : exitStatus.pythonExitCode());
+                    return OptionalInt.of(exitStatus.pythonExitCode());
                 }
             }
         }
@@ -354,9 +352,9 @@ public final class ChildProcess implements AutoCloseable {
             state = State.ENDED; // reaped: never signal this pid again, whatever happens below
             LIVE.remove(this);
             Launcher.Report report = launched.collectReport();
-            // A reported SIGTERM/SIGINT counts only if the child then exited through its hooks
-            // (128 + N); a later SIGKILL or a crash is what the kernel says.
-            reportedSignal = s.signal() == 0 && s.exitCode() == 128 + report.signal() ? report.signal() : 0;
+            // A reported SIGTERM/SIGINT counts only if the child then exited through its hooks;
+            // a later SIGKILL or a crash is what the kernel says (the backend tells them apart).
+            exitStatus = OS.afterStopReport(s, report.signal());
             if (report.failure() != null) {
                 String what = report.cause() != null ? report.cause().toString()
                         : "\n" + report.failure(); // the remote stack trace, as text
@@ -377,7 +375,7 @@ public final class ChildProcess implements AutoCloseable {
      * @throws IOException on OS error
      */
     public void terminate() throws IOException {
-        signal(Platform.SIGTERM);
+        stop(Platform.Stop.TERMINATE);
     }
 
     /**
@@ -388,7 +386,7 @@ public final class ChildProcess implements AutoCloseable {
      * @throws IOException on OS error
      */
     public void kill() throws IOException {
-        signal(Platform.SIGKILL);
+        stop(Platform.Stop.KILL);
     }
 
     /**
@@ -399,14 +397,14 @@ public final class ChildProcess implements AutoCloseable {
      * @throws IOException on OS error
      */
     public void interrupt() throws IOException {
-        signal(Platform.SIGINT);
+        stop(Platform.Stop.INTERRUPT);
     }
 
-    private void signal(int sig) throws IOException {
+    private void stop(Platform.Stop how) throws IOException {
         synchronized (lock) {
             requireStarted();
             if (state == State.STARTED) { // not reaped: the pid cannot have been reused
-                OS.signal(pid, sig);
+                OS.stop(pid, how);
             }
         }
     }
@@ -472,8 +470,7 @@ public final class ChildProcess implements AutoCloseable {
             String st = switch (state) {
                 case NEW -> "initial";
                 case STARTED -> "started";
-                case ENDED -> "stopped exitcode=" + (reportedSignal != 0 ? -reportedSignal
-                        : exitStatus.pythonExitCode());
+                case ENDED -> "stopped exitcode=" + exitStatus.pythonExitCode();
                 case CLOSED -> "closed";
             };
             return "<ChildProcess name='" + name + "'" + (pid > 0 ? " pid=" + pid : "") + " " + st

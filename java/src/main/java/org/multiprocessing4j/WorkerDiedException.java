@@ -2,6 +2,7 @@ package org.multiprocessing4j;
 
 import java.util.OptionalInt;
 import org.multiprocessing4j.internal.Access;
+import org.multiprocessing4j.platform.Platform;
 
 /**
  * A {@link ProcessPool} task could not complete because the worker process holding it ended
@@ -76,15 +77,6 @@ public final class WorkerDiedException extends Exception {
         if (exitCode >= 0) {
             return Integer.toString(exitCode);
         }
-        String name = switch (-exitCode) {
-            case 1 -> "SIGHUP";
-            case 2 -> "SIGINT";
-            case 6 -> "SIGABRT";
-            case 9 -> "SIGKILL";
-            case 11 -> "SIGSEGV";
-            case 15 -> "SIGTERM";
-            default -> "signal " + (-exitCode);
-        };
-        return exitCode + " (" + name + ")";
+        return exitCode + " (" + Platform.current().signalName(-exitCode) + ")";
     }
 }

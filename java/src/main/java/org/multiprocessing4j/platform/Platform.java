@@ -266,6 +266,70 @@ public interface Platform {
     /** {@link #signal} numbers, the same on every Linux architecture. */
     int SIGINT = 2, SIGKILL = 9, SIGTERM = 15;
 
+    /**
+     * A request to end a process, in the OS's own terms (POSIX: a signal; Windows: a console
+     * control event or {@code TerminateProcess}). Policy code names the request, never a number.
+     */
+    enum Stop {
+        /** As Ctrl-C at a terminal (POSIX {@code SIGINT}): the process may handle it and exit in order. */
+        INTERRUPT,
+        /** A request to end (POSIX {@code SIGTERM}): the process may handle it and exit in order. */
+        TERMINATE,
+        /** Ends the process at once; it cannot be handled or ignored (POSIX {@code SIGKILL}). */
+        KILL
+    }
+
+    /**
+     * Delivers {@code how} to process {@code pid}. Never blocks; does not wait for the process to
+     * end. A process that is already gone (or a zombie) is not an error; the caller must know
+     * that {@code pid} still names the process it means (for a child: not yet reaped).
+     *
+     * @throws IOException if the OS refuses (for example no permission)
+     */
+    void stop(int pid, Stop how) throws IOException;
+
+    /**
+     * {@return the OS's name of {@code signal}, a number as in {@link ExitStatus#signal()}, for
+     * messages (POSIX: {@code "SIGTERM"}); {@code "signal N"} for one the backend does not name}
+     * Never fails.
+     */
+    String signalName(int signal);
+
+    /**
+     * Makes this process end when its parent ends (however the parent ends, SIGKILL included),
+     * and checks that the parent is still {@code parentPid}: if it has already ended, this process
+     * was handed to another parent, and no death of {@code parentPid} will be reported any more.
+     * Call once, early, from a process this library started. Linux: {@code PR_SET_PDEATHSIG}
+     * with SIGKILL; a backend without such a facility watches the parent from a daemon thread.
+     * The library's children also watch their bootstrap connection for end of stream: this is the
+     * second line, for a child stuck where it does not read.
+     *
+     * @return {@code false} if the parent {@code parentPid} has already ended (the caller should
+     *     exit), else {@code true}
+     * @throws IOException if the OS refuses
+     */
+    boolean dieWithParent(int parentPid) throws IOException;
+
+    /**
+     * Handles {@link Stop#INTERRUPT} and {@link Stop#TERMINATE} sent to this process: when one
+     * arrives, calls {@code beforeExit} with its number (as {@link ExitStatus#signal()} would
+     * report it), then exits through the JVM's shutdown hooks ({@code System.exit}) with a status
+     * that {@link #afterStopReport} turns back into "ended by that signal". Call once; does nothing
+     * if the JVM reserves those signals (for example {@code -Xrs}).
+     *
+     * @param beforeExit runs in the handler's thread; must not block for long (it tells the parent)
+     */
+    void handleStopRequests(java.util.function.IntConsumer beforeExit);
+
+    /**
+     * {@return how a process ended, given the signal it said it was stopping for} A process that
+     * reported {@code reportedSignal} from {@link #handleStopRequests} and then exited with the
+     * status that handler exits with is reported as ended by that signal (as if it had not handled
+     * it: Python's {@code -N}); any other status — a later {@link Stop#KILL}, a crash, no report
+     * ({@code reportedSignal} 0) — is returned as it is.
+     */
+    ExitStatus afterStopReport(ExitStatus status, int reportedSignal);
+
     // ---------------------------------------------------------------- shared memory & wait/wake
 
     /**

@@ -226,6 +226,31 @@ public final class LinuxPlatform implements Platform {
         processes.setParentDeathSignal(signal);
     }
 
+    @Override
+    public void stop(int pid, Stop how) throws IOException {
+        processes.stop(pid, how);
+    }
+
+    @Override
+    public String signalName(int signal) {
+        return LinuxProcesses.signalName(signal);
+    }
+
+    @Override
+    public boolean dieWithParent(int parentPid) throws IOException {
+        return processes.dieWithParent(parentPid);
+    }
+
+    @Override
+    public void handleStopRequests(java.util.function.IntConsumer beforeExit) {
+        processes.handleStopRequests(beforeExit);
+    }
+
+    @Override
+    public ExitStatus afterStopReport(ExitStatus status, int reportedSignal) {
+        return LinuxProcesses.afterStopReport(status, reportedSignal);
+    }
+
     // ------------------------------------------------------------------ shared memory
 
     @Override

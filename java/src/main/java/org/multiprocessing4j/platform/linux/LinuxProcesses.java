@@ -13,12 +13,16 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.reflect.Proxy;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.IntConsumer;
+import org.multiprocessing4j.platform.Platform;
 import org.multiprocessing4j.platform.Platform.ExitStatus;
 import org.multiprocessing4j.platform.linux.Calls.Sys;
 import org.multiprocessing4j.platform.linux.bindings.Libc;
@@ -28,8 +32,9 @@ import org.multiprocessing4j.platform.linux.bindings.sigset_t;
 
 /**
  * Processes on Linux: this process's and its parent's pid, {@code posix_spawn} with an exact set
- * of descriptors, pidfd sentinels, {@code waitpid} and its status, {@code kill}, and the
- * parent-death signal. Thread-safe.
+ * of descriptors, pidfd sentinels, {@code waitpid} and its status, stop requests as signals
+ * ({@code kill}) and their names, the handlers that report a SIGINT/SIGTERM before exiting with
+ * {@code 128 + N}, and the parent-death signal. Thread-safe.
  *
  * <p>Spawning: {@code posix_spawn} runs on one dedicated, never-ending platform thread, because
  * Linux's parent-death signal fires when the <em>thread</em> that created a child ends; children
@@ -209,6 +214,100 @@ final class LinuxProcesses {
         if (r != 0 && Calls.lastErrno() != Errno.ESRCH) {
             throw Errno.exception("kill(" + pid + ", " + signal + ")", Calls.lastErrno());
         }
+    }
+
+    /** {@return the signal that carries {@code how}} */
+    static int signalOf(Platform.Stop how) {
+        return switch (how) {
+            case INTERRUPT -> Libc.SIGINT();
+            case TERMINATE -> Libc.SIGTERM();
+            case KILL -> Libc.SIGKILL();
+        };
+    }
+
+    /** {@code kill(pid, signal of how)}; a process already gone is not an error. */
+    void stop(int pid, Platform.Stop how) throws IOException {
+        signal(pid, signalOf(how));
+    }
+
+    /** Names of the signals a process of ours is likely to end by. */
+    private static final Map<Integer, String> SIGNAL_NAMES = Map.ofEntries(
+            Map.entry(Libc.SIGHUP(), "SIGHUP"), Map.entry(Libc.SIGINT(), "SIGINT"),
+            Map.entry(Libc.SIGQUIT(), "SIGQUIT"), Map.entry(Libc.SIGABRT(), "SIGABRT"),
+            Map.entry(Libc.SIGKILL(), "SIGKILL"), Map.entry(Libc.SIGUSR1(), "SIGUSR1"),
+            Map.entry(Libc.SIGSEGV(), "SIGSEGV"), Map.entry(Libc.SIGUSR2(), "SIGUSR2"),
+            Map.entry(Libc.SIGPIPE(), "SIGPIPE"), Map.entry(Libc.SIGTERM(), "SIGTERM"),
+            Map.entry(Libc.SIGCHLD(), "SIGCHLD"));
+
+    /** {@return {@code "SIGTERM"} for 15, …; {@code "signal N"} for one without a name here} */
+    static String signalName(int signal) {
+        String name = SIGNAL_NAMES.get(signal);
+        return name != null ? name : "signal " + signal;
+    }
+
+    /** {@code PR_SET_PDEATHSIG(SIGKILL)}, then whether the parent is still {@code parentPid}. */
+    boolean dieWithParent(int parentPid) throws IOException {
+        setParentDeathSignal(Libc.SIGKILL());
+        return parentPid() == parentPid; // else the parent died before the line above
+    }
+
+    /**
+     * The exit status a process uses after reporting a handled signal: {@code 128 + N}, what a
+     * POSIX shell reports for a process killed by signal N.
+     */
+    private static int exitCodeAfter(int signal) {
+        return 128 + signal;
+    }
+
+    /**
+     * Installs handlers for SIGINT and SIGTERM that call {@code beforeExit} with the signal's
+     * number and then {@code System.exit(128 + N)}. Uses {@code sun.misc.Signal} (module
+     * jdk.unsupported) reflectively: javac flags any direct use as proprietary API with a warning
+     * that cannot be suppressed. A signal the JVM reserves (for example with {@code -Xrs}) keeps
+     * its default behaviour.
+     */
+    void handleStopRequests(IntConsumer beforeExit) {
+        handleSignal("INT", Libc.SIGINT(), beforeExit);
+        handleSignal("TERM", Libc.SIGTERM(), beforeExit);
+    }
+
+    private static void handleSignal(String name, int number, IntConsumer beforeExit) {
+        try {
+            Class<?> signal = Class.forName("sun.misc.Signal");
+            Class<?> handler = Class.forName("sun.misc.SignalHandler");
+            Object h = Proxy.newProxyInstance(LinuxProcesses.class.getClassLoader(),
+                    new Class<?>[] {handler}, (proxy, method, margs) -> {
+                        switch (method.getName()) {
+                            case "handle" -> {
+                                beforeExit.accept(number);
+                                System.exit(exitCodeAfter(number));
+                                return null;
+                            }
+                            case "hashCode" -> {
+                                return System.identityHashCode(proxy);
+                            }
+                            case "equals" -> {
+                                return proxy == margs[0];
+                            }
+                            default -> {
+                                return "mp4j-" + name + "-handler";
+                            }
+                        }
+                    });
+            Object sig = signal.getConstructor(String.class).newInstance(name);
+            signal.getMethod("handle", signal, handler).invoke(null, sig, h);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            // the JVM reserves the signal (for example with -Xrs): keep the default behaviour
+        }
+    }
+
+    /** A {@code 128 + N} exit after a report of N is an end by signal N; the rest as it is. */
+    static ExitStatus afterStopReport(ExitStatus status, int reportedSignal) {
+        if (reportedSignal > 0 && status.signal() == 0
+                && status.exitCode() == exitCodeAfter(reportedSignal)) {
+            return new ExitStatus(-1, reportedSignal);
+        }
+        return status;
     }
 
     /** {@code prctl(PR_SET_PDEATHSIG, signal)}. */

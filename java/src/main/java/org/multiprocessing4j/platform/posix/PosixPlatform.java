@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.net.SocketAddress;
 import org.multiprocessing4j.platform.Platform;
 import org.multiprocessing4j.platform.WaitChannel;
+import org.multiprocessing4j.platform.posix.bindings.Posix;
 
 /**
  * The portable backend: only POSIX.1-2017 interfaces that macOS and the BSDs share, chosen with
@@ -167,6 +168,40 @@ public final class PosixPlatform implements Platform {
     @Override
     public void setParentDeathSignal(int signal) {
         PosixSignals.onParentDeath(PosixProcesses.parentPid(), signal);
+    }
+
+    @Override
+    public void stop(int pid, Stop how) throws IOException {
+        PosixProcesses.signal(pid, switch (how) {
+            case INTERRUPT -> Posix.SIGINT();
+            case TERMINATE -> Posix.SIGTERM();
+            case KILL -> Posix.SIGKILL();
+        });
+    }
+
+    @Override
+    public String signalName(int signal) {
+        return PosixSignals.name(signal);
+    }
+
+    /**
+     * POSIX has no parent-death signal: a daemon thread sends SIGKILL to this process once
+     * {@code getppid()} no longer names {@code parentPid} (see {@code PosixSignals}).
+     */
+    @Override
+    public boolean dieWithParent(int parentPid) {
+        PosixSignals.onParentDeath(parentPid, Posix.SIGKILL());
+        return PosixProcesses.parentPid() == parentPid;
+    }
+
+    @Override
+    public void handleStopRequests(java.util.function.IntConsumer beforeExit) {
+        PosixSignals.handleStopRequests(beforeExit);
+    }
+
+    @Override
+    public ExitStatus afterStopReport(ExitStatus status, int reportedSignal) {
+        return PosixSignals.afterStopReport(status, reportedSignal);
     }
 
     // ------------------------------------------------------------------ shared memory
