@@ -15,6 +15,7 @@ import org.multiprocessing4j.internal.Descriptor;
 import org.multiprocessing4j.internal.launch.CurrentProcess;
 import org.multiprocessing4j.internal.launch.Launcher;
 import org.multiprocessing4j.internal.task.TaskStreams;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -246,9 +247,6 @@ public final class ChildProcess implements AutoCloseable {
             }
             sentinel = launched.sentinel();
         }
-        int[] fds = new int[1];
-        short[] ev = {Platform.POLL_IN};
-        short[] rev = new short[1];
         for (;;) {
             if (Thread.interrupted()) {
                 throw new InterruptedException();
@@ -261,13 +259,14 @@ public final class ChildProcess implements AutoCloseable {
                 }
                 slice = Math.min(slice, left);
             }
-            fds[0] = sentinel.acquire();
+            boolean ended;
+            Handle h = sentinel.acquire();
             try {
-                OS.poll(fds, ev, rev, slice);
+                ended = OS.awaitReadable(h, slice);
             } finally {
                 sentinel.release();
             }
-            if (rev[0] != 0) {
+            if (ended) {
                 return reap(true);
             }
         }

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 import org.multiprocessing4j.internal.connection.Handshake;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -166,7 +167,7 @@ public final class Client {
          */
         public Connection connect() throws IOException {
             long deadline = System.nanoTime() + handshakeTimeout.toNanos();
-            int fd = OS.socket(address, false);
+            Handle fd = OS.socket(address, false);
             try {
                 connectBefore(fd, deadline);
             } catch (IOException | RuntimeException e) {
@@ -212,7 +213,7 @@ public final class Client {
          * to wait on (the kernel's own wait has no timeout we can set here), so the attempt is
          * repeated with growing pauses of 1 to 20 ms.
          */
-        private void connectBefore(int fd, long deadline) throws IOException {
+        private void connectBefore(Handle fd, long deadline) throws IOException {
             for (long pause = 1_000_000; ; pause = Math.min(2 * pause, 20_000_000)) {
                 long left = deadline - System.nanoTime();
                 if (left > 0 && OS.connect(fd, address, left)) {

@@ -82,12 +82,13 @@ public final class Connection implements Waitable, AutoCloseable {
     static {
         Access.setConnection(new Access.ConnectionHooks() {
             @Override
-            public Connection open(int fd, boolean readable, boolean writable, Codec codec) {
+            public Connection open(org.multiprocessing4j.platform.Handle fd, boolean readable, boolean writable,
+                                   Codec codec) {
                 return new Connection(fd, readable, writable, codec);
             }
 
             @Override
-            public Connection inherited(int fd, boolean readable, boolean writable,
+            public Connection inherited(org.multiprocessing4j.platform.Handle fd, boolean readable, boolean writable,
                                         long maxFrameSize, Codec codec) {
                 return Connection.inherited(fd, readable, writable, maxFrameSize, codec);
             }
@@ -155,11 +156,13 @@ public final class Connection implements Waitable, AutoCloseable {
     /** Whether reads keep handles (recvmsg) instead of letting the kernel drop them. */
     private volatile boolean handleMode;
     // Guarded by recvLock: handles received (in handle mode) and not yet taken by recvHandle.
-    private final java.util.ArrayDeque<Integer> handles = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<org.multiprocessing4j.platform.Handle> handles =
+            new java.util.ArrayDeque<>();
     private long recvDeadline; // guarded by recvLock: System.nanoTime() deadline when timed
 
-    Connection(int fd, boolean readable, boolean writable, Codec codec) {
-        this.fd = new Descriptor(fd);
+    Connection(org.multiprocessing4j.platform.Handle handle, boolean readable, boolean writable,
+               Codec codec) {
+        this.fd = new Descriptor(handle);
         this.readable = readable;
         this.writable = writable;
         this.socket = readable && writable;
@@ -337,7 +340,7 @@ public final class Connection implements Waitable, AutoCloseable {
     }
 
     private void writeAll(MemorySegment segment, long size) throws IOException {
-        int n = fd.acquire();
+        var n = fd.acquire();
         try {
             if (socket) {
                 OS.sendFully(n, segment, size);
@@ -350,7 +353,7 @@ public final class Connection implements Waitable, AutoCloseable {
     }
 
     private void writeAll2(MemorySegment header, MemorySegment payload) throws IOException {
-        int n = fd.acquire();
+        var n = fd.acquire();
         try {
             OS.writeFully(n, header, payload);
         } finally {
@@ -387,9 +390,10 @@ public final class Connection implements Waitable, AutoCloseable {
             ByteSink sink = sendSink();
             sink.reset();
             sink.write(MemorySegment.ofArray(new byte[] {1})); // CPython: len(fds) % 256
-            int n = fd.acquire();
+            var n = fd.acquire();
             try {
-                OS.sendWithDescriptors(n, sink.segment(), 1, new int[] {handle});
+                OS.sendWithHandles(n, sink.segment(), 1,
+                        new org.multiprocessing4j.platform.Handle[] {org.multiprocessing4j.platform.Handle.of(handle)});
             } finally {
                 fd.release();
             }
@@ -466,7 +470,7 @@ public final class Connection implements Waitable, AutoCloseable {
                 }
                 recvLimit += (int) n;
             }
-            return handles.removeFirst();
+            return (int) handles.removeFirst().value(); // the public API's raw OS handle
         } finally {
             unlockRecv();
         }
@@ -476,7 +480,7 @@ public final class Connection implements Waitable, AutoCloseable {
         if (!socket) {
             throw new IllegalStateException("a one-way connection cannot carry handles");
         }
-        int n = fd.acquire();
+        var n = fd.acquire();
         try {
             if (!(OS.localAddress(n) instanceof java.net.UnixDomainSocketAddress)) {
                 throw new IllegalStateException("only a Unix-domain socket carries handles, not "
@@ -497,16 +501,15 @@ public final class Connection implements Waitable, AutoCloseable {
      * @return the message bytes read; 0 at end of stream (or, {@code forHandle}, with a handle)
      */
     private long readKeepingHandles(MemorySegment into, long max, boolean forHandle) throws IOException {
-        int n = fd.acquire();
+        var n = fd.acquire();
         try {
             for (;;) {
-                Platform.Received r = OS.receiveWithDescriptors(n, into, max,
-                        Platform.MAX_PASSED_DESCRIPTORS);
-                int[] received = r.descriptors();
+                Platform.Received r = OS.receiveWithHandles(n, into, max);
+                var received = r.handles();
                 if (received.length == 0) {
                     return r.bytes();
                 }
-                for (int d : received) {
+                for (var d : received) {
                     handles.addLast(d);
                 }
                 if (r.bytes() > 1 || forHandle) {
@@ -867,7 +870,7 @@ public final class Connection implements Waitable, AutoCloseable {
         if (handleMode) {
             return readKeepingHandles(into, max, false);
         }
-        int n = fd.acquire();
+        var n = fd.acquire();
         try {
             if (timed) {
                 return readSomeBefore(n, into, max);
@@ -894,8 +897,7 @@ public final class Connection implements Waitable, AutoCloseable {
     }
 
     /** As {@link #readSome} on a socket, giving up at {@link #recvDeadline}. */
-    private long readSomeBefore(int n, MemorySegment into, long max) throws IOException {
-        short[] ready = new short[1];
+    private long readSomeBefore(org.multiprocessing4j.platform.Handle n, MemorySegment into, long max) throws IOException {
         for (;;) {
             long r = OS.readNow(n, into, max);
             if (r >= 0) {
@@ -906,7 +908,7 @@ public final class Connection implements Waitable, AutoCloseable {
                 broken = "a receive gave up at its deadline, possibly in the middle of a message";
                 throw new SocketTimeoutException("no complete message within the deadline");
             }
-            OS.poll(new int[] {n}, new short[] {Platform.POLL_IN}, ready, left);
+            OS.awaitReadable(n, left);
         }
     }
 
@@ -964,23 +966,21 @@ public final class Connection implements Waitable, AutoCloseable {
         if (anyBuffered) {
             timeout = Duration.ZERO;
         }
-        int[] fds = new int[list.size()];
-        short[] ev = new short[fds.length];
-        short[] rev = new short[fds.length];
-        Descriptor[] held = new Descriptor[fds.length];
+        var handles = new org.multiprocessing4j.platform.Handle[list.size()];
+        boolean[] readable = new boolean[handles.length];
+        Descriptor[] held = new Descriptor[handles.length];
         try {
-            for (int i = 0; i < fds.length; i++) {
-                ev[i] = Platform.POLL_IN;
+            for (int i = 0; i < handles.length; i++) {
                 if (list.get(i) instanceof Waitable.Handle h) {
-                    fds[i] = h.handle(); // the caller's own descriptor
+                    handles[i] = org.multiprocessing4j.platform.Handle.of(h.handle()); // the caller's own descriptor
                     continue;
                 }
                 Descriptor d = descriptorOf(list.get(i));
-                fds[i] = d.acquire();
+                handles[i] = d.acquire();
                 held[i] = d;
             }
             long nanos = timeout == null ? -1 : Math.max(0, timeout.toNanos());
-            OS.poll(fds, ev, rev, nanos);
+            OS.awaitReadable(handles, readable, nanos); // a handle not open: ClosedChannelException
         } finally {
             for (Descriptor d : held) {
                 if (d != null) {
@@ -989,11 +989,8 @@ public final class Connection implements Waitable, AutoCloseable {
             }
         }
         List<T> ready = new ArrayList<>();
-        for (int i = 0; i < fds.length; i++) {
-            if ((rev[i] & Platform.POLL_NVAL) != 0) {
-                throw new ClosedChannelException(); // only a handle can be closed here
-            }
-            if (rev[i] != 0 || buffered[i]) {
+        for (int i = 0; i < handles.length; i++) {
+            if (readable[i] || buffered[i]) {
                 ready.add(list.get(i));
             }
         }
@@ -1053,7 +1050,7 @@ public final class Connection implements Waitable, AutoCloseable {
 
     /** Closes the handles received but never taken; called with recvLock held. */
     private void closeQueuedHandles() {
-        for (Integer h = handles.pollFirst(); h != null; h = handles.pollFirst()) {
+        for (var h = handles.pollFirst(); h != null; h = handles.pollFirst()) {
             try {
                 OS.close(h);
             } catch (IOException ignored) {
@@ -1117,7 +1114,7 @@ public final class Connection implements Waitable, AutoCloseable {
         private static final long serialVersionUID = 1L;
 
         @Override
-        public Object resolve(int fd) {
+        public Object resolve(org.multiprocessing4j.platform.Handle fd) {
             return inherited(fd, readable, writable, maxFrameSize,
                     codec == null ? Codec.defaults() : codec);
         }
@@ -1129,7 +1126,7 @@ public final class Connection implements Waitable, AutoCloseable {
     }
 
     /** {@return a connection a child rebuilds around {@code fd}, which it inherited} */
-    static Connection inherited(int fd, boolean readable, boolean writable, long maxFrameSize,
+    static Connection inherited(org.multiprocessing4j.platform.Handle fd, boolean readable, boolean writable, long maxFrameSize,
                                 Codec codec) {
         Connection c = new Connection(fd, readable, writable, codec).maxFrameSize(maxFrameSize);
         c.shared = true;
@@ -1138,7 +1135,7 @@ public final class Connection implements Waitable, AutoCloseable {
 
     @Override
     public String toString() {
-        return "Connection[fd=" + fd.number() + (readable ? ",r" : "") + (writable ? ",w" : "")
+        return "Connection[" + fd.handle() + (readable ? ",r" : "") + (writable ? ",w" : "")
                 + (isClosed() ? ",closed" : "") + "]";
     }
 }

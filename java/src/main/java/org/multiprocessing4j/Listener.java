@@ -26,6 +26,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.multiprocessing4j.internal.Descriptor;
 import org.multiprocessing4j.internal.connection.Handshake;
 import org.multiprocessing4j.internal.shm.ShmTracker;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -96,7 +97,7 @@ public final class Listener implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closed;
 
-    private Listener(Builder b, int fd, SocketAddress address, Path socketFile, Path createdDirectory) {
+    private Listener(Builder b, Handle fd, SocketAddress address, Path socketFile, Path createdDirectory) {
         this.socket = new Descriptor(fd);
         this.address = address;
         this.authkey = b.authkey;
@@ -308,7 +309,7 @@ public final class Listener implements AutoCloseable {
                 bindTo = UnixDomainSocketAddress.of(dir.resolve("socket"));
             }
             Path file = bindTo instanceof UnixDomainSocketAddress u ? u.getPath() : null;
-            int fd = -1;
+            Handle fd = null;
             boolean bound = false;
             try {
                 if (dir != null) {
@@ -323,7 +324,7 @@ public final class Listener implements AutoCloseable {
                 SocketAddress actual = file != null ? bindTo : OS.localAddress(fd);
                 return new Listener(this, fd, actual, file, dir);
             } catch (IOException | RuntimeException e) {
-                if (fd >= 0) {
+                if (fd != null) {
                     OS.close(fd);
                 }
                 try {
@@ -424,19 +425,16 @@ public final class Listener implements AutoCloseable {
                 if (first != null) {
                     wait = Math.min(wait, Math.max(0, first.deadline - now));
                 }
-                int[] fds = new int[1 + pending.size()];
-                short[] events = new short[fds.length];
-                short[] ready = new short[fds.length];
-                int listenFd = socket.acquire();
+                Handle[] fds = new Handle[1 + pending.size()];
+                boolean[] ready = new boolean[fds.length];
+                Handle listenFd = socket.acquire();
                 try {
                     fds[0] = listenFd;
-                    events[0] = Platform.POLL_IN;
                     int i = 1;
                     for (Pending p : pending) {
-                        fds[i] = p.fd;
-                        events[i++] = Platform.POLL_IN;
+                        fds[i++] = p.fd;
                     }
-                    OS.poll(fds, events, ready, wait == Long.MAX_VALUE ? -1 : wait);
+                    OS.awaitReadable(fds, ready, wait == Long.MAX_VALUE ? -1 : wait);
                     if (closed) {
                         throw new ClosedChannelException();
                     }
@@ -444,7 +442,7 @@ public final class Listener implements AutoCloseable {
                     List<Pending> readable = new ArrayList<>();
                     i = 1;
                     for (Pending p : pending) {
-                        if (ready[i++] != 0) {
+                        if (ready[i++]) {
                             readable.add(p);
                         }
                     }
@@ -454,7 +452,7 @@ public final class Listener implements AutoCloseable {
                             return done;
                         }
                     }
-                    if (ready[0] != 0) {
+                    if (ready[0]) {
                         Connection c = acceptPendingClients(listenFd);
                         if (c != null) {
                             return c;
@@ -473,10 +471,10 @@ public final class Listener implements AutoCloseable {
     }
 
     /** Accepts what the kernel has queued; returns a connection at once when not authenticating. */
-    private Connection acceptPendingClients(int listenFd) throws IOException {
+    private Connection acceptPendingClients(Handle listenFd) throws IOException {
         for (;;) {
-            int fd = OS.accept(listenFd);
-            if (fd < 0) {
+            Handle fd = OS.accept(listenFd);
+            if (fd == null) {
                 return null;
             }
             if (authkey == null) {
@@ -561,13 +559,13 @@ public final class Listener implements AutoCloseable {
         }
     }
 
-    private void send(int fd, byte[] payload) throws IOException {
+    private void send(Handle fd, byte[] payload) throws IOException {
         scratch.set(INT_BE, 0, payload.length);
         MemorySegment.copy(payload, 0, scratch, ValueLayout.JAVA_BYTE, HEADER, payload.length);
         OS.sendFully(fd, scratch, HEADER + payload.length);
     }
 
-    private void trySend(int fd, byte[] payload) {
+    private void trySend(Handle fd, byte[] payload) {
         try {
             send(fd, payload);
         } catch (IOException ignored) {
@@ -579,7 +577,7 @@ public final class Listener implements AutoCloseable {
 
     /** A connection in its handshake: reads frames without ever reading past one. */
     private static final class Pending {
-        final int fd;
+        final Handle fd;
         final long deadline;
         Step step = Step.AWAIT_RESPONSE;
         byte[] message;
@@ -589,7 +587,7 @@ public final class Listener implements AutoCloseable {
         private byte[] body;
         private int bodyFilled;
 
-        Pending(int fd, long deadline) {
+        Pending(Handle fd, long deadline) {
             this.fd = fd;
             this.deadline = deadline;
         }

@@ -43,7 +43,7 @@ public final class ParentProcess implements Waitable {
      * process was reparented), the handle is one that is ready at once.
      */
     static ParentProcess open(ProcessInfo info) throws IOException {
-        int fd;
+        org.multiprocessing4j.platform.Handle fd; // "Handle" here is Waitable's
         try {
             fd = OS.openProcessHandle(info.pid());
         } catch (IOException gone) {
@@ -61,9 +61,9 @@ public final class ParentProcess implements Waitable {
         return new ParentProcess(info, new Descriptor(OS.openProcessHandle(info.pid())));
     }
 
-    /** {@return a descriptor that is readable at once: a pipe whose writing end is closed} */
+    /** {@return a handle that is readable at once: a pipe whose writing end is closed} */
     private static Descriptor ended() throws IOException {
-        int[] pipe = OS.pipe();
+        var pipe = OS.pipe();
         OS.close(pipe[1]);
         return new Descriptor(pipe[0]);
     }

@@ -1,6 +1,7 @@
 package org.multiprocessing4j;
 
 import java.io.IOException;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -50,7 +51,7 @@ public record Pipe(Connection first, Connection second) implements AutoCloseable
      */
     public static Pipe open(boolean duplex, Codec codec) throws IOException {
         Platform os = Platform.current();
-        int[] fds = duplex ? os.socketPair() : os.pipe();
+        Handle[] fds = duplex ? os.socketPair() : os.pipe();
         return new Pipe(new Connection(fds[0], true, duplex, codec),
                 new Connection(fds[1], duplex, true, codec));
     }

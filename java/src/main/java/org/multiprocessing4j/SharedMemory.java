@@ -15,6 +15,7 @@ import org.multiprocessing4j.internal.Descriptor;
 import org.multiprocessing4j.internal.LeakReports;
 import org.multiprocessing4j.internal.shm.ShmTracker;
 import org.multiprocessing4j.internal.task.Inheritable;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -100,7 +101,7 @@ public final class SharedMemory implements AutoCloseable {
     private final Cleaner.Cleanable cleanable;
     private boolean tracked; // this JVM created the name and still tracks it; guarded by this
 
-    private SharedMemory(String name, long size, int fd, boolean tracked) throws IOException {
+    private SharedMemory(String name, long size, Handle fd, boolean tracked) throws IOException {
         this.name = name;
         this.size = size;
         this.fd = new Descriptor(fd);
@@ -130,7 +131,7 @@ public final class SharedMemory implements AutoCloseable {
      */
     public static SharedMemory create(long size) throws IOException {
         checkSize(size);
-        int fd = OS.createAnonymousMemory("mp4j-shm", size);
+        Handle fd = OS.createAnonymousMemory("mp4j-shm", size);
         return new SharedMemory(null, size, fd, false);
     }
 
@@ -198,7 +199,7 @@ public final class SharedMemory implements AutoCloseable {
         String bare = n.substring(1);
         ShmTracker tracker = ShmTracker.get();
         tracker.prepare();
-        int fd = OS.openNamedMemory(n, true);
+        Handle fd = OS.openNamedMemory(n, true);
         boolean registered = false;
         boolean fdOwnedHere = true; // until the constructor takes the descriptor over
         try {
@@ -243,7 +244,7 @@ public final class SharedMemory implements AutoCloseable {
      */
     public static SharedMemory attach(String name) throws IOException {
         String n = normalize(name);
-        int fd = OS.openNamedMemory(n, false);
+        Handle fd = OS.openNamedMemory(n, false);
         long size;
         try {
             Platform.FileStatus st = OS.status(fd);
@@ -406,7 +407,7 @@ public final class SharedMemory implements AutoCloseable {
         private static final long serialVersionUID = 1L;
 
         @Override
-        public Object resolve(int fd) throws IOException {
+        public Object resolve(Handle fd) throws IOException {
             return new SharedMemory(name, size, fd, false);
         }
     }

@@ -284,7 +284,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         sinks = new SinkPool(slotSize);
         long memoryInode; // names the queue's spill segments (see Spill)
         try {
-            memoryInode = OS.inode(memory.descriptor().number());
+            memoryInode = OS.inode(memory.descriptor().handle());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the inode of a queue's shared memory", e);
         }

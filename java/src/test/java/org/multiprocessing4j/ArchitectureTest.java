@@ -159,10 +159,6 @@ class ArchitectureTest {
             debt("WorkerDiedException.java", Rule.SIGNAL_NAME),
             // --- internal packages
             debt("internal/launch/AotCache.java", Rule.POSIX_FILE_ATTRIBUTES),
-            debt("internal/launch/ChildMain.java", Rule.SIGNAL_NAME),
-            debt("internal/launch/SignalReporter.java", Rule.SUN_MISC_SIGNAL),
-            debt("internal/launch/SignalReporter.java", Rule.SIGNAL_NAME),
-            debt("internal/launch/SignalReporter.java", Rule.SIGNAL_NUMBER),
             debt("internal/launch/SpawnLauncher.java", Rule.SIGNAL_NAME),
             debt("internal/pool/PoolCore.java", Rule.SIGNAL_NAME),
             debt("internal/queue/Participants.java", Rule.DEV_SHM),

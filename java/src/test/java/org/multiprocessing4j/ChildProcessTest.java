@@ -304,7 +304,7 @@ class ChildProcessTest {
     void childInheritsOnlyTheDescriptorsItsTaskCaptured() throws Exception {
         try (Pipe used = Pipe.open(); Pipe unrelated = Pipe.open()) {
             String unrelatedTarget = Files.readSymbolicLink(
-                    Path.of("/proc/self/fd/" + unrelated.first().descriptor().number())).toString();
+                    Path.of("/proc/self/fd/" + unrelated.first().descriptor().handle().value())).toString();
             Connection c = used.second();
             try (ChildProcess p = process(() -> c.send(openDescriptorTargets()))) {
                 p.start();
@@ -371,16 +371,16 @@ class ChildProcessTest {
         try (Pipe pipe = Pipe.open(true)) {
             Connection c = pipe.second();
             ChildProcess p = process(() -> handOverBootstrapSocketThenDieMidReport(c));
-            int held = -1;
+            org.multiprocessing4j.platform.Handle held = null;
             java.util.concurrent.ExecutorService waiter =
                     java.util.concurrent.Executors.newSingleThreadExecutor();
             try {
                 p.start();
                 try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-                    org.multiprocessing4j.platform.Platform.Received r = os.receiveWithDescriptors(
-                            pipe.first().descriptor().number(), arena.allocate(1), 1, 1);
-                    assertEquals(1, r.descriptors().length, "the child's bootstrap socket");
-                    held = r.descriptors()[0];
+                    org.multiprocessing4j.platform.Platform.Received r = os.receiveWithHandles(
+                            pipe.first().descriptor().handle(), arena.allocate(1), 1);
+                    assertEquals(1, r.handles().length, "the child's bootstrap socket");
+                    held = r.handles()[0];
                 }
                 java.util.concurrent.Future<OptionalInt> joined = waiter.submit(() -> {
                     p.join();
@@ -394,7 +394,7 @@ class ChildProcessTest {
                 }
                 assertTrue(ChildProcess.activeChildren().isEmpty());
             } finally {
-                if (held >= 0) {
+                if (held != null) {
                     os.close(held); // end of stream for a reader still blocked on it
                 }
                 waiter.shutdown();
@@ -404,19 +404,21 @@ class ChildProcessTest {
         }
     }
 
-    /** Sends descriptor 3 (the bootstrap socket) to the parent, writes half a report and dies. */
+    /** Sends its bootstrap socket to the parent, writes half a report and dies. */
     private static void handOverBootstrapSocketThenDieMidReport(Connection c) throws Exception {
         org.multiprocessing4j.platform.Platform os = org.multiprocessing4j.platform.Platform.current();
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
             java.lang.foreign.MemorySegment one = arena.allocate(1);
-            os.sendWithDescriptors(c.descriptor().number(), one, 1, new int[] {3});
+            org.multiprocessing4j.platform.Handle boot = os.inheritedHandle(
+                    org.multiprocessing4j.internal.launch.ChildMain.BOOTSTRAP_HANDLE);
+            os.sendWithHandles(c.descriptor().handle(), one, 1, new org.multiprocessing4j.platform.Handle[] {boot});
             java.lang.foreign.MemorySegment partial = arena.allocate(8);
             partial.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(
                     java.nio.ByteOrder.BIG_ENDIAN), 0, 1000); // a 1000-byte record...
             partial.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 4, SpawnLauncher.REPORT_FAILURE);
-            os.writeFully(3, partial, 8); // ...of which 4 bytes arrive
+            os.writeFully(boot, partial, 8); // ...of which 4 bytes arrive
         }
-        os.signal(os.pid(), org.multiprocessing4j.platform.Platform.SIGKILL);
+        os.stop(os.pid(), org.multiprocessing4j.platform.Platform.Stop.KILL);
         Thread.sleep(60_000); // never reached: SIGKILL
     }
 
@@ -425,8 +427,8 @@ class ChildProcessTest {
         try (Pipe pipe = Pipe.open(); Pipe oneWay = Pipe.open(false)) {
             Connection c = pipe.second();
             Connection w = oneWay.second();
-            try (ChildProcess p = process(() -> c.send(descriptorFlags(3, c.descriptor().number(),
-                    w.descriptor().number())))) {
+            try (ChildProcess p = process(() -> c.send(descriptorFlags(3, (int) c.descriptor().handle().value(),
+                    (int) w.descriptor().handle().value())))) {
                 p.start();
                 String flags = (String) pipe.first().recv();
                 p.join();

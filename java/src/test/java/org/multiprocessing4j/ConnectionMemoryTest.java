@@ -97,7 +97,7 @@ class ConnectionMemoryTest {
                     try (Arena arena = Arena.ofConfined()) {
                         MemorySegment raw = arena.allocate(4 + SENT);
                         raw.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0, DECLARED);
-                        Platform.current().writeFully(out.descriptor().number(), raw, raw.byteSize());
+                        Platform.current().writeFully(out.descriptor().handle(), raw, raw.byteSize());
                     } catch (IOException e) {
                         // the receiver gave up before reading it all: reported by its outcome
                     } finally {

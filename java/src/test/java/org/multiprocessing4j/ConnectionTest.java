@@ -251,7 +251,7 @@ class ConnectionTest {
         try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment raw = arena.allocate(6);
             raw.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0, 10);
-            Platform.current().writeFully(pipe.second().descriptor().number(), raw, 6);
+            Platform.current().writeFully(pipe.second().descriptor().handle(), raw, 6);
             pipe.second().close();
             assertThrows(EOFException.class, () -> pipe.first().recvBytes());
         }
@@ -264,7 +264,7 @@ class ConnectionTest {
             // the header of an empty message), then end of stream.
             MemorySegment raw = arena.allocate(10);
             raw.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0, 10);
-            Platform.current().writeFully(pipe.second().descriptor().number(), raw, 10);
+            Platform.current().writeFully(pipe.second().descriptor().handle(), raw, 10);
             pipe.second().close();
             assertThrows(EOFException.class, () -> pipe.first().recv());
             assertThrows(EOFException.class, () -> pipe.first().recv());
@@ -325,7 +325,7 @@ class ConnectionTest {
             assertEquals(1L << 30, pipe.first().maxFrameSize());
             MemorySegment raw = arena.allocate(4);
             raw.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0, 0x7ffffff0);
-            Platform.current().writeFully(pipe.second().descriptor().number(), raw, 4);
+            Platform.current().writeFully(pipe.second().descriptor().handle(), raw, 4);
             IOException e = assertThrows(IOException.class, () -> pipe.first().recvBytesInto(new byte[64]));
             assertTrue(e.getMessage().contains(Integer.toString(0x7ffffff0))
                     && e.getMessage().contains("maxFrameSize"), e.getMessage());
@@ -337,7 +337,7 @@ class ConnectionTest {
         try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
             MemorySegment raw = arena.allocate(4);
             raw.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0, -2);
-            Platform.current().writeFully(pipe.second().descriptor().number(), raw, 4);
+            Platform.current().writeFully(pipe.second().descriptor().handle(), raw, 4);
             IOException e = assertThrows(IOException.class, () -> pipe.first().recvBytes());
             assertTrue(e.getMessage().contains("garbage") && e.getMessage().contains("-2"),
                     e.getMessage());
@@ -352,7 +352,7 @@ class ConnectionTest {
             MemorySegment raw = arena.allocate(12);
             raw.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0, -1);
             raw.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 4, -1L);
-            Platform.current().writeFully(pipe.second().descriptor().number(), raw, 12);
+            Platform.current().writeFully(pipe.second().descriptor().handle(), raw, 12);
             IOException e = assertThrows(IOException.class, () -> pipe.first().recvBytes());
             assertTrue(e.getMessage().contains("garbage")
                     && e.getMessage().contains(Long.toUnsignedString(-1L)), e.getMessage());
@@ -364,7 +364,7 @@ class ConnectionTest {
         try (Pipe pipe = Pipe.open(); Arena arena = Arena.ofConfined()) {
             pipe.first().maxFrameSize(1 << 20);
             MemorySegment raw = arena.allocateFrom("GET / HTTP/1.0\r\n\r\n");
-            Platform.current().writeFully(pipe.second().descriptor().number(), raw, 18);
+            Platform.current().writeFully(pipe.second().descriptor().handle(), raw, 18);
             IOException e = assertThrows(IOException.class, () -> pipe.first().recvBytes());
             assertTrue(e.getMessage().contains(Integer.toString(0x47455420)), e.getMessage());
         }
@@ -377,7 +377,7 @@ class ConnectionTest {
             raw.set(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 0, -1);
             raw.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN), 4, 5L);
             raw.asSlice(12).copyFrom(MemorySegment.ofArray(new byte[] {1, 2, 3, 4, 5}));
-            Platform.current().writeFully(pipe.second().descriptor().number(), raw, 17);
+            Platform.current().writeFully(pipe.second().descriptor().handle(), raw, 17);
             pipe.second().sendBytes(new byte[] {6});
             assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, pipe.first().recvBytes());
             assertArrayEquals(new byte[] {6}, pipe.first().recvBytes());
@@ -552,13 +552,14 @@ class ConnectionTest {
         try (Pipe pipe = Pipe.open(); Pipe carried = Pipe.open(false)) {
             Connection in = pipe.second().expectHandles();
             pipe.first().send("before");
-            pipe.first().sendHandle(carried.second().descriptor().number());
+            pipe.first().sendHandle(fd(carried.second()));
             pipe.first().send("after");
             assertEquals("before", in.recv());
             int handle = in.recvHandle();
             assertEquals("after", in.recv());
-            assertTrue(handle != carried.second().descriptor().number(), "a new descriptor");
-            try (Connection writer = new Connection(handle, false, true, Codec.defaults())) {
+            assertTrue(handle != fd(carried.second()), "a new descriptor");
+            try (Connection writer = new Connection(org.multiprocessing4j.platform.Handle.of(handle), false, true,
+                    Codec.defaults())) {
                 writer.send("through the handle");
             }
             assertEquals("through the handle", carried.first().recv());
@@ -570,13 +571,14 @@ class ConnectionTest {
         try (Pipe pipe = Pipe.open(); Pipe carried = Pipe.open(false)) {
             pipe.first().send("first");
             assertEquals("first", pipe.second().recv());
-            pipe.first().sendHandle(carried.first().descriptor().number());
+            pipe.first().sendHandle(fd(carried.first()));
             int handle = pipe.second().recvHandle();
             carried.second().send("x");
             List<Waitable> waitables = List.of(pipe.second(), Waitable.handle(handle));
             assertEquals(List.of(Waitable.handle(handle)),
                     Connection.wait(waitables, Duration.ofSeconds(WAIT_SECONDS)));
-            try (Connection reader = new Connection(handle, true, false, Codec.defaults())) {
+            try (Connection reader = new Connection(org.multiprocessing4j.platform.Handle.of(handle), true, false,
+                    Codec.defaults())) {
                 assertEquals("x", reader.recv());
             }
             assertThrows(IllegalArgumentException.class, () -> Waitable.handle(-1));
@@ -587,7 +589,7 @@ class ConnectionTest {
     void recvHandleAfterReadingAheadUnpreparedThrowsInsteadOfHanging() throws Exception {
         try (Pipe pipe = Pipe.open(); Pipe carried = Pipe.open(false)) {
             pipe.first().send("m");
-            pipe.first().sendHandle(carried.first().descriptor().number());
+            pipe.first().sendHandle(fd(carried.first()));
             assertEquals("m", pipe.second().recv()); // read ahead over the handle: the kernel dropped it
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> pipe.second().recvHandle());
             assertTrue(e.getMessage().contains("expectHandles"), e.getMessage());
@@ -598,7 +600,7 @@ class ConnectionTest {
     void handlesNotYetReceivedAreClosedWithTheConnection() throws Exception {
         try (Pipe pipe = Pipe.open(); Pipe carried = Pipe.open(false)) {
             Connection in = pipe.second().expectHandles();
-            pipe.first().sendHandle(carried.second().descriptor().number());
+            pipe.first().sendHandle(fd(carried.second()));
             pipe.first().send("m");
             assertEquals("m", in.recv()); // the handle is queued meanwhile
             in.close();
@@ -611,7 +613,7 @@ class ConnectionTest {
     @Test
     void handlesNeedADuplexUnixConnection() throws Exception {
         try (Pipe oneWay = Pipe.open(false); Pipe duplex = Pipe.open()) {
-            int any = duplex.first().descriptor().number();
+            int any = fd(duplex.first());
             assertThrows(IllegalStateException.class, () -> oneWay.second().sendHandle(any));
             assertThrows(IllegalStateException.class, () -> oneWay.first().recvHandle());
             assertThrows(IllegalArgumentException.class, () -> duplex.first().sendHandle(-1));
@@ -689,7 +691,7 @@ class ConnectionTest {
             MemorySegment header = MemorySegment.ofArray(new byte[] {0, 1, 0, 0, 1, 2});
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment raw = arena.allocate(6).copyFrom(header);
-                Platform.current().writeFully(pipe.second().descriptor().number(), raw, 6);
+                Platform.current().writeFully(pipe.second().descriptor().handle(), raw, 6);
             }
             assertEquals(10, c.recvBytes().length);
             CompletableFuture<Object> receiver = new CompletableFuture<>();
@@ -771,5 +773,10 @@ class ConnectionTest {
                 assertEquals(each, count);
             }
         }
+    }
+
+    /** {@return the descriptor number behind {@code c}, as the public API's raw handles are} */
+    private static int fd(Connection c) {
+        return (int) c.descriptor().handle().value();
     }
 }

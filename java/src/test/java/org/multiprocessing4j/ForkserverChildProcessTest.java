@@ -318,7 +318,7 @@ class ForkserverChildProcessTest extends ChildProcessTest {
         assertTrue(context().warmUp(WARM));
         List<Integer> killed = ForkserverLauncher.INSTANCE.idlePids();
         for (int pid : killed) {
-            Platform().signal(pid, org.multiprocessing4j.platform.Platform.SIGKILL);
+            Platform().stop(pid, org.multiprocessing4j.platform.Platform.Stop.KILL);
         }
         for (int pid : killed) {
             awaitReapable(pid); // a zombie now: the pool must notice, not hand it a task

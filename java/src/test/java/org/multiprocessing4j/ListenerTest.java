@@ -212,7 +212,7 @@ class ListenerTest {
         // What the kernel creates at bind(), before the listener could change anything.
         org.multiprocessing4j.platform.Platform os = org.multiprocessing4j.platform.Platform.current();
         UnixDomainSocketAddress address = UnixDomainSocketAddress.of(dir.resolve("s"));
-        int fd = os.socket(address, true);
+        org.multiprocessing4j.platform.Handle fd = os.socket(address, true);
         try {
             os.bindAndListen(fd, address, 1);
             assertEquals("rw-------", PosixFilePermissions.toString(
@@ -259,7 +259,7 @@ class ListenerTest {
         try (Listener server = Listener.builder().unix().withoutAuthentication().backlog(1).open()) {
             org.multiprocessing4j.platform.Platform os = org.multiprocessing4j.platform.Platform.current();
             for (int i = 0; i < 100; i++) { // fill the kernel's queue: nobody accepts
-                int fd = os.socket(server.address(), true);
+                org.multiprocessing4j.platform.Handle fd = os.socket(server.address(), true);
                 queued.add(new Connection(fd, true, true, Codec.defaults()));
                 try {
                     os.connect(fd, server.address());
@@ -324,14 +324,14 @@ class ListenerTest {
         try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
             java.lang.foreign.MemorySegment m = a.allocate(raw.length);
             m.copyFrom(java.lang.foreign.MemorySegment.ofArray(raw));
-            org.multiprocessing4j.platform.Platform.current().sendFully(c.descriptor().number(), m, raw.length);
+            org.multiprocessing4j.platform.Platform.current().sendFully(c.descriptor().handle(), m, raw.length);
         }
     }
 
     /** A connection with no handshake, after sending {@code raw} bytes as they are. */
     private static Connection rawConnect(java.net.SocketAddress address, byte[] raw) throws IOException {
         org.multiprocessing4j.platform.Platform os = org.multiprocessing4j.platform.Platform.current();
-        int fd = os.socket(address, false);
+        org.multiprocessing4j.platform.Handle fd = os.socket(address, false);
         try {
             os.connect(fd, address);
             if (raw.length > 0) {

@@ -211,7 +211,7 @@ class ProcessPoolProtocolFaultTest {
         if (!what.startsWith("socket:")) {
             throw new IllegalStateException("descriptor " + fd + " of the worker is " + what);
         }
-        Connection raw = new Connection(fd, false, true, Codec.defaults());
+        Connection raw = new Connection(org.multiprocessing4j.platform.Handle.of(fd), false, true, Codec.defaults());
         INJECTORS.add(raw);
         ByteBuffer frame = ByteBuffer.allocate(1 + 8 + 8 + 4);
         frame.put(PoolWire.RESULT).putLong(-42).putLong(1).putInt(0).flip();

@@ -137,13 +137,14 @@ class PythonConnectionInteropTest {
         String python = Pythons.interpreter(name, "PythonConnectionInteropTest");
         try (PythonPeer peer = PythonPeer.start(python, HANDLES); Pipe carried = Pipe.open(false)) {
             Connection c = peer.connection().expectHandles();
-            c.sendHandle(carried.second().descriptor().number());
+            c.sendHandle((int) carried.second().descriptor().handle().value());
             carried.second().close();
             assertArrayEquals("written by python through our handle".getBytes(StandardCharsets.US_ASCII),
                     carried.first().recvBytes());
             assertArrayEquals("a message before the handle".getBytes(StandardCharsets.US_ASCII),
                     peer.recvBytes());
-            try (Connection theirs = new Connection(c.recvHandle(), true, false, Codec.defaults())) {
+            try (Connection theirs = new Connection(org.multiprocessing4j.platform.Handle.of(c.recvHandle()), true, false,
+                    Codec.defaults())) {
                 assertArrayEquals("written by python into its own pipe".getBytes(StandardCharsets.US_ASCII),
                         theirs.recvBytes());
             }
@@ -202,8 +203,8 @@ class PythonConnectionInteropTest {
             int pid;
             try {
                 pid = OS.spawn(new Platform.SpawnRequest(python, List.of(python, "-c", script),
-                        env, new int[] {channel.second().descriptor().number(),
-                                capture.second().descriptor().number()}));
+                        env, new org.multiprocessing4j.platform.Handle[] {channel.second().descriptor().handle(),
+                                capture.second().descriptor().handle()}));
             } catch (IOException | RuntimeException | Error e) {
                 channel.close();
                 capture.close();
@@ -263,7 +264,7 @@ class PythonConnectionInteropTest {
                 if (status == null) {
                     killedByWatchdog = true;
                     try {
-                        OS.signal(pid, Platform.SIGKILL);
+                        OS.stop(pid, Platform.Stop.KILL);
                     } catch (IOException ignored) {
                         // reaping in close() reports the outcome
                     }
@@ -286,7 +287,7 @@ class PythonConnectionInteropTest {
                         return s;
                     }
                     if (System.nanoTime() - deadline > 0) {
-                        OS.signal(pid, Platform.SIGKILL);
+                        OS.stop(pid, Platform.Stop.KILL);
                         status = OS.waitForExit(pid, true);
                         watchdog.interrupt();
                         return status;
@@ -301,11 +302,9 @@ class PythonConnectionInteropTest {
             StringBuilder sb = new StringBuilder();
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment buf = arena.allocate(8192);
-                int fd = output.descriptor().acquire();
+                var fd = output.descriptor().acquire();
                 try {
-                    int[] fds = {fd};
-                    while (OS.poll(fds, new short[] {Platform.POLL_IN}, new short[1],
-                            TimeUnit.SECONDS.toNanos(1)) > 0) {
+                    while (OS.awaitReadable(fd, TimeUnit.SECONDS.toNanos(1))) {
                         long n = OS.read(fd, buf, buf.byteSize());
                         if (n <= 0 || sb.length() > 100_000) {
                             break;

@@ -309,8 +309,8 @@ class SharedQueueTest {
         try (SharedQueue<String> q = SharedQueue.builder().name(name).capacity(4).create();
              SharedMemory raw = SharedMemory.attach(name)) {
             q.unlink();
-            int fd = raw.descriptor().acquire();
-            int marks;
+            var fd = raw.descriptor().acquire();
+            org.multiprocessing4j.platform.Handle marks;
             try {
                 marks = os.openPrivateHandle(fd);
             } finally {

@@ -10,6 +10,7 @@ import org.multiprocessing4j.ProcessInfo;
 import org.multiprocessing4j.SharedMemory;
 import org.multiprocessing4j.WorkerDiedException;
 import org.multiprocessing4j.internal.task.Inheritable;
+import org.multiprocessing4j.platform.Handle;
 
 /**
  * The access bridge from the internal packages to the package-private parts of public types
@@ -38,23 +39,23 @@ public final class Access {
         /**
          * {@return a new connection that owns {@code fd}}
          *
-         * @param fd an open descriptor this process owns
+         * @param fd an open handle this process owns
          * @param readable whether it may receive
          * @param writable whether it may send
          * @param codec how its objects become bytes
          */
-        Connection open(int fd, boolean readable, boolean writable, Codec codec);
+        Connection open(Handle fd, boolean readable, boolean writable, Codec codec);
 
         /**
          * {@return a connection a child rebuilds around {@code fd}, which it inherited}
          *
-         * @param fd the inherited descriptor
+         * @param fd the inherited handle
          * @param readable whether it may receive
          * @param writable whether it may send
          * @param maxFrameSize the largest frame it accepts
          * @param codec how its objects become bytes
          */
-        Connection inherited(int fd, boolean readable, boolean writable, long maxFrameSize,
+        Connection inherited(Handle fd, boolean readable, boolean writable, long maxFrameSize,
                              Codec codec);
 
         /** {@return the descriptor of {@code c}, for passing to a child} @param c the connection */

@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
- * Owns one OS descriptor and closes it exactly once, never while another thread is inside a
- * system call on it (which would let the number be reused under that call).
+ * Owns one OS handle ({@link Handle}: a descriptor on POSIX) and closes it exactly once, never
+ * while another thread is inside a system call on it (which would let the OS reuse its value
+ * under that call).
  *
  * <p>State word: bit 31 = closed, bits 0..30 = number of calls in flight. {@link #acquire()}
  * increments unless closed; {@link #release()} decrements and performs the real close if it was
@@ -27,32 +29,29 @@ public final class Descriptor implements AutoCloseable {
         }
     }
 
-    private final int fd;
+    private final Handle handle;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
 
-    /** Takes ownership of {@code fd}. */
-    public Descriptor(int fd) {
-        if (fd < 0) {
-            throw new IllegalArgumentException("invalid descriptor " + fd);
-        }
-        this.fd = fd;
+    /** Takes ownership of {@code handle}. @throws NullPointerException if it is null */
+    public Descriptor(Handle handle) {
+        this.handle = java.util.Objects.requireNonNull(handle, "handle");
     }
 
     /**
      * Marks one call in flight.
      *
-     * @return the descriptor number
+     * @return the handle, valid until {@link #release()}
      * @throws ClosedChannelException if closed
      */
-    public int acquire() throws ClosedChannelException {
+    public Handle acquire() throws ClosedChannelException {
         for (;;) {
             int s = (int) STATE.getVolatile(this);
             if ((s & CLOSED) != 0) {
                 throw new ClosedChannelException();
             }
             if (STATE.compareAndSet(this, s, s + 1)) {
-                return fd;
+                return handle;
             }
         }
     }
@@ -65,9 +64,12 @@ public final class Descriptor implements AutoCloseable {
         }
     }
 
-    /** {@return the number, for diagnostics and for passing to a child} */
-    public int number() {
-        return fd;
+    /**
+     * {@return the handle, for diagnostics and for passing to a child} Using it for a call
+     * without {@link #acquire()} is safe only while nothing can close this descriptor.
+     */
+    public Handle handle() {
+        return handle;
     }
 
     /** {@return whether {@link #close()} was called} */
@@ -106,7 +108,7 @@ public final class Descriptor implements AutoCloseable {
                 // the number cannot be closed (and reused by someone else) under the shutdown.
                 if (wakeBlocked) {
                     try {
-                        Platform.current().shutdown(fd);
+                        Platform.current().shutdown(handle);
                     } catch (IOException ignored) {
                         // best effort wake-up; the close itself follows on the last release
                     }
@@ -119,11 +121,11 @@ public final class Descriptor implements AutoCloseable {
 
     private void closeNow() {
         try {
-            Platform.current().close(fd);
+            Platform.current().close(handle);
         } catch (IOException e) {
             // The descriptor is released by the kernel even when close reports an error.
             System.getLogger(Descriptor.class.getName())
-                    .log(System.Logger.Level.DEBUG, "close(" + fd + ") reported " + e.getMessage());
+                    .log(System.Logger.Level.DEBUG, "closing " + handle + " reported " + e.getMessage());
         }
     }
 

@@ -12,8 +12,29 @@ import java.util.Locale;
  * one place; they hold no policy (timeouts, retries beyond EINTR, semantics) — that lives in
  * {@code internal} and the public API.
  *
- * <p>Descriptors are plain {@code int}s here; ownership (close at most once) is the caller's
- * business, see {@code internal.Descriptor}. Every descriptor a backend creates is close-on-exec.
+ * <h2>What every backend guarantees</h2>
+ * <ul>
+ * <li><b>Handles.</b> OS resources are named by opaque {@link Handle}s (POSIX: descriptors,
+ *     Windows: {@code HANDLE}s). Every handle a backend creates or receives is not inherited by
+ *     children; a child gets exactly the handles given to {@link #spawn}, and finds them with
+ *     {@link #inheritedHandle}. Ownership (close at most once, never under a call in flight) is
+ *     the caller's business, see {@code internal.Descriptor}.</li>
+ * <li><b>Handle transfer.</b> To a child at start ({@link #spawn}), to a running process over a
+ *     socket pair ({@link #sendWithHandles}/{@link #receiveWithHandles}, at most
+ *     {@link #maxHandlesPerMessage()} per message).</li>
+ * <li><b>Waiting on handles.</b> {@link #awaitReadable} waits on connections, listeners and
+ *     process sentinels at once; readiness is "a read would not block", whatever the OS calls
+ *     it. Timeouts are never cut short: an interrupted wait resumes with the remaining time.</li>
+ * <li><b>Processes.</b> Exit statuses are decoded by the backend ({@link ExitStatus}: an exit
+ *     code, or the signal that ended the process, reported as Python does with {@code -N});
+ *     stop requests ({@link Stop}), signal names, the child's handlers for stop requests and
+ *     "die when the parent dies" are backend operations: policy code never names a signal
+ *     number.</li>
+ * <li><b>Errors.</b> A missing file is {@link java.nio.file.NoSuchFileException}, an existing one
+ *     {@link java.nio.file.FileAlreadyExistsException}, no permission
+ *     {@link java.nio.file.AccessDeniedException}, a peer that closed {@link java.io.EOFException},
+ *     anything else an {@link OsException} naming the call and the OS error.</li>
+ * </ul>
  *
  * <p>All methods are thread-safe. Blocking calls block the calling (carrier) thread.
  */
@@ -57,60 +78,61 @@ public interface Platform {
     /** {@return the parent process id as the kernel reports it now} */
     int parentPid();
 
-    // ---------------------------------------------------------------- descriptors
+    // ---------------------------------------------------------------- handles and I/O
 
     /**
      * Creates a one-way pipe.
      *
-     * @return {@code {readEnd, writeEnd}}, both close-on-exec
-     * @throws IOException if the OS refuses (for example {@code EMFILE})
+     * @return {@code {readEnd, writeEnd}}, neither inherited by children
+     * @throws IOException if the OS refuses (for example no handle left)
      */
-    int[] pipe() throws IOException;
+    Handle[] pipe() throws IOException;
 
     /**
-     * Creates a connected pair of stream sockets.
+     * Creates a connected pair of stream sockets (POSIX: Unix-domain), which can carry handles
+     * ({@link #sendWithHandles}).
      *
-     * @return two connected, close-on-exec descriptors
+     * @return two connected handles, neither inherited by children
      * @throws IOException if the OS refuses
      */
-    int[] socketPair() throws IOException;
+    Handle[] socketPair() throws IOException;
 
     /**
      * Reads up to {@code length} bytes; blocks until at least one byte or end of stream.
      *
-     * @return bytes read, 0 at end of stream
-     * @throws IOException on error; a reset connection is an {@link java.io.EOFException}
+     * @return bytes read, 0 at end of stream (a connection reset by a peer that died counts as
+     *     end of stream)
+     * @throws IOException on error
      */
-    long read(int fd, MemorySegment buffer, long length) throws IOException;
+    long read(Handle handle, MemorySegment buffer, long length) throws IOException;
 
     /**
      * Reads up to {@code length} bytes from a socket without blocking (used to spin briefly
      * before sleeping in {@link #read}).
      *
-     * @return bytes read; 0 at end of stream; -1 if nothing is available now, or if {@code fd} is
-     *     not a socket (the caller then falls back to a blocking read)
-     * @throws IOException on error; a reset connection is an {@link java.io.EOFException}
+     * @return bytes read; 0 at end of stream; -1 if nothing is available now, or if
+     *     {@code handle} is not a socket (the caller then falls back to a blocking read)
+     * @throws IOException on error
      */
-    long readNow(int fd, MemorySegment buffer, long length) throws IOException;
+    long readNow(Handle handle, MemorySegment buffer, long length) throws IOException;
 
     /**
-     * Writes all {@code length} bytes to any descriptor, completing partial writes; never raises
+     * Writes all {@code length} bytes to any handle, completing partial writes; never raises
      * SIGPIPE.
-     *
-     * @throws java.io.EOFException if the reading side is closed ({@code EPIPE}/{@code ECONNRESET})
-     * @throws IOException on any other error
-     */
-    void writeFully(int fd, MemorySegment buffer, long length) throws IOException;
-
-    /**
-     * Like {@link #writeFully(int, MemorySegment, long)} for a socket ({@code send} with
-     * {@code MSG_NOSIGNAL} on Linux); works on other descriptors too, at the cost of one failed
-     * call each time.
      *
      * @throws java.io.EOFException if the reading side is closed
      * @throws IOException on any other error
      */
-    void sendFully(int fd, MemorySegment buffer, long length) throws IOException;
+    void writeFully(Handle handle, MemorySegment buffer, long length) throws IOException;
+
+    /**
+     * Like {@link #writeFully(Handle, MemorySegment, long)}, faster for a socket; works on other
+     * handles too, at the cost of one failed call each time.
+     *
+     * @throws java.io.EOFException if the reading side is closed
+     * @throws IOException on any other error
+     */
+    void sendFully(Handle handle, MemorySegment buffer, long length) throws IOException;
 
     /**
      * Writes all of {@code first} then all of {@code second} (gathering write, one system call
@@ -119,152 +141,163 @@ public interface Platform {
      * @throws java.io.EOFException if the reading side is closed
      * @throws IOException on any other error
      */
-    void writeFully(int fd, MemorySegment first, MemorySegment second) throws IOException;
+    void writeFully(Handle handle, MemorySegment first, MemorySegment second) throws IOException;
 
     /**
-     * Waits until a descriptor is ready.
+     * Waits until at least one of {@code handles} is readable: a read would not block because
+     * data or end of stream is there (a pipe or socket), a connection is pending (a listening
+     * socket), the process has ended (a sentinel from {@link #openProcessHandle}), or the handle
+     * is in error (the read reports it).
      *
-     * @param fds descriptors
-     * @param events for each descriptor, {@link #POLL_IN} and/or {@link #POLL_OUT}
-     * @param ready filled with the events that occurred (including {@link #POLL_HUP},
-     *     {@link #POLL_ERR}, {@link #POLL_NVAL}); same length as {@code fds}
+     * @param ready filled for every handle, {@code true} if it is readable; same length as
+     *     {@code handles}
      * @param timeoutNanos negative: wait forever; 0: do not block
-     * @return the number of ready descriptors, 0 on timeout (never early: EINTR resumes with the
-     *     remaining time)
-     * @throws IOException on error
+     * @return the number of readable handles, 0 only after the timeout, which is never cut
+     *     short (an interrupted wait resumes with the remaining time)
+     * @throws java.nio.channels.ClosedChannelException if some handle is not open
+     * @throws IOException on any other error
      */
-    int poll(int[] fds, short[] events, short[] ready, long timeoutNanos) throws IOException;
-
-    /** Readable (or end of stream). */
-    short POLL_IN = 0x001;
-    /** Writable. */
-    short POLL_OUT = 0x004;
-    /** Error condition. */
-    short POLL_ERR = 0x008;
-    /** Hung up. */
-    short POLL_HUP = 0x010;
-    /** Not an open descriptor. */
-    short POLL_NVAL = 0x020;
+    int awaitReadable(Handle[] handles, boolean[] ready, long timeoutNanos) throws IOException;
 
     /**
-     * Shuts down both directions of a socket, waking threads blocked on it. Not a socket: no-op.
+     * {@link #awaitReadable(Handle[], boolean[], long)} for one handle.
+     *
+     * @return whether it is readable; {@code false} only after the timeout
+     * @throws java.nio.channels.ClosedChannelException if the handle is not open
+     * @throws IOException on any other error
+     */
+    default boolean awaitReadable(Handle handle, long timeoutNanos) throws IOException {
+        return awaitReadable(new Handle[] {handle}, new boolean[1], timeoutNanos) > 0;
+    }
+
+    /**
+     * Blocks until the other end of the stream socket {@code socket} has closed (or the socket
+     * can no longer be used, or {@link #shutdown} was called on it); data arriving on it neither
+     * wakes this call nor is consumed by it, so another thread may go on reading. Used by a child
+     * to notice its parent's death while its main thread uses the same socket.
+     *
+     * @throws IOException on error (the caller treats the socket as closed)
+     */
+    void awaitHangUp(Handle socket) throws IOException;
+
+    /**
+     * Shuts down both directions of a socket, waking threads blocked on it; this acts on the
+     * socket, so every process holding it sees end of stream. Not a socket: no-op.
      *
      * @throws IOException on any error other than "not a socket" / "not connected"
      */
-    void shutdown(int fd) throws IOException;
+    void shutdown(Handle handle) throws IOException;
 
     /**
-     * Closes a descriptor. {@code EINTR} is not retried (on Linux the descriptor is gone).
+     * Closes a handle. Whatever the outcome the handle is gone afterwards and must not be used
+     * again (an interrupted close is not retried: the value may already name something else).
      *
-     * @throws IOException on {@code EBADF} or I/O error
+     * @throws IOException on an invalid handle or an I/O error reported by the close
      */
-    void close(int fd) throws IOException;
-
-    /** {@return a close-on-exec duplicate of {@code fd}} @throws IOException on error */
-    int duplicate(int fd) throws IOException;
+    void close(Handle handle) throws IOException;
 
     /**
-     * Makes {@code fd} close-on-exec: a program this process executes does not inherit it. For
-     * the descriptors a child was started with ({@link #spawn} maps them without the flag, or
-     * the child could not inherit them).
+     * {@return a new handle on what {@code handle} names, not inherited by children}
      *
-     * @throws IOException on error (for example {@code EBADF})
+     * @throws IOException on error
      */
-    void setCloseOnExec(int fd) throws IOException;
+    Handle duplicate(Handle handle) throws IOException;
+
+    // ---------------------------------------------------------------- handle transfer
 
     /**
-     * Sends all {@code length} bytes of {@code data} on a Unix-domain stream socket together with
-     * duplicates of {@code descriptors} (Linux: one {@code sendmsg} with {@code SCM_RIGHTS}; the
-     * descriptors travel with the first byte), completing a partial send without them; never
-     * raises SIGPIPE. The caller keeps its own descriptors.
+     * Sends all {@code length} bytes of {@code data} on a stream socket from {@link #socketPair}
+     * (or one connected to a Unix-domain address) together with copies of {@code handles} for
+     * the receiving process (POSIX: {@code SCM_RIGHTS}; the handles travel with the first byte),
+     * completing a partial send without them; never raises SIGPIPE. The caller keeps its own
+     * handles.
      *
-     * @param descriptors at most {@link #MAX_PASSED_DESCRIPTORS}; may be empty
+     * @param handles at most {@link #maxHandlesPerMessage()}; may be empty
+     * @throws IllegalArgumentException for more handles, or handles with no byte
      * @throws java.io.EOFException if the peer has closed the socket
-     * @throws IOException on any other error (for example {@code ENOTSOCK})
+     * @throws IOException on any other error (for example not such a socket)
      */
-    void sendWithDescriptors(int socket, MemorySegment data, long length, int[] descriptors)
+    void sendWithHandles(Handle socket, MemorySegment data, long length, Handle[] handles)
             throws IOException;
 
     /**
-     * Receives up to {@code length} bytes from a Unix-domain stream socket and the descriptors
-     * sent with them by {@link #sendWithDescriptors}; blocks until at least one byte or end of
-     * stream. The descriptors arrive close-on-exec and are owned by the caller.
+     * Receives up to {@code length} bytes from a stream socket and the handles sent with them by
+     * {@link #sendWithHandles}; blocks until at least one byte or end of stream. The handles
+     * arrive not inherited by children and are owned by the caller.
      *
-     * @return the bytes read (0 at end of stream) and the descriptors received
-     * @throws IOException on error, or if more than {@code maxDescriptors} arrived (those are
-     *     then closed)
+     * @return the bytes read (0 at end of stream) and the handles received
+     * @throws IOException on error, or if more handles arrived than {@link #maxHandlesPerMessage()}
+     *     (those are then closed)
      */
-    Received receiveWithDescriptors(int socket, MemorySegment buffer, long length, int maxDescriptors)
+    Received receiveWithHandles(Handle socket, MemorySegment buffer, long length)
             throws IOException;
 
-    /** The most descriptors one {@link #sendWithDescriptors} may carry (Linux's SCM_MAX_FD). */
-    int MAX_PASSED_DESCRIPTORS = 253;
+    /** {@return the most handles one {@link #sendWithHandles} may carry (Linux: 253)} */
+    int maxHandlesPerMessage();
 
     /**
-     * What {@link #receiveWithDescriptors} read.
+     * What {@link #receiveWithHandles} read.
      *
      * @param bytes bytes read, 0 at end of stream
-     * @param descriptors the descriptors that came with them, in the order they were sent
+     * @param handles the handles that came with them, in the order they were sent
      */
-    record Received(long bytes, int[] descriptors) {
+    record Received(long bytes, Handle[] handles) {
         /** Copies the array. */
         public Received {
-            descriptors = descriptors.clone();
+            handles = handles.clone();
         }
 
-        /** {@return a copy of the descriptors} */
+        /** {@return a copy of the handles} */
         @Override
-        public int[] descriptors() {
-            return descriptors.clone();
+        public Handle[] handles() {
+            return handles.clone();
         }
     }
+
+    /**
+     * {@return inherited handle {@code index} of this process: {@code request.handles()[index]}
+     * of the {@link #spawn} that started it} Each call also makes it not inherited by this
+     * process's own children (the backend had to make it inheritable to pass it).
+     *
+     * @param index at least 0 and less than the number of handles the parent passed (the backend
+     *     cannot check: the caller learns the count from its parent)
+     * @throws IllegalArgumentException if {@code index} is negative
+     * @throws IOException if there is no such handle
+     */
+    Handle inheritedHandle(int index) throws IOException;
 
     // ---------------------------------------------------------------- processes
 
     /**
-     * Starts a program. The child gets descriptors 0, 1, 2 of this process, then
-     * {@code request.descriptors()[i]} as descriptor {@code 3 + i}; every other descriptor is
-     * closed in the child. The child's signal mask is empty and its signal dispositions default.
+     * Starts a program. The child gets this process's standard input, output and error, and
+     * exactly the handles {@code request.handles()}: handle {@code i} is its
+     * {@link #inheritedHandle inheritedHandle(i)}; nothing else this process has open leaks into
+     * it. The child's signal mask is empty and its signal dispositions default. Never blocks for
+     * long; does not wait for the child.
      *
      * @return the child's pid
-     * @throws IOException if the program cannot be started (for example {@code ENOENT})
+     * @throws IOException if the program cannot be started (for example
+     *     {@link java.nio.file.NoSuchFileException})
      */
     int spawn(SpawnRequest request) throws IOException;
 
     /**
-     * Opens a descriptor that becomes readable when the process {@code pid} (a child of this
-     * process, or its parent) exits: a sentinel for {@link #poll}.
+     * Opens a sentinel of process {@code pid} (a child of this process, or its parent): a handle
+     * that becomes readable ({@link #awaitReadable}) once the process has ended, and stays
+     * bound to that process even after its pid is reused.
      *
-     * @throws IOException if the process does not exist or the kernel lacks support
+     * @throws IOException if the process does not exist or the OS lacks support
      */
-    int openProcessHandle(int pid) throws IOException;
+    Handle openProcessHandle(int pid) throws IOException;
 
     /**
-     * Reaps a child.
+     * Reaps a child: after this its pid may be reused, so it must not be stopped any more.
      *
      * @param block wait until it exits
      * @return its exit status, or {@code null} if {@code block} is false and it is still running
      * @throws IOException if {@code pid} is not an unreaped child of this process
      */
     ExitStatus waitForExit(int pid, boolean block) throws IOException;
-
-    /**
-     * Sends signal {@code signal} to {@code pid}. A process that is already gone is not an error.
-     *
-     * @throws IOException on {@code EPERM} or an invalid signal
-     */
-    void signal(int pid, int signal) throws IOException;
-
-    /**
-     * Asks the kernel to send {@code signal} to this process when the thread that started it
-     * dies (Linux {@code PR_SET_PDEATHSIG}); a no-op where the OS has no such facility.
-     *
-     * @throws IOException on error
-     */
-    void setParentDeathSignal(int signal) throws IOException;
-
-    /** {@link #signal} numbers, the same on every Linux architecture. */
-    int SIGINT = 2, SIGKILL = 9, SIGTERM = 15;
 
     /**
      * A request to end a process, in the OS's own terms (POSIX: a signal; Windows: a console
@@ -338,11 +371,11 @@ public interface Platform {
      * than the memory the system can back now is refused before anything is committed, as by
      * {@link #reserve}.
      *
-     * @return the descriptor, close-on-exec
+     * @return the handle, not inherited by children
      * @throws IOException if the memory cannot be reserved (for example {@code ENOSPC}), or
      *     {@code size} is more than the system can back (the message names both)
      */
-    int createAnonymousMemory(String debugName, long size) throws IOException;
+    Handle createAnonymousMemory(String debugName, long size) throws IOException;
 
     /**
      * Opens a named shared-memory object (POSIX {@code shm_open}; the name starts with {@code /}).
@@ -350,13 +383,13 @@ public interface Platform {
      * @param name the name, for example {@code "/mp4j-1f3a..."}
      * @param create {@code true}: create it, failing if it exists, readable and writable by this
      *     user only (mode 0600); {@code false}: open an existing one read-write
-     * @return the descriptor, close-on-exec
+     * @return the handle, not inherited by children
      * @throws java.nio.file.FileAlreadyExistsException if {@code create} and it exists
      * @throws java.nio.file.NoSuchFileException if not {@code create} and it does not exist
      * @throws java.nio.file.AccessDeniedException if this user may not open it
      * @throws IOException on any other error
      */
-    int openNamedMemory(String name, boolean create) throws IOException;
+    Handle openNamedMemory(String name, boolean create) throws IOException;
 
     /**
      * Removes a named shared-memory object's name; mappings stay valid.
@@ -380,26 +413,26 @@ public interface Platform {
      *     {@code size} is more than the system can back (the message names both; nothing was
      *     committed and the file's size is unchanged)
      */
-    void reserve(int fd, long size) throws IOException;
+    void reserve(Handle memory, long size) throws IOException;
 
     /**
-     * {@return size, owner and permission bits of the file behind {@code fd}}
+     * {@return size, owner and permission bits of the file behind {@code handle}}
      *
      * @throws IOException on error
      */
-    FileStatus status(int fd) throws IOException;
+    FileStatus status(Handle handle) throws IOException;
 
     /** {@return this process's real user id} */
     int uid();
 
     /**
-     * {@return the inode number of the file behind {@code fd}} Together with the file system it
+     * {@return the inode number of the file behind {@code handle}} Together with the file system it
      * names the file itself, whatever name it has now: a resource tracker compares it before
      * removing a name, so that it never removes a file that replaced the one it registered.
      *
      * @throws IOException on error
      */
-    long inode(int fd) throws IOException;
+    long inode(Handle handle) throws IOException;
 
     /** {@return the size of a memory page, the unit in which {@link #map} maps} */
     long pageSize();
@@ -427,8 +460,8 @@ public interface Platform {
      */
 
     /**
-     * Opens a new handle on the file behind {@code fd} that belongs to this process alone: not a
-     * duplicate of {@code fd} (a duplicate, like an inherited or received descriptor, shares
+     * Opens a new handle on the file behind {@code memory} that belongs to this process alone: not
+     * a duplicate of {@code memory} (a duplicate, like an inherited or received descriptor, shares
      * its marks with every process that has it), close-on-exec, and never given to a child by
      * this library. Closing it removes the marks placed through it.
      *
@@ -436,7 +469,7 @@ public interface Platform {
      * @throws IOException if the OS refuses (Linux: {@code /proc/self/fd} is not mounted, or
      *     {@code EMFILE})
      */
-    int openPrivateHandle(int fd) throws IOException;
+    Handle openPrivateHandle(Handle memory) throws IOException;
 
     /**
      * Places a liveness mark at {@code index} of the file behind {@code handle} (a handle from
@@ -446,7 +479,7 @@ public interface Platform {
      * @param index in {@code [0, 2^62)}
      * @throws IOException if the OS refuses (for example too many locks)
      */
-    void placeMark(int handle, long index) throws IOException;
+    void placeMark(Handle handle, long index) throws IOException;
 
     /**
      * {@return whether some handle other than {@code handle} holds a mark at {@code index} of the
@@ -454,42 +487,42 @@ public interface Platform {
      *
      * @throws IOException if the OS cannot tell (callers must not take that for "no mark")
      */
-    boolean markPlaced(int handle, long index) throws IOException;
+    boolean markPlaced(Handle handle, long index) throws IOException;
 
     // ---------------------------------------------------------------- stream sockets
 
     /**
-     * Opens a stream socket (close-on-exec) of the family of {@code address}: AF_UNIX for a
+     * Opens a stream socket (not inherited by children) of the family of {@code address}: AF_UNIX for a
      * {@link java.net.UnixDomainSocketAddress}, AF_INET or AF_INET6 for a resolved
      * {@link java.net.InetSocketAddress}.
      *
      * @param nonBlocking whether calls on it return at once instead of waiting (for listeners)
-     * @return the descriptor
+     * @return the socket, not inherited by children
      * @throws IllegalArgumentException for another address type, or an unresolved one
      */
-    int socket(java.net.SocketAddress address, boolean nonBlocking) throws IOException;
+    Handle socket(java.net.SocketAddress address, boolean nonBlocking) throws IOException;
 
     /**
      * Binds a socket from {@link #socket} (SO_REUSEADDR set for TCP) and listens with
      * {@code backlog}. A Unix-domain socket file is created with mode 0600 (less what the umask
      * removes): it is never accessible to others, not even for a moment.
      */
-    void bindAndListen(int fd, java.net.SocketAddress address, int backlog) throws IOException;
+    void bindAndListen(Handle socket, java.net.SocketAddress address, int backlog) throws IOException;
 
     /**
      * Accepts a pending connection on a non-blocking listener.
      *
-     * @return the new descriptor (blocking, close-on-exec; TCP_NODELAY for TCP), or -1 if none is
-     *     pending
+     * @return the new connection (blocking, not inherited by children; TCP_NODELAY for TCP), or
+     *     {@code null} if none is pending
      */
-    int accept(int fd) throws IOException;
+    Handle accept(Handle listener) throws IOException;
 
     /**
      * Connects a socket from {@link #socket} (blocking; TCP_NODELAY for TCP).
      *
      * @throws java.net.ConnectException if nobody listens there
      */
-    void connect(int fd, java.net.SocketAddress address) throws IOException;
+    void connect(Handle socket, java.net.SocketAddress address) throws IOException;
 
     /**
      * Connects a socket from {@link #socket}, waiting at most {@code timeoutNanos}
@@ -501,22 +534,22 @@ public interface Platform {
      *     {@code EAGAIN}; the kernel offers nothing to wait on, the same socket may try again)
      * @throws java.net.ConnectException if nobody listens there
      */
-    boolean connect(int fd, java.net.SocketAddress address, long timeoutNanos) throws IOException;
+    boolean connect(Handle socket, java.net.SocketAddress address, long timeoutNanos) throws IOException;
 
     /** {@return the address a socket is bound to (the port chosen for port 0, for example)} */
-    java.net.SocketAddress localAddress(int fd) throws IOException;
+    java.net.SocketAddress localAddress(Handle socket) throws IOException;
 
     /** A file's size, owner and permission bits ({@code st_mode & 07777}). */
     record FileStatus(long size, int ownerUid, int permissions) {
     }
 
     /**
-     * Maps {@code size} bytes of the shared-memory descriptor {@code fd} read-write and shared.
+     * Maps {@code size} bytes of the shared-memory handle {@code memory} read-write and shared.
      * The returned segment is unmapped when {@code arena} closes.
      *
      * @throws IOException on error
      */
-    MemorySegment map(int fd, long size, java.lang.foreign.Arena arena) throws IOException;
+    MemorySegment map(Handle memory, long size, java.lang.foreign.Arena arena) throws IOException;
 
     // ---------------------------------------------------------------- waiting
 
@@ -559,20 +592,27 @@ public interface Platform {
      */
     String backendId();
 
-    /** The request of {@link #spawn}. */
+    /**
+     * The request of {@link #spawn}.
+     *
+     * @param executable the program's path
+     * @param arguments its arguments, the program's name first
+     * @param environment its environment, {@code NAME=value} each
+     * @param handles the handles it inherits, as {@link #inheritedHandle inheritedHandle(i)}
+     */
     record SpawnRequest(String executable, List<String> arguments, List<String> environment,
-                        int[] descriptors) {
+                        Handle[] handles) {
         /** Copies the lists and array. */
         public SpawnRequest {
             arguments = List.copyOf(arguments);
             environment = List.copyOf(environment);
-            descriptors = descriptors.clone();
+            handles = handles.clone();
         }
 
-        /** {@return a copy of the descriptors to pass, in child order starting at 3} */
+        /** {@return a copy of the handles to pass, in the child's order} */
         @Override
-        public int[] descriptors() {
-            return descriptors.clone();
+        public Handle[] handles() {
+            return handles.clone();
         }
     }
 

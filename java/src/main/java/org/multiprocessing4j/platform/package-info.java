@@ -1,14 +1,17 @@
 /**
  * The operating-system seam: {@link org.multiprocessing4j.platform.Platform}, everything the
- * library asks of the OS (descriptors, pipes and sockets, descriptor passing, spawning and
- * reaping, anonymous and named shared memory, wait and wake on a shared word, process liveness
- * and the liveness marks that prove it across PID namespaces),
+ * library asks of the OS (handles, pipes and sockets, handle transfer to a child at start and to
+ * a running process, waiting on several handles at once, spawning, reaping, exit statuses, stop
+ * requests and parent death, anonymous and named shared memory, wait and wake on a shared word,
+ * process liveness and the liveness marks that prove it across PID namespaces),
  * one backend per OS chosen once by {@link org.multiprocessing4j.platform.Platform#current()},
  * and the exceptions a backend throws.
  *
  * <p>Rules: backends are thin. They retry {@code EINTR}, complete partial writes and translate
- * errors in one place, and hold no policy (timeouts, retries, semantics). Descriptors are plain
- * {@code int}s here, created close-on-exec; closing each exactly once is the caller's business.
+ * errors in one place, and hold no policy (timeouts, retries, semantics). OS resources are
+ * opaque {@link org.multiprocessing4j.platform.Handle}s (a descriptor on POSIX, a {@code HANDLE}
+ * on Windows), never inherited unless given to {@code spawn}; closing each exactly once is the
+ * caller's business. What every backend must guarantee is the class comment of {@code Platform}.
  * Used by the public package and the {@code internal} packages; only Linux has a backend today.
  */
 package org.multiprocessing4j.platform;

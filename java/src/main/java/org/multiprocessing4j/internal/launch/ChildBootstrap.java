@@ -9,6 +9,7 @@ import org.multiprocessing4j.Connection;
 import org.multiprocessing4j.ProcessInfo;
 import org.multiprocessing4j.Task;
 import org.multiprocessing4j.internal.task.TaskStreams;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -27,17 +28,18 @@ final class ChildBootstrap {
     private ChildBootstrap() {
     }
 
-    /** What an idle child is handed: the task's descriptors and the bootstrap frame. */
-    record HandOff(int[] descriptors, byte[] frame) {
+    /** What an idle child is handed: the task's handles and the bootstrap frame. */
+    record HandOff(Handle[] handles, byte[] frame) {
     }
 
     /**
-     * Waits for the hand-off of an idle child on descriptor 3 (see {@link #receiveHandOff}).
-     * Exits at once on end of stream (the parent died or shut the pool down).
+     * Waits for the hand-off of an idle child on its bootstrap socket {@code boot} (see
+     * {@link #receiveHandOff}). Exits at once on end of stream (the parent died or shut the pool
+     * down).
      */
-    static HandOff awaitHandOff(Platform os, MemorySegment buffer) {
+    static HandOff awaitHandOff(Platform os, Handle boot, MemorySegment buffer) {
         try {
-            HandOff handOff = receiveHandOff(os, ChildMain.BOOTSTRAP_FD, buffer);
+            HandOff handOff = receiveHandOff(os, boot, buffer);
             if (handOff == null) {
                 ParentWatchdog.awaitExitIfExiting();
                 Runtime.getRuntime().halt(0); // not handed a task: nothing to report
@@ -53,20 +55,19 @@ final class ChildBootstrap {
 
     /**
      * Receives a hand-off, one message from {@link ForkserverLauncher}: a 4-byte big-endian count
-     * that carries that many descriptors, then the bootstrap frame as a {@link Connection} frame
-     * (4-byte big-endian length, bytes). Usually one {@code recvmsg} into {@code buffer} gets it
+     * that carries that many handles, then the bootstrap frame as a {@link Connection} frame
+     * (4-byte big-endian length, bytes). Usually one receive into {@code buffer} gets it
      * all; the rest of a frame larger than {@code buffer} is read after it.
      *
      * @return the hand-off, or {@code null} at end of stream
-     * @throws IOException if the count and the descriptors disagree, the frame length is
-     *     negative or more than the frame arrived, or on a socket error; descriptors received
+     * @throws IOException if the count and the handles disagree, the frame length is
+     *     negative or more than the frame arrived, or on a socket error; handles received
      *     are closed then
      */
-    static HandOff receiveHandOff(Platform os, int socket, MemorySegment buffer)
+    static HandOff receiveHandOff(Platform os, Handle socket, MemorySegment buffer)
             throws IOException {
-        Platform.Received first = os.receiveWithDescriptors(socket, buffer, buffer.byteSize(),
-                Platform.MAX_PASSED_DESCRIPTORS);
-        int[] fds = first.descriptors();
+        Platform.Received first = os.receiveWithHandles(socket, buffer, buffer.byteSize());
+        Handle[] fds = first.handles();
         boolean done = false;
         try {
             long got = first.bytes();
@@ -79,7 +80,7 @@ final class ChildBootstrap {
             }
             int count = buffer.get(BIG_ENDIAN_INT, 0);
             if (count != fds.length) {
-                throw new IOException("the hand-off announced " + count + " descriptors but "
+                throw new IOException("the hand-off announced " + count + " handles but "
                         + fds.length + " arrived");
             }
             int length = buffer.get(BIG_ENDIAN_INT, 4);
@@ -102,7 +103,7 @@ final class ChildBootstrap {
             return new HandOff(fds, frame);
         } finally {
             if (!done) {
-                for (int fd : fds) {
+                for (Handle fd : fds) {
                     os.close(fd);
                 }
             }
@@ -112,26 +113,19 @@ final class ChildBootstrap {
     /**
      * Parses the bootstrap frame, makes this process the child it names and decodes the task.
      *
-     * @param received the descriptors a forkserver child received, or {@code null} when they are
+     * @param received the handles a forkserver child received, or {@code null} when they are
      *     inherited (spawn)
      */
-    static Task readTask(Platform os, byte[] frame, int[] received)
+    static Task readTask(Platform os, byte[] frame, Handle[] received)
             throws IOException, ClassNotFoundException {
         Bootstrap b = parseBootstrap(frame);
         CurrentProcess.becomeChild(b.identity(), new ProcessInfo(b.name(), os.pid(), b.daemon()),
                 new ProcessInfo(b.parentName(), b.parentPid(), false));
-        int[] fds = received != null ? received : TaskStreams.inheritedDescriptors(b.descriptors());
+        // inheritedHandles also keeps what the task executes from inheriting them
+        Handle[] fds = received != null ? received : TaskStreams.inheritedHandles(b.descriptors());
         if (fds.length != b.descriptors()) {
-            throw new IOException("the task needs " + b.descriptors() + " descriptors, "
+            throw new IOException("the task needs " + b.descriptors() + " handles, "
                     + fds.length + " arrived");
-        }
-        if (received == null) {
-            // posix_spawn mapped them without close-on-exec (it cannot do otherwise): a program
-            // the task executes (or -XX:OnError, or a library) must not inherit them
-            os.setCloseOnExec(ChildMain.BOOTSTRAP_FD);
-            for (int fd : fds) {
-                os.setCloseOnExec(fd);
-            }
         }
         return TaskStreams.decode(b.task(), fds);
     }

@@ -14,6 +14,7 @@ import org.multiprocessing4j.ProcessInfo;
 import org.multiprocessing4j.Task;
 import org.multiprocessing4j.internal.Access;
 import org.multiprocessing4j.internal.task.TaskStreams;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -102,7 +103,7 @@ final class ChildWarmUp {
                         new int[] {1}, false, encoded, List.of(), List.of(), 1, List.of()));
                 ChildBootstrap.Bootstrap b = ChildBootstrap.parseBootstrap(frame);
                 new ProcessInfo(b.name(), os.pid(), b.daemon());
-                int[] fds = {os.duplicate(Access.connection().descriptor(w).number())};
+                Handle[] fds = {os.duplicate(Access.connection().descriptor(w).handle())};
                 TaskStreams.decode(b.task(), fds).run();
                 r.recvBytes();
                 r.recv();
@@ -111,7 +112,8 @@ final class ChildWarmUp {
             // a method reference travels as a SerializedLambda ($deserializeLambda$)
             Connection spare = duplex.first();
             TaskStreams.decode(TaskStreams.encode(spare::close).bytes(),
-                    new int[] {os.duplicate(Access.connection().descriptor(spare).number())}).run();
+                    new Handle[] {os.duplicate(Access.connection().descriptor(spare).handle())})
+                    .run();
             warmUpHandOff(os);
             os.waitForExit(os.pid(), false); // links waitpid (fails: we are not our own child)
         } catch (Exception e) {
@@ -119,18 +121,18 @@ final class ChildWarmUp {
         }
     }
 
-    /** A hand-off of one descriptor and a frame over a socket pair, received as an idle child does. */
+    /** A hand-off of one handle and a frame over a socket pair, received as an idle child does. */
     private static void warmUpHandOff(Platform os) throws IOException {
-        int[] pair = os.socketPair();
+        Handle[] pair = os.socketPair();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment message = arena.allocate(8 + 64);
             message.set(ChildBootstrap.BIG_ENDIAN_INT, 0, 1);
             message.set(ChildBootstrap.BIG_ENDIAN_INT, 4, 64);
-            os.sendWithDescriptors(pair[0], message, message.byteSize(), new int[] {pair[1]});
+            os.sendWithHandles(pair[0], message, message.byteSize(), new Handle[] {pair[1]});
             ChildBootstrap.HandOff h = ChildBootstrap.receiveHandOff(os, pair[1],
                     arena.allocate(ChildBootstrap.HAND_OFF_BUFFER));
             if (h != null) {
-                for (int fd : h.descriptors()) {
+                for (Handle fd : h.handles()) {
                     os.close(fd);
                 }
             }

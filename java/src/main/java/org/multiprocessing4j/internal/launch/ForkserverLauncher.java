@@ -23,6 +23,7 @@ import org.multiprocessing4j.Task;
 import org.multiprocessing4j.internal.Access;
 import org.multiprocessing4j.internal.Descriptor;
 import org.multiprocessing4j.internal.task.TaskStreams;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -36,13 +37,14 @@ import org.multiprocessing4j.platform.Platform;
  * recent tasks came from, and build the lambdas of recent tasks ({@link TaskLambdas#prelink}),
  * so that the next task of the same kind finds its code verified and its lambda class spun.
  *
- * <p>A hand-off is one {@code sendmsg}: the descriptors, and the bootstrap frame after them. The
- * idle child wakes once and finds everything it needs; the parent writes nothing else to it.
+ * <p>A hand-off is one {@link Platform#sendWithHandles} ({@code sendmsg} on POSIX): the task's
+ * handles, and the bootstrap frame after them. The idle child wakes once and finds everything it
+ * needs; the parent writes nothing else to it.
  *
  * <p>An idle child is a direct child of this JVM, started exactly like a spawned one, so pid,
- * exit code, sentinel, signals and orphan handling are those of {@code spawn}. Only the
- * descriptors differ: they cannot be mapped at exec time, so they travel over the bootstrap
- * socket with {@code SCM_RIGHTS}.
+ * exit code, sentinel, signals and orphan handling are those of {@code spawn}. Only the task's
+ * handles differ: they cannot be given at start, so they travel over the bootstrap socket
+ * (POSIX: {@code SCM_RIGHTS}).
  *
  * <p>An idle child that dies before it is warm (a configuration whose JVMs cannot start) is
  * reaped and dropped at once, by the refill thread that started it; the pool is not refilled
@@ -209,9 +211,9 @@ public final class ForkserverLauncher implements Launcher {
                         TaskStreams.encode(i % 2 == 0 ? warmUpTask(c) : warmUpTask(c, new int[] {i})),
                         List.of(), List.of(), 1, List.of()));
             }
-            int[] pair = OS.socketPair();
+            Handle[] pair = OS.socketPair();
             try {
-                OS.sendWithDescriptors(pair[0], arena.allocate(4), 4, new int[] {pair[1]});
+                OS.sendWithHandles(pair[0], arena.allocate(4), 4, new Handle[] {pair[1]});
             } finally {
                 OS.close(pair[0]);
                 OS.close(pair[1]); // discards the descriptor in flight
@@ -242,7 +244,7 @@ public final class ForkserverLauncher implements Launcher {
         Descriptor channel = Access.connection().descriptor(child.channel);
         boolean channelHeld = false;
         try (Arena arena = Arena.ofConfined()) {
-            int[] fds = new int[passed.size()];
+            Handle[] fds = new Handle[passed.size()];
             for (int i = 0; i < held.length; i++) {
                 fds[i] = passed.get(i).acquire(); // throws if the user closed it meanwhile
                 held[i] = passed.get(i);
@@ -251,9 +253,9 @@ public final class ForkserverLauncher implements Launcher {
             message.set(BIG_ENDIAN_INT, 0, fds.length);
             message.set(BIG_ENDIAN_INT, 4, frame.length); // Connection's frame header
             MemorySegment.copy(frame, 0, message, ValueLayout.JAVA_BYTE, 8, frame.length);
-            int socket = channel.acquire();
+            Handle socket = channel.acquire();
             channelHeld = true;
-            OS.sendWithDescriptors(socket, message, message.byteSize(), fds);
+            OS.sendWithHandles(socket, message, message.byteSize(), fds);
         } finally {
             if (channelHeld) {
                 channel.release();
@@ -398,9 +400,8 @@ public final class ForkserverLauncher implements Launcher {
          * pool until the pool's next use. Not refilled then: the next start() tries again.
          */
         private void watchStart(SpawnLauncher.Child c) {
-            int[] fds = new int[2];
-            short[] events = {Platform.POLL_IN, Platform.POLL_IN};
-            short[] ready = new short[2];
+            Handle[] fds = new Handle[2];
+            boolean[] ready = new boolean[2];
             boolean channelSpent = false; // readable without READY: end of stream, or garbage
             for (;;) {
                 synchronized (this) {
@@ -426,11 +427,10 @@ public final class ForkserverLauncher implements Launcher {
                             // readable: then only the sentinel (the child's last threads
                             // exiting before it can be reaped), not a busy loop.
                             if (channelSpent) {
-                                OS.poll(new int[] {fds[1]}, new short[] {Platform.POLL_IN},
-                                        new short[1], 100_000_000L);
+                                OS.awaitReadable(fds[1], 100_000_000L);
                             } else {
-                                OS.poll(fds, events, ready, 100_000_000L);
-                                channelSpent = ready[0] != 0; // READY, else spent: see above
+                                OS.awaitReadable(fds, ready, 100_000_000L);
+                                channelSpent = ready[0]; // READY, else spent: see above
                             }
                         } finally {
                             sentinel.release();

@@ -1,13 +1,14 @@
 package org.multiprocessing4j.internal.launch;
 
 import java.io.IOException;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
- * Ends a child JVM when its parent dies: a daemon thread blocks in {@code poll} on the bootstrap
- * socket (descriptor 3), whose other end the parent keeps open while the child runs, so a
- * hang-up there means the parent is gone. This backs up the parent-death signal that
- * {@link ChildMain} asks for first.
+ * Ends a child JVM when its parent dies: a daemon thread waits for a hang-up of the bootstrap
+ * socket ({@link Platform#awaitHangUp}), whose other end the parent keeps open while the child
+ * runs, so a hang-up there means the parent is gone. This backs up the
+ * {@link Platform#dieWithParent} that {@link ChildMain} asks for first.
  *
  * <p>At this JVM's own exit a shutdown hook wakes the thread ({@link #releaseWatchdog}) and sets
  * {@link #exiting}, after which a hang-up no longer means the parent died.
@@ -23,17 +24,17 @@ final class ParentWatchdog {
      * {@return the watchdog thread, not started} and registers the shutdown hook that releases
      * it (the hook is registered at once, the thread started when the child is ready to run).
      */
-    static Thread create(Platform os) {
-        Thread watchdog = new Thread(() -> watchParent(os), "mp4j-parent-watchdog");
+    static Thread create(Platform os, Handle boot) {
+        Thread watchdog = new Thread(() -> watchParent(os, boot), "mp4j-parent-watchdog");
         watchdog.setDaemon(true);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> releaseWatchdog(os),
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> releaseWatchdog(os, boot),
                 "mp4j-release-watchdog"));
         return watchdog;
     }
 
     /**
      * If this JVM is already exiting (a signal handler called {@code System.exit}, and
-     * {@link #releaseWatchdog} shut descriptor 3 down, which is why the hand-off ended), lets
+     * {@link #releaseWatchdog} shut the bootstrap socket down, which is why the hand-off ended), lets
      * that exit finish with its own code instead of halting with another.
      */
     static void awaitExitIfExiting() {
@@ -43,21 +44,14 @@ final class ParentWatchdog {
     }
 
     /**
-     * Blocks until the parent's end of the bootstrap socket (descriptor 3) closes, which means it
-     * died, then exits; returns quietly when this JVM is exiting anyway ({@link
-     * #releaseWatchdog}). Polls for no event: a socket whose peer has closed reports {@code
-     * POLLHUP} regardless, and the hand-off or other traffic on the socket neither wakes this
-     * thread nor competes with the main thread reading it.
+     * Blocks until the parent's end of the bootstrap socket closes, which means it died, then
+     * exits; returns quietly when this JVM is exiting anyway ({@link #releaseWatchdog}). The
+     * hand-off or other traffic on the socket neither wakes this thread nor competes with the
+     * main thread reading it ({@link Platform#awaitHangUp}).
      */
-    private static void watchParent(Platform os) {
-        int[] fds = {ChildMain.BOOTSTRAP_FD};
-        short[] none = {0};
-        short[] ready = new short[1];
-        short gone = Platform.POLL_HUP | Platform.POLL_ERR | Platform.POLL_NVAL;
+    private static void watchParent(Platform os, Handle boot) {
         try {
-            while (os.poll(fds, none, ready, -1) == 0 || (ready[0] & gone) == 0) {
-                // nothing else can be reported
-            }
+            os.awaitHangUp(boot);
         } catch (IOException | RuntimeException e) {
             // the socket is unusable: as good as closed
         }
@@ -67,16 +61,16 @@ final class ParentWatchdog {
     }
 
     /**
-     * Shutdown hook: wakes the watchdog out of its blocking poll (shutting our end down reports
-     * {@code POLLHUP} to it). HotSpot's exit waits up to 300 ms for every thread still inside
+     * Shutdown hook: wakes the watchdog out of its blocking wait (shutting our end down is a
+     * hang-up to it). HotSpot's exit waits up to 300 ms for every thread still inside
      * native code (a blocked downcall counts), so without this every child took 300 ms longer to
      * exit after its task. Reports were sent before {@code System.exit}, so the parent still
      * reads them before the end of stream.
      */
-    private static void releaseWatchdog(Platform os) {
+    private static void releaseWatchdog(Platform os, Handle boot) {
         exiting = true;
         try {
-            os.shutdown(ChildMain.BOOTSTRAP_FD);
+            os.shutdown(boot);
         } catch (IOException | RuntimeException e) {
             // the watchdog then holds the exit up for a moment, as before
         }

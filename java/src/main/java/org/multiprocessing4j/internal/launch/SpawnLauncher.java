@@ -20,17 +20,18 @@ import org.multiprocessing4j.Codec;
 import org.multiprocessing4j.Connection;
 import org.multiprocessing4j.internal.Access;
 import org.multiprocessing4j.internal.Descriptor;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
  * The {@code spawn} start method: {@code posix_spawn} of a fresh JVM running {@link ChildMain}.
  *
  * <h2>Bootstrap protocol</h2>
- * The child gets descriptor 3, one end of a socket pair (the parent keeps the other), and
- * descriptors 4.. for the connections its task captured; {@code posix_spawn} maps them without
- * close-on-exec, and the child sets it on each once it has taken them, before the task runs, so
- * that nothing it executes inherits them. Over descriptor 3, in
- * {@link Connection} frames:
+ * The child inherits exactly these handles ({@link Platform#spawn}): handle 0, one end of a
+ * socket pair (the parent keeps the other), and handles 1.. for the connections and shared memory
+ * its task captured ({@link TaskStreams#FIRST_TASK_HANDLE}); it takes each with
+ * {@link Platform#inheritedHandle}, which also keeps anything it executes from inheriting them.
+ * Over handle 0 (the bootstrap socket), in {@link Connection} frames:
  * <pre>
  * parent → child, once:   int magic 'MP4J', int version, int parentPid, UTF parentName,
  *                         int n, n × int identity, UTF name, boolean daemon,
@@ -42,7 +43,7 @@ import org.multiprocessing4j.platform.Platform;
  *                         (length 0 when it could not be serialized)
  * </pre>
  * The parent never closes its end while the child runs, so the child reads end of stream on
- * descriptor 3 only when the parent has died; it then exits at once. A {@code forkserver} child
+ * the bootstrap socket only when the parent has died; it then exits at once. A {@code forkserver} child
  * ({@link ForkserverLauncher}) speaks the same protocol after its hand-off.
  */
 public final class SpawnLauncher implements Launcher {
@@ -74,19 +75,19 @@ public final class SpawnLauncher implements Launcher {
     }
 
     /**
-     * Spawns a child JVM with the bootstrap socket as its descriptor 3 and {@code passed} as
-     * 4, 5, …; hands back its pid, sentinel and our end of the socket.
+     * Spawns a child JVM with the bootstrap socket as its inherited handle 0 and {@code passed}
+     * as 1, 2, …; hands back its pid, sentinel and our end of the socket.
      *
      * @throws IOException if it cannot be started; nothing is left behind
      */
     static Child start(List<String> arguments, List<Descriptor> passed) throws IOException {
-        int[] boot = OS.socketPair();
+        Handle[] boot = OS.socketPair();
         Connection parentEnd = Access.connection().open(boot[0], true, true, Codec.defaults());
         Descriptor childEnd = new Descriptor(boot[1]);
         Descriptor[] held = new Descriptor[passed.size()];
         int pid;
         try {
-            int[] fds = new int[1 + passed.size()];
+            Handle[] fds = new Handle[1 + passed.size()];
             fds[0] = boot[1];
             for (int i = 0; i < held.length; i++) {
                 Descriptor d = passed.get(i);
@@ -109,7 +110,7 @@ public final class SpawnLauncher implements Launcher {
         try {
             sentinel = new Descriptor(OS.openProcessHandle(pid));
         } catch (IOException e) {
-            OS.signal(pid, Platform.SIGKILL);
+            OS.stop(pid, Platform.Stop.KILL);
             OS.waitForExit(pid, true);
             parentEnd.close();
             throw e;
@@ -171,7 +172,7 @@ public final class SpawnLauncher implements Launcher {
         /** SIGKILLs and reaps the child, then releases the descriptors; for a child we give up on. */
         void killAndReap() {
             try {
-                OS.signal(pid, Platform.SIGKILL);
+                OS.stop(pid, Platform.Stop.KILL);
                 OS.waitForExit(pid, true);
             } catch (IOException e) {
                 // already reaped
@@ -237,7 +238,7 @@ public final class SpawnLauncher implements Launcher {
         private byte[] drain() throws IOException {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             Descriptor d = Access.connection().descriptor(channel);
-            int fd = d.acquire();
+            Handle fd = d.acquire();
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment buffer = arena.allocate(64 * 1024);
                 while (out.size() < MAX_REPORTS) {

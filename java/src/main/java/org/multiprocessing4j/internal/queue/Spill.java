@@ -67,7 +67,7 @@ public final class Spill {
     public static void write(MemorySegment reference, MemorySegment record) throws IOException {
         String name = "/" + name(reference);
         long size = record.byteSize();
-        int fd = OS.openNamedMemory(name, true);
+        var fd = OS.openNamedMemory(name, true);
         try (Arena arena = Arena.ofConfined()) {
             OS.reserve(fd, size);
             MemorySegment.copy(record, 0, OS.map(fd, size, arena), 0, size);
@@ -94,7 +94,7 @@ public final class Spill {
             throw new IOException("the reference to spilled record " + name + " holds a size of "
                     + size + " bytes: the queue's shared memory is corrupt");
         }
-        int fd = OS.openNamedMemory(name, false);
+        var fd = OS.openNamedMemory(name, false);
         try (Arena arena = Arena.ofConfined()) {
             long actual = OS.status(fd).size();
             if (actual < size) {

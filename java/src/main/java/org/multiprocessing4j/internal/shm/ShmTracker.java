@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -165,7 +166,7 @@ public final class ShmTracker {
     private final Map<String, Long> live = new HashMap<>(); // name -> inode; guarded by this
     private final Map<Long, String> queues = new HashMap<>(); // key -> "inode key name"; guarded by this
     private int pid = -1; // guarded by this
-    private int writeEnd = -1; // guarded by this
+    private Handle writeEnd; // guarded by this
     private boolean warned; // guarded by this
     private ScheduledFuture<?> stop; // guarded by this
     private final ScheduledThreadPoolExecutor timer;
@@ -388,7 +389,7 @@ public final class ShmTracker {
     }
 
     private void start() {
-        int[] p;
+        Handle[] p;
         try {
             p = OS.pipe();
         } catch (IOException e) {
@@ -398,7 +399,7 @@ public final class ShmTracker {
         try {
             pid = OS.spawn(new Platform.SpawnRequest("/bin/sh",
                     List.of("/bin/sh", "-c", SCRIPT, "mp4j-shm-tracker"),
-                    List.of("PATH=/usr/bin:/bin", "LC_ALL=C"), new int[] {p[0]}));
+                    List.of("PATH=/usr/bin:/bin", "LC_ALL=C"), new Handle[] {p[0]}));
             writeEnd = p[1];
         } catch (IOException | RuntimeException e) {
             closeQuietly(p[1]);
@@ -433,7 +434,7 @@ public final class ShmTracker {
     private void abandon() {
         int oldPid = pid;
         closeQuietly(writeEnd);
-        writeEnd = -1;
+        writeEnd = null;
         pid = -1;
         reap(oldPid);
     }
@@ -447,7 +448,7 @@ public final class ShmTracker {
             stop = null;
             oldPid = pid;
             closeQuietly(writeEnd);
-            writeEnd = -1;
+            writeEnd = null;
             pid = -1;
         }
         reap(oldPid); // it has nothing to remove: exits as soon as it reads end of file
@@ -472,8 +473,8 @@ public final class ShmTracker {
         }
     }
 
-    private static void closeQuietly(int fd) {
-        if (fd >= 0) {
+    private static void closeQuietly(Handle fd) {
+        if (fd != null) {
             try {
                 OS.close(fd);
             } catch (IOException ignored) {

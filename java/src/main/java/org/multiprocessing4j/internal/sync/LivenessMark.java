@@ -68,8 +68,8 @@ public final class LivenessMark implements AutoCloseable {
      *     too many descriptors); without a mark this process would look dead to the others
      */
     public static LivenessMark place(Descriptor region, Object owner) throws IOException {
-        int fd = region.acquire();
-        int h;
+        var fd = region.acquire();
+        org.multiprocessing4j.platform.Handle h;
         try {
             h = OS.openPrivateHandle(fd);
         } finally {
@@ -102,7 +102,7 @@ public final class LivenessMark implements AutoCloseable {
         if (token == 0) {
             return false;
         }
-        int h;
+        org.multiprocessing4j.platform.Handle h;
         try {
             h = handle.acquire();
         } catch (ClosedChannelException e) {

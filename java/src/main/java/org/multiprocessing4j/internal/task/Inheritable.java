@@ -9,9 +9,9 @@ import org.multiprocessing4j.internal.Access;
 import org.multiprocessing4j.internal.Descriptor;
 
 /**
- * A resource that travels to a child as an inherited descriptor when a {@link Task} captures it
+ * A resource that travels to a child as an inherited OS handle when a {@link Task} captures it
  * (Python's reduction of a Connection or a SharedMemory when a process starts): the child gets
- * the descriptor at a fixed number, and a small serializable {@link Handle} that rebuilds the
+ * the OS handle, and a small serializable {@link Handle} that rebuilds the
  * object around it. Public types expose this through {@link #of(Object)} rather than by
  * implementing it, so that no internal type appears in the public API.
  */
@@ -49,11 +49,11 @@ public interface Inheritable {
     /** Rebuilds the resource in the child. */
     interface Handle extends Serializable {
         /**
-         * {@return the resource, owning {@code fd}}
+         * {@return the resource, owning {@code handle}}
          *
-         * @param fd the inherited descriptor's number in this process
+         * @param handle the inherited handle in this process
          * @throws IOException if it cannot be rebuilt (for example a mapping fails)
          */
-        Object resolve(int fd) throws IOException;
+        Object resolve(org.multiprocessing4j.platform.Handle handle) throws IOException;
     }
 }

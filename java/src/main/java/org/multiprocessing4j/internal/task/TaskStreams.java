@@ -19,6 +19,8 @@ import org.multiprocessing4j.Connection;
 import org.multiprocessing4j.Task;
 import org.multiprocessing4j.internal.Access;
 import org.multiprocessing4j.internal.Descriptor;
+import org.multiprocessing4j.platform.Handle;
+import org.multiprocessing4j.platform.Platform;
 
 /**
  * Serializes a {@link Task} for a child, in one of two forms. A lambda whose captured values are
@@ -27,13 +29,12 @@ import org.multiprocessing4j.internal.Descriptor;
  * Anything else goes through Java serialization (a lambda as its {@link TaskLambdas.Carried}
  * shape and values when {@link TaskLambdas} can rebuild it), {@link Inheritable} resources
  * ({@link Connection}s, shared memory) as {@link Slot}s naming the index of the descriptor among
- * those the child receives. A spawned child inherits them as
- * descriptors {@code FIRST_HANDLE_FD + index}; a forkserver child receives them over its
- * bootstrap socket, at whatever numbers the kernel picks. A resource captured twice travels once.
+ * those the child receives. A spawned child inherits them as its inherited handles
+ * {@code FIRST_TASK_HANDLE + index}; a forkserver child receives them over its bootstrap socket. A resource captured twice travels once.
  */
 public final class TaskStreams {
-    /** Descriptor 3 is the bootstrap socket; inherited handles follow. */
-    static final int FIRST_HANDLE_FD = 4;
+    /** Inherited handle 0 is the bootstrap socket; the task's handles follow it. */
+    public static final int FIRST_TASK_HANDLE = 1;
 
     private TaskStreams() {
     }
@@ -81,11 +82,11 @@ public final class TaskStreams {
     /**
      * Deserializes a task in the child.
      *
-     * @param descriptors the descriptor numbers in this process, by index (see {@link Encoded})
+     * @param descriptors the handles in this process, by index (see {@link Encoded})
      * @throws IOException if the bytes are not a task, or name a descriptor index out of range
      * @throws ClassNotFoundException if a class is missing from the child's class path
      */
-    public static Task decode(byte[] bytes, int[] descriptors)
+    public static Task decode(byte[] bytes, Handle[] descriptors)
             throws IOException, ClassNotFoundException {
         if (bytes.length > 0 && bytes[0] == Compact.MAGIC) {
             return Compact.decode(bytes, descriptors);
@@ -96,13 +97,19 @@ public final class TaskStreams {
         }
     }
 
-    /** {@return the descriptor numbers a spawned child inherits: {@code FIRST_HANDLE_FD + i}} */
-    public static int[] inheritedDescriptors(int count) {
-        int[] fds = new int[count];
+    /**
+     * {@return the task's handles in a spawned child: its inherited handles
+     * {@code FIRST_TASK_HANDLE + i}}
+     *
+     * @param count how many the parent passed
+     * @throws IOException if the backend cannot provide one
+     */
+    public static Handle[] inheritedHandles(int count) throws IOException {
+        Handle[] handles = new Handle[count];
         for (int i = 0; i < count; i++) {
-            fds[i] = FIRST_HANDLE_FD + i;
+            handles[i] = Platform.current().inheritedHandle(FIRST_TASK_HANDLE + i);
         }
-        return fds;
+        return handles;
     }
 
     /**
@@ -229,7 +236,7 @@ public final class TaskStreams {
                     || v instanceof Connection c && Access.connection().hasDefaultCodec(c);
         }
 
-        public static Task decode(byte[] bytes, int[] descriptors)
+        public static Task decode(byte[] bytes, Handle[] descriptors)
                 throws IOException, ClassNotFoundException {
             java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(bytes));
             in.readByte();
@@ -337,9 +344,9 @@ public final class TaskStreams {
     }
 
     private static final class HandleInputStream extends ObjectInputStream {
-        private final int[] descriptors;
+        private final Handle[] descriptors;
 
-        HandleInputStream(InputStream in, int[] descriptors) throws IOException {
+        HandleInputStream(InputStream in, Handle[] descriptors) throws IOException {
             super(in);
             this.descriptors = descriptors;
             enableResolveObject(true);

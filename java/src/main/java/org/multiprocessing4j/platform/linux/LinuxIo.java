@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.channels.ClosedChannelException;
 import org.multiprocessing4j.platform.linux.Calls.FcntlAsSys;
 import org.multiprocessing4j.platform.linux.Calls.Sys;
 import org.multiprocessing4j.platform.linux.bindings.Libc;
@@ -257,6 +258,52 @@ final class LinuxIo {
                 }
             }
         });
+    }
+
+    private static final short READABLE_OR_ENDED =
+            (short) (Libc.POLLIN() | Libc.POLLHUP() | Libc.POLLERR());
+    private static final short HUNG_UP = (short) (Libc.POLLHUP() | Libc.POLLERR() | Libc.POLLNVAL());
+
+    /**
+     * Waits until a descriptor is readable, ended or in error ({@code POLLIN}, reported with
+     * {@code POLLHUP}/{@code POLLERR}).
+     *
+     * @return the number of such descriptors, 0 on timeout
+     * @throws ClosedChannelException if one is not open ({@code POLLNVAL})
+     */
+    int awaitReadable(int[] fds, boolean[] ready, long timeoutNanos) throws IOException {
+        short[] events = new short[fds.length];
+        short[] revents = new short[fds.length];
+        java.util.Arrays.fill(events, (short) Libc.POLLIN());
+        poll(fds, events, revents, timeoutNanos);
+        int n = 0;
+        for (int i = 0; i < fds.length; i++) {
+            if ((revents[i] & Libc.POLLNVAL()) != 0) {
+                throw new ClosedChannelException();
+            }
+            ready[i] = (revents[i] & READABLE_OR_ENDED) != 0;
+            n += ready[i] ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** {@link #awaitReadable(int[], boolean[], long)} for one descriptor. */
+    boolean awaitReadable(int fd, long timeoutNanos) throws IOException {
+        return awaitReadable(new int[] {fd}, new boolean[1], timeoutNanos) > 0;
+    }
+
+    /**
+     * Blocks until the socket's peer has closed, or the socket is unusable or shut down. Polls
+     * for no event: a socket whose peer has closed reports {@code POLLHUP} regardless, and data
+     * arriving neither wakes this thread nor competes with another one reading the socket.
+     */
+    void awaitHangUp(int fd) throws IOException {
+        int[] fds = {fd};
+        short[] none = {0};
+        short[] ready = new short[1];
+        while (poll(fds, none, ready, -1) == 0 || (ready[0] & HUNG_UP) == 0) {
+            // nothing else can be reported
+        }
     }
 
     /** {@code shutdown(SHUT_RDWR)}; not a socket or not connected: no-op. */

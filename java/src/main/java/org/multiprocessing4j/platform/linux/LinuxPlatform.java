@@ -15,6 +15,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 import org.multiprocessing4j.platform.UnsupportedPlatformException;
 import org.multiprocessing4j.platform.WaitChannel;
@@ -123,79 +124,138 @@ public final class LinuxPlatform implements Platform {
         return processes.parentPid();
     }
 
-    // ------------------------------------------------------------------ descriptors (LinuxIo)
+    // ------------------------------------------------------------------ handles
+
+    /** {@return the descriptor {@code handle} stands for} */
+    static int fd(Handle handle) {
+        return (int) handle.value();
+    }
+
+    /** {@return the handle of descriptor {@code fd}} */
+    static Handle handle(int fd) {
+        return Handle.of(fd);
+    }
+
+    private static Handle[] handles(int[] fds) {
+        Handle[] h = new Handle[fds.length];
+        for (int i = 0; i < fds.length; i++) {
+            h[i] = handle(fds[i]);
+        }
+        return h;
+    }
+
+    private static int[] fds(Handle[] handles) {
+        int[] fds = new int[handles.length];
+        for (int i = 0; i < fds.length; i++) {
+            fds[i] = fd(handles[i]);
+        }
+        return fds;
+    }
+
+    // ------------------------------------------------------------------ I/O (LinuxIo)
 
     @Override
-    public int[] pipe() throws IOException {
-        return io.pipe();
+    public Handle[] pipe() throws IOException {
+        return handles(io.pipe());
     }
 
     @Override
-    public int[] socketPair() throws IOException {
-        return io.socketPair();
+    public Handle[] socketPair() throws IOException {
+        return handles(io.socketPair());
     }
 
     @Override
-    public long read(int fd, MemorySegment buffer, long length) throws IOException {
-        return io.read(fd, buffer, length);
+    public long read(Handle handle, MemorySegment buffer, long length) throws IOException {
+        return io.read(fd(handle), buffer, length);
     }
 
     @Override
-    public long readNow(int fd, MemorySegment buffer, long length) throws IOException {
-        return io.readNow(fd, buffer, length);
+    public long readNow(Handle handle, MemorySegment buffer, long length) throws IOException {
+        return io.readNow(fd(handle), buffer, length);
     }
 
     @Override
-    public void writeFully(int fd, MemorySegment buffer, long length) throws IOException {
-        io.writeFully(fd, buffer, length, false);
+    public void writeFully(Handle handle, MemorySegment buffer, long length) throws IOException {
+        io.writeFully(fd(handle), buffer, length, false);
     }
 
     @Override
-    public void sendFully(int fd, MemorySegment buffer, long length) throws IOException {
-        io.writeFully(fd, buffer, length, true);
+    public void sendFully(Handle handle, MemorySegment buffer, long length) throws IOException {
+        io.writeFully(fd(handle), buffer, length, true);
     }
 
     @Override
-    public void writeFully(int fd, MemorySegment first, MemorySegment second) throws IOException {
-        io.writeFully(fd, first, second);
+    public void writeFully(Handle handle, MemorySegment first, MemorySegment second)
+            throws IOException {
+        io.writeFully(fd(handle), first, second);
     }
 
     @Override
-    public int poll(int[] fds, short[] events, short[] ready, long timeoutNanos) throws IOException {
-        return io.poll(fds, events, ready, timeoutNanos);
+    public int awaitReadable(Handle[] handles, boolean[] ready, long timeoutNanos)
+            throws IOException {
+        return io.awaitReadable(fds(handles), ready, timeoutNanos);
     }
 
     @Override
-    public void shutdown(int fd) throws IOException {
-        io.shutdown(fd);
+    public boolean awaitReadable(Handle handle, long timeoutNanos) throws IOException {
+        return io.awaitReadable(fd(handle), timeoutNanos);
     }
 
     @Override
-    public void close(int fd) throws IOException {
+    public void awaitHangUp(Handle socket) throws IOException {
+        io.awaitHangUp(fd(socket));
+    }
+
+    @Override
+    public void shutdown(Handle handle) throws IOException {
+        io.shutdown(fd(handle));
+    }
+
+    @Override
+    public void close(Handle handle) throws IOException {
+        close(fd(handle));
+    }
+
+    private void close(int fd) throws IOException {
         io.close(fd);
     }
 
     @Override
-    public int duplicate(int fd) throws IOException {
-        return io.duplicateAbove(fd, 0);
+    public Handle duplicate(Handle handle) throws IOException {
+        return handle(io.duplicateAbove(fd(handle), 0));
     }
 
-    @Override
-    public void setCloseOnExec(int fd) throws IOException {
-        io.setCloseOnExec(fd);
-    }
+    // ------------------------------------------------------------------ handle transfer
 
     @Override
-    public void sendWithDescriptors(int socket, MemorySegment data, long length, int[] descriptors)
+    public void sendWithHandles(Handle socket, MemorySegment data, long length, Handle[] handles)
             throws IOException {
-        io.sendWithDescriptors(socket, data, length, descriptors);
+        io.sendWithDescriptors(fd(socket), data, length, fds(handles));
     }
 
     @Override
-    public Received receiveWithDescriptors(int socket, MemorySegment buffer, long length,
-                                           int maxDescriptors) throws IOException {
-        LinuxIo.Received r = io.receiveWithDescriptors(socket, buffer, length, maxDescriptors);
-        return new Received(r.bytes(), r.descriptors());
+    public Received receiveWithHandles(Handle socket, MemorySegment buffer, long length)
+            throws IOException {
+        LinuxIo.Received r = io.receiveWithDescriptors(fd(socket), buffer, length,
+                LinuxIo.MAX_PASSED_DESCRIPTORS);
+        return new Received(r.bytes(), handles(r.descriptors()));
+    }
+
+    @Override
+    public int maxHandlesPerMessage() {
+        return LinuxIo.MAX_PASSED_DESCRIPTORS;
+    }
+
+    @Override
+    public Handle inheritedHandle(int index) throws IOException {
+        if (index < 0) {
+            throw new IllegalArgumentException("no inherited handle " + index);
+        }
+        int fd = LinuxProcesses.FIRST_INHERITED_FD + index;
+        // posix_spawn mapped it without close-on-exec (it cannot do otherwise): a program this
+        // process executes (or -XX:OnError, or a library) must not inherit it
+        io.setCloseOnExec(fd);
+        return handle(fd);
     }
 
     // ------------------------------------------------------------------ processes (LinuxProcesses)
@@ -203,27 +263,17 @@ public final class LinuxPlatform implements Platform {
     @Override
     public int spawn(SpawnRequest request) throws IOException {
         return processes.spawn(request.executable(), request.arguments(), request.environment(),
-                request.descriptors());
+                fds(request.handles()));
     }
 
     @Override
-    public int openProcessHandle(int pid) throws IOException {
-        return processes.openProcessHandle(pid);
+    public Handle openProcessHandle(int pid) throws IOException {
+        return handle(processes.openProcessHandle(pid));
     }
 
     @Override
     public ExitStatus waitForExit(int pid, boolean block) throws IOException {
         return processes.waitForExit(pid, block);
-    }
-
-    @Override
-    public void signal(int pid, int signal) throws IOException {
-        processes.signal(pid, signal);
-    }
-
-    @Override
-    public void setParentDeathSignal(int signal) throws IOException {
-        processes.setParentDeathSignal(signal);
     }
 
     @Override
@@ -254,7 +304,7 @@ public final class LinuxPlatform implements Platform {
     // ------------------------------------------------------------------ shared memory
 
     @Override
-    public int createAnonymousMemory(String debugName, long size) throws IOException {
+    public Handle createAnonymousMemory(String debugName, long size) throws IOException {
         MemorySegment st = STATE.get();
         int fd;
         try (Arena a = Arena.ofConfined()) {
@@ -274,7 +324,7 @@ public final class LinuxPlatform implements Platform {
                 throw Errno.exception("fcntl(" + fd + ", F_ADD_SEALS, F_SEAL_SHRINK|F_SEAL_SEAL)",
                         errno(st));
             }
-            return fd;
+            return handle(fd);
         } catch (Throwable t) {
             close(fd);
             if (t instanceof IOException io) {
@@ -285,7 +335,7 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public int openNamedMemory(String name, boolean create) throws IOException {
+    public Handle openNamedMemory(String name, boolean create) throws IOException {
         MemorySegment st = STATE.get();
         int flags = Libc.O_RDWR() | Libc.O_CLOEXEC() | (create ? Libc.O_CREAT() | Libc.O_EXCL() : 0);
         int fd;
@@ -301,7 +351,7 @@ public final class LinuxPlatform implements Platform {
             throw Errno.exception("shm_open(\"" + name + "\", "
                     + (create ? "O_RDWR|O_CREAT|O_EXCL, 0600" : "O_RDWR") + ")", errno(st));
         }
-        return fd;
+        return handle(fd);
     }
 
     @Override
@@ -319,7 +369,8 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public void reserve(int fd, long size) throws IOException {
+    public void reserve(Handle memory, long size) throws IOException {
+        int fd = fd(memory);
         Path file = fileOf(fd);
         reserve(fd, size, file == null ? null : file.getParent(),
                 file == null ? "descriptor " + fd : file.toString());
@@ -376,7 +427,8 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public FileStatus status(int fd) throws IOException {
+    public FileStatus status(Handle handle) throws IOException {
+        int fd = fd(handle);
         MemorySegment st = STATE.get();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(arch.statLayoutSize(), 8);
@@ -398,7 +450,8 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public long inode(int fd) throws IOException {
+    public long inode(Handle handle) throws IOException {
+        int fd = fd(handle);
         MemorySegment st = STATE.get();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(arch.statLayoutSize(), 8);
@@ -483,9 +536,9 @@ public final class LinuxPlatform implements Platform {
     private static final long FLOCK_LEN = FLOCK.byteOffset(MemoryLayout.PathElement.groupElement("l_len"));
 
     @Override
-    public int openPrivateHandle(int fd) throws IOException {
+    public Handle openPrivateHandle(Handle memory) throws IOException {
         MemorySegment st = STATE.get();
-        String path = "/proc/self/fd/" + fd;
+        String path = "/proc/self/fd/" + fd(memory);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = a.allocateFrom(path);
             for (;;) {
@@ -493,7 +546,7 @@ public final class LinuxPlatform implements Platform {
                 int r = (int) (long) Sys.MH.invokeExact(st, arch.sysOpenat(), AT_FDCWD, p,
                         (long) (Libc.O_RDWR() | Libc.O_CLOEXEC()), 0L, 0L, 0L);
                 if (r >= 0) {
-                    return r;
+                    return handle(r);
                 }
                 if (errno(st) != Errno.EINTR) {
                     throw Errno.exception("open(\"" + path + "\", O_RDWR|O_CLOEXEC)", errno(st));
@@ -507,17 +560,17 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public void placeMark(int handle, long index) throws IOException {
+    public void placeMark(Handle handle, long index) throws IOException {
         checkMarkIndex(index);
-        if (ofdLock(handle, F_OFD_SETLK, F_RDLCK, index) < 0) {
+        if (ofdLock(fd(handle), F_OFD_SETLK, F_RDLCK, index) < 0) {
             throw new AssertionError("F_OFD_SETLK returned no lock type");
         }
     }
 
     @Override
-    public boolean markPlaced(int handle, long index) throws IOException {
+    public boolean markPlaced(Handle handle, long index) throws IOException {
         checkMarkIndex(index);
-        return ofdLock(handle, F_OFD_GETLK, F_WRLCK, index) != F_UNLCK;
+        return ofdLock(fd(handle), F_OFD_GETLK, F_WRLCK, index) != F_UNLCK;
     }
 
     private static void checkMarkIndex(long index) {
@@ -581,7 +634,8 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public MemorySegment map(int fd, long size, Arena arena) throws IOException {
+    public MemorySegment map(Handle memory, long size, Arena arena) throws IOException {
+        int fd = fd(memory);
         MemorySegment st = STATE.get();
         MemorySegment addr;
         try {
@@ -630,33 +684,36 @@ public final class LinuxPlatform implements Platform {
     // ------------------------------------------------------------------ stream sockets (LinuxSockets)
 
     @Override
-    public int socket(java.net.SocketAddress address, boolean nonBlocking) throws IOException {
-        return sockets.socket(address, nonBlocking);
+    public Handle socket(java.net.SocketAddress address, boolean nonBlocking) throws IOException {
+        return handle(sockets.socket(address, nonBlocking));
     }
 
     @Override
-    public void bindAndListen(int fd, java.net.SocketAddress address, int backlog) throws IOException {
-        sockets.bindAndListen(fd, address, backlog);
+    public void bindAndListen(Handle socket, java.net.SocketAddress address, int backlog)
+            throws IOException {
+        sockets.bindAndListen(fd(socket), address, backlog);
     }
 
     @Override
-    public int accept(int fd) throws IOException {
-        return sockets.accept(fd);
+    public Handle accept(Handle listener) throws IOException {
+        int fd = sockets.accept(fd(listener));
+        return fd < 0 ? null : handle(fd);
     }
 
     @Override
-    public void connect(int fd, java.net.SocketAddress address) throws IOException {
-        sockets.connect(fd, address);
+    public void connect(Handle socket, java.net.SocketAddress address) throws IOException {
+        sockets.connect(fd(socket), address);
     }
 
     @Override
-    public boolean connect(int fd, java.net.SocketAddress address, long timeoutNanos) throws IOException {
-        return sockets.connect(fd, address, timeoutNanos);
+    public boolean connect(Handle socket, java.net.SocketAddress address, long timeoutNanos)
+            throws IOException {
+        return sockets.connect(fd(socket), address, timeoutNanos);
     }
 
     @Override
-    public java.net.SocketAddress localAddress(int fd) throws IOException {
-        return sockets.localAddress(fd);
+    public java.net.SocketAddress localAddress(Handle socket) throws IOException {
+        return sockets.localAddress(fd(socket));
     }
 
     @Override

@@ -56,6 +56,9 @@ final class LinuxProcesses {
                 Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
     }
 
+    /** The descriptor a child gets its first inherited handle as; the others follow it. */
+    static final int FIRST_INHERITED_FD = 3;
+
     private final LinuxArch.Syscalls syscalls;
     private final LinuxIo io;
     private final ExecutorService spawner = Executors.newSingleThreadExecutor(r -> {
@@ -83,7 +86,7 @@ final class LinuxProcesses {
 
     /**
      * Starts {@code executable}: descriptors 0-2 of this process, then {@code descriptors[i]} as
-     * {@code 3 + i}, every other descriptor closed, an empty signal mask, default dispositions.
+     * {@code FIRST_INHERITED_FD + i}, every other descriptor closed, an empty signal mask, default dispositions.
      *
      * @return the child's pid
      */
@@ -120,8 +123,9 @@ final class LinuxProcesses {
         try (Arena a = Arena.ofConfined()) {
             // Sources inside the target range 3..3+n-1 could be overwritten by an earlier dup2:
             // move every source above the range first (closed again below).
+            int first = FIRST_INHERITED_FD;
             for (int i = 0; i < n; i++) {
-                moved[i] = io.duplicateAbove(sources[i], 3 + n);
+                moved[i] = io.duplicateAbove(sources[i], first + n);
             }
             MemorySegment actions = posix_spawn_file_actions_t.allocate(a);
             MemorySegment attr = posix_spawnattr_t.allocate(a);
@@ -130,10 +134,10 @@ final class LinuxProcesses {
             try {
                 for (int i = 0; i < n; i++) {
                     check("posix_spawn_file_actions_adddup2",
-                            Libc.posix_spawn_file_actions_adddup2(actions, moved[i], 3 + i));
+                            Libc.posix_spawn_file_actions_adddup2(actions, moved[i], first + i));
                 }
                 check("posix_spawn_file_actions_addclosefrom_np",
-                        Libc.posix_spawn_file_actions_addclosefrom_np(actions, 3 + n));
+                        Libc.posix_spawn_file_actions_addclosefrom_np(actions, first + n));
                 MemorySegment none = sigset_t.allocate(a);
                 MemorySegment all = sigset_t.allocate(a);
                 Libc.sigemptyset(none);

@@ -10,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.concurrent.locks.Lock;
-import org.multiprocessing4j.platform.Platform;
 import org.multiprocessing4j.platform.posix.bindings.Posix;
 import org.multiprocessing4j.platform.posix.bindings.cmsghdr;
 import org.multiprocessing4j.platform.posix.bindings.iovec;
@@ -96,6 +95,59 @@ final class PosixIo {
     private PosixIo() {
     }
 
+    /**
+     * The most descriptors one {@code sendmsg} carries here. POSIX sets no number; Linux's
+     * {@code SCM_MAX_FD} is 253, and the BSDs and macOS accept at least as many.
+     */
+    static final int MAX_PASSED_DESCRIPTORS = 253;
+
+    /** {@code poll} event bits, this system's values. */
+    static final short POLL_IN = (short) Posix.POLLIN();
+    static final short POLL_OUT = (short) Posix.POLLOUT();
+    static final short POLL_ERR = (short) Posix.POLLERR();
+    static final short POLL_HUP = (short) Posix.POLLHUP();
+    static final short POLL_NVAL = (short) Posix.POLLNVAL();
+
+    /** What {@link #receiveWithDescriptors} read: bytes (0 at end of stream) and descriptors. */
+    record Received(long bytes, int[] descriptors) {
+    }
+
+    /**
+     * Waits until a descriptor is readable, ended or in error.
+     *
+     * @return the number of such descriptors, 0 on timeout
+     * @throws java.nio.channels.ClosedChannelException if one is not open ({@code POLLNVAL})
+     */
+    static int awaitReadable(int[] fds, boolean[] ready, long timeoutNanos) throws IOException {
+        short[] events = new short[fds.length];
+        short[] revents = new short[fds.length];
+        java.util.Arrays.fill(events, POLL_IN);
+        poll(fds, events, revents, timeoutNanos);
+        int n = 0;
+        for (int i = 0; i < fds.length; i++) {
+            if ((revents[i] & POLL_NVAL) != 0) {
+                throw new java.nio.channels.ClosedChannelException();
+            }
+            ready[i] = (revents[i] & (POLL_IN | POLL_HUP | POLL_ERR)) != 0;
+            n += ready[i] ? 1 : 0;
+        }
+        return n;
+    }
+
+    /**
+     * Blocks until the socket's peer has closed, or the socket is unusable or shut down: a
+     * {@code poll} for no event, which reports {@code POLLHUP} regardless and is not woken by data.
+     */
+    static void awaitHangUp(int fd) throws IOException {
+        int[] fds = {fd};
+        short[] none = {0};
+        short[] ready = new short[1];
+        short gone = (short) (POLL_HUP | POLL_ERR | POLL_NVAL);
+        while (poll(fds, none, ready, -1) == 0 || (ready[0] & gone) == 0) {
+            // nothing else can be reported
+        }
+    }
+
     private static long align(long n) {
         return (n + CMSG_ALIGN - 1) & -CMSG_ALIGN;
     }
@@ -161,7 +213,7 @@ final class PosixIo {
     /** POSIX has no MSG_DONTWAIT: a {@code poll} without waiting, then a read that cannot block. */
     static long readNow(int fd, MemorySegment buffer, long length) throws IOException {
         short[] ready = new short[1];
-        if (poll(new int[] {fd}, new short[] {Platform.POLL_IN}, ready, 0) == 0) {
+        if (poll(new int[] {fd}, new short[] {POLL_IN}, ready, 0) == 0) {
             return -1;
         }
         return read(fd, buffer, length);
@@ -221,7 +273,7 @@ final class PosixIo {
             for (int i = 0; i < n; i++) {
                 MemorySegment e = pollfd.asSlice(p, i);
                 pollfd.fd(e, fds[i]);
-                pollfd.events(e, toNative(events[i]));
+                pollfd.events(e, events[i]);
             }
             for (;;) {
                 int ms;
@@ -241,7 +293,7 @@ final class PosixIo {
                         continue; // woke a little early (clock granularity): sleep the rest
                     }
                     for (int i = 0; i < n; i++) {
-                        ready[i] = fromNative(pollfd.revents(pollfd.asSlice(p, i)));
+                        ready[i] = pollfd.revents(pollfd.asSlice(p, i));
                     }
                     return (int) r;
                 }
@@ -250,24 +302,6 @@ final class PosixIo {
                 }
             }
         }
-    }
-
-    /** The seam's poll bits are Linux's values; POSIX leaves them to each system. */
-    private static short toNative(short events) {
-        int e = 0;
-        e |= (events & Platform.POLL_IN) != 0 ? Posix.POLLIN() : 0;
-        e |= (events & Platform.POLL_OUT) != 0 ? Posix.POLLOUT() : 0;
-        return (short) e;
-    }
-
-    private static short fromNative(short revents) {
-        int r = 0;
-        r |= (revents & Posix.POLLIN()) != 0 ? Platform.POLL_IN : 0;
-        r |= (revents & Posix.POLLOUT()) != 0 ? Platform.POLL_OUT : 0;
-        r |= (revents & Posix.POLLERR()) != 0 ? Platform.POLL_ERR : 0;
-        r |= (revents & Posix.POLLHUP()) != 0 ? Platform.POLL_HUP : 0;
-        r |= (revents & Posix.POLLNVAL()) != 0 ? Platform.POLL_NVAL : 0;
-        return (short) r;
     }
 
     static void shutdown(int fd) throws IOException {
@@ -319,12 +353,12 @@ final class PosixIo {
 
     static void sendWithDescriptors(int socket, MemorySegment data, long length, int[] descriptors)
             throws IOException {
-        if (descriptors.length > Platform.MAX_PASSED_DESCRIPTORS) {
-            throw new IllegalArgumentException("at most " + Platform.MAX_PASSED_DESCRIPTORS
-                    + " descriptors per message, got " + descriptors.length);
+        if (descriptors.length > MAX_PASSED_DESCRIPTORS) {
+            throw new IllegalArgumentException("at most " + MAX_PASSED_DESCRIPTORS
+                    + " handles per message, got " + descriptors.length);
         }
         if (length <= 0) {
-            throw new IllegalArgumentException("descriptors travel with at least one byte");
+            throw new IllegalArgumentException("handles travel with at least one byte");
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment msg = msghdr.allocate(a);
@@ -359,10 +393,10 @@ final class PosixIo {
      * then receives and makes the descriptors close-on-exec under the gate, so that no spawn
      * sees them in between; the gate is not held while waiting.
      */
-    static Platform.Received receiveWithDescriptors(int socket, MemorySegment buffer, long length,
+    static Received receiveWithDescriptors(int socket, MemorySegment buffer, long length,
                                                     int maxDescriptors) throws IOException {
         short[] ready = new short[1];
-        poll(new int[] {socket}, new short[] {Platform.POLL_IN}, ready, -1);
+        poll(new int[] {socket}, new short[] {POLL_IN}, ready, -1);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment msg = msghdr.allocate(a);
             MemorySegment iov = iovec.allocate(a);
@@ -387,7 +421,7 @@ final class PosixIo {
                     }
                     int e = (int) -r;
                     if (e == PosixErrno.ECONNRESET) {
-                        return new Platform.Received(0, new int[0]);
+                        return new Received(0, new int[0]);
                     }
                     if (e != PosixErrno.EINTR) {
                         throw PosixErrno.exception("recvmsg(" + socket + ")", e);
@@ -416,7 +450,7 @@ final class PosixIo {
                 throw new IOException("recvmsg(" + socket + ") received more than "
                         + maxDescriptors + " descriptors (MSG_CTRUNC); they were closed");
             }
-            return new Platform.Received(r, fds);
+            return new Received(r, fds);
         }
     }
 }

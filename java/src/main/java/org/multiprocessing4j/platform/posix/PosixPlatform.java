@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.SocketAddress;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 import org.multiprocessing4j.platform.WaitChannel;
 import org.multiprocessing4j.platform.posix.bindings.Posix;
@@ -64,79 +65,126 @@ public final class PosixPlatform implements Platform {
         return PosixProcesses.parentPid();
     }
 
-    // ------------------------------------------------------------------ descriptors
+    // ------------------------------------------------------------------ handles
+
+    /** {@return the descriptor {@code handle} stands for} */
+    static int fd(Handle handle) {
+        return (int) handle.value();
+    }
+
+    /** {@return the descriptors of {@code handles}} */
+    static int[] fds(Handle[] handles) {
+        int[] fds = new int[handles.length];
+        for (int i = 0; i < fds.length; i++) {
+            fds[i] = fd(handles[i]);
+        }
+        return fds;
+    }
+
+    private static Handle[] handles(int[] fds) {
+        Handle[] h = new Handle[fds.length];
+        for (int i = 0; i < fds.length; i++) {
+            h[i] = Handle.of(fds[i]);
+        }
+        return h;
+    }
+
+    // ------------------------------------------------------------------ I/O
 
     @Override
-    public int[] pipe() throws IOException {
-        return PosixIo.pipe();
+    public Handle[] pipe() throws IOException {
+        return handles(PosixIo.pipe());
     }
 
     @Override
-    public int[] socketPair() throws IOException {
-        return PosixIo.socketPair();
+    public Handle[] socketPair() throws IOException {
+        return handles(PosixIo.socketPair());
     }
 
     @Override
-    public long read(int fd, MemorySegment buffer, long length) throws IOException {
-        return PosixIo.read(fd, buffer, length);
+    public long read(Handle handle, MemorySegment buffer, long length) throws IOException {
+        return PosixIo.read(fd(handle), buffer, length);
     }
 
     @Override
-    public long readNow(int fd, MemorySegment buffer, long length) throws IOException {
-        return PosixIo.readNow(fd, buffer, length);
+    public long readNow(Handle handle, MemorySegment buffer, long length) throws IOException {
+        return PosixIo.readNow(fd(handle), buffer, length);
     }
 
     @Override
-    public void writeFully(int fd, MemorySegment buffer, long length) throws IOException {
-        PosixIo.writeLoop(fd, buffer, length, false);
+    public void writeFully(Handle handle, MemorySegment buffer, long length) throws IOException {
+        PosixIo.writeLoop(fd(handle), buffer, length, false);
     }
 
     @Override
-    public void sendFully(int fd, MemorySegment buffer, long length) throws IOException {
-        PosixIo.writeLoop(fd, buffer, length, true);
+    public void sendFully(Handle handle, MemorySegment buffer, long length) throws IOException {
+        PosixIo.writeLoop(fd(handle), buffer, length, true);
     }
 
     @Override
-    public void writeFully(int fd, MemorySegment first, MemorySegment second) throws IOException {
-        PosixIo.writeFully(fd, first, second);
+    public void writeFully(Handle handle, MemorySegment first, MemorySegment second)
+            throws IOException {
+        PosixIo.writeFully(fd(handle), first, second);
     }
 
     @Override
-    public int poll(int[] fds, short[] events, short[] ready, long timeoutNanos) throws IOException {
-        return PosixIo.poll(fds, events, ready, timeoutNanos);
+    public int awaitReadable(Handle[] handles, boolean[] ready, long timeoutNanos)
+            throws IOException {
+        return PosixIo.awaitReadable(fds(handles), ready, timeoutNanos);
     }
 
     @Override
-    public void shutdown(int fd) throws IOException {
-        PosixIo.shutdown(fd);
+    public void awaitHangUp(Handle socket) throws IOException {
+        PosixIo.awaitHangUp(fd(socket));
     }
 
     @Override
-    public void close(int fd) throws IOException {
+    public void shutdown(Handle handle) throws IOException {
+        PosixIo.shutdown(fd(handle));
+    }
+
+    @Override
+    public void close(Handle handle) throws IOException {
+        int fd = fd(handle);
         liveness.closing(fd);
         PosixIo.close(fd);
     }
 
     @Override
-    public int duplicate(int fd) throws IOException {
-        return PosixIo.duplicate(fd);
+    public Handle duplicate(Handle handle) throws IOException {
+        return Handle.of(PosixIo.duplicate(fd(handle)));
     }
 
-    @Override
-    public void setCloseOnExec(int fd) throws IOException {
-        PosixIo.setCloseOnExec(fd);
-    }
+    // ------------------------------------------------------------------ handle transfer
 
     @Override
-    public void sendWithDescriptors(int socket, MemorySegment data, long length, int[] descriptors)
+    public void sendWithHandles(Handle socket, MemorySegment data, long length, Handle[] handles)
             throws IOException {
-        PosixIo.sendWithDescriptors(socket, data, length, descriptors);
+        PosixIo.sendWithDescriptors(fd(socket), data, length, fds(handles));
     }
 
     @Override
-    public Received receiveWithDescriptors(int socket, MemorySegment buffer, long length, int maxDescriptors)
+    public Received receiveWithHandles(Handle socket, MemorySegment buffer, long length)
             throws IOException {
-        return PosixIo.receiveWithDescriptors(socket, buffer, length, maxDescriptors);
+        PosixIo.Received r = PosixIo.receiveWithDescriptors(fd(socket), buffer, length,
+                PosixIo.MAX_PASSED_DESCRIPTORS);
+        return new Received(r.bytes(), handles(r.descriptors()));
+    }
+
+    @Override
+    public int maxHandlesPerMessage() {
+        return PosixIo.MAX_PASSED_DESCRIPTORS;
+    }
+
+    /** The child's handle {@code i} is descriptor {@code 3 + i}, as {@code PosixProcesses} maps it. */
+    @Override
+    public Handle inheritedHandle(int index) throws IOException {
+        if (index < 0) {
+            throw new IllegalArgumentException("no inherited handle " + index);
+        }
+        int fd = 3 + index;
+        PosixIo.setCloseOnExec(fd); // posix_spawn mapped it inheritable; nothing else may inherit it
+        return Handle.of(fd);
     }
 
     // ------------------------------------------------------------------ processes
@@ -147,27 +195,13 @@ public final class PosixPlatform implements Platform {
     }
 
     @Override
-    public int openProcessHandle(int pid) throws IOException {
-        return PosixProcesses.openProcessHandle(pid);
+    public Handle openProcessHandle(int pid) throws IOException {
+        return Handle.of(PosixProcesses.openProcessHandle(pid));
     }
 
     @Override
     public ExitStatus waitForExit(int pid, boolean block) throws IOException {
         return PosixProcesses.waitForExit(pid, block);
-    }
-
-    @Override
-    public void signal(int pid, int signal) throws IOException {
-        PosixProcesses.signal(pid, signal);
-    }
-
-    /**
-     * POSIX has no parent-death signal: a daemon thread sends {@code signal} to this process once
-     * {@code getppid()} no longer names the parent it has now (see {@code PosixSignals}).
-     */
-    @Override
-    public void setParentDeathSignal(int signal) {
-        PosixSignals.onParentDeath(PosixProcesses.parentPid(), signal);
     }
 
     @Override
@@ -207,13 +241,13 @@ public final class PosixPlatform implements Platform {
     // ------------------------------------------------------------------ shared memory
 
     @Override
-    public int createAnonymousMemory(String debugName, long size) throws IOException {
-        return memory.createAnonymous(debugName, size);
+    public Handle createAnonymousMemory(String debugName, long size) throws IOException {
+        return Handle.of(memory.createAnonymous(debugName, size));
     }
 
     @Override
-    public int openNamedMemory(String name, boolean create) throws IOException {
-        return memory.openNamed(name, create);
+    public Handle openNamedMemory(String name, boolean create) throws IOException {
+        return Handle.of(memory.openNamed(name, create));
     }
 
     @Override
@@ -222,13 +256,13 @@ public final class PosixPlatform implements Platform {
     }
 
     @Override
-    public void reserve(int fd, long size) throws IOException {
-        memory.reserve(fd, size);
+    public void reserve(Handle memory, long size) throws IOException {
+        this.memory.reserve(fd(memory), size);
     }
 
     @Override
-    public FileStatus status(int fd) throws IOException {
-        return memory.status(fd);
+    public FileStatus status(Handle handle) throws IOException {
+        return memory.status(fd(handle));
     }
 
     @Override
@@ -237,8 +271,8 @@ public final class PosixPlatform implements Platform {
     }
 
     @Override
-    public long inode(int fd) throws IOException {
-        return memory.inode(fd);
+    public long inode(Handle handle) throws IOException {
+        return memory.inode(fd(handle));
     }
 
     @Override
@@ -247,8 +281,8 @@ public final class PosixPlatform implements Platform {
     }
 
     @Override
-    public MemorySegment map(int fd, long size, Arena arena) throws IOException {
-        return PosixMemory.map(fd, size, arena);
+    public MemorySegment map(Handle memory, long size, Arena arena) throws IOException {
+        return PosixMemory.map(fd(memory), size, arena);
     }
 
     // ------------------------------------------------------------------ liveness
@@ -259,18 +293,18 @@ public final class PosixPlatform implements Platform {
     }
 
     @Override
-    public int openPrivateHandle(int fd) throws IOException {
-        return liveness.openPrivateHandle(fd);
+    public Handle openPrivateHandle(Handle memory) throws IOException {
+        return Handle.of(liveness.openPrivateHandle(fd(memory)));
     }
 
     @Override
-    public void placeMark(int handle, long index) throws IOException {
-        liveness.placeMark(handle, index);
+    public void placeMark(Handle handle, long index) throws IOException {
+        liveness.placeMark(fd(handle), index);
     }
 
     @Override
-    public boolean markPlaced(int handle, long index) throws IOException {
-        return liveness.markPlaced(handle, index);
+    public boolean markPlaced(Handle handle, long index) throws IOException {
+        return liveness.markPlaced(fd(handle), index);
     }
 
     // ------------------------------------------------------------------ waiting
@@ -299,33 +333,36 @@ public final class PosixPlatform implements Platform {
     // ------------------------------------------------------------------ stream sockets
 
     @Override
-    public int socket(SocketAddress address, boolean nonBlocking) throws IOException {
-        return PosixSockets.socket(address, nonBlocking);
+    public Handle socket(SocketAddress address, boolean nonBlocking) throws IOException {
+        return Handle.of(PosixSockets.socket(address, nonBlocking));
     }
 
     @Override
-    public void bindAndListen(int fd, SocketAddress address, int backlog) throws IOException {
-        PosixSockets.bindAndListen(fd, address, backlog);
+    public void bindAndListen(Handle socket, SocketAddress address, int backlog)
+            throws IOException {
+        PosixSockets.bindAndListen(fd(socket), address, backlog);
     }
 
     @Override
-    public int accept(int fd) throws IOException {
-        return PosixSockets.accept(fd);
+    public Handle accept(Handle listener) throws IOException {
+        int fd = PosixSockets.accept(fd(listener));
+        return fd < 0 ? null : Handle.of(fd);
     }
 
     @Override
-    public void connect(int fd, SocketAddress address) throws IOException {
-        PosixSockets.connect(fd, address);
+    public void connect(Handle socket, SocketAddress address) throws IOException {
+        PosixSockets.connect(fd(socket), address);
     }
 
     @Override
-    public boolean connect(int fd, SocketAddress address, long timeoutNanos) throws IOException {
-        return PosixSockets.connect(fd, address, timeoutNanos);
+    public boolean connect(Handle socket, SocketAddress address, long timeoutNanos)
+            throws IOException {
+        return PosixSockets.connect(fd(socket), address, timeoutNanos);
     }
 
     @Override
-    public SocketAddress localAddress(int fd) throws IOException {
-        return PosixSockets.localAddress(fd);
+    public SocketAddress localAddress(Handle socket) throws IOException {
+        return PosixSockets.localAddress(fd(socket));
     }
 
     @Override

@@ -83,7 +83,7 @@ final class PosixProcesses {
     }
 
     static int spawn(Platform.SpawnRequest request) throws IOException {
-        int[] sources = request.descriptors();
+        int[] sources = PosixPlatform.fds(request.handles());
         int n = sources.length;
         int[] moved = new int[n];
         Lock gate = DescriptorGate.spawning();
@@ -157,7 +157,7 @@ final class PosixProcesses {
             }
             PosixIo.poll(fds, events, ready, 0);
             for (int i = 0; i < count; i++) {
-                if ((ready[i] & Platform.POLL_NVAL) == 0) {
+                if ((ready[i] & PosixIo.POLL_NVAL) == 0) {
                     int flags = PosixIo.descriptorFlags(fds[i]);
                     if (flags >= 0 && (flags & Posix.FD_CLOEXEC()) == 0) {
                         found.add(fds[i]);
@@ -232,7 +232,7 @@ final class PosixProcesses {
                     return;
                 }
                 PosixIo.poll(new int[] {writeEnd}, new short[] {0}, ready, 0);
-                if ((ready[0] & (Platform.POLL_ERR | Platform.POLL_HUP)) != 0) {
+                if ((ready[0] & (PosixIo.POLL_ERR | PosixIo.POLL_HUP)) != 0) {
                     return;
                 }
                 Thread.sleep(WATCH_INTERVAL_MILLIS);

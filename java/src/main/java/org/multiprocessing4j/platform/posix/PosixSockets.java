@@ -239,7 +239,7 @@ final class PosixSockets {
                 }
                 // interrupted: the connection goes on in the background; wait for its outcome
                 short[] ready = new short[1];
-                PosixIo.poll(new int[] {fd}, new short[] {Platform.POLL_OUT}, ready, -1);
+                PosixIo.poll(new int[] {fd}, new short[] {PosixIo.POLL_OUT}, ready, -1);
                 checkConnected(fd, address, a);
             }
             if (address instanceof InetSocketAddress) {
@@ -263,7 +263,7 @@ final class PosixSockets {
                     throw PosixErrno.exception("connect(" + address + ")", e);
                 }
                 short[] ready = new short[1];
-                if (PosixIo.poll(new int[] {fd}, new short[] {Platform.POLL_OUT}, ready,
+                if (PosixIo.poll(new int[] {fd}, new short[] {PosixIo.POLL_OUT}, ready,
                         Math.max(0, timeoutNanos)) == 0) {
                     return false;
                 }

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -28,7 +29,7 @@ class ForkserverHandOffTest {
     private static final Platform OS = Platform.current();
     private static final ValueLayout.OfInt BE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
-    private int[] pair;
+    private Handle[] pair;
     private Arena arena;
 
     @BeforeEach
@@ -40,8 +41,8 @@ class ForkserverHandOffTest {
     @AfterEach
     void close() throws IOException {
         arena.close();
-        for (int fd : pair) {
-            if (fd >= 0) {
+        for (Handle fd : pair) {
+            if (fd != null) {
                 OS.close(fd);
             }
         }
@@ -77,34 +78,34 @@ class ForkserverHandOffTest {
 
     @Test
     void aMessageSentInPiecesArrivesWholeWithItsDescriptor() throws IOException {
-        int passed = OS.duplicate(pair[0]);
+        Handle passed = OS.duplicate(pair[0]);
         try {
-            OS.sendWithDescriptors(pair[0], ints(1), 4, new int[] {passed}); // count alone
+            OS.sendWithHandles(pair[0], ints(1), 4, new Handle[] {passed}); // count alone
         } finally {
             OS.close(passed);
         }
         OS.writeFully(pair[0], ints(300), 4);                                   // then the length
         OS.writeFully(pair[0], bytes(300, 7), 300);                             // then the frame
         ChildBootstrap.HandOff h = receive(64); // smaller than the frame: the rest is read after it
-        assertEquals(1, h.descriptors().length);
-        assertTrue(Files.exists(Path.of("/proc/self/fd/" + h.descriptors()[0])));
-        OS.close(h.descriptors()[0]);
+        assertEquals(1, h.handles().length);
+        assertTrue(Files.exists(Path.of("/proc/self/fd/" + h.handles()[0].value())));
+        OS.close(h.handles()[0]);
         assertArrayEquals(expected(300, 7), h.frame());
     }
 
     @Test
     void aCountThatDisagreesWithTheDescriptorsFailsAndClosesThem() throws IOException {
-        int passed = OS.duplicate(pair[0]);
+        Handle passed = OS.duplicate(pair[0]);
         MemorySegment message = arena.allocate(8);
         message.set(BE, 0, 2);
         message.set(BE, 4, 0);
         try {
-            OS.sendWithDescriptors(pair[0], message, 8, new int[] {passed});
+            OS.sendWithHandles(pair[0], message, 8, new Handle[] {passed});
         } finally {
             OS.close(passed);
         }
         IOException e = assertThrows(IOException.class, () -> receive(1024));
-        assertTrue(e.getMessage().contains("announced 2 descriptors but 1 arrived"), e.getMessage());
+        assertTrue(e.getMessage().contains("announced 2 handles but 1 arrived"), e.getMessage());
         // the received descriptor was closed: the class's leak check finds no extra descriptor
     }
 
@@ -113,7 +114,7 @@ class ForkserverHandOffTest {
         OS.writeFully(pair[0], ints(0, 100), 8);
         OS.writeFully(pair[0], bytes(50, 0), 50);
         OS.close(pair[0]);
-        pair[0] = -1;
+        pair[0] = null;
         assertNull(receive(1024), "the frame was cut short");
         assertNull(receive(1024), "nothing at all");
     }
@@ -133,6 +134,6 @@ class ForkserverHandOffTest {
         OS.writeFully(pair[0], ints(0, 0), 8);
         ChildBootstrap.HandOff h = receive(1024);
         assertEquals(0, h.frame().length);
-        assertFalse(h.descriptors().length > 0);
+        assertFalse(h.handles().length > 0);
     }
 }

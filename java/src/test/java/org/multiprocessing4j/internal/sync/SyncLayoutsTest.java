@@ -167,7 +167,7 @@ class SyncLayoutsTest {
                 // runs in another PID namespace. Only its mark can tell which.
                 long other = self + 1;
                 assertFalse(mark.isAlive(other), "no mark: dead");
-                int h = os.openPrivateHandle(region.number());
+                var h = os.openPrivateHandle(region.handle());
                 try {
                     os.placeMark(h, other);
                     assertTrue(mark.isAlive(other), "a mark: alive, whatever its pid says");
@@ -184,8 +184,8 @@ class SyncLayoutsTest {
     void aMarkIsSeenThroughEveryOtherHandleAndGoesWithItsOwn() throws Exception {
         Platform os = Platform.current();
         try (Descriptor region = new Descriptor(os.createAnonymousMemory("mp4j-test", 4096))) {
-            int a = os.openPrivateHandle(region.number());
-            int b = os.openPrivateHandle(region.number());
+            org.multiprocessing4j.platform.Handle a = os.openPrivateHandle(region.handle());
+            var b = os.openPrivateHandle(region.handle());
             try {
                 long index = (1L << 62) - 1; // the largest index, far beyond the file's end
                 assertFalse(os.markPlaced(a, index));
@@ -194,8 +194,8 @@ class SyncLayoutsTest {
                 assertFalse(os.markPlaced(b, index - 1), "only the one byte is marked");
                 assertTrue(os.markPlaced(b, index), "b sees a's mark");
                 os.close(a);
-                a = -1;
-                int c = os.openPrivateHandle(region.number());
+                a = null;
+                var c = os.openPrivateHandle(region.handle());
                 try {
                     assertTrue(os.markPlaced(c, index), "b's mark stays after a's handle closed");
                 } finally {
@@ -204,7 +204,7 @@ class SyncLayoutsTest {
                 assertThrows(IllegalArgumentException.class, () -> os.placeMark(b, 1L << 62));
                 assertThrows(IllegalArgumentException.class, () -> os.markPlaced(b, -1));
             } finally {
-                if (a >= 0) {
+                if (a != null) {
                     os.close(a);
                 }
                 os.close(b);

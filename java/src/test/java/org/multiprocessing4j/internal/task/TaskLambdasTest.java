@@ -30,7 +30,7 @@ class TaskLambdasTest {
     private static Task roundTrip(Task task, boolean expectShape) throws Exception {
         TaskStreams.Encoded encoded = TaskStreams.encode(task);
         assertEquals(expectShape, encoded.lambdaShape() != null, () -> "shape: " + encoded.lambdaShape());
-        return TaskStreams.decode(encoded.bytes(), new int[0]);
+        return TaskStreams.decode(encoded.bytes(), new org.multiprocessing4j.platform.Handle[0]);
     }
 
     @Test
@@ -61,7 +61,7 @@ class TaskLambdasTest {
         Task task = () -> SEEN.set(java.util.Arrays.asList(s, s, n, l, b, d, none));
         TaskStreams.Encoded encoded = TaskStreams.encode(task);
         assertEquals(TaskStreams.Compact.MAGIC, encoded.bytes()[0]);
-        Task decoded = TaskStreams.decode(encoded.bytes(), new int[0]);
+        Task decoded = TaskStreams.decode(encoded.bytes(), new org.multiprocessing4j.platform.Handle[0]);
         decoded.run();
         java.util.List<?> seen = (java.util.List<?>) SEEN.get();
         assertEquals(java.util.Arrays.asList("same", "same", 1234567, -5L, true, 2.5, null), seen);
@@ -80,9 +80,9 @@ class TaskLambdasTest {
             assertEquals(TaskStreams.Compact.MAGIC, encoded.bytes()[0]);
             assertEquals(java.util.List.of(Access.connection().descriptor(w)),
                     encoded.descriptors());
-            int copy = org.multiprocessing4j.platform.Platform.current().duplicate(
-                    Access.connection().descriptor(w).number());
-            TaskStreams.decode(encoded.bytes(), new int[] {copy}).run();
+            org.multiprocessing4j.platform.Handle copy = org.multiprocessing4j.platform.Platform.current().duplicate(
+                    Access.connection().descriptor(w).handle());
+            TaskStreams.decode(encoded.bytes(), new org.multiprocessing4j.platform.Handle[] {copy}).run();
             assertEquals("through the copy", pipe.first().recv());
             assertTrue(!w.isClosed(), "the original is untouched");
         }
@@ -134,11 +134,11 @@ class TaskLambdasTest {
     void lambdasWrittenInInterfacesTravelToo() throws Exception {
         TaskStreams.Encoded fromStatic = TaskStreams.encode(InterfaceHost.fromStatic("a"));
         assertNotNull(fromStatic.lambdaShape(), "a static interface method's lambda has a shape");
-        TaskStreams.decode(fromStatic.bytes(), new int[0]).run();
+        TaskStreams.decode(fromStatic.bytes(), new org.multiprocessing4j.platform.Handle[0]).run();
         assertEquals("static a", SEEN.get());
         TaskStreams.Encoded fromDefault = TaskStreams.encode(new Implementor("n").fromDefault("b"));
         assertNull(fromDefault.lambdaShape(), "invokeinterface bodies travel as Java serializes them");
-        TaskStreams.decode(fromDefault.bytes(), new int[0]).run();
+        TaskStreams.decode(fromDefault.bytes(), new org.multiprocessing4j.platform.Handle[0]).run();
         assertEquals("default b n", SEEN.get());
     }
 
@@ -216,7 +216,7 @@ class TaskLambdasTest {
         Task task = () -> SEEN.set(odd);
         TaskStreams.Encoded encoded = TaskStreams.encode(task);
         assertEquals(TaskStreams.Compact.MAGIC, encoded.bytes()[0]);
-        TaskStreams.decode(encoded.bytes(), new int[0]).run();
+        TaskStreams.decode(encoded.bytes(), new org.multiprocessing4j.platform.Handle[0]).run();
         assertEquals(odd, SEEN.get());
     }
 

@@ -2,6 +2,7 @@ package org.multiprocessing4j.platform.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.List;
@@ -19,7 +20,7 @@ class LinuxProcessesTest {
     void eachStopRequestEndsAChildWithItsSignal() throws IOException {
         for (Platform.Stop how : Platform.Stop.values()) {
             int pid = OS.spawn(new Platform.SpawnRequest("/usr/bin/sleep",
-                    List.of("sleep", "60"), List.of(), new int[0]));
+                    List.of("sleep", "60"), List.of(), new org.multiprocessing4j.platform.Handle[0]));
             ExitStatus status;
             try {
                 assertNull(OS.waitForExit(pid, false), "still running");
@@ -40,12 +41,12 @@ class LinuxProcessesTest {
     @Test
     void stoppingAChildThatHasEndedChangesNothing() throws IOException {
         int pid = OS.spawn(new Platform.SpawnRequest("/usr/bin/sleep", List.of("sleep", "0"),
-                List.of(), new int[0]));
+                List.of(), new org.multiprocessing4j.platform.Handle[0]));
         ExitStatus status;
         try {
-            int sentinel = OS.openProcessHandle(pid);
+            var sentinel = OS.openProcessHandle(pid);
             try {
-                OS.poll(new int[] {sentinel}, new short[] {Platform.POLL_IN}, new short[1], -1);
+                assertTrue(OS.awaitReadable(sentinel, -1), "ended");
             } finally {
                 OS.close(sentinel);
             }

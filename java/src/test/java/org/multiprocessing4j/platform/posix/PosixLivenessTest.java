@@ -25,13 +25,13 @@ class PosixLivenessTest {
     @Test
     void anotherProcesssMarkIsSeenUntilItDiesEvenIfWeCloseDescriptorsOfTheFile() throws Exception {
         String name = "/mp4j-t-" + UUID.randomUUID().toString().substring(0, 8);
-        int fd = OS.openNamedMemory(name, true);
+        var fd = OS.openNamedMemory(name, true);
         try (Pipe pipe = Pipe.open()) {
             Connection theirs = pipe.second();
             try (ChildProcess child = new ChildProcess(() -> holdMark(name, theirs))) {
                 child.start();
                 assertEquals("placed", pipe.first().recv());
-                int h = OS.openPrivateHandle(fd);
+                var h = OS.openPrivateHandle(fd);
                 try {
                     assertTrue(OS.markPlaced(h, TOKEN));
                     OS.close(OS.openNamedMemory(name, false)); // would drop a classic lock on the file
@@ -57,8 +57,8 @@ class PosixLivenessTest {
     }
 
     private static void holdMark(String name, Connection c) throws Exception {
-        int fd = OS.openNamedMemory(name, false);
-        int h = OS.openPrivateHandle(fd);
+        var fd = OS.openNamedMemory(name, false);
+        var h = OS.openPrivateHandle(fd);
         OS.placeMark(h, TOKEN);
         OS.close(fd); // closing another descriptor of the file keeps the mark
         c.send("placed");
@@ -74,19 +74,19 @@ class PosixLivenessTest {
 
     @Test
     void thisProcesssMarksAreCountedPerHandleAndGoWithTheirHandle() throws Exception {
-        int fd = OS.createAnonymousMemory("t", 4096);
-        int a = OS.openPrivateHandle(fd);
-        int b = OS.openPrivateHandle(fd);
+        var fd = OS.createAnonymousMemory("t", 4096);
+        org.multiprocessing4j.platform.Handle a = OS.openPrivateHandle(fd);
+        var b = OS.openPrivateHandle(fd);
         try {
             long self = (long) OS.pid() << 32 | (OS.processStartTime(OS.pid()) & 0xFFFF_FFFFL);
             OS.placeMark(a, self);
             assertTrue(OS.markPlaced(b, self), "a mark through another handle");
             assertFalse(OS.markPlaced(a, self), "only its own mark");
             OS.close(a);
-            a = -1;
+            a = null;
             assertFalse(OS.markPlaced(b, self));
         } finally {
-            if (a >= 0) {
+            if (a != null) {
                 OS.close(a);
             }
             OS.close(b);
