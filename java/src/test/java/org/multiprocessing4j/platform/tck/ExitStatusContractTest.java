@@ -3,10 +3,12 @@ package org.multiprocessing4j.platform.tck;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -20,7 +22,7 @@ class ExitStatusContractTest {
     @Test
     void anExitCodeIsReportedAsTheCodeWithNoSignal() throws IOException {
         for (int code : new int[] {0, 3, 255}) {
-            int pid = Tck.spawnChild(new int[0], "exit", Integer.toString(code));
+            int pid = Tck.spawnChild(new Handle[0], "exit", Integer.toString(code));
             try {
                 Platform.ExitStatus s = Tck.awaitExit(pid);
                 assertEquals(new Platform.ExitStatus(code, 0), s);
@@ -34,17 +36,17 @@ class ExitStatusContractTest {
 
     @Test
     void aChildKilledBySignalReportsTheSignalAndMinusItsNumber() throws IOException {
-        assertKilledBy(Platform.SIGKILL, List.of());
+        assertKilledBy(Platform.Stop.KILL, "SIGKILL", List.of());
         // -Xrs: the JVM leaves SIGTERM's default action (death) in place.
-        assertKilledBy(Platform.SIGTERM, List.of("-Xrs"));
+        assertKilledBy(Platform.Stop.TERMINATE, "SIGTERM", List.of("-Xrs"));
     }
 
     @Test
     void reapingWithoutBlockingReturnsNothingWhileTheChildRuns() throws IOException {
-        int[] p = os.pipe();
+        Handle[] p = os.pipe();
         int pid = -1;
         try {
-            pid = Tck.spawnChild(new int[] {p[1]}, "sleep", "say");
+            pid = Tck.spawnChild(new Handle[] {p[1]}, "sleep", "say");
             assertEquals("running", Tck.readLine(p[0]));
             assertNull(os.waitForExit(pid, false));
         } finally {
@@ -55,29 +57,30 @@ class ExitStatusContractTest {
 
     @Test
     void aChildIsReapedOnceThenItIsNoLongerAChild() throws IOException {
-        int pid = Tck.spawnChild(new int[0], "exit", "0");
+        int pid = Tck.spawnChild(new Handle[0], "exit", "0");
         Tck.awaitExit(pid);
         assertThrows(IOException.class, () -> os.waitForExit(pid, false));
     }
 
     @Test
     void signallingAChildThatIsGoneIsNotAnError() throws IOException {
-        int pid = Tck.spawnChild(new int[0], "exit", "0");
+        int pid = Tck.spawnChild(new Handle[0], "exit", "0");
         Tck.awaitExit(pid);
-        os.signal(pid, Platform.SIGTERM); // reaped: the pid names nobody now
+        os.stop(pid, Platform.Stop.TERMINATE); // reaped: the pid names nobody now
     }
 
-    private void assertKilledBy(int signal, List<String> jvmOptions) throws IOException {
-        int[] p = os.pipe();
+    private void assertKilledBy(Platform.Stop how, String signalName, List<String> jvmOptions) throws IOException {
+        Handle[] p = os.pipe();
         int pid = -1;
         try {
-            pid = Tck.spawnChild(jvmOptions, new int[] {p[1]}, "sleep", "say");
+            pid = Tck.spawnChild(jvmOptions, new Handle[] {p[1]}, "sleep", "say");
             assertEquals("running", Tck.readLine(p[0]));
-            os.signal(pid, signal);
+            os.stop(pid, how);
             Platform.ExitStatus s = Tck.awaitExit(pid);
             pid = -1;
-            assertEquals(signal, s.signal(), s.toString());
-            assertEquals(-signal, s.pythonExitCode(), s.toString());
+            assertEquals(signalName, os.signalName(s.signal()), s.toString());
+            assertEquals(-s.signal(), s.pythonExitCode(), s.toString());
+            assertTrue(s.signal() > 0, s.toString());
         } finally {
             Tck.killAndReap(pid);
             Tck.closeAll(p[0], p[1]);

@@ -8,6 +8,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -19,19 +20,19 @@ class HandleTransferContractTest {
 
     @Test
     void aHandleSentToARunningProcessWorksThere() throws IOException {
-        int[] link = os.socketPair();
-        int[] out = os.pipe();
+        Handle[] link = os.socketPair();
+        Handle[] out = os.pipe();
         int pid = -1;
         try {
-            pid = Tck.spawnChild(new int[] {link[1]}, "receive");
+            pid = Tck.spawnChild(new Handle[] {link[1]}, "receive");
             os.close(link[1]);
-            link[1] = -1;
+            link[1] = null;
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment one = a.allocate(1);
-                os.sendWithDescriptors(link[0], one, 1, new int[] {out[1]});
+                os.sendWithHandles(link[0], one, 1, new Handle[] {out[1]});
             }
             os.close(out[1]); // the child's copy is now the only write end
-            out[1] = -1;
+            out[1] = null;
             assertEquals("hello", Tck.readToEnd(out[0]));
             assertEquals(0, Tck.awaitExit(pid).exitCode());
             pid = -1;
@@ -43,16 +44,16 @@ class HandleTransferContractTest {
 
     @Test
     void handlesTravelInOrderAndTheSenderKeepsItsOwn() throws IOException {
-        int[] link = os.socketPair();
-        int[] a1 = os.pipe();
-        int[] a2 = os.socketPair();
-        int[] received = new int[0];
+        Handle[] link = os.socketPair();
+        Handle[] a1 = os.pipe();
+        Handle[] a2 = os.socketPair();
+        Handle[] received = new Handle[0];
         try (Arena a = Arena.ofConfined()) {
             MemorySegment msg = a.allocateFrom(ValueLayout.JAVA_BYTE, (byte) 'x', (byte) 'y');
-            os.sendWithDescriptors(link[0], msg, 2, new int[] {a1[1], a2[0]});
+            os.sendWithHandles(link[0], msg, 2, new Handle[] {a1[1], a2[0]});
             MemorySegment buf = a.allocate(2);
-            Platform.Received r = os.receiveWithDescriptors(link[1], buf, 2, 8);
-            received = r.descriptors();
+            Platform.Received r = os.receiveWithHandles(link[1], buf, 2);
+            received = r.handles();
             assertEquals(2, received.length);
             assertArrayEquals(new long[] {os.inode(a1[1]), os.inode(a2[0])},
                     new long[] {os.inode(received[0]), os.inode(received[1])});

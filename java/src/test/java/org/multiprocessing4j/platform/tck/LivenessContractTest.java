@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -19,17 +20,17 @@ class LivenessContractTest {
 
     @Test
     void aMarkIsSeenByOthersWhileItsProcessLivesAndGoneWhenItIsKilled() throws IOException {
-        int region = os.createAnonymousMemory("tck-marks", os.pageSize());
-        int[] report = os.pipe();
-        int own = -1;
+        Handle region = os.createAnonymousMemory("tck-marks", os.pageSize());
+        Handle[] report = os.pipe();
+        Handle own = null;
         int pid = -1;
         try {
             long token = 0x1234_5678L;
-            pid = Tck.spawnChild(new int[] {region, report[1]}, "mark", Long.toString(token));
+            pid = Tck.spawnChild(new Handle[] {region, report[1]}, "mark", Long.toString(token));
             assertEquals("marked", Tck.readLine(report[0]));
             own = os.openPrivateHandle(region);
             assertTrue(os.markPlaced(own, token), "the child's mark");
-            os.signal(pid, Platform.SIGKILL);
+            os.stop(pid, Platform.Stop.KILL);
             Tck.awaitExit(pid);
             pid = -1;
             assertFalse(os.markPlaced(own, token), "the mark of a killed process");
@@ -43,12 +44,12 @@ class LivenessContractTest {
     void aLivePidWithoutItsMarkIsDead() throws IOException {
         // A reused pid: a process runs under the pid that a token names, but it is not the
         // process that wrote the token, so it holds no mark for it.
-        int region = os.createAnonymousMemory("tck-marks", os.pageSize());
-        int[] report = os.pipe();
-        int own = -1;
+        Handle region = os.createAnonymousMemory("tck-marks", os.pageSize());
+        Handle[] report = os.pipe();
+        Handle own = null;
         int pid = -1;
         try {
-            pid = Tck.spawnChild(new int[] {report[1]}, "sleep", "say");
+            pid = Tck.spawnChild(new Handle[] {report[1]}, "sleep", "say");
             assertEquals("running", Tck.readLine(report[0]));
             long start = os.processStartTime(pid);
             assertTrue(start >= 0, "a running child's start time: " + start);
@@ -64,7 +65,7 @@ class LivenessContractTest {
 
     @Test
     void aReapedChildHasNoStartTime() throws IOException {
-        int pid = Tck.spawnChild(new int[0], "exit", "0");
+        int pid = Tck.spawnChild(new Handle[0], "exit", "0");
         Tck.awaitExit(pid);
         assertEquals(-1L, os.processStartTime(pid));
     }

@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -32,8 +33,8 @@ class NamedMemoryContractTest {
     @Test
     void aCreatedBlockIsOpenedByNameAsTheSameMemory() throws IOException {
         String name = newName();
-        int created = os.openNamedMemory(name, true);
-        int opened = -1;
+        Handle created = os.openNamedMemory(name, true);
+        Handle opened = null;
         try (Arena arena = Arena.ofShared()) {
             os.reserve(created, os.pageSize());
             opened = os.openNamedMemory(name, false);
@@ -51,7 +52,7 @@ class NamedMemoryContractTest {
     @Test
     void aCreatedBlockIsReadableAndWritableByThisUserOnly() throws IOException {
         String name = newName();
-        int fd = os.openNamedMemory(name, true);
+        Handle fd = os.openNamedMemory(name, true);
         try {
             Platform.FileStatus s = os.status(fd);
             assertEquals(os.uid(), s.ownerUid());
@@ -65,7 +66,7 @@ class NamedMemoryContractTest {
     @Test
     void creatingANameThatExistsFailsWithFileAlreadyExists() throws IOException {
         String name = newName();
-        int fd = os.openNamedMemory(name, true);
+        Handle fd = os.openNamedMemory(name, true);
         try {
             assertThrows(FileAlreadyExistsException.class, () -> os.openNamedMemory(name, true));
         } finally {
@@ -84,7 +85,7 @@ class NamedMemoryContractTest {
     @Test
     void unlinkingRemovesTheNameButNotTheMappings() throws IOException {
         String name = newName();
-        int fd = os.openNamedMemory(name, true);
+        Handle fd = os.openNamedMemory(name, true);
         try (Arena arena = Arena.ofShared()) {
             os.reserve(fd, os.pageSize());
             MemorySegment m = os.map(fd, os.pageSize(), arena);

@@ -8,6 +8,7 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -19,18 +20,18 @@ class ParentDeathContractTest {
 
     @Test
     void anOrphanDiesWithItsParent() throws Exception {
-        int[] report = os.pipe();
+        Handle[] report = os.pipe();
         int parent = -1;
         Optional<ProcessHandle> orphan = Optional.empty();
         try {
-            parent = Tck.spawnChild(new int[] {report[1]}, "orphan-parent");
+            parent = Tck.spawnChild(new Handle[] {report[1]}, "orphan-parent");
             os.close(report[1]);
-            report[1] = -1;
+            report[1] = null;
             String line = Tck.readLine(report[0]);
             int orphanPid = Integer.parseInt(line.strip());
             orphan = ProcessHandle.of(orphanPid);
             assertTrue(orphan.isPresent(), "the orphan runs before its parent dies");
-            os.signal(parent, Platform.SIGKILL);
+            os.stop(parent, Platform.Stop.KILL);
             Tck.awaitExit(parent);
             parent = -1;
             try {

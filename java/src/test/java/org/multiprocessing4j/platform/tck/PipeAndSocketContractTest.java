@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -20,11 +21,11 @@ class PipeAndSocketContractTest {
 
     @Test
     void aPipeDeliversWhatWasWrittenThenEndOfStream() throws IOException {
-        int[] p = os.pipe();
+        Handle[] p = os.pipe();
         try {
             Tck.write(p[1], "abc");
             os.close(p[1]);
-            p[1] = -1;
+            p[1] = null;
             assertEquals("abc", Tck.readToEnd(p[0]));
         } finally {
             Tck.closeAll(p[0], p[1]);
@@ -33,13 +34,13 @@ class PipeAndSocketContractTest {
 
     @Test
     void aSocketPairDeliversBothWaysThenEndOfStream() throws IOException {
-        int[] s = os.socketPair();
+        Handle[] s = os.socketPair();
         try {
             Tck.write(s[0], "ping\n");
             assertEquals("ping", Tck.readLine(s[1]));
             Tck.write(s[1], "pong");
             os.close(s[1]);
-            s[1] = -1;
+            s[1] = null;
             assertEquals("pong", Tck.readToEnd(s[0]));
         } finally {
             Tck.closeAll(s[0], s[1]);
@@ -48,13 +49,13 @@ class PipeAndSocketContractTest {
 
     @Test
     void writingToAPipeOrSocketWhoseReaderIsClosedIsEndOfStream() throws IOException {
-        int[] p = os.pipe();
-        int[] s = os.socketPair();
+        Handle[] p = os.pipe();
+        Handle[] s = os.socketPair();
         try (Arena a = Arena.ofConfined()) {
             os.close(p[0]);
-            p[0] = -1;
+            p[0] = null;
             os.close(s[1]);
-            s[1] = -1;
+            s[1] = null;
             MemorySegment data = a.allocate(1);
             assertThrows(EOFException.class, () -> os.writeFully(p[1], data, 1));
             assertThrows(EOFException.class, () -> os.writeFully(s[0], data, 1));
@@ -67,19 +68,19 @@ class PipeAndSocketContractTest {
 
     @Test
     void closingAHandleTwiceIsHarmless() throws IOException {
-        int[] p = os.pipe();
+        Handle[] p = os.pipe();
         os.close(p[0]);
         os.close(p[1]);
         // A second close has nothing to close: a typed failure at most, and no harm. (Nothing may
         // be opened in between: a plain descriptor number may be reused at once.)
-        for (int fd : p) {
+        for (Handle fd : p) {
             try {
                 os.close(fd);
             } catch (IOException expected) {
                 // the contract allows reporting it
             }
         }
-        int[] q = os.pipe();
+        Handle[] q = os.pipe();
         try {
             Tck.write(q[1], "still fine\n");
             assertEquals("still fine", Tck.readLine(q[0]));

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -26,22 +27,22 @@ class SpawnContractTest {
 
     @Test
     void spawnGivesTheChildExactlyTheRequestedHandlesAndNothingElse() throws Throwable {
-        int[] report = os.pipe();
-        int[] passedPipe = os.pipe();
-        int[] passedSocket = os.socketPair();
-        int[] keptPipe = os.pipe();
-        int[] keptSocket = os.socketPair();
-        int inheritable = inheritableDuplicate(keptPipe[1]);
+        Handle[] report = os.pipe();
+        Handle[] passedPipe = os.pipe();
+        Handle[] passedSocket = os.socketPair();
+        Handle[] keptPipe = os.pipe();
+        Handle[] keptSocket = os.socketPair();
+        Handle inheritable = inheritableDuplicate(keptPipe[1]);
         int pid = -1;
         try {
-            int[] handles = {report[1], passedPipe[0], passedSocket[1]};
+            Handle[] handles = {report[1], passedPipe[0], passedSocket[1]};
             Map<Integer, String> expected = new TreeMap<>();
             for (int i = 0; i < handles.length; i++) {
                 expected.put(TckChild.FIRST + i, describe(handles[i], i == 2 ? "socket" : "fifo"));
             }
             pid = Tck.spawnChild(handles, "fds");
             os.close(report[1]);
-            report[1] = -1;
+            report[1] = null;
             String listing = Tck.readToEnd(report[0]);
             assertEquals(0, Tck.awaitExit(pid).exitCode(), listing);
             pid = -1;
@@ -60,7 +61,7 @@ class SpawnContractTest {
             // (A pipe's two ends are one inode, so the write end of the passed pipe cannot be
             // told from its read end here; a socket pair's ends are two.)
             List<String> kept = new ArrayList<>();
-            for (int fd : new int[] {passedSocket[0], keptPipe[0], keptPipe[1],
+            for (Handle fd : new Handle[] {passedSocket[0], keptPipe[0], keptPipe[1],
                     keptSocket[0], keptSocket[1], inheritable}) {
                 kept.add(" " + os.inode(fd) + "\n");
             }
@@ -80,10 +81,10 @@ class SpawnContractTest {
     @Test
     void spawnOfAProgramThatDoesNotExistFailsAtTheCall() {
         assertThrows(IOException.class, () -> os.spawn(new Platform.SpawnRequest(
-                "/nonexistent/mp4j-tck-no-such-program", List.of("x"), List.of(), new int[0])));
+                "/nonexistent/mp4j-tck-no-such-program", List.of("x"), List.of(), new Handle[0])));
     }
 
-    private String describe(int fd, String kind) throws IOException {
+    private String describe(Handle fd, String kind) throws IOException {
         return kind + " " + os.inode(fd);
     }
 
@@ -91,12 +92,12 @@ class SpawnContractTest {
      * A duplicate of {@code fd} without close-on-exec, made with the C library's {@code dup}
      * (a descriptor the backend did not create, as a careless native library would leave one).
      */
-    private static int inheritableDuplicate(int fd) throws Throwable {
+    private static Handle inheritableDuplicate(Handle fd) throws Throwable {
         Linker linker = Linker.nativeLinker();
         MethodHandle dup = linker.downcallHandle(linker.defaultLookup().find("dup").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-        int copy = (int) dup.invokeExact(fd);
+        int copy = (int) dup.invokeExact((int) fd.value());
         assertTrue(copy >= 0, "dup failed");
-        return copy;
+        return Handle.of(copy);
     }
 }

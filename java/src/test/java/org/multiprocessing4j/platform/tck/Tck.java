@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -39,7 +40,7 @@ final class Tck {
      *
      * @param jvmOptions extra options for the child JVM (for example {@code -Xrs})
      */
-    static int spawnChild(List<String> jvmOptions, int[] handles, String mode, String... args)
+    static int spawnChild(List<String> jvmOptions, Handle[] handles, String mode, String... args)
             throws IOException {
         List<String> argv = new ArrayList<>();
         argv.add(javaExecutable());
@@ -59,7 +60,7 @@ final class Tck {
         return platform().spawn(new Platform.SpawnRequest(argv.getFirst(), argv, env, handles));
     }
 
-    static int spawnChild(int[] handles, String mode, String... args) throws IOException {
+    static int spawnChild(Handle[] handles, String mode, String... args) throws IOException {
         return spawnChild(List.of(), handles, mode, args);
     }
 
@@ -73,7 +74,7 @@ final class Tck {
             return;
         }
         try {
-            platform().signal(pid, Platform.SIGKILL);
+            platform().stop(pid, Platform.Stop.KILL);
             platform().waitForExit(pid, true);
         } catch (IOException e) {
             // already reaped by the test
@@ -81,9 +82,9 @@ final class Tck {
     }
 
     /** Closes what a test opened; a descriptor already closed by the test is skipped. */
-    static void closeAll(int... fds) {
-        for (int fd : fds) {
-            if (fd >= 0) {
+    static void closeAll(Handle... handles) {
+        for (Handle fd : handles) {
+            if (fd != null) {
                 try {
                     platform().close(fd);
                 } catch (IOException e) {
@@ -97,7 +98,7 @@ final class Tck {
      * Reads until end of stream, waiting at most {@link #PATIENCE} for each chunk (a child that
      * never writes nor exits fails the test).
      */
-    static String readToEnd(int fd) throws IOException {
+    static String readToEnd(Handle fd) throws IOException {
         StringBuilder out = new StringBuilder();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(4096);
@@ -114,7 +115,7 @@ final class Tck {
     }
 
     /** Reads one line (up to and without its {@code '\n'}), or what came before end of stream. */
-    static String readLine(int fd) throws IOException {
+    static String readLine(Handle fd) throws IOException {
         StringBuilder out = new StringBuilder();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment b = a.allocate(1);
@@ -132,16 +133,16 @@ final class Tck {
         }
     }
 
-    static void awaitReadable(int fd) throws IOException {
-        short[] ready = new short[1];
-        int n = platform().poll(new int[] {fd}, new short[] {Platform.POLL_IN}, ready, PATIENCE);
+    static void awaitReadable(Handle fd) throws IOException {
+        boolean[] ready = new boolean[1];
+        int n = platform().awaitReadable(new Handle[] {fd}, ready, PATIENCE);
         if (n == 0) {
             throw new AssertionError("nothing to read on descriptor " + fd + " within "
                     + TimeUnit.NANOSECONDS.toSeconds(PATIENCE) + " s");
         }
     }
 
-    static void write(int fd, String text) throws IOException {
+    static void write(Handle fd, String text) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment s = a.allocateFrom(text, StandardCharsets.UTF_8);
             platform().writeFully(fd, s, s.byteSize() - 1);

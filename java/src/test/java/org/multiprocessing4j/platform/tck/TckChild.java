@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 import org.multiprocessing4j.platform.WaitChannel;
 
@@ -34,11 +35,11 @@ public final class TckChild {
             case "sleep" -> {
                 // Tell the parent we run (if it gave us a handle to say so), then sleep forever.
                 if (args.length > 1) {
-                    say(os, FIRST, "running\n");
+                    say(os, os.inheritedHandle(0), "running\n");
                 }
                 Thread.sleep(Long.MAX_VALUE);
             }
-            case "fds" -> say(os, FIRST, listDescriptors());
+            case "fds" -> say(os, os.inheritedHandle(0), listDescriptors());
             case "receive" -> receive(os);
             case "await" -> await(os, Long.parseLong(args[1]));
             case "mark" -> mark(os, Long.parseLong(args[1]));
@@ -93,11 +94,11 @@ public final class TckChild {
     private static void receive(Platform os) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment b = a.allocate(1);
-            Platform.Received r = os.receiveWithDescriptors(FIRST, b, 1, 4);
-            if (r.bytes() != 1 || r.descriptors().length != 1) {
+            Platform.Received r = os.receiveWithHandles(os.inheritedHandle(0), b, 1);
+            if (r.bytes() != 1 || r.handles().length != 1) {
                 System.exit(3);
             }
-            say(os, r.descriptors()[0], "hello");
+            say(os, r.handles()[0], "hello");
         }
     }
 
@@ -109,7 +110,7 @@ public final class TckChild {
      */
     private static void await(Platform os, long timeoutMillis) throws Exception {
         long size = WaitChannelContractTest.regionSize(os);
-        MemorySegment m = os.map(FIRST, size, Arena.global());
+        MemorySegment m = os.map(os.inheritedHandle(0), size, Arena.global());
         WaitChannel ch = os.waitChannel(m, WaitChannelContractTest.AREA);
         int[] code = {1};
         Thread t = new Thread(() -> {
@@ -137,9 +138,9 @@ public final class TckChild {
      * sleeps until killed.
      */
     private static void mark(Platform os, long index) throws Exception {
-        int own = os.openPrivateHandle(FIRST);
+        Handle own = os.openPrivateHandle(os.inheritedHandle(0));
         os.placeMark(own, index);
-        say(os, FIRST + 1, "marked\n");
+        say(os, os.inheritedHandle(1), "marked\n");
         Thread.sleep(Long.MAX_VALUE);
     }
 
@@ -148,7 +149,7 @@ public final class TckChild {
      * sleeps until killed: the test kills this process and expects the orphan to die.
      */
     private static void orphanParent(Platform os) throws Exception {
-        Tck.spawnChild(new int[] {FIRST}, "orphan", Integer.toString(os.pid()));
+        Tck.spawnChild(new Handle[] {os.inheritedHandle(0)}, "orphan", Integer.toString(os.pid()));
         Thread.sleep(Long.MAX_VALUE);
     }
 
@@ -157,16 +158,16 @@ public final class TckChild {
      * may have died before the request), says its pid on handle 0 and sleeps until it dies.
      */
     private static void orphan(Platform os, int expectedParent) throws Exception {
-        os.setParentDeathSignal(Platform.SIGKILL);
-        if (os.parentPid() != expectedParent) {
+        if (!os.dieWithParent(expectedParent)) {
             System.exit(4);
         }
-        say(os, FIRST, os.pid() + "\n");
-        os.close(FIRST);
+        Handle out = os.inheritedHandle(0);
+        say(os, out, os.pid() + "\n");
+        os.close(out);
         Thread.sleep(Long.MAX_VALUE);
     }
 
-    private static void say(Platform os, int fd, String text) throws IOException {
+    private static void say(Platform os, Handle fd, String text) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
             MemorySegment s = a.allocate(Math.max(1, bytes.length));

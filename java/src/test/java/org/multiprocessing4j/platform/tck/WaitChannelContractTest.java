@@ -9,6 +9,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 import org.multiprocessing4j.platform.WaitChannel;
 import org.multiprocessing4j.testing.WaitStates;
@@ -33,7 +34,7 @@ class WaitChannelContractTest {
     }
 
     /** {@return the wait channel of a new region created and initialized by this process} */
-    private WaitChannel channel(int fd, Arena arena, MemorySegment[] mapping) throws IOException {
+    private WaitChannel channel(Handle fd, Arena arena, MemorySegment[] mapping) throws IOException {
         long size = regionSize(os);
         MemorySegment m = os.map(fd, size, arena);
         os.initWaitChannel(m, AREA);
@@ -44,7 +45,7 @@ class WaitChannelContractTest {
     @Test
     void waitReturnsAtOnceWhenTheWordAlreadyDiffers() throws IOException {
         try (Arena arena = Arena.ofShared()) {
-            int fd = os.createAnonymousMemory("tck-wait", regionSize(os));
+            Handle fd = os.createAnonymousMemory("tck-wait", regionSize(os));
             try {
                 MemorySegment[] m = new MemorySegment[1];
                 WaitChannel ch = channel(fd, arena, m);
@@ -60,7 +61,7 @@ class WaitChannelContractTest {
     @Test
     void aWaitThatTimesOutNeverReturnsEarly() throws IOException {
         try (Arena arena = Arena.ofShared()) {
-            int fd = os.createAnonymousMemory("tck-wait", regionSize(os));
+            Handle fd = os.createAnonymousMemory("tck-wait", regionSize(os));
             try {
                 MemorySegment[] m = new MemorySegment[1];
                 WaitChannel ch = channel(fd, arena, m);
@@ -88,7 +89,7 @@ class WaitChannelContractTest {
 
     @Test
     void aWakeReachesASleeperInAnotherProcess() throws IOException {
-        int fd = os.createAnonymousMemory("tck-wake", regionSize(os));
+        Handle fd = os.createAnonymousMemory("tck-wake", regionSize(os));
         int pid = -1;
         try (Arena arena = Arena.ofShared()) {
             MemorySegment[] mm = new MemorySegment[1];
@@ -96,7 +97,7 @@ class WaitChannelContractTest {
             MemorySegment m = mm[0];
             // Each of the child's waits may last as long as the test's patience: a lost wake-up
             // makes it exit 2 instead of 0.
-            pid = Tck.spawnChild(new int[] {fd}, "await",
+            pid = Tck.spawnChild(new Handle[] {fd}, "await",
                     Long.toString(TimeUnit.NANOSECONDS.toMillis(Tck.PATIENCE)));
             WaitStates.awaitCondition("the child is about to wait",
                     () -> (int) ValueLayout.JAVA_INT.varHandle().getVolatile(m, 4L) == 1);
@@ -120,7 +121,7 @@ class WaitChannelContractTest {
     @Test
     void aWakeWithNobodyWaitingWakesNobody() throws IOException {
         try (Arena arena = Arena.ofShared()) {
-            int fd = os.createAnonymousMemory("tck-wake", regionSize(os));
+            Handle fd = os.createAnonymousMemory("tck-wake", regionSize(os));
             try {
                 MemorySegment[] m = new MemorySegment[1];
                 WaitChannel ch = channel(fd, arena, m);
