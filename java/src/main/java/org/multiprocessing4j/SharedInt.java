@@ -30,6 +30,10 @@ public final class SharedInt implements AutoCloseable, Serializable {
     private static final long serialVersionUID = 1L;
     private static final VarHandle V = ValueLayout.JAVA_INT.varHandle();
 
+    /**
+     * The region and its lock; serialized as the inherited handle of the region, so that a child
+     * that receives this object maps the same memory.
+     */
     private final SharedNumbers numbers;
     /** The elements ({@link SharedNumbers#data()}); rebuilt after deserialization. */
     private transient MemorySegment data;
@@ -187,6 +191,13 @@ public final class SharedInt implements AutoCloseable, Serializable {
         numbers.close();
     }
 
+    /**
+     * Restores the region, then the view of its elements.
+     *
+     * @param in the stream
+     * @throws IOException if the region cannot be mapped
+     * @throws ClassNotFoundException never, in practice
+     */
     @Serial
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();

@@ -31,6 +31,10 @@ public final class SharedLongArray implements AutoCloseable, Serializable {
     private static final long serialVersionUID = 1L;
     private static final VarHandle E = ValueLayout.JAVA_LONG.arrayElementVarHandle();
 
+    /**
+     * The region and its lock; serialized as the inherited handle of the region, so that a child
+     * that receives this object maps the same memory.
+     */
     private final SharedNumbers numbers;
     /** The elements ({@link SharedNumbers#data()}); rebuilt after deserialization. */
     private transient MemorySegment data;
@@ -174,6 +178,13 @@ public final class SharedLongArray implements AutoCloseable, Serializable {
         numbers.close();
     }
 
+    /**
+     * Restores the region, then the view of its elements.
+     *
+     * @param in the stream
+     * @throws IOException if the region cannot be mapped
+     * @throws ClassNotFoundException never, in practice
+     */
     @Serial
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
