@@ -15,7 +15,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -67,7 +66,7 @@ import org.multiprocessing4j.platform.Platform;
  *   <li>A Unix-domain listener's socket file is created with mode 0600 (never wider, not even
  *       between {@code bind} and a {@code chmod}); without a path, inside
  *       a fresh 0700 directory, removed again by {@link #close()} — or, if this JVM ends without
- *       closing it (SIGKILL included), shortly after by the JVM's tracker process (see
+ *       closing it (a forced kill included), shortly after by the JVM's tracker process (see
  *       {@link SharedMemory}, "Who removes a name"). Abstract-namespace names are never used.
  *       TCP listens on the loopback interface unless an address is given.</li>
  * </ul>
@@ -131,7 +130,8 @@ public final class Listener implements AutoCloseable {
         }
 
         /**
-         * Listens on a Unix-domain socket at a fresh path in a new 0700 directory (under
+         * Listens on a Unix-domain socket at a fresh path in a new directory that only this user
+         * can enter (0700; under the OS's runtime directory for this user, on Linux
          * {@code $XDG_RUNTIME_DIR} if set, else the temporary directory); {@link #address()}
          * tells the path.
          *
@@ -304,8 +304,8 @@ public final class Listener implements AutoCloseable {
             Path dir = null;
             SocketAddress bindTo = address;
             if (chooseUnixPath) {
-                dir = Files.createTempDirectory(runtimeDirectory(), "mp4j-listener-",
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+                dir = OS.privateFiles().createDirectory(OS.privateFiles().runtimeDirectory(),
+                        "mp4j-listener-");
                 bindTo = UnixDomainSocketAddress.of(dir.resolve("socket"));
             }
             Path file = bindTo instanceof UnixDomainSocketAddress u ? u.getPath() : null;
@@ -319,7 +319,7 @@ public final class Listener implements AutoCloseable {
                 OS.bindAndListen(fd, bindTo, backlog);
                 bound = true;
                 if (file != null) {
-                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+                    OS.privateFiles().restrict(file);
                 }
                 SocketAddress actual = file != null ? bindTo : OS.localAddress(fd);
                 return new Listener(this, fd, actual, file, dir);
@@ -343,23 +343,15 @@ public final class Listener implements AutoCloseable {
         }
 
         /**
-         * Has this JVM's tracker remove the directory if this JVM dies (SIGKILL included) before
+         * Has this JVM's tracker remove the directory if this JVM dies (a forced kill included) before
          * {@link Listener#close()}: a daemon manager server, for one, is killed with its parent.
          * A directory whose path the tracker cannot take (unusual characters in the temporary
          * directory's path) stays untracked, as before.
          */
         private static void track(Path dir) throws IOException {
             if (ShmTracker.isTrackableDirectory(dir)) {
-                ShmTracker.get().registerDirectory(dir, (Long) Files.getAttribute(dir, "unix:ino"));
+                ShmTracker.get().registerDirectory(dir, OS.privateFiles().fileId(dir));
             }
-        }
-
-        private static Path runtimeDirectory() {
-            String xdg = System.getenv("XDG_RUNTIME_DIR");
-            if (xdg != null && !xdg.isEmpty() && Files.isDirectory(Path.of(xdg))) {
-                return Path.of(xdg);
-            }
-            return Path.of(System.getProperty("java.io.tmpdir"));
         }
 
         private static int checkPort(int port) {

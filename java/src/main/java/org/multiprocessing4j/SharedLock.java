@@ -65,7 +65,7 @@ import org.multiprocessing4j.internal.sync.RobustMutex;
  * when it has proof of the owner's death it takes the lock over. The proof is kept by the
  * kernel, not read from the pid: every process that has the lock open holds an open-file lock
  * on the lock's memory, which the kernel drops when the process ends, however it ends. So a live
- * owner is never taken for dead, even in another PID namespace that shares {@code /dev/shm}
+ * owner is never taken for dead, even in another PID namespace that shares named memory
  * (containers of one pod, {@code docker --ipc=container:…}, {@code unshare -p}), and a new
  * process that reuses a dead owner's pid is never taken for it. The acquisition then succeeds
  * normally — the Lock contract holds: when {@code lock()} returns, the caller holds the lock —

@@ -6,8 +6,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.ref.Cleaner;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
-import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.Objects;
 import java.util.Optional;
 import org.multiprocessing4j.internal.Access;
@@ -35,27 +33,26 @@ import org.multiprocessing4j.platform.Platform;
  *
  * <h2>Size limit</h2>
  * Pages are reserved at creation, so that running out of memory is an {@link IOException}
- * there and never a SIGBUS later; reserving takes time in proportion to the size (about 0.6 s per
+ * there and never a bus error later; reserving takes time in proportion to the size (about 0.6 s per
  * GiB on a 2-core Linux VM). A size larger than what the system can back at that moment is
  * refused, before a page is committed, with an {@link IOException} naming the size and the
- * limit: on Linux the smallest of {@code MemAvailable + SwapFree} ({@code /proc/meminfo}), what
- * this process's memory cgroups can still hold (their {@code memory.max} or
- * {@code memory.limit_in_bytes} minus their working set) and, for a named block, the space free
- * in {@code /dev/shm}. Without that check the kernel would commit page after page until its OOM
+ * limit: on Linux the smallest of {@code MemAvailable + SwapFree}, what this process's memory
+ * cgroups can still hold (their {@code memory.max} or {@code memory.limit_in_bytes} minus their
+ * working set) and, for a named block, the space free in the file system that holds the names. Without that check the kernel would commit page after page until its OOM
  * killer ends some process — and since shared pages belong to no process's resident set, it
  * would pick other processes first. The check is a snapshot: blocks created at the same moment,
  * or memory allocated afterwards, can still exhaust memory together.
  *
  * <h2>Who removes a name</h2>
  * The creating JVM does, through {@link #unlink()}. If it ends without doing so — normally, by an
- * uncaught exception, or killed with SIGKILL — the names it created and did not unlink are removed
+ * uncaught exception, or killed outright — the names it created and did not unlink are removed
  * shortly after by a tiny tracker process it started (one per JVM, see {@code ShmTracker}), just
  * like blocks Python's creator leaves behind. Unlike Python (CPython issue 82300), a process that
  * merely {@linkplain #attach(String) attached} never removes a name, whatever happens to it: only
  * the creator's JVM tracks a name, and the tracker checks that the name still refers to the very
  * file it created before removing it. {@link #untrack()} lets a created block outlive its
- * creator (Python 3.13's {@code track=False}). A kill of the whole process group or cgroup with
- * SIGKILL also kills the tracker; then the name stays until someone unlinks it.
+ * creator (Python 3.13's {@code track=False}). A forced kill of the whole process group or
+ * cgroup also kills the tracker; then the name stays until someone unlinks it.
  *
  * <h2>Concurrency</h2>
  * The segment is plain memory: use its {@code VarHandle}s with the access modes you need
@@ -90,7 +87,7 @@ public final class SharedMemory implements AutoCloseable {
 
     private static final Platform OS = Platform.current();
 
-    /** Prefix of generated names; the test suite's leak check looks for it in /dev/shm. */
+    /** Prefix of generated names; the test suite's leak check looks for it among the names. */
     static final String GENERATED_PREFIX = "mp4j-";
 
     private final String name; // normalized, with the leading '/'; null when anonymous
@@ -137,9 +134,11 @@ public final class SharedMemory implements AutoCloseable {
 
     /**
      * Creates a named block of {@code size} bytes under a new generated name
-     * ({@code "mp4j-"} followed by 128 random bits from {@link SecureRandom}, in URL-safe
-     * base64: 27 characters), zero-filled, readable and writable by this user only. Python's
-     * {@code SharedMemory(create=True, size=n)}, with a name nobody can guess.
+     * ({@code "mp4j-"} followed by random URL-safe base64 characters from a
+     * {@link java.security.SecureRandom}: 27 characters in all on Linux, 132 random bits; 13 where
+     * the OS allows only short names, as CPython's 14 with the {@code /}), zero-filled, readable
+     * and writable by this user only. Python's {@code SharedMemory(create=True, size=n)}, with a
+     * name nobody can guess.
      *
      * @param size bytes, at least 1
      * @return the block, mapped; {@link #name()} tells the name to give to other processes
@@ -153,7 +152,7 @@ public final class SharedMemory implements AutoCloseable {
             try {
                 return createTracked(generateName(), size);
             } catch (FileAlreadyExistsException e) {
-                // 2^-128 per existing name; try another, as Python does
+                // 2^-132 (Linux) or 2^-48 per existing name; try another, as Python does
             }
         }
     }
@@ -163,9 +162,10 @@ public final class SharedMemory implements AutoCloseable {
      * only. The name must not exist. Until {@link #unlink()} or {@link #untrack()}, the name is
      * removed when this JVM ends, however it ends (see the class comment).
      *
-     * @param name the name, with or without a leading {@code /} (Python omits it): 1 to 255 of
-     *     the characters {@code A-Z a-z 0-9 . _ -}, not {@code "."} or {@code ".."} (so that every
-     *     tool, Python and the tracker read it as one word; {@link #attach} accepts any name)
+     * @param name the name, with or without a leading {@code /} (Python omits it): 1 to 255
+     *     (Linux; fewer where the OS says so, 30 on macOS) of the characters
+     *     {@code A-Z a-z 0-9 . _ -}, not {@code "."} or {@code ".."} (so that every tool, Python
+     *     and the tracker read it as one word; {@link #attach} accepts any name)
      * @param size bytes, at least 1
      * @return the block, mapped
      * @throws IllegalArgumentException if the name or size is invalid
@@ -189,8 +189,7 @@ public final class SharedMemory implements AutoCloseable {
         String n = normalize(name);
         if (!ShmTracker.isTrackable(n.substring(1))) {
             throw new IllegalArgumentException("invalid name for a new shared memory block '" + name
-                    + "': 1 to 255 of the characters A-Z a-z 0-9 . _ - (after an optional leading"
-                    + " '/'), not \".\" or \"..\"");
+                    + "': " + OS.memoryNames().rule() + " (after an optional leading '/')");
         }
         return n;
     }
@@ -234,7 +233,7 @@ public final class SharedMemory implements AutoCloseable {
      * for the name: closing, exiting or dying never removes it.
      *
      * @param name the name, with or without a leading {@code /}; no other {@code /}, no NUL, at
-     *     most 255 characters
+     *     most 255 characters (Linux; what the OS allows)
      * @return the block, mapped
      * @throws IllegalArgumentException if the name is invalid
      * @throws java.nio.file.NoSuchFileException if there is no such name
@@ -249,11 +248,11 @@ public final class SharedMemory implements AutoCloseable {
         try {
             Platform.FileStatus st = OS.status(fd);
             if (st.ownerUid() != OS.uid()) {
-                throw new AccessDeniedException("/dev/shm" + n, null,
+                throw new AccessDeniedException(OS.memoryNames().describe(n.substring(1)), null,
                         "owned by uid " + st.ownerUid() + ", not by this user (uid " + OS.uid() + ")");
             }
             if ((st.permissions() & 0022) != 0) {
-                throw new AccessDeniedException("/dev/shm" + n, null, String.format(
+                throw new AccessDeniedException(OS.memoryNames().describe(n.substring(1)), null, String.format(
                         "mode %04o lets other users write to it; refusing to attach (chmod go-w)",
                         st.permissions()));
             }
@@ -277,17 +276,16 @@ public final class SharedMemory implements AutoCloseable {
     private static String normalize(String name) {
         Objects.requireNonNull(name, "name");
         String n = name.startsWith("/") ? name : "/" + name;
-        if (n.length() < 2 || n.length() > 256 || n.indexOf('/', 1) >= 0 || n.indexOf('\0') >= 0) {
+        int max = OS.memoryNames().maxLength();
+        if (n.length() < 2 || n.length() > max + 1 || n.indexOf('/', 1) >= 0 || n.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("invalid shared memory name '" + name
-                    + "': 1 to 255 characters after an optional leading '/', no other '/', no NUL");
+                    + "': 1 to " + max + " characters after an optional leading '/', no other '/', no NUL");
         }
         return n;
     }
 
     private static String generateName() {
-        byte[] bits = new byte[16];
-        RandomHolder.RANDOM.nextBytes(bits);
-        return "/" + GENERATED_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bits);
+        return "/" + OS.memoryNames().generate(GENERATED_PREFIX);
     }
 
     /**
@@ -437,9 +435,5 @@ public final class SharedMemory implements AutoCloseable {
 
     private static final class CleanerHolder {
         static final Cleaner CLEANER = Cleaner.create();
-    }
-
-    private static final class RandomHolder {
-        static final SecureRandom RANDOM = new SecureRandom();
     }
 }

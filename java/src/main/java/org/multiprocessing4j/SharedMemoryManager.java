@@ -8,7 +8,7 @@ import java.util.List;
  * Creates named shared memory blocks and {@link ShareableList}s whose names a server process
  * owns, and removes every one of them when it shuts down (Python's
  * {@code multiprocessing.managers.SharedMemoryManager}): processes may come and go, attach and
- * close, and nothing is left in {@code /dev/shm} once the manager is closed — also when the
+ * close, and no name is left once the manager is closed — also when the
  * server or its owner is killed, because the server's own tracker then removes the names.
  *
  * <pre>{@code

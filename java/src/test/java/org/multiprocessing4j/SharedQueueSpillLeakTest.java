@@ -188,7 +188,8 @@ class SharedQueueSpillLeakTest {
 
     private static boolean segmentsExist(Path dir) throws IOException {
         String key = dir.getFileName().toString().substring("mp4j-sweep-".length());
-        try (DirectoryStream<Path> d = Files.newDirectoryStream(Path.of("/dev/shm"), "mp4j-q-" + key + "*")) {
+        String prefix = org.multiprocessing4j.internal.queue.Spill.prefix(Long.parseUnsignedLong(key, 16));
+        try (DirectoryStream<Path> d = Files.newDirectoryStream(Path.of("/dev/shm"), prefix + "*")) {
             return d.iterator().hasNext();
         }
     }

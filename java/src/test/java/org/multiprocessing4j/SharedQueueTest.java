@@ -309,17 +309,12 @@ class SharedQueueTest {
         try (SharedQueue<String> q = SharedQueue.builder().name(name).capacity(4).create();
              SharedMemory raw = SharedMemory.attach(name)) {
             q.unlink();
+            List<org.multiprocessing4j.platform.ProcessMark> marks = new ArrayList<>();
             var fd = raw.descriptor().acquire();
-            org.multiprocessing4j.platform.Handle marks;
-            try {
-                marks = os.openPrivateHandle(fd);
-            } finally {
-                raw.descriptor().release();
-            }
             try {
                 for (int i = 1; i <= org.multiprocessing4j.internal.queue.QueueLayout.PARTICIPANTS; i++) {
                     long live = (long) (4_000_000 + i) << 32 | 7; // pid above pid_max: not ours
-                    os.placeMark(marks, live);
+                    marks.add(os.placeMark(fd, live));
                     raw.segment().set(ValueLayout.JAVA_LONG,
                             org.multiprocessing4j.internal.queue.QueueLayout.participantOffset(i), live);
                 }
@@ -328,7 +323,8 @@ class SharedQueueTest {
                 assertThrows(IllegalStateException.class, q::poll);
                 assertEquals(0, q.size(), "nothing was put");
             } finally {
-                os.close(marks);
+                raw.descriptor().release();
+                marks.forEach(org.multiprocessing4j.platform.ProcessMark::close);
             }
         }
     }

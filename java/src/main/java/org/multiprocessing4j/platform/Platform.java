@@ -379,8 +379,9 @@ public interface Platform {
 
     /**
      * Opens a named shared-memory object (POSIX {@code shm_open}; the name starts with {@code /}).
+     * Names follow {@link #memoryNames()}; the OS's own limits are enforced by the OS.
      *
-     * @param name the name, for example {@code "/mp4j-1f3a..."}
+     * @param name {@code /} and a bare name, for example {@code "/mp4j-1f3a..."}
      * @param create {@code true}: create it, failing if it exists, readable and writable by this
      *     user only (mode 0600); {@code false}: open an existing one read-write
      * @return the handle, not inherited by children
@@ -401,7 +402,7 @@ public interface Platform {
 
     /**
      * Sets the size of a shared-memory file and reserves its pages, so that running out of
-     * memory fails here rather than as SIGBUS on first touch. Committing pages a system cannot
+     * memory fails here rather than as a bus error on first touch. Committing pages a system cannot
      * back does not fail on every OS — Linux's OOM killer ends some process instead, and since
      * shared pages are in no process's resident set it picks others first — so a backend first
      * refuses a size larger than what can be backed now: the memory available (Linux:
@@ -437,57 +438,56 @@ public interface Platform {
     /** {@return the size of a memory page, the unit in which {@link #map} maps} */
     long pageSize();
 
-    /**
-     * {@return when process {@code pid} started, in an OS-specific unit that only needs to be
-     * compared for equality (Linux: clock ticks since boot); -1 if there is no such process or it
-     * is a zombie (a proof of death); {@link #START_TIME_UNKNOWN} if it cannot be told now (for
-     * example no descriptor left to read {@code /proc}) — which callers must treat as "alive"}
-     * Together with the pid this names a process even after its pid is reused.
-     */
-    long processStartTime(int pid);
-
-    /** What {@link #processStartTime} returns when it cannot tell: never a proof of death. */
-    long START_TIME_UNKNOWN = -2;
-
-    // ---------------------------------------------------------------- liveness marks
-
-    /*
-     * A liveness mark is a proof of life that the kernel keeps for us: a process places a mark
-     * at an index of a shared file through a handle of its own, and the OS removes it when that
-     * handle is closed, which happens at the latest when the process ends, however it ends
-     * (SIGKILL included). A mark therefore names no pid: it means the same in every PID
-     * namespace, and a successor that reuses the pid of a dead process cannot inherit it.
-     */
+    // ---------------------------------------------------------------- process identity & liveness
 
     /**
-     * Opens a new handle on the file behind {@code memory} that belongs to this process alone: not
-     * a duplicate of {@code memory} (a duplicate, like an inherited or received descriptor, shares
-     * its marks with every process that has it), close-on-exec, and never given to a child by
-     * this library. Closing it removes the marks placed through it.
+     * {@return this process's token: the number that names it in shared regions (lock owners,
+     * barrier parties, queue participants)} Constant for the life of the process. In
+     * {@code [1, 2^62)}, so that a compare-and-set word can carry it with two flag bits to spare;
+     * bits 32 to 61 hold the pid (every backend's pids are below 2<sup>30</sup>), so that a
+     * message can say which process holds something. The low 32 bits tell this process apart
+     * from every other process that had or will have its pid while a region it uses exists
+     * (Linux: the low 32 bits of its start time in clock ticks, which repeats only after
+     * 2<sup>32</sup> ticks — about 497 days at 100 Hz; a backend without a start time may draw
+     * them at random). Whether the process a token names is alive is asked of a
+     * {@link ProcessMark}, never of the pid.
      *
-     * @return the new handle
-     * @throws IOException if the OS refuses (Linux: {@code /proc/self/fd} is not mounted, or
-     *     {@code EMFILE})
+     * @throws IllegalStateException if the OS cannot tell (Linux: the process file system is not mounted)
      */
-    Handle openPrivateHandle(Handle memory) throws IOException;
+    long processToken();
 
     /**
-     * Places a liveness mark at {@code index} of the file behind {@code handle} (a handle from
-     * {@link #openPrivateHandle}); it stays until the handle is closed. Several handles, of one
-     * process or of several, may hold a mark at the same index. Never waits.
+     * Places this process's liveness mark for {@code token} (normally {@link #processToken()}) on
+     * the file behind {@code memory}, a shared-memory region's handle that must stay open for the
+     * call only. The mark stays until it is closed or this process ends (see {@link ProcessMark}
+     * for what every backend promises, and the traps of classic POSIX locks).
      *
-     * @param index in {@code [0, 2^62)}
-     * @throws IOException if the OS refuses (for example too many locks)
+     * @param token in {@code [0, 2^62)}
+     * @return the mark; through it, this process also asks whether other processes hold marks
+     * @throws IllegalArgumentException if {@code token} is out of range
+     * @throws IOException if the OS refuses (Linux: the process file system is not mounted,
+     *     or too many descriptors or locks)
      */
-    void placeMark(Handle handle, long index) throws IOException;
+    ProcessMark placeMark(Handle memory, long token) throws IOException;
+
+    // ---------------------------------------------------------------- named memory & private files
+
+    /** {@return the rules for names of named shared memory on this OS} */
+    MemoryNames memoryNames();
 
     /**
-     * {@return whether some handle other than {@code handle} holds a mark at {@code index} of the
-     * same file} A single system call, without waiting; whichever PID namespace the holder runs in.
+     * Starts a reaper: a helper process that removes, after this process ends, the named blocks
+     * and private directories this process registers with it (see {@link Reaper}). Each call
+     * starts a new one; the caller keeps one at a time.
      *
-     * @throws IOException if the OS cannot tell (callers must not take that for "no mark")
+     * @return the running reaper
+     * @throws IOException if it cannot be started (Linux: no POSIX shell); named blocks are
+     *     then not removed after a crash
      */
-    boolean markPlaced(Handle handle, long index) throws IOException;
+    Reaper startReaper() throws IOException;
+
+    /** {@return the way this OS makes files and directories private to this user} */
+    PrivateFiles privateFiles();
 
     // ---------------------------------------------------------------- stream sockets
 

@@ -36,7 +36,8 @@ public final class SpillStore {
         synchronized (this) {
             if (!watched) {
                 watched = true;
-                ShmTracker.get().watchQueue(memoryInode, name);
+                ShmTracker.get().watchQueue(memoryInode, name,
+                        Spill.prefix(ShmTracker.queueKey(memoryInode, name != null)));
             }
         }
         return ref;

@@ -2,58 +2,53 @@ package org.multiprocessing4j.internal.sync;
 
 import java.io.IOException;
 import java.lang.ref.Cleaner;
-import java.nio.channels.ClosedChannelException;
 import org.multiprocessing4j.internal.Descriptor;
 import org.multiprocessing4j.platform.Platform;
+import org.multiprocessing4j.platform.ProcessMark;
 
 /**
  * This process's proof of life on one shared region, and the test of another process's: while
- * it is open, the kernel holds a mark for this process's {@link ProcessToken} on the region's
- * file ({@link Platform#placeMark}); a process whose token has no mark there is dead, or has
- * closed every handle it had on the region. Every object that records this process's token in a
- * region (a lock owner, a barrier party, a queue participant) holds one, from before its first
- * write of the token until after its last access to the region. Thread-safe.
+ * it is open, the OS holds a mark for this process's {@link ProcessToken} on the region's file
+ * ({@link Platform#placeMark}, a {@link ProcessMark}); a process whose token has no mark there is
+ * dead, or has closed every handle it had on the region. Every object that records this
+ * process's token in a region (a lock owner, a barrier party, a queue participant) holds one,
+ * from before its first write of the token until after its last access to the region.
+ * Thread-safe.
  *
  * <h2>Why a mark and not the pid</h2>
- * A pid (even with its start time, read from {@code /proc/<pid>/stat}) names a process only in
- * its own PID namespace, and two processes can share {@code /dev/shm} without sharing a PID
- * namespace (containers of one pod, {@code docker --ipc=container:…}, {@code unshare -p}):
- * there, a live owner's pid is missing from our {@code /proc}, or names another process, and
- * such an owner would be judged dead — its lock taken over while it holds it, its queue records
- * recovered while it writes them. A mark is kept by the kernel instead: it is an open-file lock
- * on the region's own file, held through a handle that belongs to this object alone
- * ({@link Platform#openPrivateHandle} — an inherited or received descriptor would share its
- * locks with the parent), and the kernel removes it when that handle is closed, which happens
- * at the latest when the process ends, however it ends. So:
+ * A pid (even with its start time) names a process only in its own PID namespace, and two
+ * processes can share named memory without sharing a PID namespace (containers of one pod,
+ * {@code docker --ipc=container:…}, {@code unshare -p}): there, a live owner's pid is unknown to
+ * us, or names another process, and such an owner would be judged dead — its lock taken over
+ * while it holds it, its queue records recovered while it writes them. A mark is kept by the OS
+ * instead (how, and what every backend promises: {@link ProcessMark}), and removed when it is
+ * closed, at the latest when the process ends, however it ends. So:
  * <ul>
  *   <li>a live process that has the region open holds its mark, whatever its namespace, and is
  *       never judged dead (the one way to lose the mark is {@link #close()});
- *   <li>a dead process holds no mark: the kernel removed it when the process ended;
+ *   <li>a dead process holds no mark: the OS removed it when the process ended;
  *   <li>a process that reuses a dead one's pid has its own token and its own mark, and cannot
- *       inherit the dead one's (the mark is at the index of the token, see below, and the token
- *       includes the start time);
- *   <li>a test is one {@code fcntl} call (about a microsecond), cheaper than reading /proc.
+ *       inherit the dead one's (the mark is for the token, and the token tells successors
+ *       apart);
+ *   <li>a test is one system call (about a microsecond on Linux).
  * </ul>
- * The mark sits at the byte whose index is the token (tokens are below 2<sup>62</sup>); several
- * objects of one process hold a (shared) mark at the same index, so the process stays alive for
- * the region until its last one closes. Two processes in different PID namespaces could have
- * equal tokens only with equal pids and start times (to the clock tick, modulo 2<sup>32</sup>);
- * they would then vouch for each other, never against each other.
- *
- * <p>The token itself still comes from {@code /proc/self/stat} ({@link ProcessToken#self()}),
- * which every process can read about itself in its own namespace.
+ * Several objects of one process may hold a mark for the same token on one region, so the
+ * process stays alive for the region until its last one closes. Two processes in different PID
+ * namespaces could have equal tokens only with equal pids and equal low bits (Linux: start times
+ * to the clock tick, modulo 2<sup>32</sup>); they would then vouch for each other, never against
+ * each other.
  */
 public final class LivenessMark implements AutoCloseable {
     private static final Platform OS = Platform.current();
 
-    private final Descriptor handle;
+    private final ProcessMark mark;
     private final Cleaner.Cleanable cleanable;
 
-    private LivenessMark(Descriptor handle, Object owner) {
-        this.handle = handle;
+    private LivenessMark(ProcessMark mark, Object owner) {
+        this.mark = mark;
         // A safety net only, as for the region's mapping: an owner that became unreachable
-        // unclosed can no longer act on the region, and its handle would keep the memory alive.
-        this.cleanable = CleanerHolder.CLEANER.register(owner, () -> handle.close(false));
+        // unclosed can no longer act on the region, and its mark would keep it "alive" there.
+        this.cleanable = CleanerHolder.CLEANER.register(owner, mark::close);
     }
 
     /**
@@ -62,30 +57,17 @@ public final class LivenessMark implements AutoCloseable {
      *
      * @param owner the object that records the token; if it becomes unreachable without
      *     {@link #close()}, a Cleaner removes the mark
-
      * @return the mark, to be closed with the object that records the token
-     * @throws IOException if the OS refuses (Linux: {@code /proc/self/fd} is not mounted, or
-     *     too many descriptors); without a mark this process would look dead to the others
+     * @throws IOException if the OS refuses (see {@link Platform#placeMark}); without a mark this
+     *     process would look dead to the others
      */
     public static LivenessMark place(Descriptor region, Object owner) throws IOException {
-        var fd = region.acquire();
-        org.multiprocessing4j.platform.Handle h;
+        org.multiprocessing4j.platform.Handle fd = region.acquire();
         try {
-            h = OS.openPrivateHandle(fd);
+            return new LivenessMark(OS.placeMark(fd, ProcessToken.self()), owner);
         } finally {
             region.release();
         }
-        try {
-            OS.placeMark(h, ProcessToken.self());
-        } catch (IOException | RuntimeException e) {
-            try {
-                OS.close(h);
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-        return new LivenessMark(new Descriptor(h), owner);
     }
 
     /**
@@ -102,18 +84,10 @@ public final class LivenessMark implements AutoCloseable {
         if (token == 0) {
             return false;
         }
-        org.multiprocessing4j.platform.Handle h;
         try {
-            h = handle.acquire();
-        } catch (ClosedChannelException e) {
-            return true;
-        }
-        try {
-            return OS.markPlaced(h, token);
+            return mark.isPlaced(token);
         } catch (IOException | RuntimeException e) {
             return true;
-        } finally {
-            handle.release();
         }
     }
 

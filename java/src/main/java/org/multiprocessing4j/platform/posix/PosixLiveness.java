@@ -20,7 +20,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import org.multiprocessing4j.platform.Platform;
 import org.multiprocessing4j.platform.posix.bindings.Posix;
 import org.multiprocessing4j.platform.posix.bindings.flock;
 
@@ -86,7 +85,7 @@ final class PosixLiveness {
 
     /**
      * {@return a token-sized start time} This process: the JDK's start instant in milliseconds.
-     * Another: the same if the JDK can tell, -1 if there is no such process, else unknown.
+     * Another: the same if the JDK can tell, -1 if there is no such process, else -2 (unknown).
      */
     static long processStartTime(int pid) {
         java.util.Optional<ProcessHandle> h = ProcessHandle.of(pid);
@@ -94,7 +93,7 @@ final class PosixLiveness {
             return -1;
         }
         return h.get().info().startInstant().map(java.time.Instant::toEpochMilli)
-                .map(ms -> ms & 0x7FFF_FFFF_FFFFL).orElse(Platform.START_TIME_UNKNOWN);
+                .map(ms -> ms & 0x7FFF_FFFF_FFFFL).orElse(-2L); // -2: cannot tell
     }
 
     int openPrivateHandle(int fd) throws IOException {

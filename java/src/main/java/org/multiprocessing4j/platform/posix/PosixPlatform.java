@@ -5,7 +5,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.SocketAddress;
 import org.multiprocessing4j.platform.Handle;
+import org.multiprocessing4j.platform.HandleMark;
+import org.multiprocessing4j.platform.MemoryNames;
 import org.multiprocessing4j.platform.Platform;
+import org.multiprocessing4j.platform.PrivateFiles;
+import org.multiprocessing4j.platform.ProcessMark;
+import org.multiprocessing4j.platform.Reaper;
 import org.multiprocessing4j.platform.WaitChannel;
 import org.multiprocessing4j.platform.posix.bindings.Posix;
 
@@ -287,25 +292,85 @@ public final class PosixPlatform implements Platform {
 
     // ------------------------------------------------------------------ liveness
 
+    /**
+     * {@inheritDoc} Here: the pid and the low 32 bits of the JDK's start instant of this process
+     * in milliseconds.
+     */
     @Override
-    public long processStartTime(int pid) {
-        return PosixLiveness.processStartTime(pid);
+    public long processToken() {
+        int pid = pid();
+        long start = PosixLiveness.processStartTime(pid);
+        if (start < 0) {
+            throw new IllegalStateException("cannot tell this process's start time (pid " + pid + ")");
+        }
+        return ((long) pid << 32) | (start & 0xFFFF_FFFFL);
     }
 
     @Override
-    public Handle openPrivateHandle(Handle memory) throws IOException {
-        return Handle.of(liveness.openPrivateHandle(fd(memory)));
+    public ProcessMark placeMark(Handle memory, long token) throws IOException {
+        if (token < 0 || token >= 1L << 62) {
+            throw new IllegalArgumentException("mark index out of [0, 2^62): " + token);
+        }
+        int handle = liveness.openPrivateHandle(fd(memory));
+        try {
+            liveness.placeMark(handle, token);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                close(Handle.of(handle));
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return new HandleMark(handle, new HandleMark.Backend() {
+            @Override
+            public boolean isPlaced(int h, long t) throws IOException {
+                return liveness.markPlaced(h, t);
+            }
+
+            @Override
+            public void close(int h) {
+                try {
+                    PosixPlatform.this.close(Handle.of(h)); // removes the mark (PosixLiveness.closing)
+                } catch (IOException ignored) {
+                    // the descriptor is gone either way
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ names, reaper, files
+
+    /**
+     * {@inheritDoc} Here: names as long as the OS takes (255 on Linux, the one OS this backend
+     * runs on today; macOS would need {@link MemoryNames#PORTABLE}, 30), generated ones of
+     * CPython's portable length (13 characters after the {@code /}).
+     */
+    @Override
+    public MemoryNames memoryNames() {
+        return NAMES;
+    }
+
+    private static final MemoryNames NAMES =
+            new MemoryNames(255, MemoryNames.PORTABLE.generatedLength(), "");
+
+    /**
+     * {@inheritDoc} Here, running on Linux, the Linux backend's shell reaper (its names in the
+     * C library's shm directory, its queue sweeps from the process file system); POSIX offers
+     * no portable way to list who maps a block or to remove a name from a shell, so a macOS
+     * backend needs its own (a helper that calls {@code shm_unlink}).
+     */
+    @Override
+    public Reaper startReaper() throws IOException {
+        return org.multiprocessing4j.platform.linux.LinuxReaper.start(this);
     }
 
     @Override
-    public void placeMark(Handle handle, long index) throws IOException {
-        liveness.placeMark(fd(handle), index);
+    public PrivateFiles privateFiles() {
+        return FILES;
     }
 
-    @Override
-    public boolean markPlaced(Handle handle, long index) throws IOException {
-        return liveness.markPlaced(fd(handle), index);
-    }
+    private static final PrivateFiles FILES = new PosixFiles();
 
     // ------------------------------------------------------------------ waiting
 

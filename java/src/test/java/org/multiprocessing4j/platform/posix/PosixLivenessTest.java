@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Timeout;
 import org.multiprocessing4j.ChildProcess;
 import org.multiprocessing4j.Connection;
 import org.multiprocessing4j.Pipe;
+import org.multiprocessing4j.platform.ProcessMark;
 
 /**
  * Liveness marks made of classic {@code fcntl} locks on lock files: another process's mark is
@@ -31,23 +32,20 @@ class PosixLivenessTest {
             try (ChildProcess child = new ChildProcess(() -> holdMark(name, theirs))) {
                 child.start();
                 assertEquals("placed", pipe.first().recv());
-                var h = OS.openPrivateHandle(fd);
-                try {
-                    assertTrue(OS.markPlaced(h, TOKEN));
+                try (ProcessMark h = OS.placeMark(fd, TOKEN + 2)) {
+                    assertTrue(h.isPlaced(TOKEN));
                     OS.close(OS.openNamedMemory(name, false)); // would drop a classic lock on the file
-                    assertTrue(OS.markPlaced(h, TOKEN));
-                    assertFalse(OS.markPlaced(h, TOKEN + 1));
+                    assertTrue(h.isPlaced(TOKEN));
+                    assertFalse(h.isPlaced(TOKEN + 1));
                     pipe.first().send("close");
                     assertEquals("closed", pipe.first().recv());
-                    assertFalse(OS.markPlaced(h, TOKEN), "a live process's closed mark is gone");
+                    assertFalse(h.isPlaced(TOKEN), "a live process's closed mark is gone");
                     pipe.first().send("place");
                     assertEquals("placed", pipe.first().recv());
-                    assertTrue(OS.markPlaced(h, TOKEN));
+                    assertTrue(h.isPlaced(TOKEN));
                     child.kill();
                     assertTrue(child.join(Duration.ofSeconds(60)));
-                    assertFalse(OS.markPlaced(h, TOKEN), "the dead child's mark is gone");
-                } finally {
-                    OS.close(h);
+                    assertFalse(h.isPlaced(TOKEN), "the dead child's mark is gone");
                 }
             }
         } finally {
@@ -58,16 +56,15 @@ class PosixLivenessTest {
 
     private static void holdMark(String name, Connection c) throws Exception {
         var fd = OS.openNamedMemory(name, false);
-        var h = OS.openPrivateHandle(fd);
-        OS.placeMark(h, TOKEN);
+        ProcessMark h = OS.placeMark(fd, TOKEN);
         OS.close(fd); // closing another descriptor of the file keeps the mark
         c.send("placed");
         c.recv();
-        OS.close(h);
+        h.close();
         c.send("closed");
         c.recv();
         fd = OS.openNamedMemory(name, false);
-        OS.placeMark(OS.openPrivateHandle(fd), TOKEN);
+        OS.placeMark(fd, TOKEN);
         c.send("placed");
         c.recv(); // until killed
     }
@@ -75,21 +72,17 @@ class PosixLivenessTest {
     @Test
     void thisProcesssMarksAreCountedPerHandleAndGoWithTheirHandle() throws Exception {
         var fd = OS.createAnonymousMemory("t", 4096);
-        org.multiprocessing4j.platform.Handle a = OS.openPrivateHandle(fd);
-        var b = OS.openPrivateHandle(fd);
-        try {
-            long self = (long) OS.pid() << 32 | (OS.processStartTime(OS.pid()) & 0xFFFF_FFFFL);
-            OS.placeMark(a, self);
-            assertTrue(OS.markPlaced(b, self), "a mark through another handle");
-            assertFalse(OS.markPlaced(a, self), "only its own mark");
-            OS.close(a);
-            a = null;
-            assertFalse(OS.markPlaced(b, self));
-        } finally {
-            if (a != null) {
-                OS.close(a);
+        long self = OS.processToken();
+        try (ProcessMark b = OS.placeMark(fd, 1)) {
+            ProcessMark a = OS.placeMark(fd, self);
+            try {
+                assertTrue(b.isPlaced(self), "a mark through another handle");
+                assertFalse(a.isPlaced(self), "only its own mark");
+            } finally {
+                a.close();
             }
-            OS.close(b);
+            assertFalse(b.isPlaced(self));
+        } finally {
             OS.close(fd);
         }
     }

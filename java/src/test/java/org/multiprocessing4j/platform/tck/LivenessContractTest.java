@@ -2,13 +2,13 @@ package org.multiprocessing4j.platform.tck;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import org.junit.jupiter.api.Test;
 import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
+import org.multiprocessing4j.platform.ProcessMark;
 
 /**
  * Liveness, proof against pid reuse: a process is alive for a shared region while its mark for
@@ -20,53 +20,51 @@ class LivenessContractTest {
 
     @Test
     void aMarkIsSeenByOthersWhileItsProcessLivesAndGoneWhenItIsKilled() throws IOException {
-        Handle region = os.createAnonymousMemory("tck-marks", os.pageSize());
-        Handle[] report = os.pipe();
-        Handle own = null;
+        var region = os.createAnonymousMemory("tck-marks", os.pageSize());
+        var report = os.pipe();
         int pid = -1;
-        try {
+        try (ProcessMark own = os.placeMark(region, 1)) {
             long token = 0x1234_5678L;
             pid = Tck.spawnChild(new Handle[] {region, report[1]}, "mark", Long.toString(token));
-            assertEquals("marked", Tck.readLine(report[0]));
-            own = os.openPrivateHandle(region);
-            assertTrue(os.markPlaced(own, token), "the child's mark");
+            assertEquals("marked " + token, Tck.readLine(report[0]));
+            assertTrue(own.isPlaced(token), "the child's mark (it closed its descriptor of the file)");
             os.stop(pid, Platform.Stop.KILL);
             Tck.awaitExit(pid);
             pid = -1;
-            assertFalse(os.markPlaced(own, token), "the mark of a killed process");
+            assertFalse(own.isPlaced(token), "the mark of a killed process");
         } finally {
             Tck.killAndReap(pid);
-            Tck.closeAll(own, report[0], report[1], region);
+            Tck.closeAll(report[0], report[1], region);
         }
     }
 
     @Test
     void aLivePidWithoutItsMarkIsDead() throws IOException {
         // A reused pid: a process runs under the pid that a token names, but it is not the
-        // process that wrote the token, so it holds no mark for it.
-        Handle region = os.createAnonymousMemory("tck-marks", os.pageSize());
-        Handle[] report = os.pipe();
-        Handle own = null;
+        // process that wrote the token (other low bits), so it holds no mark for it.
+        var region = os.createAnonymousMemory("tck-marks", os.pageSize());
+        var report = os.pipe();
         int pid = -1;
-        try {
-            pid = Tck.spawnChild(new Handle[] {report[1]}, "sleep", "say");
-            assertEquals("running", Tck.readLine(report[0]));
-            long start = os.processStartTime(pid);
-            assertTrue(start >= 0, "a running child's start time: " + start);
-            long predecessor = ((long) pid << 32) | ((start + 1) & 0xFFFF_FFFFL);
-            own = os.openPrivateHandle(region);
-            assertFalse(os.markPlaced(own, predecessor));
-            assertNotEquals(-1L, os.processStartTime(pid), "the child runs");
+        try (ProcessMark own = os.placeMark(region, 1)) {
+            pid = Tck.spawnChild(new Handle[] {region, report[1]}, "mark", "self");
+            String line = Tck.readLine(report[0]);
+            assertTrue(line.startsWith("marked "), line);
+            long token = Long.parseLong(line.substring("marked ".length()));
+            assertEquals(pid, (int) (token >>> 32) & 0x3FFF_FFFF, "the pid is in bits 32 to 61");
+            assertTrue(own.isPlaced(token), "the child's own token");
+            long predecessor = (token & ~0xFFFF_FFFFL) | ((token + 1) & 0xFFFF_FFFFL);
+            assertFalse(own.isPlaced(predecessor), "same pid, another process");
         } finally {
             Tck.killAndReap(pid);
-            Tck.closeAll(own, report[0], report[1], region);
+            Tck.closeAll(report[0], report[1], region);
         }
     }
 
     @Test
-    void aReapedChildHasNoStartTime() throws IOException {
-        int pid = Tck.spawnChild(new Handle[0], "exit", "0");
-        Tck.awaitExit(pid);
-        assertEquals(-1L, os.processStartTime(pid));
+    void aTokenNamesThisProcessAndLeavesTwoBitsFree() {
+        long token = os.processToken();
+        assertEquals(token, os.processToken(), "constant");
+        assertTrue(token > 0 && token < 1L << 62, Long.toHexString(token));
+        assertEquals(os.pid(), (int) (token >>> 32) & 0x3FFF_FFFF);
     }
 }

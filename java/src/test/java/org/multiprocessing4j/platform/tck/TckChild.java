@@ -14,6 +14,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
+import org.multiprocessing4j.platform.ProcessMark;
 import org.multiprocessing4j.platform.WaitChannel;
 
 /**
@@ -42,7 +43,7 @@ public final class TckChild {
             case "fds" -> say(os, os.inheritedHandle(0), listDescriptors());
             case "receive" -> receive(os);
             case "await" -> await(os, Long.parseLong(args[1]));
-            case "mark" -> mark(os, Long.parseLong(args[1]));
+            case "mark" -> mark(os, args[1].equals("self") ? os.processToken() : Long.parseLong(args[1]));
             case "orphan-parent" -> orphanParent(os);
             case "orphan" -> orphan(os, Integer.parseInt(args[1]));
             default -> throw new IllegalArgumentException(args[0]);
@@ -133,15 +134,16 @@ public final class TckChild {
     }
 
     /**
-     * Handle 0 is shared memory, handle 1 a pipe to the parent. Places a liveness mark at
-     * {@code index} of the memory's file through a private handle, says {@code marked}, then
-     * sleeps until killed.
+     * Handle 0 is shared memory, handle 1 a pipe to the parent. Places a liveness mark for
+     * {@code token} on the memory's file, closes its handle of the file (the mark must stay),
+     * says {@code marked} and the token, then sleeps until killed.
      */
-    private static void mark(Platform os, long index) throws Exception {
-        Handle own = os.openPrivateHandle(os.inheritedHandle(0));
-        os.placeMark(own, index);
-        say(os, os.inheritedHandle(1), "marked\n");
+    private static void mark(Platform os, long token) throws Exception {
+        ProcessMark mark = os.placeMark(os.inheritedHandle(0), token);
+        os.close(os.inheritedHandle(0));
+        say(os, os.inheritedHandle(1), "marked " + token + "\n");
         Thread.sleep(Long.MAX_VALUE);
+        mark.close();
     }
 
     /**

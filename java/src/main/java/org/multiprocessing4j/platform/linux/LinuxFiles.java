@@ -1,0 +1,63 @@
+package org.multiprocessing4j.platform.linux;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import org.multiprocessing4j.platform.PrivateFiles;
+
+/**
+ * {@link PrivateFiles} on Linux: POSIX permission bits given at creation (0700 directories, 0600
+ * files, so that nothing is accessible to others even for a moment), {@code $XDG_RUNTIME_DIR} as
+ * the runtime directory, inode numbers as file identities. Stateless and thread-safe.
+ */
+final class LinuxFiles implements PrivateFiles {
+    private static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
+    private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
+    private static final FileAttribute<Set<PosixFilePermission>> DIRECTORY_ATTRIBUTE =
+            PosixFilePermissions.asFileAttribute(DIRECTORY);
+    private static final FileAttribute<Set<PosixFilePermission>> FILE_ATTRIBUTE =
+            PosixFilePermissions.asFileAttribute(FILE);
+
+    @Override
+    public Path runtimeDirectory() {
+        String xdg = System.getenv("XDG_RUNTIME_DIR");
+        if (xdg != null && !xdg.isEmpty() && Files.isDirectory(Path.of(xdg))) {
+            return Path.of(xdg);
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    @Override
+    public Path createDirectory(Path parent, String prefix) throws IOException {
+        return Files.createTempDirectory(parent, prefix, DIRECTORY_ATTRIBUTE);
+    }
+
+    @Override
+    public void createDirectories(Path dir) throws IOException {
+        Files.createDirectories(dir, DIRECTORY_ATTRIBUTE);
+    }
+
+    @Override
+    public void createFile(Path file) throws IOException {
+        Files.createFile(file, FILE_ATTRIBUTE);
+    }
+
+    @Override
+    public void restrict(Path file) throws IOException {
+        Files.setPosixFilePermissions(file, FILE);
+    }
+
+    @Override
+    public long fileId(Path path) throws IOException {
+        return (Long) Files.getAttribute(path, "unix:ino");
+    }
+
+    @Override
+    public Path nullDevice() {
+        return Path.of("/dev/null");
+    }
+}

@@ -1,0 +1,179 @@
+package org.multiprocessing4j.platform.linux;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import org.multiprocessing4j.platform.HandleMark;
+import org.multiprocessing4j.platform.ProcessMark;
+import org.multiprocessing4j.platform.linux.LinuxCalls.Sys;
+import org.multiprocessing4j.platform.linux.bindings.Libc;
+
+/**
+ * Process identity and liveness on Linux: a token from the pid and the start time in
+ * {@code /proc/self/stat}, and liveness marks that are open-file-description locks.
+ *
+ * <p>A mark is an open-file-description ("OFD") read lock on one byte: {@code F_OFD_SETLK}
+ * belongs to the open file description, not to the process, so it is not dropped when the process
+ * closes some other descriptor of the file (as a classic {@code F_SETLK} lock would be), and it
+ * is released by the kernel when the last descriptor of that description is closed — at the
+ * latest when the process ends. A private description comes from opening
+ * {@code /proc/self/fd/N} anew (a dup, an inherited or a received descriptor would share the
+ * description, and so the lock, with other processes). {@code F_OFD_GETLK} reports a lock of
+ * any other description, of this process too, whichever PID namespace its holder runs in. Byte
+ * offsets up to 2<sup>63</sup> - 1 are valid whatever the file's size; nothing is read or
+ * written there.
+ *
+ * <p>The constants and {@code struct flock} below are not yet in the generated bindings
+ * (jextract was not at hand when they were needed); they are the kernel ABI, the same on x86_64
+ * and aarch64 ({@code asm-generic/fcntl.h}). At the next {@code scripts/jextract} run add
+ * {@code F_OFD_GETLK}, {@code F_OFD_SETLK}, {@code F_RDLCK}, {@code F_WRLCK}, {@code F_UNLCK},
+ * {@code AT_FDCWD} and {@code struct flock} to {@code native/linux/includes-common.txt} and use
+ * the generated ones.
+ */
+final class LinuxLiveness {
+    private static final int F_OFD_GETLK = 36;
+    private static final int F_OFD_SETLK = 37;
+    private static final short F_RDLCK = 0;
+    private static final short F_WRLCK = 1;
+    private static final short F_UNLCK = 2;
+    private static final long AT_FDCWD = -100;
+    /** {@code struct flock} of 64-bit Linux. */
+    private static final StructLayout FLOCK = MemoryLayout.structLayout(
+            ValueLayout.JAVA_SHORT.withName("l_type"),
+            ValueLayout.JAVA_SHORT.withName("l_whence"),
+            MemoryLayout.paddingLayout(4),
+            ValueLayout.JAVA_LONG.withName("l_start"),
+            ValueLayout.JAVA_LONG.withName("l_len"),
+            ValueLayout.JAVA_INT.withName("l_pid"),
+            MemoryLayout.paddingLayout(4));
+    private static final long FLOCK_TYPE = FLOCK.byteOffset(MemoryLayout.PathElement.groupElement("l_type"));
+    private static final long FLOCK_START = FLOCK.byteOffset(MemoryLayout.PathElement.groupElement("l_start"));
+    private static final long FLOCK_LEN = FLOCK.byteOffset(MemoryLayout.PathElement.groupElement("l_len"));
+
+    private final LinuxArch arch;
+    private final LinuxPlatform platform;
+    private volatile long token; // 0 until first computed
+
+    LinuxLiveness(LinuxArch arch, LinuxPlatform platform) {
+        this.arch = arch;
+        this.platform = platform;
+    }
+
+    /** See {@link org.multiprocessing4j.platform.Platform#processToken()}. */
+    long processToken() {
+        long t = token;
+        if (t == 0) {
+            int pid = platform.pid();
+            long start = startTime(pid);
+            if (start < 0) {
+                throw new IllegalStateException("cannot read this process's start time from /proc/"
+                        + pid + "/stat: process-shared locks and queues need /proc");
+            }
+            t = ((long) pid << 32) | (start & 0xFFFF_FFFFL);
+            token = t;
+        }
+        return t;
+    }
+
+    /**
+     * {@return the start time of process {@code pid} in clock ticks since boot (field 22 of
+     * {@code /proc/<pid>/stat}); -1 if there is no such process or it is a zombie; -2 if it cannot
+     * be told (no descriptor left, {@code hidepid}, a truncated read)}
+     */
+    static long startTime(int pid) {
+        String stat;
+        try {
+            stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        } catch (NoSuchFileException e) {
+            return -1;
+        } catch (IOException | RuntimeException e) {
+            return -2;
+        }
+        // Fields after the command name (which may contain spaces) start after the last ')'.
+        try {
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            if (f[0].equals("Z") || f[0].equals("X")) {
+                return -1;
+            }
+            return Long.parseLong(f[19]); // field 22, starttime
+        } catch (RuntimeException e) {
+            return -2;
+        }
+    }
+
+    /** See {@link org.multiprocessing4j.platform.Platform#placeMark(int, long)}. */
+    ProcessMark placeMark(int fd, long token) throws IOException {
+        checkToken(token);
+        int handle = openPrivateHandle(fd);
+        try {
+            if (ofdLock(handle, F_OFD_SETLK, F_RDLCK, token) < 0) {
+                throw new AssertionError("F_OFD_SETLK returned no lock type");
+            }
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                platform.close(org.multiprocessing4j.platform.Handle.of(handle));
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return new HandleMark(handle, new HandleMark.Backend() {
+            @Override
+            public boolean isPlaced(int h, long t) throws IOException {
+                return ofdLock(h, F_OFD_GETLK, F_WRLCK, t) != F_UNLCK;
+            }
+
+            @Override
+            public void close(int h) {
+                try {
+                    platform.close(org.multiprocessing4j.platform.Handle.of(h));
+                } catch (IOException ignored) {
+                    // the kernel releases the descriptor (and the lock) even when close reports an error
+                }
+            }
+        });
+    }
+
+    private static void checkToken(long token) {
+        if (token < 0 || token >= 1L << 62) {
+            throw new IllegalArgumentException("mark index out of [0, 2^62): " + token);
+        }
+    }
+
+    /** Opens {@code /proc/self/fd/<fd>} anew: a description of this process's own. */
+    private int openPrivateHandle(int fd) throws IOException {
+        String path = "/proc/self/fd/" + fd;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocateFrom(path);
+            // openat through the one syscall(2) shape: the path is its pointer argument.
+            return (int) LinuxCalls.retrying(st -> (long) Sys.MH.invokeExact(st, arch.sysOpenat(),
+                    AT_FDCWD, p, (long) (Libc.O_RDWR() | Libc.O_CLOEXEC()), 0L, 0L, 0L),
+                    () -> "open(\"" + path + "\", O_RDWR|O_CLOEXEC)");
+        }
+    }
+
+    /** fcntl(handle, cmd, {type, SEEK_SET, index, 1}); @return l_type afterwards */
+    private short ofdLock(int handle, int cmd, short type, long index) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fl = a.allocate(FLOCK); // zeroed: l_whence = SEEK_SET, l_pid = 0 (required)
+            fl.set(ValueLayout.JAVA_SHORT, FLOCK_TYPE, type);
+            fl.set(ValueLayout.JAVA_LONG, FLOCK_START, index);
+            fl.set(ValueLayout.JAVA_LONG, FLOCK_LEN, 1L);
+            // fcntl through the one syscall(2) shape: the command travels in the pointer slot
+            // (asPointer), the struct's address as an integer; the confined arena keeps the
+            // struct alive until the call has returned.
+            LinuxCalls.retrying(st -> (long) Sys.MH.invokeExact(st, arch.sysFcntl(), (long) handle,
+                    LinuxCalls.asPointer(cmd), fl.address(), 0L, 0L, 0L),
+                    () -> "fcntl(" + handle + ", " + (cmd == F_OFD_SETLK ? "F_OFD_SETLK" : "F_OFD_GETLK")
+                            + ", {" + (type == F_RDLCK ? "F_RDLCK" : "F_WRLCK") + ", " + index + ", 1})");
+            return fl.get(ValueLayout.JAVA_SHORT, FLOCK_TYPE);
+        }
+    }
+
+}

@@ -1,0 +1,90 @@
+package org.multiprocessing4j.platform.linux;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.multiprocessing4j.platform.Handle;
+import org.multiprocessing4j.platform.ProcessMark;
+
+/**
+ * The Linux backend's identity and liveness, whichever backend the test run selected: tokens are
+ * the pid and the start time of {@code /proc/self/stat}, and marks are OFD locks, which (unlike
+ * the contract's minimum) are seen from every other mark, of this process too.
+ */
+class LinuxLivenessTest {
+    private final LinuxPlatform os = LinuxPlatform.create(System.getProperty("os.arch"));
+
+    @Test
+    void theTokenIsThePidAndTheLowBitsOfTheStartTime() throws IOException {
+        long token = os.processToken();
+        long pid = ProcessHandle.current().pid();
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        long start = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
+        assertEquals(pid << 32 | (start & 0xFFFF_FFFFL), token);
+        assertEquals(token, os.processToken(), "constant");
+    }
+
+    @Test
+    void aMarkIsSeenThroughEveryOtherMarkAndGoesWithItsOwn() throws Exception {
+        Handle region = os.createAnonymousMemory("mp4j-test", 4096);
+        try {
+            long index = (1L << 62) - 1; // the largest token, far beyond the file's end
+            ProcessMark a = os.placeMark(region, 5);
+            ProcessMark b = os.placeMark(region, index);
+            try {
+                assertFalse(a.isPlaced(index - 1), "only the one byte is marked");
+                assertTrue(a.isPlaced(index), "a sees b's mark");
+                ProcessMark c = os.placeMark(region, index); // marks are shared: both hold one
+                b.close();
+                assertTrue(a.isPlaced(index), "c's mark stays after b's closed");
+                c.close();
+                assertFalse(a.isPlaced(index), "gone with the last one");
+                b.close(); // idempotent
+                assertThrows(ClosedChannelException.class, () -> c.isPlaced(index));
+                assertThrows(IllegalArgumentException.class, () -> os.placeMark(region, 1L << 62));
+                assertThrows(IllegalArgumentException.class, () -> a.isPlaced(-1));
+            } finally {
+                a.close();
+                b.close();
+            }
+        } finally {
+            os.close(region);
+        }
+    }
+
+    @Test
+    void aMarkStaysWhenTheProcessClosesOtherDescriptorsOfTheFile() throws Exception {
+        Handle region = os.createAnonymousMemory("mp4j-test", 4096);
+        try (ProcessMark watcher = os.placeMark(region, 1)) {
+            Handle copy = os.duplicate(region);
+            try (ProcessMark mark = os.placeMark(copy, 77)) {
+                os.close(copy); // a classic POSIX lock would go with this close
+                copy = null;
+                assertTrue(watcher.isPlaced(77));
+            } finally {
+                if (copy != null) {
+                    os.close(copy);
+                }
+            }
+            assertFalse(watcher.isPlaced(77));
+        } finally {
+            os.close(region);
+        }
+    }
+
+    @Test
+    void linuxNamesAreLongAndShownInDevShm() {
+        assertEquals(255, os.memoryNames().maxLength());
+        assertEquals(27, os.memoryNames().generatedLength());
+        assertTrue(os.memoryNames().isValid("a".repeat(255)));
+        assertFalse(os.memoryNames().isValid("a".repeat(256)));
+        assertEquals("/dev/shm/x", os.memoryNames().describe("x"));
+    }
+}
