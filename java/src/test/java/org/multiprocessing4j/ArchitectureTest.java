@@ -151,7 +151,6 @@ class ArchitectureTest {
             debt("SharedQueue.java", Rule.SIGNAL_NAME),
             debt("WorkerDiedException.java", Rule.SIGNAL_NAME),
             // --- internal packages
-            debt("internal/launch/AotCache.java", Rule.POSIX_FILE_ATTRIBUTES),
             debt("internal/launch/SpawnLauncher.java", Rule.SIGNAL_NAME),
             debt("internal/pool/PoolCore.java", Rule.SIGNAL_NAME),
             debt("internal/queue/Participants.java", Rule.DEV_SHM),

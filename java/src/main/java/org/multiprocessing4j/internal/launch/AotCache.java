@@ -15,7 +15,6 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -389,8 +388,7 @@ public final class AotCache {
         try {
             Path dir = cache.getParent();
             if (!Files.isDirectory(dir)) {
-                Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rwx------")));
+                Platform.current().privateFiles().createDirectories(dir);
                 if (!trusted(dir)) {
                     return null; // someone else made it first
                 }
@@ -425,14 +423,14 @@ public final class AotCache {
             cmd.add(cache.toString());
             cmd.addAll(jvmCommand);
             ProcessBuilder pb = new ProcessBuilder(cmd);
-            pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            pb.redirectInput(ProcessBuilder.Redirect.from(
+                    Platform.current().privateFiles().nullDevice().toFile()));
             Path log = cache.resolveSibling(cache.getFileName() + ".log");
             try {
                 // a fresh file: whatever had the name, a link included, is gone (redirecting to
                 // a path opens it through a link)
                 Files.deleteIfExists(log);
-                Files.createFile(log, PosixFilePermissions.asFileAttribute(
-                        PosixFilePermissions.fromString("rw-------")));
+                Platform.current().privateFiles().createFile(log);
                 pb.redirectOutput(log.toFile());
                 pb.redirectErrorStream(true);
                 return pb.start(); // not waited for: it outlives a short program on purpose
