@@ -3,7 +3,11 @@
  * library asks of the OS (handles, pipes and sockets, handle transfer to a child at start and to
  * a running process, waiting on several handles at once, spawning, reaping, exit statuses, stop
  * requests and parent death, anonymous and named shared memory, wait and wake on a shared word,
- * process liveness and the liveness marks that prove it across PID namespaces),
+ * process liveness and the liveness marks that prove it across PID namespaces), the seam's
+ * value types ({@link org.multiprocessing4j.platform.MemoryNames} for names of named memory,
+ * {@link org.multiprocessing4j.platform.ProcessMark} for a liveness mark,
+ * {@link org.multiprocessing4j.platform.Reaper} for what removes a dead creator's names,
+ * {@link org.multiprocessing4j.platform.PrivateFiles} for 0700/0600 files),
  * one backend per OS chosen once by {@link org.multiprocessing4j.platform.Platform#current()},
  * and the exceptions a backend throws.
  *
