@@ -1,19 +1,35 @@
-"""Merge JMH results and peer results into one markdown table and bench/RESULTS.md.
+"""Merge JMH results and peer results into one markdown table, bench/RESULTS.md and a
+machine-readable summary; compare a summary with an older one.
 
     python3 bench/report.py --jmh bench/target/jmh.json bench/target/jmh-alloc.json \
         --results bench/target/cpython.jsonl bench/target/probes.jsonl \
-        --out bench/RESULTS.md --command "scripts/bench --quick" \
+        --out bench/RESULTS.md --summary bench/target/summary.json \
+        --command "scripts/bench --quick" --forks 2 \
         [--jdk "openjdk 25 ..."] [--python "Python 3.13.0"] [--cc "cc 12.2.0"]
+    python3 bench/report.py --compare OLD.json --summary bench/target/summary.json [--filter RE]
 
 Inputs:
   --jmh      JMH's `-rf json` outputs (one or more files): lists of {"benchmark", "params",
-             "primaryMetric": {"score", "scoreUnit", "scorePercentiles"}, "secondaryMetrics"}.
+             "primaryMetric": {"score", "scoreUnit", "scorePercentiles", "rawData"},
+             "secondaryMetrics"}. rawData holds one list of iteration results per fork.
   --jmh-posix  the same, from runs with -Dmp4j.platform=posix: shown as "posix backend" rows
              whose peer is the default backend's value of the same case.
-  --results  files of JSON lines {"case", "unit", "value"} (CPython peer, C probes); other
+  --results  files of JSON lines {"case", "unit", "value"} (CPython peer, C probes), one line
+             per case and fresh process: a case that ran in N processes has N lines. Other
              lines are ignored.
 A missing or unreadable file counts as "no results". Every row whose side is missing shows
-"n/a". Exit status: 0 if anything at all was measured, 1 if nothing ran, 2 on bad usage.
+"n/a".
+
+Statistics: every side of a row is a list of per-fork values (a JMH fork: the mean of its
+measured iterations, or for single-shot rows the median/p99 of its shots; a peer or probe: the
+value one fresh process printed). Shown: the median of those values and their spread, min–max.
+A side is noisy when its min or its max lies more than 20 % from its median. The speedup is
+computed from the two medians. --compare calls a change "moved" when the new median lies
+outside the union of both runs' spreads (each taken relative to its own median) and "within
+noise" otherwise; with fewer than two values on either side it cannot tell ("1 fork").
+
+Exit status: 0 if anything at all was measured (and always after --compare, which only
+informs), 1 if nothing ran or a summary to compare is unreadable, 2 on bad usage.
 
 Speedup > 1 means ours is better, whatever the unit: peer/ours for times, ours/peer for rates.
 Python 3.11 standard library only.
@@ -289,6 +305,7 @@ def load_jmh(path):
 
 
 def load_results(paths):
+    """{case: ([values], unit)}: every line of a case is one fresh process's value."""
     out = {}
     for path in paths or []:
         if not os.path.exists(path):
@@ -300,25 +317,137 @@ def load_results(paths):
                     continue
                 try:
                     r = json.loads(line)
-                    out[r["case"]] = (float(r["value"]), r["unit"])
+                    value, unit = float(r["value"]), r["unit"]
                 except (ValueError, KeyError, TypeError):
                     print(f"report: ignoring line in {path}: {line}", file=sys.stderr)
+                    continue
+                values, _ = out.setdefault(r["case"], ([], unit))
+                values.append(value)
     return out
 
 
-def jmh_value(entry, stat):
+# ---- statistics -------------------------------------------------------------------------------
+
+NOISY = 0.20  # a side whose min or max lies further than this from its median is noisy
+
+
+def median(values):
+    v = sorted(values)
+    n = len(v)
+    if n == 0:
+        return None
+    return v[n // 2] if n % 2 else (v[n // 2 - 1] + v[n // 2]) / 2
+
+
+def percentile(values, p):
+    """Linear interpolation between closest ranks (p in 0..100)."""
+    v = sorted(values)
+    if not v:
+        return None
+    k = (len(v) - 1) * p / 100
+    lo = int(k)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+class Stats:
+    """Per-fork values of one side of a row, in the row's unit."""
+
+    def __init__(self, values):
+        self.values = [v for v in values if v is not None]
+        self.median = median(self.values)
+        self.min = min(self.values) if self.values else None
+        self.max = max(self.values) if self.values else None
+
+    @property
+    def n(self):
+        return len(self.values)
+
+    def rel_low(self):
+        """How far below the median the smallest value is, as a fraction (<= 0)."""
+        return self.min / self.median - 1 if self.median else 0.0
+
+    def rel_high(self):
+        return self.max / self.median - 1 if self.median else 0.0
+
+    def spread(self):
+        """The larger of the two distances from the median, as a fraction of it."""
+        return max(-self.rel_low(), self.rel_high()) if self.n else 0.0
+
+    def noisy(self):
+        return self.n > 1 and self.spread() > NOISY
+
+    def to_json(self):
+        if not self.n:
+            return None
+        return {"median": self.median, "min": self.min, "max": self.max, "n": self.n,
+                "values": self.values, "spread": round(self.spread(), 4), "noisy": self.noisy()}
+
+    @staticmethod
+    def from_json(d):
+        return Stats(d.get("values") or [d["median"]]) if d else Stats([])
+
+
+def spread_cell(st):
+    if not st.n:
+        return "n/a"
+    if st.n == 1:
+        return "1 fork"
+    return (f"{fmt(st.min)}–{fmt(st.max)} ({st.rel_low() * 100:+.0f}/{st.rel_high() * 100:+.0f} %, "
+            f"{st.n} forks)")
+
+
+def verdict(old, new):
+    """"moved", "within noise" or why neither can be said, for one side of a row."""
+    if not old.n or not new.n:
+        return "n/a"
+    if old.n < 2 or new.n < 2:
+        return "1 fork: cannot tell"
+    if not old.median or not new.median:
+        return "n/a"
+    change = new.median / old.median - 1
+    low = min(old.rel_low(), new.rel_low())
+    high = max(old.rel_high(), new.rel_high())
+    return "moved" if change < low or change > high else "within noise"
+
+
+# ---- JMH --------------------------------------------------------------------------------------
+
+def _stat_of(values, stat):
+    if not values:
+        return None
+    if stat == "median":
+        return median(values)
+    if stat == "p99":
+        return percentile(values, 99)
+    return sum(values) / len(values)
+
+
+def jmh_fork_values(entry, stat):
+    """(per-fork values, unit) of the entry for the row's stat; ([], None) when absent.
+
+    A fork's value is the mean of its measured iterations (stat "score", "alloc") or the
+    median/p99 of its single shots. Files without rawData count as one fork of the score."""
     if stat == "alloc":
         m = (entry.get("secondaryMetrics") or {}).get("gc.alloc.rate.norm")
         if m is None:
-            return None, None  # not run with -prof gc
-        return float(m["score"]), m.get("scoreUnit")
-    pm = entry.get("primaryMetric", {})
-    percentile = {"median": "50.0", "p99": "99.0"}.get(stat)
-    if percentile:
-        p = pm.get("scorePercentiles", {}).get(percentile)
-        if p is not None:
-            return float(p), pm.get("scoreUnit")
-    return float(pm["score"]), pm.get("scoreUnit")
+            return [], None  # not run with -prof gc
+    else:
+        m = entry.get("primaryMetric", {})
+    raw = m.get("rawData")
+    if raw:
+        values = [_stat_of([float(x) for x in fork], stat) for fork in raw if fork]
+        return [v for v in values if v is not None], m.get("scoreUnit")
+    percentile_key = {"median": "50.0", "p99": "99.0"}.get(stat)
+    p = (m.get("scorePercentiles") or {}).get(percentile_key) if percentile_key else None
+    score = p if p is not None else m.get("score")
+    return ([float(score)] if score is not None else []), m.get("scoreUnit")
+
+
+def jmh_value(entry, stat):
+    """The median over forks of the entry's per-fork values, and its unit."""
+    values, unit = jmh_fork_values(entry, stat)
+    return median(values), unit
 
 
 def find_jmh(jmh, benchmark, wanted_params):
@@ -330,27 +459,31 @@ def find_jmh(jmh, benchmark, wanted_params):
     return None
 
 
-def jmh_in_unit(entry, row):
-    """The entry's value for the row's stat, in the row's unit (None if missing)."""
+def jmh_stats(entry, row):
+    """Stats of the entry for the row's stat, in the row's unit (empty if missing)."""
     if entry is None:
-        return None, None
-    v, u = jmh_value(entry, row.stat)
-    if v is None:
-        return None, None
-    return to_unit(v, u, row.unit, row.size), (v, u)
+        return Stats([])
+    values, unit = jmh_fork_values(entry, row.stat)
+    return Stats([to_unit(v, unit, row.unit, row.size) for v in values])
 
 
 # ---- table ------------------------------------------------------------------------------------
 
-def build_table(jmh, peers):
-    lines = ["| case | ours | peer | peer value | speedup |",
-             "|---|---|---|---|---|"]
+def noise_cell(ours, peer):
+    parts = [f"{side} ±{st.spread() * 100:.0f} %" for side, st in (("ours", ours), ("peer", peer))
+             if st.noisy()]
+    return "**noisy**: " + ", ".join(parts) if parts else ""
+
+
+def build_rows(jmh, peers, command=""):
+    """One dict per table line: the row's numbers, as summary.json keeps them."""
+    out = []
     used = set()
     for row in ROWS:
         entry = find_jmh(jmh, row.benchmark, row.params)
         if entry is not None:
             used.add(id(entry))
-        ours, _ = jmh_in_unit(entry, row)
+        ours = jmh_stats(entry, row)
         for label, case in row.peers:
             if case.startswith("jmh:"):
                 name, _, query = case[4:].partition("?")
@@ -358,22 +491,46 @@ def build_table(jmh, peers):
                 peer_entry = find_jmh(jmh, name, wanted)
                 if peer_entry is not None:
                     used.add(id(peer_entry))
-                peer_val, p = jmh_in_unit(peer_entry, row)
+                peer = jmh_stats(peer_entry, row)
             else:
                 p = peers.get(case)
-                peer_val = to_unit(p[0], p[1], row.unit, row.size) if p else None
-            peer_cell = fmt(p[0], p[1]) if p else "n/a"
-            lines.append(f"| {row.case} | {fmt(ours, row.unit)} | {label} | {peer_cell} | "
-                         f"{speedup_cell(ours, peer_val, row.unit)} |")
+                peer = Stats([to_unit(v, p[1], row.unit, row.size) for v in p[0]] if p else [])
+            out.append({
+                "case": row.case, "peer": label, "unit": row.unit,
+                "benchmark": row.benchmark, "params": row.params, "stat": row.stat,
+                "peer_case": case,
+                "ours": ours, "peer_stats": peer,
+                "speedup": speedup(ours.median, peer.median, row.unit),
+                "command": command,
+            })
     others = []
     for e in jmh:
         if id(e) in used:
             continue
         params = ", ".join(f"{k}={v}" for k, v in (e.get("params") or {}).items())
         name = e.get("benchmark", "?").removeprefix(BENCH)
-        pm = e.get("primaryMetric", {})
-        others.append(f"| {name} | {params} | {fmt(pm.get('score'), pm.get('scoreUnit'))} |")
-    return lines, others
+        values, unit = jmh_fork_values(e, "score")
+        st = Stats(values)
+        others.append(f"| {name} | {params} | {fmt(st.median, unit)} | {spread_cell(st)} |")
+    return out, others
+
+
+def build_table(rows):
+    lines = ["| case | ours (median) | ours spread | peer | peer (median) | peer spread | speedup | noise |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        ours, peer, unit = r["ours"], r["peer_stats"], r["unit"]
+        lines.append(f"| {r['case']} | {fmt(ours.median, unit)} | {spread_cell(ours)} | {r['peer']} | "
+                     f"{fmt(peer.median, unit)} | {spread_cell(peer)} | "
+                     f"{speedup_cell(ours.median, peer.median, unit)} | {noise_cell(ours, peer)} |")
+    return lines
+
+
+def summary_json(rows, meta):
+    return {**meta, "rows": [
+        {**{k: v for k, v in r.items() if k not in ("ours", "peer_stats")},
+         "ours": r["ours"].to_json(), "peer_value": r["peer_stats"].to_json()}
+        for r in rows]}
 
 
 def ratio_notes(jmh):
@@ -388,6 +545,83 @@ def ratio_notes(jmh):
         return []
     return [f"- Cold start: spawn + start archive / bare java (medians) = {a / b:.2f}× "
             f"(target ≤ 1.1×; {a:.1f} / {b:.1f} {aot['primaryMetric'].get('scoreUnit', '')})."]
+
+
+# ---- compare ----------------------------------------------------------------------------------
+
+def direction(change, unit):
+    """"better" or "worse" for a relative change of a median in this unit."""
+    lower_is_better = dimension(unit)[0] in ("time", "alloc")
+    return "worse" if (change > 0) == lower_is_better else "better"
+
+
+def compare(old, new, pattern=None):
+    """Lines of Markdown: per row of `new` (and rows only in `old`), old and new median of ours
+    (once per case) and of each peer, the change and the verdict. `old` and `new` are parsed
+    summary.json objects; `pattern` (a compiled regex) selects rows by case and peer label."""
+    def key(r):
+        return r["case"], r["peer"]
+
+    def selected(r):
+        return not pattern or pattern.search(r["case"] + " " + r["peer"])
+
+    olds = {key(r): r for r in old.get("rows", [])}
+    old_ours = {r["case"]: r for r in old.get("rows", [])}
+    lines = [f"old: `{old.get('command', '?')}` ({old.get('date', '?')}, {old.get('forks', '?')} forks)",
+             f"new: `{new.get('command', '?')}` ({new.get('date', '?')}, {new.get('forks', '?')} forks)",
+             "",
+             "| case | side | old median | new median | change | verdict |",
+             "|---|---|---|---|---|---|"]
+    counts = {}
+    ours_done = set()
+    seen = set()
+
+    def line(case, side, unit, o, n, is_new):
+        os_, ns = Stats.from_json(o), Stats.from_json(n)
+        if not ns.n:  # not measured in the new run (a FILTER, a failed step): nothing to say
+            if os_.n:
+                counts["not measured now"] = counts.get("not measured now", 0) + 1
+            return
+        change = ns.median / os_.median - 1 if ns.n and os_.n and os_.median else None
+        v = "new row" if is_new else verdict(os_, ns)
+        if v == "moved":
+            v = f"moved ({direction(change, unit)})"
+        counts[v] = counts.get(v, 0) + 1
+        lines.append(f"| {case} | {side} | {fmt(os_.median, unit)} | {fmt(ns.median, unit)} | "
+                     f"{'n/a' if change is None else f'{change * 100:+.1f} %'} | {v} |")
+
+    for r in new.get("rows", []):
+        if not selected(r):
+            continue
+        seen.add(key(r))
+        if r["case"] not in ours_done:  # ours is the same on every peer line of a case
+            ours_done.add(r["case"])
+            o = old_ours.get(r["case"])
+            line(r["case"], "ours", r["unit"], o and o.get("ours"), r.get("ours"), o is None)
+        o = olds.get(key(r))
+        line(r["case"], f"peer: {r['peer']}", r["unit"], o and o.get("peer_value"), r.get("peer_value"),
+             o is None)
+    for k, r in olds.items():
+        if k not in seen and selected(r):
+            counts["gone"] = counts.get("gone", 0) + 1
+            lines.append(f"| {r['case']} | peer: {r['peer']} | — | not in the new run | n/a | gone |")
+    tally = ", ".join(f"{n} {v}" for v, n in sorted(counts.items()))
+    lines += ["", f"{tally or 'no rows'}. Moved: the new median lies outside the union of both runs' "
+              "min–max spreads, each taken relative to its own median; better/worse is ours' "
+              "(or the peer's) own direction, not the speedup's."]
+    return lines
+
+
+def load_summary(path):
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
+            raise ValueError("not a benchmark summary (no \"rows\" list)")
+        return data
+    except (OSError, ValueError) as e:
+        print(f"report: cannot read summary {path}: {e}", file=sys.stderr)
+        return None
 
 
 # ---- machine ----------------------------------------------------------------------------------
@@ -413,6 +647,12 @@ def java_version():
         return "unknown"
 
 
+VM_CAVEAT = ("Only ratios within one run count: on a shared virtual machine absolute numbers move "
+             "from run to run (CPU placement, neighbours), so compare runs with "
+             "`scripts/bench --compare OLD.json`, which weighs every change against both runs' "
+             "spreads, not by reading two tables side by side.")
+
+
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--jmh", nargs="*", default=[])
@@ -420,11 +660,30 @@ def main(argv):
                     help="JMH outputs of runs with -Dmp4j.platform=posix")
     ap.add_argument("--results", nargs="*", default=[])
     ap.add_argument("--out")
+    ap.add_argument("--summary", help="summary JSON to write (or, with --compare, to read)")
+    ap.add_argument("--compare", metavar="OLD_JSON",
+                    help="compare --summary with this older summary; measures nothing")
+    ap.add_argument("--filter", help="with --compare: regular expression on case and peer label")
     ap.add_argument("--command", default="")
+    ap.add_argument("--forks", help="forks / fresh processes per case, as asked for")
     ap.add_argument("--jdk")
     ap.add_argument("--python")
     ap.add_argument("--cc")
     args = ap.parse_args(argv)
+
+    if args.compare:
+        if not args.summary:
+            ap.error("--compare needs --summary (the new run's summary.json)")
+        old, new = load_summary(args.compare), load_summary(args.summary)
+        if old is None or new is None:
+            return 1
+        import re
+        try:
+            pattern = re.compile(args.filter, re.IGNORECASE) if args.filter else None
+        except re.error as e:
+            ap.error(f"bad --filter: {e}")
+        print("\n".join(compare(old, new, pattern)))
+        return 0
 
     jmh = [e for path in args.jmh for e in load_jmh(path)]
     for path in args.jmh_posix:
@@ -432,7 +691,8 @@ def main(argv):
             e["benchmark"] = e.get("benchmark", "?") + POSIX_SUFFIX
             jmh.append(e)
     peers = load_results(args.results)
-    lines, others = build_table(jmh, peers)
+    rows, others = build_rows(jmh, peers, args.command)
+    lines = build_table(rows)
     table = "\n".join(lines)
     print(table)
     notes = ratio_notes(jmh)
@@ -441,21 +701,39 @@ def main(argv):
     if others:
         print("\nOther JMH results (no peer):")
         print("\n".join(others))
+    noisy = sum(1 for r in rows if r["ours"].noisy() or r["peer_stats"].noisy())
+
+    now = datetime.datetime.now(datetime.timezone.utc).astimezone()
+    machine = (f"{os.cpu_count()} CPUs (nproc), {cpu_model()}, "
+               f"{platform.system()} {platform.release()} ({platform.machine()})")
+    meta = {"command": args.command, "forks": args.forks, "date": now.isoformat(timespec="seconds"),
+            "machine": machine, "jdk": args.jdk or java_version(), "python": args.python or "not run",
+            "cc": args.cc or "not run"}
+    if args.summary:
+        with open(args.summary, "w") as f:
+            json.dump(summary_json(rows, meta), f, indent=1, ensure_ascii=False)
+            f.write("\n")
+        print(f"wrote {args.summary}", file=sys.stderr)
 
     if args.out:
-        now = datetime.datetime.now(datetime.timezone.utc).astimezone()
         md = [
             "# multiprocessing4j benchmark results",
             "",
-            f"- Date: {now.strftime('%Y-%m-%d %H:%M %Z')}",
-            f"- Machine: {os.cpu_count()} CPUs (nproc), {cpu_model()}, "
-            f"{platform.system()} {platform.release()} ({platform.machine()})",
-            f"- JDK: {args.jdk or java_version()}",
-            f"- Python (peer): {args.python or 'not run'}",
-            f"- C compiler (probes): {args.cc or 'not run'}",
             f"- Command: `{args.command}`",
+            f"- Forks: {args.forks or '?'} per case (JMH forks; fresh processes for the CPython peer "
+            "and the C probes)",
+            f"- Date: {now.strftime('%Y-%m-%d %H:%M %Z')}",
+            f"- Machine: {machine}",
+            f"- JDK: {meta['jdk']}",
+            f"- Python (peer): {meta['python']}",
+            f"- C compiler (probes): {meta['cc']}",
             "",
-            "Speedup > 1 means ours is better: peer/ours for times, ours/peer for rates. "
+            VM_CAVEAT,
+            "",
+            "Each side shows the median over forks and the spread (min–max, and how far each lies "
+            "from the median); a row is marked **noisy** when a side's min or max lies more than "
+            f"{NOISY * 100:.0f} % from its median ({noisy} of {len(rows)} lines here). Speedup "
+            "(from the medians) > 1 means ours is better: peer/ours for times, ours/peer for rates. "
             "Reference rows are physical floors, not competitors. What each case measures: "
             "[bench/README.md](README.md).",
             "",
@@ -465,8 +743,8 @@ def main(argv):
         if notes:
             md += notes + [""]
         if others:
-            md += ["## Other JMH results (no peer)", "", "| benchmark | params | score |",
-                   "|---|---|---|", *others, ""]
+            md += ["## Other JMH results (no peer)", "", "| benchmark | params | median | spread |",
+                   "|---|---|---|---|", *others, ""]
         with open(args.out, "w") as f:
             f.write("\n".join(md))
         print(f"\nwrote {args.out}", file=sys.stderr)
