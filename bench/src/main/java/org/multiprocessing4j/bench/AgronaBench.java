@@ -48,9 +48,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Agrona 2.x reaches {@code jdk.internal.misc.Unsafe}, so both JVMs (the JMH fork and the
  * producer child) get {@value #EXPORT}; no other benchmark does.
  */
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", AgronaBench.EXPORT})
-@Warmup(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
-@Measurement(iterations = 5, time = 2, timeUnit = TimeUnit.SECONDS)
+@Fork(value = 5, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", AgronaBench.EXPORT})
+@Warmup(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
+@Measurement(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
 public class AgronaBench {
     static final String EXPORT = "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED";
     private static final int SIZE = 64;

@@ -37,9 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 3, time = 1)
+@Fork(value = 5, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@Warmup(iterations = 1, time = 1)
+@Measurement(iterations = 2, time = 500, timeUnit = TimeUnit.MILLISECONDS)
 public class CodecBench {
 
     /** A small record of three fields, encoded on the codec's RECORD fast path. */

@@ -34,9 +34,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Lambdas given to {@link ChildProcess} capture only locals (a field would capture the
  * non-serializable state object).
  */
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
-@Measurement(iterations = 5, time = 2, timeUnit = TimeUnit.SECONDS)
+@Fork(value = 5, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
+@Measurement(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
 public class LockBench {
 
     /** Locks used by one thread only. */

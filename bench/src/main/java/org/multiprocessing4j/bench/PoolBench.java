@@ -36,9 +36,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * The warm-up iterations matter: the worker JVMs compile the task path during the first calls
  * (the first {@code map} on a fresh pool is several times slower than later ones).
  */
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 5, time = 2, timeUnit = TimeUnit.SECONDS)
-@Measurement(iterations = 5, time = 2, timeUnit = TimeUnit.SECONDS)
+@Fork(value = 5, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 2, time = 2, timeUnit = TimeUnit.SECONDS)
+@Measurement(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
 public class PoolBench {
     private static final List<Integer> ITEMS = IntStream.range(0, 100_000).boxed().toList();
 

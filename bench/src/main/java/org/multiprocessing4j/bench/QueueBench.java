@@ -37,9 +37,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * Peers wired into {@code scripts/bench} separately: CPython {@code multiprocessing.Queue}, Agrona's
  * {@code ManyToOneRingBuffer} ({@link AgronaBench}).
  */
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 5, time = 1, timeUnit = TimeUnit.SECONDS)
-@Measurement(iterations = 5, time = 2, timeUnit = TimeUnit.SECONDS)
+@Fork(value = 5, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
+@Measurement(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
 public class QueueBench {
     private static final int SIZE = 64;
 
