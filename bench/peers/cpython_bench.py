@@ -29,6 +29,11 @@ Steady-state cases use the 'fork' context (start method does not matter once the
 and report the median of REPS timed batches after a warm-up. Start cases report the median
 of K runs after one discarded run (which also starts the forkserver).
 
+One run is one sample per case: scripts/bench runs this file once per fork, each time in a
+fresh interpreter, and the report takes the median and the spread over those runs. The sizes
+are chosen for that (a 5-process run measures about what one long run of the earlier sizes
+did): the default sizes are --quick's with twice the round trips and one-way messages.
+
 This file is re-imported as __mp_main__ by spawned children: keep the top level cheap.
 """
 
@@ -462,12 +467,12 @@ def main(argv):
     print(f"# cpython_bench: {sys.executable} (Python {platform.python_version()}, "
           f"{platform.python_implementation()}), quick={quick}", file=sys.stderr)
 
-    n_rt = 5_000 if quick else 50_000
-    k = 12 if quick else 20  # child starts: as many as the JMH side measures in --quick
-    # measured messages per one-way case: ~0.1-0.3 s (quick) / ~1-3 s (full) each on a small VM
+    n_rt = 5_000 if quick else 10_000
+    k = 12  # child starts per process (scripts/bench runs several processes)
+    # measured messages per one-way case: ~0.1-0.3 s (quick) / ~0.2-0.6 s each on a small VM
     n_ow = {64: 20_000, 64 * 1024: 5_000, 1024 * 1024: 300}
     if not quick:
-        n_ow = {s: v * 10 for s, v in n_ow.items()}
+        n_ow = {s: v * 2 for s, v in n_ow.items()}
 
     cases = []
     for size, label in SIZES_ROUNDTRIP:
@@ -479,26 +484,25 @@ def main(argv):
     for m in START_JOIN:
         cases.append((f"start_join_{m}", lambda m=m: start_join(m, k)))
 
-    scale = 1 if quick else 5
-    cases.append(("lock_uncontended", lambda: lock_uncontended(200_000 * scale)))
-    cases.append(("lock_handoff_roundtrip", lambda: lock_handoff(5_000 * scale)))
-    cases.append(("value_increment_locked", lambda: value_increment_locked(100_000 * scale)))
-    cases.append(("shm_create_attach_close", lambda: shm_create_attach_close(200 * scale)))
-    cases.append(("shm_write_1MiB", lambda: shm_write(1 << 20, "1MiB", 50 * scale)))
-    cases.append(("shm_write_256MiB", lambda: shm_write(256 << 20, "256MiB", 1 * scale)))
+    cases.append(("lock_uncontended", lambda: lock_uncontended(200_000)))
+    cases.append(("lock_handoff_roundtrip", lambda: lock_handoff(5_000)))
+    cases.append(("value_increment_locked", lambda: value_increment_locked(100_000)))
+    cases.append(("shm_create_attach_close", lambda: shm_create_attach_close(200)))
+    cases.append(("shm_write_1MiB", lambda: shm_write(1 << 20, "1MiB", 50)))
+    cases.append(("shm_write_256MiB", lambda: shm_write(256 << 20, "256MiB", 1)))
     for kind in QUEUE_CASES:
-        n = (2_000 if "64KiB" in kind else 20_000) * scale
+        n = (2_000 if "64KiB" in kind else 20_000)
         cases.append((f"queue_{kind}", lambda k=kind, n=n: queue_throughput(k, n)))
 
-    cases.append(("pool_map_chunk1", lambda: pool_map("pool", 1, 100_000, 3 if quick else 5)))
-    cases.append(("pool_map_default", lambda: pool_map("pool", 0, 100_000, 3 if quick else 5)))
-    cases.append(("ppe_map_chunk1", lambda: pool_map("ppe", 1, 100_000, 1 if quick else 3)))
-    cases.append(("pool_apply_roundtrip", lambda: pool_apply_roundtrip(2_000 * scale)))
+    cases.append(("pool_map_chunk1", lambda: pool_map("pool", 1, 100_000, 3)))
+    cases.append(("pool_map_default", lambda: pool_map("pool", 0, 100_000, 3)))
+    cases.append(("ppe_map_chunk1", lambda: pool_map("ppe", 1, 100_000, 1)))
+    cases.append(("pool_apply_roundtrip", lambda: pool_apply_roundtrip(2_000)))
     cases.append(("pool_create_first_result", lambda: pool_create_first_result(k)))
-    cases.append(("manager_dict_setget", lambda: manager_dict_setget(5_000 * scale)))
-    cases.append(("listener_connect_auth", lambda: listener_connect_auth(500 * scale)))
-    cases.append(("queue_roundtrip_64B", lambda: queue_roundtrip(False, 2_000 * scale)))
-    cases.append(("queue_roundtrip_64B_simple", lambda: queue_roundtrip(True, 2_000 * scale)))
+    cases.append(("manager_dict_setget", lambda: manager_dict_setget(5_000)))
+    cases.append(("listener_connect_auth", lambda: listener_connect_auth(500)))
+    cases.append(("queue_roundtrip_64B", lambda: queue_roundtrip(False, 2_000)))
+    cases.append(("queue_roundtrip_64B_simple", lambda: queue_roundtrip(True, 2_000)))
 
     available = set(mp.get_all_start_methods())
     failed = 0
