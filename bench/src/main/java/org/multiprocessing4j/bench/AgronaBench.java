@@ -49,7 +49,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * producer child) get {@value #EXPORT}; no other benchmark does.
  */
 @Fork(value = 5, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", AgronaBench.EXPORT})
-@Warmup(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
+@Warmup(iterations = 1, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
 public class AgronaBench {
     static final String EXPORT = "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED";

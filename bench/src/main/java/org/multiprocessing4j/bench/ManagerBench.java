@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * </ul>
  */
 @Fork(value = 5, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
+@Warmup(iterations = 1, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
 public class ManagerBench {
 

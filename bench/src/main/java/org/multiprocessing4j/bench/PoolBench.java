@@ -37,7 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * (the first {@code map} on a fresh pool is several times slower than later ones).
  */
 @Fork(value = 5, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 2, time = 2, timeUnit = TimeUnit.SECONDS)
+@Warmup(iterations = 1, time = 2, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
 public class PoolBench {
     private static final List<Integer> ITEMS = IntStream.range(0, 100_000).boxed().toList();

@@ -38,7 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code ManyToOneRingBuffer} ({@link AgronaBench}).
  */
 @Fork(value = 5, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
+@Warmup(iterations = 1, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
 public class QueueBench {
     private static final int SIZE = 64;

@@ -36,7 +36,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * The child runs for the whole trial (started outside the timing) and is killed at the end.
  */
 @Fork(value = 5, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
+@Warmup(iterations = 1, time = 1, timeUnit = TimeUnit.SECONDS)
 @Measurement(iterations = 2, time = 1, timeUnit = TimeUnit.SECONDS)
 public class QueueLatencyBench {
     private static final int SIZE = 64;
