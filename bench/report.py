@@ -477,7 +477,24 @@ def noise_cell(ours, peer):
     return "**noisy**: " + ", ".join(parts) if parts else ""
 
 
-def build_rows(jmh, peers, command=""):
+def rerun_command(row, forks=None):
+    """The JMH command line that measures ours for this row alone (as scripts/bench runs it)."""
+    name = row.benchmark
+    args = ["java", "-jar", "bench/target/benchmarks.jar"]
+    if row.params.get("cpus") == "one":
+        args = ["taskset", "-c", "<one CPU>"] + args
+    if forks:
+        args += ["-f", str(forks)]
+    if name.endswith(POSIX_SUFFIX):
+        name = name[:-len(POSIX_SUFFIX)]
+        args += ["-jvmArgsAppend", "-Dmp4j.platform=posix"]
+    if row.stat == "alloc":
+        args += ["-prof", "gc"]
+    args += [f"-p {k}={v}" for k, v in row.params.items()]
+    return " ".join(args + [f"'{name}$'"])
+
+
+def build_rows(jmh, peers, command="", forks=None):
     """One dict per table line: the row's numbers, as summary.json keeps them."""
     out = []
     used = set()
@@ -504,6 +521,7 @@ def build_rows(jmh, peers, command=""):
                 "ours": ours, "peer_stats": peer,
                 "speedup": speedup(ours.median, peer.median, row.unit),
                 "command": command,
+                "ours_command": rerun_command(row, forks),
             })
     others = []
     for e in jmh:
@@ -693,7 +711,7 @@ def main(argv):
             e["benchmark"] = e.get("benchmark", "?") + POSIX_SUFFIX
             jmh.append(e)
     peers = load_results(args.results)
-    rows, others = build_rows(jmh, peers, args.command)
+    rows, others = build_rows(jmh, peers, args.command, args.forks)
     lines = build_table(rows)
     table = "\n".join(lines)
     print(table)

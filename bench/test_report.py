@@ -138,6 +138,11 @@ class MainTest(unittest.TestCase):
             self.assertEqual(row["ours"]["median"], 11)
             self.assertEqual((row["peer_value"]["min"], row["peer_value"]["max"]), (40, 50))
             self.assertEqual(row["command"], "scripts/bench roundtrip")
+            self.assertEqual(row["ours_command"],
+                             "java -jar bench/target/benchmarks.jar -f 3 -p size=8 'ConnectionBench.roundTrip$'")
+            posix = next(r for r in s["rows"] if r["benchmark"].endswith("@posix"))
+            self.assertIn("-jvmArgsAppend -Dmp4j.platform=posix", posix["ours_command"])
+            self.assertNotIn("@posix", posix["ours_command"])
             self.assertTrue(row["ours"]["noisy"])
             with open(md) as f:
                 page = f.read()
