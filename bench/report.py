@@ -685,7 +685,7 @@ def main(argv):
                     help="compare --summary with this older summary; measures nothing")
     ap.add_argument("--filter", help="with --compare: regular expression on case and peer label")
     ap.add_argument("--command", default="")
-    ap.add_argument("--forks", help="forks / fresh processes per case, as asked for")
+    ap.add_argument("--forks", type=int, help="forks / fresh processes per case, as asked for")
     ap.add_argument("--jdk")
     ap.add_argument("--python")
     ap.add_argument("--cc")
