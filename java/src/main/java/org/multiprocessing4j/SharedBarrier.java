@@ -311,13 +311,13 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
         }
         int arrival = parties - 1 - index;
         d.livenessCheckDue(); // first check one interval after the wait begins
-        long spinStart = System.nanoTime();
+        Waiting.Spin spin = new Waiting.Spin(timeoutNanos);
         boolean spinning = true;
-        for (int round = 1; ; round++) {
+        for (;;) {
             if (Words.intVolatile(s, BarrierLayout.GEN_OFFSET) != g) {
                 return outcome(g, arrival);
             }
-            if (spinning && (spinning = Waiting.spinning(round, spinStart, timeoutNanos))) {
+            if (spinning && (spinning = spin.next())) {
                 continue;
             }
             boolean timedOut = d.expired();

@@ -196,8 +196,8 @@ public final class SharedEvent implements AutoCloseable, Serializable {
         if (setSince(start, start)) {
             return true;
         }
-        long spinStart = System.nanoTime();
-        for (int i = 1; Waiting.spinning(i, spinStart, timeoutNanos); i++) {
+        Waiting.Spin spin = new Waiting.Spin(timeoutNanos);
+        while (spin.next()) {
             if (setSince(start, Words.intVolatile(s, EventLayout.STATE_OFFSET))) {
                 return true;
             }

@@ -252,8 +252,8 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
         if (tryAcquire()) {
             return true;
         }
-        long spinStart = System.nanoTime();
-        for (int i = 1; Waiting.spinning(i, spinStart, timeoutNanos); i++) {
+        Waiting.Spin spin = new Waiting.Spin(timeoutNanos);
+        while (spin.next()) {
             if (Words.intVolatile(s, SemaphoreLayout.VALUE_OFFSET) > 0 && tryAcquire()) {
                 return true;
             }

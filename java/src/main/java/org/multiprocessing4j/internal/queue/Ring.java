@@ -577,7 +577,8 @@ public final class Ring {
             return write ? tryClaimWrite(me, true) : tryClaimRead(me, true);
         }
         long start = System.nanoTime();
-        for (int i = 1; Waiting.spinning(i, start, timeoutNanos); i++) {
+        Waiting.Spin spin = new Waiting.Spin(timeoutNanos);
+        while (spin.next()) {
             pos = write ? tryClaimWrite(me, false) : tryClaimRead(me, false);
             if (pos >= 0) {
                 return pos;

@@ -138,8 +138,8 @@ public final class RobustMutex {
         if (Words.casLong(s, owner, 0, me)) {
             return acquired(Result.ACQUIRED);
         }
-        long spinStart = System.nanoTime();
-        for (int i = 1; Waiting.spinning(i, spinStart, timeoutNanos); i++) {
+        Waiting.Spin spin = new Waiting.Spin(timeoutNanos);
+        while (spin.next()) {
             long o = Words.longVolatile(s, owner);
             if (o == 0 && Words.casLong(s, owner, 0, me)) {
                 return acquired(Result.ACQUIRED);
@@ -257,9 +257,9 @@ public final class RobustMutex {
                 break;
             }
         }
-        long start = System.nanoTime();
-        for (int round = 1; (transitions.get() & Integer.MAX_VALUE) != 0; round++) {
-            Waiting.pause(round, start);
+        Waiting.Spin spin = new Waiting.Spin(-1);
+        while ((transitions.get() & Integer.MAX_VALUE) != 0) {
+            Waiting.pause(spin);
         }
     }
 
@@ -340,15 +340,15 @@ public final class RobustMutex {
      */
     public boolean releaseAny() {
         Waiting.Deadline d = null;
-        long start = System.nanoTime();
+        Waiting.Spin spin = new Waiting.Spin(-1);
         boolean spinning = true;
-        for (int round = 1; ; round++) {
+        for (;;) {
             long o = Words.longVolatile(s, owner);
             if (o == 0 || o == NOT_RECOVERABLE) {
                 return false;
             }
             if ((o & TAKING) != 0) {
-                if (spinning && (spinning = Waiting.spinning(round, start))) {
+                if (spinning && (spinning = spin.next())) {
                     continue;
                 }
                 if (d == null) {

@@ -71,18 +71,25 @@ class WaitingTest {
 
     @Test
     void theSpinPhaseNeverOutlastsAZeroTimeoutAndEndsWithoutACPUToShare() {
-        assertFalse(Waiting.spinning(1, System.nanoTime(), 0));
+        assertFalse(new Waiting.Spin(0).next(), "a wait that does not wait does not spin");
+        Waiting.Spin spin = new Waiting.Spin(-1);
         if (Waiting.SPIN_NANOS == 0) {
-            assertFalse(Waiting.spinning(1, System.nanoTime()));
+            assertFalse(spin.next(), "one CPU: no spin");
             return;
         }
-        long start = System.nanoTime();
-        int rounds = 1;
-        while (Waiting.spinning(rounds, start)) {
+        int rounds = 0;
+        while (rounds < 63) {
+            assertTrue(spin.next(), "the first 64 rounds read no clock and always spin");
             rounds++;
         }
-        assertTrue(System.nanoTime() - start >= Waiting.SPIN_NANOS);
-        assertEquals(0, rounds % 64, "the clock is read every 64 rounds");
+        long beforeFirstClockRead = System.nanoTime();
+        assertTrue(spin.next());
+        rounds++;
+        while (spin.next()) {
+            rounds++;
+        }
+        assertTrue(System.nanoTime() - beforeFirstClockRead >= Waiting.SPIN_NANOS);
+        assertEquals(0, (rounds + 1) % 64, "the clock is read every 64 rounds");
     }
 
     @Test
