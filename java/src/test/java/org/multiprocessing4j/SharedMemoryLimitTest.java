@@ -29,6 +29,20 @@ class SharedMemoryLimitTest {
     private static final long MIB = 1L << 20;
     private static final long LIMIT = 256 * MIB;
 
+    /**
+     * Knowing what the system can back before committing needs the OS's memory accounting
+     * (Linux: {@code /proc/meminfo}, the memory cgroups, the free space of {@code /dev/shm}),
+     * which POSIX does not offer: the posix backend commits with {@code posix_fallocate} and a
+     * cgroup's limit is met by its OOM killer. Its anonymous memory lives in the shared-memory
+     * file system too. So these are guarantees of the linux backend only.
+     */
+    @org.junit.jupiter.api.BeforeEach
+    void onlyTheLinuxBackendKnowsTheLimits() {
+        Assumptions.assumeTrue(org.multiprocessing4j.platform.Platform.current().backendId().equals("linux"),
+                "the " + org.multiprocessing4j.platform.Platform.current().backendId()
+                        + " backend cannot tell what the system can back (POSIX has no memory accounting)");
+    }
+
     @Test
     void everyCreatorRefusesMoreThanTheCgroupCanHoldAndNothingIsKilled() throws Exception {
         List<String> small = List.of("anonymous:" + 32 * MIB, "named:" + 32 * MIB,
