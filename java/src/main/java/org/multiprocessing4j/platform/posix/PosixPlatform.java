@@ -355,14 +355,13 @@ public final class PosixPlatform implements Platform {
             new MemoryNames(255, MemoryNames.PORTABLE.generatedLength(), "");
 
     /**
-     * {@inheritDoc} Here, running on Linux, the Linux backend's shell reaper (its names in the
-     * C library's shm directory, its queue sweeps from the process file system); POSIX offers
-     * no portable way to list who maps a block or to remove a name from a shell, so a macOS
-     * backend needs its own (a helper that calls {@code shm_unlink}).
+     * {@inheritDoc} Here: a small helper JVM that calls {@code shm_unlink} itself
+     * ({@code PosixReaper}); POSIX has no shell tool that removes a named block, and no way to
+     * list named blocks, so the spill blocks of queues are not swept.
      */
     @Override
     public Reaper startReaper() throws IOException {
-        return org.multiprocessing4j.platform.linux.LinuxReaper.start(this);
+        return PosixReaper.start(this);
     }
 
     @Override
