@@ -101,12 +101,14 @@ class ArchitectureTest {
          * A signal number used as one, in the forms that can be told from other numbers: the
          * shell's exit status {@code 128 + N}; an exit code {@code {@code -N}} for N in 2..31
          * (Python's "killed by signal N"); a pair like {@code -15/-2}; a signal-sending call
-         * with a literal ({@code signal(pid, 9)}, {@code kill(pid, 15)}, {@code raise(2)}).
+         * with a literal ({@code signal(pid, 9)}, {@code kill(pid, 15)}, {@code raise(2)}); a
+         * constant named after a signal given its number ({@code TERM = 15}).
          */
         SIGNAL_NUMBER("\\b128\\s*\\+"
                 + "|\\{@code -(?:[2-9]|[12][0-9]|3[01])\\}"
                 + "|(?<![\\w.])-(?:[2-9]|[12][0-9]|3[01])/-(?:[2-9]|[12][0-9]|3[01])\\b"
-                + "|\\b(?:signal|kill|raise)\\s*\\((?:[^;()]*,)?\\s*(?:[1-9]|[12][0-9]|3[01])\\s*\\)"),
+                + "|\\b(?:signal|kill|raise)\\s*\\((?:[^;()]*,)?\\s*(?:[1-9]|[12][0-9]|3[01])\\s*\\)"
+                + "|\\b(?:SIG)?(?:KILL|TERM|HUP|QUIT|ABRT|SEGV|USR1|USR2|ALRM|CHLD)\\s*=\\s*\\d+"),
         /** An errno name. */
         ERRNO_NAME("\\b(?:" + ERRNOS + ")\\b");
 
@@ -153,6 +155,7 @@ class ArchitectureTest {
             // --- internal packages
             debt("internal/launch/SpawnLauncher.java", Rule.SIGNAL_NAME),
             debt("internal/pool/PoolCore.java", Rule.SIGNAL_NAME),
+            debt("internal/pool/PoolCore.java", Rule.SIGNAL_NUMBER),
             debt("internal/queue/Participants.java", Rule.DEV_SHM),
             // --- the seam itself
             debt("platform/OsException.java", Rule.ERRNO_NAME),
@@ -207,7 +210,8 @@ class ArchitectureTest {
                 Rule.SUN_MISC_SIGNAL, List.of("import sun.misc.Signal;", "sun.misc.SignalHandler h"),
                 Rule.SIGNAL_NAME, List.of("Platform.SIGKILL", "sends SIGTERM.", "(SIGUSR1)"),
                 Rule.SIGNAL_NUMBER, List.of("System.exit(128 + number)", "exit code {@code -9}",
-                        "as -15/-2", "os.signal(pid, 9)", "kill(pid, 15)", "raise(2)"),
+                        "as -15/-2", "os.signal(pid, 9)", "kill(pid, 15)", "raise(2)",
+                        "static final int TERM = 15;", "int KILL=9"),
                 Rule.ERRNO_NAME, List.of("retries EINTR", "case EAGAIN ->", "(for example EMFILE)"));
         Map<Rule, List<String>> allowed = Map.of(
                 Rule.DEV_SHM, List.of("/dev/shmem-like"),
@@ -217,7 +221,8 @@ class ArchitectureTest {
                 Rule.SUN_MISC_SIGNAL, List.of("sun.misc.Unsafe", "Signaled"),
                 Rule.SIGNAL_NAME, List.of("SIGNAL_BYTES", "SIGNALS", "signal(pid, sig)", "SIGNATURE"),
                 Rule.SIGNAL_NUMBER, List.of("exit code {@code -1}", "x - 2/y", "count = -2;",
-                        "signal(pid, sig)", "exitCode() == 1", "levels 2-9/3-15 at most"),
+                        "signal(pid, sig)", "exitCode() == 1", "levels 2-9/3-15 at most",
+                        "static final byte INT = 0x03;", "TERMS = 2", "int TERM_TIMEOUT = 5"),
                 Rule.ERRNO_NAME, List.of("EOFException", "EOF", "ERROR", "EINTRS", "ENTRY"));
         for (Rule rule : Rule.values()) {
             for (String s : forbidden.get(rule)) {

@@ -13,7 +13,8 @@ import org.multiprocessing4j.platform.Platform;
 
 /**
  * Exit statuses as CPython reports them ({@code Process.exitcode}): the exit code of a child that
- * exited, {@code -N} for one ended by signal N; reaping does not wait when told not to, and a
+ * exited, {@code -N} for one ended by signal N, also when it handled a stop request and exited
+ * through its hooks after reporting it; reaping does not wait when told not to, and a
  * child is reaped once.
  */
 class ExitStatusContractTest {
@@ -69,7 +70,31 @@ class ExitStatusContractTest {
         os.stop(pid, Platform.Stop.TERMINATE); // reaped: the pid names nobody now
     }
 
-    private void assertKilledBy(Platform.Stop how, String signalName, List<String> jvmOptions) throws IOException {
+    @Test
+    void aChildThatHandlesAStopRequestIsReportedAsEndedByItsSignal() throws IOException {
+        Handle[] p = os.pipe();
+        int pid = -1;
+        try {
+            pid = Tck.spawnChild(new Handle[] {p[1]}, "stop-report");
+            assertEquals("running", Tck.readLine(p[0]));
+            os.stop(pid, Platform.Stop.TERMINATE);
+            String said = Tck.readLine(p[0]);
+            assertTrue(said.startsWith("stopping "), said);
+            int reported = Integer.parseInt(said.substring("stopping ".length()));
+            Platform.ExitStatus s = Tck.awaitExit(pid);
+            pid = -1;
+            Platform.ExitStatus decoded = os.afterStopReport(s, reported);
+            assertEquals("SIGTERM", os.signalName(decoded.signal()), decoded.toString());
+            assertEquals(-reported, decoded.pythonExitCode(), decoded.toString());
+            assertEquals(s, os.afterStopReport(s, 0), "no report: the status as it is");
+        } finally {
+            Tck.killAndReap(pid);
+            Tck.closeAll(p[0], p[1]);
+        }
+    }
+
+    private void assertKilledBy(Platform.Stop how, String name, List<String> jvmOptions)
+            throws IOException {
         Handle[] p = os.pipe();
         int pid = -1;
         try {
@@ -78,9 +103,9 @@ class ExitStatusContractTest {
             os.stop(pid, how);
             Platform.ExitStatus s = Tck.awaitExit(pid);
             pid = -1;
-            assertEquals(signalName, os.signalName(s.signal()), s.toString());
+            assertEquals(name, os.signalName(s.signal()), s.toString());
+            assertEquals(-1, s.exitCode(), s.toString());
             assertEquals(-s.signal(), s.pythonExitCode(), s.toString());
-            assertTrue(s.signal() > 0, s.toString());
         } finally {
             Tck.killAndReap(pid);
             Tck.closeAll(p[0], p[1]);

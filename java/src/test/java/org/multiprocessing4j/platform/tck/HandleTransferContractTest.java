@@ -43,6 +43,20 @@ class HandleTransferContractTest {
     }
 
     @Test
+    void moreHandlesThanOneMessageCarriesAreRefusedAtTheCall() throws IOException {
+        Handle[] link = os.socketPair();
+        try (Arena a = Arena.ofConfined()) {
+            Handle[] many = new Handle[os.maxHandlesPerMessage() + 1];
+            java.util.Arrays.fill(many, link[0]);
+            MemorySegment one = a.allocate(1);
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> os.sendWithHandles(link[0], one, 1, many));
+        } finally {
+            Tck.closeAll(link[0], link[1]);
+        }
+    }
+
+    @Test
     void handlesTravelInOrderAndTheSenderKeepsItsOwn() throws IOException {
         Handle[] link = os.socketPair();
         Handle[] a1 = os.pipe();

@@ -11,16 +11,16 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.Set;
+import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
- * Spawn: a child gets exactly the handles it is given, where the contract says, and nothing else
- * of the parent's (not even descriptors the parent left inheritable); a program that cannot be
- * started fails the call.
+ * Spawn: a child gets exactly the handles it is given, as its inherited handles in order, and
+ * nothing else of the parent's (not even descriptors the parent left inheritable); a program that
+ * cannot be started fails the call.
  */
 class SpawnContractTest {
     private final Platform os = Tck.platform();
@@ -36,39 +36,46 @@ class SpawnContractTest {
         int pid = -1;
         try {
             Handle[] handles = {report[1], passedPipe[0], passedSocket[1]};
-            Map<Integer, String> expected = new TreeMap<>();
+            List<String> expectedHandles = new ArrayList<>();
+            Set<String> expectedObjects = new TreeSet<>();
             for (int i = 0; i < handles.length; i++) {
-                expected.put(TckChild.FIRST + i, describe(handles[i], i == 2 ? "socket" : "fifo"));
+                expectedHandles.add("handle " + i + " " + os.inode(handles[i]));
+                expectedObjects.add((i == 2 ? "socket " : "fifo ") + os.inode(handles[i]));
             }
-            pid = Tck.spawnChild(handles, "fds");
+            pid = Tck.spawnChild(handles, "fds", Integer.toString(handles.length));
             os.close(report[1]);
             report[1] = null;
             String listing = Tck.readToEnd(report[0]);
             assertEquals(0, Tck.awaitExit(pid).exitCode(), listing);
             pid = -1;
 
-            // What the child has open above 2, by kind and inode; the JVM's own files aside,
-            // every pipe and socket must be one we passed, at its place.
-            Map<Integer, String> pipesAndSockets = new TreeMap<>();
-            for (String line : listing.lines().toList()) {
+            // Each inherited handle is the object passed at its index.
+            List<String> inherited = new ArrayList<>();
+            for (String line : listing.lines().filter(l -> l.startsWith("handle ")).toList()) {
+                String[] f = line.split(" ");
+                inherited.add("handle " + f[1] + " " + f[3]);
+            }
+            assertEquals(expectedHandles, inherited, listing);
+            // The JVM's own files aside, every pipe and socket the child has open is one we passed.
+            Set<String> pipesAndSockets = new TreeSet<>();
+            for (String line : listing.lines().filter(l -> !l.startsWith("handle ")).toList()) {
                 String[] f = line.split(" ");
                 if (f[1].equals("fifo") || f[1].equals("socket")) {
-                    pipesAndSockets.put(Integer.parseInt(f[0]), f[1] + " " + f[2]);
+                    pipesAndSockets.add(f[1] + " " + f[2]);
                 }
             }
-            assertEquals(expected, pipesAndSockets, "the child's pipes and sockets:\n" + listing);
+            assertEquals(expectedObjects, pipesAndSockets, "the child's pipes and sockets:\n" + listing);
 
             // (A pipe's two ends are one inode, so the write end of the passed pipe cannot be
             // told from its read end here; a socket pair's ends are two.)
             List<String> kept = new ArrayList<>();
             for (Handle fd : new Handle[] {passedSocket[0], keptPipe[0], keptPipe[1],
                     keptSocket[0], keptSocket[1], inheritable}) {
-                kept.add(" " + os.inode(fd) + "\n");
+                kept.add(" " + os.inode(fd));
             }
-            for (String line : listing.lines().toList()) {
+            for (String line : listing.lines().filter(l -> !l.startsWith("handle ")).toList()) {
                 for (String k : kept) {
-                    assertTrue(!(line + "\n").endsWith(k), "leaked into the child: " + line
-                            + "\n" + listing);
+                    assertTrue(!line.endsWith(k), "leaked into the child: " + line + "\n" + listing);
                 }
             }
         } finally {
@@ -84,19 +91,16 @@ class SpawnContractTest {
                 "/nonexistent/mp4j-tck-no-such-program", List.of("x"), List.of(), new Handle[0])));
     }
 
-    private String describe(Handle fd, String kind) throws IOException {
-        return kind + " " + os.inode(fd);
-    }
-
     /**
-     * A duplicate of {@code fd} without close-on-exec, made with the C library's {@code dup}
-     * (a descriptor the backend did not create, as a careless native library would leave one).
+     * A duplicate of {@code handle} that children would inherit, made with the C library's
+     * {@code dup} (a descriptor the backend did not create, as a careless native library would
+     * leave one). POSIX: a handle is a descriptor.
      */
-    private static Handle inheritableDuplicate(Handle fd) throws Throwable {
+    private static Handle inheritableDuplicate(Handle handle) throws Throwable {
         Linker linker = Linker.nativeLinker();
         MethodHandle dup = linker.downcallHandle(linker.defaultLookup().find("dup").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-        int copy = (int) dup.invokeExact((int) fd.value());
+        int copy = (int) dup.invokeExact((int) handle.value());
         assertTrue(copy >= 0, "dup failed");
         return Handle.of(copy);
     }

@@ -81,7 +81,7 @@ final class Tck {
         }
     }
 
-    /** Closes what a test opened; a descriptor already closed by the test is skipped. */
+    /** Closes what a test opened; a handle the test closed already (set to null) is skipped. */
     static void closeAll(Handle... handles) {
         for (Handle fd : handles) {
             if (fd != null) {
@@ -134,10 +134,8 @@ final class Tck {
     }
 
     static void awaitReadable(Handle fd) throws IOException {
-        boolean[] ready = new boolean[1];
-        int n = platform().awaitReadable(new Handle[] {fd}, ready, PATIENCE);
-        if (n == 0) {
-            throw new AssertionError("nothing to read on descriptor " + fd + " within "
+        if (!platform().awaitReadable(fd, PATIENCE)) {
+            throw new AssertionError("nothing to read on " + fd + " within "
                     + TimeUnit.NANOSECONDS.toSeconds(PATIENCE) + " s");
         }
     }

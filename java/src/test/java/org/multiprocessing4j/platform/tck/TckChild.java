@@ -19,13 +19,10 @@ import org.multiprocessing4j.platform.WaitChannel;
 
 /**
  * The program the contract tests start through {@link Platform#spawn}: {@code TckChild mode
- * args…}. Its handles are the ones the test passed, at the places the seam promises (today
- * descriptor {@code 3 + i} for handle {@code i}). It reports on the first handle when it has one.
+ * args…}. Its handles are the ones the test passed, as {@link Platform#inheritedHandle}
+ * {@code (i)}. It reports on the first handle when it has one.
  */
 public final class TckChild {
-    /** The descriptor of the first handle a child receives. */
-    static final int FIRST = 3;
-
     private TckChild() {
     }
 
@@ -40,14 +37,52 @@ public final class TckChild {
                 }
                 Thread.sleep(Long.MAX_VALUE);
             }
-            case "fds" -> say(os, os.inheritedHandle(0), listDescriptors());
+            case "fds" -> fds(os, Integer.parseInt(args[1]));
+            case "backend" -> say(os, os.inheritedHandle(0), os.backendId());
             case "receive" -> receive(os);
             case "await" -> await(os, Long.parseLong(args[1]));
             case "mark" -> mark(os, args[1].equals("self") ? os.processToken() : Long.parseLong(args[1]));
             case "orphan-parent" -> orphanParent(os);
             case "orphan" -> orphan(os, Integer.parseInt(args[1]));
+            case "stop-report" -> stopReport(os);
             default -> throw new IllegalArgumentException(args[0]);
         }
+    }
+
+    /**
+     * {@code count} handles were passed, the first a pipe to the parent: writes
+     * {@code handle i <value> <inode>} for each, then the listing of
+     * {@link #listDescriptors()}.
+     */
+    private static void fds(Platform os, int count) throws IOException {
+        Handle[] handles = new Handle[count];
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            handles[i] = os.inheritedHandle(i);
+        }
+        for (int i = 0; i < count; i++) {
+            sb.append("handle ").append(i).append(' ').append(handles[i].value()).append(' ')
+                    .append(os.inode(handles[i])).append('\n');
+        }
+        String listing = listDescriptors();
+        say(os, handles[0], sb + listing);
+    }
+
+    /**
+     * Handles stop requests, reporting the signal on handle 0 before it exits through the hooks;
+     * says {@code running} and sleeps until stopped.
+     */
+    private static void stopReport(Platform os) throws Exception {
+        Handle report = os.inheritedHandle(0);
+        os.handleStopRequests(signal -> {
+            try {
+                say(os, report, "stopping " + signal + "\n");
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        say(os, report, "running\n");
+        Thread.sleep(Long.MAX_VALUE);
     }
 
     /**
@@ -163,9 +198,9 @@ public final class TckChild {
         if (!os.dieWithParent(expectedParent)) {
             System.exit(4);
         }
-        Handle out = os.inheritedHandle(0);
-        say(os, out, os.pid() + "\n");
-        os.close(out);
+        Handle report = os.inheritedHandle(0);
+        say(os, report, os.pid() + "\n");
+        os.close(report);
         Thread.sleep(Long.MAX_VALUE);
     }
 

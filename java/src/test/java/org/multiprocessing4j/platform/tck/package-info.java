@@ -10,19 +10,25 @@
  *
  * <ol>
  *   <li><b>Spawn</b> ({@code SpawnContractTest}). A child receives exactly the handles it is
- *       given, at the places the seam promises, besides standard input, output and error. No
+ *       given, handle {@code i} of the request as its {@code inheritedHandle(i)}, besides standard
+ *       input, output and error. No
  *       other handle of the parent reaches it: not those created by the backend (which are never
  *       inheritable), and not one that a native library left inheritable either. A program that
  *       cannot be started fails the call with an {@link java.io.IOException}, not the child.
  *   <li><b>Exit status</b> ({@code ExitStatusContractTest}). A child that exits reports its exit
  *       code and no signal; one ended by a signal reports that signal, and
- *       {@code pythonExitCode()} is then minus its number, as CPython's {@code exitcode}.
+ *       {@code pythonExitCode()} is then minus its number, as CPython's {@code exitcode}; the
+ *       backend names it ({@code signalName}: {@code SIGKILL} for {@code Stop.KILL},
+ *       {@code SIGTERM} for {@code Stop.TERMINATE}). A child that handles a stop request
+ *       ({@code handleStopRequests}), reports it and exits through its hooks is decoded by
+ *       {@code afterStopReport} as ended by that signal; without a report the status stays.
  *       Reaping without blocking returns nothing while the child runs; a child is reaped once,
  *       after which asking again is an {@code IOException}; signalling a reaped child is not an
  *       error.
  *   <li><b>Handle transfer</b> ({@code HandleTransferContractTest}). A handle sent to a running
  *       process over a connected socket pair works in that process; several travel in one
- *       message, in order, each the same object as the one sent; the sender keeps its own.
+ *       message, in order, each the same object as the one sent; the sender keeps its own; more
+ *       than {@code maxHandlesPerMessage()} is refused at the call.
  *   <li><b>Wait channel</b> ({@code WaitChannelContractTest}). A wait on a 32-bit word of shared
  *       memory returns at once when the word differs from the expected value; a wake reaches a
  *       sleeper in another process; a wait that reports a timeout has waited at least that long
@@ -44,7 +50,8 @@
  *   <li><b>Waiting on several handles</b> ({@code MultiHandleWaitContractTest}). One wait
  *       reports exactly the handles that are readable: with data, or whose peer has closed; a
  *       process sentinel once its process has ended; and nothing, after no less than the
- *       timeout, when nothing happened.
+ *       timeout, when nothing happened. A handle that is not open is a
+ *       {@link java.nio.channels.ClosedChannelException}, never "ready".
  *   <li><b>Pipes and sockets</b> ({@code PipeAndSocketContractTest}). What is written is read,
  *       then end of stream once the writer is closed; writing to a closed reader is an
  *       {@link java.io.EOFException}, never a signal; closing a handle twice is harmless.
