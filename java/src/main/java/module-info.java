@@ -8,6 +8,7 @@
  * path with {@code --enable-native-access=ALL-UNNAMED}.
  */
 module org.multiprocessing4j {
-    requires jdk.unsupported; // sun.misc.Signal: a child reports SIGTERM/SIGINT as -15/-2
+    // the backends (platform/<os>) report a child's stop request through the JDK's handlers
+    requires jdk.unsupported;
     exports org.multiprocessing4j;
 }

@@ -161,11 +161,7 @@ class ArchitectureTest {
             debt("platform/OsException.java", Rule.ERRNO_NAME),
             debt("platform/Platform.java", Rule.SIGNAL_NAME),
             debt("platform/Platform.java", Rule.ERRNO_NAME),
-            debt("platform/package-info.java", Rule.ERRNO_NAME),
-            // --- the module descriptor (requires jdk.unsupported for sun.misc.Signal)
-            debt("../../module-info.java", Rule.SUN_MISC_SIGNAL),
-            debt("../../module-info.java", Rule.SIGNAL_NAME),
-            debt("../../module-info.java", Rule.SIGNAL_NUMBER));
+            debt("platform/package-info.java", Rule.ERRNO_NAME));
 
     @Test
     void osNamesAppearOnlyInTheirBackend() throws IOException {
