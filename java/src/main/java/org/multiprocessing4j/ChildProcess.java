@@ -39,14 +39,17 @@ import org.multiprocessing4j.platform.Platform;
  * {@link #exitCode()} is empty while the child runs, then 0 after a normal return, the value
  * passed to {@code System.exit}, 1 after an uncaught exception (its stack trace is printed on the
  * child's stderr and the exception is available from {@link #failure()}), or {@code -N} when the
- * child was ended by signal N — including SIGTERM and SIGINT, which let the child run its shutdown
- * hooks first and are still reported as {@code -15} and {@code -2}.
+ * OS ended the child, N being the number of what ended it — including a terminate request and an
+ * interrupt, which let the child run its shutdown hooks first and are still reported as such.
+ * What N is for each, and for a crash, is in the
+ * {@linkplain org.multiprocessing4j##os-mapping OS mapping}.
  *
  * <h2>Daemons and exit</h2>
  * When this JVM exits normally, daemonic children are terminated and then every child is joined
  * (Python's at-exit behaviour). A daemonic child cannot start children. If this JVM dies without
- * running its exit hooks (SIGKILL, a crash), every child notices within a second — through the
- * parent-death signal and end of stream on its bootstrap socket — and exits.
+ * running its exit hooks (a kill, a crash), every child notices within a second — through the
+ * OS's notice of its parent's death and end of stream on its bootstrap socket (see the
+ * {@linkplain org.multiprocessing4j##os-mapping OS mapping}) — and exits.
  *
  * <h2>Thread safety</h2>
  * All methods are thread-safe. The thread that calls {@code start()} may end while the child runs.
@@ -351,8 +354,9 @@ public final class ChildProcess implements AutoCloseable {
             state = State.ENDED; // reaped: never signal this pid again, whatever happens below
             LIVE.remove(this);
             Launcher.Report report = launched.collectReport();
-            // A reported SIGTERM/SIGINT counts only if the child then exited through its hooks;
-            // a later SIGKILL or a crash is what the kernel says (the backend tells them apart).
+            // A reported terminate request or interrupt counts only if the child then exited
+            // through its hooks; a later kill or a crash is what the OS says (the backend tells
+            // them apart).
             exitStatus = OS.afterStopReport(s, report.signal());
             if (report.failure() != null) {
                 String what = report.cause() != null ? report.cause().toString()
@@ -367,8 +371,10 @@ public final class ChildProcess implements AutoCloseable {
     // ------------------------------------------------------------------ signals
 
     /**
-     * Sends SIGTERM (Python's {@code terminate()}): the child runs its shutdown hooks and exits with
-     * code {@code -15}. No effect on a child that has ended.
+     * Sends a terminate request (Python's {@code terminate()}): the child runs its shutdown hooks
+     * and exits, and its exit code says it was ended by a terminate request (what that is and which
+     * exit code: {@linkplain org.multiprocessing4j##os-mapping OS mapping}). No effect on a child
+     * that has ended.
      *
      * @throws IllegalStateException if not started or closed
      * @throws IOException on OS error
@@ -378,7 +384,9 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * Sends SIGKILL (Python's {@code kill()}): exit code {@code -9}. No effect on a child that has
+     * Sends a kill (Python's {@code kill()}): the child ends at once, running no code of its own,
+     * and its exit code says it was killed (what that is and which exit code:
+     * {@linkplain org.multiprocessing4j##os-mapping OS mapping}). No effect on a child that has
      * ended.
      *
      * @throws IllegalStateException if not started or closed
@@ -389,8 +397,10 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * Sends SIGINT (Ctrl-C): the child runs its shutdown hooks and exits with code {@code -2}.
-     * No effect on a child that has ended.
+     * Sends an interrupt (as Ctrl-C at a terminal): the child runs its shutdown hooks and exits,
+     * and its exit code says it was ended by an interrupt (what that is and which exit code:
+     * {@linkplain org.multiprocessing4j##os-mapping OS mapping}). No effect on a child that has
+     * ended.
      *
      * @throws IllegalStateException if not started or closed
      * @throws IOException on OS error
@@ -533,9 +543,9 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /**
-     * Set when this JVM exits because of SIGTERM/SIGINT: its children are then not joined (they
-     * die with it through the parent-death signal), so that {@code terminate()} of this process
-     * never waits for grandchildren.
+     * Set when this JVM exits because of a terminate request or an interrupt: its children are
+     * then not joined (they die with it, as children of a dead parent), so that
+     * {@code terminate()} of this process never waits for grandchildren.
      */
     private static volatile boolean exitingOnSignal;
 

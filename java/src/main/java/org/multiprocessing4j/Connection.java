@@ -66,12 +66,13 @@ import org.multiprocessing4j.platform.Platform;
  *
  * <h2>Peer death and close</h2>
  * When the other end is closed — including because its process died — receiving returns the
- * messages already sent and then throws {@link EOFException}; sending throws
- * {@link EOFException}. {@link #close()} is idempotent; any call after it throws
- * {@link ClosedChannelException}. Closing a duplex connection that no other process holds wakes
- * a thread of this process blocked on it; once the end has been passed to a child (or came from a
- * parent), closing only drops this process's copy, as in Python, and a thread blocked on it
- * waits for data or end of stream.
+ * messages already sent and then throws {@link EOFException}; sending throws {@link EOFException},
+ * and never raises a signal in this process (see the
+ * {@linkplain org.multiprocessing4j##os-mapping OS mapping}). {@link #close()} is idempotent; any
+ * call after it throws {@link ClosedChannelException}. Closing a duplex connection that no other
+ * process holds wakes a thread of this process blocked on it; once the end has been passed to a
+ * child (or came from a parent), closing only drops this process's copy, as in Python, and a thread
+ * blocked on it waits for data or end of stream.
  *
  * <h2>Children</h2>
  * A connection captured by a {@link Task} is passed to the child as an inherited descriptor when
@@ -135,7 +136,7 @@ public final class Connection implements Waitable, AutoCloseable {
     private final Descriptor fd;
     private final boolean readable;
     private final boolean writable;
-    /** Duplex connections are stream sockets: send with MSG_NOSIGNAL, spin before reading. */
+    /** Duplex connections are stream sockets: send with {@code sendFully}, spin before reading. */
     private final boolean socket;
     /** Whether another process may hold this end too (passed to a child, or received from a parent). */
     private volatile boolean shared;
@@ -376,8 +377,7 @@ public final class Connection implements Waitable, AutoCloseable {
      *     socket (a one-way pipe or TCP cannot carry handles)
      * @throws EOFException if the other end is closed
      * @throws ClosedChannelException if this end is closed
-     * @throws IOException on any other OS error, for example {@code EBADF} if {@code handle} is
-     *     not open
+     * @throws IOException on any other OS error, for example if {@code handle} is not open
      */
     public void sendHandle(int handle) throws IOException {
         if (handle < 0) {

@@ -13,10 +13,11 @@ import org.multiprocessing4j.platform.Platform;
  * runs, and a {@link Waitable} that becomes ready when it has ended, for
  * {@link Connection#wait}. Obtained from {@link ChildProcess#parent()}.
  *
- * <p>A child started by this library does not outlive its parent: when the parent dies, the
- * kernel kills the child (parent-death signal) and the child exits on end of stream of its
- * bootstrap socket. So {@link #isAlive()} is {@code true} for as long as the child's own code
- * runs, except in the instant between the parent's death and the child's; it is there for code
+ * <p>A child started by this library does not outlive its parent: when the parent dies, the OS or a
+ * watchdog of the child ends the child (see the
+ * {@linkplain org.multiprocessing4j##os-mapping OS mapping}), and the child exits on end of stream
+ * of its bootstrap socket. So {@link #isAlive()} is {@code true} for as long as the child's own
+ * code runs, except in the instant between the parent's death and the child's; it is there for code
  * that polls or waits on the parent among other things, as in Python.
  *
  * <p>Holds one OS handle on the parent (Linux: a pidfd, opened after checking that the process

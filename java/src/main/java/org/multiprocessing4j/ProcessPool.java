@@ -60,7 +60,7 @@ import org.multiprocessing4j.internal.pool.PoolWire;
  * original exception with its remote stack trace (its text stays in the message if the class
  * cannot be deserialized here), wrapped as futures wrap failures
  * ({@link ExecutionException}, or {@link java.util.concurrent.CompletionException}). A worker
- * that dies (SIGKILL, out of memory, {@code System.exit}) fails only the tasks it held, with
+ * that dies (a kill, out of memory, {@code System.exit}) fails only the tasks it held, with
  * {@link WorkerDiedException} naming its exit code or signal; it is replaced and every other task
  * completes. A worker holds the task it runs plus a short pipeline of following ones (about 2 ms
  * of work by the pool's running estimate, at least one task, at most 2048); those fail with it.
@@ -73,7 +73,7 @@ import org.multiprocessing4j.internal.pool.PoolWire;
  *
  * <h2>Life cycle</h2>
  * The workers start in {@link #create}/{@link Builder#build()} (daemonic children, named
- * {@code PoolWorker-N}) and die with this JVM, even if it is SIGKILLed. {@link #shutdown()}
+ * {@code PoolWorker-N}) and die with this JVM, even if it is killed. {@link #shutdown()}
  * refuses new tasks and lets queued ones run; {@link #close()} is shutdown plus waiting for
  * termination (it drains, unlike Python's {@code with Pool()}, which terminates);
  * {@link #terminate()}/{@link #kill()} stop at once. After shutdown every submitting method
@@ -488,9 +488,11 @@ public final class ProcessPool implements ExecutorService {
     }
 
     /**
-     * Python's {@code terminate()}: stops every worker now with SIGTERM (their shutdown hooks
-     * run), cancels queued tasks and fails those held by workers with
-     * {@link CancellationException}, then waits until every worker has exited. Idempotent.
+     * Python's {@code terminate()}: stops every worker now with a terminate request (their shutdown
+     * hooks run; what that is on each OS: the
+     * {@linkplain org.multiprocessing4j##os-mapping OS mapping}), cancels queued tasks and fails
+     * those held by workers with {@link CancellationException}, then waits until every worker has
+     * exited. Idempotent.
      *
      * @throws InterruptedException if interrupted while waiting; the workers still stop
      */
@@ -500,7 +502,8 @@ public final class ProcessPool implements ExecutorService {
     }
 
     /**
-     * As {@link #terminate()} with SIGKILL: workers run no shutdown hooks.
+     * As {@link #terminate()} with a kill: workers run no shutdown hooks (see the
+     * {@linkplain org.multiprocessing4j##os-mapping OS mapping}).
      *
      * @throws InterruptedException if interrupted while waiting; the workers still stop
      */

@@ -73,8 +73,8 @@ import org.multiprocessing4j.internal.sync.RobustMutex;
  * {@code false}: the dead owner may have left the protected data half-updated. The new owner
  * either repairs it and calls {@link #markConsistent()} before unlocking, or unlocks without
  * doing so: then the lock becomes permanently <em>not recoverable</em> and every later
- * acquisition, in every process, throws {@link LockNotRecoverableException} (POSIX robust mutex
- * semantics: {@code EOWNERDEAD}, {@code pthread_mutex_consistent}, {@code ENOTRECOVERABLE}).
+ * acquisition, in every process, throws {@link LockNotRecoverableException} (a POSIX robust
+ * mutex's semantics, see the {@linkplain org.multiprocessing4j##os-mapping OS mapping}).
  * Code that does not know about this contract therefore fails loudly rather than working on
  * corrupt data. A non-blocking {@link #tryLock()} also takes over from a dead owner, checking
  * at most once per 5 ms per lock object. The death of a thread whose process lives on is not

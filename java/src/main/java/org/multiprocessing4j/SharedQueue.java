@@ -62,12 +62,14 @@ import org.multiprocessing4j.platform.Platform;
  * is bounded here by the ring: {@value #DEFAULT_SLOTS} slots unless {@link Builder#capacity(int)}
  * says otherwise, and {@code put} blocks when they are all taken. A record larger than a slot
  * ({@link Builder#slotSize(int)} minus 16 bytes) travels in a separate named shared-memory segment
- * ({@code /dev/shm/mp4j-q-…}) referenced from its slot, created by the producer and removed by
- * the consumer; records still in the queue when the last process unmaps it are lost. The segments
- * of spilled ones are then removed, within seconds, by the tracker process of a JVM that spilled
- * into the queue (see {@link SharedMemory}), once that JVM has ended or closed the queue and no
- * process maps or holds the queue's memory any more, however its processes ended; a SIGKILL of
- * a whole process group or cgroup kills those trackers too, and then the segments stay.
+ * (named {@code mp4j-q-…}; where named memory lives: the
+ * {@linkplain org.multiprocessing4j##os-mapping OS mapping}) referenced from its slot, created by
+ * the producer and removed by the consumer; records still in the queue when the last process unmaps
+ * it are lost. The segments of spilled ones are then removed, within seconds, by the tracker
+ * process of a JVM that spilled into the queue (see {@link SharedMemory}), once that JVM has ended
+ * or closed the queue and no process maps or holds the queue's memory any more, however its
+ * processes ended; a kill of a whole process group or cgroup kills those trackers too, and then the
+ * segments stay.
  *
  * <p>At most 1,023 processes can use one queue at a time: a process takes one of that many
  * entries in the queue's memory at its first put or take (every instance of the queue in the
@@ -97,7 +99,8 @@ import org.multiprocessing4j.platform.Platform;
  * (see {@link SharedInt} for what "happen-before" rests on across processes).
  *
  * <p>The queue's shared memory is only ever written by this library; if something else writes
- * garbage into it (a named queue is a file in {@code /dev/shm}), the call that finds it throws
+ * garbage into it (a named queue is named memory that other processes of the user can open),
+ * the call that finds it throws
  * {@link IllegalStateException} saying the memory is corrupt, at once and without allocating
  * what a garbage length asks for; a record with an impossible length is consumed.
  *
@@ -472,7 +475,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
 
         /**
          * Gives the queue a name under which unrelated processes {@link SharedQueue#open(String)
-         * open} it (a {@link SharedMemory} name: {@code /dev/shm/<name>}). The name stays until
+         * open} it (a {@link SharedMemory} name, in the OS's namespace of named memory: see the
+         * {@linkplain org.multiprocessing4j##os-mapping OS mapping}). The name stays until
          * {@link SharedQueue#unlink()}, or until the creating process exits, even if killed (its
          * tracker removes it). Default: anonymous, shared only with children.
          *

@@ -6,7 +6,7 @@ import org.multiprocessing4j.platform.Platform;
 
 /**
  * A {@link ProcessPool} task could not complete because the worker process holding it ended
- * (killed by a signal, out of memory, {@code System.exit}, a crash, or killed by the pool, which
+ * (killed, out of memory, {@code System.exit}, a crash, or killed by the pool, which
  * cannot go on with a worker that breaks the wire protocol or that it failed to send to: then
  * {@link #getCause()} says why). Only the tasks that worker
  * held fail this way; the pool replaces the worker and runs every other task. Delivered as the
@@ -28,7 +28,7 @@ public final class WorkerDiedException extends Exception {
     private final String workerName;
     /** The worker's pid. */
     private final int pid;
-    /** The exit code, negative for a signal, or {@code Integer.MIN_VALUE} if unknown. */
+    /** The exit code, negative when the OS ended the worker, or {@code Integer.MIN_VALUE}. */
     private final int exitCode;
 
     /**
@@ -37,7 +37,7 @@ public final class WorkerDiedException extends Exception {
      * @param workerName the worker's process name
      * @param pid the worker's pid
      * @param exitCode its exit code as {@link ChildProcess#exitCode()} reports it ({@code -N}
-     *     for signal N), or {@code Integer.MIN_VALUE} if unknown
+     *     when the OS ended it), or {@code Integer.MIN_VALUE} if unknown
      */
     public WorkerDiedException(String workerName, int pid, int exitCode) {
         super("pool worker " + workerName + " (pid " + pid + ") died with exit code "
@@ -59,13 +59,18 @@ public final class WorkerDiedException extends Exception {
 
     /**
      * {@return the worker's exit code as {@link ChildProcess#exitCode()} reports it: the value of
-     * {@code System.exit}, or {@code -N} when signal N ended it; empty if unknown}
+     * {@code System.exit}, or {@code -N} when the OS ended it (see the
+     * {@linkplain org.multiprocessing4j##os-mapping OS mapping}); empty if unknown}
      */
     public OptionalInt exitCode() {
         return exitCode == UNKNOWN ? OptionalInt.empty() : OptionalInt.of(exitCode);
     }
 
-    /** {@return the signal that ended the worker (9 for SIGKILL), or empty if it exited} */
+    /**
+     * {@return the number of what ended the worker when the OS ended it (a kill, a terminate
+     * request, a crash; its numbers are in the
+     * {@linkplain org.multiprocessing4j##os-mapping OS mapping}), or empty if it exited}
+     */
     public OptionalInt signal() {
         return exitCode < 0 && exitCode != UNKNOWN ? OptionalInt.of(-exitCode) : OptionalInt.empty();
     }

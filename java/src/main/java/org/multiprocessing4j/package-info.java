@@ -22,6 +22,67 @@
  * <p>Rules: code here may use the {@code internal} packages and the {@code platform} seam, never
  * an operating-system backend or its generated bindings. Every shared object is
  * {@link java.lang.AutoCloseable}; {@code close()} releases this process's handle only, and the
- * named kinds separate it from {@code unlink()} as Python does. Only Linux has a backend today.
+ * named kinds separate it from {@code unlink()} as Python does. Two backends exist today, both
+ * for POSIX systems: {@code linux} (the default on Linux) and the portable {@code posix} one,
+ * chosen with {@code -Dmp4j.platform=posix}.
+ *
+ * <h2 id="os-mapping">Operating system mapping</h2>
+ * The rest of this API's documentation speaks of a process's end in the library's own words —
+ * <em>an interrupt</em>, <em>a terminate request</em>, <em>a kill</em>, <em>the process's exit
+ * code</em> — and of <em>named memory</em>. This section, the only one that names
+ * operating-system signals, errors and paths, says what those words are on each OS, as Python's
+ * documentation says of {@code terminate()} "On POSIX this is done using the SIGTERM signal".
+ * The Windows column is the mapping a Windows backend is to implement; none exists yet.
+ *
+ * <table>
+ *   <caption>What the library's words are on each operating system</caption>
+ *   <tr><th>the library's word</th><th>POSIX (the {@code linux} and {@code posix} backends)</th>
+ *       <th>Windows</th></tr>
+ *   <tr><td>an interrupt ({@link org.multiprocessing4j.ChildProcess#interrupt()})</td>
+ *       <td>{@code SIGINT}, as Ctrl-C at a terminal: the child runs its shutdown hooks, then
+ *       reports exit code {@code -2}</td>
+ *       <td>a {@code CTRL_C_EVENT} console control event, reported as {@code -2}</td></tr>
+ *   <tr><td>a terminate request ({@link org.multiprocessing4j.ChildProcess#terminate()},
+ *       {@link org.multiprocessing4j.ProcessPool#terminate()})</td>
+ *       <td>{@code SIGTERM}: the child runs its shutdown hooks, then reports exit code
+ *       {@code -15}</td>
+ *       <td>a {@code CTRL_BREAK_EVENT} console control event, reported as {@code -15}</td></tr>
+ *   <tr><td>a kill ({@link org.multiprocessing4j.ChildProcess#kill()},
+ *       {@link org.multiprocessing4j.ProcessPool#kill()})</td>
+ *       <td>{@code SIGKILL}: no code of the child runs; exit code {@code -9}</td>
+ *       <td>{@code TerminateProcess}, reported as {@code -9}</td></tr>
+ *   <tr><td>the process's exit code ({@link org.multiprocessing4j.ChildProcess#exitCode()},
+ *       {@link org.multiprocessing4j.WorkerDiedException#exitCode()})</td>
+ *       <td>as Python: the exit status of a process that exited; {@code -N} for a process
+ *       ended by signal {@code N} ({@code -6}, {@code SIGABRT}, for a JVM that crashed), including
+ *       {@code SIGINT} and {@code SIGTERM} that the child handled to run its hooks (a child that
+ *       exits with {@code 128 + N} by itself is reported with that exit code)</td>
+ *       <td>the exit code; {@code -N} with the POSIX number of the request above that ended
+ *       it</td></tr>
+ *   <tr><td>a child's parent dies (every child of this library then exits)</td>
+ *       <td>Linux: {@code PR_SET_PDEATHSIG} with {@code SIGKILL}; {@code posix}: a watchdog
+ *       thread; both also watch the bootstrap connection for end of stream</td>
+ *       <td>a job object that kills its processes when the parent's handle closes</td></tr>
+ *   <tr><td>a lock's owner process died ({@link org.multiprocessing4j.SharedLock},
+ *       {@link org.multiprocessing4j.SharedReentrantLock})</td>
+ *       <td>the recovery of a POSIX robust mutex, implemented by the library on every backend:
+ *       the next acquirer takes the lock over with
+ *       {@link org.multiprocessing4j.SharedLock#isConsistent()} {@code false}
+ *       ({@code EOWNERDEAD}); {@link org.multiprocessing4j.SharedLock#markConsistent()} is
+ *       {@code pthread_mutex_consistent}; unlocking without it makes the lock not recoverable
+ *       ({@code ENOTRECOVERABLE}, here
+ *       {@link org.multiprocessing4j.LockNotRecoverableException})</td>
+ *       <td>the same; the nearest Win32 notion is a mutex's {@code WAIT_ABANDONED}</td></tr>
+ *   <tr><td>named memory ({@link org.multiprocessing4j.SharedMemory} names, named queues and
+ *       locks, a queue's spill segments {@code mp4j-q-…})</td>
+ *       <td>the {@code shm_open} namespace: on Linux the files of {@code /dev/shm}
+ *       ({@code /dev/shm/<name>}); elsewhere (macOS, the BSDs) a namespace with no path in the
+ *       file system</td>
+ *       <td>the {@code Local\} namespace of named file mappings</td></tr>
+ *   <tr><td>sending on a {@link org.multiprocessing4j.Connection} whose other end is
+ *       closed</td>
+ *       <td>{@link java.io.EOFException}; never raises {@code SIGPIPE} in the sending process</td>
+ *       <td>{@link java.io.EOFException}</td></tr>
+ * </table>
  */
 package org.multiprocessing4j;
