@@ -175,12 +175,7 @@ class ArchitectureTest {
             debt("internal/launch/SpawnLauncher.java", Rule.SIGNAL_NAME),
             debt("internal/pool/PoolCore.java", Rule.SIGNAL_NAME),
             debt("internal/pool/PoolCore.java", Rule.SIGNAL_NUMBER),
-            debt("internal/queue/Participants.java", Rule.DEV_SHM),
-            // --- the seam itself
-            debt("platform/OsException.java", Rule.ERRNO_NAME),
-            debt("platform/Platform.java", Rule.SIGNAL_NAME),
-            debt("platform/Platform.java", Rule.ERRNO_NAME),
-            debt("platform/package-info.java", Rule.ERRNO_NAME));
+            debt("internal/queue/Participants.java", Rule.DEV_SHM));
 
     @Test
     void osNamesAppearOnlyInTheirBackend() throws IOException {

@@ -4,13 +4,13 @@ import java.io.IOException;
 
 /**
  * A failed operating-system call that has no more specific {@link IOException} subtype: carries
- * the call, the error's symbolic name (for example {@code EBADF}) and number, and the system's
- * text. Created only by a backend's single errno translator.
+ * the call, the error's symbolic name as the OS names it and its number, and the system's text.
+ * Created only by a backend's single error translator.
  */
 public final class OsException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    /** Symbolic error name, for example {@code "EMFILE"}; never null. */
+    /** Symbolic error name, as the OS's headers name the error; never null. */
     private final String errorName;
     /** The raw error number (errno on POSIX, GetLastError on Windows). */
     private final int errorNumber;
@@ -28,7 +28,7 @@ public final class OsException extends IOException {
         this.errorNumber = errorNumber;
     }
 
-    /** {@return the symbolic error name, for example {@code "EMFILE"}} */
+    /** {@return the symbolic error name, as the OS's headers name the error} */
     public String errorName() {
         return errorName;
     }

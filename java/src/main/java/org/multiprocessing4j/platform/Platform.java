@@ -8,9 +8,11 @@ import java.util.Locale;
 /**
  * The operating-system seam: everything the library asks of the OS, and nothing else. One
  * backend per OS family, chosen once into {@link #current()}. Backends are thin: they call the OS,
- * retry {@code EINTR} with the remaining timeout, complete partial writes and translate errors in
- * one place; they hold no policy (timeouts, retries beyond EINTR, semantics) — that lives in
- * {@code internal} and the public API.
+ * resume a call the OS interrupted with the remaining timeout, complete partial writes and
+ * translate errors in one place; they hold no policy (timeouts, retries beyond that, semantics) —
+ * that lives in {@code internal} and the public API. The seam speaks of stop requests, exit
+ * statuses and named memory in its own words; each backend's class comments name the OS calls,
+ * signals and errors behind them.
  *
  * <h2>What every backend guarantees</h2>
  * <ul>
@@ -117,8 +119,8 @@ public interface Platform {
     long readNow(Handle handle, MemorySegment buffer, long length) throws IOException;
 
     /**
-     * Writes all {@code length} bytes to any handle, completing partial writes; never raises
-     * SIGPIPE.
+     * Writes all {@code length} bytes to any handle, completing partial writes; never raises a
+     * signal in this process (a closed reader is an {@link java.io.EOFException}).
      *
      * @throws java.io.EOFException if the reading side is closed
      * @throws IOException on any other error
@@ -136,7 +138,8 @@ public interface Platform {
 
     /**
      * Writes all of {@code first} then all of {@code second} (gathering write, one system call
-     * when the OS buffer has room), completing partial writes; never raises SIGPIPE.
+     * when the OS buffer has room), completing partial writes; never raises a signal in this
+     * process.
      *
      * @throws java.io.EOFException if the reading side is closed
      * @throws IOException on any other error
@@ -209,8 +212,8 @@ public interface Platform {
      * Sends all {@code length} bytes of {@code data} on a stream socket from {@link #socketPair}
      * (or one connected to a Unix-domain address) together with copies of {@code handles} for
      * the receiving process (POSIX: {@code SCM_RIGHTS}; the handles travel with the first byte),
-     * completing a partial send without them; never raises SIGPIPE. The caller keeps its own
-     * handles.
+     * completing a partial send without them; never raises a signal in this process. The caller
+     * keeps its own handles.
      *
      * @param handles at most {@link #maxHandlesPerMessage()}; may be empty
      * @throws IllegalArgumentException for more handles, or handles with no byte
@@ -301,14 +304,15 @@ public interface Platform {
 
     /**
      * A request to end a process, in the OS's own terms (POSIX: a signal; Windows: a console
-     * control event or {@code TerminateProcess}). Policy code names the request, never a number.
+     * control event or {@code TerminateProcess}). Policy code names the request, never a number;
+     * each backend's comment says what it sends for each.
      */
     enum Stop {
-        /** As Ctrl-C at a terminal (POSIX {@code SIGINT}): the process may handle it and exit in order. */
+        /** As Ctrl-C at a terminal: the process may handle it and exit in order. */
         INTERRUPT,
-        /** A request to end (POSIX {@code SIGTERM}): the process may handle it and exit in order. */
+        /** A request to end: the process may handle it and exit in order. */
         TERMINATE,
-        /** Ends the process at once; it cannot be handled or ignored (POSIX {@code SIGKILL}). */
+        /** Ends the process at once; it cannot be handled or ignored. */
         KILL
     }
 
@@ -323,17 +327,19 @@ public interface Platform {
 
     /**
      * {@return the OS's name of {@code signal}, a number as in {@link ExitStatus#signal()}, for
-     * messages (POSIX: {@code "SIGTERM"}); {@code "signal N"} for one the backend does not name}
+     * messages (the name a user of that OS knows it by); {@code "signal N"} for one the backend
+     * does not name}
      * Never fails.
      */
     String signalName(int signal);
 
     /**
-     * Makes this process end when its parent ends (however the parent ends, SIGKILL included),
+     * Makes this process end when its parent ends (however the parent ends, a kill included),
      * and checks that the parent is still {@code parentPid}: if it has already ended, this process
      * was handed to another parent, and no death of {@code parentPid} will be reported any more.
-     * Call once, early, from a process this library started. Linux: {@code PR_SET_PDEATHSIG}
-     * with SIGKILL; a backend without such a facility watches the parent from a daemon thread.
+     * Call once, early, from a process this library started. A backend uses the OS's own way of
+     * ending a child with its parent where there is one; one without watches the parent from a
+     * daemon thread.
      * The library's children also watch their bootstrap connection for end of stream: this is the
      * second line, for a child stuck where it does not read.
      *
@@ -372,7 +378,7 @@ public interface Platform {
      * {@link #reserve}.
      *
      * @return the handle, not inherited by children
-     * @throws IOException if the memory cannot be reserved (for example {@code ENOSPC}), or
+     * @throws IOException if the memory cannot be reserved (for example no space is left), or
      *     {@code size} is more than the system can back (the message names both)
      */
     Handle createAnonymousMemory(String debugName, long size) throws IOException;
@@ -410,7 +416,7 @@ public interface Platform {
      * the space free in the file's file system. That is a snapshot, not a reservation: processes
      * creating at the same moment may together still exceed it.
      *
-     * @throws IOException if the memory cannot be reserved (for example {@code ENOSPC}), or
+     * @throws IOException if the memory cannot be reserved (for example no space is left), or
      *     {@code size} is more than the system can back (the message names both; nothing was
      *     committed and the file's size is unchanged)
      */
@@ -530,8 +536,8 @@ public interface Platform {
      *
      * @param timeoutNanos how long to wait at most; 0 not at all
      * @return {@code true} once connected; {@code false} if the timeout passed first (the socket
-     *     is then unusable: close it), or if a Unix-domain listener's queue is full (Linux:
-     *     {@code EAGAIN}; the kernel offers nothing to wait on, the same socket may try again)
+     *     is then unusable: close it), or if a Unix-domain listener's queue is full (on an OS
+     *     that says so at once and offers nothing to wait on; the same socket may try again)
      * @throws java.net.ConnectException if nobody listens there
      */
     boolean connect(Handle socket, java.net.SocketAddress address, long timeoutNanos) throws IOException;

@@ -11,11 +11,13 @@
  * one backend per OS chosen once by {@link org.multiprocessing4j.platform.Platform#current()},
  * and the exceptions a backend throws.
  *
- * <p>Rules: backends are thin. They retry {@code EINTR}, complete partial writes and translate
- * errors in one place, and hold no policy (timeouts, retries, semantics). OS resources are
+ * <p>Rules: backends are thin. They resume calls the OS interrupted, complete partial writes and
+ * translate errors in one place, and hold no policy (timeouts, retries, semantics). OS resources are
  * opaque {@link org.multiprocessing4j.platform.Handle}s (a descriptor on POSIX, a {@code HANDLE}
  * on Windows), never inherited unless given to {@code spawn}; closing each exactly once is the
  * caller's business. What every backend must guarantee is the class comment of {@code Platform}.
- * Used by the public package and the {@code internal} packages; only Linux has a backend today.
+ * Used by the public package and the {@code internal} packages. Two backends exist today,
+ * {@code platform.linux} and the portable {@code platform.posix}; their classes' comments name
+ * the OS calls, signals and errors behind the seam's words.
  */
 package org.multiprocessing4j.platform;
