@@ -1,5 +1,7 @@
 package org.multiprocessing4j.internal;
 
+import static org.multiprocessing4j.internal.Layouts.offset;
+
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -44,9 +46,9 @@ public final class NumbersLayout {
     /** Bumped whenever an offset or meaning changes. */
     public static final int VERSION = 2;
     /** Offset of the element kind. */
-    public static final long KIND_OFFSET = offset("kind");
+    public static final long KIND_OFFSET = offset(LAYOUT, "kind");
     /** Offset of the element count. */
-    public static final long LENGTH_OFFSET = offset("length");
+    public static final long LENGTH_OFFSET = offset(LAYOUT, "length");
     /** Offset of element 0. */
     public static final long DATA_OFFSET = LAYOUT.byteSize();
     /** Kind of {@code int} elements. */
@@ -92,9 +94,5 @@ public final class NumbersLayout {
     /** {@return the bytes of one element of {@code kind}} */
     public static int width(int kind) {
         return kind == KIND_INT ? 4 : 8;
-    }
-
-    private static long offset(String name) {
-        return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(name));
     }
 }

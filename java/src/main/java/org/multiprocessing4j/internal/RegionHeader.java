@@ -1,5 +1,7 @@
 package org.multiprocessing4j.internal;
 
+import static org.multiprocessing4j.internal.Layouts.offset;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemoryLayout;
@@ -61,19 +63,19 @@ public final class RegionHeader {
             MemoryLayout.paddingLayout(0x40).withName("configuration"));
 
     /** Offset of the magic. */
-    public static final long MAGIC_OFFSET = offset("magic");
+    public static final long MAGIC_OFFSET = offset(LAYOUT, "magic");
     /** Offset of the layout version. */
-    public static final long VERSION_OFFSET = offset("version");
+    public static final long VERSION_OFFSET = offset(LAYOUT, "version");
     /** Offset of the layout size. */
-    public static final long LAYOUT_SIZE_OFFSET = offset("layoutSize");
+    public static final long LAYOUT_SIZE_OFFSET = offset(LAYOUT, "layoutSize");
     /** Offset of the creating backend's id. */
-    public static final long BACKEND_OFFSET = offset("backend");
+    public static final long BACKEND_OFFSET = offset(LAYOUT, "backend");
     /** Offset of the creating process's token. */
-    public static final long CREATOR_OFFSET = offset("creator");
+    public static final long CREATOR_OFFSET = offset(LAYOUT, "creator");
     /** Offset of the wait-channel area's offset. */
-    public static final long WAIT_AREA_OFFSET_OFFSET = offset("waitAreaOffset");
+    public static final long WAIT_AREA_OFFSET_OFFSET = offset(LAYOUT, "waitAreaOffset");
     /** Offset of the wait-channel area's size. */
-    public static final long WAIT_AREA_SIZE_OFFSET = offset("waitAreaSize");
+    public static final long WAIT_AREA_SIZE_OFFSET = offset(LAYOUT, "waitAreaSize");
     /** Offset of the 64 bytes of the kind's own configuration. */
     public static final long CONFIG_OFFSET = 0x40;
     /** Size of the header with the configuration: where a kind's words may start. */
@@ -227,9 +229,5 @@ public final class RegionHeader {
             throw new IllegalStateException("this shared region has no wait channel");
         }
         return OS.waitChannel(s, waitAt);
-    }
-
-    private static long offset(String name) {
-        return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(name));
     }
 }

@@ -1,5 +1,7 @@
 package org.multiprocessing4j.internal.queue;
 
+import static org.multiprocessing4j.internal.Layouts.offset;
+
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
@@ -103,20 +105,20 @@ public final class QueueLayout {
             MemoryLayout.paddingLayout(0x78),
             MemoryLayout.sequenceLayout(PARTICIPANTS + 1, ValueLayout.JAVA_LONG).withName("participantTable"));
 
-    public static final long SLOT_COUNT_OFFSET = offset("slotCount");
-    public static final long SLOT_SIZE_OFFSET = offset("slotSize");
-    public static final long MAXSIZE_OFFSET = offset("maxsize");
-    public static final long PARTICIPANTS_CAPACITY_OFFSET = offset("participants");
-    public static final long FLAGS_OFFSET = offset("flags");
-    public static final long TAIL_OFFSET = offset("tail");
-    public static final long HEAD_OFFSET = offset("head");
-    public static final long NOT_EMPTY_SEQ_OFFSET = offset("notEmptySeq");
-    public static final long CONSUMERS_WAITING_OFFSET = offset("consumersWaiting");
-    public static final long NOT_FULL_SEQ_OFFSET = offset("notFullSeq");
-    public static final long PRODUCERS_WAITING_OFFSET = offset("producersWaiting");
-    public static final long JOIN_SEQ_OFFSET = offset("joinSeq");
-    public static final long JOINERS_WAITING_OFFSET = offset("joinersWaiting");
-    public static final long PARTICIPANTS_OFFSET = offset("participantTable");
+    public static final long SLOT_COUNT_OFFSET = offset(LAYOUT, "slotCount");
+    public static final long SLOT_SIZE_OFFSET = offset(LAYOUT, "slotSize");
+    public static final long MAXSIZE_OFFSET = offset(LAYOUT, "maxsize");
+    public static final long PARTICIPANTS_CAPACITY_OFFSET = offset(LAYOUT, "participants");
+    public static final long FLAGS_OFFSET = offset(LAYOUT, "flags");
+    public static final long TAIL_OFFSET = offset(LAYOUT, "tail");
+    public static final long HEAD_OFFSET = offset(LAYOUT, "head");
+    public static final long NOT_EMPTY_SEQ_OFFSET = offset(LAYOUT, "notEmptySeq");
+    public static final long CONSUMERS_WAITING_OFFSET = offset(LAYOUT, "consumersWaiting");
+    public static final long NOT_FULL_SEQ_OFFSET = offset(LAYOUT, "notFullSeq");
+    public static final long PRODUCERS_WAITING_OFFSET = offset(LAYOUT, "producersWaiting");
+    public static final long JOIN_SEQ_OFFSET = offset(LAYOUT, "joinSeq");
+    public static final long JOINERS_WAITING_OFFSET = offset(LAYOUT, "joinersWaiting");
+    public static final long PARTICIPANTS_OFFSET = offset(LAYOUT, "participantTable");
     public static final long SLOTS_OFFSET = LAYOUT.byteSize();
 
     public static final long SLOT_CTL = 0x00;
@@ -285,9 +287,5 @@ public final class QueueLayout {
                     + size + " bytes; expected " + slots + " x " + slotSize + ", maxsize "
                     + maxsize + ", flags " + flags + ", " + PARTICIPANTS + " participants");
         }
-    }
-
-    private static long offset(String name) {
-        return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(name));
     }
 }

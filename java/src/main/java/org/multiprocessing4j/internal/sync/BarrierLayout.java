@@ -1,5 +1,7 @@
 package org.multiprocessing4j.internal.sync;
 
+import static org.multiprocessing4j.internal.Layouts.offset;
+
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
@@ -58,17 +60,17 @@ public final class BarrierLayout {
     /** Layout version; 3: parties and the mutex owner prove life by a {@link LivenessMark}. */
     public static final int VERSION = 4;
     /** Offset of the party count. */
-    public static final long PARTIES_OFFSET = offset("parties");
+    public static final long PARTIES_OFFSET = offset(LAYOUT, "parties");
     /** Base of the mutex block. */
-    public static final long MUTEX_OFFSET = offset("mutex");
+    public static final long MUTEX_OFFSET = offset(LAYOUT, "mutex");
     /** Offset of the generation (wait word). */
-    public static final long GEN_OFFSET = offset("gen");
+    public static final long GEN_OFFSET = offset(LAYOUT, "gen");
     /** Offset of the arrival count. */
-    public static final long COUNT_OFFSET = offset("count");
+    public static final long COUNT_OFFSET = offset(LAYOUT, "count");
     /** Offset of the broken flag. */
-    public static final long BROKEN_OFFSET = offset("broken");
+    public static final long BROKEN_OFFSET = offset(LAYOUT, "broken");
     /** Offset of the outcome history. */
-    public static final long HISTORY_OFFSET = offset("history");
+    public static final long HISTORY_OFFSET = offset(LAYOUT, "history");
     /** Offset of slot 0. */
     public static final long SLOTS_OFFSET = LAYOUT.byteSize();
     /** Most parties a barrier may have. */
@@ -85,9 +87,5 @@ public final class BarrierLayout {
     /** {@return the size of the region for {@code parties} parties: slots, then the wait area} */
     public static long size(int parties) {
         return RegionHeader.sizeWithWaitArea(SLOTS_OFFSET + 8L * parties);
-    }
-
-    private static long offset(String name) {
-        return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(name));
     }
 }

@@ -1,5 +1,7 @@
 package org.multiprocessing4j.internal.sync;
 
+import static org.multiprocessing4j.internal.Layouts.offset;
+
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
@@ -62,22 +64,18 @@ public final class ConditionLayout {
     /** Layout version. */
     public static final int VERSION = 3;
     /** Offset of the wait word. */
-    public static final long WAKE_SEQ_OFFSET = offset("wakeSeq");
+    public static final long WAKE_SEQ_OFFSET = offset(LAYOUT, "wakeSeq");
     /** Offset of the wake-up tokens. */
-    public static final long TOKENS_OFFSET = offset("tokens");
+    public static final long TOKENS_OFFSET = offset(LAYOUT, "tokens");
     /** Offset of the eligibility limit. */
-    public static final long LIMIT_OFFSET = offset("limit");
+    public static final long LIMIT_OFFSET = offset(LAYOUT, "limit");
     /** Offset of the next ticket. */
-    public static final long NEXT_TICKET_OFFSET = offset("nextTicket");
+    public static final long NEXT_TICKET_OFFSET = offset(LAYOUT, "nextTicket");
     /** Offset of the waiter count. */
-    public static final long WAITERS_OFFSET = offset("waiters");
+    public static final long WAITERS_OFFSET = offset(LAYOUT, "waiters");
     /** Size of the region: the layout, then the wait-channel area. */
     public static final long SIZE = RegionHeader.sizeWithWaitArea(LAYOUT.byteSize());
 
     private ConditionLayout() {
-    }
-
-    private static long offset(String name) {
-        return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(name));
     }
 }

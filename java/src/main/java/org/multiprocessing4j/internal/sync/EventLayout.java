@@ -1,5 +1,7 @@
 package org.multiprocessing4j.internal.sync;
 
+import static org.multiprocessing4j.internal.Layouts.offset;
+
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
@@ -45,20 +47,16 @@ public final class EventLayout {
     /** Layout version. */
     public static final int VERSION = 3;
     /** Offset of the flag and generation (wait word). */
-    public static final long STATE_OFFSET = offset("state");
+    public static final long STATE_OFFSET = offset(LAYOUT, "state");
     /** The flag bit of the state word. */
     public static final int FLAG_BIT = 1;
     /** What {@code set} adds to the state word's generation. */
     public static final int GENERATION_STEP = 2;
     /** Offset of the sleeper count. */
-    public static final long WAITERS_OFFSET = offset("waiters");
+    public static final long WAITERS_OFFSET = offset(LAYOUT, "waiters");
     /** Size of the region: the layout, then the wait-channel area. */
     public static final long SIZE = RegionHeader.sizeWithWaitArea(LAYOUT.byteSize());
 
     private EventLayout() {
-    }
-
-    private static long offset(String name) {
-        return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(name));
     }
 }

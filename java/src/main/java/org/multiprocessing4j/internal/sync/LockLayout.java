@@ -1,5 +1,7 @@
 package org.multiprocessing4j.internal.sync;
 
+import static org.multiprocessing4j.internal.Layouts.offset;
+
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import org.multiprocessing4j.internal.RegionHeader;
@@ -40,7 +42,7 @@ public final class LockLayout {
     /** Layout version. */
     public static final int VERSION = 4;
     /** Base of the mutex block. */
-    public static final long MUTEX_OFFSET = LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement("mutex"));
+    public static final long MUTEX_OFFSET = offset(LAYOUT, "mutex");
     /** Size of the region: the layout, then the wait-channel area. */
     public static final long SIZE = RegionHeader.sizeWithWaitArea(LAYOUT.byteSize());
 

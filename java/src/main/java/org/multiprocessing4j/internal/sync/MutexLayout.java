@@ -1,5 +1,7 @@
 package org.multiprocessing4j.internal.sync;
 
+import static org.multiprocessing4j.internal.Layouts.offset;
+
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
@@ -71,17 +73,17 @@ public final class MutexLayout {
             MemoryLayout.paddingLayout(0x78));
 
     /** Relative offset of the owner word. */
-    public static final long OWNER_OFFSET = offset("owner");
+    public static final long OWNER_OFFSET = offset(LAYOUT, "owner");
     /** Relative offset of the owner thread id. */
-    public static final long OWNER_THREAD_OFFSET = offset("ownerThread");
+    public static final long OWNER_THREAD_OFFSET = offset(LAYOUT, "ownerThread");
     /** Relative offset of the hold count. */
-    public static final long HOLDS_OFFSET = offset("holds");
+    public static final long HOLDS_OFFSET = offset(LAYOUT, "holds");
     /** Relative offset of the owner-died flag. */
-    public static final long OWNER_DIED_OFFSET = offset("ownerDied");
+    public static final long OWNER_DIED_OFFSET = offset(LAYOUT, "ownerDied");
     /** Relative offset of the sleeper count. */
-    public static final long WAITERS_OFFSET = offset("waiters");
+    public static final long WAITERS_OFFSET = offset(LAYOUT, "waiters");
     /** Relative offset of the wait word. */
-    public static final long WAKE_SEQ_OFFSET = offset("wakeSeq");
+    public static final long WAKE_SEQ_OFFSET = offset(LAYOUT, "wakeSeq");
     /** Size of the block. */
     public static final long SIZE = LAYOUT.byteSize();
 
@@ -99,9 +101,5 @@ public final class MutexLayout {
     /** {@return the token of the process that holds an owner word, without the TAKING bit} */
     public static long holder(long ownerWord) {
         return ownerWord & ~TAKING;
-    }
-
-    private static long offset(String name) {
-        return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(name));
     }
 }

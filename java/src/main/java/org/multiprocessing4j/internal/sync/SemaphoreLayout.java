@@ -1,5 +1,7 @@
 package org.multiprocessing4j.internal.sync;
 
+import static org.multiprocessing4j.internal.Layouts.offset;
+
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
@@ -45,18 +47,14 @@ public final class SemaphoreLayout {
     /** Layout version. */
     public static final int VERSION = 2;
     /** Offset of the bound. */
-    public static final long MAX_VALUE_OFFSET = offset("maxValue");
+    public static final long MAX_VALUE_OFFSET = offset(LAYOUT, "maxValue");
     /** Offset of the value (wait word). */
-    public static final long VALUE_OFFSET = offset("value");
+    public static final long VALUE_OFFSET = offset(LAYOUT, "value");
     /** Offset of the sleeper count. */
-    public static final long WAITERS_OFFSET = offset("waiters");
+    public static final long WAITERS_OFFSET = offset(LAYOUT, "waiters");
     /** Size of the region: the layout, then the wait-channel area. */
     public static final long SIZE = RegionHeader.sizeWithWaitArea(LAYOUT.byteSize());
 
     private SemaphoreLayout() {
-    }
-
-    private static long offset(String name) {
-        return LAYOUT.byteOffset(MemoryLayout.PathElement.groupElement(name));
     }
 }
