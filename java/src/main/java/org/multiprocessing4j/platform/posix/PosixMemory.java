@@ -1,12 +1,7 @@
 package org.multiprocessing4j.platform.posix;
 
-import static org.multiprocessing4j.platform.posix.bindings.Posix.C_INT;
-import static org.multiprocessing4j.platform.posix.bindings.Posix.C_LONG;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.security.SecureRandom;
@@ -45,17 +40,6 @@ final class PosixMemory {
 
     private static final class Ftruncate {
         static final MethodHandle MH = Native.downcall(Posix.ftruncate$address(), Posix.ftruncate$descriptor());
-    }
-
-    /**
-     * {@code int posix_fallocate(int fd, off_t offset, off_t len)}: HAND-WRITTEN downcall, not in
-     * the generated bindings yet (add {@code --include-function posix_fallocate} to
-     * {@code native/posix/includes-common.txt}). It returns the error number, errno is unused.
-     */
-    private static final class PosixFallocate {
-        static final MethodHandle MH = Linker.nativeLinker().downcallHandle(
-                Linker.nativeLinker().defaultLookup().find("posix_fallocate").orElseThrow(),
-                FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_LONG));
     }
 
     private static final class Fstat {
@@ -117,11 +101,7 @@ final class PosixMemory {
         if (size > 0) {
             int r;
             do {
-                try {
-                    r = (int) PosixFallocate.MH.invokeExact(fd, 0L, size);
-                } catch (Throwable t) {
-                    throw Native.rethrow(t);
-                }
+                r = Posix.posix_fallocate(fd, 0L, size); // returns the error; errno is not set
             } while (r == PosixErrno.EINTR);
             Native.check("posix_fallocate(" + fd + ", 0, " + size + ")", r);
         }

@@ -815,6 +815,15 @@ public class Posix extends Posix$shared {
     public static int ENOSYS() {
         return ENOSYS;
     }
+    private static final int EPROTO = (int)71L;
+    /**
+     * {@snippet lang=c :
+     * #define EPROTO 71
+     * }
+     */
+    public static int EPROTO() {
+        return EPROTO;
+    }
     private static final int ENOTSOCK = (int)88L;
     /**
      * {@snippet lang=c :
@@ -3167,6 +3176,68 @@ public class Posix extends Posix$shared {
             } catch (Throwable ex$) {
                throw new AssertionError("should not reach here", ex$);
             }
+        }
+    }
+
+    private static class posix_fallocate {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Posix.C_INT,
+            Posix.C_INT,
+            Posix.C_LONG,
+            Posix.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("posix_fallocate");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int posix_fallocate(int __fd, off_t __offset, off_t __len)
+     * }
+     */
+    public static FunctionDescriptor posix_fallocate$descriptor() {
+        return posix_fallocate.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int posix_fallocate(int __fd, off_t __offset, off_t __len)
+     * }
+     */
+    public static MethodHandle posix_fallocate$handle() {
+        return posix_fallocate.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int posix_fallocate(int __fd, off_t __offset, off_t __len)
+     * }
+     */
+    public static MemorySegment posix_fallocate$address() {
+        return posix_fallocate.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int posix_fallocate(int __fd, off_t __offset, off_t __len)
+     * }
+     */
+    public static int posix_fallocate(int __fd, long __offset, long __len) {
+        var mh$ = posix_fallocate.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("posix_fallocate", __fd, __offset, __len);
+            }
+            return (int)mh$.invokeExact(__fd, __offset, __len);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
         }
     }
 
