@@ -1,45 +1,45 @@
 package org.multiprocessing4j.platform.linux;
 
-import static org.multiprocessing4j.platform.linux.bindings.Libc.C_LONG;
-import static org.multiprocessing4j.platform.linux.bindings.Libc.C_POINTER;
+import static org.multiprocessing4j.platform.posix.bindings.Posix.C_LONG;
+import static org.multiprocessing4j.platform.posix.bindings.Posix.C_POINTER;
 
-import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
-import java.util.function.Supplier;
 import org.multiprocessing4j.platform.linux.bindings.Libc;
+import org.multiprocessing4j.platform.posix.Native;
 
 /**
- * The one shape of a failing downcall, for the capability classes of this backend
- * ({@link LinuxMemory}, {@link LinuxLiveness}, …): a per-thread errno capture segment, downcall
- * handles that capture errno, {@code EINTR} retried, a failure translated by {@link Errno} with the
- * call spelled out, and a {@code Throwable} from {@code invokeExact} rethrown unchecked.
+ * The downcall shapes only Linux has. Everything else about a call — errno captured per thread,
+ * {@code EINTR} retried, a failure translated — is the posix backend's {@link Native}, shared
+ * with it.
  */
 final class LinuxCalls {
-    static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final ThreadLocal<MemorySegment> STATE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
-
     private LinuxCalls() {
     }
 
     /**
-     * The {@code syscall(2)} shape of {@code LinuxPlatform} ({@code long syscall(long, long,
-     * void *, long, long, long, long)}, errno captured): the same descriptor and options share
-     * the linkage a JVM already made for it. The second argument is a pointer; an integer goes
-     * there as {@link #asPointer}.
+     * {@code long syscall(long number, long a1, void *a2, long a3, long a4, long a5, long a6)}:
+     * the one downcall shape of the calls a child makes before its first message (read, write,
+     * recvfrom, sendto, prctl, getpid, getppid) and as it ends (shutdown, close), and of the
+     * liveness marks' openat and fcntl. A JVM links every distinct shape on its first use (a stub
+     * and a chain of method handles, ~7-10 ms each, which no JDK 25 archive can hold): one shape
+     * instead of five made a spawned child reach its first message ~20 ms sooner (86-93 ms
+     * against 107-112 ms, measured side by side; bench/RESULTS.md: spawn + archive 110 → 99 ms).
+     * That is why this backend does not inherit the posix backend's typed {@code read} and
+     * {@code write}: they are as fast per call, but each costs a starting child its own link.
+     *
+     * <p>ABI: {@code syscall} is variadic from its second parameter, and on x86_64 and aarch64
+     * Linux a variadic pointer or integer argument travels in the next general register either
+     * way, so the kernel gets exactly what it would from {@code read(fd, buf, n)}. The buffer is
+     * the second argument of every call that has one, and it is a pointer here — not a raw
+     * address — so the FFM keeps its segment alive and open for the call, as with a typed
+     * {@code read}. Calls whose second argument is an integer pass it as the address of a
+     * zero-length segment ({@link #asPointer}).
      */
     static final class Sys {
-        static final MethodHandle MH = LINKER.downcallHandle(Libc.syscall.address(),
+        static final MethodHandle MH = Linker.nativeLinker().downcallHandle(Libc.syscall.address(),
                 FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_POINTER, C_LONG, C_LONG, C_LONG,
                         C_LONG),
                 Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
@@ -48,76 +48,27 @@ final class LinuxCalls {
         }
     }
 
+    /**
+     * {@code int fcntl(int fd, int cmd, ...)} in the shape of {@link Sys}, for the one fcntl a
+     * spawned child makes before its task runs (close-on-exec on its inherited descriptors):
+     * the same function descriptor and options reuse the linkage {@code Sys} already paid for,
+     * where a typed {@code fcntl} shape cost a starting child ~15 ms. The same ABI argument
+     * holds: the arguments travel in the first general registers, named or variadic, the
+     * extra ones are ignored, and the result is the low 32 bits of the return register.
+     */
+    static final class FcntlAsSys {
+        static final MethodHandle MH = Linker.nativeLinker().downcallHandle(
+                org.multiprocessing4j.platform.posix.bindings.Posix.fcntl.address(),
+                FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_POINTER, C_LONG, C_LONG, C_LONG,
+                        C_LONG),
+                Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+
+        private FcntlAsSys() {
+        }
+    }
+
     /** {@return an integer argument in the pointer slot of {@link Sys}} */
     static MemorySegment asPointer(long value) {
         return MemorySegment.ofAddress(value);
-    }
-
-    /** {@return a downcall handle that captures errno} */
-    static MethodHandle downcall(MemorySegment address, FunctionDescriptor descriptor) {
-        return LINKER.downcallHandle(address, descriptor, Linker.Option.captureCallState("errno"));
-    }
-
-    /** {@return this thread's errno capture segment, to pass as a handle's first argument} */
-    static MemorySegment state() {
-        return STATE.get();
-    }
-
-    /** {@return the errno captured in {@code state}} */
-    static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
-    }
-
-    /** One downcall, given this thread's capture segment; returns the call's result. */
-    @FunctionalInterface
-    interface Call {
-        /** Makes the call. @throws Throwable whatever {@code invokeExact} throws */
-        long invoke(MemorySegment state) throws Throwable;
-    }
-
-    /**
-     * Makes {@code call} until it does not fail with {@code EINTR}.
-     *
-     * @param what the call as a message spells it, for example {@code shm_unlink("/x")}
-     * @return its result, not negative
-     * @throws IOException if it fails (a negative result), translated by {@link Errno}
-     */
-    static long retrying(Call call, Supplier<String> what) throws IOException {
-        MemorySegment st = STATE.get();
-        for (;;) {
-            long r = invoke(call, st);
-            if (r >= 0) {
-                return r;
-            }
-            if (errno(st) != Errno.EINTR) {
-                throw Errno.exception(what.get(), errno(st));
-            }
-        }
-    }
-
-    /**
-     * Makes {@code call} once ({@code EINTR} is a failure too: for calls that never report it or
-     * must not be repeated).
-     *
-     * @return its result, not negative
-     * @throws IOException if it fails (a negative result), translated by {@link Errno}
-     */
-    static long once(Call call, Supplier<String> what) throws IOException {
-        MemorySegment st = STATE.get();
-        long r = invoke(call, st);
-        if (r < 0) {
-            throw Errno.exception(what.get(), errno(st));
-        }
-        return r;
-    }
-
-    private static long invoke(Call call, MemorySegment st) {
-        try {
-            return call.invoke(st);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
     }
 }

@@ -2,10 +2,7 @@ package org.multiprocessing4j.platform.linux;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -13,6 +10,9 @@ import org.multiprocessing4j.platform.HandleMark;
 import org.multiprocessing4j.platform.ProcessMark;
 import org.multiprocessing4j.platform.linux.LinuxCalls.Sys;
 import org.multiprocessing4j.platform.linux.bindings.Libc;
+import org.multiprocessing4j.platform.posix.Native;
+import org.multiprocessing4j.platform.posix.bindings.Posix;
+import org.multiprocessing4j.platform.posix.bindings.flock;
 
 /**
  * Process identity and liveness on Linux: a token from the pid and the start time in
@@ -29,39 +29,23 @@ import org.multiprocessing4j.platform.linux.bindings.Libc;
  * offsets up to 2<sup>63</sup> - 1 are valid whatever the file's size; nothing is read or
  * written there.
  *
- * <p>The constants and {@code struct flock} below are not yet in the generated bindings
- * (jextract was not at hand when they were needed); they are the kernel ABI, the same on x86_64
- * and aarch64 ({@code asm-generic/fcntl.h}). At the next {@code scripts/jextract} run add
- * {@code F_OFD_GETLK}, {@code F_OFD_SETLK}, {@code F_RDLCK}, {@code F_WRLCK}, {@code F_UNLCK},
- * {@code AT_FDCWD} and {@code struct flock} to {@code native/linux/includes-common.txt} and use
- * the generated ones.
+ * <p>{@code struct flock} and the lock types are POSIX (the posix bindings); only the
+ * {@code F_OFD_*} commands and {@code AT_FDCWD} come from the Linux bindings.
  */
 final class LinuxLiveness {
-    private static final int F_OFD_GETLK = 36;
-    private static final int F_OFD_SETLK = 37;
-    private static final short F_RDLCK = 0;
-    private static final short F_WRLCK = 1;
-    private static final short F_UNLCK = 2;
-    private static final long AT_FDCWD = -100;
-    /** {@code struct flock} of 64-bit Linux. */
-    private static final StructLayout FLOCK = MemoryLayout.structLayout(
-            ValueLayout.JAVA_SHORT.withName("l_type"),
-            ValueLayout.JAVA_SHORT.withName("l_whence"),
-            MemoryLayout.paddingLayout(4),
-            ValueLayout.JAVA_LONG.withName("l_start"),
-            ValueLayout.JAVA_LONG.withName("l_len"),
-            ValueLayout.JAVA_INT.withName("l_pid"),
-            MemoryLayout.paddingLayout(4));
-    private static final long FLOCK_TYPE = FLOCK.byteOffset(MemoryLayout.PathElement.groupElement("l_type"));
-    private static final long FLOCK_START = FLOCK.byteOffset(MemoryLayout.PathElement.groupElement("l_start"));
-    private static final long FLOCK_LEN = FLOCK.byteOffset(MemoryLayout.PathElement.groupElement("l_len"));
+    private static final int F_OFD_GETLK = Libc.F_OFD_GETLK();
+    private static final int F_OFD_SETLK = Libc.F_OFD_SETLK();
+    private static final short F_RDLCK = (short) Posix.F_RDLCK();
+    private static final short F_WRLCK = (short) Posix.F_WRLCK();
+    private static final short F_UNLCK = (short) Posix.F_UNLCK();
+    private static final long AT_FDCWD = Libc.AT_FDCWD();
 
-    private final LinuxArch arch;
+    private final LinuxArch.Syscalls syscalls;
     private final LinuxPlatform platform;
     private volatile long token; // 0 until first computed
 
     LinuxLiveness(LinuxArch arch, LinuxPlatform platform) {
-        this.arch = arch;
+        this.syscalls = arch.syscalls();
         this.platform = platform;
     }
 
@@ -152,27 +136,28 @@ final class LinuxLiveness {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = a.allocateFrom(path);
             // openat through the one syscall(2) shape: the path is its pointer argument.
-            return (int) LinuxCalls.retrying(st -> (long) Sys.MH.invokeExact(st, arch.sysOpenat(),
-                    AT_FDCWD, p, (long) (Libc.O_RDWR() | Libc.O_CLOEXEC()), 0L, 0L, 0L),
-                    () -> "open(\"" + path + "\", O_RDWR|O_CLOEXEC)");
+            return (int) Native.retrying(() -> "open(\"" + path + "\", O_RDWR|O_CLOEXEC)",
+                    st -> (long) Sys.MH.invokeExact(st, syscalls.openat(),
+                    AT_FDCWD, p, (long) (Posix.O_RDWR() | Posix.O_CLOEXEC()), 0L, 0L, 0L));
         }
     }
 
     /** fcntl(handle, cmd, {type, SEEK_SET, index, 1}); @return l_type afterwards */
     private short ofdLock(int handle, int cmd, short type, long index) throws IOException {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment fl = a.allocate(FLOCK); // zeroed: l_whence = SEEK_SET, l_pid = 0 (required)
-            fl.set(ValueLayout.JAVA_SHORT, FLOCK_TYPE, type);
-            fl.set(ValueLayout.JAVA_LONG, FLOCK_START, index);
-            fl.set(ValueLayout.JAVA_LONG, FLOCK_LEN, 1L);
+            MemorySegment fl = flock.allocate(a); // zeroed: l_whence = SEEK_SET, l_pid = 0 (required)
+            flock.l_type(fl, type);
+            flock.l_start(fl, index);
+            flock.l_len(fl, 1L);
             // fcntl through the one syscall(2) shape: the command travels in the pointer slot
             // (asPointer), the struct's address as an integer; the confined arena keeps the
             // struct alive until the call has returned.
-            LinuxCalls.retrying(st -> (long) Sys.MH.invokeExact(st, arch.sysFcntl(), (long) handle,
-                    LinuxCalls.asPointer(cmd), fl.address(), 0L, 0L, 0L),
-                    () -> "fcntl(" + handle + ", " + (cmd == F_OFD_SETLK ? "F_OFD_SETLK" : "F_OFD_GETLK")
-                            + ", {" + (type == F_RDLCK ? "F_RDLCK" : "F_WRLCK") + ", " + index + ", 1})");
-            return fl.get(ValueLayout.JAVA_SHORT, FLOCK_TYPE);
+            Native.retrying(() -> "fcntl(" + handle + ", "
+                            + (cmd == F_OFD_SETLK ? "F_OFD_SETLK" : "F_OFD_GETLK")
+                            + ", {" + (type == F_RDLCK ? "F_RDLCK" : "F_WRLCK") + ", " + index + ", 1})",
+                    st -> (long) Sys.MH.invokeExact(st, syscalls.fcntl(), (long) handle,
+                    LinuxCalls.asPointer(cmd), fl.address(), 0L, 0L, 0L));
+            return flock.l_type(fl);
         }
     }
 

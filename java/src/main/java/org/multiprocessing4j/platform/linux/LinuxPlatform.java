@@ -1,70 +1,52 @@
 package org.multiprocessing4j.platform.linux;
 
-import static org.multiprocessing4j.platform.linux.Calls.STATE;
-import static org.multiprocessing4j.platform.linux.Calls.asPointer;
-import static org.multiprocessing4j.platform.linux.Calls.rethrow;
-
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.MemoryNames;
-import org.multiprocessing4j.platform.Platform;
-import org.multiprocessing4j.platform.PrivateFiles;
 import org.multiprocessing4j.platform.ProcessMark;
 import org.multiprocessing4j.platform.Reaper;
 import org.multiprocessing4j.platform.UnsupportedPlatformException;
 import org.multiprocessing4j.platform.WaitChannel;
-import org.multiprocessing4j.platform.linux.Calls.FcntlInt;
-import org.multiprocessing4j.platform.linux.Calls.Sys;
-import org.multiprocessing4j.platform.linux.bindings.Libc;
+import org.multiprocessing4j.platform.posix.PosixIo;
+import org.multiprocessing4j.platform.posix.PosixPlatform;
 
 /**
- * The Linux backend, built only on the jextract bindings in {@code ...linux.bindings} (the parts
- * common to every architecture) and {@code ...linux.bindings.<arch>} (syscall numbers and struct
- * layouts that differ), selected once by {@link #create(String)}. A façade: each capability
- * lives in its own class — descriptors and their passing in {@link LinuxIo}, stream sockets in
- * {@link LinuxSockets}, processes in {@link LinuxProcesses} — and every downcall is made the one
- * way {@link Calls} describes.
+ * The Linux backend: the posix backend ({@link PosixPlatform}) plus what Linux does better, and
+ * nothing else of its own. It overrides only these:
  *
- * <p>errno: every call that can fail is a downcall made from the generated symbol address and
- * descriptor with {@link Linker.Option#captureCallState(String...) captureCallState("errno")};
- * {@link Errno} translates it. read, write, recv, send, prctl, getpid, getppid, shutdown and
- * close go through {@code syscall(2)} with the architecture's generated numbers, in one downcall
- * shape (see {@code Calls.Sys}: each shape costs a starting child milliseconds). {@code EINTR}
- * is retried (with the remaining time for timed calls).
+ * <ul>
+ *   <li>anonymous memory is a sealed memfd, and a size the system cannot back is refused before
+ *       any page is committed ({@link LinuxMemory}, {@link MemoryLimits});
+ *   <li>the wait channel is a futex on the shared word itself, no table in the region
+ *       ({@link LinuxWaitChannel});
+ *   <li>"die with the parent" is {@code prctl(PR_SET_PDEATHSIG)}, a process sentinel is a pidfd,
+ *       and a spawn closes every other descriptor in the child with one file action
+ *       ({@link LinuxProcesses});
+ *   <li>liveness marks are open-file-description locks, and the process token comes from
+ *       {@code /proc} ({@link LinuxLiveness});
+ *   <li>descriptors are born close-on-exec, and the calls a starting child makes (read, write,
+ *       recv, send, shutdown, close, getpid, the inherited handles' close-on-exec) share one
+ *       {@code syscall(2)} downcall shape ({@link LinuxIo}, {@link LinuxCalls}): each distinct
+ *       shape costs a starting JVM milliseconds to link;
+ *   <li>the reaper lists {@code /dev/shm} and sweeps queue spills ({@link LinuxReaper}).
+ * </ul>
+ *
+ * <p>Hot paths stay one call deep: {@link #read}, {@link #writeFully(Handle, MemorySegment, long)}
+ * and {@link #sendFully} call the {@code final} {@link LinuxIo} field directly, and the wait
+ * channel is one {@code final} object. Thread-safe.
  */
-public final class LinuxPlatform implements Platform {
-    // Each downcall handle sits in its own holder class: created on first use (a child JVM
-    // needs only a few, and each costs milliseconds to link), then a constant to the JIT.
-
-    private final String name;
-    private final LinuxArch arch;
+public final class LinuxPlatform extends PosixPlatform {
     private final LinuxIo io;
-    private final LinuxSockets sockets;
     private final LinuxProcesses processes;
     private final LinuxWaitChannel waitChannel;
-
-    private final LinuxMemory memory;
     private final LinuxLiveness liveness;
-    private final LinuxFiles files = new LinuxFiles();
 
     private LinuxPlatform(String name, LinuxArch arch) {
-        this.name = name;
-        this.arch = arch;
+        super(name, new LinuxMemory(arch), null); // liveness: LinuxLiveness, see the overrides
         this.io = new LinuxIo(arch);
-        this.sockets = new LinuxSockets(io);
         this.processes = new LinuxProcesses(arch, io);
         this.waitChannel = new LinuxWaitChannel(arch);
-        this.memory = new LinuxMemory(arch, this);
         this.liveness = new LinuxLiveness(arch, this);
     }
 
@@ -83,19 +65,6 @@ public final class LinuxPlatform implements Platform {
         };
     }
 
-    private static MethodHandle errno(MemorySegment address, FunctionDescriptor descriptor) {
-        return Calls.errno(address, descriptor);
-    }
-
-    private static int errno(MemorySegment state) {
-        return Calls.errno(state);
-    }
-
-    @Override
-    public String name() {
-        return name;
-    }
-
     @Override
     public int pid() {
         return processes.pid();
@@ -104,34 +73,6 @@ public final class LinuxPlatform implements Platform {
     @Override
     public int parentPid() {
         return processes.parentPid();
-    }
-
-    // ------------------------------------------------------------------ handles
-
-    /** {@return the descriptor {@code handle} stands for} */
-    static int fd(Handle handle) {
-        return (int) handle.value();
-    }
-
-    /** {@return the handle of descriptor {@code fd}} */
-    static Handle handle(int fd) {
-        return Handle.of(fd);
-    }
-
-    private static Handle[] handles(int[] fds) {
-        Handle[] h = new Handle[fds.length];
-        for (int i = 0; i < fds.length; i++) {
-            h[i] = handle(fds[i]);
-        }
-        return h;
-    }
-
-    private static int[] fds(Handle[] handles) {
-        int[] fds = new int[handles.length];
-        for (int i = 0; i < fds.length; i++) {
-            fds[i] = fd(handles[i]);
-        }
-        return fds;
     }
 
     // ------------------------------------------------------------------ I/O (LinuxIo)
@@ -167,77 +108,27 @@ public final class LinuxPlatform implements Platform {
     }
 
     @Override
-    public void writeFully(Handle handle, MemorySegment first, MemorySegment second)
-            throws IOException {
-        io.writeFully(fd(handle), first, second);
-    }
-
-    @Override
-    public int awaitReadable(Handle[] handles, boolean[] ready, long timeoutNanos)
-            throws IOException {
-        return io.awaitReadable(fds(handles), ready, timeoutNanos);
-    }
-
-    @Override
-    public boolean awaitReadable(Handle handle, long timeoutNanos) throws IOException {
-        return io.awaitReadable(fd(handle), timeoutNanos);
-    }
-
-    @Override
-    public void awaitHangUp(Handle socket) throws IOException {
-        io.awaitHangUp(fd(socket));
-    }
-
-    @Override
     public void shutdown(Handle handle) throws IOException {
         io.shutdown(fd(handle));
     }
 
+    /** {@inheritDoc} Here: {@code close} in the {@code syscall(2)} shape; no lock files to drop. */
     @Override
     public void close(Handle handle) throws IOException {
-        close(fd(handle));
-    }
-
-    private void close(int fd) throws IOException {
-        io.close(fd);
-    }
-
-    @Override
-    public Handle duplicate(Handle handle) throws IOException {
-        return handle(io.duplicateAbove(fd(handle), 0));
-    }
-
-    // ------------------------------------------------------------------ handle transfer
-
-    @Override
-    public void sendWithHandles(Handle socket, MemorySegment data, long length, Handle[] handles)
-            throws IOException {
-        io.sendWithDescriptors(fd(socket), data, length, fds(handles));
+        io.close(fd(handle));
     }
 
     @Override
     public Received receiveWithHandles(Handle socket, MemorySegment buffer, long length)
             throws IOException {
-        LinuxIo.Received r = io.receiveWithDescriptors(fd(socket), buffer, length,
-                LinuxIo.MAX_PASSED_DESCRIPTORS);
+        PosixIo.Received r = io.receiveWithDescriptors(fd(socket), buffer, length);
         return new Received(r.bytes(), handles(r.descriptors()));
     }
 
+    /** In the {@code syscall(2)} shape a starting child has already linked. */
     @Override
-    public int maxHandlesPerMessage() {
-        return LinuxIo.MAX_PASSED_DESCRIPTORS;
-    }
-
-    @Override
-    public Handle inheritedHandle(int index) throws IOException {
-        if (index < 0) {
-            throw new IllegalArgumentException("no inherited handle " + index);
-        }
-        int fd = LinuxProcesses.FIRST_INHERITED_FD + index;
-        // posix_spawn mapped it without close-on-exec (it cannot do otherwise): a program this
-        // process executes (or -XX:OnError, or a library) must not inherit it
+    protected void makeNotInherited(int fd) throws IOException {
         io.setCloseOnExec(fd);
-        return handle(fd);
     }
 
     // ------------------------------------------------------------------ processes (LinuxProcesses)
@@ -250,85 +141,20 @@ public final class LinuxPlatform implements Platform {
 
     @Override
     public Handle openProcessHandle(int pid) throws IOException {
-        return handle(processes.openProcessHandle(pid));
+        return Handle.of(processes.openProcessHandle(pid));
     }
 
-    @Override
-    public ExitStatus waitForExit(int pid, boolean block) throws IOException {
-        return processes.waitForExit(pid, block);
-    }
-
-    @Override
-    public void stop(int pid, Stop how) throws IOException {
-        processes.stop(pid, how);
-    }
-
-    @Override
-    public String signalName(int signal) {
-        return LinuxProcesses.signalName(signal);
-    }
-
+    /** {@inheritDoc} Here: {@code prctl(PR_SET_PDEATHSIG, SIGKILL)}; no watchdog thread. */
     @Override
     public boolean dieWithParent(int parentPid) throws IOException {
         return processes.dieWithParent(parentPid);
     }
 
-    @Override
-    public void handleStopRequests(java.util.function.IntConsumer beforeExit) {
-        processes.handleStopRequests(beforeExit);
-    }
-
-    @Override
-    public ExitStatus afterStopReport(ExitStatus status, int reportedSignal) {
-        return LinuxProcesses.afterStopReport(status, reportedSignal);
-    }
-
-    // ------------------------------------------------------------------ shared memory
-    // (LinuxMemory)
-
-    @Override
-    public Handle createAnonymousMemory(String debugName, long size) throws IOException {
-        return handle(memory.createAnonymousMemory(debugName, size));
-    }
-
-    @Override
-    public Handle openNamedMemory(String name, boolean create) throws IOException {
-        return handle(memory.openNamedMemory(name, create));
-    }
-
-    @Override
-    public void unlinkNamedMemory(String name) throws IOException {
-        memory.unlinkNamedMemory(name);
-    }
-
-    @Override
-    public void reserve(Handle memory, long size) throws IOException {
-        this.memory.reserve(fd(memory), size);
-    }
-
-    @Override
-    public FileStatus status(Handle handle) throws IOException {
-        return memory.status(fd(handle));
-    }
-
-    @Override
-    public int uid() {
-        return LinuxMemory.uid();
-    }
-
-    @Override
-    public long inode(Handle handle) throws IOException {
-        return memory.inode(fd(handle));
-    }
+    // ------------------------------------------------------------------ memory (LinuxMemory)
 
     @Override
     public long pageSize() {
         return LinuxMemory.pageSize();
-    }
-
-    @Override
-    public MemorySegment map(Handle memory, long size, Arena arena) throws IOException {
-        return this.memory.map(fd(memory), size, arena);
     }
 
     @Override
@@ -339,11 +165,6 @@ public final class LinuxPlatform implements Platform {
     @Override
     public Reaper startReaper() throws IOException {
         return LinuxReaper.start(this);
-    }
-
-    @Override
-    public PrivateFiles privateFiles() {
-        return files;
     }
 
     // ------------------------------------------------------------------ identity and liveness
@@ -359,8 +180,9 @@ public final class LinuxPlatform implements Platform {
         return liveness.placeMark(fd(memory), token);
     }
 
-    // ------------------------------------------------------------------ waiting
+    // ------------------------------------------------------------------ waiting (LinuxWaitChannel)
 
+    /** {@inheritDoc} Here: none, a futex sleeps on the word itself. */
     @Override
     public long waitChannelBytes() {
         return 0;
@@ -390,43 +212,21 @@ public final class LinuxPlatform implements Platform {
         }
     }
 
-    // ------------------------------------------------------------------ stream sockets (LinuxSockets)
+    // ------------------------------------------------------------------ stream sockets
 
     @Override
     public Handle socket(java.net.SocketAddress address, boolean nonBlocking) throws IOException {
-        return handle(sockets.socket(address, nonBlocking));
-    }
-
-    @Override
-    public void bindAndListen(Handle socket, java.net.SocketAddress address, int backlog)
-            throws IOException {
-        sockets.bindAndListen(fd(socket), address, backlog);
+        return Handle.of(io.socket(address, nonBlocking));
     }
 
     @Override
     public Handle accept(Handle listener) throws IOException {
-        int fd = sockets.accept(fd(listener));
-        return fd < 0 ? null : handle(fd);
-    }
-
-    @Override
-    public void connect(Handle socket, java.net.SocketAddress address) throws IOException {
-        sockets.connect(fd(socket), address);
-    }
-
-    @Override
-    public boolean connect(Handle socket, java.net.SocketAddress address, long timeoutNanos)
-            throws IOException {
-        return sockets.connect(fd(socket), address, timeoutNanos);
-    }
-
-    @Override
-    public java.net.SocketAddress localAddress(Handle socket) throws IOException {
-        return sockets.localAddress(fd(socket));
+        int fd = io.accept(fd(listener));
+        return fd < 0 ? null : Handle.of(fd);
     }
 
     @Override
     public String toString() {
-        return "LinuxPlatform[" + name + "]";
+        return "LinuxPlatform[" + name() + "]";
     }
 }

@@ -1,21 +1,20 @@
 package org.multiprocessing4j.platform.linux;
 
-import static org.multiprocessing4j.platform.linux.bindings.Libc.C_INT;
-import static org.multiprocessing4j.platform.linux.bindings.Libc.C_LONG;
-import static org.multiprocessing4j.platform.linux.bindings.Libc.C_POINTER;
+import static org.multiprocessing4j.platform.posix.bindings.Posix.C_INT;
+import static org.multiprocessing4j.platform.posix.bindings.Posix.C_LONG;
+import static org.multiprocessing4j.platform.posix.bindings.Posix.C_POINTER;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
-import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
-import java.lang.invoke.VarHandle;
 import org.multiprocessing4j.platform.WaitChannel;
 import org.multiprocessing4j.platform.linux.bindings.Libc;
-import org.multiprocessing4j.platform.linux.bindings.timespec;
+import org.multiprocessing4j.platform.posix.Native;
+import org.multiprocessing4j.platform.posix.PosixErrno;
+import org.multiprocessing4j.platform.posix.bindings.timespec;
 
 /**
  * The Linux wait channel: a shared (not {@code FUTEX_PRIVATE_FLAG}) futex on each word. The
@@ -28,13 +27,6 @@ import org.multiprocessing4j.platform.linux.bindings.timespec;
  * {@code ETIMEDOUT} reports a timeout, so a reported timeout is never early.
  */
 final class LinuxWaitChannel implements WaitChannel {
-    private static final Linker LINKER = Linker.nativeLinker();
-    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
-    private static final VarHandle ERRNO =
-            CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-    private static final ThreadLocal<MemorySegment> STATE =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
-    /** A timeout per thread, so that a wait allocates nothing. */
     private static final ThreadLocal<MemorySegment> TIMEOUT =
             ThreadLocal.withInitial(() -> timespec.allocate(Arena.ofAuto()));
     private static final int FUTEX_WAIT = Libc.FUTEX_WAIT();
@@ -42,7 +34,7 @@ final class LinuxWaitChannel implements WaitChannel {
 
     /** {@code long syscall(SYS_futex, int *uaddr, int op, int val, timespec *t, int *u2, int v3)}. */
     private static final class SyscallFutex {
-        static final MethodHandle MH = LINKER.downcallHandle(Libc.syscall.address(),
+        static final MethodHandle MH = Linker.nativeLinker().downcallHandle(Libc.syscall.address(),
                 FunctionDescriptor.of(C_LONG, C_LONG, C_POINTER, C_INT, C_INT, C_POINTER, C_POINTER, C_INT),
                 Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
     }
@@ -50,7 +42,7 @@ final class LinuxWaitChannel implements WaitChannel {
     private final long sysFutex;
 
     LinuxWaitChannel(LinuxArch arch) {
-        this.sysFutex = arch.sysFutex();
+        this.sysFutex = arch.syscalls().futex();
     }
 
     @Override
@@ -61,27 +53,27 @@ final class LinuxWaitChannel implements WaitChannel {
             timespec.tv_sec(ts, timeoutNanos / 1_000_000_000L);
             timespec.tv_nsec(ts, timeoutNanos % 1_000_000_000L);
         }
-        MemorySegment st = STATE.get();
+        MemorySegment st = Native.state();
         long r = futex(st, word, FUTEX_WAIT, expected, ts);
         if (r == 0) {
             return true;
         }
-        int e = (int) ERRNO.get(st, 0L);
-        if (e == Errno.EAGAIN || e == Errno.EINTR) {
+        int e = Native.errno(st);
+        if (e == PosixErrno.EAGAIN || e == PosixErrno.EINTR) {
             return true; // value differed, or a signal: the caller re-checks
         }
-        if (e == Errno.ETIMEDOUT) {
+        if (e == PosixErrno.ETIMEDOUT) {
             return false;
         }
-        throw Errno.exception("futex(FUTEX_WAIT)", e);
+        throw PosixErrno.exception("futex(FUTEX_WAIT)", e);
     }
 
     @Override
     public int wake(MemorySegment word, int count) throws IOException {
-        MemorySegment st = STATE.get();
+        MemorySegment st = Native.state();
         long r = futex(st, word, FUTEX_WAKE, count, MemorySegment.NULL);
         if (r < 0) {
-            throw Errno.exception("futex(FUTEX_WAKE)", (int) ERRNO.get(st, 0L));
+            throw PosixErrno.exception("futex(FUTEX_WAKE)", Native.errno(st));
         }
         return (int) r;
     }

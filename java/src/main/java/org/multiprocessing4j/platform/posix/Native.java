@@ -17,8 +17,11 @@ import java.util.function.Supplier;
  * {@code EINTR}, and whose failure becomes an exception through {@link PosixErrno}. Calls that
  * return an error number instead ({@code posix_spawn*}, {@code pthread_*}) go through
  * {@link #check}. Thread-safe: the capture buffer is per thread.
+ *
+ * <p>Public for the Linux backend, which makes every call the same way (and adds only its
+ * {@code syscall(2)} shapes, in {@code LinuxCalls}); nothing outside {@code platform.<os>} uses it.
  */
-final class Native {
+public final class Native {
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
     private static final VarHandle ERRNO =
@@ -28,7 +31,7 @@ final class Native {
 
     /** A downcall given the capture buffer of the calling thread; returns the C result. */
     @FunctionalInterface
-    interface Call {
+    public interface Call {
         /**
          * Makes the call.
          *
@@ -42,13 +45,26 @@ final class Native {
     private Native() {
     }
 
+    /**
+     * {@return this thread's errno capture buffer} For hot loops that invoke a handle directly
+     * (no lambda, no allocation) and read the errno with {@link #errno(MemorySegment)}.
+     */
+    public static MemorySegment state() {
+        return STATE.get();
+    }
+
+    /** {@return the errno a call captured into {@code state}} */
+    public static int errno(MemorySegment state) {
+        return (int) ERRNO.get(state, 0L);
+    }
+
     /** {@return a downcall handle that captures errno} */
-    static MethodHandle downcall(MemorySegment address, FunctionDescriptor descriptor) {
+    public static MethodHandle downcall(MemorySegment address, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(address, descriptor, Linker.Option.captureCallState("errno"));
     }
 
     /** {@return a downcall handle of a variadic function, capturing errno} */
-    static MethodHandle variadic(MemorySegment address, FunctionDescriptor descriptor, int firstVariadic) {
+    public static MethodHandle variadic(MemorySegment address, FunctionDescriptor descriptor, int firstVariadic) {
         return LINKER.downcallHandle(address, descriptor, Linker.Option.firstVariadicArg(firstVariadic),
                 Linker.Option.captureCallState("errno"));
     }
@@ -60,7 +76,7 @@ final class Native {
      * @return the result, never negative
      * @throws IOException the translated errno if it failed
      */
-    static long retrying(Supplier<String> what, Call call) throws IOException {
+    public static long retrying(Supplier<String> what, Call call) throws IOException {
         for (;;) {
             long r = attempt(call);
             if (r >= 0) {
@@ -77,7 +93,7 @@ final class Native {
      *
      * @return the result if it is not negative, else {@code -errno}
      */
-    static long attempt(Call call) {
+    public static long attempt(Call call) {
         MemorySegment st = STATE.get();
         long r;
         try {
@@ -85,18 +101,18 @@ final class Native {
         } catch (Throwable t) {
             throw rethrow(t);
         }
-        return r >= 0 ? r : -(int) ERRNO.get(st, 0L);
+        return r >= 0 ? r : -errno(st);
     }
 
     /** Throws the exception for a call that returns an error number (0 = success). */
-    static void check(String call, int result) throws IOException {
+    public static void check(String call, int result) throws IOException {
         if (result != 0) {
             throw PosixErrno.exception(call, result);
         }
     }
 
     /** {@return {@code t} as an unchecked exception (an {@link Error} is thrown as is)} */
-    static RuntimeException rethrow(Throwable t) {
+    public static RuntimeException rethrow(Throwable t) {
         if (t instanceof RuntimeException r) {
             return r;
         }
@@ -104,5 +120,42 @@ final class Native {
             throw e;
         }
         return new IllegalStateException(t);
+    }
+
+    /**
+     * Runs {@code body} (which allocates its arguments in a confined arena and invokes handles),
+     * passing {@link IOException}s and runtime exceptions through and translating anything else
+     * as {@link #rethrow} does.
+     *
+     * @param <T> what {@code body} returns
+     * @param body the calls
+     * @return what {@code body} returned
+     * @throws IOException what {@code body} throws
+     */
+    public static <T> T inArena(ArenaBody<T> body) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            return body.run(a);
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /**
+     * A body for {@link #inArena}.
+     *
+     * @param <T> what it returns
+     */
+    @FunctionalInterface
+    public interface ArenaBody<T> {
+        /**
+         * Runs with a confined arena that closes afterwards.
+         *
+         * @param arena the arena
+         * @return anything
+         * @throws Throwable anything; see {@link #inArena}
+         */
+        T run(Arena arena) throws Throwable;
     }
 }

@@ -21,22 +21,41 @@ import org.multiprocessing4j.platform.posix.bindings.Posix;
  * {@code call failed: NAME (text)}. The values come from the generated bindings (they differ
  * between systems: {@code EAGAIN} is 11 on Linux and 35 on macOS).
  */
-final class PosixErrno {
-    static final int EINTR = Posix.EINTR();
-    static final int EAGAIN = Posix.EAGAIN();
-    static final int EWOULDBLOCK = Posix.EWOULDBLOCK();
-    static final int ETIMEDOUT = Posix.ETIMEDOUT();
-    static final int ECHILD = Posix.ECHILD();
-    static final int ESRCH = Posix.ESRCH();
-    static final int EBADF = Posix.EBADF();
-    static final int ENOTSOCK = Posix.ENOTSOCK();
-    static final int ENOTCONN = Posix.ENOTCONN();
-    static final int ECONNRESET = Posix.ECONNRESET();
-    static final int ENOENT = Posix.ENOENT();
-    static final int EINPROGRESS = Posix.EINPROGRESS();
-    static final int ECONNABORTED = Posix.ECONNABORTED();
-    static final int EOWNERDEAD = Posix.EOWNERDEAD();
-    static final int EINVAL = Posix.EINVAL();
+public final class PosixErrno {
+    /** {@code EINTR}, this system's value. */
+    public static final int EINTR = Posix.EINTR();
+    /** {@code EAGAIN}, this system's value. */
+    public static final int EAGAIN = Posix.EAGAIN();
+    /** {@code EWOULDBLOCK}, this system's value. */
+    public static final int EWOULDBLOCK = Posix.EWOULDBLOCK();
+    /** {@code ETIMEDOUT}, this system's value. */
+    public static final int ETIMEDOUT = Posix.ETIMEDOUT();
+    /** {@code ECHILD}, this system's value. */
+    public static final int ECHILD = Posix.ECHILD();
+    /** {@code ESRCH}, this system's value. */
+    public static final int ESRCH = Posix.ESRCH();
+    /** {@code EBADF}, this system's value. */
+    public static final int EBADF = Posix.EBADF();
+    /** {@code ENOTSOCK}, this system's value. */
+    public static final int ENOTSOCK = Posix.ENOTSOCK();
+    /** {@code ENOTCONN}, this system's value. */
+    public static final int ENOTCONN = Posix.ENOTCONN();
+    /** {@code ECONNRESET}, this system's value. */
+    public static final int ECONNRESET = Posix.ECONNRESET();
+    /** {@code ENOENT}, this system's value. */
+    public static final int ENOENT = Posix.ENOENT();
+    /** {@code EINPROGRESS}, this system's value. */
+    public static final int EINPROGRESS = Posix.EINPROGRESS();
+    /** {@code ECONNABORTED}, this system's value. */
+    public static final int ECONNABORTED = Posix.ECONNABORTED();
+    /** {@code EOWNERDEAD}, this system's value. */
+    public static final int EOWNERDEAD = Posix.EOWNERDEAD();
+    /** {@code EINVAL}, this system's value. */
+    public static final int EINVAL = Posix.EINVAL();
+    /** {@code EPROTO}, this system's value. */
+    public static final int EPROTO = Posix.EPROTO();
+    /** {@code ENOSYS}, this system's value. */
+    public static final int ENOSYS = Posix.ENOSYS();
 
     private static final Map<Integer, String> NAMES = new HashMap<>();
 
@@ -69,6 +88,7 @@ final class PosixErrno {
         name(Posix.ECONNRESET(), "ECONNRESET");
         name(Posix.ECONNREFUSED(), "ECONNREFUSED");
         name(Posix.ECONNABORTED(), "ECONNABORTED");
+        name(Posix.EPROTO(), "EPROTO");
         name(Posix.ENOTCONN(), "ENOTCONN");
         name(Posix.EADDRINUSE(), "EADDRINUSE");
         name(Posix.EADDRNOTAVAIL(), "EADDRNOTAVAIL");
@@ -90,12 +110,12 @@ final class PosixErrno {
     }
 
     /** {@return the symbolic name of {@code errno}, or {@code "errno N"}} */
-    static String name(int errno) {
+    public static String name(int errno) {
         return NAMES.getOrDefault(errno, "errno " + errno);
     }
 
     /** {@return the C library's text for {@code errno}} */
-    static String text(int errno) {
+    public static String text(int errno) {
         MemorySegment s = Posix.strerror(errno);
         return s.equals(MemorySegment.NULL) ? "?" : s.reinterpret(1024).getString(0);
     }
@@ -107,7 +127,7 @@ final class PosixErrno {
      * @param errno the error
      * @return the exception to throw
      */
-    static IOException exception(String call, int errno) {
+    public static IOException exception(String call, int errno) {
         String name = name(errno);
         String message = call + " failed: " + name + " (" + text(errno) + ")";
         return switch (name) {

@@ -14,7 +14,11 @@ import org.multiprocessing4j.platform.PrivateFiles;
  * files, so that nothing is accessible to others even for a moment), {@code $XDG_RUNTIME_DIR} (where set) as
  * the runtime directory, inode numbers as file identities. Stateless and thread-safe.
  */
-final class PosixFiles implements PrivateFiles {
+public final class PosixFiles implements PrivateFiles {
+    /** Creates the helper (it has no state). */
+    public PosixFiles() {
+    }
+
     private static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
     private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
     private static final FileAttribute<Set<PosixFilePermission>> DIRECTORY_ATTRIBUTE =

@@ -30,7 +30,7 @@ import org.multiprocessing4j.platform.posix.bindings.pollfd;
  * 4 bytes, not to {@code sizeof(long)}; {@code msg_controllen} and {@code cmsg_len} are
  * {@code socklen_t}; {@code close} interrupted by a signal may leave the descriptor open.
  */
-final class PosixIo {
+public final class PosixIo {
     private static final class Read {
         static final MethodHandle MH = Native.downcall(Posix.read$address(), Posix.read$descriptor());
     }
@@ -99,17 +99,17 @@ final class PosixIo {
      * The most descriptors one {@code sendmsg} carries here. POSIX sets no number; Linux's
      * {@code SCM_MAX_FD} is 253, and the BSDs and macOS accept at least as many.
      */
-    static final int MAX_PASSED_DESCRIPTORS = 253;
+    public static final int MAX_PASSED_DESCRIPTORS = 253;
 
     /** {@code poll} event bits, this system's values. */
-    static final short POLL_IN = (short) Posix.POLLIN();
-    static final short POLL_OUT = (short) Posix.POLLOUT();
-    static final short POLL_ERR = (short) Posix.POLLERR();
-    static final short POLL_HUP = (short) Posix.POLLHUP();
-    static final short POLL_NVAL = (short) Posix.POLLNVAL();
+    public static final short POLL_IN = (short) Posix.POLLIN();
+    public static final short POLL_OUT = (short) Posix.POLLOUT();
+    public static final short POLL_ERR = (short) Posix.POLLERR();
+    public static final short POLL_HUP = (short) Posix.POLLHUP();
+    public static final short POLL_NVAL = (short) Posix.POLLNVAL();
 
     /** What {@link #receiveWithDescriptors} read: bytes (0 at end of stream) and descriptors. */
-    record Received(long bytes, int[] descriptors) {
+    public record Received(long bytes, int[] descriptors) {
     }
 
     /**
@@ -118,7 +118,7 @@ final class PosixIo {
      * @return the number of such descriptors, 0 on timeout
      * @throws java.nio.channels.ClosedChannelException if one is not open ({@code POLLNVAL})
      */
-    static int awaitReadable(int[] fds, boolean[] ready, long timeoutNanos) throws IOException {
+    public static int awaitReadable(int[] fds, boolean[] ready, long timeoutNanos) throws IOException {
         short[] events = new short[fds.length];
         short[] revents = new short[fds.length];
         java.util.Arrays.fill(events, POLL_IN);
@@ -138,7 +138,7 @@ final class PosixIo {
      * Blocks until the socket's peer has closed, or the socket is unusable or shut down: a
      * {@code poll} for no event, which reports {@code POLLHUP} regardless and is not woken by data.
      */
-    static void awaitHangUp(int fd) throws IOException {
+    public static void awaitHangUp(int fd) throws IOException {
         int[] fds = {fd};
         short[] none = {0};
         short[] ready = new short[1];
@@ -190,7 +190,7 @@ final class PosixIo {
         }
     }
 
-    static void closeQuietly(int fd) {
+    public static void closeQuietly(int fd) {
         Native.attempt(st -> (int) Close.MH.invokeExact(st, fd));
     }
 
@@ -242,9 +242,10 @@ final class PosixIo {
         }
     }
 
-    static void writeFully(int fd, MemorySegment first, MemorySegment second) throws IOException {
+    public static void writeFully(int fd, MemorySegment first, MemorySegment second) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment iov = iovec.allocateArray(2, a);
+            MemorySegment st = Native.state(); // no lambda per call: Connection sends large payloads here
             long total = first.byteSize() + second.byteSize();
             long done = 0;
             while (done < total) {
@@ -259,13 +260,25 @@ final class PosixIo {
                 iovec.iov_len(v0, first.byteSize() - done);
                 iovec.iov_base(v1, second);
                 iovec.iov_len(v1, second.byteSize());
-                done += Native.retrying(() -> "writev(" + fd + ")",
-                        st -> (long) Writev.MH.invokeExact(st, fd, iov, 2));
+                long r;
+                try {
+                    r = (long) Writev.MH.invokeExact(st, fd, iov, 2);
+                } catch (Throwable t) {
+                    throw Native.rethrow(t);
+                }
+                if (r >= 0) {
+                    done += r;
+                    continue;
+                }
+                int e = Native.errno(st);
+                if (e != PosixErrno.EINTR) {
+                    throw PosixErrno.exception("writev(" + fd + ")", e);
+                }
             }
         }
     }
 
-    static int poll(int[] fds, short[] events, short[] ready, long timeoutNanos) throws IOException {
+    public static int poll(int[] fds, short[] events, short[] ready, long timeoutNanos) throws IOException {
         int n = fds.length;
         long deadline = timeoutNanos > 0 ? System.nanoTime() + timeoutNanos : 0;
         try (Arena a = Arena.ofConfined()) {
@@ -318,13 +331,13 @@ final class PosixIo {
         }
     }
 
-    static int duplicate(int fd) throws IOException {
+    public static int duplicate(int fd) throws IOException {
         // F_DUPFD_CLOEXEC is POSIX.1-2008: atomic, no gate needed
         return (int) Native.retrying(() -> "fcntl(" + fd + ", F_DUPFD_CLOEXEC, 0)",
                 st -> (int) FcntlInt.MH.invokeExact(st, fd, Posix.F_DUPFD_CLOEXEC(), 0));
     }
 
-    static int duplicateAbove(int fd, int lowest) throws IOException {
+    public static int duplicateAbove(int fd, int lowest) throws IOException {
         return (int) Native.retrying(() -> "fcntl(" + fd + ", F_DUPFD_CLOEXEC, " + lowest + ")",
                 st -> (int) FcntlInt.MH.invokeExact(st, fd, Posix.F_DUPFD_CLOEXEC(), lowest));
     }
@@ -335,7 +348,7 @@ final class PosixIo {
     }
 
     /** {@return {@code fcntl(fd, command, argument)}} */
-    static int fcntl(int fd, int command, int argument, String what) throws IOException {
+    public static int fcntl(int fd, int command, int argument, String what) throws IOException {
         return (int) Native.retrying(() -> "fcntl(" + fd + ", " + what + ")",
                 st -> (int) FcntlInt.MH.invokeExact(st, fd, command, argument));
     }
@@ -351,7 +364,7 @@ final class PosixIo {
         return r < 0 ? -1 : (int) r;
     }
 
-    static void sendWithDescriptors(int socket, MemorySegment data, long length, int[] descriptors)
+    public static void sendWithDescriptors(int socket, MemorySegment data, long length, int[] descriptors)
             throws IOException {
         if (descriptors.length > MAX_PASSED_DESCRIPTORS) {
             throw new IllegalArgumentException("at most " + MAX_PASSED_DESCRIPTORS
@@ -393,10 +406,28 @@ final class PosixIo {
      * then receives and makes the descriptors close-on-exec under the gate, so that no spawn
      * sees them in between; the gate is not held while waiting.
      */
-    static Received receiveWithDescriptors(int socket, MemorySegment buffer, long length,
+    public static Received receiveWithDescriptors(int socket, MemorySegment buffer, long length,
                                                     int maxDescriptors) throws IOException {
-        short[] ready = new short[1];
-        poll(new int[] {socket}, new short[] {POLL_IN}, ready, -1);
+        return receiveWithDescriptors(socket, buffer, length, maxDescriptors, 0);
+    }
+
+    /**
+     * {@link #receiveWithDescriptors(int, MemorySegment, long, int)} with {@code recvmsg} flags:
+     * a system that has a flag making received descriptors close-on-exec atomically (Linux's
+     * {@code MSG_CMSG_CLOEXEC}) passes it, and then neither the {@code poll} first nor the gate
+     * is needed.
+     *
+     * @param closeOnExecFlag that flag, or 0 where there is none
+     * @return bytes (0 at end of stream) and the descriptors received with them
+     * @throws IOException on error, or if more than {@code maxDescriptors} arrived (closed then)
+     */
+    public static Received receiveWithDescriptors(int socket, MemorySegment buffer, long length,
+            int maxDescriptors, int closeOnExecFlag) throws IOException {
+        boolean atomic = closeOnExecFlag != 0;
+        if (!atomic) {
+            short[] ready = new short[1];
+            poll(new int[] {socket}, new short[] {POLL_IN}, ready, -1);
+        }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment msg = msghdr.allocate(a);
             MemorySegment iov = iovec.allocate(a);
@@ -406,8 +437,10 @@ final class PosixIo {
             MemorySegment control = a.allocate(space, 8);
             long r;
             int[] fds = new int[0];
-            Lock gate = DescriptorGate.creating();
-            gate.lock();
+            Lock gate = atomic ? null : DescriptorGate.creating();
+            if (gate != null) {
+                gate.lock();
+            }
             try {
                 for (;;) {
                     msg.fill((byte) 0);
@@ -415,7 +448,8 @@ final class PosixIo {
                     msghdr.msg_iovlen(msg, 1L);
                     msghdr.msg_control(msg, control);
                     msghdr.msg_controllen(msg, space);
-                    r = Native.attempt(st -> (long) Recvmsg.MH.invokeExact(st, socket, msg, 0));
+                    r = Native.attempt(st -> (long) Recvmsg.MH.invokeExact(st, socket, msg,
+                            closeOnExecFlag));
                     if (r >= 0) {
                         break;
                     }
@@ -437,11 +471,13 @@ final class PosixIo {
                         fds[i] = control.get(ValueLayout.JAVA_INT, CMSG_DATA + 4L * i);
                     }
                 }
-                for (int fd : fds) {
-                    setCloseOnExec(fd);
+                for (int i = 0; !atomic && i < fds.length; i++) {
+                    setCloseOnExec(fds[i]);
                 }
             } finally {
-                gate.unlock();
+                if (gate != null) {
+                    gate.unlock();
+                }
             }
             if ((msghdr.msg_flags(msg) & Posix.MSG_CTRUNC()) != 0 || fds.length > maxDescriptors) {
                 for (int fd : fds) {

@@ -26,8 +26,11 @@ import org.multiprocessing4j.platform.posix.bindings.Posix;
  * <p>macOS: names of at most 31 characters ({@code PSHMNAMLEN}); no {@code posix_fallocate}
  * (touch each page instead, or accept SIGBUS on exhaustion); {@code ftruncate} of a shared
  * memory object succeeds only once, on a new object; no {@code fstat} size before it.
+ *
+ * <p>The Linux backend extends this class ({@code LinuxMemory}: memfd, seals and the memory
+ * accounting check); the rest is the same calls on both. Thread-safe.
  */
-final class PosixMemory {
+public class PosixMemory {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private static final class ShmOpen {
@@ -52,11 +55,24 @@ final class PosixMemory {
 
     private final PosixTarget target;
 
-    PosixMemory(PosixTarget target) {
+    /**
+     * Creates the capability for one architecture's {@code struct stat}.
+     *
+     * @param target the architecture
+     */
+    public PosixMemory(PosixTarget target) {
         this.target = target;
     }
 
-    int createAnonymous(String debugName, long size) throws IOException {
+    /**
+     * Creates anonymous shared memory of {@code size} bytes, reserved.
+     *
+     * @param debugName a name for diagnostics (unused here)
+     * @param size its size
+     * @return the descriptor (close-on-exec)
+     * @throws IOException if it cannot be created or reserved
+     */
+    public int createAnonymous(String debugName, long size) throws IOException {
         for (;;) {
             // "/mp4j-a-" + 12 hex digits: 20 characters, within macOS's 31
             String name = "/mp4j-a-" + HexFormat.of().toHexDigits(RANDOM.nextLong()).substring(4);
@@ -77,7 +93,17 @@ final class PosixMemory {
         }
     }
 
-    int openNamed(String name, boolean create) throws IOException {
+    /**
+     * {@code shm_open} of {@code name}, read-write and close-on-exec; 0600 and exclusive when
+     * {@code create}.
+     *
+     * @param name the name, starting with {@code /}
+     * @param create create it (fails if it exists) instead of opening it
+     * @return the descriptor
+     * @throws IOException as the call failed ({@code NoSuchFileException},
+     *     {@code FileAlreadyExistsException}, …)
+     */
+    public int openNamed(String name, boolean create) throws IOException {
         int flags = Posix.O_RDWR() | Posix.O_CLOEXEC() | (create ? Posix.O_CREAT() | Posix.O_EXCL() : 0);
         int mode = Posix.S_IRUSR() | Posix.S_IWUSR();
         try (Arena a = Arena.ofConfined()) {
@@ -88,14 +114,27 @@ final class PosixMemory {
         }
     }
 
-    void unlinkNamed(String name) throws IOException {
+    /**
+     * {@code shm_unlink} of {@code name}.
+     *
+     * @param name the name
+     * @throws IOException as the call failed
+     */
+    public void unlinkNamed(String name) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment n = a.allocateFrom(name);
             Native.retrying(() -> "shm_unlink(\"" + name + "\")", st -> (int) ShmUnlink.MH.invokeExact(st, n));
         }
     }
 
-    void reserve(int fd, long size) throws IOException {
+    /**
+     * Sizes the memory to {@code size} bytes and reserves its pages ({@code posix_fallocate}).
+     *
+     * @param fd the memory's descriptor
+     * @param size its size
+     * @throws IOException if the size cannot be set or backed
+     */
+    public void reserve(int fd, long size) throws IOException {
         Native.retrying(() -> "ftruncate(" + fd + ", " + size + ")",
                 st -> (int) Ftruncate.MH.invokeExact(st, fd, size));
         if (size > 0) {
@@ -113,7 +152,13 @@ final class PosixMemory {
         return buf;
     }
 
-    Platform.FileStatus status(int fd) throws IOException {
+    /**
+     * {@return size, owner and permission bits of {@code fd}}
+     *
+     * @param fd the descriptor
+     * @throws IOException if {@code fstat} fails
+     */
+    public Platform.FileStatus status(int fd) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = stat(fd, a);
             return new Platform.FileStatus(target.statSize(buf), target.statUid(buf),
@@ -121,7 +166,13 @@ final class PosixMemory {
         }
     }
 
-    long inode(int fd) throws IOException {
+    /**
+     * {@return the inode number of {@code fd}}
+     *
+     * @param fd the descriptor
+     * @throws IOException if {@code fstat} fails
+     */
+    public long inode(int fd) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             return target.statInode(stat(fd, a));
         }
@@ -139,7 +190,7 @@ final class PosixMemory {
         static final long VALUE = Posix.sysconf(Posix._SC_PAGESIZE());
     }
 
-    static MemorySegment map(int fd, long size, Arena arena) throws IOException {
+    public static MemorySegment map(int fd, long size, Arena arena) throws IOException {
         MemorySegment[] out = new MemorySegment[1];
         long r = Native.attempt(st -> {
             out[0] = (MemorySegment) Mmap.MH.invokeExact(st, MemorySegment.NULL, size,

@@ -24,16 +24,35 @@ import org.multiprocessing4j.platform.posix.bindings.Posix;
  * <p>Waiting on a shared word: POSIX has no futex, so each region reserves
  * {@link #waitChannelBytes()} bytes for a table of process-shared semaphores
  * ({@code PosixWaitChannel}, which also says why semaphores and not condition variables).
+ *
+ * <p>The Linux backend is a subclass ({@code LinuxPlatform}): it inherits every method whose
+ * POSIX call is also the best one on Linux and overrides only what Linux does better. The
+ * capability classes here are static (or, for memory, an instance the subclass may replace), so
+ * an inherited method is one direct call into them, as fast as the Linux backend's own.
  */
-public final class PosixPlatform implements Platform {
+public class PosixPlatform implements Platform {
     private final String name;
     private final PosixMemory memory;
     private final PosixLiveness liveness;
 
     private PosixPlatform(String name, PosixTarget target) {
+        this(name, new PosixMemory(target), new PosixLiveness(target));
+    }
+
+    /**
+     * For a backend that builds on this one.
+     *
+     * @param name the backend's {@link #name()}
+     * @param memory the shared-memory capability (a subclass of {@code PosixMemory} if the system
+     *     does better)
+     * @param liveness the byte-range-lock liveness of this backend, or {@code null} if the subclass
+     *     overrides {@link #close}, {@link #processToken()} and {@link #placeMark}, the only
+     *     methods that use it
+     */
+    protected PosixPlatform(String name, PosixMemory memory, PosixLiveness liveness) {
         this.name = name;
-        this.memory = new PosixMemory(target);
-        this.liveness = new PosixLiveness(target);
+        this.memory = memory;
+        this.liveness = liveness;
     }
 
     /**
@@ -72,13 +91,21 @@ public final class PosixPlatform implements Platform {
 
     // ------------------------------------------------------------------ handles
 
-    /** {@return the descriptor {@code handle} stands for} */
-    static int fd(Handle handle) {
+    /**
+     * {@return the descriptor {@code handle} stands for}
+     *
+     * @param handle a handle of this backend
+     */
+    protected static int fd(Handle handle) {
         return (int) handle.value();
     }
 
-    /** {@return the descriptors of {@code handles}} */
-    static int[] fds(Handle[] handles) {
+    /**
+     * {@return the descriptors of {@code handles}}
+     *
+     * @param handles handles of this backend
+     */
+    protected static int[] fds(Handle[] handles) {
         int[] fds = new int[handles.length];
         for (int i = 0; i < fds.length; i++) {
             fds[i] = fd(handles[i]);
@@ -86,7 +113,12 @@ public final class PosixPlatform implements Platform {
         return fds;
     }
 
-    private static Handle[] handles(int[] fds) {
+    /**
+     * {@return the handles of descriptors {@code fds}}
+     *
+     * @param fds descriptors
+     */
+    protected static Handle[] handles(int[] fds) {
         Handle[] h = new Handle[fds.length];
         for (int i = 0; i < fds.length; i++) {
             h[i] = Handle.of(fds[i]);
@@ -181,15 +213,31 @@ public final class PosixPlatform implements Platform {
         return PosixIo.MAX_PASSED_DESCRIPTORS;
     }
 
-    /** The child's handle {@code i} is descriptor {@code 3 + i}, as {@code PosixProcesses} maps it. */
+    /**
+     * {@inheritDoc} Here: descriptor {@code 3 + i}, as {@code PosixProcesses} maps it, made
+     * close-on-exec by {@link #makeNotInherited}.
+     */
     @Override
     public Handle inheritedHandle(int index) throws IOException {
         if (index < 0) {
             throw new IllegalArgumentException("no inherited handle " + index);
         }
-        int fd = 3 + index;
-        PosixIo.setCloseOnExec(fd); // posix_spawn mapped it inheritable; nothing else may inherit it
+        int fd = FIRST_INHERITED_FD + index;
+        makeNotInherited(fd); // posix_spawn mapped it inheritable; nothing else may inherit it
         return Handle.of(fd);
+    }
+
+    /** The descriptor of a spawned child's inherited handle 0 (after standard in, out, err). */
+    protected static final int FIRST_INHERITED_FD = 3;
+
+    /**
+     * Makes descriptor {@code fd}, an inherited handle, close-on-exec.
+     *
+     * @param fd the descriptor
+     * @throws IOException if it is not open
+     */
+    protected void makeNotInherited(int fd) throws IOException {
+        PosixIo.setCloseOnExec(fd);
     }
 
     // ------------------------------------------------------------------ processes
@@ -228,7 +276,7 @@ public final class PosixPlatform implements Platform {
      * {@code getppid()} no longer names {@code parentPid} (see {@code PosixSignals}).
      */
     @Override
-    public boolean dieWithParent(int parentPid) {
+    public boolean dieWithParent(int parentPid) throws IOException {
         PosixSignals.onParentDeath(parentPid, Posix.SIGKILL());
         return PosixProcesses.parentPid() == parentPid;
     }

@@ -36,7 +36,7 @@ import org.multiprocessing4j.platform.posix.bindings.sockaddr_un;
  * creates (the private 0700 directory the library binds in is what protects it there); an
  * accepted socket inherits {@code O_NONBLOCK} from the listener (cleared here on every system).
  */
-final class PosixSockets {
+public final class PosixSockets {
     private static final class Socket {
         static final MethodHandle MH = Native.downcall(Posix.socket$address(), Posix.socket$descriptor());
     }
@@ -76,7 +76,13 @@ final class PosixSockets {
     private PosixSockets() {
     }
 
-    private static int family(SocketAddress address) {
+    /**
+     * {@return the address family of {@code address}}
+     *
+     * @param address a Unix-domain or resolved TCP address
+     * @throws IllegalArgumentException for another kind of address, or an unresolved one
+     */
+    public static int family(SocketAddress address) {
         if (address instanceof UnixDomainSocketAddress) {
             return Posix.AF_UNIX();
         }
@@ -171,7 +177,7 @@ final class PosixSockets {
         }
     }
 
-    static void bindAndListen(int fd, SocketAddress address, int backlog) throws IOException {
+    public static void bindAndListen(int fd, SocketAddress address, int backlog) throws IOException {
         if (address instanceof InetSocketAddress) {
             setIntOption(fd, Posix.SOL_SOCKET(), Posix.SO_REUSEADDR(), 1, "SO_REUSEADDR");
         }
@@ -217,9 +223,7 @@ final class PosixSockets {
             }
             try {
                 setNonBlocking(r, false); // BSDs: an accepted socket inherits O_NONBLOCK
-                if (localAddress(r) instanceof InetSocketAddress) {
-                    setIntOption(r, Posix.IPPROTO_TCP(), Posix.TCP_NODELAY(), 1, "TCP_NODELAY");
-                }
+                noDelayIfTcp(r);
             } catch (IOException | RuntimeException e) {
                 PosixIo.closeQuietly(r);
                 throw e;
@@ -228,7 +232,20 @@ final class PosixSockets {
         }
     }
 
-    static void connect(int fd, SocketAddress address) throws IOException {
+    /**
+     * Sets {@code TCP_NODELAY} on an accepted socket if it is a TCP one (a Unix-domain socket
+     * needs nothing).
+     *
+     * @param fd the accepted socket; the caller closes it if this throws
+     * @throws IOException if {@code getsockname} or {@code setsockopt} fails
+     */
+    public static void noDelayIfTcp(int fd) throws IOException {
+        if (localAddress(fd) instanceof InetSocketAddress) {
+            setIntOption(fd, Posix.IPPROTO_TCP(), Posix.TCP_NODELAY(), 1, "TCP_NODELAY");
+        }
+    }
+
+    public static void connect(int fd, SocketAddress address) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sa = sockaddr(address, a);
             long r = Native.attempt(st -> (int) Connect.MH.invokeExact(st, fd, sa, (int) sa.byteSize()));
@@ -248,7 +265,7 @@ final class PosixSockets {
         }
     }
 
-    static boolean connect(int fd, SocketAddress address, long timeoutNanos) throws IOException {
+    public static boolean connect(int fd, SocketAddress address, long timeoutNanos) throws IOException {
         int flags = PosixIo.fcntl(fd, Posix.F_GETFL(), 0, "F_GETFL");
         PosixIo.fcntl(fd, Posix.F_SETFL(), flags | Posix.O_NONBLOCK(), "F_SETFL, O_NONBLOCK");
         try (Arena a = Arena.ofConfined()) {
@@ -290,7 +307,7 @@ final class PosixSockets {
         }
     }
 
-    static SocketAddress localAddress(int fd) throws IOException {
+    public static SocketAddress localAddress(int fd) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment sa = a.allocate(128, 8); // sockaddr_storage
             MemorySegment len = a.allocateFrom(ValueLayout.JAVA_INT, 128);

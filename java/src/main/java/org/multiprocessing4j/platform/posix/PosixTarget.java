@@ -7,33 +7,33 @@ import org.multiprocessing4j.platform.UnsupportedPlatformException;
  * What differs between the architectures the posix bindings were generated for: the layout of
  * {@code struct stat}, of {@code sem_t}, and the byte-range lock commands, from the
  * per-architecture bindings packages ({@code scripts/jextract} generates each from its own
- * target's headers).
+ * target's headers). Public for the Linux backend, which reads {@code struct stat} the same way.
  */
-enum PosixTarget {
+public enum PosixTarget {
     /** x86_64 / amd64. */
     X86_64 {
         @Override
-        long statLayoutSize() {
+        public long statLayoutSize() {
             return org.multiprocessing4j.platform.posix.bindings.x86_64.stat.sizeof();
         }
 
         @Override
-        long statSize(MemorySegment s) {
+        public long statSize(MemorySegment s) {
             return org.multiprocessing4j.platform.posix.bindings.x86_64.stat.st_size(s);
         }
 
         @Override
-        int statUid(MemorySegment s) {
+        public int statUid(MemorySegment s) {
             return org.multiprocessing4j.platform.posix.bindings.x86_64.stat.st_uid(s);
         }
 
         @Override
-        int statMode(MemorySegment s) {
+        public int statMode(MemorySegment s) {
             return org.multiprocessing4j.platform.posix.bindings.x86_64.stat.st_mode(s);
         }
 
         @Override
-        long statInode(MemorySegment s) {
+        public long statInode(MemorySegment s) {
             return org.multiprocessing4j.platform.posix.bindings.x86_64.stat.st_ino(s);
         }
 
@@ -55,27 +55,27 @@ enum PosixTarget {
     /** aarch64 / arm64. */
     AARCH64 {
         @Override
-        long statLayoutSize() {
+        public long statLayoutSize() {
             return org.multiprocessing4j.platform.posix.bindings.aarch64.stat.sizeof();
         }
 
         @Override
-        long statSize(MemorySegment s) {
+        public long statSize(MemorySegment s) {
             return org.multiprocessing4j.platform.posix.bindings.aarch64.stat.st_size(s);
         }
 
         @Override
-        int statUid(MemorySegment s) {
+        public int statUid(MemorySegment s) {
             return org.multiprocessing4j.platform.posix.bindings.aarch64.stat.st_uid(s);
         }
 
         @Override
-        int statMode(MemorySegment s) {
+        public int statMode(MemorySegment s) {
             return org.multiprocessing4j.platform.posix.bindings.aarch64.stat.st_mode(s);
         }
 
         @Override
-        long statInode(MemorySegment s) {
+        public long statInode(MemorySegment s) {
             return org.multiprocessing4j.platform.posix.bindings.aarch64.stat.st_ino(s);
         }
 
@@ -96,7 +96,7 @@ enum PosixTarget {
     };
 
     /** {@return the target for {@code os.arch}} @throws UnsupportedPlatformException if none */
-    static PosixTarget of(String osArch) {
+    public static PosixTarget of(String osArch) {
         return switch (osArch) {
             case "amd64", "x86_64" -> X86_64;
             case "aarch64", "arm64" -> AARCH64;
@@ -104,15 +104,20 @@ enum PosixTarget {
         };
     }
 
-    abstract long statLayoutSize();
+    /** {@return {@code sizeof(struct stat)}} */
+    public abstract long statLayoutSize();
 
-    abstract long statSize(MemorySegment stat);
+    /** {@return {@code st_size} of a {@code struct stat}} @param stat the struct */
+    public abstract long statSize(MemorySegment stat);
 
-    abstract int statUid(MemorySegment stat);
+    /** {@return {@code st_uid} of a {@code struct stat}} @param stat the struct */
+    public abstract int statUid(MemorySegment stat);
 
-    abstract int statMode(MemorySegment stat);
+    /** {@return {@code st_mode} of a {@code struct stat}} @param stat the struct */
+    public abstract int statMode(MemorySegment stat);
 
-    abstract long statInode(MemorySegment stat);
+    /** {@return {@code st_ino} of a {@code struct stat}} @param stat the struct */
+    public abstract long statInode(MemorySegment stat);
 
     /** {@return {@code F_GETLK}} */
     abstract int getLock();

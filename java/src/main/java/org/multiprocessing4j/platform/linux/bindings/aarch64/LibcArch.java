@@ -68,15 +68,6 @@ public class LibcArch extends LibcArch$shared {
     public static int SYS_getppid() {
         return SYS_getppid;
     }
-    private static final int SYS_gettid = (int)178L;
-    /**
-     * {@snippet lang=c :
-     * #define SYS_gettid 178
-     * }
-     */
-    public static int SYS_gettid() {
-        return SYS_gettid;
-    }
     private static final int SYS_openat = (int)56L;
     /**
      * {@snippet lang=c :
