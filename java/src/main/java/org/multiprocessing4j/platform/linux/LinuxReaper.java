@@ -1,17 +1,14 @@
 package org.multiprocessing4j.platform.linux;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 import org.multiprocessing4j.platform.Reaper;
+import org.multiprocessing4j.platform.posix.PipeReaper;
 
 /**
  * The Linux {@link Reaper}: a {@code /bin/sh} process (not a JVM: it starts in about a millisecond
@@ -44,7 +41,7 @@ import org.multiprocessing4j.platform.Reaper;
  * to portable characters by the caller ({@link Reaper}); the script quotes them anyway and
  * disables globbing. Not thread-safe (the caller serializes).
  */
-public final class LinuxReaper implements Reaper {
+public final class LinuxReaper extends PipeReaper {
     /** Where glibc's and musl's shm_open keep names on Linux. */
     private static final String SHM_DIR = "/dev/shm/";
 
@@ -138,15 +135,10 @@ public final class LinuxReaper implements Reaper {
             done
             """.replace("%DIR%", SHM_DIR);
 
-    private final Platform os;
-    private final int pid;
     private final Map<Long, String> queues = new HashMap<>(); // key -> "inode key name prefix"
-    private Handle writeEnd;
 
     private LinuxReaper(Platform os, int pid, Handle writeEnd) {
-        this.os = os;
-        this.pid = pid;
-        this.writeEnd = writeEnd;
+        super(os, pid, writeEnd, StandardCharsets.US_ASCII);
     }
 
     /**
@@ -158,38 +150,10 @@ public final class LinuxReaper implements Reaper {
      * @throws IOException if the shell cannot be started
      */
     public static LinuxReaper start(Platform os) throws IOException {
-        Handle[] p = os.pipe();
-        try {
-            int pid = os.spawn(new Platform.SpawnRequest("/bin/sh",
-                    List.of("/bin/sh", "-c", SCRIPT, "mp4j-shm-tracker"),
-                    List.of("PATH=/usr/bin:/bin", "LC_ALL=C"), new Handle[] {p[0]}));
-            return new LinuxReaper(os, pid, p[1]);
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(os, p[1]);
-            throw e;
-        } finally {
-            closeQuietly(os, p[0]);
-        }
-    }
-
-    @Override
-    public int pid() {
-        return pid;
-    }
-
-    @Override
-    public void register(String name, long fileId) throws IOException {
-        write("REG " + name + " " + fileId + "\n");
-    }
-
-    @Override
-    public void registerDirectory(Path dir, long fileId) throws IOException {
-        write("REG " + dir + " " + fileId + "\n");
-    }
-
-    @Override
-    public void unregister(String nameOrDir) throws IOException {
-        write("UNREG " + nameOrDir + "\n");
+        return start(os, readEnd -> new Platform.SpawnRequest("/bin/sh",
+                List.of("/bin/sh", "-c", SCRIPT, "mp4j-shm-tracker"),
+                List.of("PATH=/usr/bin:/bin", "LC_ALL=C"), new Handle[] {readEnd}),
+                (pid, writeEnd) -> new LinuxReaper(os, pid, writeEnd));
     }
 
     @Override
@@ -207,46 +171,5 @@ public final class LinuxReaper implements Reaper {
         if (args != null) {
             write("UNQUEUE " + args + "\n");
         }
-    }
-
-    private void write(String line) throws IOException {
-        if (writeEnd == null) {
-            throw new IOException("the reaper " + pid + " was closed");
-        }
-        byte[] b = line.getBytes(StandardCharsets.US_ASCII);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(b.length);
-            MemorySegment.copy(b, 0, buf, ValueLayout.JAVA_BYTE, 0, b.length);
-            os.writeFully(writeEnd, buf, b.length);
-        }
-    }
-
-    /** Closes the pipe (the script removes what is still registered and exits) and reaps it. */
-    @Override
-    public void close() {
-        if (writeEnd == null) {
-            return;
-        }
-        closeQuietly(os, writeEnd);
-        writeEnd = null;
-        try {
-            os.waitForExit(pid, true);
-        } catch (IOException e) {
-            System.getLogger(LinuxReaper.class.getName()).log(System.Logger.Level.DEBUG,
-                    "could not reap shared-memory tracker " + pid, e);
-        }
-    }
-
-    private static void closeQuietly(Platform os, Handle fd) {
-        try {
-            os.close(fd);
-        } catch (IOException ignored) {
-            // nothing more to do with a descriptor we are giving up
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "LinuxReaper[pid " + pid + "]";
     }
 }

@@ -1,9 +1,6 @@
 package org.multiprocessing4j.platform.posix;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,34 +32,20 @@ import org.multiprocessing4j.platform.Reaper;
  *
  * <p>Not thread-safe (the caller serializes).
  */
-final class PosixReaper implements Reaper {
-    private final PosixPlatform os;
-    private final int pid;
-    private Handle writeEnd;
-
+final class PosixReaper extends PipeReaper {
     private PosixReaper(PosixPlatform os, int pid, Handle writeEnd) {
-        this.os = os;
-        this.pid = pid;
-        this.writeEnd = writeEnd;
+        super(os, pid, writeEnd, StandardCharsets.UTF_8);
     }
 
     /** Starts the helper JVM; see {@link Platform#startReaper()}. */
     static PosixReaper start(PosixPlatform os) throws IOException {
-        Handle[] p = os.pipe();
-        try {
-            List<String> env = new ArrayList<>();
-            for (Map.Entry<String, String> e : System.getenv().entrySet()) {
-                env.add(e.getKey() + "=" + e.getValue());
-            }
-            List<String> cmd = command();
-            int pid = os.spawn(new Platform.SpawnRequest(cmd.get(0), cmd, env, new Handle[] {p[0]}));
-            return new PosixReaper(os, pid, p[1]);
-        } catch (IOException | RuntimeException e) {
-            closeQuietly(os, p[1]);
-            throw e;
-        } finally {
-            closeQuietly(os, p[0]);
+        List<String> env = new ArrayList<>();
+        for (Map.Entry<String, String> e : System.getenv().entrySet()) {
+            env.add(e.getKey() + "=" + e.getValue());
         }
+        List<String> cmd = command();
+        return start(os, readEnd -> new Platform.SpawnRequest(cmd.get(0), cmd, env,
+                new Handle[] {readEnd}), (pid, writeEnd) -> new PosixReaper(os, pid, writeEnd));
     }
 
     /** {@return {@code java}, small-footprint options, this JVM's class or module path and the main class} */
@@ -90,26 +73,6 @@ final class PosixReaper implements Reaper {
         return cmd;
     }
 
-    @Override
-    public int pid() {
-        return pid;
-    }
-
-    @Override
-    public void register(String name, long fileId) throws IOException {
-        write("REG " + name + " " + fileId + "\n");
-    }
-
-    @Override
-    public void registerDirectory(Path dir, long fileId) throws IOException {
-        write("REG " + dir + " " + fileId + "\n");
-    }
-
-    @Override
-    public void unregister(String nameOrDir) throws IOException {
-        write("UNREG " + nameOrDir + "\n");
-    }
-
     /** Checks that the reaper runs; the spill blocks are not swept (see the class comment). */
     @Override
     public void watchQueue(long fileId, long key, String queueName, String spillPrefix) throws IOException {
@@ -120,50 +83,5 @@ final class PosixReaper implements Reaper {
     @Override
     public void sweepQueue(long key) throws IOException {
         alive();
-    }
-
-    private void alive() throws IOException {
-        if (writeEnd == null) {
-            throw new IOException("the reaper " + pid + " was closed");
-        }
-    }
-
-    private void write(String line) throws IOException {
-        alive();
-        byte[] b = line.getBytes(StandardCharsets.UTF_8);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(b.length);
-            MemorySegment.copy(b, 0, buf, ValueLayout.JAVA_BYTE, 0, b.length);
-            os.writeFully(writeEnd, buf, b.length);
-        }
-    }
-
-    /** Closes the pipe (the helper removes what is still registered and exits) and reaps it. */
-    @Override
-    public void close() {
-        if (writeEnd == null) {
-            return;
-        }
-        closeQuietly(os, writeEnd);
-        writeEnd = null;
-        try {
-            os.waitForExit(pid, true);
-        } catch (IOException e) {
-            System.getLogger(PosixReaper.class.getName()).log(System.Logger.Level.DEBUG,
-                    "could not reap the reaper " + pid, e);
-        }
-    }
-
-    private static void closeQuietly(Platform os, Handle h) {
-        try {
-            os.close(h);
-        } catch (IOException ignored) {
-            // nothing more to do with a handle we are giving up
-        }
-    }
-
-    @Override
-    public String toString() {
-        return "PosixReaper[pid " + pid + "]";
     }
 }
