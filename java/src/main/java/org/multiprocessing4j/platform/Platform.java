@@ -259,13 +259,14 @@ public interface Platform {
 
     /**
      * {@return inherited handle {@code index} of this process: {@code request.handles()[index]}
-     * of the {@link #spawn} that started it} Each call also makes it not inherited by this
-     * process's own children (the backend had to make it inheritable to pass it).
+     * of the {@link #spawn} that started it} The first call for an index also makes the handle
+     * not inherited by anything this process executes (the backend had to make it inheritable to
+     * pass it); later calls return an equal handle without asking the OS again. Thread-safe.
      *
      * @param index at least 0 and less than the number of handles the parent passed (the backend
      *     cannot check: the caller learns the count from its parent)
      * @throws IllegalArgumentException if {@code index} is negative
-     * @throws IOException if there is no such handle
+     * @throws IOException if, at the first call for {@code index}, there is no such handle
      */
     Handle inheritedHandle(int index) throws IOException;
 

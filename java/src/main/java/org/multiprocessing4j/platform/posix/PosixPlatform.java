@@ -34,6 +34,8 @@ public class PosixPlatform implements Platform {
     private final String name;
     private final PosixMemory memory;
     private final PosixLiveness liveness;
+    /** The indexes whose inherited handle is close-on-exec already; guarded by itself. */
+    private final java.util.BitSet inheritedDone = new java.util.BitSet();
 
     private PosixPlatform(String name, PosixTarget target) {
         this(name, new PosixMemory(target), new PosixLiveness(target));
@@ -214,8 +216,9 @@ public class PosixPlatform implements Platform {
     }
 
     /**
-     * {@inheritDoc} Here: descriptor {@code 3 + i}, as {@code PosixProcesses} maps it, made
-     * close-on-exec by {@link #makeNotInherited}.
+     * {@inheritDoc} Here: descriptor {@code 3 + i}, as {@code PosixProcesses} maps it. The first
+     * call for an index makes it close-on-exec ({@link #makeNotInherited}); later calls return
+     * the handle without a system call.
      */
     @Override
     public Handle inheritedHandle(int index) throws IOException {
@@ -223,7 +226,13 @@ public class PosixPlatform implements Platform {
             throw new IllegalArgumentException("no inherited handle " + index);
         }
         int fd = FIRST_INHERITED_FD + index;
-        makeNotInherited(fd); // posix_spawn mapped it inheritable; nothing else may inherit it
+        synchronized (inheritedDone) {
+            if (!inheritedDone.get(index)) {
+                // posix_spawn mapped it inheritable; nothing this process executes may inherit it
+                makeNotInherited(fd);
+                inheritedDone.set(index);
+            }
+        }
         return Handle.of(fd);
     }
 
@@ -231,7 +240,7 @@ public class PosixPlatform implements Platform {
     protected static final int FIRST_INHERITED_FD = 3;
 
     /**
-     * Makes descriptor {@code fd}, an inherited handle, close-on-exec.
+     * Makes descriptor {@code fd} close-on-exec, once per inherited handle.
      *
      * @param fd the descriptor
      * @throws IOException if it is not open

@@ -19,8 +19,9 @@ import org.multiprocessing4j.platform.Platform;
 
 /**
  * Spawn: a child gets exactly the handles it is given, as its inherited handles in order, and
- * nothing else of the parent's (not even descriptors the parent left inheritable); a program that
- * cannot be started fails the call.
+ * nothing else of the parent's (not even descriptors the parent left inheritable); asking for an
+ * inherited handle again gives the same handle, and once asked for it is not inherited by what
+ * the child itself executes; a program that cannot be started fails the call.
  */
 class SpawnContractTest {
     private final Platform os = Tck.platform();
@@ -82,6 +83,29 @@ class SpawnContractTest {
             Tck.killAndReap(pid);
             Tck.closeAll(report[0], report[1], passedPipe[0], passedPipe[1], passedSocket[0],
                     passedSocket[1], keptPipe[0], keptPipe[1], keptSocket[0], keptSocket[1], inheritable);
+        }
+    }
+
+    @Test
+    void inheritedHandlesAreTheSameOnEveryAskAndNotInheritedFurther() throws Throwable {
+        Handle[] report = os.pipe();
+        Handle[] passedPipe = os.pipe();
+        Handle[] passedSocket = os.socketPair();
+        int pid = -1;
+        try {
+            Handle[] handles = {report[1], passedPipe[0], passedSocket[1]};
+            pid = Tck.spawnChild(handles, "inherited", Integer.toString(handles.length));
+            os.close(report[1]);
+            report[1] = null;
+            String listing = Tck.readToEnd(report[0]);
+            assertEquals(0, Tck.awaitExit(pid).exitCode(), listing);
+            pid = -1;
+            assertEquals("handle 0 true true\nhandle 1 true true\nhandle 2 true true\n", listing,
+                    "each line: handle i, both asks equal, close-on-exec");
+        } finally {
+            Tck.killAndReap(pid);
+            Tck.closeAll(report[0], report[1], passedPipe[0], passedPipe[1], passedSocket[0],
+                    passedSocket[1]);
         }
     }
 

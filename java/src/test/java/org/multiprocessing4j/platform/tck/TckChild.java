@@ -38,6 +38,7 @@ public final class TckChild {
                 Thread.sleep(Long.MAX_VALUE);
             }
             case "fds" -> fds(os, Integer.parseInt(args[1]));
+            case "inherited" -> inherited(os, Integer.parseInt(args[1]));
             case "backend" -> say(os, os.inheritedHandle(0), os.backendId());
             case "receive" -> receive(os);
             case "await" -> await(os, Long.parseLong(args[1]));
@@ -66,6 +67,37 @@ public final class TckChild {
         }
         String listing = listDescriptors();
         say(os, handles[0], sb + listing);
+    }
+
+    /**
+     * {@code count} handles were passed, the first a pipe to the parent: asks for each inherited
+     * handle twice and writes {@code handle i <same> <closeOnExec>} for each: whether both
+     * answers are equal, and whether the descriptor is now close-on-exec (POSIX: a handle is a
+     * descriptor; {@code fcntl(F_GETFD)} through the C library, {@code F_GETFD} and
+     * {@code FD_CLOEXEC} being 1 on Linux, macOS and the BSDs).
+     */
+    private static void inherited(Platform os, int count) throws IOException {
+        java.lang.foreign.Linker linker = java.lang.foreign.Linker.nativeLinker();
+        java.lang.invoke.MethodHandle fcntl = linker.downcallHandle(
+                linker.defaultLookup().find("fcntl").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT,
+                        ValueLayout.JAVA_INT), java.lang.foreign.Linker.Option.firstVariadicArg(2));
+        final int getFd = 1;
+        final int closeOnExec = 1;
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < count; i++) {
+            Handle first = os.inheritedHandle(i);
+            Handle again = os.inheritedHandle(i);
+            int flags;
+            try {
+                flags = (int) fcntl.invokeExact((int) first.value(), getFd);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+            sb.append("handle ").append(i).append(' ').append(first.equals(again)).append(' ')
+                    .append(flags >= 0 && (flags & closeOnExec) != 0).append('\n');
+        }
+        say(os, os.inheritedHandle(0), sb.toString());
     }
 
     /**

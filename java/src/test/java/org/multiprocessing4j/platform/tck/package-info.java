@@ -13,7 +13,9 @@
  *       given, handle {@code i} of the request as its {@code inheritedHandle(i)}, besides standard
  *       input, output and error. No
  *       other handle of the parent reaches it: not those created by the backend (which are never
- *       inheritable), and not one that a native library left inheritable either. A program that
+ *       inheritable), and not one that a native library left inheritable either. Asking for
+ *       {@code inheritedHandle(i)} again returns an equal handle, and once asked for it is not
+ *       inherited by what the child executes (close-on-exec on POSIX). A program that
  *       cannot be started fails the call with an {@link java.io.IOException}, not the child.
  *   <li><b>Exit status</b> ({@code ExitStatusContractTest}). A child that exits reports its exit
  *       code and no signal; one ended by a signal reports that signal, and
