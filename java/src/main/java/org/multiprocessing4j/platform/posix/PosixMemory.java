@@ -31,7 +31,13 @@ import org.multiprocessing4j.platform.posix.bindings.Posix;
  * accounting check); the rest is the same calls on both. Thread-safe.
  */
 public class PosixMemory {
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * Created on first use: {@code LinuxMemory} extends this class and never names a block at
+     * random, and a starting child must not pay for a {@code SecureRandom}.
+     */
+    private static final class Random {
+        static final SecureRandom VALUE = new SecureRandom();
+    }
 
     private static final class ShmOpen {
         static final MethodHandle MH = Native.downcall(Posix.shm_open$address(), Posix.shm_open$descriptor());
@@ -75,7 +81,7 @@ public class PosixMemory {
     public int createAnonymous(String debugName, long size) throws IOException {
         for (;;) {
             // "/mp4j-a-" + 12 hex digits: 20 characters, within macOS's 31
-            String name = "/mp4j-a-" + HexFormat.of().toHexDigits(RANDOM.nextLong()).substring(4);
+            String name = "/mp4j-a-" + HexFormat.of().toHexDigits(Random.VALUE.nextLong()).substring(4);
             int fd;
             try {
                 fd = openNamed(name, true);
