@@ -2,14 +2,12 @@ package org.multiprocessing4j.platform.linux;
 
 import static org.multiprocessing4j.platform.linux.LinuxCalls.asPointer;
 import static org.multiprocessing4j.platform.posix.bindings.Posix.C_LONG;
-import static org.multiprocessing4j.platform.posix.bindings.Posix.C_POINTER;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.List;
@@ -140,8 +138,8 @@ final class LinuxProcesses {
                         (short) (Posix.POSIX_SPAWN_SETSIGMASK() | Posix.POSIX_SPAWN_SETSIGDEF())));
                 MemorySegment pid = a.allocate(ValueLayout.JAVA_INT);
                 MemorySegment path = a.allocateFrom(executable);
-                MemorySegment argv = cStrings(a, arguments);
-                MemorySegment envp = cStrings(a, environment);
+                MemorySegment argv = Native.cStrings(a, arguments);
+                MemorySegment envp = Native.cStrings(a, environment);
                 int r = Posix.posix_spawn(pid, path, actions, attr, argv, envp);
                 if (r != 0) {
                     throw PosixErrno.exception("posix_spawn(\"" + executable + "\")", r);
@@ -162,15 +160,6 @@ final class LinuxProcesses {
 
     private static void check(String call, int result) throws IOException {
         Native.check(call, result);
-    }
-
-    private static MemorySegment cStrings(SegmentAllocator a, List<String> strings) {
-        MemorySegment array = a.allocate(C_POINTER, strings.size() + 1L);
-        for (int i = 0; i < strings.size(); i++) {
-            array.setAtIndex(C_POINTER, i, a.allocateFrom(strings.get(i)));
-        }
-        array.setAtIndex(C_POINTER, strings.size(), MemorySegment.NULL);
-        return array;
     }
 
     /** {@return a pidfd of {@code pid} (close-on-exec), readable once it has exited} */

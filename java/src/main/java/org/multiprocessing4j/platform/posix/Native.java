@@ -6,9 +6,12 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.ValueLayout;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -120,6 +123,22 @@ public final class Native {
             throw e;
         }
         return new IllegalStateException(t);
+    }
+
+    /**
+     * {@return {@code strings} as a NULL-terminated array of C strings ({@code argv},
+     * {@code envp}), allocated with {@code a}}
+     *
+     * @param a where the array and the strings live
+     * @param strings the strings, none containing NUL
+     */
+    public static MemorySegment cStrings(SegmentAllocator a, List<String> strings) {
+        MemorySegment array = a.allocate(ValueLayout.ADDRESS, strings.size() + 1L);
+        for (int i = 0; i < strings.size(); i++) {
+            array.setAtIndex(ValueLayout.ADDRESS, i, a.allocateFrom(strings.get(i)));
+        }
+        array.setAtIndex(ValueLayout.ADDRESS, strings.size(), MemorySegment.NULL);
+        return array;
     }
 
     /**

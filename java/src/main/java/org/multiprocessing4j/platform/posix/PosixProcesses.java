@@ -1,11 +1,8 @@
 package org.multiprocessing4j.platform.posix;
 
-import static org.multiprocessing4j.platform.posix.bindings.Posix.C_POINTER;
-
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
@@ -117,8 +114,8 @@ final class PosixProcesses {
                         (short) (Posix.POSIX_SPAWN_SETSIGMASK() | Posix.POSIX_SPAWN_SETSIGDEF())));
                 MemorySegment pid = a.allocate(ValueLayout.JAVA_INT);
                 MemorySegment path = a.allocateFrom(request.executable());
-                MemorySegment argv = cStrings(a, request.arguments());
-                MemorySegment envp = cStrings(a, request.environment());
+                MemorySegment argv = Native.cStrings(a, request.arguments());
+                MemorySegment envp = Native.cStrings(a, request.environment());
                 Native.check("posix_spawn(\"" + request.executable() + "\")",
                         Posix.posix_spawn(pid, path, actions, attr, argv, envp));
                 int child = pid.get(ValueLayout.JAVA_INT, 0);
@@ -166,15 +163,6 @@ final class PosixProcesses {
             }
         }
         return found;
-    }
-
-    private static MemorySegment cStrings(SegmentAllocator a, List<String> strings) {
-        MemorySegment array = a.allocate(C_POINTER, strings.size() + 1L);
-        for (int i = 0; i < strings.size(); i++) {
-            array.setAtIndex(C_POINTER, i, a.allocateFrom(strings.get(i)));
-        }
-        array.setAtIndex(C_POINTER, strings.size(), MemorySegment.NULL);
-        return array;
     }
 
     private static void startReaper(int pid) {
