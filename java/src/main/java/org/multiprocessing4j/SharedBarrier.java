@@ -1,20 +1,19 @@
 package org.multiprocessing4j;
 
 import java.io.IOException;
-import java.io.InvalidObjectException;
 import java.io.ObjectStreamException;
+import java.io.Serial;
 import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.multiprocessing4j.internal.sync.WaitWord;
-import org.multiprocessing4j.internal.RegionHeader;
-import org.multiprocessing4j.internal.shm.Regions;
+import java.util.function.Consumer;
 import org.multiprocessing4j.internal.sync.BarrierLayout;
-import org.multiprocessing4j.internal.sync.LivenessMark;
 import org.multiprocessing4j.internal.sync.ProcessToken;
 import org.multiprocessing4j.internal.sync.RobustMutex;
+import org.multiprocessing4j.internal.sync.SyncRegion;
+import org.multiprocessing4j.internal.sync.WaitWord;
 import org.multiprocessing4j.internal.sync.Waiting;
 import org.multiprocessing4j.internal.sync.Words;
 
@@ -57,41 +56,44 @@ import org.multiprocessing4j.internal.sync.Words;
  * process's view; afterwards every method throws {@link IllegalStateException}. Thread-safe.
  */
 public final class SharedBarrier implements AutoCloseable, Serializable {
-    private static final long serialVersionUID = 1L;
+    @Serial
+    private static final long serialVersionUID = 2L;
 
-    /** The shared block; travels as an inherited descriptor (TaskStreams). */
-    @SuppressWarnings("serial")
-    private final SharedMemory memory;
+    /**
+     * The region: its memory, header, liveness mark, internal robust mutex and closed state; the
+     * serial form (an inherited handle when a task captures the barrier, see
+     * {@code SyncRegion}).
+     */
+    private final SyncRegion region;
     /** The action run by the last party to arrive, or null. */
     private final Task action;
     private final transient MemorySegment s;
     private final transient WaitWord genWord;
     private final transient RobustMutex mutex;
-    private final transient LivenessMark mark;
     private final transient int parties;
-    private transient volatile boolean closed;
 
-    private SharedBarrier(SharedMemory memory, int parties, Task action, boolean create) {
-        this.memory = memory;
+    /**
+     * Builds the barrier on a created or attached region.
+     *
+     * @throws IllegalStateException if the header's parties and layout size disagree
+     */
+    private SharedBarrier(SyncRegion region, Task action) {
+        this.region = region;
         this.action = action;
-        this.s = memory.segment();
-        if (create) {
-            Words.setIntPlain(s, BarrierLayout.PARTIES_OFFSET, parties);
-            RegionHeader.publish(s, BarrierLayout.MAGIC, BarrierLayout.VERSION,
-                    BarrierLayout.size(parties), true, ProcessToken.self());
-            this.parties = parties;
-        } else {
-            long size = RegionHeader.check(s, BarrierLayout.MAGIC, BarrierLayout.VERSION, "SharedBarrier");
-            this.parties = Words.intPlain(s, BarrierLayout.PARTIES_OFFSET);
-            if (this.parties < 1 || this.parties > BarrierLayout.MAX_PARTIES
-                    || size != BarrierLayout.size(this.parties)) {
-                throw new IllegalStateException("SharedBarrier: the header records " + this.parties
-                        + " parties in a layout of " + size + " bytes");
-            }
+        this.s = region.segment();
+        this.parties = Words.intPlain(s, BarrierLayout.PARTIES_OFFSET);
+        if (parties < 1 || parties > BarrierLayout.MAX_PARTIES
+                || region.size() != BarrierLayout.size(parties)) {
+            throw new IllegalStateException("SharedBarrier: the header records " + parties
+                    + " parties in a layout of " + region.size() + " bytes");
         }
         this.genWord = WaitWord.of(s, BarrierLayout.GEN_OFFSET);
-        this.mark = Regions.mark(memory, this);
-        this.mutex = new RobustMutex(s, BarrierLayout.MUTEX_OFFSET, mark::isAlive);
+        this.mutex = region.mutex();
+    }
+
+    /** Writes the configuration of a new barrier, before its header is published. */
+    private static Consumer<MemorySegment> init(int parties) {
+        return s -> Words.setIntPlain(s, BarrierLayout.PARTIES_OFFSET, parties);
     }
 
     /**
@@ -124,8 +126,8 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
             throw new IllegalArgumentException("parties must be 1.." + BarrierLayout.MAX_PARTIES
                     + ", got " + parties);
         }
-        return Regions.create(name, BarrierLayout.size(parties),
-                m -> new SharedBarrier(m, parties, null, true));
+        return SyncRegion.create(SyncRegion.Kind.BARRIER, name, BarrierLayout.size(parties),
+                init(parties), r -> new SharedBarrier(r, null));
     }
 
     /**
@@ -138,8 +140,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
      * @throws IllegalStateException if the name holds another kind of region or layout version
      */
     public static SharedBarrier open(String name) throws IOException {
-        return Regions.open(name, BarrierLayout.size(1), "SharedBarrier",
-                m -> new SharedBarrier(m, 0, null, false));
+        return SyncRegion.open(SyncRegion.Kind.BARRIER, name, r -> new SharedBarrier(r, null));
     }
 
     /**
@@ -150,7 +151,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
      * @throws IOException on any other error
      */
     public void unlink() throws IOException {
-        memory.unlink();
+        region.unlink();
     }
 
     /**
@@ -169,7 +170,8 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
             throw new IllegalArgumentException("parties must be 1.." + BarrierLayout.MAX_PARTIES
                     + ", got " + parties);
         }
-        return Regions.anonymous(BarrierLayout.size(parties), m -> new SharedBarrier(m, parties, action, true));
+        return SyncRegion.anonymous(SyncRegion.Kind.BARRIER, BarrierLayout.size(parties),
+                init(parties), r -> new SharedBarrier(r, action));
     }
 
     /**
@@ -269,9 +271,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
      */
     @Override
     public void close() {
-        Regions.unmap(mutex, memory);
-        closed = true;
-        mark.close(); // after the last access: from now on this process holds nothing here
+        region.close();
     }
 
     /*
@@ -377,7 +377,7 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
         int n = Math.min(Words.intVolatile(s, BarrierLayout.COUNT_OFFSET), parties);
         for (int i = 0; i < n; i++) {
             long t = Words.longVolatile(s, BarrierLayout.slot(i));
-            if (t != 0 && !mark.isAlive(t)) {
+            if (t != 0 && !region.isAlive(t)) {
                 return true;
             }
         }
@@ -452,31 +452,23 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
     }
 
     private MemorySegment seg() {
-        if (closed) {
-            throw new IllegalStateException("SharedBarrier is closed");
-        }
-        return s;
+        return region.segment();
     }
 
     /**
-     * Maps the block in the receiving process.
+     * Builds the barrier, with its action, on the region attached in the receiving process.
      *
      * @return this object's view in the receiving process
-     * @throws ObjectStreamException if the block cannot be mapped
+     * @throws ObjectStreamException if it cannot be built
      */
+    @Serial
     private Object readResolve() throws ObjectStreamException {
-        try {
-            return new SharedBarrier(memory, 0, action, false);
-        } catch (RuntimeException e) {
-            InvalidObjectException x = new InvalidObjectException(e.getMessage());
-            x.initCause(e);
-            throw x;
-        }
+        return region.resolve(r -> new SharedBarrier(r, action));
     }
 
     @Override
     public String toString() {
-        return closed ? "SharedBarrier[closed]" : "SharedBarrier[parties=" + parties + ", waiting="
-                + numberWaiting() + (isBroken() ? ", broken" : "") + "]";
+        return region.describe(() -> "parties=" + parties + ", waiting=" + numberWaiting()
+                + (isBroken() ? ", broken" : ""));
     }
 }

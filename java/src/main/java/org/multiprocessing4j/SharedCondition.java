@@ -1,8 +1,8 @@
 package org.multiprocessing4j;
 
 import java.io.IOException;
-import java.io.InvalidObjectException;
 import java.io.ObjectStreamException;
+import java.io.Serial;
 import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
 import java.util.Date;
@@ -11,11 +11,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
 import java.util.function.BooleanSupplier;
-import org.multiprocessing4j.internal.sync.WaitWord;
-import org.multiprocessing4j.internal.sync.ProcessToken;
-import org.multiprocessing4j.internal.RegionHeader;
-import org.multiprocessing4j.internal.shm.Regions;
 import org.multiprocessing4j.internal.sync.ConditionLayout;
+import org.multiprocessing4j.internal.sync.SyncRegion;
+import org.multiprocessing4j.internal.sync.WaitWord;
 import org.multiprocessing4j.internal.sync.Waiting;
 import org.multiprocessing4j.internal.sync.Words;
 
@@ -58,11 +56,14 @@ import org.multiprocessing4j.internal.sync.Words;
  * it); afterwards every method throws {@link IllegalStateException}. Thread-safe.
  */
 public final class SharedCondition implements Condition, AutoCloseable, Serializable {
-    private static final long serialVersionUID = 1L;
+    @Serial
+    private static final long serialVersionUID = 2L;
 
-    /** The shared block; travels as an inherited descriptor (TaskStreams). */
-    @SuppressWarnings("serial")
-    private final SharedMemory memory;
+    /**
+     * The region: its memory, header and closed state; the serial form (an inherited handle
+     * when a task captures the condition, see {@code SyncRegion}).
+     */
+    private final SyncRegion region;
     /** The lock: always a SharedLock or SharedReentrantLock, both Serializable. */
     @SuppressWarnings("serial")
     private final Lock lock;
@@ -70,20 +71,12 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
     private final boolean ownsLock;
     private final transient MemorySegment s;
     private final transient WaitWord wakeWord;
-    private transient volatile boolean closed;
 
-    private SharedCondition(SharedMemory memory, Lock lock, boolean ownsLock, boolean create) {
-        this.memory = memory;
+    private SharedCondition(SyncRegion region, Lock lock, boolean ownsLock) {
+        this.region = region;
         this.lock = lock;
         this.ownsLock = ownsLock;
-        this.s = memory.segment();
-        if (create) {
-            RegionHeader.publish(s, ConditionLayout.MAGIC, ConditionLayout.VERSION,
-                    ConditionLayout.SIZE, true, ProcessToken.self());
-        } else {
-            RegionHeader.check(s, ConditionLayout.MAGIC, ConditionLayout.VERSION, "SharedCondition",
-                    ConditionLayout.SIZE);
-        }
+        this.s = region.segment();
         this.wakeWord = WaitWord.of(s, ConditionLayout.WAKE_SEQ_OFFSET);
     }
 
@@ -117,7 +110,8 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
      */
     public static SharedCondition create(String name, SharedLock lock) throws IOException {
         Objects.requireNonNull(lock, "lock");
-        return Regions.create(name, ConditionLayout.SIZE, m -> new SharedCondition(m, lock, false, true));
+        return SyncRegion.create(SyncRegion.Kind.CONDITION, name, ConditionLayout.SIZE, null,
+                r -> new SharedCondition(r, lock, false));
     }
 
     /**
@@ -132,8 +126,8 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
      */
     public static SharedCondition open(String name, SharedLock lock) throws IOException {
         Objects.requireNonNull(lock, "lock");
-        return Regions.open(name, ConditionLayout.SIZE, "SharedCondition",
-                m -> new SharedCondition(m, lock, false, false));
+        return SyncRegion.open(SyncRegion.Kind.CONDITION, name,
+                r -> new SharedCondition(r, lock, false));
     }
 
     /**
@@ -144,7 +138,7 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
      * @throws IOException on any other error
      */
     public void unlink() throws IOException {
-        memory.unlink();
+        region.unlink();
     }
 
     /**
@@ -170,7 +164,8 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
     }
 
     private static SharedCondition of(Lock lock, boolean ownsLock) throws IOException {
-        return Regions.anonymous(ConditionLayout.SIZE, m -> new SharedCondition(m, lock, ownsLock, true));
+        return SyncRegion.anonymous(SyncRegion.Kind.CONDITION, ConditionLayout.SIZE, null,
+                r -> new SharedCondition(r, lock, ownsLock));
     }
 
     /** {@return the lock this condition is bound to} */
@@ -328,8 +323,7 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
      */
     @Override
     public void close() {
-        memory.close();
-        closed = true;
+        region.close();
         if (ownsLock) {
             ((SharedReentrantLock) lock).close();
         }
@@ -403,9 +397,7 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
     }
 
     private void requireHeld() {
-        if (closed) {
-            throw new IllegalStateException("SharedCondition is closed");
-        }
+        region.checkOpen();
         boolean held = switch (lock) {
             case SharedLock l -> l.isHeldByCurrentThread();
             case SharedReentrantLock l -> l.isHeldByCurrentThread();
@@ -434,24 +426,19 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
     }
 
     /**
-     * Maps the block in the receiving process.
+     * Builds the condition on the region attached in the receiving process, with its lock.
      *
      * @return this object's view in the receiving process
-     * @throws ObjectStreamException if the block cannot be mapped
+     * @throws ObjectStreamException if it cannot be built
      */
+    @Serial
     private Object readResolve() throws ObjectStreamException {
-        try {
-            return new SharedCondition(memory, lock, ownsLock, false);
-        } catch (RuntimeException e) {
-            InvalidObjectException x = new InvalidObjectException(e.getMessage());
-            x.initCause(e);
-            throw x;
-        }
+        return region.resolve(r -> new SharedCondition(r, lock, ownsLock));
     }
 
     @Override
     public String toString() {
-        return closed ? "SharedCondition[closed]" : "SharedCondition[" + lock + ", waiters="
-                + Words.intVolatile(s, ConditionLayout.WAITERS_OFFSET) + "]";
+        return region.describe(() -> lock + ", waiters="
+                + Words.intVolatile(s, ConditionLayout.WAITERS_OFFSET));
     }
 }

@@ -1,16 +1,14 @@
 package org.multiprocessing4j;
 
 import java.io.IOException;
-import java.io.InvalidObjectException;
 import java.io.ObjectStreamException;
+import java.io.Serial;
 import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
-import org.multiprocessing4j.internal.sync.WaitWord;
-import org.multiprocessing4j.internal.sync.ProcessToken;
-import org.multiprocessing4j.internal.RegionHeader;
-import org.multiprocessing4j.internal.shm.Regions;
 import org.multiprocessing4j.internal.sync.EventLayout;
+import org.multiprocessing4j.internal.sync.SyncRegion;
+import org.multiprocessing4j.internal.sync.WaitWord;
 import org.multiprocessing4j.internal.sync.Waiting;
 import org.multiprocessing4j.internal.sync.Words;
 
@@ -37,25 +35,20 @@ import org.multiprocessing4j.internal.sync.Words;
  * afterwards every method throws {@link IllegalStateException}. Thread-safe.
  */
 public final class SharedEvent implements AutoCloseable, Serializable {
-    private static final long serialVersionUID = 1L;
+    @Serial
+    private static final long serialVersionUID = 2L;
 
-    /** The shared block; travels as an inherited descriptor (TaskStreams). */
-    @SuppressWarnings("serial")
-    private final SharedMemory memory;
+    /**
+     * The region: its memory, header and closed state; the serial form (an inherited handle
+     * when a task captures the event, see {@code SyncRegion}).
+     */
+    private final SyncRegion region;
     private final transient MemorySegment s;
     private final transient WaitWord flagWord;
-    private transient volatile boolean closed;
 
-    private SharedEvent(SharedMemory memory, boolean create) {
-        this.memory = memory;
-        this.s = memory.segment();
-        if (create) {
-            RegionHeader.publish(s, EventLayout.MAGIC, EventLayout.VERSION,
-                    EventLayout.SIZE, true, ProcessToken.self());
-        } else {
-            RegionHeader.check(s, EventLayout.MAGIC, EventLayout.VERSION, "SharedEvent",
-                    EventLayout.SIZE);
-        }
+    private SharedEvent(SyncRegion region) {
+        this.region = region;
+        this.s = region.segment();
         this.flagWord = WaitWord.of(s, EventLayout.STATE_OFFSET);
     }
 
@@ -66,7 +59,8 @@ public final class SharedEvent implements AutoCloseable, Serializable {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedEvent create() throws IOException {
-        return Regions.anonymous(EventLayout.SIZE, m -> new SharedEvent(m, true));
+        return SyncRegion.anonymous(SyncRegion.Kind.EVENT, EventLayout.SIZE, null,
+                SharedEvent::new);
     }
 
     /**
@@ -80,7 +74,8 @@ public final class SharedEvent implements AutoCloseable, Serializable {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedEvent create(String name) throws IOException {
-        return Regions.create(name, EventLayout.SIZE, m -> new SharedEvent(m, true));
+        return SyncRegion.create(SyncRegion.Kind.EVENT, name, EventLayout.SIZE, null,
+                SharedEvent::new);
     }
 
     /**
@@ -93,7 +88,7 @@ public final class SharedEvent implements AutoCloseable, Serializable {
      * @throws IllegalStateException if the name holds another kind of region or layout version
      */
     public static SharedEvent open(String name) throws IOException {
-        return Regions.open(name, EventLayout.SIZE, "SharedEvent", m -> new SharedEvent(m, false));
+        return SyncRegion.open(SyncRegion.Kind.EVENT, name, SharedEvent::new);
     }
 
     /**
@@ -104,7 +99,7 @@ public final class SharedEvent implements AutoCloseable, Serializable {
      * @throws IOException on any other error
      */
     public void unlink() throws IOException {
-        memory.unlink();
+        region.unlink();
     }
 
     /** {@return whether the flag is set} @throws IllegalStateException if closed */
@@ -186,8 +181,7 @@ public final class SharedEvent implements AutoCloseable, Serializable {
      */
     @Override
     public void close() {
-        memory.close();
-        closed = true;
+        region.close();
     }
 
     private boolean await0(long timeoutNanos) throws InterruptedException {
@@ -228,30 +222,22 @@ public final class SharedEvent implements AutoCloseable, Serializable {
     }
 
     private MemorySegment seg() {
-        if (closed) {
-            throw new IllegalStateException("SharedEvent is closed");
-        }
-        return s;
+        return region.segment();
     }
 
     /**
-     * Maps the block in the receiving process.
+     * Builds the event on the region attached in the receiving process.
      *
      * @return this object's view in the receiving process
-     * @throws ObjectStreamException if the block cannot be mapped
+     * @throws ObjectStreamException if it cannot be built
      */
+    @Serial
     private Object readResolve() throws ObjectStreamException {
-        try {
-            return new SharedEvent(memory, false);
-        } catch (RuntimeException e) {
-            InvalidObjectException x = new InvalidObjectException(e.getMessage());
-            x.initCause(e);
-            throw x;
-        }
+        return region.resolve(SharedEvent::new);
     }
 
     @Override
     public String toString() {
-        return closed ? "SharedEvent[closed]" : "SharedEvent[" + (isSet() ? "set" : "clear") + "]";
+        return region.describe(() -> isSet() ? "set" : "clear");
     }
 }

@@ -1,20 +1,16 @@
 package org.multiprocessing4j;
 
 import java.io.IOException;
-import java.io.InvalidObjectException;
 import java.io.ObjectStreamException;
+import java.io.Serial;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
-import org.multiprocessing4j.internal.RegionHeader;
-import org.multiprocessing4j.internal.shm.Regions;
-import org.multiprocessing4j.internal.sync.LivenessMark;
 import org.multiprocessing4j.internal.sync.LockLayout;
-import org.multiprocessing4j.internal.sync.MutexLayout;
 import org.multiprocessing4j.internal.sync.ProcessToken;
 import org.multiprocessing4j.internal.sync.RobustMutex;
+import org.multiprocessing4j.internal.sync.SyncRegion;
 
 /**
  * A lock shared between processes (Python's {@code multiprocessing.Lock}), in shared memory, that
@@ -93,28 +89,17 @@ import org.multiprocessing4j.internal.sync.RobustMutex;
  * closed lock throws {@link IllegalStateException}. All methods are thread-safe.
  */
 public final class SharedLock implements Lock, AutoCloseable, Serializable {
-    private static final long serialVersionUID = 1L;
+    @Serial
+    private static final long serialVersionUID = 2L;
 
-    /** The shared block; travels as an inherited descriptor (TaskStreams). */
-    @SuppressWarnings("serial")
-    private final SharedMemory memory;
-    private final transient MemorySegment segment;
-    private final transient RobustMutex mutex;
-    private final transient LivenessMark mark;
-    private transient volatile boolean closed;
+    /**
+     * The region: its memory, header, liveness mark, robust mutex and closed state; the serial
+     * form (an inherited handle when a task captures the lock, see {@code SyncRegion}).
+     */
+    private final SyncRegion region;
 
-    private SharedLock(SharedMemory memory, boolean create) {
-        this.memory = memory;
-        this.segment = memory.segment();
-        if (create) {
-            RegionHeader.publish(segment, LockLayout.MAGIC_LOCK, LockLayout.VERSION,
-                    LockLayout.SIZE, true, ProcessToken.self());
-        } else {
-            RegionHeader.check(segment, LockLayout.MAGIC_LOCK, LockLayout.VERSION, "SharedLock",
-                    LockLayout.SIZE);
-        }
-        this.mark = Regions.mark(memory, this);
-        this.mutex = new RobustMutex(segment, LockLayout.MUTEX_OFFSET, mark::isAlive);
+    private SharedLock(SyncRegion region) {
+        this.region = region;
     }
 
     /**
@@ -124,7 +109,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedLock create() throws IOException {
-        return Regions.anonymous(LockLayout.SIZE, m -> new SharedLock(m, true));
+        return SyncRegion.anonymous(SyncRegion.Kind.LOCK, LockLayout.SIZE, null, SharedLock::new);
     }
 
     /**
@@ -138,7 +123,8 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedLock create(String name) throws IOException {
-        return Regions.create(name, LockLayout.SIZE, m -> new SharedLock(m, true));
+        return SyncRegion.create(SyncRegion.Kind.LOCK, name, LockLayout.SIZE, null,
+                SharedLock::new);
     }
 
     /**
@@ -151,7 +137,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      * @throws IllegalStateException if the name holds another kind of region or layout version
      */
     public static SharedLock open(String name) throws IOException {
-        return Regions.open(name, LockLayout.SIZE, "SharedLock", m -> new SharedLock(m, false));
+        return SyncRegion.open(SyncRegion.Kind.LOCK, name, SharedLock::new);
     }
 
     /**
@@ -162,7 +148,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      * @throws IOException on any other error
      */
     public void unlink() throws IOException {
-        memory.unlink();
+        region.unlink();
     }
 
     /**
@@ -175,7 +161,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
     @Override
     public void lock() {
         try {
-            check(mutexOrClosed().acquire(-1, false));
+            region.acquired(region.mutex().acquire(-1, false));
         } catch (InterruptedException e) {
             throw new AssertionError("uninterruptible acquisition was interrupted", e);
         }
@@ -190,7 +176,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      */
     @Override
     public void lockInterruptibly() throws InterruptedException {
-        check(mutexOrClosed().acquire(-1, true));
+        region.acquired(region.mutex().acquire(-1, true));
     }
 
     /**
@@ -203,7 +189,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      */
     @Override
     public boolean tryLock() {
-        return check(mutexOrClosed().tryAcquire());
+        return region.acquired(region.mutex().tryAcquire());
     }
 
     /**
@@ -218,7 +204,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      */
     @Override
     public boolean tryLock(long time, TimeUnit unit) throws InterruptedException {
-        return check(mutexOrClosed().acquire(Math.max(0, unit.toNanos(time)), true));
+        return region.acquired(region.mutex().acquire(Math.max(0, unit.toNanos(time)), true));
     }
 
     /**
@@ -235,7 +221,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      */
     @Override
     public void unlock() {
-        if (!mutexOrClosed().releaseAny()) {
+        if (!region.mutex().releaseAny()) {
             throw new IllegalMonitorStateException("SharedLock is not locked");
         }
     }
@@ -249,7 +235,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      */
     @Override
     public SharedCondition newCondition() {
-        mutexOrClosed();
+        region.checkOpen();
         try {
             return SharedCondition.create(this);
         } catch (IOException e) {
@@ -265,7 +251,7 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      * @throws IllegalStateException if closed
      */
     public boolean isConsistent() {
-        return !mutexOrClosed().ownerDied();
+        return region.isConsistent();
     }
 
     /**
@@ -276,23 +262,17 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      * @throws IllegalStateException if closed
      */
     public void markConsistent() {
-        RobustMutex m = mutexOrClosed();
-        if (!m.heldByCurrentThread()) {
-            throw new IllegalMonitorStateException("markConsistent() by a thread that does not"
-                    + " hold the SharedLock");
-        }
-        m.markConsistent();
+        region.markConsistent();
     }
 
     /** {@return whether any thread of any process holds the lock} @throws IllegalStateException if closed */
     public boolean isLocked() {
-        long o = mutexOrClosed().owner();
-        return o != 0 && o != MutexLayout.NOT_RECOVERABLE;
+        return region.isLocked();
     }
 
     /** {@return whether the current thread is the recorded owner} @throws IllegalStateException if closed */
     public boolean isHeldByCurrentThread() {
-        return mutexOrClosed().heldByCurrentThread();
+        return region.mutex().heldByCurrentThread();
     }
 
     /**
@@ -313,23 +293,14 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      */
     @Override
     public void close() {
-        Regions.unmap(mutex, memory);
-        closed = true;
-        mark.close(); // after the last access: from now on this process holds nothing here
+        region.close();
     }
 
     // ---------------------------------------------------------------- package-private, for SharedCondition
 
-    RobustMutex mutexOrClosed() {
-        if (closed) {
-            throw new IllegalStateException("SharedLock is closed");
-        }
-        return mutex;
-    }
-
     /** Releases for a condition wait; @return the hold count to restore (always 1). */
     int releaseForWait() {
-        RobustMutex m = mutexOrClosed();
+        RobustMutex m = region.mutex();
         if (!m.heldByCurrentThread()) {
             throw new IllegalMonitorStateException("the current thread does not hold the SharedLock");
         }
@@ -344,40 +315,19 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
         lock();
     }
 
-    private boolean check(RobustMutex.Result r) {
-        return switch (r) {
-            case ACQUIRED, OWNER_DIED -> true;
-            case TIMED_OUT -> false;
-            case NOT_RECOVERABLE -> throw new LockNotRecoverableException("SharedLock is not"
-                    + " recoverable: an owner died and the lock was released without"
-                    + " markConsistent()");
-        };
-    }
-
     /**
-     * Maps the block in the receiving process.
+     * Builds the lock on the region attached in the receiving process.
      *
      * @return this object's view in the receiving process
-     * @throws ObjectStreamException if the block cannot be mapped
+     * @throws ObjectStreamException if the lock cannot be built
      */
+    @Serial
     private Object readResolve() throws ObjectStreamException {
-        try {
-            return new SharedLock(memory, false);
-        } catch (RuntimeException e) {
-            InvalidObjectException x = new InvalidObjectException(e.getMessage());
-            x.initCause(e);
-            throw x;
-        }
+        return region.resolve(SharedLock::new);
     }
 
     @Override
     public String toString() {
-        if (closed) {
-            return "SharedLock[closed]";
-        }
-        long o = mutex.owner();
-        String state = o == 0 ? "unlocked" : o == MutexLayout.NOT_RECOVERABLE ? "not recoverable"
-                : "locked by pid " + ProcessToken.pid(o) + (isConsistent() ? "" : ", inconsistent");
-        return "SharedLock[" + state + "]";
+        return region.describe(region::lockState);
     }
 }

@@ -24,8 +24,8 @@ import org.multiprocessing4j.internal.queue.Ring;
 import org.multiprocessing4j.internal.queue.SinkPool;
 import org.multiprocessing4j.internal.queue.SpillStore;
 import org.multiprocessing4j.internal.queue.Spill;
-import org.multiprocessing4j.internal.shm.Regions;
 import org.multiprocessing4j.internal.sync.LivenessMark;
+import org.multiprocessing4j.internal.sync.Regions;
 import org.multiprocessing4j.internal.sync.Waiting;
 import org.multiprocessing4j.platform.Platform;
 

@@ -1,20 +1,16 @@
 package org.multiprocessing4j;
 
 import java.io.IOException;
-import java.io.InvalidObjectException;
 import java.io.ObjectStreamException;
+import java.io.Serial;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
-import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Lock;
-import org.multiprocessing4j.internal.RegionHeader;
-import org.multiprocessing4j.internal.shm.Regions;
-import org.multiprocessing4j.internal.sync.LivenessMark;
 import org.multiprocessing4j.internal.sync.LockLayout;
-import org.multiprocessing4j.internal.sync.MutexLayout;
 import org.multiprocessing4j.internal.sync.ProcessToken;
 import org.multiprocessing4j.internal.sync.RobustMutex;
+import org.multiprocessing4j.internal.sync.SyncRegion;
 
 /**
  * A reentrant lock shared between processes (Python's {@code multiprocessing.RLock}), in shared
@@ -49,28 +45,17 @@ import org.multiprocessing4j.internal.sync.RobustMutex;
  * lock. Thread-safe.
  */
 public final class SharedReentrantLock implements Lock, AutoCloseable, Serializable {
-    private static final long serialVersionUID = 1L;
+    @Serial
+    private static final long serialVersionUID = 2L;
 
-    /** The shared block; travels as an inherited descriptor (TaskStreams). */
-    @SuppressWarnings("serial")
-    private final SharedMemory memory;
-    private final transient MemorySegment segment;
-    private final transient RobustMutex mutex;
-    private final transient LivenessMark mark;
-    private transient volatile boolean closed;
+    /**
+     * The region: its memory, header, liveness mark, robust mutex and closed state; the serial
+     * form (an inherited handle when a task captures the lock, see {@code SyncRegion}).
+     */
+    private final SyncRegion region;
 
-    private SharedReentrantLock(SharedMemory memory, boolean create) {
-        this.memory = memory;
-        this.segment = memory.segment();
-        if (create) {
-            RegionHeader.publish(segment, LockLayout.MAGIC_REENTRANT, LockLayout.VERSION,
-                    LockLayout.SIZE, true, ProcessToken.self());
-        } else {
-            RegionHeader.check(segment, LockLayout.MAGIC_REENTRANT, LockLayout.VERSION,
-                    "SharedReentrantLock", LockLayout.SIZE);
-        }
-        this.mark = Regions.mark(memory, this);
-        this.mutex = new RobustMutex(segment, LockLayout.MUTEX_OFFSET, mark::isAlive);
+    private SharedReentrantLock(SyncRegion region) {
+        this.region = region;
     }
 
     /**
@@ -80,7 +65,8 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedReentrantLock create() throws IOException {
-        return Regions.anonymous(LockLayout.SIZE, m -> new SharedReentrantLock(m, true));
+        return SyncRegion.anonymous(SyncRegion.Kind.REENTRANT_LOCK, LockLayout.SIZE, null,
+                SharedReentrantLock::new);
     }
 
     /**
@@ -94,7 +80,8 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      * @throws IOException if the shared memory cannot be created
      */
     public static SharedReentrantLock create(String name) throws IOException {
-        return Regions.create(name, LockLayout.SIZE, m -> new SharedReentrantLock(m, true));
+        return SyncRegion.create(SyncRegion.Kind.REENTRANT_LOCK, name, LockLayout.SIZE, null,
+                SharedReentrantLock::new);
     }
 
     /**
@@ -107,7 +94,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      * @throws IllegalStateException if the name holds another kind of region or layout version
      */
     public static SharedReentrantLock open(String name) throws IOException {
-        return Regions.open(name, LockLayout.SIZE, "SharedReentrantLock", m -> new SharedReentrantLock(m, false));
+        return SyncRegion.open(SyncRegion.Kind.REENTRANT_LOCK, name, SharedReentrantLock::new);
     }
 
     /**
@@ -118,7 +105,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      * @throws IOException on any other error
      */
     public void unlink() throws IOException {
-        memory.unlink();
+        region.unlink();
     }
 
     /**
@@ -135,7 +122,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
             return;
         }
         try {
-            check(mutexOrClosed().acquire(-1, false));
+            region.acquired(region.mutex().acquire(-1, false));
         } catch (InterruptedException e) {
             throw new AssertionError("uninterruptible acquisition was interrupted", e);
         }
@@ -154,7 +141,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
             throw new InterruptedException();
         }
         if (!reenter()) {
-            check(mutexOrClosed().acquire(-1, true));
+            region.acquired(region.mutex().acquire(-1, true));
         }
     }
 
@@ -168,7 +155,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      */
     @Override
     public boolean tryLock() {
-        return reenter() || check(mutexOrClosed().tryAcquire());
+        return reenter() || region.acquired(region.mutex().tryAcquire());
     }
 
     /**
@@ -186,7 +173,8 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        return reenter() || check(mutexOrClosed().acquire(Math.max(0, unit.toNanos(time)), true));
+        return reenter()
+                || region.acquired(region.mutex().acquire(Math.max(0, unit.toNanos(time)), true));
     }
 
     /**
@@ -199,7 +187,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      */
     @Override
     public void unlock() {
-        RobustMutex m = mutexOrClosed();
+        RobustMutex m = region.mutex();
         if (!m.heldByCurrentThread()) {
             throw new IllegalMonitorStateException("the current thread does not hold the"
                     + " SharedReentrantLock (" + this + ")");
@@ -220,7 +208,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      */
     @Override
     public SharedCondition newCondition() {
-        mutexOrClosed();
+        region.checkOpen();
         try {
             return SharedCondition.create(this);
         } catch (IOException e) {
@@ -235,7 +223,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      * @throws IllegalStateException if closed
      */
     public boolean isConsistent() {
-        return !mutexOrClosed().ownerDied();
+        return region.isConsistent();
     }
 
     /**
@@ -246,29 +234,23 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      * @throws IllegalStateException if closed
      */
     public void markConsistent() {
-        RobustMutex m = mutexOrClosed();
-        if (!m.heldByCurrentThread()) {
-            throw new IllegalMonitorStateException("markConsistent() by a thread that does not"
-                    + " hold the SharedReentrantLock");
-        }
-        m.markConsistent();
+        region.markConsistent();
     }
 
     /** {@return the current thread's hold count, 0 if it is not the owner} @throws IllegalStateException if closed */
     public int getHoldCount() {
-        RobustMutex m = mutexOrClosed();
+        RobustMutex m = region.mutex();
         return m.heldByCurrentThread() ? m.holds() : 0;
     }
 
     /** {@return whether the current thread is the owner} @throws IllegalStateException if closed */
     public boolean isHeldByCurrentThread() {
-        return mutexOrClosed().heldByCurrentThread();
+        return region.mutex().heldByCurrentThread();
     }
 
     /** {@return whether any thread of any process holds the lock} @throws IllegalStateException if closed */
     public boolean isLocked() {
-        long o = mutexOrClosed().owner();
-        return o != 0 && o != MutexLayout.NOT_RECOVERABLE;
+        return region.isLocked();
     }
 
     /**
@@ -283,22 +265,13 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      */
     @Override
     public void close() {
-        Regions.unmap(mutex, memory);
-        closed = true;
-        mark.close(); // after the last access: from now on this process holds nothing here
+        region.close();
     }
 
     // ---------------------------------------------------------------- package-private
 
-    RobustMutex mutexOrClosed() {
-        if (closed) {
-            throw new IllegalStateException("SharedReentrantLock is closed");
-        }
-        return mutex;
-    }
-
     private boolean reenter() {
-        RobustMutex m = mutexOrClosed();
+        RobustMutex m = region.mutex();
         if (!m.heldByCurrentThread()) {
             return false;
         }
@@ -312,7 +285,7 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
 
     /** Releases all holds for a condition wait; @return the hold count to restore. */
     int releaseForWait() {
-        RobustMutex m = mutexOrClosed();
+        RobustMutex m = region.mutex();
         if (!m.heldByCurrentThread()) {
             throw new IllegalMonitorStateException("the current thread does not hold the"
                     + " SharedReentrantLock");
@@ -325,47 +298,26 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
     /** Re-acquires after a condition wait, uninterruptibly, and restores the hold count. */
     void reacquireAfterWait(int holds) {
         try {
-            check(mutexOrClosed().acquire(-1, false));
+            region.acquired(region.mutex().acquire(-1, false));
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
-        mutex.setHolds(holds);
-    }
-
-    private boolean check(RobustMutex.Result r) {
-        return switch (r) {
-            case ACQUIRED, OWNER_DIED -> true;
-            case TIMED_OUT -> false;
-            case NOT_RECOVERABLE -> throw new LockNotRecoverableException("SharedReentrantLock"
-                    + " is not recoverable: an owner died and the lock was released without"
-                    + " markConsistent()");
-        };
+        region.mutex().setHolds(holds);
     }
 
     /**
-     * Maps the block in the receiving process.
+     * Builds the lock on the region attached in the receiving process.
      *
      * @return this object's view in the receiving process
-     * @throws ObjectStreamException if the block cannot be mapped
+     * @throws ObjectStreamException if the lock cannot be built
      */
+    @Serial
     private Object readResolve() throws ObjectStreamException {
-        try {
-            return new SharedReentrantLock(memory, false);
-        } catch (RuntimeException e) {
-            InvalidObjectException x = new InvalidObjectException(e.getMessage());
-            x.initCause(e);
-            throw x;
-        }
+        return region.resolve(SharedReentrantLock::new);
     }
 
     @Override
     public String toString() {
-        if (closed) {
-            return "SharedReentrantLock[closed]";
-        }
-        long o = mutex.owner();
-        String state = o == 0 ? "unlocked" : o == MutexLayout.NOT_RECOVERABLE ? "not recoverable"
-                : "locked by pid " + ProcessToken.pid(o) + (isConsistent() ? "" : ", inconsistent");
-        return "SharedReentrantLock[" + state + "]";
+        return region.describe(region::lockState);
     }
 }

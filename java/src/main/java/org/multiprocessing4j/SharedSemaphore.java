@@ -1,16 +1,15 @@
 package org.multiprocessing4j;
 
 import java.io.IOException;
-import java.io.InvalidObjectException;
 import java.io.ObjectStreamException;
+import java.io.Serial;
 import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
-import org.multiprocessing4j.internal.sync.WaitWord;
-import org.multiprocessing4j.internal.sync.ProcessToken;
-import org.multiprocessing4j.internal.RegionHeader;
-import org.multiprocessing4j.internal.shm.Regions;
+import java.util.function.Consumer;
 import org.multiprocessing4j.internal.sync.SemaphoreLayout;
+import org.multiprocessing4j.internal.sync.SyncRegion;
+import org.multiprocessing4j.internal.sync.WaitWord;
 import org.multiprocessing4j.internal.sync.Waiting;
 import org.multiprocessing4j.internal.sync.Words;
 
@@ -39,30 +38,31 @@ import org.multiprocessing4j.internal.sync.Words;
  * Thread-safe.
  */
 public final class SharedSemaphore implements AutoCloseable, Serializable {
-    private static final long serialVersionUID = 1L;
+    @Serial
+    private static final long serialVersionUID = 2L;
 
-    /** The shared block; travels as an inherited descriptor (TaskStreams). */
-    @SuppressWarnings("serial")
-    private final SharedMemory memory;
+    /**
+     * The region: its memory, header and closed state; the serial form (an inherited handle
+     * when a task captures the semaphore, see {@code SyncRegion}).
+     */
+    private final SyncRegion region;
     private final transient MemorySegment s;
     private final transient WaitWord valueWord;
     private final transient int maxValue;
-    private transient volatile boolean closed;
 
-    private SharedSemaphore(SharedMemory memory, int initial, int maxValue, boolean create) {
-        this.memory = memory;
-        this.s = memory.segment();
-        if (create) {
-            Words.setIntPlain(s, SemaphoreLayout.MAX_VALUE_OFFSET, maxValue);
-            Words.setIntPlain(s, SemaphoreLayout.VALUE_OFFSET, initial);
-            RegionHeader.publish(s, SemaphoreLayout.MAGIC, SemaphoreLayout.VERSION,
-                    SemaphoreLayout.SIZE, true, ProcessToken.self());
-        } else {
-            RegionHeader.check(s, SemaphoreLayout.MAGIC, SemaphoreLayout.VERSION, "SharedSemaphore",
-                    SemaphoreLayout.SIZE);
-        }
+    private SharedSemaphore(SyncRegion region) {
+        this.region = region;
+        this.s = region.segment();
         this.maxValue = Words.intPlain(s, SemaphoreLayout.MAX_VALUE_OFFSET);
         this.valueWord = WaitWord.of(s, SemaphoreLayout.VALUE_OFFSET);
+    }
+
+    /** Writes the configuration of a new semaphore, before its header is published. */
+    private static Consumer<MemorySegment> init(int initial, int maxValue) {
+        return s -> {
+            Words.setIntPlain(s, SemaphoreLayout.MAX_VALUE_OFFSET, maxValue);
+            Words.setIntPlain(s, SemaphoreLayout.VALUE_OFFSET, initial);
+        };
     }
 
     /**
@@ -82,8 +82,8 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
         if (permits < 0) {
             throw new IllegalArgumentException("permits must be >= 0, got " + permits);
         }
-        return Regions.create(name, SemaphoreLayout.SIZE,
-                m -> new SharedSemaphore(m, permits, bounded ? permits : -1, true));
+        return SyncRegion.create(SyncRegion.Kind.SEMAPHORE, name, SemaphoreLayout.SIZE,
+                init(permits, bounded ? permits : -1), SharedSemaphore::new);
     }
 
     /**
@@ -96,7 +96,7 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
      * @throws IllegalStateException if the name holds another kind of region or layout version
      */
     public static SharedSemaphore open(String name) throws IOException {
-        return Regions.open(name, SemaphoreLayout.SIZE, "SharedSemaphore", m -> new SharedSemaphore(m, 0, 0, false));
+        return SyncRegion.open(SyncRegion.Kind.SEMAPHORE, name, SharedSemaphore::new);
     }
 
     /**
@@ -107,7 +107,7 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
      * @throws IOException on any other error
      */
     public void unlink() throws IOException {
-        memory.unlink();
+        region.unlink();
     }
 
     /**
@@ -139,7 +139,8 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
         if (permits < 0) {
             throw new IllegalArgumentException("permits must be >= 0, got " + permits);
         }
-        return Regions.anonymous(SemaphoreLayout.SIZE, m -> new SharedSemaphore(m, permits, max, true));
+        return SyncRegion.anonymous(SyncRegion.Kind.SEMAPHORE, SemaphoreLayout.SIZE,
+                init(permits, max), SharedSemaphore::new);
     }
 
     /**
@@ -243,8 +244,7 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
      */
     @Override
     public void close() {
-        memory.close();
-        closed = true;
+        region.close();
     }
 
     private boolean acquire0(long timeoutNanos) throws InterruptedException {
@@ -286,31 +286,23 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
     }
 
     private MemorySegment seg() {
-        if (closed) {
-            throw new IllegalStateException("SharedSemaphore is closed");
-        }
-        return s;
+        return region.segment();
     }
 
     /**
-     * Maps the block in the receiving process.
+     * Builds the semaphore on the region attached in the receiving process.
      *
      * @return this object's view in the receiving process
-     * @throws ObjectStreamException if the block cannot be mapped
+     * @throws ObjectStreamException if it cannot be built
      */
+    @Serial
     private Object readResolve() throws ObjectStreamException {
-        try {
-            return new SharedSemaphore(memory, 0, 0, false);
-        } catch (RuntimeException e) {
-            InvalidObjectException x = new InvalidObjectException(e.getMessage());
-            x.initCause(e);
-            throw x;
-        }
+        return region.resolve(SharedSemaphore::new);
     }
 
     @Override
     public String toString() {
-        return closed ? "SharedSemaphore[closed]" : "SharedSemaphore[permits="
-                + availablePermits() + (maxValue >= 0 ? ", bound=" + maxValue : "") + "]";
+        return region.describe(() -> "permits=" + availablePermits()
+                + (maxValue >= 0 ? ", bound=" + maxValue : ""));
     }
 }

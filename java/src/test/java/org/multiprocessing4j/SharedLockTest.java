@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Timeout;
 import org.multiprocessing4j.internal.sync.LockLayout;
 import org.multiprocessing4j.internal.sync.MutexLayout;
 import org.multiprocessing4j.internal.sync.ProcessToken;
+import org.multiprocessing4j.internal.sync.SyncRegion;
 import org.multiprocessing4j.testing.WaitStates;
 
 /** Contract of {@link SharedLock}, across real child JVMs where it matters. */
@@ -131,7 +132,7 @@ class SharedLockTest {
         String name = "mp4j-test-close-takeover-" + java.util.UUID.randomUUID();
         try (SharedLock taker = SharedLock.create(name); SharedLock other = SharedLock.open(name)) {
             try {
-                MemorySegment words = (MemorySegment) field(other, "segment");
+                MemorySegment words = region(other).segment();
                 long ownerOffset = LockLayout.MUTEX_OFFSET + MutexLayout.OWNER_OFFSET;
                 // A dead owner: this pid with another start time, which holds no liveness mark.
                 words.set(ValueLayout.JAVA_LONG, ownerOffset, ProcessToken.self() + 1);
@@ -175,15 +176,15 @@ class SharedLockTest {
         }
     }
 
-    private static Object field(SharedLock lock, String name) throws Exception {
-        java.lang.reflect.Field f = SharedLock.class.getDeclaredField(name);
+    private static SyncRegion region(SharedLock lock) throws Exception {
+        java.lang.reflect.Field f = SharedLock.class.getDeclaredField("region");
         f.setAccessible(true);
-        return f.get(lock);
+        return (SyncRegion) f.get(lock);
     }
 
     /** Sets the package-private take-over probe of the lock's mutex (tests only). */
     private static void setTakeOverProbe(SharedLock lock, Runnable probe) throws Exception {
-        Object mutex = field(lock, "mutex");
+        Object mutex = region(lock).mutex();
         java.lang.reflect.Field p = mutex.getClass().getDeclaredField("takeOverProbe");
         p.setAccessible(true);
         p.set(mutex, probe);

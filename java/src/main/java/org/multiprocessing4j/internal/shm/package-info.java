@@ -5,9 +5,7 @@
  * ({@link org.multiprocessing4j.internal.shm.ShmTracker}: when the reaper runs, what it is told);
  * and CPython's {@code ShareableList}
  * layout, so that a list can be shared with Python by name
- * ({@link org.multiprocessing4j.internal.shm.ShareableListLayout}); and how a synchronization
- * object creates or opens its region, by name or anonymously, waiting for a creator's magic
- * ({@link org.multiprocessing4j.internal.shm.Regions}).
+ * ({@link org.multiprocessing4j.internal.shm.ShareableListLayout}).
  *
  * <p>Not API. It may use the {@code platform} seam, never a backend.
  */

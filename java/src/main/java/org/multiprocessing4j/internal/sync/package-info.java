@@ -15,7 +15,10 @@
  * policy of queues and synchronization objects alike
  * ({@link org.multiprocessing4j.internal.sync.Waiting}, over the platform's wait channel of a
  * {@link org.multiprocessing4j.internal.sync.WaitWord}) and access-mode-named atomic word access
- * ({@link org.multiprocessing4j.internal.sync.Words}).
+ * ({@link org.multiprocessing4j.internal.sync.Words}); the primitives' common life cycle and
+ * serial form ({@link org.multiprocessing4j.internal.sync.SyncRegion}) and creating or opening a
+ * region by name or anonymously, waiting for a creator's magic, for them and for queues
+ * ({@link org.multiprocessing4j.internal.sync.Regions}).
  *
  * <p>Rules: shared words are naturally aligned 4- or 8-byte words, accessed only through
  * {@code Words}; a region's magic is written last with a release store; a layout's offsets are

@@ -1,20 +1,17 @@
-package org.multiprocessing4j.internal.shm;
+package org.multiprocessing4j.internal.sync;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import org.multiprocessing4j.SharedMemory;
 import org.multiprocessing4j.internal.Access;
 import org.multiprocessing4j.internal.RegionHeader;
-import org.multiprocessing4j.internal.sync.LivenessMark;
-import org.multiprocessing4j.internal.sync.RobustMutex;
-import org.multiprocessing4j.internal.sync.Words;
 
 /**
- * Creating a synchronization region (anonymous, or by name) and opening one by name, for the
- * primitives that unrelated processes share ({@code SharedLock.create(name)} /
- * {@code SharedLock.open(name)}, …). The memory is a {@link SharedMemory}: anonymous (a memfd,
- * reaching other processes only as an inherited descriptor) or named, and a named one is tracked
- * for its creator like any other (removed if the creator dies without unlinking it).
+ * Creating a region that starts with a {@link RegionHeader} (anonymous, or by name) and opening
+ * one by name, for the objects that unrelated processes share: the synchronization primitives
+ * (through {@link SyncRegion}) and {@code SharedQueue}. The memory is a {@link SharedMemory}:
+ * anonymous (reaching other processes only as an inherited handle) or named, and a named one is
+ * tracked for its creator like any other (removed if the creator dies without unlinking it).
  */
 public final class Regions {
     /** How long {@link #open} waits for a creator that has made the name but not yet published. */
@@ -27,24 +24,6 @@ public final class Regions {
     @FunctionalInterface
     public interface Maker<T> {
         T make(SharedMemory memory);
-    }
-
-    /**
-     * Unmaps a primitive's region once no take-over of its mutex is in flight, so that closing
-     * never leaves an owner word half done ({@code me|TAKING}, which only this live process could
-     * finish). If the unmap is refused (a thread of this process is inside a system call on the
-     * memory), the mutex is reopened: nothing was closed.
-     *
-     * @throws IllegalStateException if the memory cannot be unmapped now
-     */
-    public static void unmap(RobustMutex mutex, SharedMemory memory) {
-        mutex.close(); // waits for a take-over in flight
-        try {
-            memory.close();
-        } catch (RuntimeException e) {
-            mutex.reopen();
-            throw e;
-        }
     }
 
     /**
