@@ -19,6 +19,7 @@ import java.util.function.LongFunction;
 import org.multiprocessing4j.internal.Access;
 import org.multiprocessing4j.internal.Descriptor;
 import org.multiprocessing4j.internal.task.Inheritable;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -83,13 +84,13 @@ public final class Connection implements Waitable, AutoCloseable {
     static {
         Access.setConnection(new Access.ConnectionHooks() {
             @Override
-            public Connection open(org.multiprocessing4j.platform.Handle fd, boolean readable, boolean writable,
+            public Connection open(Handle fd, boolean readable, boolean writable,
                                    Codec codec) {
                 return new Connection(fd, readable, writable, codec);
             }
 
             @Override
-            public Connection inherited(org.multiprocessing4j.platform.Handle fd, boolean readable, boolean writable,
+            public Connection inherited(Handle fd, boolean readable, boolean writable,
                                         long maxFrameSize, Codec codec) {
                 return Connection.inherited(fd, readable, writable, maxFrameSize, codec);
             }
@@ -157,11 +158,11 @@ public final class Connection implements Waitable, AutoCloseable {
     /** Whether reads keep handles (recvmsg) instead of letting the kernel drop them. */
     private volatile boolean handleMode;
     // Guarded by recvLock: handles received (in handle mode) and not yet taken by recvHandle.
-    private final java.util.ArrayDeque<org.multiprocessing4j.platform.Handle> handles =
+    private final java.util.ArrayDeque<Handle> handles =
             new java.util.ArrayDeque<>();
     private long recvDeadline; // guarded by recvLock: System.nanoTime() deadline when timed
 
-    Connection(org.multiprocessing4j.platform.Handle handle, boolean readable, boolean writable,
+    Connection(Handle handle, boolean readable, boolean writable,
                Codec codec) {
         this.fd = new Descriptor(handle);
         this.readable = readable;
@@ -393,7 +394,7 @@ public final class Connection implements Waitable, AutoCloseable {
             var n = fd.acquire();
             try {
                 OS.sendWithHandles(n, sink.segment(), 1,
-                        new org.multiprocessing4j.platform.Handle[] {org.multiprocessing4j.platform.Handle.of(handle)});
+                        new Handle[] {Handle.of(handle)});
             } finally {
                 fd.release();
             }
@@ -897,7 +898,7 @@ public final class Connection implements Waitable, AutoCloseable {
     }
 
     /** As {@link #readSome} on a socket, giving up at {@link #recvDeadline}. */
-    private long readSomeBefore(org.multiprocessing4j.platform.Handle n, MemorySegment into, long max) throws IOException {
+    private long readSomeBefore(Handle n, MemorySegment into, long max) throws IOException {
         for (;;) {
             long r = OS.readNow(n, into, max);
             if (r >= 0) {
@@ -966,13 +967,13 @@ public final class Connection implements Waitable, AutoCloseable {
         if (anyBuffered) {
             timeout = Duration.ZERO;
         }
-        var handles = new org.multiprocessing4j.platform.Handle[list.size()];
+        var handles = new Handle[list.size()];
         boolean[] readable = new boolean[handles.length];
         Descriptor[] held = new Descriptor[handles.length];
         try {
             for (int i = 0; i < handles.length; i++) {
-                if (list.get(i) instanceof Waitable.Handle h) {
-                    handles[i] = org.multiprocessing4j.platform.Handle.of(h.handle()); // the caller's own descriptor
+                if (list.get(i) instanceof Waitable.OsHandle h) {
+                    handles[i] = Handle.of(h.handle()); // the caller's own descriptor
                     continue;
                 }
                 Descriptor d = descriptorOf(list.get(i));
@@ -1004,7 +1005,7 @@ public final class Connection implements Waitable, AutoCloseable {
                 yield c.fd;
             }
             case ChildProcess.Sentinel s -> s.descriptor();
-            case Waitable.Handle h -> throw new AssertionError("a handle has no Descriptor");
+            case Waitable.OsHandle h -> throw new AssertionError("a handle has no Descriptor");
             case ParentProcess p -> p.descriptor();
         };
     }
@@ -1114,7 +1115,7 @@ public final class Connection implements Waitable, AutoCloseable {
         private static final long serialVersionUID = 1L;
 
         @Override
-        public Object resolve(org.multiprocessing4j.platform.Handle fd) {
+        public Object resolve(Handle fd) {
             return inherited(fd, readable, writable, maxFrameSize,
                     codec == null ? Codec.defaults() : codec);
         }
@@ -1126,7 +1127,7 @@ public final class Connection implements Waitable, AutoCloseable {
     }
 
     /** {@return a connection a child rebuilds around {@code fd}, which it inherited} */
-    static Connection inherited(org.multiprocessing4j.platform.Handle fd, boolean readable, boolean writable, long maxFrameSize,
+    static Connection inherited(Handle fd, boolean readable, boolean writable, long maxFrameSize,
                                 Codec codec) {
         Connection c = new Connection(fd, readable, writable, codec).maxFrameSize(maxFrameSize);
         c.shared = true;

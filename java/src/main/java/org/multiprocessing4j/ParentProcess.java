@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.List;
 import org.multiprocessing4j.internal.Access;
 import org.multiprocessing4j.internal.Descriptor;
+import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -44,7 +45,7 @@ public final class ParentProcess implements Waitable {
      * process was reparented), the handle is one that is ready at once.
      */
     static ParentProcess open(ProcessInfo info) throws IOException {
-        org.multiprocessing4j.platform.Handle fd; // "Handle" here is Waitable's
+        Handle fd;
         try {
             fd = OS.openProcessHandle(info.pid());
         } catch (IOException gone) {

@@ -10,7 +10,7 @@ package org.multiprocessing4j;
  * {@code multiprocessing.connection.wait} takes the same kinds.
  */
 public sealed interface Waitable permits Connection, ChildProcess.Sentinel, ParentProcess,
-        Waitable.Handle {
+        Waitable.OsHandle {
 
     /**
      * {@return a waitable for the descriptor {@code handle}}: ready when reading it would not
@@ -22,8 +22,8 @@ public sealed interface Waitable permits Connection, ChildProcess.Sentinel, Pare
      *     {@link Connection#recvHandle()}
      * @throws IllegalArgumentException if {@code handle} is negative
      */
-    static Handle handle(int handle) {
-        return new Handle(handle);
+    static OsHandle handle(int handle) {
+        return new OsHandle(handle);
     }
 
     /**
@@ -31,9 +31,9 @@ public sealed interface Waitable permits Connection, ChildProcess.Sentinel, Pare
      *
      * @param handle the descriptor, not negative
      */
-    record Handle(int handle) implements Waitable {
+    record OsHandle(int handle) implements Waitable {
         /** Checks the descriptor. @throws IllegalArgumentException if negative */
-        public Handle {
+        public OsHandle {
             if (handle < 0) {
                 throw new IllegalArgumentException("not a handle: " + handle);
             }
