@@ -765,6 +765,9 @@ def main(argv):
         if others:
             md += ["## Other JMH results (no peer)", "", "| benchmark | params | median | spread |",
                    "|---|---|---|---|", *others, ""]
+        kept = kept_sections(args.out)
+        if kept:
+            md += [kept]
         with open(args.out, "w") as f:
             f.write("\n".join(md))
         print(f"\nwrote {args.out}", file=sys.stderr)
@@ -773,6 +776,21 @@ def main(argv):
         print("report: no results at all (nothing ran?)", file=sys.stderr)
         return 1
     return 0
+
+
+KEEP_MARKER = "<!-- Sections below this line are written by hand; report.py keeps them. -->"
+
+
+def kept_sections(path):
+    """The part of an existing results page from KEEP_MARKER on (hand-written sections such as a
+    before/after study, which a rerun of the benchmarks must not erase); "" if none."""
+    try:
+        with open(path) as f:
+            page = f.read()
+    except OSError:
+        return ""
+    at = page.find(KEEP_MARKER)
+    return page[at:].rstrip("\n") + "\n" if at >= 0 else ""
 
 
 if __name__ == "__main__":

@@ -150,6 +150,39 @@ class MainTest(unittest.TestCase):
             self.assertIn("Forks: 3", page)
             self.assertIn("Only ratios within one run count", page)
 
+    def test_a_rewrite_keeps_the_hand_written_sections_below_the_marker(self):
+        with tempfile.TemporaryDirectory() as d:
+            jmh, md = os.path.join(d, "jmh.json"), os.path.join(d, "RESULTS.md")
+            with open(jmh, "w") as f:
+                json.dump([jmh_entry("ConnectionBench.roundTrip", [[10], [11], [12]], params={"size": "8"})], f)
+            with open(md, "w") as f:
+                f.write("# old generated table\n\n| stale |\n\n" + report.KEEP_MARKER
+                        + "\n\n## Before/after\n\nkept text\n")
+            argv = ["--jmh", jmh, "--out", md, "--command", "c", "--forks", "3", "--jdk", "jdk",
+                    "--python", "py", "--cc", "cc"]
+            for _ in range(2):  # twice: the kept part is not duplicated
+                rc, _ = self.run_main(argv)
+                self.assertEqual(rc, 0)
+            with open(md) as f:
+                page = f.read()
+            self.assertNotIn("| stale |", page)
+            self.assertIn("Forks: 3", page)
+            self.assertEqual(page.count(report.KEEP_MARKER), 1)
+            self.assertTrue(page.endswith(report.KEEP_MARKER + "\n\n## Before/after\n\nkept text\n"), page[-200:])
+
+    def test_without_the_marker_the_page_is_all_generated(self):
+        with tempfile.TemporaryDirectory() as d:
+            jmh, md = os.path.join(d, "jmh.json"), os.path.join(d, "RESULTS.md")
+            with open(jmh, "w") as f:
+                json.dump([jmh_entry("ConnectionBench.roundTrip", [[10], [11], [12]], params={"size": "8"})], f)
+            with open(md, "w") as f:
+                f.write("## Before/after\n\nnot kept\n")
+            rc, _ = self.run_main(["--jmh", jmh, "--out", md, "--command", "c", "--forks", "3",
+                                   "--jdk", "jdk", "--python", "py", "--cc", "cc"])
+            self.assertEqual(rc, 0)
+            with open(md) as f:
+                self.assertNotIn("not kept", f.read())
+
     def test_compare_exits_zero_and_reads_two_summaries(self):
         with tempfile.TemporaryDirectory() as d:
             old, new = os.path.join(d, "old.json"), os.path.join(d, "new.json")
