@@ -161,6 +161,8 @@ ROWS = [
         {}, "us/op", [("C shared-line spin (floor; target: speedup ≥ 0.5)", "c_spin_roundtrip")]),
     Row("bytes allocated per message: putBytes + takeBytes 64 B, one thread", "QueueAllocBench.putTakeBytes",
         {}, "B/op", [(ABQ_FRESH, "jmh:QueueAllocBench.arrayBlockingQueue")], stat="alloc"),
+    Row("bytes allocated per message: put(byte[]) + take() 64 B, one thread", "QueueAllocBench.putTake",
+        {}, "B/op", [(ABQ_FRESH, "jmh:QueueAllocBench.arrayBlockingQueue")], stat="alloc"),
     Row("bytes allocated per message: takeBytes 64 B from a child's putBytes",
         "QueueAllocBench.takeBytesFromChild", {}, "B/op",
         [(ABQ_FRESH, "jmh:QueueAllocBench.arrayBlockingQueue"),

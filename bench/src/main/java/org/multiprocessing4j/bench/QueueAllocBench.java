@@ -28,6 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@link #putTakeBytes}: one thread, one JVM, {@code putBytes} then {@code takeBytes} of the
  *       same 64 bytes (producer and consumer sides of the hot path, both measured).
+ *   <li>{@link #putTake}: the same with {@code put(byte[])} then {@code take()}, the object API:
+ *       its one expected allocation per message is the {@code byte[]} that {@code take()} returns
+ *       (80 bytes for 64); anything beyond that is overhead of the path.
  *   <li>{@link #takeBytesFromChild}: a child JVM {@code putBytes} non-stop, one op = one
  *       {@code takeBytes} here (the consumer side across processes; the child is not measured).
  *   <li>{@link #takeFromChild}: the same with {@code take()}, which returns a new {@code byte[]}
@@ -51,6 +54,7 @@ public class QueueAllocBench {
         SharedQueue<byte[]> queue;
         final MemorySegment message = MemorySegment.ofArray(new byte[SIZE]);
         final MemorySegment target = MemorySegment.ofArray(new byte[SIZE]);
+        final byte[] array = new byte[SIZE];
 
         @Setup(Level.Trial)
         public void setUp() throws Exception {
@@ -76,6 +80,12 @@ public class QueueAllocBench {
     public int putTakeBytes(Local s) throws Exception {
         s.queue.putBytes(s.message);
         return s.queue.takeBytes(s.target);
+    }
+
+    @Benchmark
+    public byte[] putTake(Local s) throws Exception {
+        s.queue.put(s.array);
+        return s.queue.take();
     }
 
     @Benchmark
