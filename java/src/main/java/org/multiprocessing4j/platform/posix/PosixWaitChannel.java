@@ -12,15 +12,16 @@ import org.multiprocessing4j.platform.posix.bindings.timespec;
 
 /**
  * Sleeping on a shared word without a futex: a table of buckets in the region's wait-channel
- * area, each an unnamed process-shared POSIX semaphore and a count of its sleepers; a word
- * sleeps in the bucket its offset hashes to.
+ * area, each an unnamed process-shared POSIX semaphore, a count of its sleepers and a count of
+ * its wakes; a word sleeps in the bucket its offset hashes to.
  *
  * <pre>
- * off          size  field      written by            access
- * 0x00         4     magic      creator (MAGIC)       plain, before the region is published
- * 0x04         4     buckets    creator (BUCKETS)     plain, before the region is published
- * 0x40 + 64 i  32    sem_t      sem_init (creator), then sem_timedwait / sem_post
- * 0x60 + 64 i  4     sleepers   sleepers              volatile getAndAdd (+1 before the check, -1 after)
+ * off          size  field       written by            access
+ * 0x00         4     magic       creator (MAGIC)       plain, before the region is published
+ * 0x04         4     buckets     creator (BUCKETS)     plain, before the region is published
+ * 0x40 + 64 i  32    sem_t       sem_init (creator), then sem_timedwait / sem_post
+ * 0x60 + 64 i  4     sleepers    sleepers              volatile getAndAdd (+1 before the check, -1 after)
+ * 0x64 + 64 i  4     generation  wakers                volatile getAndAdd (+1 before counting sleepers)
  * </pre>
  *
  * <p><b>No lost wake-up.</b> A sleeper increments {@code sleepers} and then reads the word; a
@@ -29,10 +30,24 @@ import org.multiprocessing4j.platform.posix.bindings.timespec;
  * the sleeper sees the new value (and does not sleep) or the waker sees the sleeper (and posts).
  * A post wakes some sleeper of the bucket, not necessarily one of the word: a waker therefore
  * always posts for every sleeper of the bucket ({@code count} cannot be honoured), those of
- * other words return spuriously and sleep again. A sleeper that arrives after the waker read
- * {@code sleepers} and sleeps on another word of the bucket may take a post meant for an
- * earlier one, which then sleeps until its slice ends (the waiting policy sleeps in bounded
- * slices): a rare delay, never a hang.
+ * other words return spuriously and sleep again.
+ *
+ * <p><b>No stolen post.</b> A post is anonymous: a sleeper that came after the wake (one of
+ * another word of the bucket that returned spuriously and sleeps again, typically) could take the
+ * post counted for an earlier sleeper, which would then sleep on until its timeout. So a waker
+ * that finds sleepers increments the bucket's {@code generation} and then reads {@code sleepers}
+ * again to count them, and a sleeper
+ * reads {@code generation} after its increment of {@code sleepers}: a sleeper that takes a post
+ * while {@code generation} is still the value it read was counted by no waker since it came (a
+ * waker that counted it incremented {@code generation} after that read, or just before it, which
+ * is harmless), so it gives the post back ({@code sem_post}), waits (polling, in sleeps of up to
+ * a millisecond) until someone has taken it or a wake has come, and sleeps again; a change of its
+ * word meanwhile ends its wait. Every sleeper a waker counted therefore finds a post. A post that
+ * no one is owed any more (its sleeper timed out or died) is left alone by later sleepers, which
+ * poll instead of sleeping until the next wake, and then taken by a sleeper that wake counted:
+ * a cost, never a busy loop or a hang. The version
+ * of this protocol is in the area's magic, so a region of a build without {@code generation} is
+ * refused.
  *
  * <p><b>A sleeper that dies</b> leaves its {@code sleepers} increment behind: wakers of that
  * bucket post one needless time more, and the semaphore's value is kept at most the number of
@@ -56,14 +71,15 @@ import org.multiprocessing4j.platform.posix.bindings.timespec;
  * {@code os_sync_wake_by_address_any} with {@code OS_SYNC_*_SHARED} (macOS 14.4) instead.
  */
 final class PosixWaitChannel implements WaitChannel {
-    /** {@code "MP4W"}. */
-    static final int MAGIC = 0x4D50_3457;
+    /** {@code "MPW2"}: the second protocol (with {@code generation}); the first was {@code "MP4W"}. */
+    static final int MAGIC = 0x4D50_5732;
     static final int BUCKETS = 32;
     static final long BUCKET_BYTES = 64;
     static final long HEADER_BYTES = 64;
     /** The area's size: the header and the buckets. */
     static final long BYTES = HEADER_BYTES + BUCKETS * BUCKET_BYTES;
     private static final long SLEEPERS_OFFSET = 32;
+    private static final long GENERATION_OFFSET = 36;
 
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
@@ -146,8 +162,13 @@ final class PosixWaitChannel implements WaitChannel {
         if (offset < 0 || offset > region.byteSize() - 4 || (offset & 3) != 0) {
             throw new IllegalArgumentException("word at " + offset + " is not an aligned int of the region");
         }
+        return bucket(area, bucketIndex(offset));
+    }
+
+    /** {@return the bucket of the word at {@code offset} in its region} */
+    static int bucketIndex(long offset) {
         int h = (int) ((offset >>> 2) * 0x9E37_79B9L >>> 16);
-        return bucket(area, Math.floorMod(h, BUCKETS));
+        return Math.floorMod(h, BUCKETS);
     }
 
     @Override
@@ -155,6 +176,7 @@ final class PosixWaitChannel implements WaitChannel {
         MemorySegment bucket = bucketOf(word);
         long start = System.nanoTime();
         INT.getAndAdd(bucket, SLEEPERS_OFFSET, 1);
+        int generation = (int) INT.getVolatile(bucket, GENERATION_OFFSET);
         try {
             if ((int) INT.getVolatile(word, 0L) != expected) {
                 return true;
@@ -162,32 +184,79 @@ final class PosixWaitChannel implements WaitChannel {
             if (timeoutNanos == 0) {
                 return false;
             }
-            long r;
-            if (timeoutNanos < 0) {
-                r = Native.attempt(st -> (int) SemWait.MH.invokeExact(st, bucket));
-            } else {
-                MemorySegment deadline = DEADLINE.get();
+            MemorySegment deadline = null;
+            if (timeoutNanos > 0) {
+                deadline = DEADLINE.get();
                 Posix.clock_gettime(Posix.CLOCK_REALTIME(), deadline);
                 long nanos = timespec.tv_nsec(deadline) + timeoutNanos % 1_000_000_000L;
                 timespec.tv_sec(deadline, timespec.tv_sec(deadline) + timeoutNanos / 1_000_000_000L
                         + nanos / 1_000_000_000L);
                 timespec.tv_nsec(deadline, nanos % 1_000_000_000L);
-                r = Native.attempt(st -> (int) SemTimedwait.MH.invokeExact(st, bucket, deadline));
             }
-            if (r >= 0) {
-                return true;
+            for (;;) {
+                long r;
+                if (deadline == null) {
+                    r = Native.attempt(st -> (int) SemWait.MH.invokeExact(st, bucket));
+                } else {
+                    MemorySegment until = deadline;
+                    r = Native.attempt(st -> (int) SemTimedwait.MH.invokeExact(st, bucket, until));
+                }
+                if (r >= 0) {
+                    if ((int) INT.getVolatile(bucket, GENERATION_OFFSET) != generation) {
+                        return true;
+                    }
+                    // No waker counted us: the post was owed to an earlier sleeper (or to one
+                    // that left). Give it back, and sleep again once someone took it.
+                    post(bucket);
+                    int outcome = awaitTaken(bucket, word, expected, generation, start, timeoutNanos);
+                    if (outcome >= 0) {
+                        return outcome > 0;
+                    }
+                    continue;
+                }
+                int e = (int) -r;
+                if (e == PosixErrno.ETIMEDOUT) {
+                    // the realtime clock may have jumped: report a timeout only once it has elapsed
+                    return System.nanoTime() - start < timeoutNanos;
+                }
+                if (e == PosixErrno.EINTR) {
+                    return true;
+                }
+                throw PosixErrno.exception("sem_timedwait", e);
             }
-            int e = (int) -r;
-            if (e == PosixErrno.ETIMEDOUT) {
-                // the realtime clock may have jumped: report a timeout only once it has elapsed
-                return System.nanoTime() - start < timeoutNanos;
-            }
-            if (e == PosixErrno.EINTR) {
-                return true;
-            }
-            throw PosixErrno.exception("sem_timedwait", e);
         } finally {
             INT.getAndAdd(bucket, SLEEPERS_OFFSET, -1);
+        }
+    }
+
+    /**
+     * After giving back a post this sleeper was not owed: polls (sleeping 20 µs, doubling up to
+     * 1 ms) until the word changed (1: return woken), the timeout elapsed (0), or the post was
+     * taken or a wake came (-1: sleep on the semaphore again; after a wake, which counted this
+     * sleeper, a post is there for it). A post nobody takes (its sleeper timed out or died) is
+     * thus never taken and given back in a loop; it stays until a wake, after which a sleeper
+     * that wake counted takes it and keeps it.
+     */
+    private static int awaitTaken(MemorySegment bucket, MemorySegment word, int expected,
+            int generation, long start, long timeoutNanos) throws IOException {
+        MemorySegment value = VALUE.get();
+        long pause = 20_000;
+        for (;;) {
+            if ((int) INT.getVolatile(word, 0L) != expected) {
+                return 1;
+            }
+            if ((int) INT.getVolatile(bucket, GENERATION_OFFSET) != generation) {
+                return -1;
+            }
+            if (timeoutNanos > 0 && System.nanoTime() - start >= timeoutNanos) {
+                return 0;
+            }
+            Native.retrying(() -> "sem_getvalue", st -> (int) SemGetvalue.MH.invokeExact(st, bucket, value));
+            if (value.get(ValueLayout.JAVA_INT, 0) <= 0) {
+                return -1;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(pause);
+            pause = Math.min(2 * pause, 1_000_000);
         }
     }
 
@@ -198,14 +267,23 @@ final class PosixWaitChannel implements WaitChannel {
         VarHandle.fullFence(); // the caller's store of the word before our read of sleepers
         int sleepers = (int) INT.getVolatile(bucket, SLEEPERS_OFFSET);
         if (sleepers <= 0 || count <= 0) {
+            return 0; // nobody sleeps: a sleeper that comes later sees the caller's store
+        }
+        INT.getAndAdd(bucket, GENERATION_OFFSET, 1); // then count (see the class comment)
+        sleepers = (int) INT.getVolatile(bucket, SLEEPERS_OFFSET);
+        if (sleepers <= 0) {
             return 0;
         }
         MemorySegment value = VALUE.get();
         Native.retrying(() -> "sem_getvalue", st -> (int) SemGetvalue.MH.invokeExact(st, bucket, value));
         int posts = sleepers - Math.max(0, value.get(ValueLayout.JAVA_INT, 0));
         for (int i = 0; i < posts; i++) {
-            Native.retrying(() -> "sem_post", st -> (int) SemPost.MH.invokeExact(st, bucket));
+            post(bucket);
         }
         return Math.min(sleepers, count);
+    }
+
+    private static void post(MemorySegment bucket) throws IOException {
+        Native.retrying(() -> "sem_post", st -> (int) SemPost.MH.invokeExact(st, bucket));
     }
 }
