@@ -20,6 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.multiprocessing4j.examples.BasicWorker;
 import org.multiprocessing4j.examples.Demo;
@@ -52,7 +53,27 @@ import org.multiprocessing4j.testing.TestJvms;
  * Python seed's output is determined, as a set where it depends on scheduling.
  */
 class ExamplesTest {
-    private static final long TIMEOUT_SECONDS = 60;
+    /**
+     * The longest an example JVM may run without printing a line, and the longest one example
+     * may run in all: a hung example fails its test within this, however long the examples
+     * before it took on a loaded machine.
+     */
+    private static final long QUIET_SECONDS = 60;
+
+    /** The demo's headers, one per example, in the order it runs them. */
+    private static final List<String> DEMO_HEADERS = List.of("== TwoWorkers (seed 01) ==",
+            "== PipeSenderReceiver (seed 01) ==",
+            "== BasicWorker (seed 02) ==", "== WorkersWithArguments (seed 02) ==",
+            "== DoublingWorker (seed 02) ==", "== PipeSenderReceiverPair (seed 04) ==",
+            "== SharedMemoryBlock (seed 02) ==", "== SharedArrayExercise (seed 04) ==",
+            "== LockedCounter (seed 01) ==", "== QueueProducerConsumer (seed 01) ==",
+            "== QueueSharingData (seed 02) ==", "== QueueReaderWriter (seed 03) ==",
+            "== QueueMultipleReaders (seed 03) ==", "== QueueStartMethod (seed 03) ==",
+            "== QueueProducerConsumerPair (seed 04) ==", "== QueueNumbersExercise (seed 04) ==",
+            "== ProducersConsumersLock (seed 05) ==", "== ManagerDict (issue 6) ==",
+            "== RemoteManager (issue 6) ==", "== PythonClientListener (issue 6) ==",
+            "== ProcessPoolSquares (seed 03) ==", "== PoolSpeedup (issue 5) ==");
+    private static final int DEMO_EXAMPLES = 22;
 
     @TempDir
     Path tmp;
@@ -276,23 +297,19 @@ class ExamplesTest {
         return IntStream.rangeClosed(from, to).mapToObj(i -> prefix + i).toList();
     }
 
+    /**
+     * The demo runs 22 examples one after another: its bound is per example (no
+     * {@value #QUIET_SECONDS} s without a line, at most that much per example in all), not one
+     * bound for the whole run, which a loaded machine broke.
+     */
     @Test
+    @Timeout(DEMO_EXAMPLES * QUIET_SECONDS + 60)
     void demoRunsEveryExampleInOrder() throws Exception {
-        Run demo = runOk(Demo.class);
+        assertEquals(DEMO_EXAMPLES, DEMO_HEADERS.size());
+        Run demo = runOk(Demo.class, DEMO_EXAMPLES);
         List<String> out = demo.lines();
         List<String> headers = out.stream().filter(l -> l.startsWith("== ")).toList();
-        assertEquals(List.of("== TwoWorkers (seed 01) ==", "== PipeSenderReceiver (seed 01) ==",
-                "== BasicWorker (seed 02) ==", "== WorkersWithArguments (seed 02) ==",
-                "== DoublingWorker (seed 02) ==", "== PipeSenderReceiverPair (seed 04) ==",
-                "== SharedMemoryBlock (seed 02) ==", "== SharedArrayExercise (seed 04) ==",
-                "== LockedCounter (seed 01) ==", "== QueueProducerConsumer (seed 01) ==",
-                "== QueueSharingData (seed 02) ==", "== QueueReaderWriter (seed 03) ==",
-                "== QueueMultipleReaders (seed 03) ==", "== QueueStartMethod (seed 03) ==",
-                "== QueueProducerConsumerPair (seed 04) ==", "== QueueNumbersExercise (seed 04) ==",
-                "== ProducersConsumersLock (seed 05) ==", "== ManagerDict (issue 6) ==",
-                "== RemoteManager (issue 6) ==", "== PythonClientListener (issue 6) ==",
-                "== ProcessPoolSquares (seed 03) ==", "== PoolSpeedup (issue 5) =="),
-                headers, () -> String.join("\n", out));
+        assertEquals(DEMO_HEADERS, headers, () -> String.join("\n", out));
         // Each example's output stays under its own header: every child was joined.
         assertEquals(List.of("20", "40", "60"), section(out, "DoublingWorker"),
                 () -> String.join("\n", out));
@@ -331,7 +348,6 @@ class ExamplesTest {
         return out.subList(start, end);
     }
 
-    /** Runs {@code main} in a new JVM and asserts it exits with 0 within the timeout. */
     @Test
     void managerDict() throws Exception {
         assertEquals(List.of("squares: {worker-1=1, worker-2=4, worker-3=9, worker-4=16}"),
@@ -353,6 +369,15 @@ class ExamplesTest {
     }
 
     private Run runOk(Class<?> main) throws IOException, InterruptedException {
+        return runOk(main, 1);
+    }
+
+    /**
+     * Runs {@code main} in a new JVM and asserts it exits with 0. It fails (killing the JVM and
+     * its children) as soon as the JVM has printed nothing for {@value #QUIET_SECONDS} s, or has
+     * run {@code examples} times that long in all.
+     */
+    private Run runOk(Class<?> main, int examples) throws IOException, InterruptedException {
         Path output = Files.createTempFile(tmp, main.getSimpleName(), ".out");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         ProcessBuilder pb = new ProcessBuilder(java.toString(), "--enable-native-access=ALL-UNNAMED",
@@ -361,11 +386,32 @@ class ExamplesTest {
                 .redirectOutput(output.toFile()) // a file, not a pipe: children inherit it too
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         Process process = pb.start();
-        if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
-            process.destroyForcibly().waitFor();
-            fail(main.getSimpleName() + " did not finish within " + TIMEOUT_SECONDS
-                    + " s; output so far:\n" + Files.readString(output, StandardCharsets.UTF_8));
+        try {
+            long quiet = TimeUnit.SECONDS.toNanos(QUIET_SECONDS);
+            long start = System.nanoTime();
+            long lastOutput = start;
+            long size = 0;
+            while (!process.waitFor(100, TimeUnit.MILLISECONDS)) {
+                long now = System.nanoTime();
+                long grown = Files.size(output);
+                if (grown != size) {
+                    size = grown;
+                    lastOutput = now;
+                }
+                if (now - lastOutput > quiet || now - start > examples * quiet) {
+                    process.descendants().forEach(ProcessHandle::destroyForcibly);
+                    process.destroyForcibly().waitFor();
+                    fail(main.getSimpleName() + (now - lastOutput > quiet
+                            ? " printed nothing for " + QUIET_SECONDS + " s"
+                            : " did not finish within " + examples * QUIET_SECONDS + " s")
+                            + "; output so far:\n" + Files.readString(output, StandardCharsets.UTF_8));
+                }
+            }
+        } finally {
+            if (process.isAlive()) { // interrupted (the test's own timeout)
+                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                process.destroyForcibly();
+            }
         }
         String text = Files.readString(output, StandardCharsets.UTF_8);
         assertEquals(0, process.exitValue(), () -> main.getSimpleName() + " failed; output:\n" + text);
