@@ -13,7 +13,6 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
@@ -36,14 +35,33 @@ import org.multiprocessing4j.platform.posix.bindings.flock;
  * but also as soon as the process closes <em>any</em> descriptor of the file, and they never
  * conflict within one process. A region's file is opened and closed through many descriptors, so
  * the marks live elsewhere: a mark for token {@code t} on the file with inode {@code i} is a write
- * lock on the lock file {@code <dir>/<i in hex>.<t in hex>}, which only this class opens. The
- * first mark of this process for a (file, token) creates it under a temporary name, locks it and
- * renames it into place (so a lock file under its final name is always locked while its owner
- * lives); later marks for the same pair count; the last one's close unlocks and removes it. A
- * mark is placed iff its lock file exists and is locked ({@code F_GETLK} reports any other
- * process's lock); a lock file found unlocked belongs to a dead process and is removed. An
- * inode number is reused only once its file is gone, and no mark outlives the mapping that needs
- * it, so the inode names the region for as long as marks on it matter.
+ * lock on the lock file {@code <dir>/<i in hex>.<t in hex>}. Since locks are per process, so is
+ * the bookkeeping (static: every instance of this class in a process shares it).
+ *
+ * <p><b>Life of a lock file.</b> Only the process of token {@code t} creates {@code <i>.<t>}:
+ * under a temporary name, write-locked, then hard-linked into place ({@code link}, which never
+ * replaces a file) and the temporary name removed — so a lock file under its final name is
+ * locked while its owner holds the mark. Later marks of the process for the same pair count;
+ * the last one's close removes the file and then closes its descriptor (which drops the lock).
+ * A mark is placed iff its lock file exists and is locked by another process.
+ *
+ * <p><b>Removing the files of the dead.</b> A killed process cannot remove its lock file; others
+ * remove it: whoever finds it unlocked while asking about the mark, the process that closes its
+ * own last mark on the region (it looks at every lock file of the region's inode: so the
+ * survivor that closes the region last leaves none), and each process's first mark (a sweep of
+ * up to {@value #SWEEP_LIMIT} files of the directory). Removal keeps out of the classic-lock
+ * traps: it never opens a file this process holds a lock on (the files of {@code held} are
+ * skipped, under its lock), and it deletes a file only while holding a write lock on it
+ * ({@code F_SETLK}, which fails while the owner — or another remover — holds one) and only if
+ * the name still names the locked file. No one can put another file under that name meanwhile:
+ * the owner is dead (or has removed the file itself), and {@code link} would not replace it
+ * anyway. An owner whose own removal failed finds its stale file under the name it links to, and
+ * removes it the same way before it links again. A remover's lock makes an asking process see
+ * the mark for that instant: never a live process judged dead, at worst a dead one judged alive
+ * once more (callers ask again).
+ *
+ * <p>An inode number is reused only once its file is gone, and no mark outlives the mapping that
+ * needs it, so the inode names the region for as long as marks on it matter.
  *
  * <p>{@code dir} is {@code mp4j-live-<uid>} (0700) in {@code java.io.tmpdir}: processes that share
  * regions must share it (on Linux, containers that share only {@code /dev/shm} need the linux
@@ -73,11 +91,11 @@ final class PosixLiveness {
 
     private final PosixTarget target;
     /** Whether the lock directory was swept. Guarded by {@link #held}. */
-    private boolean swept;
+    private static boolean swept;
     /** Lock files this process holds, by path. Guarded by itself. */
-    private final Map<Path, Held> held = new HashMap<>();
+    private static final Map<Path, Held> held = new HashMap<>();
     /** The lock file of each mark handle (a descriptor from {@link #openPrivateHandle}). */
-    private final Map<Integer, Path> marks = new ConcurrentHashMap<>();
+    private static final Map<Integer, Path> marks = new ConcurrentHashMap<>();
 
     PosixLiveness(PosixTarget target) {
         this.target = target;
@@ -127,8 +145,8 @@ final class PosixLiveness {
                 int mine = file.equals(marks.get(handle)) ? 1 : 0;
                 return h.marks > mine;
             }
+            return lockedElseRemove(file); // under held's lock: not one of ours meanwhile
         }
-        return locked(file);
     }
 
     /** Removes the mark placed through {@code fd}, which is being closed, if any. */
@@ -150,7 +168,7 @@ final class PosixLiveness {
         synchronized (held) {
             if (!swept) {
                 swept = true;
-                sweep(file.getParent());
+                sweep(file.getParent(), "", SWEEP_LIMIT);
             }
             Held h = held.get(file);
             if (h == null) {
@@ -161,7 +179,10 @@ final class PosixLiveness {
         }
     }
 
-    /** Counts one mark less on {@code file}; the last removes and unlocks it. */
+    /**
+     * Counts one mark less on {@code file}; the last removes and unlocks it, and then removes the
+     * lock files of dead processes' marks on the same region.
+     */
     private void release(Path file) {
         synchronized (held) {
             Held h = held.get(file);
@@ -172,30 +193,42 @@ final class PosixLiveness {
             try {
                 Files.deleteIfExists(file);
             } catch (IOException | RuntimeException e) {
-                // a checker removes it once it finds it unlocked
+                // a later creator or remover finds it unlocked and removes it
             }
             PosixIo.closeQuietly(h.fd); // drops the lock
+            String name = file.getFileName().toString();
+            sweep(file.getParent(), name.substring(0, name.indexOf('.') + 1), Integer.MAX_VALUE);
         }
     }
 
     /**
-     * Removes up to {@value #SWEEP_LIMIT} lock files of dead processes, and temporary files older
-     * than a minute (a process killed while creating one): once per process, at its first mark.
+     * Removes lock files of dead processes whose names start with {@code prefix} (up to
+     * {@code limit} looked at), and temporary files older than a minute (a process killed while
+     * creating one) if the prefix is empty. Never throws: housekeeping only. Called under
+     * {@link #held}'s lock.
      */
-    private void sweep(Path dir) {
+    private void sweep(Path dir, String prefix, int limit) {
         int seen = 0;
         long minuteAgo = System.currentTimeMillis() - 60_000;
         try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
             for (Path f : files) {
-                if (++seen > SWEEP_LIMIT) {
+                String name = f.getFileName().toString();
+                if (!name.startsWith(prefix) || held.containsKey(f)) {
+                    continue;
+                }
+                if (++seen > limit) {
                     break;
                 }
-                if (f.getFileName().toString().startsWith(".")) {
-                    if (Files.getLastModifiedTime(f).toMillis() < minuteAgo) {
-                        Files.deleteIfExists(f);
+                try {
+                    if (name.startsWith(".")) {
+                        if (Files.getLastModifiedTime(f).toMillis() < minuteAgo) {
+                            Files.deleteIfExists(f);
+                        }
+                    } else {
+                        lockedElseRemove(f);
                     }
-                } else {
-                    locked(f);
+                } catch (IOException | RuntimeException e) {
+                    // gone meanwhile, or not ours to judge: the next sweep looks again
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -203,7 +236,11 @@ final class PosixLiveness {
         }
     }
 
-    /** Creates {@code file} locked: under a temporary name, locked, then renamed into place. */
+    /**
+     * Creates {@code file} locked: under a temporary name, locked, then linked into place (see
+     * the class comment). A stale file under the name (ours: only this process creates it) is
+     * removed first. Called under {@link #held}'s lock.
+     */
     private int createLocked(Path file) throws IOException {
         Path temporary = Files.createTempFile(file.getParent(), ".", ".tmp");
         int fd = -1;
@@ -216,7 +253,21 @@ final class PosixLiveness {
             if (r < 0) {
                 throw PosixErrno.exception("fcntl(" + fd + ", F_SETLK, F_WRLCK)", (int) -r);
             }
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    Files.createLink(file, temporary);
+                    break;
+                } catch (FileAlreadyExistsException e) {
+                    // Stale (only this process creates the name): removed unless locked, by a
+                    // remover for an instant, or by another process that uses this token.
+                    if (lockedElseRemove(file) && attempt >= 100) {
+                        throw new IOException("the lock file " + file + " of this process's"
+                                + " token stays locked by another process", e);
+                    }
+                    Thread.yield();
+                }
+            }
+            Files.delete(temporary);
             return fd;
         } catch (IOException | RuntimeException e) {
             if (fd >= 0) {
@@ -227,32 +278,45 @@ final class PosixLiveness {
         }
     }
 
-    /** {@return whether {@code file} exists and some process holds a lock on it} Removes it if not. */
-    private boolean locked(Path file) throws IOException {
+    /**
+     * {@return whether {@code file}, a lock file this process does not hold, exists and another
+     * process holds a lock on it} If it exists unlocked, its owner is gone: removes it, under a
+     * write lock of ours and only if the name still names the file we locked. Called under
+     * {@link #held}'s lock (so that the file is not one of ours meanwhile: closing our descriptor
+     * of it would drop our lock).
+     */
+    private boolean lockedElseRemove(Path file) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = a.allocateFrom(file.toString());
-            long fd = Native.attempt(st -> (int) Open.MH.invokeExact(st, p, Posix.O_RDONLY() | Posix.O_CLOEXEC(), 0));
+            long fd = Native.attempt(st -> (int) Open.MH.invokeExact(st, p, Posix.O_RDWR() | Posix.O_CLOEXEC(), 0));
             if (fd < 0) {
                 if ((int) -fd == PosixErrno.ENOENT) {
-                    return false; // never existed, or its dead owner's file was removed
+                    return false; // never existed, or its owner closed the mark, or was removed
                 }
-                throw PosixErrno.exception("open(\"" + file + "\", O_RDONLY)", (int) -fd);
+                throw PosixErrno.exception("open(\"" + file + "\", O_RDWR)", (int) -fd);
             }
-            MemorySegment fl = lock(a, Posix.F_WRLCK());
-            long r;
             try {
-                r = PosixIo.fcntl((int) fd, target.getLock(), fl);
+                long r = PosixIo.fcntl((int) fd, target.setLock(), lock(a, Posix.F_WRLCK()));
+                if (r < 0) {
+                    int e = (int) -r;
+                    if (e == PosixErrno.EAGAIN || e == Posix.EACCES()) {
+                        return true; // its owner holds it (or, for an instant, another remover)
+                    }
+                    throw PosixErrno.exception("fcntl(F_SETLK, F_WRLCK) on " + file, e);
+                }
+                // Locked by us: its owner is dead, or closed the mark (and removed the name).
+                long locked = new PosixMemory(target).inode((int) fd);
+                try {
+                    if ((long) Files.getAttribute(file, "unix:ino", LinkOption.NOFOLLOW_LINKS) == locked) {
+                        Files.delete(file);
+                    }
+                } catch (java.nio.file.NoSuchFileException e) {
+                    // removed meanwhile by its owner
+                }
+                return false;
             } finally {
-                PosixIo.closeQuietly((int) fd);
+                PosixIo.closeQuietly((int) fd); // drops our lock, if any
             }
-            if (r < 0) {
-                throw PosixErrno.exception("fcntl(F_GETLK) on " + file, (int) -r);
-            }
-            if (flock.l_type(fl) != Posix.F_UNLCK()) {
-                return true;
-            }
-            Files.deleteIfExists(file); // its owner died: the lock went with it
-            return false;
         }
     }
 
@@ -265,7 +329,7 @@ final class PosixLiveness {
     }
 
     /** {@return the directory of the lock files, created 0700 and checked to be this user's} */
-    private static Path directory() throws IOException {
+    static Path directory() throws IOException {
         return Directory.get();
     }
 

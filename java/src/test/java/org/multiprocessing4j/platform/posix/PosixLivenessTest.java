@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.multiprocessing4j.ChildProcess;
@@ -66,7 +70,100 @@ class PosixLivenessTest {
         fd = OS.openNamedMemory(name, false);
         OS.placeMark(fd, TOKEN);
         c.send("placed");
-        c.recv(); // until killed
+        c.recv(); // until killed, or told to exit (its mark still placed)
+    }
+
+    /**
+     * A killed process cannot remove its lock file: the survivor that closes its own mark on the
+     * region removes the files of the dead, so once the region is closed and unlinked no file of
+     * it is left.
+     */
+    @Test
+    void aKilledProcesssLockFileGoesWhenASurvivorClosesItsMarkOnTheRegion() throws Exception {
+        String name = "/mp4j-t-" + UUID.randomUUID().toString().substring(0, 8);
+        var fd = OS.openNamedMemory(name, true);
+        long inode = OS.inode(fd);
+        try (Pipe pipe = Pipe.open()) {
+            Connection theirs = pipe.second();
+            try (ChildProcess child = new ChildProcess(() -> holdMark(name, theirs))) {
+                child.start();
+                assertEquals("placed", pipe.first().recv());
+                ProcessMark mine = OS.placeMark(fd, TOKEN + 2);
+                assertEquals(2, lockFiles(inode).size(), () -> "lock files " + lockFiles(inode));
+                child.kill();
+                assertTrue(child.join(Duration.ofSeconds(60)));
+                mine.close();
+            }
+        } finally {
+            OS.unlinkNamedMemory(name);
+            OS.close(fd);
+        }
+        assertEquals(List.of(), lockFiles(inode), "lock files of the closed and unlinked region");
+    }
+
+    /** Marks of this process and of a child, placed and closed: nothing of the region is left. */
+    @Test
+    void aRegionsLifeCycleLeavesNoLockFile() throws Exception {
+        String name = "/mp4j-t-" + UUID.randomUUID().toString().substring(0, 8);
+        var fd = OS.openNamedMemory(name, true);
+        long inode = OS.inode(fd);
+        try (Pipe pipe = Pipe.open()) {
+            Connection theirs = pipe.second();
+            try (ChildProcess child = new ChildProcess(() -> holdMark(name, theirs));
+                    ProcessMark a = OS.placeMark(fd, TOKEN + 2);
+                    ProcessMark b = OS.placeMark(fd, TOKEN + 3)) {
+                child.start();
+                assertEquals("placed", pipe.first().recv());
+                pipe.first().send("close");
+                assertEquals("closed", pipe.first().recv());
+                assertFalse(a.isPlaced(TOKEN));
+                pipe.first().send("place");
+                assertEquals("placed", pipe.first().recv());
+                assertTrue(a.isPlaced(TOKEN));
+                pipe.first().send("exit");
+                assertTrue(child.join(Duration.ofSeconds(60)));
+                assertEquals(java.util.OptionalInt.of(0), child.exitCode());
+                assertFalse(b.isPlaced(TOKEN), "the child ended: its mark went with it");
+            }
+        } finally {
+            OS.unlinkNamedMemory(name);
+            OS.close(fd);
+        }
+        assertEquals(List.of(), lockFiles(inode), "lock files of the closed and unlinked region");
+    }
+
+    /**
+     * A lock file left under the name this process's next mark needs (its removal failed, say)
+     * is replaced by a locked one: the mark is placed.
+     */
+    @Test
+    void aStaleLockFileUnderTheNameOfANewMarkIsReplaced() throws Exception {
+        var fd = OS.createAnonymousMemory("t", 4096);
+        long inode = OS.inode(fd);
+        Path stale = PosixLiveness.directory().resolve(Long.toHexString(inode) + "."
+                + Long.toHexString(TOKEN));
+        Files.createFile(stale);
+        long staleInode = (long) Files.getAttribute(stale, "unix:ino");
+        try (ProcessMark a = OS.placeMark(fd, TOKEN); ProcessMark b = OS.placeMark(fd, TOKEN + 1)) {
+            assertTrue(b.isPlaced(TOKEN));
+            assertTrue(Files.exists(stale));
+            assertFalse(staleInode == (long) Files.getAttribute(stale, "unix:ino"),
+                    "the stale file is still there");
+        } finally {
+            OS.close(fd);
+        }
+        assertEquals(List.of(), lockFiles(inode));
+    }
+
+    /** {@return the lock files of marks on the file with {@code inode}} */
+    private static List<String> lockFiles(long inode) {
+        String prefix = Long.toHexString(inode) + ".";
+        try (Stream<Path> files = Files.list(PosixLiveness.directory())) {
+            return files.map(f -> f.getFileName().toString()).filter(f -> f.startsWith(prefix))
+                    .sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test
