@@ -26,6 +26,7 @@ import org.multiprocessing4j.internal.pool.PoolMapJob;
 import org.multiprocessing4j.internal.pool.PoolResultIterator;
 import org.multiprocessing4j.internal.pool.PoolTask;
 import org.multiprocessing4j.internal.pool.PoolWire;
+import org.multiprocessing4j.platform.Platform;
 
 /**
  * A pool of worker processes (Python's {@code multiprocessing.Pool} and
@@ -497,7 +498,7 @@ public final class ProcessPool implements ExecutorService {
      * @throws InterruptedException if interrupted while waiting; the workers still stop
      */
     public void terminate() throws InterruptedException {
-        core.stop(PoolCore.TERM);
+        core.stop(Platform.Stop.TERMINATE);
         core.awaitTermination(Long.MAX_VALUE);
     }
 
@@ -508,7 +509,7 @@ public final class ProcessPool implements ExecutorService {
      * @throws InterruptedException if interrupted while waiting; the workers still stop
      */
     public void kill() throws InterruptedException {
-        core.stop(PoolCore.KILL);
+        core.stop(Platform.Stop.KILL);
         core.awaitTermination(Long.MAX_VALUE);
     }
 
@@ -817,7 +818,7 @@ public final class ProcessPool implements ExecutorService {
             } catch (InterruptedException e) {
                 if (!interrupted) {
                     interrupted = true;
-                    core.stop(PoolCore.TERM);
+                    core.stop(Platform.Stop.TERMINATE);
                 }
             }
         }

@@ -20,6 +20,7 @@ import org.multiprocessing4j.RemoteTaskException;
 import org.multiprocessing4j.Task;
 import org.multiprocessing4j.WorkerDiedException;
 import org.multiprocessing4j.internal.Access;
+import org.multiprocessing4j.platform.Platform;
 
 /**
  * The scheduler behind {@link ProcessPool}: the queue of tasks not yet sent, the workers, and
@@ -37,7 +38,7 @@ import org.multiprocessing4j.internal.Access;
  * TERMINATED only once every worker has been reaped and its connection closed, so nothing is left
  * behind when {@code awaitTermination} returns.
  *
- * <p>Replacement: a worker that ends without having been told to stop (SIGKILL, OOM,
+ * <p>Replacement: a worker that ends without having been told to stop (a kill, OOM,
  * {@code System.exit}) fails only the tasks it held and is replaced while the pool runs or still
  * has tasks to run. A worker that reaches {@code maxTasksPerChild} gets STOP after its last task
  * and its replacement is started at once. Three workers in a row that end before their
@@ -45,8 +46,6 @@ import org.multiprocessing4j.internal.Access;
  * tasks fail and new ones are refused.
  */
 public final class PoolCore {
-    public static final int TERM = 15;
-    public static final int KILL = 9;
     private static final int MAX_UNREADY_DEATHS = 3;
     private static final AtomicInteger WORKER_NUMBERS = new AtomicInteger();
     private static final System.Logger LOG = System.getLogger(ProcessPool.class.getName());
@@ -90,7 +89,7 @@ public final class PoolCore {
                 spawn(false);
             }
         } catch (IOException | RuntimeException e) {
-            stop(KILL);
+            stop(Platform.Stop.KILL);
             try {
                 awaitTermination(Long.MAX_VALUE);
             } catch (InterruptedException ie) {
@@ -131,7 +130,7 @@ public final class PoolCore {
         }
         link.startThreads();
         if (stopping) {
-            link.signal(KILL);
+            link.stop(Platform.Stop.KILL);
         }
     }
 
@@ -488,8 +487,8 @@ public final class PoolCore {
         return drained;
     }
 
-    /** Stops the pool now: queued tasks are cancelled, workers get {@code signal}. */
-    public void stop(int signal) {
+    /** Stops the pool now: queued tasks are cancelled, every worker gets {@code how}. */
+    public void stop(Platform.Stop how) {
         List<PoolTask> drained;
         List<PoolWorkerLink> targets;
         lock.lock();
@@ -510,7 +509,7 @@ public final class PoolCore {
         }
         failAll(drained, new CancellationException("the pool was terminated"));
         for (PoolWorkerLink w : targets) {
-            w.signal(signal);
+            w.stop(how);
         }
     }
 

@@ -21,6 +21,7 @@ import org.multiprocessing4j.Codec;
 import org.multiprocessing4j.Connection;
 import org.multiprocessing4j.RemoteTaskException;
 import org.multiprocessing4j.WorkerDiedException;
+import org.multiprocessing4j.platform.Platform;
 
 /**
  * The parent's side of one pool worker: its process, its duplex connection, the tasks it holds,
@@ -642,20 +643,21 @@ public final class PoolWorkerLink {
         }
     }
 
-    void signal(int how) {
+    /** Delivers {@code how} to the worker; nothing if it has been reaped or closed. */
+    void stop(Platform.Stop how) {
         try {
-            if (how == PoolCore.KILL) {
-                process.kill();
-            } else {
-                process.terminate();
+            switch (how) {
+                case KILL -> process.kill();
+                case TERMINATE -> process.terminate();
+                case INTERRUPT -> process.interrupt();
             }
         } catch (IOException | IllegalStateException alreadyGone) {
-            // reaped or closed: nothing to signal
+            // reaped or closed: nothing to stop
         }
     }
 
     private void killQuietly() {
-        signal(PoolCore.KILL);
+        stop(Platform.Stop.KILL);
     }
 
     @Override
