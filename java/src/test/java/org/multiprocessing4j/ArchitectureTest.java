@@ -172,7 +172,6 @@ class ArchitectureTest {
      */
     static final Set<Debt> KNOWN_DEBTS = Set.of(
             // --- internal packages
-            debt("internal/launch/SpawnLauncher.java", Rule.SIGNAL_NAME),
             debt("internal/queue/Participants.java", Rule.DEV_SHM));
 
     @Test

@@ -10,9 +10,9 @@ import org.multiprocessing4j.Connection;
 
 /**
  * The records a child sends its parent on the bootstrap socket when it ends other than by a normal
- * return (their layout is on {@link SpawnLauncher}: {@code S} + signal number, or {@code E} + the
- * stack trace as text + the serialized {@link Throwable}, which is left out when it cannot be
- * serialized or is larger than {@link #MAX_REPORT}).
+ * return (their layout is on {@link SpawnLauncher}: {@code S} + the number of the stop request it
+ * handled, or {@code E} + the stack trace as text + the serialized {@link Throwable}, which is left
+ * out when it cannot be serialized or is larger than {@link #MAX_REPORT}).
  */
 final class ChildReports {
     /** Largest failure report; longer stack traces are cut. */
@@ -24,7 +24,7 @@ final class ChildReports {
     static byte[] signalRecord(int signal) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeByte(SpawnLauncher.REPORT_SIGNAL);
+            out.writeByte(SpawnLauncher.REPORT_STOP);
             out.writeInt(signal);
         } catch (IOException e) {
             throw new IllegalStateException(e);

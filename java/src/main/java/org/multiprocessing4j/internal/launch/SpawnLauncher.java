@@ -24,7 +24,8 @@ import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
- * The {@code spawn} start method: {@code posix_spawn} of a fresh JVM running {@link ChildMain}.
+ * The {@code spawn} start method: a fresh JVM running {@link ChildMain}, started by
+ * {@link Platform#spawn}.
  *
  * <h2>Bootstrap protocol</h2>
  * The child inherits exactly these handles ({@link Platform#spawn}): handle 0, one end of a
@@ -38,11 +39,17 @@ import org.multiprocessing4j.platform.Platform;
  *                         int descriptors (how many the task's handles refer to),
  *                         int length, length bytes task ({@link TaskStreams}: a lambda's
  *                         shape and plain captured values, or Java serialization)
- * child → parent, at end: byte 'S', int signal            (ended by SIGTERM/SIGINT), or
+ * child → parent, at end: byte 'S', int stop              (ended by a stop request), or
  *                         byte 'E', UTF text, int length, length bytes serialized Throwable
  *                         (length 0 when it could not be serialized)
  * </pre>
- * The parent never closes its end while the child runs, so the child reads end of stream on
+ * A child that handles a stop request ({@link Platform.Stop#TERMINATE} or
+ * {@link Platform.Stop#INTERRUPT}) reports it before it exits through its shutdown hooks, with
+ * the number {@link Platform#handleStopRequests} gives it; the parent hands that number back to
+ * {@link Platform#afterStopReport}, which reports the child as ended by that request. What the
+ * number is belongs to the backend: this class only carries it.
+ *
+ * <p>The parent never closes its end while the child runs, so the child reads end of stream on
  * the bootstrap socket only when the parent has died; it then exits at once. A {@code forkserver} child
  * ({@link ForkserverLauncher}) speaks the same protocol after its hand-off.
  */
@@ -50,7 +57,7 @@ public final class SpawnLauncher implements Launcher {
     static final SpawnLauncher INSTANCE = new SpawnLauncher();
     static final int MAGIC = 0x4D50344A; // "MP4J"
     static final int VERSION = 3;
-    static final byte REPORT_SIGNAL = 'S';
+    static final byte REPORT_STOP = 'S';
     public static final byte REPORT_FAILURE = 'E';
 
     private static final Platform OS = Platform.current();
@@ -169,7 +176,7 @@ public final class SpawnLauncher implements Launcher {
             this.channel = channel;
         }
 
-        /** SIGKILLs and reaps the child, then releases the descriptors; for a child we give up on. */
+        /** Kills and reaps the child, then releases the descriptors; for a child we give up on. */
         void killAndReap() {
             try {
                 OS.stop(pid, Platform.Stop.KILL);
@@ -258,7 +265,7 @@ public final class SpawnLauncher implements Launcher {
         private static Report parse(byte[] record, Report previous) throws IOException {
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(record));
             byte type = in.readByte();
-            if (type == REPORT_SIGNAL) {
+            if (type == REPORT_STOP) {
                 return new Report(in.readInt(), previous.failure(), previous.cause());
             }
             if (type == REPORT_FAILURE) {
