@@ -46,11 +46,11 @@ import org.junit.jupiter.api.Test;
  * rules in {@link #OS_MAPPING_RULES}, is exempt; the rest of that file is checked like any
  * other, and the section must exist.
  *
- * <p><b>Known debts.</b> Today's violations are listed in {@link #KNOWN_DEBTS}, one entry per
- * file and rule (not per line), each one a debt to pay. The test fails on a violation that is
- * not listed, and also on a listed entry that no longer matches anything: the list can only
- * shrink. When you remove the last {@code /proc} from a file, delete its entry here in the
- * same commit; when you move a file, move its entries.
+ * <p><b>Known debts.</b> {@link #KNOWN_DEBTS} listed the violations found when this test was
+ * written, one entry per file and rule; the test failed on a violation not listed and on a
+ * listed entry that no longer matched anything, so the list could only shrink. It is empty now,
+ * and stays so: name the OS in its backend, or, for what a user must be told, in the
+ * {@link #OS_MAPPING} section.
  *
  * <p><b>Bindings stay in their backend.</b> Generated bindings
  * ({@code org.multiprocessing4j.platform.<os>.bindings}) are named only in their own backend's
@@ -167,12 +167,9 @@ class ArchitectureTest {
     }
 
     /**
-     * Today's violations, each a known debt: remove an entry when its file no longer breaks the
-     * rule (the test says which). Never add one: name the OS in its backend instead.
+     * Violations tolerated as debts: none. Never add one: name the OS in its backend instead.
      */
-    static final Set<Debt> KNOWN_DEBTS = Set.of(
-            // --- internal packages
-            debt("internal/queue/Participants.java", Rule.DEV_SHM));
+    static final Set<Debt> KNOWN_DEBTS = Set.of();
 
     @Test
     void osNamesAppearOnlyInTheirBackend() throws IOException {

@@ -30,7 +30,7 @@ import org.multiprocessing4j.internal.sync.ProcessToken;
  * <p>An entry is the process's token ({@code internal.sync.ProcessToken}), and whether its
  * process is alive is told by the region's liveness marks ({@code internal.sync.LivenessMark}),
  * never by looking the pid up: a pid means nothing in another PID namespace, and processes that
- * share {@code /dev/shm} need not share one.
+ * share named memory need not share one.
  */
 final class Participants {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
