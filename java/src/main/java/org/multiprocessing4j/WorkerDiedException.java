@@ -1,5 +1,6 @@
 package org.multiprocessing4j;
 
+import java.util.Optional;
 import java.util.OptionalInt;
 import org.multiprocessing4j.internal.Access;
 import org.multiprocessing4j.platform.Platform;
@@ -73,6 +74,18 @@ public final class WorkerDiedException extends Exception {
      */
     public OptionalInt signal() {
         return exitCode < 0 && exitCode != UNKNOWN ? OptionalInt.of(-exitCode) : OptionalInt.empty();
+    }
+
+    /**
+     * {@return the name of {@link #signal()} as the OS names it, for messages and logs (on POSIX
+     * the signal's name; see the {@linkplain org.multiprocessing4j##os-mapping OS mapping}), or
+     * empty if the worker exited or how it ended is unknown} Never fails; a number the OS does
+     * not name gives {@code "signal N"}.
+     */
+    public Optional<String> signalName() {
+        OptionalInt signal = signal();
+        return signal.isPresent() ? Optional.of(Platform.current().signalName(signal.getAsInt()))
+                : Optional.empty();
     }
 
     static String describe(int exitCode) {

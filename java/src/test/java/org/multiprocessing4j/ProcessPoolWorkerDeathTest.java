@@ -64,6 +64,7 @@ class ProcessPoolWorkerDeathTest {
                         assertEquals(victim, d.pid());
                         assertEquals(9, d.signal().orElse(0), d.getMessage());
                         assertTrue(d.getMessage().contains("SIGKILL"), d.getMessage());
+                        assertEquals(java.util.Optional.of("SIGKILL"), d.signalName());
                         died++;
                     } catch (TimeoutException e) {
                         fail("task " + i + " hangs after a worker was killed");
@@ -95,6 +96,7 @@ class ProcessPoolWorkerDeathTest {
             WorkerDiedException d = assertInstanceOf(WorkerDiedException.class, e.getCause());
             assertEquals(3, d.exitCode().orElse(-1), d.getMessage());
             assertTrue(d.signal().isEmpty());
+            assertTrue(d.signalName().isEmpty());
             assertEquals(List.of(0, 2, 4), pool.map(x -> 2 * x, List.of(0, 1, 2)));
         }
     }
