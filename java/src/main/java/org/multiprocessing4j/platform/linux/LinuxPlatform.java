@@ -164,7 +164,7 @@ public final class LinuxPlatform extends PosixPlatform {
 
     @Override
     public Reaper startReaper() throws IOException {
-        return LinuxReaper.start(this);
+        return LinuxReaper.start(this, LinuxProcesses.FIRST_INHERITED_FD); // handle 0 of a child
     }
 
     // ------------------------------------------------------------------ identity and liveness

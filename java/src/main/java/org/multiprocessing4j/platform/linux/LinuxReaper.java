@@ -12,7 +12,8 @@ import org.multiprocessing4j.platform.posix.PipeReaper;
 
 /**
  * The Linux {@link Reaper}: a {@code /bin/sh} process (not a JVM: it starts in about a millisecond
- * and weighs a few hundred kilobytes) that reads the read end of a pipe as its descriptor 3, with
+ * and weighs a few hundred kilobytes) that reads the read end of a pipe, which it inherits as the
+ * descriptor the starting backend names (its first argument) and moves to its standard input, with
  * {@code awk} when there is one (buffered reads, about a microsecond per line) and with a slower
  * pure-shell loop otherwise. This process holds the only write end and writes one line per event:
  * <pre>
@@ -36,8 +37,8 @@ import org.multiprocessing4j.platform.posix.PipeReaper;
  * while it runs). A file elsewhere that happens to have the same inode number only delays the
  * sweep; without {@code grep} or {@code find} nothing is swept.
  *
- * <p>The script ignores SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGPIPE; its standard streams are
- * {@code /dev/null}, so it never holds a caller's output pipe open. Names and paths are restricted
+ * <p>The script ignores SIGINT, SIGTERM, SIGHUP, SIGQUIT and SIGPIPE; its standard output and
+ * error are {@code /dev/null}, so it never holds a caller's output pipe open. Names and paths are restricted
  * to portable characters by the caller ({@link Reaper}); the script quotes them anyway and
  * disables globbing. Not thread-safe (the caller serializes).
  */
@@ -47,10 +48,13 @@ public final class LinuxReaper extends PipeReaper {
 
     private static final String SCRIPT = """
             trap '' INT TERM HUP QUIT PIPE
-            exec </dev/null >/dev/null 2>&1
+            case $1 in ''|*[!0-9]*) exit 2 ;; esac
+            # The pipe, inherited as descriptor $1, becomes standard input; $1 itself is closed.
+            exec <&"$1" >/dev/null 2>&1
+            [ "$1" -eq 0 ] || eval "exec $1<&-"
             set -f
             cd /
-            # Prints "name inode" for every name still registered when descriptor 3 ends, and
+            # Prints "name inode" for every name still registered when the pipe ends, and
             # "+ inode key name prefix" for a queue to sweep: at once for UNQUEUE, at the end for
             # the others.
             registered() {
@@ -59,7 +63,7 @@ public final class LinuxReaper extends PipeReaper {
                      $1 == "UNREG" { delete live[$2]; next }
                      $1 == "QUEUE" { queue[$3] = $2 " " $3 " " $4 " " $5; next }
                      $1 == "UNQUEUE" { delete queue[$3]; print "+", $2, $3, $4, $5; fflush(); next }
-                     END { for (n in live) print n, live[n]; for (k in queue) print "+", queue[k] }' <&3
+                     END { for (n in live) print n, live[n]; for (k in queue) print "+", queue[k] }'
               else
                 live=' '
                 queues=' '
@@ -72,7 +76,7 @@ public final class LinuxReaper extends PipeReaper {
                       queues=$(without "$queues" "$b")
                       printf '+ %s %s %s %s\\n' "$a" "$b" "$c" "$d" ;;
                   esac
-                done <&3
+                done
                 for e in $live; do printf '%s %s\\n' "${e%:*}" "${e##*:}"; done
                 for e in $queues; do
                   r=${e#*:}
@@ -122,7 +126,7 @@ public final class LinuxReaper extends PipeReaper {
             }
             registered | while read -r n i x y z; do
               if [ "$n" = + ]; then
-                sweep "$i" "$x" "$y" "$z" 3<&- &
+                sweep "$i" "$x" "$y" "$z" </dev/null &
                 continue
               fi
               case $n in
@@ -143,15 +147,23 @@ public final class LinuxReaper extends PipeReaper {
 
     /**
      * Starts the script; see {@link Platform#startReaper()}. Needs only the seam's pipe, spawn,
-     * write, close and reap, so that another backend running on Linux may use it too.
+     * write, close and reap, so that another backend running on Linux may use it too: that
+     * backend says where its spawn puts the child's first inherited handle.
      *
      * @param os the backend that starts and talks to it
+     * @param inheritedDescriptor the descriptor that {@code os}'s spawn gives a child for its
+     *     {@linkplain Platform#inheritedHandle inherited handle} 0
      * @return the running reaper
      * @throws IOException if the shell cannot be started
+     * @throws IllegalArgumentException if {@code inheritedDescriptor} is negative
      */
-    public static LinuxReaper start(Platform os) throws IOException {
+    public static LinuxReaper start(Platform os, int inheritedDescriptor) throws IOException {
+        if (inheritedDescriptor < 0) {
+            throw new IllegalArgumentException("no descriptor " + inheritedDescriptor);
+        }
         return start(os, readEnd -> new Platform.SpawnRequest("/bin/sh",
-                List.of("/bin/sh", "-c", SCRIPT, "mp4j-shm-tracker"),
+                List.of("/bin/sh", "-c", SCRIPT, "mp4j-shm-tracker",
+                        Integer.toString(inheritedDescriptor)),
                 List.of("PATH=/usr/bin:/bin", "LC_ALL=C"), new Handle[] {readEnd}),
                 (pid, writeEnd) -> new LinuxReaper(os, pid, writeEnd));
     }

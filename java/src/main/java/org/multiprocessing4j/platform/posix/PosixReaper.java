@@ -12,7 +12,7 @@ import org.multiprocessing4j.platform.Reaper;
 
 /**
  * The posix {@link Reaper}: a small JVM ({@link PosixReaperMain}) reading the read end of a pipe
- * as its descriptor 3, of which this process holds the only write end. POSIX offers no shell tool
+ * as its inherited handle 0, of which this process holds the only write end. POSIX offers no shell tool
  * that removes a named shared-memory block (on macOS names are not files at all), so the helper
  * calls {@code shm_open}, {@code fstat} and {@code shm_unlink} itself; it costs a JVM start
  * (about 100 ms, in the background) once per process that creates named memory. Lines, one per

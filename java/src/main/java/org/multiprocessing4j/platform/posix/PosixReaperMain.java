@@ -15,8 +15,8 @@ import java.util.stream.Stream;
 import org.multiprocessing4j.platform.posix.bindings.Posix;
 
 /**
- * The helper process of {@link PosixReaper}: reads registrations from descriptor 3 until end of
- * file, then removes what is still registered and unchanged, and exits. Ignores SIGINT, SIGTERM,
+ * The helper process of {@link PosixReaper}: reads registrations from its inherited handle 0
+ * until end of file, then removes what is still registered and unchanged, and exits. Ignores SIGINT, SIGTERM,
  * SIGHUP and SIGQUIT; its standard streams are {@code /dev/null}, so it never holds a caller's
  * output pipe open.
  */
