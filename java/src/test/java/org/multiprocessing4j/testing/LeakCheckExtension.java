@@ -18,7 +18,9 @@ import org.multiprocessing4j.internal.LeakReports;
  * On for the whole suite (registered through {@code META-INF/services} with extension
  * auto-detection): fails a test class that leaves behind a child process, an open descriptor of a
  * kind this library creates (socket, pipe, pidfd, memfd, /dev/shm mapping) or a {@code /dev/shm}
- * entry of ours, or whose unclosed objects had to be freed by a Cleaner ({@link LeakReports}).
+ * entry of ours, a lock file of a liveness mark whose process is gone or is this JVM (posix backend,
+ * whose marks are lock files in {@code mp4j-live-<uid>} of the temporary directory), or whose
+ * unclosed objects had to be freed by a Cleaner ({@link LeakReports}).
  * What is still there when the class ends gets up to {@link #SETTLE} to go away (children
  * still exiting, closes in flight); the check passes as soon as it has, and fails if it has not:
  * it waits for the state, not for a fixed time.
@@ -35,7 +37,7 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
      */
     private static final long SETTLE = java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
 
-    private record Snapshot(Set<String> fds, Set<Long> children, Set<String> shm) {
+    private record Snapshot(Set<String> fds, Set<Long> children, Set<String> shm, Set<String> marks) {
     }
 
     @Override
@@ -90,6 +92,12 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
         if (!shm.isEmpty()) {
             out.add("/dev/shm entries " + shm);
         }
+        Set<String> marks = new TreeSet<>(after.marks());
+        marks.removeAll(before.marks());
+        marks.removeIf(f -> !ofThisJvmOrTheDead(f));
+        if (!marks.isEmpty()) {
+            out.add("liveness lock files " + marks);
+        }
         return out.isEmpty() ? null : String.join(", ", out);
     }
 
@@ -120,7 +128,7 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
     }
 
     static Snapshot snapshot() {
-        return new Snapshot(openDescriptors(), children(), shmEntries());
+        return new Snapshot(openDescriptors(), children(), shmEntries(), markFiles());
     }
 
     /** Our kinds of descriptors, as "fd -> target". */
@@ -165,5 +173,46 @@ public final class LeakCheckExtension implements BeforeAllCallback, AfterAllCall
             }
         }
         return out;
+    }
+
+    /**
+     * {@return the lock files of the posix backend's liveness marks, {@code <inode>.<token>} in
+     * hex, when this JVM runs that backend} Only listed, never opened: opening and closing a
+     * lock file that this JVM holds a lock on would drop the lock.
+     */
+    static Set<String> markFiles() {
+        Set<String> out = new TreeSet<>();
+        if (!TestJvms.backendOption().endsWith("=posix")) {
+            return out;
+        }
+        try {
+            Object uid = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+            Path live = Path.of(System.getProperty("java.io.tmpdir"), "mp4j-live-" + uid);
+            if (Files.isDirectory(live)) {
+                try (DirectoryStream<Path> dir = Files.newDirectoryStream(live, "[0-9a-f]*.[0-9a-f]*")) {
+                    for (Path p : dir) {
+                        out.add(p.getFileName().toString());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    /**
+     * {@return whether the lock file named {@code file} belongs to this JVM or to a process that is
+     * gone} Its token holds the pid in its upper half; lock files of other live processes (other
+     * test runs on this machine) are not this class's leaks.
+     */
+    private static boolean ofThisJvmOrTheDead(String file) {
+        try {
+            long pid = Long.parseUnsignedLong(file.substring(file.indexOf('.') + 1), 16) >>> 32;
+            return pid == ProcessHandle.current().pid()
+                    || ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true);
+        } catch (NumberFormatException e) {
+            return false;
+        }
     }
 }
