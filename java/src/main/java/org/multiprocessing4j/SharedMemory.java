@@ -27,7 +27,8 @@ import org.multiprocessing4j.platform.Platform;
  *
  * <p>{@link #createNamed(long)} (a generated, unguessable name) and {@link #create(String, long)}
  * make a named block (POSIX {@code shm_open}, {@code O_CREAT|O_EXCL}, mode 0600) that unrelated
- * processes — other JVMs, Python, C — open with {@link #attach(String)}. As in Python,
+ * processes — other JVMs, Python, C — open with {@link #attach(String)} (where the names live
+ * on each OS: the {@linkplain org.multiprocessing4j##os-mapping OS mapping}). As in Python,
  * {@link #close()} ends this process's mapping and {@link #unlink()} removes the name; the memory
  * itself is freed when the name is gone and the last mapping is closed.
  *
