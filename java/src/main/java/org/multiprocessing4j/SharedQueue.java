@@ -177,27 +177,41 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     /** Bytes per slot unless {@link Builder#slotSize(int)} says otherwise. */
     public static final int DEFAULT_SLOT_SIZE = 256;
 
-    /** What {@link #COPY_RECORD} returns for a record that is the codec's encoding of a byte[]. */
-    private static final long PLAIN_BYTES = 1;
-    /** Writes a {@code byte[]} record: the codec's BYTES encoding, built in place. */
+    /** Writes a {@code byte[]} record from a segment: the codec's BYTES encoding, built in place. */
     private static final Ring.RecordWriter<MemorySegment> WRITE_BYTES = (bytes, region, offset) -> {
         DefaultCodec.writeBytesHeader(region, offset, (int) bytes.byteSize());
         MemorySegment.copy(bytes, 0, region, offset + DefaultCodec.BYTES_HEADER, bytes.byteSize());
     };
     /**
-     * Copies an inline record out: the bytes of a {@code byte[]} record (then returns
-     * {@link #PLAIN_BYTES}), else the encoded record.
+     * As {@link #WRITE_BYTES} from an array, so that {@code put(byte[])} needs no segment view of
+     * it (one the JIT does not always keep off the heap: 72 bytes per message when it does not).
      */
-    private static final Ring.RecordReader<byte[][], RuntimeException> COPY_RECORD =
-            (copy, region, offset, length) -> {
-                if (DefaultCodec.isBytesEncoding(region, offset, length)) {
-                    copy[0] = region.asSlice(offset + DefaultCodec.BYTES_HEADER, length - DefaultCodec.BYTES_HEADER)
-                            .toArray(ValueLayout.JAVA_BYTE);
-                    return PLAIN_BYTES;
-                }
-                copy[0] = region.asSlice(offset, length).toArray(ValueLayout.JAVA_BYTE);
-                return 0;
-            };
+    private static final Ring.RecordWriter<byte[]> WRITE_ARRAY = (bytes, region, offset) -> {
+        DefaultCodec.writeBytesHeader(region, offset, bytes.length);
+        MemorySegment.copy(bytes, 0, region, ValueLayout.JAVA_BYTE, offset + DefaultCodec.BYTES_HEADER,
+                bytes.length);
+    };
+
+    /** An inline record that is not a {@code byte[]}: its encoding, decoded once the slot is free. */
+    private record Encoded(byte[] bytes) {
+    }
+
+    /**
+     * Copies an inline record out: a {@code byte[]} record as the {@code byte[]} (the common
+     * case: that array is the only allocation of a {@code take()}), anything else as
+     * {@link Encoded}.
+     */
+    private static final Ring.RecordCopier<Object> COPY_RECORD = (region, offset, length) -> {
+        if (DefaultCodec.isBytesEncoding(region, offset, length)) {
+            byte[] bytes = new byte[length - DefaultCodec.BYTES_HEADER];
+            MemorySegment.copy(region, ValueLayout.JAVA_BYTE, offset + DefaultCodec.BYTES_HEADER, bytes, 0,
+                    bytes.length);
+            return bytes;
+        }
+        byte[] encoded = new byte[length];
+        MemorySegment.copy(region, ValueLayout.JAVA_BYTE, offset, encoded, 0, length);
+        return new Encoded(encoded);
+    };
     /** Copies a {@code byte[]} record that fits into the target; -1 for anything else. */
     private static final Ring.RecordReader<MemorySegment, RuntimeException> BYTES_INTO_TARGET =
             (target, region, offset, length) -> {
@@ -621,7 +635,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         enter();
         try {
             if (bytes.byteSize() <= inlineCapacity() - DefaultCodec.BYTES_HEADER) {
-                return insertInlineBytes(bytes, timeoutNanos);
+                return insertInlineBytes(bytes, (int) bytes.byteSize(), WRITE_BYTES, timeoutNanos);
             }
             ByteSink sink = sinks.borrow();
             try {
@@ -647,7 +661,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         enter();
         try {
             if (e instanceof byte[] b && b.length <= inlineCapacity() - DefaultCodec.BYTES_HEADER) {
-                return insertInlineBytes(MemorySegment.ofArray(b), timeoutNanos);
+                return insertInlineBytes(b, b.length, WRITE_ARRAY, timeoutNanos);
             }
             ByteSink sink = sinks.borrow();
             try {
@@ -668,15 +682,19 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         }
     }
 
-    /** Writes a {@code byte[]} record (the codec's BYTES encoding) straight into a slot. */
-    private boolean insertInlineBytes(MemorySegment b, long timeoutNanos) throws InterruptedException {
+    /**
+     * Writes a {@code byte[]} record (the codec's BYTES encoding) of {@code n} bytes straight into
+     * a slot, with {@link #WRITE_BYTES} or {@link #WRITE_ARRAY}.
+     */
+    private <C> boolean insertInlineBytes(C bytes, int n, Ring.RecordWriter<C> writer, long timeoutNanos)
+            throws InterruptedException {
         long pos = claim(true, timeoutNanos);
         if (pos < 0) {
             return false;
         }
         boolean written = false;
         try {
-            ring.write(pos, DefaultCodec.BYTES_HEADER + (int) b.byteSize(), b, WRITE_BYTES);
+            ring.write(pos, DefaultCodec.BYTES_HEADER + n, bytes, writer);
             written = true;
         } finally {
             finishWrite(pos, written);
@@ -814,17 +832,16 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
      * and decoded after the release, so that the slot is free while the codec runs.
      */
     private Object takeValue(long pos, int me) {
-        byte[][] copy = new byte[1][];
-        boolean plainBytes;
+        Object copied;
         try {
-            if (ring.spilled(pos)) { // checked: corrupt memory throws
+            copied = ring.copyInline(pos, COPY_RECORD); // checked: corrupt memory throws
+            if (copied == null) { // spilled
                 return spills.read(ring.spillReference(pos), this::decode);
             }
-            plainBytes = ring.read(pos, copy, COPY_RECORD) == PLAIN_BYTES;
         } finally {
             ring.releaseRead(pos, me);
         }
-        return plainBytes ? copy[0] : decode(MemorySegment.ofArray(copy[0]));
+        return copied instanceof Encoded e ? decode(MemorySegment.ofArray(e.bytes())) : copied;
     }
 
     /**

@@ -3,6 +3,7 @@ package org.multiprocessing4j;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.multiprocessing4j.internal.queue.QueueLayout.FREE;
@@ -138,6 +139,33 @@ class SharedQueueRingTest {
         assertTrue(ring.spilled(s));
         assertEquals(42, ring.spillReference(s).get(ValueLayout.JAVA_BYTE, 3));
         assertThrows(IllegalStateException.class, () -> ring.read(s, null, (t, reg, off, len) -> 0));
+        ring.releaseRead(s, me);
+    }
+
+    @Test
+    void copyInlineRunsTheCopierOnAnInlineRecordAndSkipsASpilledOne() {
+        long p = ring.tryClaimWrite(me, false);
+        ring.write(p, MemorySegment.ofArray(new byte[] {7, 8, 9}));
+        ring.commitWrite(p, me);
+        long q = ring.tryClaimWrite(me, false);
+        ring.writeSpilled(q, MemorySegment.ofArray(new byte[QueueLayout.SPILL_REFERENCE_SIZE]));
+        ring.commitWrite(q, me);
+        long t = ring.tryClaimWrite(me, false);
+        assertThrows(IllegalArgumentException.class,
+                () -> ring.write(t, MemorySegment.ofArray(new byte[ring.inlineCapacity() + 1])));
+        ring.abandonWrite(t, me);
+
+        long r = ring.tryClaimRead(me, false);
+        byte[] copied = ring.copyInline(r, (reg, off, len) -> {
+            assertEquals(slot(r) + QueueLayout.SLOT_PAYLOAD, off);
+            return reg.asSlice(off, len).toArray(ValueLayout.JAVA_BYTE);
+        });
+        assertEquals(List.of((byte) 7, (byte) 8, (byte) 9), boxed(copied));
+        ring.releaseRead(r, me);
+        long s = ring.tryClaimRead(me, false);
+        assertNull(ring.copyInline(s, (reg, off, len) -> {
+            throw new AssertionError("a spilled record has no inline bytes to copy");
+        }));
         ring.releaseRead(s, me);
     }
 

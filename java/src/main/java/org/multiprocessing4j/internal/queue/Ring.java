@@ -240,6 +240,16 @@ public final class Ring {
         long read(C target, MemorySegment region, long offset, int length) throws X;
     }
 
+    /**
+     * Copies an inline record out of its slot; the slot stays claimed while it runs. What it
+     * returns must not refer to {@code region}: the slot is released right after.
+     */
+    @FunctionalInterface
+    public interface RecordCopier<R> {
+        /** {@return what the {@code length} payload bytes at {@code offset} of {@code region} become} */
+        R copy(MemorySegment region, long offset, int length);
+    }
+
     /** {@return the largest payload that fits a slot inline} */
     public int inlineCapacity() {
         return slotSize - (int) QueueLayout.SLOT_PAYLOAD;
@@ -261,13 +271,20 @@ public final class Ring {
         INT.set(region, slot + QueueLayout.SLOT_LENGTH, length);
     }
 
-    /** As {@link #write(long, int, Object, RecordWriter)}, copying all of {@code record}. */
+    /**
+     * As {@link #write(long, int, Object, RecordWriter)}, copying all of {@code record}. Not
+     * through a writer, so that the writer call of the other {@code write} sees only the callers'
+     * few writers, which the JIT then inlines (and with them, keeps their sources off the heap).
+     */
     public void write(long pos, MemorySegment record) {
-        write(pos, (int) Math.min(record.byteSize(), Integer.MAX_VALUE), record, Ring::copyWhole);
-    }
-
-    private static void copyWhole(MemorySegment record, MemorySegment region, long offset) {
-        MemorySegment.copy(record, 0, region, offset, record.byteSize());
+        long length = record.byteSize();
+        if (length > inlineCapacity()) {
+            throw new IllegalArgumentException("a record of " + length + " bytes does not fit a slot"
+                    + " of " + slotSize + " bytes");
+        }
+        long slot = slotOf(pos);
+        MemorySegment.copy(record, 0, region, slot + QueueLayout.SLOT_PAYLOAD, length);
+        INT.set(region, slot + QueueLayout.SLOT_LENGTH, (int) length);
     }
 
     /**
@@ -313,6 +330,21 @@ public final class Ring {
             throw new IllegalStateException("the record at position " + pos + " is spilled");
         }
         return reader.read(target, region, slot + QueueLayout.SLOT_PAYLOAD, length);
+    }
+
+    /**
+     * Runs {@code copier} on the inline record at {@code pos}, claimed for reading by this
+     * thread; for a spilled record returns {@code null} without running it (then
+     * {@link #spillReference}). One read of the length and one call: the path of every
+     * {@code take()}.
+     *
+     * @return what {@code copier} returns, or {@code null} if the record is spilled
+     * @throws IllegalStateException if the record's length is corrupt
+     */
+    public <R> R copyInline(long pos, RecordCopier<R> copier) {
+        long slot = slotOf(pos);
+        int length = recordLength(slot);
+        return length == QueueLayout.SPILLED ? null : copier.copy(region, slot + QueueLayout.SLOT_PAYLOAD, length);
     }
 
     /** Publishes the record at {@code pos} (written after a successful claim). */
