@@ -31,7 +31,14 @@ public final class MemoryNames {
     /** Random characters a generated name has at least (6 bits each). */
     public static final int MIN_RANDOM_CHARACTERS = 8;
 
-    private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * The generator of names, created on the first name generated: a {@link SecureRandom} brings
+     * up the security providers, which cost every child process tens of milliseconds of its start
+     * if done when the backend is loaded, and most children never name memory.
+     */
+    private static final class Random {
+        static final SecureRandom INSTANCE = new SecureRandom();
+    }
 
     private final int maxLength;
     private final int generatedLength;
@@ -113,7 +120,7 @@ public final class MemoryNames {
                     + (generatedLength - MIN_RANDOM_CHARACTERS) + " of them");
         }
         byte[] bits = new byte[(random * 6 + 7) / 8];
-        RANDOM.nextBytes(bits);
+        Random.INSTANCE.nextBytes(bits);
         return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(bits).substring(0, random);
     }
 
