@@ -213,6 +213,30 @@ class ArchitectureTest {
         assertFalse(withoutOsMapping(text).equals(text), "the section has a body");
     }
 
+    /**
+     * Javadoc's doclint does not check the anchor of a {@code package##id} link (a misspelt one
+     * builds without a warning and links nowhere), so this does: every anchor the main tree links
+     * to in the public package's docs is a heading {@code id} there.
+     */
+    @Test
+    void linksToThePublicPackageDocsNameAnIdThatExists() throws IOException {
+        String info = read(MAIN.resolve(ROOT + OS_MAPPING_FILE));
+        Pattern link = Pattern.compile("org\\.multiprocessing4j##([\\w-]+)");
+        List<String> broken = new ArrayList<>();
+        int links = 0;
+        for (Path file : files(MAIN)) {
+            Matcher m = link.matcher(read(file));
+            while (m.find()) {
+                links++;
+                if (!info.contains("id=\"" + m.group(1) + "\"")) {
+                    broken.add(MAIN.relativize(file) + ": " + m.group());
+                }
+            }
+        }
+        assertEquals(List.of(), broken);
+        assertTrue(links > 0, "public Javadoc links to the OS mapping section");
+    }
+
     @Test
     void theOsMappingExemptsOnlyItsOwnSection() {
         String text = String.join("\n",
