@@ -3,7 +3,7 @@
  * layout ({@link org.multiprocessing4j.internal.queue.QueueLayout}, with its offset table), the
  * slot protocol in which every claim names its process so that a dead owner's claim is
  * recovered, with the record format of a slot and the waiting of blocked claims
- * ({@link org.multiprocessing4j.internal.queue.Ring}: {@code write}/{@code read(reader)} in the
+ * ({@link org.multiprocessing4j.internal.queue.Ring}: {@code write}/{@code copyInline}/{@code read} in the
  * manner of Agrona's ring buffers, {@code claim} by the one waiting policy), the participants
  * table that names processes robustly against pid reuse, the unfinished-task accounting of
  * joinable queues ({@link org.multiprocessing4j.internal.queue.TaskCounts}), the named segments
