@@ -19,12 +19,22 @@ public final class PosixFiles implements PrivateFiles {
     public PosixFiles() {
     }
 
-    private static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
-    private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
-    private static final FileAttribute<Set<PosixFilePermission>> DIRECTORY_ATTRIBUTE =
-            PosixFilePermissions.asFileAttribute(DIRECTORY);
-    private static final FileAttribute<Set<PosixFilePermission>> FILE_ATTRIBUTE =
-            PosixFilePermissions.asFileAttribute(FILE);
+    /**
+     * The permission sets, built on first use: the backend creates this helper when it loads,
+     * and every starting child loaded the permission classes and built their sets (a lambda and
+     * an enum set each) without ever creating a private file.
+     */
+    private static final class Modes {
+        static final Set<PosixFilePermission> DIRECTORY = PosixFilePermissions.fromString("rwx------");
+        static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-------");
+        static final FileAttribute<Set<PosixFilePermission>> DIRECTORY_ATTRIBUTE =
+                PosixFilePermissions.asFileAttribute(DIRECTORY);
+        static final FileAttribute<Set<PosixFilePermission>> FILE_ATTRIBUTE =
+                PosixFilePermissions.asFileAttribute(FILE);
+
+        private Modes() {
+        }
+    }
 
     @Override
     public Path runtimeDirectory() {
@@ -37,22 +47,22 @@ public final class PosixFiles implements PrivateFiles {
 
     @Override
     public Path createDirectory(Path parent, String prefix) throws IOException {
-        return Files.createTempDirectory(parent, prefix, DIRECTORY_ATTRIBUTE);
+        return Files.createTempDirectory(parent, prefix, Modes.DIRECTORY_ATTRIBUTE);
     }
 
     @Override
     public void createDirectories(Path dir) throws IOException {
-        Files.createDirectories(dir, DIRECTORY_ATTRIBUTE);
+        Files.createDirectories(dir, Modes.DIRECTORY_ATTRIBUTE);
     }
 
     @Override
     public void createFile(Path file) throws IOException {
-        Files.createFile(file, FILE_ATTRIBUTE);
+        Files.createFile(file, Modes.FILE_ATTRIBUTE);
     }
 
     @Override
     public void restrict(Path file) throws IOException {
-        Files.setPosixFilePermissions(file, FILE);
+        Files.setPosixFilePermissions(file, Modes.FILE);
     }
 
     @Override
