@@ -270,6 +270,30 @@ public interface Platform {
      */
     Handle inheritedHandle(int index) throws IOException;
 
+    /**
+     * {@return inherited handle {@code index}, the reading end of a {@link #pipe}, as a channel of
+     * the JDK's own, or {@code null} if this system cannot open it that way} Chooses no backend and
+     * makes no native call of its own (the JDK's file channel does the reading): a starting child
+     * can take what its parent sends before it pays for linking its first native call. The channel
+     * is a second descriptor of the same pipe, which nothing this process starts inherits (our
+     * spawns pass exact handles, {@link ProcessBuilder} closes the rest); closing it leaves
+     * {@link #inheritedHandle inheritedHandle(index)} open and, unlike that method, it does not
+     * change whether the inherited handle is inherited further. A read blocks until bytes arrive
+     * or every writing end is closed (end of stream); closing the channel wakes a thread blocked
+     * in it ({@link java.nio.channels.AsynchronousCloseException}). Thread-safe.
+     *
+     * @param index at least 0, a handle the parent passed and made the reading end of a pipe
+     * @throws IllegalArgumentException if {@code index} is negative
+     */
+    static java.nio.channels.FileChannel openInheritedPipe(int index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("no inherited handle " + index);
+        }
+        String os = System.getProperty("os.name", "?").toLowerCase(java.util.Locale.ROOT);
+        return os.startsWith("windows") ? null
+                : org.multiprocessing4j.platform.posix.PosixPlatform.openInheritedPipe(index);
+    }
+
     // ---------------------------------------------------------------- processes
 
     /**

@@ -112,14 +112,16 @@ final class ChildBootstrap {
 
     /**
      * Parses the bootstrap frame, makes this process the child it names and decodes the task.
+     * Asks the backend for nothing unless the task has handles.
      *
+     * @param pid this process's pid
      * @param received the handles a forkserver child received, or {@code null} when they are
      *     inherited (spawn)
      */
-    static Task readTask(Platform os, byte[] frame, Handle[] received)
+    static Task readTask(int pid, byte[] frame, Handle[] received)
             throws IOException, ClassNotFoundException {
         Bootstrap b = parseBootstrap(frame);
-        CurrentProcess.becomeChild(b.identity(), new ProcessInfo(b.name(), os.pid(), b.daemon()),
+        CurrentProcess.becomeChild(b.identity(), new ProcessInfo(b.name(), pid, b.daemon()),
                 new ProcessInfo(b.parentName(), b.parentPid(), false));
         // inheritedHandles also keeps what the task executes from inheriting them
         Handle[] fds = received != null ? received : TaskStreams.inheritedHandles(b.descriptors());

@@ -1,6 +1,9 @@
 package org.multiprocessing4j.internal.launch;
 
+import java.io.DataInputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -23,8 +26,9 @@ import org.multiprocessing4j.platform.Platform;
  *
  * <p>Arguments: {@code parentPid [mode …]}. Modes:
  * <ul>
- * <li>none ({@code spawn}): the task's handles are inherited handles 1, 2, … (handle 0 is the
- *     bootstrap socket)</li>
+ * <li>none ({@code spawn}): handle 0 is the bootstrap socket, handle 1 the frame pipe, the task's
+ *     handles are inherited handles 2, 3, … A spawned child links no native call before its task
+ *     needs one ({@link #runSpawned}).</li>
  * <li>{@code forkserver class… [--link class…] [--lambda shape…]}: an idle child of {@link
  *     ForkserverLauncher}. It loads and initializes the preload classes, loads and links those
  *     after {@code --link} (where recent tasks came from), warms up the bootstrap path (first FFM
@@ -46,6 +50,8 @@ public final class ChildMain {
     static final int BOOTSTRAP_FAILED = 70;
     /** The inherited handle that is a child's bootstrap socket (see the class comment). */
     public static final int BOOTSTRAP_HANDLE = 0;
+    /** The inherited handle that is a spawned child's frame pipe (see {@link SpawnLauncher}). */
+    static final int FRAME_HANDLE = 1;
     /** Mode argument of an idle forkserver child. */
     static final String MODE_FORKSERVER = "forkserver";
     /** Separates the preload classes of a forkserver child from those it only links. */
@@ -63,9 +69,13 @@ public final class ChildMain {
     }
 
     static void main(String[] args) {
-        Platform os = Platform.current();
         int expectedParent = Integer.parseInt(args[0]);
         String mode = args.length > 1 ? args[1] : "spawn";
+        if (mode.equals("spawn")) {
+            runSpawned(expectedParent);
+            return;
+        }
+        Platform os = Platform.current();
         boolean parentAlive;
         try {
             parentAlive = os.dieWithParent(expectedParent);
@@ -113,7 +123,7 @@ public final class ChildMain {
             for (String shape : lambdas) {
                 TaskLambdas.prelink(shape, ClassLoader.getSystemClassLoader());
             }
-            SignalReporter.install(boot);
+            SignalReporter.install(() -> boot);
             watchdog.start();
             ChildReports.report(boot, new byte[] {READY});
             ChildBootstrap.HandOff handOff = ChildBootstrap.awaitHandOff(os, bootHandle,
@@ -123,7 +133,8 @@ public final class ChildMain {
         }
         Task task;
         try {
-            task = ChildBootstrap.readTask(os, frame != null ? frame : boot.recvBytes(), received);
+            task = ChildBootstrap.readTask(os.pid(), frame != null ? frame : boot.recvBytes(),
+                    received);
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
             System.err.println("multiprocessing4j child: cannot start the task: " + e);
             e.printStackTrace();
@@ -132,18 +143,143 @@ public final class ChildMain {
             return;
         }
         if (received == null) {
-            SignalReporter.install(boot);
+            SignalReporter.install(() -> boot);
             watchdog.start();
         }
+        runTask(task, boot);
+    }
+
+    private static void runTask(Task task, Connection reports) {
         try {
             task.run();
         } catch (Throwable t) {
             System.err.println("Process " + ChildProcess.currentProcess().name() + ":");
             t.printStackTrace();
             System.err.flush();
-            ChildReports.report(boot, ChildReports.failureRecord(t));
+            ChildReports.report(reports != null ? reports : bootSocket(),
+                    ChildReports.failureRecord(t));
             System.exit(1);
         }
         System.out.flush();
+    }
+
+    /**
+     * A spawned child, which reaches its task before it links any native call (a JVM pays tens of
+     * milliseconds for its first downcall, and as much again for the linker, against a few for
+     * the JDK's own file channel), and links them meanwhile on another thread:
+     * <ol>
+     * <li>the set-up thread ({@link #setUpNative}) starts at once: it chooses the backend, ties
+     *     this process's life to the parent ({@link Platform#dieWithParent}; if the parent has
+     *     died already the child halts), makes the bootstrap handles not inherited further and
+     *     opens the bootstrap socket for reports. A task's first native call (its first message
+     *     on a {@link Connection}, say) finds that work done, or waits for it;</li>
+     * <li>meanwhile this thread reads the bootstrap frame from the frame pipe with the JDK's
+     *     file channel ({@link Platform#openInheritedPipe}), decodes the task, installs the stop
+     *     handlers and starts the watchdog, which waits on that same pipe for end of stream: the
+     *     parent keeps its end open while the child runs, so end of stream means it died, and
+     *     the child halts ({@link ParentWatchdog#watchPipe});</li>
+     * <li>the task runs; reports (failure, stop request) go out on the bootstrap socket.</li>
+     * </ol>
+     * A task that needs no native call (and an exit that reports nothing) never waits for the
+     * set-up thread. Where the frame pipe cannot be opened that way, the frame is read through the
+     * backend and the watchdog waits on the bootstrap socket, as a forkserver child's does.
+     */
+    private static void runSpawned(int expectedParent) {
+        java.nio.channels.FileChannel framePipe = Platform.openInheritedPipe(FRAME_HANDLE);
+        Thread setUp = new Thread(() -> setUpNative(expectedParent), "mp4j-child-set-up");
+        setUp.setDaemon(true);
+        setUp.start();
+        byte[] frame;
+        Thread watchdog;
+        try {
+            if (framePipe != null) {
+                frame = readFrame(java.nio.channels.Channels.newInputStream(framePipe));
+                watchdog = ParentWatchdog.watchPipe(framePipe);
+            } else {
+                Platform os = Platform.current();
+                Connection pipe = Access.connection().open(os.inheritedHandle(FRAME_HANDLE), true,
+                        false, Codec.defaults());
+                frame = pipe.recvBytes();
+                Connection boot = bootSocket();
+                watchdog = ParentWatchdog.create(os, Access.connection().descriptor(boot).handle());
+            }
+        } catch (IOException e) { // end of stream: the parent died before it sent the frame
+            ParentWatchdog.awaitExitIfExiting();
+            System.err.println("multiprocessing4j child: no bootstrap frame: " + e);
+            Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
+            return;
+        }
+        Task task;
+        try {
+            task = ChildBootstrap.readTask((int) ProcessHandle.current().pid(), frame, null);
+        } catch (IOException | ClassNotFoundException | RuntimeException e) {
+            System.err.println("multiprocessing4j child: cannot start the task: " + e);
+            e.printStackTrace();
+            ChildReports.report(bootSocket(), ChildReports.failureRecord(e));
+            System.exit(BOOTSTRAP_FAILED);
+            return;
+        }
+        try {
+            SignalReporter.install(ChildMain::bootSocket);
+        } catch (RuntimeException e) { // no backend: the set-up thread has said why
+            System.err.println("multiprocessing4j child: stop requests are not reported: " + e);
+        }
+        watchdog.start();
+        runTask(task, null);
+    }
+
+    /** {@return one {@link Connection} frame (4-byte big-endian length, bytes) from {@code in}} */
+    private static byte[] readFrame(InputStream in) throws IOException {
+        DataInputStream data = new DataInputStream(in);
+        int length = data.readInt();
+        if (length < 0) {
+            throw new IOException("bad bootstrap frame length " + length);
+        }
+        byte[] frame = new byte[length];
+        data.readFully(frame); // EOFException if the parent died while writing it
+        return frame;
+    }
+
+    /**
+     * The set-up thread of a spawned child (see {@link #runSpawned}). A backend that cannot be
+     * chosen or a failing call is printed and otherwise left to the task: the watchdog on the
+     * frame pipe still ends an orphan, and a task that needs the backend fails there itself.
+     */
+    private static void setUpNative(int expectedParent) {
+        try {
+            Platform os = Platform.current();
+            boolean parentAlive;
+            try {
+                parentAlive = os.dieWithParent(expectedParent);
+            } catch (IOException e) {
+                System.err.println("multiprocessing4j child: " + e.getMessage());
+                parentAlive = os.parentPid() == expectedParent;
+            }
+            if (!parentAlive) { // the parent died before we could tie our life to it
+                Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
+            }
+            os.inheritedHandle(FRAME_HANDLE); // not inherited by what the task executes
+            bootSocket();
+        } catch (IOException | RuntimeException e) {
+            System.err.println("multiprocessing4j child: " + e);
+        }
+    }
+
+    private static Connection bootSocket; // guarded by ChildMain.class
+
+    /**
+     * {@return the bootstrap socket as a connection, opened on first use, or {@code null} if the
+     * backend cannot give it} Thread-safe.
+     */
+    private static synchronized Connection bootSocket() {
+        if (bootSocket == null) {
+            try {
+                Handle h = Platform.current().inheritedHandle(BOOTSTRAP_HANDLE);
+                bootSocket = Access.connection().open(h, true, true, Codec.defaults());
+            } catch (IOException | RuntimeException e) {
+                System.err.println("multiprocessing4j child: no bootstrap socket: " + e);
+            }
+        }
+        return bootSocket;
     }
 }

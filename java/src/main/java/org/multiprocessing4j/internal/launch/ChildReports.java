@@ -61,7 +61,11 @@ final class ChildReports {
         return bytes.toByteArray();
     }
 
+    /** Sends {@code record} on {@code boot}; nothing if the parent is gone or {@code boot} is null. */
     static void report(Connection boot, byte[] record) {
+        if (boot == null) {
+            return; // no bootstrap socket: the exit code is all the parent learns
+        }
         try {
             boot.sendBytes(record);
         } catch (IOException e) {

@@ -326,7 +326,7 @@ public final class ForkserverLauncher implements Launcher {
                 }
             }
             return SpawnLauncher.start(ChildCommand.of(jvmOptions, extraOptions, args,
-                    AotCache.enabled()).arguments(), List.of());
+                    AotCache.enabled()).arguments(), List.of(), false);
         }
 
         /** {@return an idle child that is still alive, preferring warm ones; null if none} */

@@ -6,12 +6,13 @@ import org.multiprocessing4j.platform.Platform;
 
 /**
  * Ends a child JVM when its parent dies: a daemon thread waits for a hang-up of the bootstrap
- * socket ({@link Platform#awaitHangUp}), whose other end the parent keeps open while the child
- * runs, so a hang-up there means the parent is gone. This backs up the
- * {@link Platform#dieWithParent} that {@link ChildMain} asks for first.
+ * socket ({@link Platform#awaitHangUp}) or, in a spawned child, for the end of its frame pipe
+ * ({@link #watchPipe}, no native call of ours), whose other end the parent keeps open while the
+ * child runs, so a hang-up there means the parent is gone. This backs up the
+ * {@link Platform#dieWithParent} that {@link ChildMain} asks for.
  *
- * <p>At this JVM's own exit a shutdown hook wakes the thread ({@link #releaseWatchdog}) and sets
- * {@link #exiting}, after which a hang-up no longer means the parent died.
+ * <p>At this JVM's own exit a shutdown hook sets {@link #exiting}, after which a hang-up no longer
+ * means the parent died, and wakes a thread waiting on the socket ({@link #releaseWatchdog}).
  */
 final class ParentWatchdog {
     /** Set by the shutdown hook before it wakes the watchdog: a hang-up no longer means death. */
@@ -29,6 +30,39 @@ final class ParentWatchdog {
         watchdog.setDaemon(true);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> releaseWatchdog(os, boot),
                 "mp4j-release-watchdog"));
+        return watchdog;
+    }
+
+    /**
+     * {@return the watchdog thread of a spawned child, not started: it reads {@code framePipe}
+     * (after the bootstrap frame, nothing more comes) until end of stream, then halts the child}
+     * Registers the shutdown hook that sets {@link #exiting} and closes the channel, which wakes
+     * the thread (a thread blocked in a read would otherwise hold up the exit, see
+     * {@link #releaseWatchdog}).
+     */
+    static Thread watchPipe(java.nio.channels.FileChannel framePipe) {
+        Thread watchdog = new Thread(() -> {
+            java.nio.ByteBuffer stray = java.nio.ByteBuffer.allocate(16);
+            try {
+                while (framePipe.read(stray.clear()) >= 0) {
+                    // the parent sends nothing after the frame; nothing to do with a stray byte
+                }
+            } catch (IOException | RuntimeException e) {
+                // closed at exit, or unusable: as good as closed
+            }
+            if (!exiting) {
+                Runtime.getRuntime().halt(ChildMain.BOOTSTRAP_FAILED);
+            }
+        }, "mp4j-parent-watchdog");
+        watchdog.setDaemon(true);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            exiting = true;
+            try {
+                framePipe.close();
+            } catch (IOException e) {
+                // the watchdog then holds the exit up for a moment
+            }
+        }, "mp4j-release-watchdog"));
         return watchdog;
     }
 

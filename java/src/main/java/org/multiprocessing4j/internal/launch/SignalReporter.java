@@ -18,14 +18,14 @@ final class SignalReporter {
     /**
      * Installs the handlers.
      *
-     * @param boot the bootstrap connection the request is reported on, or {@code null} to report
-     *     nothing (a training run)
+     * @param boot gives the bootstrap connection the request is reported on when one comes
+     *     (called then, in the handler), or is {@code null} to report nothing (a training run)
      */
-    static void install(Connection boot) {
+    static void install(java.util.function.Supplier<Connection> boot) {
         Platform.current().handleStopRequests(signal -> {
             Access.childProcess().exitingOnSignal();
             if (boot != null) {
-                ChildReports.report(boot, ChildReports.signalRecord(signal));
+                ChildReports.report(boot.get(), ChildReports.signalRecord(signal));
             }
         });
     }

@@ -29,17 +29,23 @@ import org.multiprocessing4j.platform.Platform;
  *
  * <h2>Bootstrap protocol</h2>
  * The child inherits exactly these handles ({@link Platform#spawn}): handle 0, one end of a
- * socket pair (the parent keeps the other), and handles 1.. for the connections and shared memory
- * its task captured ({@link TaskStreams#FIRST_TASK_HANDLE}); it takes each with
- * {@link Platform#inheritedHandle}, which also keeps anything it executes from inheriting them.
- * Over handle 0 (the bootstrap socket), in {@link Connection} frames:
+ * socket pair (the parent keeps the other), handle 1, the reading end of a pipe (the parent keeps
+ * the writing end), and handles 2.. for the connections and shared memory its task captured
+ * ({@link TaskStreams#FIRST_TASK_HANDLE}); it takes each with {@link Platform#inheritedHandle},
+ * which also keeps anything it executes from inheriting them. The pipe (the frame pipe) carries
+ * the bootstrap frame, so that the child can read it, and later wait for its end, with the JDK's
+ * own file channel ({@link Platform#openInheritedPipe}) before it links any native call; the
+ * socket (the bootstrap socket) carries the reports. In {@link Connection} frames (4-byte
+ * big-endian length, bytes):
  * <pre>
- * parent → child, once:   int magic 'MP4J', int version, int parentPid, UTF parentName,
+ * parent → child, once, on the frame pipe:
+ *                         int magic 'MP4J', int version, int parentPid, UTF parentName,
  *                         int n, n × int identity, UTF name, boolean daemon,
  *                         int descriptors (how many the task's handles refer to),
  *                         int length, length bytes task ({@link TaskStreams}: a lambda's
  *                         shape and plain captured values, or Java serialization)
- * child → parent, at end: byte 'S', int stop              (ended by a stop request), or
+ * child → parent, at end, on the bootstrap socket:
+ *                         byte 'S', int stop              (ended by a stop request), or
  *                         byte 'E', UTF text, int length, length bytes serialized Throwable
  *                         (length 0 when it could not be serialized)
  * </pre>
@@ -49,14 +55,16 @@ import org.multiprocessing4j.platform.Platform;
  * {@link Platform#afterStopReport}, which reports the child as ended by that request. What the
  * number is belongs to the backend: this class only carries it.
  *
- * <p>The parent never closes its end while the child runs, so the child reads end of stream on
- * the bootstrap socket only when the parent has died; it then exits at once. A {@code forkserver} child
- * ({@link ForkserverLauncher}) speaks the same protocol after its hand-off.
+ * <p>The parent never closes its ends while the child runs, so the child reads end of stream on
+ * the frame pipe (or the bootstrap socket) only when the parent has died; it then exits at once.
+ * A {@code forkserver} child ({@link ForkserverLauncher}) has no frame pipe: it is handed the
+ * frame on its bootstrap socket ({@link ChildBootstrap#receiveHandOff}) and otherwise speaks the
+ * same protocol.
  */
 public final class SpawnLauncher implements Launcher {
     static final SpawnLauncher INSTANCE = new SpawnLauncher();
     static final int MAGIC = 0x4D50344A; // "MP4J"
-    static final int VERSION = 3;
+    static final int VERSION = 4;
     static final byte REPORT_STOP = 'S';
     public static final byte REPORT_FAILURE = 'E';
 
@@ -69,9 +77,9 @@ public final class SpawnLauncher implements Launcher {
     public Launched launch(Spec spec) throws IOException {
         byte[] frame = bootstrapFrame(spec); // before spawning: a bad name must not strand a child
         ChildCommand command = ChildCommand.of(spec.jvmOptions(), List.of());
-        Child child = start(command.arguments(), spec.task().descriptors());
+        Child child = start(command.arguments(), spec.task().descriptors(), true);
         try {
-            child.channel.sendBytes(frame);
+            child.sendFrame(frame);
         } catch (EOFException e) {
             // The child died before reading (for example a bad JVM option): its exit code says why.
         } catch (IOException | RuntimeException | Error e) {
@@ -82,28 +90,46 @@ public final class SpawnLauncher implements Launcher {
     }
 
     /**
-     * Spawns a child JVM with the bootstrap socket as its inherited handle 0 and {@code passed}
-     * as 1, 2, …; hands back its pid, sentinel and our end of the socket.
+     * Spawns a child JVM with the bootstrap socket as its inherited handle 0, with
+     * {@code framePipe} the frame pipe's reading end as handle 1, and {@code passed} after them;
+     * hands back its pid, sentinel and our ends of the socket and pipe.
      *
+     * @param framePipe whether the child gets a frame pipe (spawn: yes; an idle forkserver child
+     *     is handed its frame on the socket)
      * @throws IOException if it cannot be started; nothing is left behind
      */
-    static Child start(List<String> arguments, List<Descriptor> passed) throws IOException {
+    static Child start(List<String> arguments, List<Descriptor> passed, boolean framePipe)
+            throws IOException {
         Handle[] boot = OS.socketPair();
         Connection parentEnd = Access.connection().open(boot[0], true, true, Codec.defaults());
         Descriptor childEnd = new Descriptor(boot[1]);
+        Descriptor frameOut = null;
+        Descriptor frameIn = null;
+        int first = framePipe ? 2 : 1;
         Descriptor[] held = new Descriptor[passed.size()];
         int pid;
         try {
-            Handle[] fds = new Handle[1 + passed.size()];
+            if (framePipe) {
+                Handle[] pipe = OS.pipe();
+                frameIn = new Descriptor(pipe[0]);
+                frameOut = new Descriptor(pipe[1]);
+            }
+            Handle[] fds = new Handle[first + passed.size()];
             fds[0] = boot[1];
+            if (framePipe) {
+                fds[1] = frameIn.handle();
+            }
             for (int i = 0; i < held.length; i++) {
                 Descriptor d = passed.get(i);
-                fds[1 + i] = d.acquire(); // throws if the user closed it meanwhile
+                fds[first + i] = d.acquire(); // throws if the user closed it meanwhile
                 held[i] = d;
             }
             pid = OS.spawn(new Platform.SpawnRequest(arguments.get(0), arguments, environment(), fds));
         } catch (IOException | RuntimeException e) {
             parentEnd.close();
+            if (frameOut != null) {
+                frameOut.close();
+            }
             throw e;
         } finally {
             for (Descriptor d : held) {
@@ -112,6 +138,9 @@ public final class SpawnLauncher implements Launcher {
                 }
             }
             childEnd.close();
+            if (frameIn != null) {
+                frameIn.close();
+            }
         }
         Descriptor sentinel;
         try {
@@ -120,9 +149,12 @@ public final class SpawnLauncher implements Launcher {
             OS.stop(pid, Platform.Stop.KILL);
             OS.waitForExit(pid, true);
             parentEnd.close();
+            if (frameOut != null) {
+                frameOut.close();
+            }
             throw e;
         }
-        return new Child(pid, sentinel, parentEnd);
+        return new Child(pid, sentinel, parentEnd, frameOut);
     }
 
     static byte[] bootstrapFrame(Spec spec) throws IOException {
@@ -161,6 +193,8 @@ public final class SpawnLauncher implements Launcher {
         private final int pid;
         private final Descriptor sentinel;
         final Connection channel;
+        /** Our end of the frame pipe, or {@code null} (a forkserver child); open until closed. */
+        private final Descriptor frameOut;
         /**
          * The most report bytes read from a dead child: its records are far smaller (a failure
          * report is cut at some 100 KB), a process that holds its end of the socket could send
@@ -170,10 +204,30 @@ public final class SpawnLauncher implements Launcher {
         /** An idle forkserver child has reported {@link ChildMain#READY}; read under its pool's lock. */
         boolean ready;
 
-        Child(int pid, Descriptor sentinel, Connection channel) {
+        Child(int pid, Descriptor sentinel, Connection channel, Descriptor frameOut) {
             this.pid = pid;
             this.sentinel = sentinel;
             this.channel = channel;
+            this.frameOut = frameOut;
+        }
+
+        /**
+         * Writes the bootstrap frame on the frame pipe as one {@link Connection} frame (4-byte
+         * big-endian length, bytes); blocks while the pipe is full and the child reads.
+         *
+         * @throws java.io.EOFException if the child died before reading it
+         * @throws IOException on another error of the pipe
+         */
+        void sendFrame(byte[] frame) throws IOException {
+            Handle fd = frameOut.acquire();
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment bytes = arena.allocate(4L + frame.length);
+                bytes.set(ChildBootstrap.BIG_ENDIAN_INT, 0, frame.length);
+                MemorySegment.copy(frame, 0, bytes, ValueLayout.JAVA_BYTE, 4, frame.length);
+                OS.writeFully(fd, bytes, bytes.byteSize());
+            } finally {
+                frameOut.release();
+            }
         }
 
         /** Kills and reaps the child, then releases the descriptors; for a child we give up on. */
@@ -232,6 +286,9 @@ public final class SpawnLauncher implements Launcher {
                 // keep what we have
             } finally {
                 channel.close();
+                if (frameOut != null) {
+                    frameOut.close();
+                }
             }
             return report;
         }
@@ -293,6 +350,9 @@ public final class SpawnLauncher implements Launcher {
         @Override
         public void close() {
             channel.close();
+            if (frameOut != null) {
+                frameOut.close();
+            }
             sentinel.close();
         }
     }

@@ -33,8 +33,11 @@ import org.multiprocessing4j.platform.Platform;
  * {@code FIRST_TASK_HANDLE + index}; a forkserver child receives them over its bootstrap socket. A resource captured twice travels once.
  */
 public final class TaskStreams {
-    /** Inherited handle 0 is the bootstrap socket; the task's handles follow it. */
-    public static final int FIRST_TASK_HANDLE = 1;
+    /**
+     * Inherited handles 0 and 1 are a spawned child's bootstrap socket and frame pipe; the task's
+     * handles follow them.
+     */
+    public static final int FIRST_TASK_HANDLE = 2;
 
     private TaskStreams() {
     }

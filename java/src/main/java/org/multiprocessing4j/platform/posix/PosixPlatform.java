@@ -240,6 +240,25 @@ public class PosixPlatform implements Platform {
     protected static final int FIRST_INHERITED_FD = 3;
 
     /**
+     * {@link Platform#openInheritedPipe}: reopens the descriptor through {@code /dev/fd} with the
+     * JDK's file channel (Linux, macOS and the BSDs all have it; a descriptor that is a socket, not
+     * a pipe, cannot be opened there), so neither this class's bindings nor any downcall is
+     * involved.
+     *
+     * @param index at least 0
+     * @return the channel, or {@code null} if the descriptor cannot be opened that way
+     */
+    public static java.nio.channels.FileChannel openInheritedPipe(int index) {
+        try {
+            return java.nio.channels.FileChannel.open(
+                    java.nio.file.Path.of("/dev/fd", Integer.toString(FIRST_INHERITED_FD + index)),
+                    java.nio.file.StandardOpenOption.READ);
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return null;
+        }
+    }
+
+    /**
      * Makes descriptor {@code fd} close-on-exec, once per inherited handle.
      *
      * @param fd the descriptor
