@@ -507,6 +507,47 @@ public interface Platform {
     MemoryNames memoryNames();
 
     /**
+     * {@return the bare names of the named shared-memory objects this user owns, or empty if this
+     * OS offers no way to enumerate them} For inspection tools only (the library never lists):
+     * POSIX has no call that enumerates named memory, so a backend without an OS-specific way
+     * returns empty rather than a partial list. Does not block beyond reading a directory.
+     *
+     * @throws IOException if the OS has a list but reading it fails
+     */
+    default java.util.Optional<List<String>> listNamedMemory() throws IOException {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * {@return the inode numbers ({@link #inode}) of the named shared-memory files that some
+     * process of this user maps or holds open, this one included, or empty if this OS cannot tell}
+     * For inspection tools only: a snapshot, which a process may change at any moment; processes
+     * this one may not inspect (another user's, another PID namespace's) are not seen.
+     *
+     * @throws IOException if the OS has the information but reading it fails
+     */
+    default java.util.Optional<java.util.Set<Long>> namedMemoryInUse() throws IOException {
+        return java.util.Optional.empty();
+    }
+
+    /**
+     * {@return whether the process that {@code token} ({@link #processToken()}) names is running,
+     * judged from this OS's process table; empty if this backend cannot tell (its tokens are not
+     * derived from anything the OS shows)} For inspection tools only: it sees only the processes
+     * of this process's PID namespace (a process elsewhere counts as not running), which is why
+     * the library itself asks {@link ProcessMark}s instead. Never blocks.
+     *
+     * @param token a token in {@code [1, 2^62)}
+     * @throws IllegalArgumentException if {@code token} is out of range
+     */
+    default java.util.Optional<Boolean> isRunning(long token) {
+        if (token <= 0 || token >= 1L << 62) {
+            throw new IllegalArgumentException("process token out of [1, 2^62): " + token);
+        }
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Starts a reaper: a helper process that removes, after this process ends, the named blocks
      * and private directories this process registers with it (see {@link Reaper}). Each call
      * starts a new one; the caller keeps one at a time.

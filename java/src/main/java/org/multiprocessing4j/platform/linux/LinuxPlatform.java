@@ -225,6 +225,24 @@ public final class LinuxPlatform extends PosixPlatform {
         return fd < 0 ? null : Handle.of(fd);
     }
 
+    // ------------------------------------------------------------------ inspection (LinuxInspection)
+
+    @Override
+    public java.util.Optional<java.util.List<String>> listNamedMemory() throws IOException {
+        return LinuxInspection.listNamedMemory(uid());
+    }
+
+    @Override
+    public java.util.Optional<java.util.Set<Long>> namedMemoryInUse() throws IOException {
+        return LinuxInspection.namedMemoryInUse();
+    }
+
+    @Override
+    public java.util.Optional<Boolean> isRunning(long token) {
+        super.isRunning(token); // checks the range
+        return LinuxInspection.isRunning(token);
+    }
+
     @Override
     public String toString() {
         return "LinuxPlatform[" + name() + "]";

@@ -47,6 +47,11 @@
  *       unlinking a missing one a {@link java.nio.file.NoSuchFileException}; unlinking removes
  *       the name and keeps the mappings. A 30-character name (the longest every POSIX.1-2017
  *       system takes) works; a name with a {@code /} inside is refused and leaves nothing.
+ *   <li><b>Inspection</b> ({@code NamedMemoryInspectionContractTest}). For tools only: a backend
+ *       may answer "cannot tell" (empty) to listing named memory, to which blocks are in use and
+ *       to whether a token's process runs; when it answers, the answer is true (a created name is
+ *       listed until unlinked; a block is in use while mapped or held and not after; this process
+ *       runs, a pid above every limit does not).
  *   <li><b>Parent death</b> ({@code ParentDeathContractTest}). A child that asked to die with its
  *       parent dies when its parent is killed, whatever the parent could not run.
  *   <li><b>Waiting on several handles</b> ({@code MultiHandleWaitContractTest}). One wait
