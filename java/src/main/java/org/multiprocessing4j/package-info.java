@@ -32,7 +32,9 @@
  * code</em> — and of <em>named memory</em>. This section, the only one that names
  * operating-system signals, errors and paths, says what those words are on each OS, as Python's
  * documentation says of {@code terminate()} "On POSIX this is done using the SIGTERM signal".
- * The Windows column is the mapping a Windows backend is to implement; none exists yet.
+ * The Windows column is the mapping the Windows backend is being built to; that backend is not
+ * usable yet (Windows is reported as an unsupported platform), and where CPython's own Windows
+ * behaviour differs, the column says so.
  *
  * <table>
  *   <caption>What the library's words are on each operating system</caption>
@@ -41,28 +43,40 @@
  *   <tr><td>an interrupt ({@link org.multiprocessing4j.ChildProcess#interrupt()})</td>
  *       <td>{@code SIGINT}, as Ctrl-C at a terminal: the child runs its shutdown hooks, then
  *       reports exit code {@code -2}</td>
- *       <td>a {@code CTRL_C_EVENT} console control event, reported as {@code -2}</td></tr>
+ *       <td>planned: a stop request the library delivers to the child itself, which answers it as
+ *       Ctrl-C (shutdown hooks run), reported as {@code -2}; not a console control event, since
+ *       {@code CTRL_C_EVENT} cannot be sent to one process group and {@code CTRL_BREAK_EVENT}
+ *       makes a JVM print a thread dump</td></tr>
  *   <tr><td>a terminate request ({@link org.multiprocessing4j.ChildProcess#terminate()},
  *       {@link org.multiprocessing4j.ProcessPool#terminate()})</td>
  *       <td>{@code SIGTERM}: the child runs its shutdown hooks, then reports exit code
  *       {@code -15}</td>
- *       <td>a {@code CTRL_BREAK_EVENT} console control event, reported as {@code -15}</td></tr>
+ *       <td>{@code TerminateProcess(handle, 0x10000)}, reported as {@code -15}: exactly CPython's
+ *       {@code terminate()} on Windows ({@code popen_spawn_win32} terminates with
+ *       {@code TERMINATE = 0x10000} and its {@code wait()} reports that code as
+ *       {@code -signal.SIGTERM}); no code of the child runs, so, unlike on POSIX, no shutdown
+ *       hooks</td></tr>
  *   <tr><td>a kill ({@link org.multiprocessing4j.ChildProcess#kill()},
  *       {@link org.multiprocessing4j.ProcessPool#kill()})</td>
  *       <td>{@code SIGKILL}: no code of the child runs; exit code {@code -9}</td>
- *       <td>{@code TerminateProcess}, reported as {@code -9}</td></tr>
+ *       <td>{@code TerminateProcess(handle, 0x10009)}, reported as {@code -9} (CPython's
+ *       {@code kill()} is its {@code terminate()} and reports {@code -15})</td></tr>
  *   <tr><td>the process's exit code ({@link org.multiprocessing4j.ChildProcess#exitCode()},
  *       {@link org.multiprocessing4j.WorkerDiedException#exitCode()})</td>
  *       <td>as Python: the exit status of a process that exited; {@code -N} for a process
  *       ended by signal {@code N} ({@code -6}, {@code SIGABRT}, for a JVM that crashed), including
  *       {@code SIGINT} and {@code SIGTERM} that the child handled to run its hooks (a child that
  *       exits with {@code 128 + N} by itself is reported with that exit code)</td>
- *       <td>the exit code; {@code -N} with the POSIX number of the request above that ended
- *       it</td></tr>
+ *       <td>the code {@code GetExitCodeProcess} gives, as a signed 32-bit value (CPython
+ *       reports it unsigned: an exit with {@code -1} reads {@code 4294967295} there); the codes
+ *       {@code 0x10000} and {@code 0x10009} read {@code -15} and {@code -9}, also when a process
+ *       exits with them by itself</td></tr>
  *   <tr><td>a child's parent dies (every child of this library then exits)</td>
  *       <td>Linux: {@code PR_SET_PDEATHSIG} with {@code SIGKILL}; {@code posix}: a watchdog
  *       thread; both also watch the bootstrap connection for end of stream</td>
- *       <td>a job object that kills its processes when the parent's handle closes</td></tr>
+ *       <td>a job object with {@code JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE}: the kernel closes the
+ *       parent's handle to it when the parent ends, killed or not, and that kills the
+ *       children</td></tr>
  *   <tr><td>a lock's owner process died ({@link org.multiprocessing4j.SharedLock},
  *       {@link org.multiprocessing4j.SharedReentrantLock})</td>
  *       <td>the recovery of a POSIX robust mutex, implemented by the library on every backend:
@@ -78,7 +92,8 @@
  *       <td>the {@code shm_open} namespace: on Linux the files of {@code /dev/shm}
  *       ({@code /dev/shm/<name>}); elsewhere (macOS, the BSDs) a namespace with no path in the
  *       file system</td>
- *       <td>the {@code Local\} namespace of named file mappings</td></tr>
+ *       <td>the {@code Local\} namespace of named file mappings; nothing to unlink: the kernel
+ *       frees a mapping and its name with the last handle, also after a crash</td></tr>
  *   <tr><td>sending on a {@link org.multiprocessing4j.Connection} whose other end is
  *       closed</td>
  *       <td>{@link java.io.EOFException}; never raises {@code SIGPIPE} in the sending process</td>
