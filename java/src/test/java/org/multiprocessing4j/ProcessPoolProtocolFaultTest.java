@@ -204,9 +204,10 @@ class ProcessPoolProtocolFaultTest {
      * id the worker was never given, then returns normally.
      */
     static int answerATaskNeverGiven() throws IOException {
-        // A spawned child has its bootstrap socket as descriptor 3 and the descriptors passed to
-        // it from 4 on: a pool worker's only one is its connection to the pool.
-        int fd = 4;
+        // A spawned child's task handles follow its bootstrap handles, from inherited handle
+        // FIRST_TASK_HANDLE on: a pool worker's only one is its connection to the pool.
+        long fd = org.multiprocessing4j.platform.Platform.current()
+                .inheritedHandle(org.multiprocessing4j.internal.task.TaskStreams.FIRST_TASK_HANDLE).value();
         String what = Files.readSymbolicLink(Path.of("/proc/self/fd/" + fd)).toString();
         if (!what.startsWith("socket:")) {
             throw new IllegalStateException("descriptor " + fd + " of the worker is " + what);
