@@ -174,8 +174,9 @@ public final class ChildMain {
      *     opens the bootstrap socket for reports. A task's first native call (its first message
      *     on a {@link Connection}, say) finds that work done, or waits for it;</li>
      * <li>meanwhile this thread reads the bootstrap frame from the frame pipe with the JDK's
-     *     file channel ({@link Platform#openInheritedPipe}), decodes the task, installs the stop
-     *     handlers and starts the watchdog, which waits on that same pipe for end of stream: the
+     *     file channel ({@link Platform#openInheritedPipe}), installs the stop handlers (they
+     *     need the backend chosen, not linked: their set-up overlaps the link), decodes the task
+     *     and starts the watchdog, which waits on that same pipe for end of stream: the
      *     parent keeps its end open while the child runs, so end of stream means it died, and
      *     the child halts ({@link ParentWatchdog#watchPipe});</li>
      * <li>the task runs; reports (failure, stop request) go out on the bootstrap socket.</li>
@@ -209,6 +210,11 @@ public final class ChildMain {
             Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
             return;
         }
+        try { // before the task's handles, whose close-on-exec waits for the first downcall's link
+            SignalReporter.install(ChildMain::bootSocket);
+        } catch (RuntimeException e) { // no backend: the set-up thread has said why
+            System.err.println("multiprocessing4j child: stop requests are not reported: " + e);
+        }
         Task task;
         try {
             task = ChildBootstrap.readTask((int) ProcessHandle.current().pid(), frame, null);
@@ -218,11 +224,6 @@ public final class ChildMain {
             ChildReports.report(bootSocket(), ChildReports.failureRecord(e));
             System.exit(BOOTSTRAP_FAILED);
             return;
-        }
-        try {
-            SignalReporter.install(ChildMain::bootSocket);
-        } catch (RuntimeException e) { // no backend: the set-up thread has said why
-            System.err.println("multiprocessing4j child: stop requests are not reported: " + e);
         }
         watchdog.start();
         runTask(task, null);
