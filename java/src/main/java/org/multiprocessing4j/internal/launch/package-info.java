@@ -15,8 +15,10 @@
  *
  * <p>Invariants: the bootstrap frames and report records are laid out once, on
  * {@code SpawnLauncher}, and parent and child check magic and version; a child never outlives its
- * parent (parent-death signal, then the watchdog); every descriptor a child inherits is
- * close-on-exec once it runs. ARCHITECTURE.md, "How a child starts", walks through it.
+ * parent (the watchdog on the frame pipe or bootstrap socket, and the parent-death signal); every
+ * descriptor a child inherits is close-on-exec once its set-up thread ran (until then none is
+ * passed on: our spawns pass exact handles, {@link java.lang.ProcessBuilder} closes the rest); a
+ * spawned child makes no native call before its task needs one. ARCHITECTURE.md, "How a child starts", walks through it.
  *
  * <p>Not API: the module does not export this package. It may use the public package, the other
  * internal packages and the {@code platform} seam, never a backend; it reaches package-private
