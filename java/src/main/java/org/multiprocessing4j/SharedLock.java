@@ -160,8 +160,16 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
      */
     @Override
     public void lock() {
+        RobustMutex m = region.mutex();
+        if (!m.tryAcquireFree()) {
+            lockContended(m);
+        }
+    }
+
+    /** {@link #lock()} when the lock was not free: out of line, so that lock() is inlined. */
+    private void lockContended(RobustMutex m) {
         try {
-            region.acquired(region.mutex().acquire(-1, false));
+            region.acquired(m.acquire(-1, false));
         } catch (InterruptedException e) {
             throw new AssertionError("uninterruptible acquisition was interrupted", e);
         }
@@ -222,8 +230,12 @@ public final class SharedLock implements Lock, AutoCloseable, Serializable {
     @Override
     public void unlock() {
         if (!region.mutex().releaseAny()) {
-            throw new IllegalMonitorStateException("SharedLock is not locked");
+            throw notLocked();
         }
+    }
+
+    private static IllegalMonitorStateException notLocked() {
+        return new IllegalMonitorStateException("SharedLock is not locked");
     }
 
     /**

@@ -118,11 +118,18 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      */
     @Override
     public void lock() {
-        if (reenter()) {
-            return;
+        RobustMutex m = region.mutex();
+        if (m.tryAcquireFree()) {
+            m.setHolds(1);
+        } else if (!reenter(m)) {
+            lockContended(m);
         }
+    }
+
+    /** {@link #lock()} when another thread holds the lock: out of line, so that lock() inlines. */
+    private void lockContended(RobustMutex m) {
         try {
-            region.acquired(region.mutex().acquire(-1, false));
+            region.acquired(m.acquire(-1, false));
         } catch (InterruptedException e) {
             throw new AssertionError("uninterruptible acquisition was interrupted", e);
         }
@@ -189,15 +196,19 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
     public void unlock() {
         RobustMutex m = region.mutex();
         if (!m.heldByCurrentThread()) {
-            throw new IllegalMonitorStateException("the current thread does not hold the"
-                    + " SharedReentrantLock (" + this + ")");
+            throw notHeld();
         }
         int h = m.holds();
         if (h > 1) {
             m.setHolds(h - 1);
         } else {
-            m.release(ProcessToken.self());
+            m.releaseHeld();
         }
+    }
+
+    private IllegalMonitorStateException notHeld() {
+        return new IllegalMonitorStateException("the current thread does not hold the"
+                + " SharedReentrantLock (" + this + ")");
     }
 
     /**
@@ -271,7 +282,11 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
     // ---------------------------------------------------------------- package-private
 
     private boolean reenter() {
-        RobustMutex m = region.mutex();
+        return reenter(region.mutex());
+    }
+
+    /** Counts one more hold if the current thread holds the lock. */
+    private boolean reenter(RobustMutex m) {
         if (!m.heldByCurrentThread()) {
             return false;
         }

@@ -52,13 +52,16 @@ import java.lang.foreign.ValueLayout;
  *       like any other: the bit is masked off for the liveness check and the next waiter takes
  *       over (a release of such a word makes the mutex not recoverable: nobody can tell whether
  *       the dead process was repairing or releasing);
- *   <li>a releaser of its own process's hold, before its CAS token → 0, by a CAS from the value
- *       it observed to 0, so it never erases a record that someone else wrote meanwhile.
+ *   <li>a releaser of its own process's hold, before its CAS token → 0, by an opaque store of
+ *       0 after it read {@code owner ==} its own token (nobody else writes the record while the
+ *       owner word names the releaser's process and the caller does not unlock one hold twice at
+ *       once; see {@code RobustMutex}'s "Fast paths").
  * </ul>
  * A thread that releases clears the record before the owner word, so it can never read its own
  * stale id after another thread of its process acquired. An unlock that is not ordered after the
- * lock() it undoes (only possible with {@code SharedLock}'s any-thread release) is a race in the
- * caller and may leave a stale record.
+ * lock() it undoes (only possible with {@code SharedLock}'s any-thread release), or two unlocks
+ * of one hold racing each other, is a race in the caller and may leave a stale record, or erase
+ * the record of a thread that acquired in between.
  */
 public final class MutexLayout {
     /** The words, for offset checks. */

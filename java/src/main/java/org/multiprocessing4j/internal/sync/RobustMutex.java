@@ -66,14 +66,14 @@ public final class RobustMutex {
     /*
      * Algorithm. owner: 0 free, a ProcessToken, token|TAKING (a two-step transition in progress),
      * or NOT_RECOVERABLE. Acquire = CAS 0 -> token, then (opaque/plain, owner-only) ownerThread
-     * and holds. Contended: spin re-trying the CAS, then register in waiters and sleep on wakeSeq
+     * and holds (the fast path below leaves holds to SharedReentrantLock). Contended: spin re-trying the CAS, then register in waiters and sleep on wakeSeq
      * in slices; every LIVENESS_INTERVAL (and once more before giving up on a timeout, so that
      * even tryLock(0) notices a dead owner) check whether the holder's process is alive, and on
      * proof of death take over in two steps: CAS owner dead -> me|TAKING, write ownerDied = 1,
      * ownerThread, holds, then volatile-store owner = me. Release of one's own process's hold:
      * CAS ownerThread observed -> 0, then CAS owner me -> 0 (or -> NOT_RECOVERABLE if ownerDied is
      * set: the state was never repaired, and everyone is woken); bump wakeSeq and wake one sleeper
-     * only if waiters > 0. Release on behalf of another process (SharedLock's any-thread unlock):
+     * only if waiters > 0. The record is cleared with an opaque store, not a CAS: see "Fast paths". Release on behalf of another process (SharedLock's any-thread unlock):
      * the same two steps as a take-over, ending in a volatile store of 0 / NOT_RECOVERABLE. A
      * waiter that leaves without the mutex (timeout, interrupt) passes a wake-up on if the mutex
      * is free and others sleep, since the wake-up it consumed may have been meant for them. See
@@ -93,6 +93,39 @@ public final class RobustMutex {
      * leaves a word that names this process without TAKING, which another object of this
      * process can release, and which the other processes take over once this process has no
      * liveness mark left on the region.
+     *
+     * Fast paths. An uncontended lock() + unlock() is tryAcquireFree (CAS owner 0 -> me; opaque
+     * store of ownerThread) and releaseOwn (volatile read of owner == me; opaque store
+     * ownerThread = 0; volatile read of ownerDied; CAS owner me -> 0; volatile read of waiters):
+     * two atomic read-modify-writes, as ReentrantLock's CAS and volatile store. Each is a small
+     * method whose slow path (spin, sleep, take-over, another process's hold, wake-up) is a
+     * separate method, so that C2 inlines the fast path into the caller whatever order it
+     * compiles things in: with the slow path inside, whether releaseAny was inlined depended on
+     * whether C2 had already compiled it on its own ("already compiled into a big method"), and
+     * the uncontended cost swung with it from run to run. Nothing of the crash-safety argument
+     * is on the fast path: liveness is checked only by waiters, the TAKING transitions are not
+     * involved, and a process that dies anywhere in it leaves an owner word that names it (or 0)
+     * and that the next waiter takes over or acquires.
+     *
+     * Ordering of the fast paths. Acquire: the CAS is volatile, so the holder's later accesses
+     * to the protected memory cannot move before it. Release: the opaque store of ownerThread
+     * and everything written under the lock precede the releasing CAS, which is volatile (on
+     * ARMv8 a release in itself; on x86 a locked instruction), so the next acquirer, whose CAS
+     * reads the released word, sees them; the Dekker pair with a sleeper (releaser: CAS owner,
+     * then read waiters; waiter: getAndAdd waiters, then read wakeSeq and owner) is made of
+     * sequentially consistent accesses on both sides, as before. ownerDied needs no stronger
+     * read: it is written only by a take-over (whose publication of owner the holder's acquiring
+     * CAS read) and by markConsistent of the holder itself.
+     *
+     * Why the release clears the record with a store where it used to compare-and-set it: a CAS
+     * from the value observed protected the record of a third thread only in one interleaving of
+     * a caller's double unlock (two unlocks of one hold, which SharedLock allows from any
+     * thread of any process, racing each other: one of them then throws
+     * IllegalMonitorStateException); a single thread that locks and unlocks, or threads whose
+     * unlock is ordered after the lock it undoes, never meet another writer of the record while
+     * the owner word names their process (plain acquirers write it only after their CAS from 0,
+     * take-overs only when this process is dead, foreign releases only through the TAKING word
+     * that makes this release's CAS fail). The CAS cost a locked instruction per unlock.
      */
 
     /**
@@ -122,6 +155,24 @@ public final class RobustMutex {
     }
 
     /**
+     * The uncontended acquisition: one compare-and-set of the owner word from free to this
+     * process, then the thread record; the hold count is left as it is (a {@code SharedLock} has
+     * none; {@code SharedReentrantLock} sets it to 1 itself). Never waits, never checks liveness,
+     * never throws; the locks' {@code lock()} calls it first and falls back to {@link #acquire}
+     * when it fails. Kept this small so that it is inlined into the caller (see "Fast paths" in
+     * the algorithm comment).
+     *
+     * @return whether the mutex was free and is now held by the calling thread
+     */
+    public boolean tryAcquireFree() {
+        if (Words.casLong(s, owner, 0, ProcessToken.self())) {
+            Words.setLongOpaque(s, ownerThread, Thread.currentThread().threadId());
+            return true;
+        }
+        return false;
+    }
+
+    /**
      * Acquires, waiting at most {@code timeoutNanos} (negative: forever). Never returns
      * {@link Result#TIMED_OUT} before the timeout has elapsed, nor without having checked at
      * least once whether the holder is alive. When not interruptible, an interrupt is remembered
@@ -134,10 +185,16 @@ public final class RobustMutex {
         if (interruptible) {
             Waiting.checkInterrupt();
         }
-        long me = ProcessToken.self();
-        if (Words.casLong(s, owner, 0, me)) {
+        if (Words.casLong(s, owner, 0, ProcessToken.self())) {
             return acquired(Result.ACQUIRED);
         }
+        return acquireContended(timeoutNanos, interruptible);
+    }
+
+    /** {@link #acquire}'s spin and sleep, out of line so that the fast path stays small. */
+    private Result acquireContended(long timeoutNanos, boolean interruptible)
+            throws InterruptedException {
+        long me = ProcessToken.self();
         Waiting.Spin spin = new Waiting.Spin(timeoutNanos);
         while (spin.next()) {
             long o = Words.longVolatile(s, owner);
@@ -293,24 +350,52 @@ public final class RobustMutex {
      */
     public boolean release(long expectedOwner) {
         long me = ProcessToken.self();
+        if (expectedOwner == me) {
+            return releaseOwn();
+        }
         if (expectedOwner == 0 || expectedOwner == NOT_RECOVERABLE) {
             return false;
         }
-        if (expectedOwner == me) {
-            if (Words.longVolatile(s, owner) != me) {
-                return false;
-            }
-            long t = Words.longOpaque(s, ownerThread);
-            if (!Words.casLong(s, ownerThread, t, 0)) {
-                return false; // another release (or acquisition) got in between
-            }
-            boolean died = Words.intVolatile(s, ownerDied) != 0;
-            if (!Words.casLong(s, owner, me, died ? NOT_RECOVERABLE : 0)) {
-                return false;
-            }
-            wakeAfterRelease(died);
-            return true;
+        return releaseForeign(expectedOwner, me);
+    }
+
+    /**
+     * Releases a hold of this process (whichever of its threads acquired it): clears the thread
+     * record, then one compare-and-set of the owner word from this process to free (or to not
+     * recoverable if the owner died and the state was not marked consistent); wakes a sleeper
+     * only if one is registered. The locks' {@code unlock()} calls it directly; kept this small
+     * so that it is inlined (see "Fast paths" in the algorithm comment).
+     *
+     * @return {@code false} if the owner word does not name this process, or changed meanwhile
+     *     (a release on this process's behalf by another process; nothing of the owner word
+     *     changed then)
+     */
+    public boolean releaseOwn() {
+        return Words.longVolatile(s, owner) == ProcessToken.self() && releaseHeld();
+    }
+
+    /**
+     * {@link #releaseOwn()} for a caller that has just seen the owner word name this process
+     * ({@link #heldByCurrentThread()}), so that it is not read again.
+     *
+     * @return {@code false} if the owner word no longer names this process (nothing of it
+     *     changed then)
+     */
+    public boolean releaseHeld() {
+        long me = ProcessToken.self();
+        Words.setLongOpaque(s, ownerThread, 0);
+        boolean died = Words.intVolatile(s, ownerDied) != 0;
+        if (!Words.casLong(s, owner, me, died ? NOT_RECOVERABLE : 0)) {
+            return false;
         }
+        if (died || Words.intVolatile(s, waiters) > 0) {
+            wakeAfterRelease(died);
+        }
+        return true;
+    }
+
+    /** The two-step release of another process's hold (see MutexLayout). */
+    private boolean releaseForeign(long expectedOwner, long me) {
         if (!enterTransition()) {
             return false;
         }
@@ -339,6 +424,11 @@ public final class RobustMutex {
      * @return {@code false} if the mutex is not held (free or not recoverable)
      */
     public boolean releaseAny() {
+        return releaseOwn() || releaseAnyOther();
+    }
+
+    /** {@link #releaseAny}'s general case, out of line: another process's hold, or a race. */
+    private boolean releaseAnyOther() {
         Waiting.Deadline d = null;
         Waiting.Spin spin = new Waiting.Spin(-1);
         boolean spinning = true;
