@@ -6,11 +6,10 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import org.multiprocessing4j.platform.HandleMark;
-import org.multiprocessing4j.platform.ProcessMark;
 import org.multiprocessing4j.platform.linux.LinuxCalls.Sys;
 import org.multiprocessing4j.platform.linux.bindings.Libc;
 import org.multiprocessing4j.platform.posix.Native;
+import org.multiprocessing4j.platform.posix.PosixPlatform;
 import org.multiprocessing4j.platform.posix.bindings.Posix;
 import org.multiprocessing4j.platform.posix.bindings.flock;
 
@@ -32,7 +31,7 @@ import org.multiprocessing4j.platform.posix.bindings.flock;
  * <p>{@code struct flock} and the lock types are POSIX (the posix bindings); only the
  * {@code F_OFD_*} commands and {@code AT_FDCWD} come from the Linux bindings.
  */
-final class LinuxLiveness {
+final class LinuxLiveness implements PosixPlatform.Liveness {
     private static final int F_OFD_GETLK = Libc.F_OFD_GETLK();
     private static final int F_OFD_SETLK = Libc.F_OFD_SETLK();
     private static final short F_RDLCK = (short) Posix.F_RDLCK();
@@ -41,19 +40,17 @@ final class LinuxLiveness {
     private static final long AT_FDCWD = Libc.AT_FDCWD();
 
     private final LinuxArch.Syscalls syscalls;
-    private final LinuxPlatform platform;
     private volatile long token; // 0 until first computed
 
-    LinuxLiveness(LinuxArch arch, LinuxPlatform platform) {
+    LinuxLiveness(LinuxArch arch) {
         this.syscalls = arch.syscalls();
-        this.platform = platform;
     }
 
-    /** See {@link org.multiprocessing4j.platform.Platform#processToken()}. */
-    long processToken() {
+    /** Here: the pid and the low 32 bits of the start time in {@code /proc/<pid>/stat}. */
+    @Override
+    public long processToken(int pid) {
         long t = token;
         if (t == 0) {
-            int pid = platform.pid();
             long start = startTime(pid);
             if (start < 0) {
                 throw new IllegalStateException("cannot read this process's start time from /proc/"
@@ -91,47 +88,28 @@ final class LinuxLiveness {
         }
     }
 
-    /** See {@link org.multiprocessing4j.platform.Platform#placeMark(int, long)}. */
-    ProcessMark placeMark(int fd, long token) throws IOException {
-        checkToken(token);
-        int handle = openPrivateHandle(fd);
-        try {
-            if (ofdLock(handle, F_OFD_SETLK, F_RDLCK, token) < 0) {
-                throw new AssertionError("F_OFD_SETLK returned no lock type");
-            }
-        } catch (IOException | RuntimeException | Error e) {
-            try {
-                platform.close(org.multiprocessing4j.platform.Handle.of(handle));
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw e;
-        }
-        return new HandleMark(handle, new HandleMark.Backend() {
-            @Override
-            public boolean isPlaced(int h, long t) throws IOException {
-                return ofdLock(h, F_OFD_GETLK, F_WRLCK, t) != F_UNLCK;
-            }
-
-            @Override
-            public void close(int h) {
-                try {
-                    platform.close(org.multiprocessing4j.platform.Handle.of(h));
-                } catch (IOException ignored) {
-                    // the kernel releases the descriptor (and the lock) even when close reports an error
-                }
-            }
-        });
-    }
-
-    private static void checkToken(long token) {
-        if (token < 0 || token >= 1L << 62) {
-            throw new IllegalArgumentException("mark index out of [0, 2^62): " + token);
+    /** Here: an OFD read lock on the byte at {@code token}. */
+    @Override
+    public void place(int handle, long token) throws IOException {
+        if (ofdLock(handle, F_OFD_SETLK, F_RDLCK, token) < 0) {
+            throw new AssertionError("F_OFD_SETLK returned no lock type");
         }
     }
 
-    /** Opens {@code /proc/self/fd/<fd>} anew: a description of this process's own. */
-    private int openPrivateHandle(int fd) throws IOException {
+    /** Here: whether another description holds a lock that a write lock on the byte would meet. */
+    @Override
+    public boolean isPlaced(int handle, long token) throws IOException {
+        return ofdLock(handle, F_OFD_GETLK, F_WRLCK, token) != F_UNLCK;
+    }
+
+    /** Here: nothing; the kernel drops the lock with the description's last descriptor. */
+    @Override
+    public void closing(int fd) {
+    }
+
+    /** Here: opens {@code /proc/self/fd/<fd>} anew, a description of this process's own. */
+    @Override
+    public int openPrivateHandle(int fd) throws IOException {
         String path = "/proc/self/fd/" + fd;
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = a.allocateFrom(path);

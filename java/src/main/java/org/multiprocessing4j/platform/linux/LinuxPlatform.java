@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.MemoryNames;
-import org.multiprocessing4j.platform.ProcessMark;
 import org.multiprocessing4j.platform.Reaper;
 import org.multiprocessing4j.platform.UnsupportedPlatformException;
 import org.multiprocessing4j.platform.WaitChannel;
@@ -24,7 +23,8 @@ import org.multiprocessing4j.platform.posix.PosixPlatform;
  *       and a spawn closes every other descriptor in the child with one file action
  *       ({@link LinuxProcesses});
  *   <li>liveness marks are open-file-description locks, and the process token comes from
- *       {@code /proc} ({@link LinuxLiveness});
+ *       {@code /proc} ({@link LinuxLiveness}, the {@link PosixPlatform.Liveness} given to the
+ *       inherited {@link #placeMark} and {@link #processToken()});
  *   <li>descriptors are born close-on-exec, and the calls a starting child makes (read, write,
  *       recv, send, shutdown, close, getpid, the inherited handles' close-on-exec) share one
  *       {@code syscall(2)} downcall shape ({@link LinuxIo}, {@link LinuxCalls}): each distinct
@@ -40,14 +40,12 @@ public final class LinuxPlatform extends PosixPlatform {
     private final LinuxIo io;
     private final LinuxProcesses processes;
     private final LinuxWaitChannel waitChannel;
-    private final LinuxLiveness liveness;
 
     private LinuxPlatform(String name, LinuxArch arch) {
-        super(name, new LinuxMemory(arch), null); // liveness: LinuxLiveness, see the overrides
+        super(name, new LinuxMemory(arch), new LinuxLiveness(arch));
         this.io = new LinuxIo(arch);
         this.processes = new LinuxProcesses(arch, io);
         this.waitChannel = new LinuxWaitChannel(arch);
-        this.liveness = new LinuxLiveness(arch, this);
     }
 
     /**
@@ -165,19 +163,6 @@ public final class LinuxPlatform extends PosixPlatform {
     @Override
     public Reaper startReaper() throws IOException {
         return LinuxReaper.start(this, LinuxProcesses.FIRST_INHERITED_FD); // handle 0 of a child
-    }
-
-    // ------------------------------------------------------------------ identity and liveness
-    // (LinuxLiveness)
-
-    @Override
-    public long processToken() {
-        return liveness.processToken();
-    }
-
-    @Override
-    public ProcessMark placeMark(Handle memory, long token) throws IOException {
-        return liveness.placeMark(fd(memory), token);
     }
 
     // ------------------------------------------------------------------ waiting (LinuxWaitChannel)

@@ -70,7 +70,7 @@ import org.multiprocessing4j.platform.posix.bindings.flock;
  * <p>macOS: the same calls work; {@code shm_open} descriptors cannot be locked there at all,
  * one more reason for lock files in a directory.
  */
-final class PosixLiveness {
+final class PosixLiveness implements PosixPlatform.Liveness {
     /** {@code int open(const char *path, int flags, mode_t mode)}. */
     private static final class Open {
         static final MethodHandle MH = Native.variadic(Posix.open.address(),
@@ -101,6 +101,16 @@ final class PosixLiveness {
         this.target = target;
     }
 
+    /** Here: the pid and the low 32 bits of the JDK's start instant of this process in ms. */
+    @Override
+    public long processToken(int pid) {
+        long start = processStartTime(pid);
+        if (start < 0) {
+            throw new IllegalStateException("cannot tell this process's start time (pid " + pid + ")");
+        }
+        return ((long) pid << 32) | (start & 0xFFFF_FFFFL);
+    }
+
     /**
      * {@return a token-sized start time} This process: the JDK's start instant in milliseconds.
      * Another: the same if the JDK can tell, -1 if there is no such process, else -2 (unknown).
@@ -114,7 +124,8 @@ final class PosixLiveness {
                 .map(ms -> ms & 0x7FFF_FFFF_FFFFL).orElse(-2L); // -2: cannot tell
     }
 
-    int openPrivateHandle(int fd) throws IOException {
+    @Override
+    public int openPrivateHandle(int fd) throws IOException {
         // The mark is not on this file (see the class comment): any new descriptor will do.
         return PosixIo.duplicate(fd);
     }
@@ -126,7 +137,8 @@ final class PosixLiveness {
                 + Long.toHexString(token));
     }
 
-    void placeMark(int handle, long index) throws IOException {
+    @Override
+    public void place(int handle, long index) throws IOException {
         Path file = lockFile(handle, index);
         acquire(file);
         if (marks.putIfAbsent(handle, file) != null) {
@@ -135,7 +147,8 @@ final class PosixLiveness {
         }
     }
 
-    boolean markPlaced(int handle, long index) throws IOException {
+    @Override
+    public boolean isPlaced(int handle, long index) throws IOException {
         Path file = lockFile(handle, index);
         synchronized (held) {
             Held h = held.get(file);
@@ -150,7 +163,8 @@ final class PosixLiveness {
     }
 
     /** Removes the mark placed through {@code fd}, which is being closed, if any. */
-    void closing(int fd) {
+    @Override
+    public void closing(int fd) {
         Path file = marks.remove(fd);
         if (file != null) {
             release(file);

@@ -33,7 +33,7 @@ import org.multiprocessing4j.platform.posix.bindings.Posix;
 public class PosixPlatform implements Platform {
     private final String name;
     private final PosixMemory memory;
-    private final PosixLiveness liveness;
+    private final Liveness liveness;
     /** The indexes whose inherited handle is close-on-exec already; guarded by itself. */
     private final java.util.BitSet inheritedDone = new java.util.BitSet();
 
@@ -47,14 +47,62 @@ public class PosixPlatform implements Platform {
      * @param name the backend's {@link #name()}
      * @param memory the shared-memory capability (a subclass of {@code PosixMemory} if the system
      *     does better)
-     * @param liveness the byte-range-lock liveness of this backend, or {@code null} if the subclass
-     *     overrides {@link #close}, {@link #processToken()} and {@link #placeMark}, the only
-     *     methods that use it
+     * @param liveness process identity and liveness marks: this backend's lock files, or what the
+     *     system does better
+     * @throws NullPointerException if an argument is null
      */
-    protected PosixPlatform(String name, PosixMemory memory, PosixLiveness liveness) {
-        this.name = name;
-        this.memory = memory;
-        this.liveness = liveness;
+    protected PosixPlatform(String name, PosixMemory memory, Liveness liveness) {
+        this.name = java.util.Objects.requireNonNull(name, "name");
+        this.memory = java.util.Objects.requireNonNull(memory, "memory");
+        this.liveness = java.util.Objects.requireNonNull(liveness, "liveness");
+    }
+
+    /**
+     * Process identity and the liveness marks behind {@link #processToken()} and
+     * {@link #placeMark}: this backend's byte-range locks on lock files ({@code PosixLiveness}),
+     * or, in a backend that builds on this one, what its system does better (Linux:
+     * open-file-description locks on the region's own file). {@link #placeMark} does the rest
+     * for every implementation: the argument check, the private handle closed again if placing
+     * fails, and the {@link ProcessMark} that removes the mark by closing its handle (through
+     * {@link #close}, which tells {@link #closing} first). Implementations are thread-safe.
+     */
+    public interface Liveness {
+        /**
+         * {@return this process's token} ({@link Platform#processToken()})
+         *
+         * @param pid this process's pid ({@link #pid()})
+         * @throws IllegalStateException if the system cannot tell this process's identity
+         */
+        long processToken(int pid);
+
+        /**
+         * {@return a new descriptor of the file behind {@code fd}, through which a mark can be
+         * placed that no other process shares} The caller closes it.
+         *
+         * @throws IOException if the system refuses
+         */
+        int openPrivateHandle(int fd) throws IOException;
+
+        /**
+         * Places the mark for {@code token} through {@code handle} (from
+         * {@link #openPrivateHandle}); it stays until {@code handle} is closed or this process
+         * ends, however it ends.
+         *
+         * @param token in [0, 2<sup>62</sup>), checked by the caller
+         * @throws IOException if the system refuses
+         */
+        void place(int handle, long token) throws IOException;
+
+        /**
+         * {@return whether a mark for {@code token} is placed on the file behind {@code handle}
+         * through another handle than {@code handle}, of any process} A system call or two.
+         *
+         * @throws IOException if the system cannot tell
+         */
+        boolean isPlaced(int handle, long token) throws IOException;
+
+        /** Called before {@code fd} is closed, whatever it is: forgets a mark placed through it. */
+        void closing(int fd);
     }
 
     /**
@@ -369,17 +417,12 @@ public class PosixPlatform implements Platform {
     // ------------------------------------------------------------------ liveness
 
     /**
-     * {@inheritDoc} Here: the pid and the low 32 bits of the JDK's start instant of this process
-     * in milliseconds.
+     * {@inheritDoc} Here: the {@link Liveness}'s (this backend's: the pid and the low 32 bits of
+     * the JDK's start instant of this process in milliseconds).
      */
     @Override
     public long processToken() {
-        int pid = pid();
-        long start = PosixLiveness.processStartTime(pid);
-        if (start < 0) {
-            throw new IllegalStateException("cannot tell this process's start time (pid " + pid + ")");
-        }
-        return ((long) pid << 32) | (start & 0xFFFF_FFFFL);
+        return liveness.processToken(pid());
     }
 
     @Override
@@ -389,7 +432,7 @@ public class PosixPlatform implements Platform {
         }
         int handle = liveness.openPrivateHandle(fd(memory));
         try {
-            liveness.placeMark(handle, token);
+            liveness.place(handle, token);
         } catch (IOException | RuntimeException | Error e) {
             try {
                 close(Handle.of(handle));
@@ -401,13 +444,13 @@ public class PosixPlatform implements Platform {
         return new HandleMark(handle, new HandleMark.Backend() {
             @Override
             public boolean isPlaced(int h, long t) throws IOException {
-                return liveness.markPlaced(h, t);
+                return liveness.isPlaced(h, t);
             }
 
             @Override
             public void close(int h) {
                 try {
-                    PosixPlatform.this.close(Handle.of(h)); // removes the mark (PosixLiveness.closing)
+                    PosixPlatform.this.close(Handle.of(h)); // removes the mark (Liveness.closing)
                 } catch (IOException ignored) {
                     // the descriptor is gone either way
                 }

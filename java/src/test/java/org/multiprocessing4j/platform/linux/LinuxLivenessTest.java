@@ -6,12 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.ProcessMark;
+import org.multiprocessing4j.platform.posix.PosixMemory;
+import org.multiprocessing4j.platform.posix.PosixPlatform;
 
 /**
  * The Linux backend's identity and liveness, whichever backend the test run selected: tokens are
@@ -29,6 +34,24 @@ class LinuxLivenessTest {
         long start = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
         assertEquals(pid << 32 | (start & 0xFFFF_FFFFL), token);
         assertEquals(token, os.processToken(), "constant");
+    }
+
+    @Test
+    void linuxPlugsItsLivenessIntoThePosixFacadeInsteadOfOverridingIt() throws Exception {
+        // One placeMark for both backends: Linux gives PosixPlatform its Liveness (OFD locks,
+        // the /proc token) instead of overriding placeMark and processToken beside a null one.
+        for (String m : new String[] {"placeMark", "processToken"}) {
+            assertTrue(Arrays.stream(LinuxPlatform.class.getDeclaredMethods())
+                    .noneMatch(d -> d.getName().equals(m)), m + " is overridden");
+        }
+        assertTrue(PosixPlatform.Liveness.class.isAssignableFrom(LinuxLiveness.class));
+        Constructor<PosixPlatform> c = PosixPlatform.class.getDeclaredConstructor(String.class,
+                PosixMemory.class, PosixPlatform.Liveness.class);
+        c.setAccessible(true);
+        InvocationTargetException e = assertThrows(InvocationTargetException.class,
+                () -> c.newInstance("x", new LinuxMemory(System.getProperty("os.arch").equals("aarch64")
+                        ? LinuxArch.AARCH64 : LinuxArch.X86_64), null));
+        assertTrue(e.getCause() instanceof NullPointerException, e.getCause().toString());
     }
 
     @Test
