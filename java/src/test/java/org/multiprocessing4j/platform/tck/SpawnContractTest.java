@@ -21,7 +21,9 @@ import org.multiprocessing4j.platform.Platform;
  * Spawn: a child gets exactly the handles it is given, as its inherited handles in order, and
  * nothing else of the parent's (not even descriptors the parent left inheritable); asking for an
  * inherited handle again gives the same handle, and once asked for it is not inherited by what
- * the child itself executes; a program that cannot be started fails the call.
+ * the child itself executes; an inherited pipe opens as a JDK channel of its own
+ * ({@link Platform#openInheritedPipe}) that reads to the pipe's end and leaves the handle open; a
+ * program that cannot be started fails the call.
  */
 class SpawnContractTest {
     private final Platform os = Tck.platform();
@@ -106,6 +108,30 @@ class SpawnContractTest {
             Tck.killAndReap(pid);
             Tck.closeAll(report[0], report[1], passedPipe[0], passedPipe[1], passedSocket[0],
                     passedSocket[1]);
+        }
+    }
+
+    @Test
+    void anInheritedPipeOpensAsAChannelOfTheJdkThatReadsToItsEnd() throws Throwable {
+        Handle[] report = os.pipe();
+        Handle[] passedPipe = os.pipe();
+        int pid = -1;
+        try {
+            pid = Tck.spawnChild(new Handle[] {report[1], passedPipe[0]}, "pipe-channel");
+            os.close(report[1]);
+            report[1] = null;
+            os.close(passedPipe[0]);
+            passedPipe[0] = null;
+            Tck.write(passedPipe[1], "from the parent");
+            os.close(passedPipe[1]); // end of stream for the child
+            passedPipe[1] = null;
+            String said = Tck.readToEnd(report[0]);
+            assertEquals(0, Tck.awaitExit(pid).exitCode(), said);
+            pid = -1;
+            assertEquals("from the parent | handle 1 open true", said);
+        } finally {
+            Tck.killAndReap(pid);
+            Tck.closeAll(report[0], report[1], passedPipe[0], passedPipe[1]);
         }
     }
 

@@ -46,6 +46,7 @@ public final class TckChild {
             case "orphan-parent" -> orphanParent(os);
             case "orphan" -> orphan(os, Integer.parseInt(args[1]));
             case "stop-report" -> stopReport(os);
+            case "pipe-channel" -> pipeChannel(os);
             default -> throw new IllegalArgumentException(args[0]);
         }
     }
@@ -234,6 +235,26 @@ public final class TckChild {
         say(os, report, os.pid() + "\n");
         os.close(report);
         Thread.sleep(Long.MAX_VALUE);
+    }
+
+    /**
+     * Handle 0 is a pipe to the parent, handle 1 the reading end of a pipe: reads handle 1 through
+     * {@link Platform#openInheritedPipe} to its end and writes back what it read, then whether
+     * handle 1 is still open, or {@code "no channel"}.
+     */
+    private static void pipeChannel(Platform os) throws IOException {
+        java.nio.channels.FileChannel channel = Platform.openInheritedPipe(1);
+        if (channel == null) {
+            say(os, os.inheritedHandle(0), "no channel");
+            return;
+        }
+        byte[] read;
+        try (channel) {
+            read = java.nio.channels.Channels.newInputStream(channel).readAllBytes();
+        }
+        boolean stillOpen = os.status(os.inheritedHandle(1)) != null;
+        say(os, os.inheritedHandle(0), new String(read, StandardCharsets.UTF_8) + " | handle 1 open "
+                + stillOpen);
     }
 
     private static void say(Platform os, Handle fd, String text) throws IOException {
