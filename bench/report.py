@@ -43,6 +43,8 @@ import platform
 import subprocess
 import sys
 
+import charts  # bench/charts.py: the charts per group (matplotlib when present)
+
 # ---- the case mapping -------------------------------------------------------------------------
 #
 # One Row per comparison question. `ours` names a JMH benchmark (suffix of the fully qualified
@@ -764,6 +766,20 @@ def main(argv):
         ]
         if notes:
             md += notes + [""]
+        drawable = [r for r in rows if not (dimension(r["unit"])[0] == "alloc"
+                                            and (r["ours"].median or 0) < ALLOC_NONE)]
+        chart_lines, skipped = charts.write_charts(drawable, args.out, speedup, POSIX_SUFFIX)
+        md += ["## Charts per group", "",
+               "Each bar is the speedup of ours against one peer (the table's speedup column) on a "
+               "log scale; the whisker spans the smallest to the largest ratio of any fork of ours "
+               "against any fork of the peer, so a whisker that crosses the dashed line at 1 is no "
+               "difference this run shows. Blue: CPython; red: a C probe; grey: a reference "
+               "(a JDK structure, the other backend, another of our paths).", ""]
+        if skipped:
+            md += [f"Charts skipped: {skipped}.", ""]
+            print(f"report: charts skipped: {skipped}", file=sys.stderr)
+        else:
+            md += chart_lines
         if others:
             md += ["## Other JMH results (no peer)", "", "| benchmark | params | median | spread |",
                    "|---|---|---|---|", *others, ""]

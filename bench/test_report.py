@@ -14,6 +14,7 @@ import re
 import tempfile
 import unittest
 
+import charts
 import report
 
 B = report.BENCH
@@ -244,3 +245,71 @@ class CompareTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ChartsTest(unittest.TestCase):
+    """bench/charts.py: the grouping and ratio ranges (no matplotlib needed) and the page."""
+
+    def rows(self):
+        jmh = [jmh_entry("ConnectionBench.roundTrip", [[10], [11], [12]], params={"size": "8"}),
+               jmh_entry("QueueBench.sharedQueue", [[2e6], [3e6], [4e6]], unit="ops/s", params={"kind": "64B"})]
+        peers = {"pipe_roundtrip_8B": ([40.0, 44.0, 50.0], "us/op"),
+                 "queue_64B_1to1": ([1e5, 2e5], "msg/s")}
+        rows, _ = report.build_rows(jmh, peers)
+        return rows
+
+    def test_bars_are_grouped_with_the_range_every_fork_pair_allows(self):
+        groups = charts.chart_data(self.rows(), report.speedup)
+        self.assertEqual([stem for _, stem in groups], ["connections", "queues"])
+        pipe = next(b for b in groups[("connections", "connections")] if b["peer"] == report.CPYTHON_PIPE)
+        self.assertEqual(pipe["kind"], "CPython")
+        self.assertAlmostEqual(pipe["speedup"], 44 / 11)
+        self.assertAlmostEqual(pipe["low"], 40 / 12)   # peer's best against ours' worst
+        self.assertAlmostEqual(pipe["high"], 50 / 10)
+        queue = groups[("queues", "queues")][0]
+        self.assertAlmostEqual(queue["low"], 2e6 / 2e5)  # a rate: ours/peer
+        self.assertAlmostEqual(queue["high"], 4e6 / 1e5)
+        # rows without the peer measured draw no bar
+        self.assertTrue(all(b["speedup"] > 0 for bars in groups.values() for b in bars))
+        self.assertEqual(charts.group_of("LockBench.handoffSemaphore@posix"), charts.POSIX_GROUP)
+        self.assertIsNone(charts.group_of("SomethingElse.x"))
+
+    def write_page(self, d):
+        jmh, md = os.path.join(d, "jmh.json"), os.path.join(d, "RESULTS.md")
+        with open(jmh, "w") as f:
+            json.dump([jmh_entry("ConnectionBench.roundTrip", [[10], [11], [12]], params={"size": "8"})], f)
+        peer = os.path.join(d, "peer.jsonl")
+        with open(peer, "w") as f:
+            f.write(json.dumps({"case": "pipe_roundtrip_8B", "unit": "us/op", "value": 40}) + "\n")
+        err = io.StringIO()
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+            rc = report.main(["--jmh", jmh, "--results", peer, "--out", md])
+        self.assertEqual(rc, 0)
+        with open(md) as f:
+            return f.read(), err.getvalue()
+
+    def test_without_matplotlib_the_page_says_the_charts_were_skipped(self):
+        real = charts.matplotlib_or_reason
+        charts.matplotlib_or_reason = lambda: (None, "matplotlib is not installed (test)")
+        try:
+            with tempfile.TemporaryDirectory() as d:
+                page, err = self.write_page(d)
+                self.assertIn("Charts skipped: matplotlib is not installed (test).", page)
+                self.assertIn("| roundtrip 8B |", page)
+                self.assertIn("charts skipped", err)
+                self.assertFalse(os.path.exists(os.path.join(d, "charts")))
+        finally:
+            charts.matplotlib_or_reason = real
+
+    @unittest.skipIf(charts.matplotlib_or_reason()[0] is None, "matplotlib is not installed")
+    def test_with_matplotlib_each_group_gets_an_svg_embedded_and_a_rerun_writes_the_same_bytes(self):
+        with tempfile.TemporaryDirectory() as d:
+            page, _ = self.write_page(d)
+            svg = os.path.join(d, "charts", "connections.svg")
+            self.assertIn("](charts/connections.svg)", page)
+            with open(svg, "rb") as f:
+                first = f.read()
+            self.assertIn(b"<svg", first)
+            self.write_page(d)
+            with open(svg, "rb") as f:
+                self.assertEqual(first, f.read())
