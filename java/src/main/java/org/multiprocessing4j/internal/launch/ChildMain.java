@@ -75,6 +75,10 @@ public final class ChildMain {
             runSpawned(expectedParent);
             return;
         }
+        if (!mode.equals(MODE_TRAIN) && !mode.equals(MODE_FORKSERVER)) {
+            System.err.println("multiprocessing4j child: unknown mode " + mode);
+            Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
+        }
         Platform os = Platform.current();
         boolean parentAlive;
         try {
@@ -100,51 +104,40 @@ public final class ChildMain {
             return;
         }
         Connection boot = Access.connection().open(bootHandle, true, true, Codec.defaults());
-        Handle[] received = null;
-        byte[] frame = null;
         Thread watchdog = ParentWatchdog.create(os, bootHandle);
-        if (mode.equals(MODE_FORKSERVER)) {
-            String section = "";
-            List<String> lambdas = new java.util.ArrayList<>();
-            for (int i = 2; i < args.length; i++) {
-                switch (args[i]) {
-                    case LEARNED, LEARNED_LAMBDAS -> section = args[i];
-                    default -> {
-                        switch (section) {
-                            case LEARNED -> ChildWarmUp.link(args[i]);
-                            case LEARNED_LAMBDAS -> lambdas.add(args[i]);
-                            default -> ChildWarmUp.preload(args[i]);
-                        }
+        String section = "";
+        List<String> lambdas = new java.util.ArrayList<>();
+        for (int i = 2; i < args.length; i++) {
+            switch (args[i]) {
+                case LEARNED, LEARNED_LAMBDAS -> section = args[i];
+                default -> {
+                    switch (section) {
+                        case LEARNED -> ChildWarmUp.link(args[i]);
+                        case LEARNED_LAMBDAS -> lambdas.add(args[i]);
+                        default -> ChildWarmUp.preload(args[i]);
                     }
                 }
             }
-            ChildWarmUp.warmUp(os, WARM_UP_ROUNDS);
-            MemorySegment handOffBuffer = Arena.ofAuto().allocate(ChildBootstrap.HAND_OFF_BUFFER);
-            for (String shape : lambdas) {
-                TaskLambdas.prelink(shape, ClassLoader.getSystemClassLoader());
-            }
-            SignalReporter.install(() -> boot);
-            watchdog.start();
-            ChildReports.report(boot, new byte[] {READY});
-            ChildBootstrap.HandOff handOff = ChildBootstrap.awaitHandOff(os, bootHandle,
-                    handOffBuffer);
-            received = handOff.handles();
-            frame = handOff.frame();
         }
+        ChildWarmUp.warmUp(os, WARM_UP_ROUNDS);
+        MemorySegment handOffBuffer = Arena.ofAuto().allocate(ChildBootstrap.HAND_OFF_BUFFER);
+        for (String shape : lambdas) {
+            TaskLambdas.prelink(shape, ClassLoader.getSystemClassLoader());
+        }
+        SignalReporter.install(() -> boot);
+        watchdog.start();
+        ChildReports.report(boot, new byte[] {READY});
+        ChildBootstrap.HandOff handOff = ChildBootstrap.awaitHandOff(os, bootHandle,
+                handOffBuffer);
         Task task;
         try {
-            task = ChildBootstrap.readTask(os.pid(), frame != null ? frame : boot.recvBytes(),
-                    received);
+            task = ChildBootstrap.readTask(os.pid(), handOff.frame(), handOff.handles());
         } catch (IOException | ClassNotFoundException | RuntimeException e) {
             System.err.println("multiprocessing4j child: cannot start the task: " + e);
             e.printStackTrace();
             ChildReports.report(boot, ChildReports.failureRecord(e));
             System.exit(BOOTSTRAP_FAILED);
             return;
-        }
-        if (received == null) {
-            SignalReporter.install(() -> boot);
-            watchdog.start();
         }
         runTask(task, boot);
     }
