@@ -99,6 +99,9 @@ public final class Inspector {
         } catch (NoSuchFileException e) {
             err.println("mp4j: no named shared memory '" + a.name() + "'");
             return FAILED;
+        } catch (UsageException e) {
+            err.println("mp4j: " + e.getMessage());
+            return USAGE;
         } catch (IOException | RuntimeException e) {
             err.println("mp4j: " + e);
             return FAILED;

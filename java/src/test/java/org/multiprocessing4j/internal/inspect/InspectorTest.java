@@ -296,6 +296,7 @@ class InspectorTest {
                 assertTrue(run("clean", "--prefix", prefix).out().contains("removed 0 of 5"));
             }
             assertEquals(Inspector.FAILED, run("show", prefix + "none").status());
+            assertEquals(Inspector.USAGE, run("show", "a/b").status(), "a name no backend accepts");
         } finally {
             for (SharedMemory m : blocks) {
                 m.close();
