@@ -10,7 +10,9 @@
  * inputs. This file is the only hand-written one here, and the script keeps it. Imported only by
  * {@code platform.windows}. The classes here initialize only on Windows: their
  * {@code C_LONG} is the Windows linker's 32-bit {@code long}, so loading them on another OS
- * fails with a {@code ClassCastException}. The generated downcalls do not capture the last
+ * fails with a {@code ClassCastException} (unless the JVM runs with the Windows x64 ABI, the
+ * JDK's {@code -Djdk.internal.foreign.CABI=WIN_64}, as the struct-layout test does; no downcall
+ * can work there). The generated downcalls do not capture the last
  * error: callers build their own handle from {@code X$address()} and {@code X$descriptor()} with
  * {@code Linker.Option.captureCallState("GetLastError")}.
  */
