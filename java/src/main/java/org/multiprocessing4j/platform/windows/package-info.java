@@ -49,7 +49,7 @@
  *       written; pipes not written</td></tr>
  *   <tr><td>awaitReadable</td><td>{@code WaitForMultipleObjects} on the overlapped reads'
  *       events and process handles; more than 64 ({@code MAXIMUM_WAIT_OBJECTS}) by waiting in
- *       groups of 64 on helper threads</td><td>sync_wake (one object)</td><td>not written</td></tr>
+ *       groups of 64 on helper threads</td><td>wait_many</td><td>not written</td></tr>
  *   <tr><td>waitForExit, stop</td><td>{@code WaitForSingleObject}, {@code GetExitCodeProcess},
  *       {@code TerminateProcess(h, 0x10000 | 0x10009)}</td><td>exit_codes</td><td>decoding
  *       done ({@code WindowsExitCodes})</td></tr>
