@@ -58,6 +58,50 @@ class ParentDeathTest {
         Thread.sleep(600_000);
     }
 
+    /**
+     * A spawned child whose exit hangs in a shutdown hook still dies with its parent: the pipe
+     * watchdog stands down once the JVM exits, so this is the parent-death signal's (or the posix
+     * backend's watchdog's) work, which must outlive the thread that set it up.
+     */
+    @Test
+    void aChildHangingInItsShutdownHookDiesWhenItsParentIsKilled(@TempDir Path dir) throws Exception {
+        String marker = dir.resolve("in-hook").toString();
+        try (Pipe pipe = Pipe.open()) {
+            Connection c = pipe.second();
+            try (ChildProcess middle = new ChildProcess(() -> startHangingExiterAndReport(c, marker))) {
+                middle.start();
+                pipe.second().close();
+                int grandchild = (int) pipe.first().recv();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (!Files.exists(Path.of(marker))) { // the grandchild is exiting, in its hook
+                    assertTrue(System.nanoTime() < deadline, "the grandchild never reached its hook");
+                    Thread.sleep(10);
+                }
+                middle.kill();
+                middle.join();
+                awaitGone(grandchild);
+            }
+        }
+    }
+
+    static void startHangingExiterAndReport(Connection c, String marker) throws Exception {
+        ChildProcess p = new ChildProcess(() -> {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    Files.writeString(Path.of(marker), "hook");
+                    Thread.sleep(600_000);
+                } catch (Exception e) {
+                    // ends the hook
+                }
+            }));
+            Thread.sleep(1_500); // the set-up thread has long finished its work
+            System.exit(0);
+        });
+        p.start();
+        c.send(p.pid());
+        Thread.sleep(600_000);
+    }
+
     @Test
     void normalExitTerminatesDaemonicChildrenAndJoinsTheOthers(@TempDir Path dir) throws Exception {
         Path marker = dir.resolve("worker-finished");

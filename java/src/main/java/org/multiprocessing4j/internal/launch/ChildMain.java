@@ -237,7 +237,8 @@ public final class ChildMain {
     /**
      * The set-up thread of a spawned child (see {@link #runSpawned}). A backend that cannot be
      * chosen or a failing call is printed and otherwise left to the task: the watchdog on the
-     * frame pipe still ends an orphan, and a task that needs the backend fails there itself.
+     * frame pipe still ends an orphan, and a task that needs the backend fails there itself. The
+     * thread never ends (it parks): it holds the parent-death signal it asked for.
      */
     private static void setUpNative(int expectedParent) {
         try {
@@ -254,8 +255,16 @@ public final class ChildMain {
             }
             os.inheritedHandle(FRAME_HANDLE); // not inherited by what the task executes
             bootSocket();
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
             System.err.println("multiprocessing4j child: " + e);
+        }
+        // Linux's parent-death signal belongs to the thread that asked for it: the kernel signals
+        // only the live threads that set it when the parent dies. So this thread must live as long
+        // as the process (a parked daemon thread holds up no exit); were it to end, an orphan would
+        // depend on the pipe watchdog alone, which is not yet running while the task is decoded
+        // and stands down once the JVM exits (a shutdown hook that hangs would outlive the parent).
+        while (true) {
+            java.util.concurrent.locks.LockSupport.park();
         }
     }
 
