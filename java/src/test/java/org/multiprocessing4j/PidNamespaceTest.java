@@ -62,8 +62,11 @@ class PidNamespaceTest {
         final Writer in;
 
         Peer(String... args) throws IOException {
+            // -XX:-UsePerfData: every peer is pid 1 of its namespace, and two at once (two suites on
+            // one machine) would fight over /tmp/hsperfdata_<user>/1 and print a warning on stdout
             List<String> cmd = new ArrayList<>(List.of("unshare", "-Urpf", "--mount-proc", "--kill-child",
-                    JAVA, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", TestJvms.backendOption(), "-XX:TieredStopAtLevel=1",
+                    JAVA, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:-UsePerfData",
+                    TestJvms.backendOption(), "-XX:TieredStopAtLevel=1",
                     "-cp", System.getProperty("java.class.path"), NamespacePeerMain.class.getName()));
             cmd.addAll(List.of(args));
             process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
