@@ -198,7 +198,7 @@ public final class Inspector {
     }
 
     private static int clean(InspectorArguments a, List<NamedObject> objects, boolean inUseKnown,
-            PrintStream out, PrintStream err) {
+            PrintStream out, PrintStream err) throws IOException {
         List<Map<String, Object>> removed = new ArrayList<>();
         List<Map<String, Object>> failed = new ArrayList<>();
         if (!inUseKnown) {
@@ -206,8 +206,15 @@ public final class Inspector {
                     + " named shared memory; nothing removed");
             return CANNOT_LIST;
         }
+        // who maps what again, now that the inspection is over: a block created or attached to
+        // since the first look must not be judged by it
+        Optional<Set<Long>> fresh = os().namedMemoryInUse();
+        if (fresh.isEmpty()) {
+            err.println("mp4j: cannot tell which processes map named shared memory; nothing removed");
+            return CANNOT_LIST;
+        }
         for (NamedObject o : objects) {
-            String why = orphan(o, a.unmapped());
+            String why = fresh.get().contains(o.inode()) ? null : orphan(o, a.unmapped());
             if (why == null) {
                 continue;
             }
@@ -254,7 +261,8 @@ public final class Inspector {
 
     /** {@return why {@code o} is an orphan that {@code clean} removes, or {@code null} if it is not} */
     static String orphan(NamedObject o, boolean unmapped) {
-        if (!Boolean.FALSE.equals(o.inUse()) || o.kind().equals("queue spill")) {
+        if (!Boolean.FALSE.equals(o.inUse()) || o.kind().equals("queue spill")
+                || o.name().startsWith("sem.")) { // glibc's named semaphores persist unused by design
             return null;
         }
         if (o.creator() != 0) {

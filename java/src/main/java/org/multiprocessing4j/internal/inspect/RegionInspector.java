@@ -80,7 +80,9 @@ final class RegionInspector {
                 MemorySegment s = OS.map(h, size, arena);
                 try {
                     return read(b, s, lives);
-                } catch (RuntimeException e) { // a block that changed under us, or a bug: never a crash
+                } catch (RuntimeException | InternalError e) {
+                    // a block that changed under us (shrunk: the JVM turns the SIGBUS into an
+                    // InternalError), or a bug: never a crash
                     return b.problem("?", "", "cannot be read: " + e);
                 }
             }

@@ -55,6 +55,9 @@ final class LinuxInspection {
     /**
      * The inodes of the {@code /dev/shm} files that some readable process maps (a line of its
      * {@code maps} whose path is under {@code /dev/shm}, deleted or not) or has a descriptor of.
+     * A process whose {@code maps} cannot be read (another user's, a non-dumpable one,
+     * {@code hidepid}; on some machines even init's, for root) is not seen: a cleaner cannot
+     * wait for every process to be readable, so it trusts the liveness marks and creators first.
      */
     static Optional<Set<Long>> namedMemoryInUse() throws IOException {
         Set<Long> inodes = new HashSet<>();
@@ -67,12 +70,17 @@ final class LinuxInspection {
         return Optional.of(inodes);
     }
 
-    private static void readMaps(Path maps, Set<Long> inodes) {
+    /** Adds the inodes {@code maps} names; {@code false} if it could not be read. */
+    private static boolean readMaps(Path maps, Set<Long> inodes) {
         List<String> lines;
         try {
-            lines = Files.readAllLines(maps);
+            // ISO-8859-1 decodes every byte: a mapped file whose name is not UTF-8 must not make
+            // the whole process unreadable
+            lines = Files.readAllLines(maps, java.nio.charset.StandardCharsets.ISO_8859_1);
+        } catch (NoSuchFileException gone) {
+            return true; // exited meanwhile: maps nothing any more
         } catch (IOException | RuntimeException e) {
-            return; // gone, not ours, or unreadable
+            return false; // not ours, or unreadable
         }
         for (String line : lines) {
             // address perms offset dev inode path
@@ -89,6 +97,7 @@ final class LinuxInspection {
                 }
             }
         }
+        return true;
     }
 
     private static void readDescriptors(Path fdDir, Set<Long> inodes) {

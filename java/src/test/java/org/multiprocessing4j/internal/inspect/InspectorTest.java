@@ -321,6 +321,21 @@ class InspectorTest {
     }
 
     @Test
+    void cleanNeverTakesGlibcsNamedSemaphoresOrAnythingInUse() {
+        // sem.NAME is how glibc keeps sem_open's semaphores: unused and creator-less by design
+        NamedObject sem = new NamedObject("sem.x", "SharedMemory", 32, 1, "", 0, null, false,
+                Map.of(), null);
+        assertNull(Inspector.orphan(sem, true));
+        NamedObject plain = new NamedObject("x", "SharedMemory", 32, 1, "", 0, null, false,
+                Map.of(), null);
+        assertNotNull(Inspector.orphan(plain, true));
+        assertNull(Inspector.orphan(plain, false));
+        NamedObject used = new NamedObject("x", "SharedMemory", 32, 1, "", 0, null, true,
+                Map.of(), null);
+        assertNull(Inspector.orphan(used, true));
+    }
+
+    @Test
     void unknownAndMissingArgumentsAreUsageErrors() {
         for (List<String> bad : List.of(List.<String>of(), List.of("frob"), List.of("show"),
                 List.of("ls", "--dry-run"), List.of("show", "a", "b"), List.of("ls", "--prefix"),
