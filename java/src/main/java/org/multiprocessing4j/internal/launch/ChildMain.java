@@ -80,16 +80,7 @@ public final class ChildMain {
             Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
         }
         Platform os = Platform.current();
-        boolean parentAlive;
-        try {
-            parentAlive = os.dieWithParent(expectedParent);
-        } catch (IOException e) {
-            System.err.println("multiprocessing4j child: " + e.getMessage());
-            parentAlive = os.parentPid() == expectedParent;
-        }
-        if (!parentAlive) { // the parent died before we could tie our life to it
-            Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
-        }
+        tieToParent(os, expectedParent); // on this thread, which runs the task: it lives on
         if (mode.equals(MODE_TRAIN)) {
             ChildWarmUp.warmUp(os, 1);
             SignalReporter.install(null);
@@ -235,6 +226,25 @@ public final class ChildMain {
     }
 
     /**
+     * Ties this process's life to the parent's ({@link Platform#dieWithParent}) and halts it if
+     * the parent has died already. On Linux the tie belongs to the calling thread (the kernel
+     * signals only live threads that asked), so call it on a thread that lives as long as the
+     * process. A refusal of the OS is printed and the parent checked once.
+     */
+    private static void tieToParent(Platform os, int expectedParent) {
+        boolean parentAlive;
+        try {
+            parentAlive = os.dieWithParent(expectedParent);
+        } catch (IOException e) {
+            System.err.println("multiprocessing4j child: " + e.getMessage());
+            parentAlive = os.parentPid() == expectedParent;
+        }
+        if (!parentAlive) { // the parent died before we could tie our life to it
+            Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
+        }
+    }
+
+    /**
      * The set-up thread of a spawned child (see {@link #runSpawned}). A backend that cannot be
      * chosen or a failing call is printed and otherwise left to the task: the watchdog on the
      * frame pipe still ends an orphan, and a task that needs the backend fails there itself. The
@@ -243,16 +253,7 @@ public final class ChildMain {
     private static void setUpNative(int expectedParent) {
         try {
             Platform os = Platform.current();
-            boolean parentAlive;
-            try {
-                parentAlive = os.dieWithParent(expectedParent);
-            } catch (IOException e) {
-                System.err.println("multiprocessing4j child: " + e.getMessage());
-                parentAlive = os.parentPid() == expectedParent;
-            }
-            if (!parentAlive) { // the parent died before we could tie our life to it
-                Runtime.getRuntime().halt(BOOTSTRAP_FAILED);
-            }
+            tieToParent(os, expectedParent);
             os.inheritedHandle(FRAME_HANDLE); // not inherited by what the task executes
             bootSocket();
         } catch (IOException | RuntimeException | LinkageError e) {
