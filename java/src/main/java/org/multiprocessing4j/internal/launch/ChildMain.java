@@ -186,9 +186,13 @@ public final class ChildMain {
                         false, Codec.defaults());
                 frame = pipe.recvBytes();
                 Connection boot = bootSocket();
+                if (boot == null) {
+                    throw new IOException("no bootstrap socket to watch the parent on");
+                }
                 watchdog = ParentWatchdog.create(os, Access.connection().descriptor(boot).handle());
             }
-        } catch (IOException e) { // end of stream: the parent died before it sent the frame
+        } catch (IOException | RuntimeException e) {
+            // end of stream (the parent died before it sent the frame), or no backend to read it
             ParentWatchdog.awaitExitIfExiting();
             System.err.println("multiprocessing4j child: no bootstrap frame: " + e);
             Runtime.getRuntime().halt(BOOTSTRAP_FAILED);

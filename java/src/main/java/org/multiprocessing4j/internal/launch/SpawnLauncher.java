@@ -213,7 +213,10 @@ public final class SpawnLauncher implements Launcher {
 
         /**
          * Writes the bootstrap frame on the frame pipe as one {@link Connection} frame (4-byte
-         * big-endian length, bytes); blocks while the pipe is full and the child reads.
+         * big-endian length, bytes); blocks while the pipe is full and the child reads. A pipe
+         * holds 64 KiB on Linux (the bootstrap socket it replaced buffered about 208 KiB), so the
+         * start of a task whose frame is larger waits until the child JVM has started and reads
+         * it: tens to hundreds of milliseconds, on the calling thread.
          *
          * @throws java.io.EOFException if the child died before reading it
          * @throws IOException on another error of the pipe
