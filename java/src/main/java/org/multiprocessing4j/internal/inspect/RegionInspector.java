@@ -81,7 +81,7 @@ final class RegionInspector {
                 try {
                     return read(b, s, lives);
                 } catch (RuntimeException | InternalError e) {
-                    // a block that changed under us (shrunk: the JVM turns the SIGBUS into an
+                    // a block that changed under us (shrunk: the JVM turns the bus error into an
                     // InternalError), or a bug: never a crash
                     return b.problem("?", "", "cannot be read: " + e);
                 }
