@@ -10,5 +10,7 @@
 module org.multiprocessing4j {
     // the backends (platform/<os>) report a child's stop request through the JDK's handlers
     requires jdk.unsupported;
+    // the library's Flight Recorder events (internal.jfr)
+    requires jdk.jfr;
     exports org.multiprocessing4j;
 }

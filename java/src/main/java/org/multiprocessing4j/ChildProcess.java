@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.multiprocessing4j.internal.Access;
 import org.multiprocessing4j.internal.Descriptor;
+import org.multiprocessing4j.internal.jfr.ChildExitEvent;
+import org.multiprocessing4j.internal.jfr.ChildStartEvent;
 import org.multiprocessing4j.internal.launch.CurrentProcess;
 import org.multiprocessing4j.internal.launch.Launcher;
 import org.multiprocessing4j.internal.task.TaskStreams;
@@ -187,6 +189,11 @@ public final class ChildProcess implements AutoCloseable {
     public void start() throws IOException {
         TaskStreams.Encoded encoded;
         activeChildren(); // reaps children that ended unjoined, like Python; outside our lock
+        // allocated only while a recording has the event enabled (internal.jfr)
+        ChildStartEvent event = ChildStartEvent.PROBE.isEnabled() ? new ChildStartEvent() : null;
+        if (event != null) {
+            event.begin();
+        }
         synchronized (lock) {
             requireState(State.NEW, name + " has already been started");
             if (CurrentProcess.info().daemon()) {
@@ -200,6 +207,12 @@ public final class ChildProcess implements AutoCloseable {
             pid = launched.pid();
             state = State.STARTED;
             LIVE.add(this);
+        }
+        if (event != null && event.shouldCommit()) {
+            event.name = name;
+            event.startMethod = context.startMethod();
+            event.pid = pid;
+            event.commit();
         }
         installExitHook();
     }
@@ -358,6 +371,14 @@ public final class ChildProcess implements AutoCloseable {
             // through its hooks; a later kill or a crash is what the OS says (the backend tells
             // them apart).
             exitStatus = OS.afterStopReport(s, report.signal());
+            if (ChildExitEvent.PROBE.isEnabled()) {
+                ChildExitEvent event = new ChildExitEvent();
+                event.name = name;
+                event.pid = pid;
+                event.exitCode = exitStatus.pythonExitCode();
+                event.signal = exitStatus.signal() != 0 ? OS.signalName(exitStatus.signal()) : null;
+                event.commit();
+            }
             if (report.failure() != null) {
                 String what = report.cause() != null ? report.cause().toString()
                         : "\n" + report.failure(); // the remote stack trace, as text

@@ -20,6 +20,7 @@ import org.multiprocessing4j.RemoteTaskException;
 import org.multiprocessing4j.Task;
 import org.multiprocessing4j.WorkerDiedException;
 import org.multiprocessing4j.internal.Access;
+import org.multiprocessing4j.internal.jfr.PoolWorkerDeathEvent;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -350,6 +351,15 @@ public final class PoolCore {
                     ioFailure);
         }
         int pid = link.pid;
+        if (!link.stopSent && !link.retiring && PoolWorkerDeathEvent.PROBE.isEnabled()) {
+            PoolWorkerDeathEvent event = new PoolWorkerDeathEvent();
+            event.worker = link.name;
+            event.pid = pid;
+            event.exitCode = exitCode;
+            event.tasksLost = lost.size();
+            event.replaced = replace;
+            event.commit();
+        }
         for (PoolTask t : lost) {
             Throwable failure;
             if (s == State.STOPPING) {

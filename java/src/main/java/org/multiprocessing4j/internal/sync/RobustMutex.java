@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongPredicate;
+import org.multiprocessing4j.internal.jfr.LockOwnerDiedEvent;
 
 /**
  * A process-shared mutex in a {@link MutexLayout} block that survives the death of its owner:
@@ -35,6 +36,9 @@ public final class RobustMutex {
     private final long wakeSeq;
     private final WaitWord wakeWord;
     private final LongPredicate alive;
+    /** For the take-over event: the holder's kind and name (null if anonymous). */
+    private final String kind;
+    private final String name;
     /**
      * Two-step transitions (take-overs, foreign releases) of this instance in flight, in bits
      * 0..30; bit 31 once {@link #close()} began. See "Closing" in the algorithm comment.
@@ -52,6 +56,19 @@ public final class RobustMutex {
      *     holds for as long as it uses this mutex)
      */
     public RobustMutex(MemorySegment s, long base, LongPredicate alive) {
+        this(s, base, alive, "lock", null);
+    }
+
+    /**
+     * As {@link #RobustMutex(MemorySegment, long, LongPredicate)}, naming the object that holds
+     * the mutex for the take-over event ({@code LockOwnerDiedEvent}).
+     *
+     * @param kind what holds the mutex, as {@code SyncRegion.Kind} says it
+     * @param name the region's name, or null if anonymous
+     */
+    public RobustMutex(MemorySegment s, long base, LongPredicate alive, String kind, String name) {
+        this.kind = kind;
+        this.name = name;
         this.s = s;
         this.alive = alive;
         this.owner = base + MutexLayout.OWNER_OFFSET;
@@ -282,6 +299,13 @@ public final class RobustMutex {
             Words.setLongOpaque(s, ownerThread, Thread.currentThread().threadId());
             Words.setIntPlain(s, holds, 1);
             Words.setLongVolatile(s, owner, me); // publication: ownerDied, record visible
+            if (LockOwnerDiedEvent.PROBE.isEnabled()) {
+                LockOwnerDiedEvent event = new LockOwnerDiedEvent();
+                event.kind = kind;
+                event.name = name;
+                event.deadPid = ProcessToken.pid(dead);
+                event.commit();
+            }
             return true;
         } finally {
             exitTransition();

@@ -131,7 +131,8 @@ public final class SyncRegion implements Serializable {
             this.mutex = null;
         } else {
             this.mark = Regions.mark(memory, this);
-            this.mutex = new RobustMutex(segment, kind.mutexOffset, mark::isAlive);
+            this.mutex = new RobustMutex(segment, kind.mutexOffset, mark::isAlive, kind.what,
+                    memory.name().orElse(null));
         }
     }
 

@@ -1,0 +1,175 @@
+package org.multiprocessing4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import jdk.jfr.Configuration;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The library's Flight Recorder events, recorded in this (the parent) process with the settings
+ * file the jar carries, each made to happen across real processes.
+ */
+@Timeout(120)
+class JfrEventsTest {
+    static final String SETTINGS = "/org/multiprocessing4j/internal/jfr/multiprocessing4j.jfc";
+
+    private RecordingStream stream;
+    private final ConcurrentLinkedQueue<RecordedEvent> seen = new ConcurrentLinkedQueue<>();
+
+    @BeforeEach
+    void record() throws Exception {
+        Configuration settings;
+        try (Reader r = new InputStreamReader(
+                JfrEventsTest.class.getResourceAsStream(SETTINGS), StandardCharsets.UTF_8)) {
+            settings = Configuration.create(r);
+        }
+        assertEquals("multiprocessing4j", settings.getLabel());
+        stream = new RecordingStream(settings);
+        stream.onEvent(e -> {
+            if (e.getEventType().getName().startsWith("org.multiprocessing4j.")) {
+                seen.add(e);
+            }
+        });
+        stream.startAsync();
+    }
+
+    @AfterEach
+    void stop() {
+        stream.close();
+    }
+
+    /** Waits (bounded) until an event of {@code type} matching {@code which} has been streamed. */
+    private RecordedEvent await(String type, Predicate<RecordedEvent> which) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            for (RecordedEvent e : seen) {
+                if (e.getEventType().getName().equals("org.multiprocessing4j." + type) && which.test(e)) {
+                    return e;
+                }
+            }
+            Thread.sleep(20); // the stream flushes about once a second
+        }
+        return fail("no " + type + " event; seen: " + List.copyOf(seen));
+    }
+
+    @Test
+    void aStartedAndJoinedChildGivesAStartAndAnExitEvent() throws Exception {
+        try (ChildProcess child = new ChildProcess(() -> System.exit(5))) {
+            child.start();
+            child.join();
+            int pid = child.pid();
+            RecordedEvent start = await("ChildStart", e -> e.getInt("pid") == pid);
+            assertEquals(child.name(), start.getString("name"));
+            assertEquals(Multiprocessing.context().startMethod(), start.getString("startMethod"));
+            assertFalse(start.getDuration().isNegative());
+            assertTrue(start.getDuration().compareTo(Duration.ZERO) > 0, "start() takes time");
+            assertNotNull(start.getStackTrace(), "the settings ask for the caller's stack");
+            RecordedEvent exit = await("ChildExit", e -> e.getInt("pid") == pid);
+            assertEquals(child.name(), exit.getString("name"));
+            assertEquals(5, exit.getInt("exitCode"));
+            assertNull(exit.getString("signal"));
+        }
+    }
+
+    @Test
+    void aKilledLockHolderGivesATakeOverAndAKilledExitEvent() throws Exception {
+        String name = "mp4j-test-jfr-" + UUID.randomUUID();
+        try (SharedLock lock = SharedLock.create(name); Pipe pipe = Pipe.open();
+             ChildProcess holder = new ChildProcess(
+                     SharedLockTest.holdAndReport(pipe.second(), lock))) {
+            try {
+                holder.start();
+                assertEquals("holding", pipe.first().recv());
+                holder.kill();
+                assertTrue(lock.tryLock(30, TimeUnit.SECONDS), "taken over from the dead holder");
+                assertFalse(lock.isConsistent());
+                lock.markConsistent();
+                lock.unlock();
+                holder.join();
+                int pid = holder.pid();
+                RecordedEvent died = await("LockOwnerDied", e -> e.getInt("deadPid") == pid);
+                assertEquals(name, died.getString("name"));
+                assertEquals("SharedLock", died.getString("kind"));
+                assertEquals(Thread.currentThread().threadId(), died.getThread().getJavaThreadId());
+                RecordedEvent exit = await("ChildExit", e -> e.getInt("pid") == pid);
+                assertEquals(holder.exitCode().getAsInt(), exit.getInt("exitCode"));
+                assertTrue(exit.getInt("exitCode") < 0, "ended by a signal");
+                assertNotNull(exit.getString("signal"));
+            } finally {
+                lock.unlink();
+            }
+        }
+    }
+
+    @Test
+    void aKilledAndAnExitingPoolWorkerGiveWorkerDeathEvents() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(1)) {
+            try {
+                assertEquals(1, pool.submit(() -> 1).get(60, TimeUnit.SECONDS)); // worker ready
+                int idle = pool.workerPids().get(0);
+                ProcessHandle.of(idle).ifPresent(ProcessHandle::destroyForcibly);
+                RecordedEvent killed = await("PoolWorkerDeath", e -> e.getInt("pid") == idle);
+                assertTrue(killed.getInt("exitCode") < 0, "ended by a signal");
+                assertEquals(0, killed.getInt("tasksLost"));
+                assertTrue(killed.getBoolean("replaced"));
+                assertNotNull(killed.getString("worker"));
+
+                ExecutionException e = assertThrows(ExecutionException.class, () -> pool.submit(() -> {
+                    System.exit(3);
+                    return 0;
+                }).get(60, TimeUnit.SECONDS));
+                int exiting = assertInstanceOf(WorkerDiedException.class, e.getCause()).pid();
+                RecordedEvent exited = await("PoolWorkerDeath", ev -> ev.getInt("pid") == exiting);
+                assertEquals(3, exited.getInt("exitCode"));
+                assertEquals(1, exited.getInt("tasksLost"));
+                assertEquals(2, pool.submit(() -> 2).get(60, TimeUnit.SECONDS), "the pool goes on");
+            } catch (Throwable t) {
+                pool.kill();
+                throw t;
+            }
+        }
+    }
+
+    @Test
+    void aPoolShutDownGivesNoWorkerDeathEvent() throws Exception {
+        int pid;
+        try (ProcessPool pool = ProcessPool.create(1)) {
+            assertEquals(1, pool.submit(() -> 1).get(60, TimeUnit.SECONDS));
+            pid = pool.workerPids().get(0);
+            pool.shutdown();
+            assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
+        }
+        // a child after the pool's end: once its exit is streamed, the stream has flushed the
+        // events committed before (a flush takes every thread's buffer)
+        try (ChildProcess child = new ChildProcess(() -> { })) {
+            child.start();
+            child.join();
+            int marker = child.pid();
+            await("ChildExit", e -> e.getInt("pid") == marker);
+        }
+        assertTrue(seen.stream().noneMatch(e -> e.getEventType().getName().endsWith("PoolWorkerDeath")
+                && e.getInt("pid") == pid), "a worker stopped by the pool did not die");
+    }
+}
