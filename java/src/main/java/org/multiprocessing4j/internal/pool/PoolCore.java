@@ -322,8 +322,10 @@ public final class PoolCore {
         State s;
         List<PoolTask> dropped = List.of();
         Throwable why = null;
+        boolean unasked; // neither stopped by the pool nor retiring: a death (the JFR event)
         lock.lock();
         try {
+            unasked = !link.stopSent && !link.retiring;
             workers.remove(link);
             if (link.ready) {
                 ready--;
@@ -351,7 +353,7 @@ public final class PoolCore {
                     ioFailure);
         }
         int pid = link.pid;
-        if (!link.stopSent && !link.retiring && PoolWorkerDeathEvent.PROBE.isEnabled()) {
+        if (unasked && PoolWorkerDeathEvent.PROBE.isEnabled()) {
             PoolWorkerDeathEvent event = new PoolWorkerDeathEvent();
             event.worker = link.name;
             event.pid = pid;
