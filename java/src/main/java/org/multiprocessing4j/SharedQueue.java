@@ -292,7 +292,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     private void attachViews() {
         region = memory.segment();
         mark = Regions.mark(memory, this);
-        ring = new Ring(region, slots, slotSize, flags, Spill::discard, mark::isAlive);
+        ring = new Ring(region, slots, slotSize, flags, Spill::discard, mark::isAlive,
+                memory.name().orElse(null));
         codec = codecChoice != null ? codecChoice
                 : memory.name().isPresent() ? Codec.forUntrustedPeers() : Codec.defaults();
         monitor = new Object();

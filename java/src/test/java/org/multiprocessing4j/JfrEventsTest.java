@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.InputStreamReader;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,6 +28,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.multiprocessing4j.internal.queue.QueueLayout;
+import org.multiprocessing4j.internal.sync.ProcessToken;
 
 /**
  * The library's Flight Recorder events, recorded in this (the parent) process with the settings
@@ -120,6 +124,50 @@ class JfrEventsTest {
             } finally {
                 lock.unlink();
             }
+        }
+    }
+
+    @Test
+    void aClaimOfAKilledQueueParticipantRecoveredGivesAnEvent() throws Exception {
+        String name = "mp4j-test-jfr-q-" + UUID.randomUUID();
+        int slotSize = 64;
+        SharedQueue<Integer> q = SharedQueue.builder().name(name).capacity(8).slotSize(slotSize).create();
+        try (SharedMemory raw = SharedMemory.attach(name); Pipe pipe = Pipe.open();
+             Connection out = pipe.second();
+             ChildProcess participant = new ChildProcess(() -> {
+                 q.put(1); // registers the child as a participant of the queue
+                 out.send("put");
+                 Thread.sleep(60_000);
+             })) {
+            participant.start();
+            assertEquals("put", pipe.first().recv());
+            assertEquals(1, q.take());
+            participant.kill();
+            participant.join();
+            int pid = participant.pid();
+            MemorySegment region = raw.segment();
+            int index = -1;
+            for (int i = 1; i <= QueueLayout.PARTICIPANTS; i++) {
+                if (ProcessToken.pid(region.get(ValueLayout.JAVA_LONG, QueueLayout.participantOffset(i))) == pid) {
+                    index = i;
+                }
+            }
+            assertTrue(index > 0, "the child is a participant");
+            // As if the child had died in the middle of its next put: its claim on position 1.
+            long slot = QueueLayout.slotOffset(1, slotSize);
+            assertEquals(QueueLayout.ctl(1, 0, QueueLayout.FREE), region.get(ValueLayout.JAVA_LONG, slot));
+            region.set(ValueLayout.JAVA_LONG, slot, QueueLayout.ctl(1, index, QueueLayout.WRITING));
+            assertNull(q.poll(1, TimeUnit.SECONDS), "the half-written record is lost");
+            RecordedEvent recovered = await("QueueClaimRecovered", e -> e.getInt("deadPid") == pid);
+            assertEquals(name, recovered.getString("queue"));
+            assertEquals(1, recovered.getLong("position"));
+            assertEquals("put", recovered.getString("operation"));
+            assertFalse(recovered.getBoolean("spilled"));
+            q.put(2);
+            assertEquals(2, q.take(), "the queue goes on");
+        } finally {
+            q.unlink();
+            q.close();
         }
     }
 

@@ -2,8 +2,9 @@
  * JDK Flight Recorder events of the library, all named {@code org.multiprocessing4j.*} and in the
  * category {@code multiprocessing4j}: {@link org.multiprocessing4j.internal.jfr.ChildStartEvent},
  * {@link org.multiprocessing4j.internal.jfr.ChildExitEvent},
- * {@link org.multiprocessing4j.internal.jfr.PoolWorkerDeathEvent} and
- * {@link org.multiprocessing4j.internal.jfr.LockOwnerDiedEvent}. The settings file
+ * {@link org.multiprocessing4j.internal.jfr.PoolWorkerDeathEvent},
+ * {@link org.multiprocessing4j.internal.jfr.LockOwnerDiedEvent} and
+ * {@link org.multiprocessing4j.internal.jfr.QueueClaimRecoveredEvent}. The settings file
  * {@code multiprocessing4j.jfc} next to them in the jar enables them all; a recording started
  * with the JDK's {@code default} or {@code profile} settings enables them too (each event is
  * enabled by default, as {@code @Enabled} defaults to true).

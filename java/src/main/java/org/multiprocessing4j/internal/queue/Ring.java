@@ -16,6 +16,8 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongPredicate;
+import org.multiprocessing4j.internal.jfr.QueueClaimRecoveredEvent;
+import org.multiprocessing4j.internal.sync.ProcessToken;
 import org.multiprocessing4j.internal.sync.WaitWord;
 import org.multiprocessing4j.internal.sync.Waiting;
 
@@ -62,6 +64,8 @@ public final class Ring {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
 
+    /** For the recovery event: the queue's name, or null. */
+    private final String name;
     private final MemorySegment region;
     private final int slots;
     private final int slotSize;
@@ -95,6 +99,18 @@ public final class Ring {
      */
     public Ring(MemorySegment region, int slots, int slotSize, int flags, SpillCleaner spills,
             LongPredicate alive) {
+        this(region, slots, slotSize, flags, spills, alive, null);
+    }
+
+    /**
+     * As {@link #Ring(MemorySegment, int, int, int, SpillCleaner, LongPredicate)}, naming the
+     * queue for the recovery event ({@code QueueClaimRecoveredEvent}).
+     *
+     * @param name the queue's name, or null if anonymous
+     */
+    public Ring(MemorySegment region, int slots, int slotSize, int flags, SpillCleaner spills,
+            LongPredicate alive, String name) {
+        this.name = name;
         this.region = region;
         this.slots = slots;
         this.slotSize = slotSize;
@@ -423,11 +439,12 @@ public final class Ring {
         if (!participants.isDead(owner, entry)) {
             return false;
         }
-        recover(slot, c);
+        recover(slot, c, entry);
         return true;
     }
 
-    private void recover(long slot, long c) {
+    /** Frees the claim {@code c} of {@code slot}, made by the dead participant {@code entry}. */
+    private void recover(long slot, long c, long entry) {
         int length = (int) INT.getVolatile(region, slot + QueueLayout.SLOT_LENGTH);
         MemorySegment spill = null;
         if (length == QueueLayout.SPILLED) { // maybe stale from an earlier lap: then already gone
@@ -440,6 +457,15 @@ public final class Ring {
             }
             signal(QueueLayout.PRODUCERS_WAITING_OFFSET, notFullWord);
             signal(QueueLayout.CONSUMERS_WAITING_OFFSET, notEmptyWord);
+            if (QueueClaimRecoveredEvent.PROBE.isEnabled()) {
+                QueueClaimRecoveredEvent event = new QueueClaimRecoveredEvent();
+                event.queue = name;
+                event.deadPid = ProcessToken.pid(entry);
+                event.position = position(c);
+                event.operation = state(c) == WRITING ? "put" : "take";
+                event.spilled = spill != null;
+                event.commit();
+            }
         }
     }
 
@@ -450,7 +476,7 @@ public final class Ring {
             long c = ctlVolatile(slot);
             int s = state(c);
             if ((s == WRITING || s == READING) && owner(c) == i && table.entryVolatile(i) == entry) {
-                recover(slot, c);
+                recover(slot, c, entry);
             }
         }
     }
