@@ -201,6 +201,28 @@ class JfrEventsTest {
     }
 
     @Test
+    void anAnsweredPoolTaskGivesItsQueueAndRunTimes() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(1)) {
+            assertEquals(7, pool.submit(() -> 7).get(60, TimeUnit.SECONDS));
+            ExecutionException thrown = assertThrows(ExecutionException.class, () -> pool.submit(() -> {
+                throw new IllegalStateException("no");
+            }).get(60, TimeUnit.SECONDS));
+            assertInstanceOf(RemoteTaskException.class, thrown.getCause());
+            assertEquals(List.of(0, 2, 4, 6), pool.map(x -> 2 * x, List.of(0, 1, 2, 3), 2));
+            int worker = pool.workerPids().get(0);
+            RecordedEvent ok = await("PoolTask", e -> !e.getBoolean("failed") && e.getInt("items") == 1);
+            RecordedEvent failed = await("PoolTask", e -> e.getBoolean("failed"));
+            RecordedEvent chunk = await("PoolTask", e -> e.getInt("items") == 2);
+            for (RecordedEvent e : List.of(ok, failed, chunk)) {
+                assertEquals(worker, e.getInt("pid"));
+                assertNotNull(e.getString("worker"));
+                assertTrue(e.getDuration("queueTime").compareTo(Duration.ZERO) >= 0, e.toString());
+                assertTrue(e.getDuration("runTime").compareTo(Duration.ZERO) > 0, e.toString());
+            }
+        }
+    }
+
+    @Test
     void aPoolShutDownGivesNoWorkerDeathEvent() throws Exception {
         int pid;
         try (ProcessPool pool = ProcessPool.create(1)) {

@@ -3,6 +3,7 @@
  * category {@code multiprocessing4j}: {@link org.multiprocessing4j.internal.jfr.ChildStartEvent},
  * {@link org.multiprocessing4j.internal.jfr.ChildExitEvent},
  * {@link org.multiprocessing4j.internal.jfr.PoolWorkerDeathEvent},
+ * {@link org.multiprocessing4j.internal.jfr.PoolTaskEvent},
  * {@link org.multiprocessing4j.internal.jfr.LockOwnerDiedEvent} and
  * {@link org.multiprocessing4j.internal.jfr.QueueClaimRecoveredEvent}. The settings file
  * {@code multiprocessing4j.jfc} next to them in the jar enables them all; a recording started

@@ -20,6 +20,7 @@ import org.multiprocessing4j.RemoteTaskException;
 import org.multiprocessing4j.Task;
 import org.multiprocessing4j.WorkerDiedException;
 import org.multiprocessing4j.internal.Access;
+import org.multiprocessing4j.internal.jfr.PoolTaskEvent;
 import org.multiprocessing4j.internal.jfr.PoolWorkerDeathEvent;
 import org.multiprocessing4j.platform.Platform;
 
@@ -149,6 +150,12 @@ public final class PoolCore {
             if (state != State.RUNNING) {
                 throw new RejectedExecutionException(broken != null
                         ? "the pool is broken: " + broken : "the pool is shut down", broken);
+            }
+            if (PoolTaskEvent.PROBE.isEnabled()) {
+                long now = System.nanoTime();
+                for (PoolTask t : tasks) {
+                    t.queuedAt = now;
+                }
             }
             pending.addAll(tasks);
             for (PoolWorkerLink w : workers) {

@@ -17,6 +17,12 @@ public final class PoolTask {
     final int first;
     /** Assigned by the worker link when sent; guarded by the pool lock. */
     long id;
+    /**
+     * For the JFR event: {@code System.nanoTime()} when queued, 0 if no recording asked for it
+     * then; then when written to a worker. Guarded by the pool lock.
+     */
+    long queuedAt;
+    long sentAt;
     /** For iterator jobs: the results ({@code Object[]}) or the failure; guarded by the job. */
     Object outcome;
 

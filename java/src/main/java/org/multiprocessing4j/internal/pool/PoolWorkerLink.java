@@ -21,6 +21,7 @@ import org.multiprocessing4j.Codec;
 import org.multiprocessing4j.Connection;
 import org.multiprocessing4j.RemoteTaskException;
 import org.multiprocessing4j.WorkerDiedException;
+import org.multiprocessing4j.internal.jfr.PoolTaskEvent;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -250,9 +251,13 @@ public final class PoolWorkerLink {
             if (held.isEmpty()) {
                 headSince = System.nanoTime();
             }
+            long now = 0;
             for (PoolTask t : sent) {
                 t.id = ++nextTaskId;
                 held.add(t);
+                if (t.queuedAt != 0) { // queued during a recording: see PoolTaskEvent
+                    t.sentAt = now == 0 ? (now = System.nanoTime()) : now;
+                }
                 if (t.job instanceof PoolFuture<?> f) {
                     f.holder = this;
                 }
@@ -510,7 +515,8 @@ public final class PoolWorkerLink {
                 case PoolWire.RESULT -> {
                     tasks.add(null);
                     long id = in.readLong();
-                    ran += in.readLong();
+                    long took = in.readLong();
+                    ran += took;
                     int count = in.readInt();
                     Object[] results = new Object[count];
                     Throwable bad = null;
@@ -523,14 +529,15 @@ public final class PoolWorkerLink {
                     }
                     outcomes.add(new Answer(id, bad == null ? results : new RemoteTaskException(
                             "a result from pool worker " + name + " cannot be decoded: "
-                            + bad, bad)));
+                            + bad, bad), took));
                 }
                 case PoolWire.ERROR -> {
                     tasks.add(null);
                     long id = in.readLong();
-                    ran += in.readLong();
+                    long took = in.readLong();
+                    ran += took;
                     outcomes.add(new Answer(id, in.readFailure().toException(
-                            "a task in pool worker " + name + " (pid " + pid + ")")));
+                            "a task in pool worker " + name + " (pid " + pid + ")"), took));
                 }
                 default -> throw new IOException("unknown record 0x" + Integer.toHexString(tag)
                         + " from pool worker " + name);
@@ -582,6 +589,16 @@ public final class PoolWorkerLink {
         for (int i = 0; i < outcomes.size(); i++) {
             Answer a = (Answer) outcomes.get(i);
             PoolTask t = tasks.get(i);
+            if (t.queuedAt != 0 && PoolTaskEvent.PROBE.isEnabled()) {
+                PoolTaskEvent event = new PoolTaskEvent();
+                event.worker = name;
+                event.pid = pid;
+                event.items = t.count;
+                event.queueTime = t.sentAt - t.queuedAt;
+                event.runTime = a.ran;
+                event.failed = !(a.outcome instanceof Object[]);
+                event.commit();
+            }
             try {
                 if (a.outcome instanceof Object[] results) {
                     t.job.completed(t, results);
@@ -598,7 +615,8 @@ public final class PoolWorkerLink {
         }
     }
 
-    private record Answer(long id, Object outcome) {
+    /** One answer: the task's id, its results or failure, and how long the worker ran it. */
+    private record Answer(long id, Object outcome, long ran) {
     }
 
     /** The worker's connection ended: reap it, fail what it held, let the pool replace it. */
