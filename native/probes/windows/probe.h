@@ -3,7 +3,8 @@
  * plays both sides, re-starting itself with a role argument, so every behaviour is shown across
  * two real processes. Build: x86_64-w64-mingw32-gcc -O2 -o X.exe X.c ; run: wine64 X.exe
  * (or natively on Windows). Each probe prints exactly one line, "PASS <name>: <detail>" or
- * "FAIL <name>: <reason>", and exits 0 on PASS, 1 on FAIL; `run` in this directory runs them all.
+ * "FAIL <name>: <reason>", and exits 0 on PASS, 1 on FAIL; scripts/windows-probes builds and
+ * runs them all.
  */
 #ifndef MP4J_PROBE_H
 #define MP4J_PROBE_H

@@ -1,5 +1,5 @@
 /*
- * argv_split: a helper, not a probe (`run` does not run it). Reads command lines from standard
+ * argv_split: a helper, not a probe (scripts/windows-probes does not run it). Reads command lines from standard
  * input as UTF-16LE strings, each ended by U+0000, and splits each with the real
  * CommandLineToArgvW (shell32), printing one output line per input: the argument count, then
  * each argument as hex UTF-16 code units ("-" for an empty one). Used by
