@@ -1,6 +1,7 @@
 # Sourced by the scripts in scripts/: finds a JDK >= 25 and exports JAVA_HOME and PATH.
-# Order: $JAVA_HOME if it is new enough, then every JDK under /usr/lib/jvm (newest first).
-# Fails with a clear message when none is found.
+# Order: $JAVA_HOME if it is new enough, then macOS's /usr/libexec/java_home, then every JDK
+# under /usr/lib/jvm and /Library/Java/JavaVirtualMachines (newest first). Fails with a clear
+# message when none is found. Plain bash 3.2 (macOS's): no GNU-only options.
 
 mp4j_java_feature() { # prints the feature version of the JDK at $1, or nothing
   local rel="$1/release" v
@@ -19,15 +20,21 @@ mp4j_find_jdk() {
     v=$(mp4j_java_feature "$JAVA_HOME")
     if [ -n "$v" ] && [ "$v" -ge "$need" ]; then best="$JAVA_HOME"; bestv=$v; fi
   fi
+  if [ -z "$best" ] && [ -x /usr/libexec/java_home ]; then
+    cand=$(/usr/libexec/java_home -v "$need+" 2>/dev/null || true)
+    [ -n "$cand" ] || cand=/nonexistent
+    v=$(mp4j_java_feature "$cand")
+    if [ -n "$v" ] && [ "$v" -ge "$need" ]; then best="$cand"; bestv=$v; fi
+  fi
   if [ -z "$best" ]; then
-    for cand in /usr/lib/jvm/*; do
+    for cand in /usr/lib/jvm/* /Library/Java/JavaVirtualMachines/*/Contents/Home; do
       [ -d "$cand" ] || continue
       v=$(mp4j_java_feature "$cand")
       if [ -n "$v" ] && [ "$v" -ge "$need" ] && [ "$v" -gt "$bestv" ]; then best="$cand"; bestv=$v; fi
     done
   fi
   if [ -z "$best" ]; then
-    echo "error: multiprocessing4j needs a JDK >= $need; none found in JAVA_HOME (${JAVA_HOME:-unset}) or /usr/lib/jvm." >&2
+    echo "error: multiprocessing4j needs a JDK >= $need; none found in JAVA_HOME (${JAVA_HOME:-unset}), /usr/lib/jvm or /Library/Java/JavaVirtualMachines." >&2
     echo "       Install one (e.g. Temurin 25: apt-get install temurin-25-jdk) or set JAVA_HOME to it." >&2
     return 1
   fi
