@@ -3,7 +3,9 @@
  * OS descriptor that closes it exactly once, never under a call in flight
  * ({@link org.multiprocessing4j.internal.Descriptor}); where Cleaner safety nets report a
  * resource that was never closed, for the test suite
- * ({@link org.multiprocessing4j.internal.LeakReports}); the header every shared region starts
+ * ({@link org.multiprocessing4j.internal.LeakReports}); the library's few log lines, each to the
+ * {@link System.Logger} of the public type concerned ({@link org.multiprocessing4j.internal.Logs});
+ * the header every shared region starts
  * with (magic, version, layout size, creating backend and process, wait-channel area:
  * {@link org.multiprocessing4j.internal.RegionHeader}); the region of the shared values and
  * arrays that each of them holds ({@link org.multiprocessing4j.internal.SharedNumbers}) and its

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.multiprocessing4j.internal.Logs;
 import org.multiprocessing4j.platform.Platform;
 
 /**
@@ -433,7 +434,13 @@ public final class AotCache {
                 Platform.current().privateFiles().createFile(log);
                 pb.redirectOutput(log.toFile());
                 pb.redirectErrorStream(true);
-                return pb.start(); // not waited for: it outlives a short program on purpose
+                Process builder = pb.start(); // not waited for: it outlives a short program on purpose
+                Logs.log("ChildProcess", System.Logger.Level.INFO, () -> (hasOlderOfFamily(cache)
+                        ? "rebuilding the start archive of children (the class path changed): "
+                        : "building the start archive of children: ") + cache + ", in the background"
+                        + " (process " + builder.pid() + ", log " + log + "); children start without"
+                        + " it until it is ready");
+                return builder;
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(lock);
                 throw e;
@@ -593,6 +600,23 @@ public final class AotCache {
         } catch (IOException e) {
             // best effort
         }
+    }
+
+    /** {@return whether an archive of {@code cache}'s family for other jar contents exists} */
+    private static boolean hasOlderOfFamily(Path cache) {
+        String family = family(cache);
+        String name = cache.getFileName().toString();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(cache.getParent(),
+                family + "*" + name.substring(name.lastIndexOf('.')))) {
+            for (Path f : files) {
+                if (!f.getFileName().toString().equals(name)) {
+                    return true;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // cannot tell: call it a first build
+        }
+        return false;
     }
 
     /**

@@ -20,6 +20,7 @@ import org.multiprocessing4j.RemoteTaskException;
 import org.multiprocessing4j.Task;
 import org.multiprocessing4j.WorkerDiedException;
 import org.multiprocessing4j.internal.Access;
+import org.multiprocessing4j.internal.Logs;
 import org.multiprocessing4j.internal.jfr.PoolTaskEvent;
 import org.multiprocessing4j.internal.jfr.PoolWorkerDeathEvent;
 import org.multiprocessing4j.platform.Platform;
@@ -316,6 +317,8 @@ public final class PoolCore {
         } finally {
             lock.unlock();
         }
+        Logs.log("ProcessPool", System.Logger.Level.DEBUG, () -> "pool worker " + link.name
+                + " reached maxTasksPerChild; a replacement is starting");
         Thread.ofPlatform().daemon().name("mp4j-pool-spawn").start(this::spawnCounted);
     }
 
@@ -368,6 +371,14 @@ public final class PoolCore {
             event.tasksLost = lost.size();
             event.replaced = replace;
             event.commit();
+        }
+        if (unasked) {
+            boolean replaced = replace;
+            int tasks = lost.size();
+            Logs.log("ProcessPool", System.Logger.Level.WARNING, () -> "pool worker " + link.name
+                    + " (process " + pid + ") ended with exit code "
+                    + Access.workerDied().describe(exitCode) + "; " + tasks + " task(s) it held failed"
+                    + (replaced ? "; a replacement is starting" : "; not replaced, the pool is ending"));
         }
         for (PoolTask t : lost) {
             Throwable failure;

@@ -16,6 +16,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongPredicate;
+import org.multiprocessing4j.internal.Logs;
 import org.multiprocessing4j.internal.jfr.QueueClaimRecoveredEvent;
 import org.multiprocessing4j.internal.sync.ProcessToken;
 import org.multiprocessing4j.internal.sync.WaitWord;
@@ -466,6 +467,12 @@ public final class Ring {
                 event.spilled = spill != null;
                 event.commit();
             }
+            boolean spilled = spill != null;
+            Logs.log("SharedQueue", System.Logger.Level.WARNING, () -> "SharedQueue"
+                    + (name != null ? " " + name : "") + ": process " + ProcessToken.pid(entry)
+                    + " died in the middle of a " + (state(c) == WRITING ? "put" : "take")
+                    + "; its slot (position " + position(c) + ") was freed and the record lost"
+                    + (spilled ? ", its spilled block removed" : ""));
         }
     }
 

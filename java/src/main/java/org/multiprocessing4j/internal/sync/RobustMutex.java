@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongPredicate;
+import org.multiprocessing4j.internal.Logs;
 import org.multiprocessing4j.internal.jfr.LockOwnerDiedEvent;
 
 /**
@@ -306,10 +307,15 @@ public final class RobustMutex {
                 event.deadPid = ProcessToken.pid(dead);
                 event.commit();
             }
-            return true;
         } finally {
             exitTransition();
         }
+        // after the transition: a slow log handler must not hold up close()
+        Logs.log(kind, System.Logger.Level.WARNING, () -> kind + (name != null ? " " + name : "")
+                + ": its holder, process " + ProcessToken.pid(dead) + ", died; taken over by thread "
+                + Thread.currentThread().getName() + " of process " + ProcessToken.pid(me)
+                + ", which sees it inconsistent until markConsistent()");
+        return true;
     }
 
     private boolean enterTransition() {
