@@ -12,6 +12,7 @@ import java.util.function.Consumer;
 import org.multiprocessing4j.internal.sync.BarrierLayout;
 import org.multiprocessing4j.internal.sync.ProcessToken;
 import org.multiprocessing4j.internal.sync.RobustMutex;
+import org.multiprocessing4j.internal.jfr.SyncWaitEvent;
 import org.multiprocessing4j.internal.sync.SyncRegion;
 import org.multiprocessing4j.internal.sync.WaitWord;
 import org.multiprocessing4j.internal.sync.Waiting;
@@ -285,6 +286,20 @@ public final class SharedBarrier implements AutoCloseable, Serializable {
      * (history bit set, gen+1, broken = 1), the mutex's through the take-over in lockMutex().
      */
     private int await0(long timeoutNanos)
+            throws InterruptedException, BrokenBarrierException, TimeoutException {
+        SyncWaitEvent event = SyncWaitEvent.started();
+        boolean timedOut = false;
+        try {
+            return awaitTrip(timeoutNanos);
+        } catch (TimeoutException e) {
+            timedOut = true;
+            throw e;
+        } finally {
+            region.waitEnded(event, "await", timedOut);
+        }
+    }
+
+    private int awaitTrip(long timeoutNanos)
             throws InterruptedException, BrokenBarrierException, TimeoutException {
         Waiting.Deadline d = new Waiting.Deadline(timeoutNanos);
         int g;

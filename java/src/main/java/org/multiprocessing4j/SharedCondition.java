@@ -12,6 +12,7 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.Lock;
 import java.util.function.BooleanSupplier;
 import org.multiprocessing4j.internal.sync.ConditionLayout;
+import org.multiprocessing4j.internal.jfr.SyncWaitEvent;
 import org.multiprocessing4j.internal.sync.SyncRegion;
 import org.multiprocessing4j.internal.sync.WaitWord;
 import org.multiprocessing4j.internal.sync.Waiting;
@@ -347,6 +348,7 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
         }
         boolean signalled = false;
         boolean interrupted = false;
+        SyncWaitEvent event = SyncWaitEvent.started();
         try {
             Waiting.Deadline d = new Waiting.Deadline(timeoutNanos);
             for (;;) {
@@ -370,6 +372,7 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
             if (!signalled && Words.intVolatile(s, ConditionLayout.TOKENS_OFFSET) > 0) {
                 Waiting.wake(wakeWord, Integer.MAX_VALUE); // the signal's wake-up may have been ours
             }
+            region.waitEnded(event, "await", !signalled && !(interrupted && interruptible));
         } finally {
             try {
                 reacquire(holds); // may throw LockNotRecoverableException: then the lock is not held

@@ -7,6 +7,7 @@ import java.io.Serializable;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import org.multiprocessing4j.internal.sync.EventLayout;
+import org.multiprocessing4j.internal.jfr.SyncWaitEvent;
 import org.multiprocessing4j.internal.sync.SyncRegion;
 import org.multiprocessing4j.internal.sync.WaitWord;
 import org.multiprocessing4j.internal.sync.Waiting;
@@ -197,6 +198,8 @@ public final class SharedEvent implements AutoCloseable, Serializable {
             }
         }
         Waiting.Deadline d = new Waiting.Deadline(timeoutNanos);
+        SyncWaitEvent event = SyncWaitEvent.started();
+        boolean timedOut = false;
         Words.getAndAddInt(s, EventLayout.WAITERS_OFFSET, 1);
         try {
             for (;;) {
@@ -205,6 +208,7 @@ public final class SharedEvent implements AutoCloseable, Serializable {
                     return true;
                 }
                 if (d.expired()) {
+                    timedOut = true;
                     return false;
                 }
                 Waiting.sleep(flagWord, v, d.remaining());
@@ -212,6 +216,7 @@ public final class SharedEvent implements AutoCloseable, Serializable {
             }
         } finally {
             Words.getAndAddInt(s, EventLayout.WAITERS_OFFSET, -1);
+            region.waitEnded(event, "await", timedOut);
         }
     }
 

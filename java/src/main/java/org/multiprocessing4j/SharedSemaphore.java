@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.multiprocessing4j.internal.sync.SemaphoreLayout;
+import org.multiprocessing4j.internal.jfr.SyncWaitEvent;
 import org.multiprocessing4j.internal.sync.SyncRegion;
 import org.multiprocessing4j.internal.sync.WaitWord;
 import org.multiprocessing4j.internal.sync.Waiting;
@@ -259,7 +260,9 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
             }
         }
         Waiting.Deadline d = new Waiting.Deadline(timeoutNanos);
+        SyncWaitEvent event = SyncWaitEvent.started();
         boolean got = false;
+        boolean timedOut = false;
         Words.getAndAddInt(s, SemaphoreLayout.WAITERS_OFFSET, 1);
         try {
             for (;;) {
@@ -272,6 +275,7 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
                     continue;
                 }
                 if (d.expired()) {
+                    timedOut = true;
                     return false;
                 }
                 Waiting.sleep(valueWord, 0, d.remaining());
@@ -282,6 +286,7 @@ public final class SharedSemaphore implements AutoCloseable, Serializable {
             if (!got && others > 0 && Words.intVolatile(s, SemaphoreLayout.VALUE_OFFSET) > 0) {
                 Waiting.wake(valueWord, 1); // the wake-up we consumed may have been meant for them
             }
+            region.waitEnded(event, "acquire", timedOut);
         }
     }
 

@@ -10,7 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.InputStreamReader;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.net.SocketAddress;
+import java.util.OptionalInt;
 import java.lang.foreign.ValueLayout;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +22,14 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.TimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import jdk.jfr.consumer.RecordingFile;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import jdk.jfr.Configuration;
@@ -28,7 +39,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.multiprocessing4j.internal.launch.ForkserverLauncher;
 import org.multiprocessing4j.internal.queue.QueueLayout;
+import org.multiprocessing4j.internal.sync.LockLayout;
+import org.multiprocessing4j.internal.sync.MutexLayout;
 import org.multiprocessing4j.internal.sync.ProcessToken;
 
 /**
@@ -242,4 +257,100 @@ class JfrEventsTest {
         assertTrue(seen.stream().noneMatch(e -> e.getEventType().getName().endsWith("PoolWorkerDeath")
                 && e.getInt("pid") == pid), "a worker stopped by the pool did not die");
     }
+
+    /** The threshold of the wait events in the jar's settings. */
+    private static final Duration THRESHOLD = Duration.ofMillis(20);
+
+    /**
+     * A task that waits (bounded) until the 4-byte word at {@code offset} of the named block is
+     * positive (a sleeper of this test's parent has registered), waits {@code pauseMillis} more,
+     * then runs {@code then}: the parent's wait, begun before it registered, lasts at least the
+     * pause, whatever the machine's load.
+     */
+    static Task afterSleeperRegistered(String block, long offset, long pauseMillis, Task then) {
+        return () -> {
+            try (SharedMemory raw = SharedMemory.attach(block)) {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (raw.segment().get(ValueLayout.JAVA_INT, offset) <= 0) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("no sleeper registered");
+                    }
+                    Thread.sleep(1);
+                }
+                Thread.sleep(pauseMillis);
+                then.run();
+            }
+        };
+    }
+
+    @Test
+    void aLockHeldByAChildGivesTheWaitingParentASyncWaitEvent() throws Exception {
+        String name = "mp4j-test-jfr-sw-" + UUID.randomUUID();
+        try (SharedLock lock = SharedLock.create(name); Pipe pipe = Pipe.open()) {
+            Connection out = pipe.second();
+            try (ChildProcess holder = new ChildProcess(() -> {
+                lock.lock();
+                out.send("holding");
+                afterSleeperRegistered(name, LockLayout.MUTEX_OFFSET + MutexLayout.WAITERS_OFFSET,
+                        50, lock::unlock).run();
+            })) {
+                holder.start();
+                assertEquals("holding", pipe.first().recv());
+                lock.lock(); // sleeps until the child unlocks
+                lock.unlock();
+                holder.join();
+                assertEquals(OptionalInt.of(0), holder.exitCode());
+                RecordedEvent waited = await("SyncWait", e -> name.equals(e.getString("name")));
+                assertEquals("SharedLock", waited.getString("kind"));
+                assertEquals("lock", waited.getString("operation"));
+                assertFalse(waited.getBoolean("timedOut"));
+                assertTrue(waited.getDuration().compareTo(THRESHOLD) >= 0, waited.toString());
+            } finally {
+                lock.unlink();
+            }
+        }
+    }
+
+    @Test
+    void timedOutWaitsOnEachPrimitiveGiveSyncWaitEvents() throws Exception {
+        try (SharedSemaphore semaphore = SharedSemaphore.create(0);
+             SharedEvent event = SharedEvent.create();
+             SharedCondition condition = SharedCondition.create();
+             SharedBarrier barrier = SharedBarrier.create(2);
+             SharedReentrantLock reentrant = SharedReentrantLock.create()) {
+            assertFalse(semaphore.tryAcquire(30, TimeUnit.MILLISECONDS));
+            assertFalse(event.await(30, TimeUnit.MILLISECONDS));
+            condition.lock().lock();
+            try {
+                assertFalse(condition.await(30, TimeUnit.MILLISECONDS));
+            } finally {
+                condition.lock().unlock();
+            }
+            assertThrows(TimeoutException.class, () -> barrier.await(30, TimeUnit.MILLISECONDS));
+            ExecutorService other = Executors.newSingleThreadExecutor();
+            try {
+                reentrant.lock();
+                try {
+                    assertFalse(other.submit(() -> reentrant.tryLock(30, TimeUnit.MILLISECONDS))
+                            .get(60, TimeUnit.SECONDS));
+                } finally {
+                    reentrant.unlock();
+                }
+            } finally {
+                other.shutdown();
+            }
+            for (String[] kindAndOperation : List.of(new String[] {"SharedSemaphore", "acquire"},
+                    new String[] {"SharedEvent", "await"}, new String[] {"SharedCondition", "await"},
+                    new String[] {"SharedBarrier", "await"},
+                    new String[] {"SharedReentrantLock", "lock"})) {
+                RecordedEvent e = await("SyncWait",
+                        ev -> ev.getString("kind").equals(kindAndOperation[0]));
+                assertEquals(kindAndOperation[1], e.getString("operation"), e.toString());
+                assertTrue(e.getBoolean("timedOut"), e.toString());
+                assertNull(e.getString("name"), "anonymous");
+                assertTrue(e.getDuration().compareTo(THRESHOLD) >= 0, e.toString());
+            }
+        }
+    }
+
 }

@@ -6,6 +6,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongPredicate;
 import org.multiprocessing4j.internal.Logs;
 import org.multiprocessing4j.internal.jfr.LockOwnerDiedEvent;
+import org.multiprocessing4j.internal.jfr.SyncWaitEvent;
 
 /**
  * A process-shared mutex in a {@link MutexLayout} block that survives the death of its owner:
@@ -223,7 +224,13 @@ public final class RobustMutex {
                 return Result.NOT_RECOVERABLE;
             }
         }
-        return sleepUntilAcquired(me, new Waiting.Deadline(timeoutNanos), interruptible);
+        SyncWaitEvent event = SyncWaitEvent.started();
+        Result r = null;
+        try {
+            return r = sleepUntilAcquired(me, new Waiting.Deadline(timeoutNanos), interruptible);
+        } finally {
+            SyncWaitEvent.finish(event, kind, name, "lock", r == Result.TIMED_OUT);
+        }
     }
 
     private Result sleepUntilAcquired(long me, Waiting.Deadline d, boolean interruptible)

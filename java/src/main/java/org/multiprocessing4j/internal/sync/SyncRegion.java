@@ -12,6 +12,7 @@ import java.util.function.Supplier;
 import org.multiprocessing4j.LockNotRecoverableException;
 import org.multiprocessing4j.SharedMemory;
 import org.multiprocessing4j.internal.RegionHeader;
+import org.multiprocessing4j.internal.jfr.SyncWaitEvent;
 
 /**
  * The life cycle that the six synchronization primitives ({@code SharedLock},
@@ -334,6 +335,20 @@ public final class SyncRegion implements Serializable {
      */
     public String describe(Supplier<String> state) {
         return kind.what + "[" + (closed ? "closed" : state.get()) + "]";
+    }
+
+    /**
+     * Ends the wait event {@code event} of {@code operation} on this primitive, begun with
+     * {@link SyncWaitEvent#started()}: nothing if it is {@code null} (no recording), else it is
+     * committed if it lasted the threshold. The one place the primitives without a mutex name
+     * themselves to the event (the locks' waits are the mutex's: {@link RobustMutex#acquire}).
+     *
+     * @param timedOut whether the wait ended because its timeout elapsed
+     */
+    public void waitEnded(SyncWaitEvent event, String operation, boolean timedOut) {
+        if (event != null) {
+            SyncWaitEvent.finish(event, kind.what, memory.name().orElse(null), operation, timedOut);
+        }
     }
 
     // ---------------------------------------------------------------- the two locks' shared logic
