@@ -284,6 +284,58 @@ class JfrEventsTest {
     }
 
     @Test
+    void aPutBlockedByASlowConsumerInAChildGivesAQueueBlockedEvent() throws Exception {
+        String name = "mp4j-test-jfr-qb-" + UUID.randomUUID();
+        SharedQueue<Integer> q = SharedQueue.builder().name(name).maxsize(1).create();
+        try (ChildProcess consumer = new ChildProcess(afterSleeperRegistered(name,
+                QueueLayout.PRODUCERS_WAITING_OFFSET, 50, () -> {
+                    q.take();
+                    q.take();
+                }))) {
+            q.put(1); // full
+            consumer.start();
+            q.put(2); // sleeps until the child takes 1
+            consumer.join();
+            assertEquals(OptionalInt.of(0), consumer.exitCode());
+            RecordedEvent blocked = await("QueueBlocked", e -> name.equals(e.getString("queue")));
+            assertEquals("put", blocked.getString("operation"));
+            assertEquals(1, blocked.getInt("depth"));
+            assertFalse(blocked.getBoolean("timedOut"));
+            assertTrue(blocked.getDuration().compareTo(THRESHOLD) >= 0, blocked.toString());
+            assertEquals(Thread.currentThread().threadId(), blocked.getThread().getJavaThreadId());
+        } finally {
+            q.unlink();
+            q.close();
+        }
+    }
+
+    @Test
+    void aByteTakeThatWaitsForAChildAndOneThatTimesOutGiveQueueBlockedEvents() throws Exception {
+        String name = "mp4j-test-jfr-qt-" + UUID.randomUUID();
+        SharedJoinableQueue<byte[]> q = SharedQueue.builder().name(name).capacity(4).createJoinable();
+        try (Arena arena = Arena.ofConfined();
+             ChildProcess producer = new ChildProcess(afterSleeperRegistered(name,
+                     QueueLayout.CONSUMERS_WAITING_OFFSET, 50, () -> q.put(new byte[] {7})))) {
+            MemorySegment target = arena.allocate(64);
+            producer.start();
+            assertEquals(1, q.takeBytes(target)); // sleeps until the child puts
+            q.taskDone();
+            producer.join();
+            assertEquals(-1, q.pollBytes(target, 30, TimeUnit.MILLISECONDS), "nothing more comes");
+            RecordedEvent waited = await("QueueBlocked", e -> name.equals(e.getString("queue"))
+                    && !e.getBoolean("timedOut"));
+            assertEquals("take", waited.getString("operation"));
+            assertEquals(0, waited.getInt("depth"));
+            RecordedEvent timedOut = await("QueueBlocked", e -> name.equals(e.getString("queue"))
+                    && e.getBoolean("timedOut"));
+            assertEquals("take", timedOut.getString("operation"));
+        } finally {
+            q.unlink();
+            q.close();
+        }
+    }
+
+    @Test
     void aLockHeldByAChildGivesTheWaitingParentASyncWaitEvent() throws Exception {
         String name = "mp4j-test-jfr-sw-" + UUID.randomUUID();
         try (SharedLock lock = SharedLock.create(name); Pipe pipe = Pipe.open()) {

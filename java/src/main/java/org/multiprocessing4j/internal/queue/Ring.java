@@ -17,6 +17,7 @@ import java.lang.invoke.VarHandle;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongPredicate;
 import org.multiprocessing4j.internal.Logs;
+import org.multiprocessing4j.internal.jfr.QueueBlockedEvent;
 import org.multiprocessing4j.internal.jfr.QueueClaimRecoveredEvent;
 import org.multiprocessing4j.internal.sync.ProcessToken;
 import org.multiprocessing4j.internal.sync.WaitWord;
@@ -657,6 +658,8 @@ public final class Ring {
         // sleeper waits a slice for it. See signal for why no wake-up is lost.
         WaitWord word = write ? notFullWord : notEmptyWord;
         boolean woken = false;
+        QueueBlockedEvent event = QueueBlockedEvent.PROBE.isEnabled() ? QueueBlockedEvent.started(size()) : null;
+        boolean timedOut = false;
         try {
             for (;;) {
                 if (Thread.interrupted()) {
@@ -675,6 +678,7 @@ public final class Ring {
                     }
                     long left = timeoutNanos < 0 ? Long.MAX_VALUE : timeoutNanos - (System.nanoTime() - start);
                     if (left <= 0) {
+                        timedOut = true;
                         return -1;
                     }
                     woken = Waiting.sleep(word, seq, left);
@@ -685,6 +689,7 @@ public final class Ring {
                 }
             }
         } finally {
+            QueueBlockedEvent.finish(event, name, write, timedOut);
             if (woken && pos < 0) {
                 try {
                     wake(word, 1);
