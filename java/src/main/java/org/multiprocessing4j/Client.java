@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.locks.LockSupport;
 import org.multiprocessing4j.internal.connection.Handshake;
+import org.multiprocessing4j.internal.jfr.ConnectionHandshakeEvent;
 import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
@@ -179,9 +180,15 @@ public final class Client {
             if (authkey == null) {
                 return c;
             }
+            ConnectionHandshakeEvent event = ConnectionHandshakeEvent.started();
+            String protocol = null;
+            String result = "failed";
             try {
-                c.sendBytes(Handshake.respond(authkey, receive(c, deadline), legacy));
+                byte[] challenge = receive(c, deadline);
+                protocol = Handshake.challengeDialect(challenge);
+                c.sendBytes(Handshake.respond(authkey, challenge, legacy));
                 if (!Arrays.equals(receive(c, deadline), Handshake.WELCOME)) {
+                    result = "refused";
                     throw new AuthenticationException("digest sent was rejected (different authkey?)");
                 }
                 byte[] message = Handshake.newMessage();
@@ -190,6 +197,7 @@ public final class Client {
                 try {
                     Handshake.verify(authkey, message, response, legacy);
                 } catch (AuthenticationException e) {
+                    result = "refused";
                     try {
                         c.sendBytes(Handshake.FAILURE);
                     } catch (IOException suppressed) {
@@ -198,8 +206,11 @@ public final class Client {
                     throw e;
                 }
                 c.sendBytes(Handshake.WELCOME);
+                ConnectionHandshakeEvent.finish(event, "client", address, protocol, "ok", null);
                 return c;
             } catch (IOException | RuntimeException e) {
+                ConnectionHandshakeEvent.finish(event, "client", address, protocol, result,
+                        e.getMessage());
                 c.close();
                 if (e instanceof AuthenticationException) {
                     throw e;

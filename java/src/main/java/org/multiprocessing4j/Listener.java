@@ -24,6 +24,7 @@ import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
 import org.multiprocessing4j.internal.Descriptor;
 import org.multiprocessing4j.internal.connection.Handshake;
+import org.multiprocessing4j.internal.jfr.ConnectionHandshakeEvent;
 import org.multiprocessing4j.internal.shm.ShmTracker;
 import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
@@ -475,7 +476,7 @@ public final class Listener implements AutoCloseable {
             if (pending.size() >= maxPending) {
                 // Too many in progress: the oldest makes room. Refusing the newcomer instead
                 // would let a few silent connections, renewed at each expiry, keep everyone out.
-                drop(pending.peekFirst());
+                drop(pending.peekFirst(), "failed", "evicted to make room for a newer handshake");
             }
             Pending p = new Pending(fd, System.nanoTime() + handshakeNanos);
             pending.addLast(p);
@@ -483,7 +484,7 @@ public final class Listener implements AutoCloseable {
                 p.message = Handshake.newMessage();
                 send(p.fd, Handshake.challengeFrame(p.message));
             } catch (IOException e) {
-                drop(p);
+                drop(p, "failed", e.getMessage());
                 throw new AuthenticationException("handshake with a new client failed: " + e.getMessage(), e);
             }
         }
@@ -495,7 +496,7 @@ public final class Listener implements AutoCloseable {
         try {
             frame = p.readFrame(scratch);
         } catch (IOException e) {
-            drop(p);
+            drop(p, "failed", e.getMessage());
             throw e instanceof AuthenticationException a ? a
                     : new AuthenticationException("handshake failed: " + e.getMessage(), e);
         }
@@ -505,9 +506,11 @@ public final class Listener implements AutoCloseable {
         try {
             switch (p.step) {
                 case AWAIT_RESPONSE -> {
+                    p.protocol = Handshake.responseDialect(frame);
                     try {
                         Handshake.verify(authkey, p.message, frame, legacy);
                     } catch (AuthenticationException e) {
+                        p.result = "refused";
                         trySend(p.fd, Handshake.FAILURE);
                         throw e;
                     }
@@ -520,16 +523,18 @@ public final class Listener implements AutoCloseable {
                 }
                 case AWAIT_WELCOME -> {
                     if (!java.util.Arrays.equals(frame, Handshake.WELCOME)) {
+                        p.result = "refused";
                         throw new AuthenticationException("digest sent was rejected (different authkey?)");
                     }
                     pending.remove(p);
+                    ConnectionHandshakeEvent.finish(p.event, "listener", address, p.protocol, "ok", null);
                     return new Connection(p.fd, true, true, codec);
                 }
                 default -> throw new AssertionError(p.step);
             }
             return null;
         } catch (IOException | RuntimeException e) {
-            drop(p);
+            drop(p, p.result, e.getMessage());
             throw e instanceof AuthenticationException a ? a
                     : new AuthenticationException("handshake failed: " + e.getMessage(), e);
         }
@@ -538,11 +543,13 @@ public final class Listener implements AutoCloseable {
     /** Closes the handshakes past their deadline (the oldest are first), without a report. */
     private void expireHandshakes(long now) {
         for (Pending p = pending.peekFirst(); p != null && now - p.deadline >= 0; p = pending.peekFirst()) {
-            drop(p);
+            drop(p, "failed", "no complete handshake before its deadline");
         }
     }
 
-    private void drop(Pending p) {
+    /** Closes a handshake that failed ({@code result}: see the handshake event) or expired. */
+    private void drop(Pending p, String result, String reason) {
+        ConnectionHandshakeEvent.finish(p.event, "listener", address, p.protocol, result, reason);
         pending.remove(p);
         try {
             OS.close(p.fd);
@@ -573,6 +580,12 @@ public final class Listener implements AutoCloseable {
         final long deadline;
         Step step = Step.AWAIT_RESPONSE;
         byte[] message;
+        /** The handshake event, begun at the accept; null without a recording. */
+        final ConnectionHandshakeEvent event = ConnectionHandshakeEvent.started();
+        /** The client's dialect once its response came, for the event. */
+        String protocol;
+        /** The event's result if the handshake fails now. */
+        String result = "failed";
         private final byte[] header = new byte[HEADER + 8];
         private int headerFilled;
         private int headerNeeded = HEADER;

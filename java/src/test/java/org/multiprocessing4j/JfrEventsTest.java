@@ -405,4 +405,51 @@ class JfrEventsTest {
         }
     }
 
+    @Test
+    void handshakesWithTheRightAndAWrongKeyGiveHandshakeEventsOnBothSides() throws Exception {
+        byte[] key = "jfr-test-key".getBytes(StandardCharsets.UTF_8);
+        try (Listener listener = Listener.builder().unix().authkey(key).open()) {
+            SocketAddress address = listener.address();
+            // a client in a child with the right key: the listener's side is recorded here
+            try (ChildProcess client = new ChildProcess(() -> {
+                try (Connection c = Client.connect(address, key)) {
+                    c.send("hello");
+                }
+            })) {
+                client.start();
+                try (Connection c = listener.accept(Duration.ofSeconds(60))) {
+                    assertEquals("hello", c.recv());
+                }
+                client.join();
+                assertEquals(OptionalInt.of(0), client.exitCode());
+            }
+            RecordedEvent ok = await("ConnectionHandshake", e -> e.getString("side").equals("listener")
+                    && e.getString("result").equals("ok"));
+            assertEquals(address.toString(), ok.getString("address"));
+            assertEquals("unix", ok.getString("family"));
+            assertEquals("digest", ok.getString("protocol"));
+            assertNull(ok.getString("reason"));
+
+            // a client in this process with a wrong key: both sides are recorded here
+            ExecutorService other = Executors.newSingleThreadExecutor();
+            try {
+                Future<?> refused = other.submit(() -> Client.connect(address,
+                        "wrong".getBytes(StandardCharsets.UTF_8)));
+                assertThrows(AuthenticationException.class, () -> listener.accept(Duration.ofSeconds(60)));
+                ExecutionException e = assertThrows(ExecutionException.class,
+                        () -> refused.get(60, TimeUnit.SECONDS));
+                assertInstanceOf(AuthenticationException.class, e.getCause());
+            } finally {
+                other.shutdown();
+            }
+            for (String side : List.of("listener", "client")) {
+                RecordedEvent no = await("ConnectionHandshake", e -> e.getString("side").equals(side)
+                        && e.getString("result").equals("refused"));
+                assertEquals(address.toString(), no.getString("address"));
+                assertEquals("digest", no.getString("protocol"));
+                assertNotNull(no.getString("reason"));
+            }
+        }
+    }
+
 }

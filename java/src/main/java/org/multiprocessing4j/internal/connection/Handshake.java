@@ -152,6 +152,23 @@ public final class Handshake {
         }
     }
 
+    /**
+     * {@return the dialect of a challenge frame received: {@code legacy} (CPython 3.11 and older:
+     * 20 random bytes, answered with HMAC-MD5) or {@code digest}} For the handshake event.
+     */
+    public static String challengeDialect(byte[] frame) {
+        return frame.length - CHALLENGE.length == LEGACY_MESSAGE_LENGTH ? "legacy" : "digest";
+    }
+
+    /**
+     * {@return the dialect of a response received: {@code legacy} (a raw HMAC-MD5) or
+     * {@code digest}} For the handshake event.
+     */
+    public static String responseDialect(byte[] response) {
+        return response.length == MD5_LENGTH || response.length == LEGACY_MESSAGE_LENGTH
+                ? "legacy" : "digest";
+    }
+
     public static boolean startsWith(byte[] b, byte[] prefix) {
         return b.length >= prefix.length && Arrays.equals(b, 0, prefix.length, prefix, 0, prefix.length);
     }
