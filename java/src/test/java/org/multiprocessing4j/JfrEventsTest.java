@@ -452,4 +452,43 @@ class JfrEventsTest {
         }
     }
 
+    @Test
+    void aForkserverChildGivesAStartEventNamingItsMethod() throws Exception {
+        try (ChildProcess child = Multiprocessing.context("forkserver").process(() -> { })) {
+            child.start();
+            child.join();
+            int pid = child.pid();
+            RecordedEvent start = await("ChildStart", e -> e.getInt("pid") == pid);
+            assertEquals("forkserver", start.getString("startMethod"));
+            assertEquals(child.name(), start.getString("name"));
+            await("ChildExit", e -> e.getInt("pid") == pid);
+        } finally {
+            ForkserverLauncher.INSTANCE.shutdown(); // no idle JVM outlives the class
+        }
+    }
+
+    @Test
+    void aChildStartedWithARecordingRecordsItsOwnEvents(@TempDir Path dir) throws Exception {
+        // what README tells a user to pass: a recording with %p, so that each child writes its own
+        Multiprocessing recorded = Multiprocessing.context("spawn").withJvmOptions(
+                "-XX:StartFlightRecording:filename=" + dir.resolve("child-%p.jfr") + ",dumponexit=true");
+        try (SharedSemaphore semaphore = SharedSemaphore.create(0);
+             ChildProcess child = recorded.process(() -> {
+                 if (semaphore.tryAcquire(30, TimeUnit.MILLISECONDS)) {
+                     System.exit(2);
+                 }
+             })) {
+            child.start();
+            child.join();
+            assertEquals(OptionalInt.of(0), child.exitCode());
+            Path file = dir.resolve("child-" + child.pid() + ".jfr");
+            assertTrue(Files.exists(file), "the child wrote its recording: " + file);
+            List<RecordedEvent> events = RecordingFile.readAllEvents(file);
+            RecordedEvent waited = events.stream()
+                    .filter(e -> e.getEventType().getName().equals("org.multiprocessing4j.SyncWait"))
+                    .findFirst().orElseThrow(() -> new AssertionError("no SyncWait in " + file));
+            assertEquals("SharedSemaphore", waited.getString("kind"));
+            assertTrue(waited.getBoolean("timedOut"));
+        }
+    }
 }
