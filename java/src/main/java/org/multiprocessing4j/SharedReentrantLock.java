@@ -189,7 +189,9 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      * zero. Releasing the last hold after a take-over from a dead owner without
      * {@link #markConsistent()} makes the lock not recoverable.
      *
-     * @throws IllegalMonitorStateException if the current thread is not the owner
+     * @throws IllegalMonitorStateException if the current thread is not the owner, or stopped
+     *     being the owner during the call (only another process that took this live process's
+     *     hold over, or wrote the lock's memory, does that); nothing is released then
      * @throws IllegalStateException if closed
      */
     @Override
@@ -201,8 +203,13 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
         int h = m.holds();
         if (h > 1) {
             m.setHolds(h - 1);
-        } else {
-            m.releaseHeld();
+        } else if (!m.releaseHeld()) {
+            // The owner word stopped naming this process after the check above: the hold was
+            // taken away (a take-over of this live process's hold, or a foreign write). Nothing
+            // was released, and ReentrantLock would not return normally either.
+            throw new IllegalMonitorStateException("the lock no longer belongs to this process:"
+                    + " its hold was taken over before this unlock could release it ("
+                    + this + ")");
         }
     }
 
