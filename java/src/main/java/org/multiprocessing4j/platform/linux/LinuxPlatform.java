@@ -110,10 +110,10 @@ public final class LinuxPlatform extends PosixPlatform {
         io.shutdown(fd(handle));
     }
 
-    /** {@inheritDoc} Here: {@code close} in the {@code syscall(2)} shape; no lock files to drop. */
+    /** {@inheritDoc} Here: {@code close} in the {@code syscall(2)} shape. */
     @Override
-    public void close(Handle handle) throws IOException {
-        io.close(fd(handle));
+    protected void closeDescriptor(int fd) throws IOException {
+        io.close(fd);
     }
 
     @Override

@@ -230,10 +230,27 @@ public class PosixPlatform implements Platform {
         PosixIo.shutdown(fd(handle));
     }
 
+    /**
+     * {@inheritDoc} Tells {@link Liveness#closing} first, whatever the backend: the descriptor
+     * may carry a liveness mark, and this is the one way a descriptor of this backend is closed
+     * (a backend changes how the descriptor itself is closed by overriding
+     * {@link #closeDescriptor}).
+     */
     @Override
-    public void close(Handle handle) throws IOException {
+    public final void close(Handle handle) throws IOException {
         int fd = fd(handle);
         liveness.closing(fd);
+        closeDescriptor(fd);
+    }
+
+    /**
+     * Closes descriptor {@code fd}, after {@link #close} has told the liveness marks; not retried
+     * when interrupted.
+     *
+     * @param fd the descriptor
+     * @throws IOException on an invalid descriptor or an I/O error reported by the close
+     */
+    protected void closeDescriptor(int fd) throws IOException {
         PosixIo.close(fd);
     }
 

@@ -12,11 +12,13 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.ProcessMark;
 import org.multiprocessing4j.platform.posix.PosixMemory;
 import org.multiprocessing4j.platform.posix.PosixPlatform;
+import org.multiprocessing4j.platform.posix.RecordingLiveness;
 
 /**
  * The Linux backend's identity and liveness, whichever backend the test run selected: tokens are
@@ -52,6 +54,23 @@ class LinuxLivenessTest {
                 () -> c.newInstance("x", new LinuxMemory(System.getProperty("os.arch").equals("aarch64")
                         ? LinuxArch.AARCH64 : LinuxArch.X86_64), null));
         assertTrue(e.getCause() instanceof NullPointerException, e.getCause().toString());
+    }
+
+    @Test
+    void closingAHandleTellsTheLivenessFirstOnLinuxAsOnPosix() throws Exception {
+        // Both backends close through PosixPlatform.close, which tells Liveness.closing before the
+        // descriptor goes (Linux's OFD locks need nothing then, but a Liveness that does must not
+        // be bypassed).
+        for (PosixPlatform backend : new PosixPlatform[] {
+                LinuxPlatform.create(System.getProperty("os.arch")),
+                PosixPlatform.create("Linux", System.getProperty("os.arch"))}) {
+            RecordingLiveness seen = RecordingLiveness.install(backend);
+            Handle[] p = backend.pipe();
+            backend.close(p[0]);
+            backend.close(p[1]);
+            assertEquals(List.of((int) p[0].value(), (int) p[1].value()), seen.closing,
+                    backend.backendId());
+        }
     }
 
     @Test
