@@ -40,26 +40,23 @@ final class LinuxLiveness implements PosixPlatform.Liveness {
     private static final long AT_FDCWD = Libc.AT_FDCWD();
 
     private final LinuxArch.Syscalls syscalls;
-    private volatile long token; // 0 until first computed
 
     LinuxLiveness(LinuxArch arch) {
         this.syscalls = arch.syscalls();
     }
 
-    /** Here: the pid and the low 32 bits of the start time in {@code /proc/<pid>/stat}. */
+    /**
+     * Here: the pid and the low 32 bits of the start time in {@code /proc/<pid>/stat}. Computed
+     * anew on each call; {@code PosixPlatform.processToken()} keeps the result.
+     */
     @Override
     public long processToken(int pid) {
-        long t = token;
-        if (t == 0) {
-            long start = startTime(pid);
-            if (start < 0) {
-                throw new IllegalStateException("cannot read this process's start time from /proc/"
-                        + pid + "/stat: process-shared locks and queues need /proc");
-            }
-            t = ((long) pid << 32) | (start & 0xFFFF_FFFFL);
-            token = t;
+        long start = startTime(pid);
+        if (start < 0) {
+            throw new IllegalStateException("cannot read this process's start time from /proc/"
+                    + pid + "/stat: process-shared locks and queues need /proc");
         }
-        return t;
+        return ((long) pid << 32) | (start & 0xFFFF_FFFFL);
     }
 
     /**

@@ -34,6 +34,16 @@ public class PosixPlatform implements Platform {
     private final String name;
     private final PosixMemory memory;
     private final Liveness liveness;
+    /**
+     * This process's token once {@link #processToken()} computed it, else 0. A process's token
+     * cannot change: a JVM keeps its pid for life, and every child of this library is a new JVM
+     * (spawn and forkserver both exec one; fork is refused), whose fields start at 0 again, as
+     * {@code CurrentProcess} relies on for the pid it keeps. It is still re-checked against the
+     * pid the JDK keeps for this process ({@code ProcessHandle.current()}, a field read, no
+     * system call), so that a value that came from another process (a restored heap image) is
+     * never taken for this one's. A race computes it twice, with the same result.
+     */
+    private volatile long token;
     /** The indexes whose inherited handle is close-on-exec already; guarded by itself. */
     private final java.util.BitSet inheritedDone = new java.util.BitSet();
 
@@ -435,11 +445,16 @@ public class PosixPlatform implements Platform {
 
     /**
      * {@inheritDoc} Here: the {@link Liveness}'s (this backend's: the pid and the low 32 bits of
-     * the JDK's start instant of this process in milliseconds).
+     * the JDK's start instant of this process in milliseconds), computed once.
      */
     @Override
     public long processToken() {
-        return liveness.processToken(pid());
+        long t = token;
+        if (t == 0 || t >>> 32 != ProcessHandle.current().pid()) {
+            t = liveness.processToken(pid());
+            token = t;
+        }
+        return t;
     }
 
     @Override

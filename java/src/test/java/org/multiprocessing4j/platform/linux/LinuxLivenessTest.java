@@ -74,6 +74,22 @@ class LinuxLivenessTest {
     }
 
     @Test
+    void theProcessTokenIsAskedOfTheSystemOncePerProcess() throws Exception {
+        // A process's token cannot change (a JVM keeps its pid; children are new JVMs), so
+        // processToken() computes it once instead of a pid call and a start-time read per call.
+        for (PosixPlatform backend : new PosixPlatform[] {
+                LinuxPlatform.create(System.getProperty("os.arch")),
+                PosixPlatform.create("Linux", System.getProperty("os.arch"))}) {
+            RecordingLiveness seen = RecordingLiveness.install(backend);
+            long token = backend.processToken();
+            assertEquals(token, backend.processToken());
+            assertEquals(token, backend.processToken());
+            assertEquals(1, seen.tokensAsked.get(), backend.backendId());
+            assertEquals(ProcessHandle.current().pid(), token >>> 32);
+        }
+    }
+
+    @Test
     void aMarkIsSeenThroughEveryOtherMarkAndGoesWithItsOwn() throws Exception {
         Handle region = os.createAnonymousMemory("mp4j-test", 4096);
         try {
