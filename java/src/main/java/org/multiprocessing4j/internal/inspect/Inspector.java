@@ -67,7 +67,7 @@ public final class Inspector {
         try {
             a = InspectorArguments.parse(Arrays.asList(args));
         } catch (UsageException e) {
-            System.err.println("mp4j: " + e.getMessage());
+            System.err.println("mp4j: " + Text.shown(e.getMessage()));
             System.err.print(InspectorArguments.USAGE);
             System.exit(USAGE);
             return;
@@ -97,13 +97,13 @@ public final class Inspector {
                 case LS, CLEAN -> listOrClean(a, out, err);
             };
         } catch (NoSuchFileException e) {
-            err.println("mp4j: no named shared memory '" + a.name() + "'");
+            err.println("mp4j: no named shared memory '" + Text.shown(a.name()) + "'");
             return FAILED;
         } catch (UsageException e) {
-            err.println("mp4j: " + e.getMessage());
+            err.println("mp4j: " + Text.shown(e.getMessage()));
             return USAGE;
         } catch (IOException | RuntimeException e) {
-            err.println("mp4j: " + e);
+            err.println("mp4j: " + Text.shown(e.toString()));
             return FAILED;
         }
     }
@@ -186,13 +186,14 @@ public final class Inspector {
         }
         out.printf("%-20s %-32s %10s %8s %-5s %-4s %s%n", "KIND", "NAME", "SIZE", "CREATOR",
                 "ALIVE", "USED", "STATE");
+        // names and states are shown escaped (Text): a name may hold a newline or an escape
         for (NamedObject o : objects) {
-            out.printf("%-20s %-32s %10d %8s %-5s %-4s %s%n", o.kind(), o.name(), o.size(),
+            out.printf("%-20s %-32s %10d %8s %-5s %-4s %s%n", o.kind(), Text.shown(o.name()), o.size(),
                     o.creator() == 0 ? "-" : Integer.toString(o.creatorPid()), o.aliveText(),
-                    o.inUse() == null ? "?" : o.inUse() ? "yes" : "no", o.summary());
+                    o.inUse() == null ? "?" : o.inUse() ? "yes" : "no", Text.shown(o.summary()));
         }
         for (Map<String, Object> s : skipped) {
-            out.println("(cannot open " + s.get("name") + ": " + s.get("problem") + ")");
+            out.println(Text.shown("(cannot open " + s.get("name") + ": " + s.get("problem") + ")"));
         }
         return OK;
     }
@@ -249,10 +250,10 @@ public final class Inspector {
         } else {
             String verb = a.dryRun() ? "would remove" : "removed";
             for (Map<String, Object> r : removed) {
-                out.println(verb + " " + r.get("kind") + " " + r.get("name") + " (" + r.get("why") + ")");
+                out.println(Text.shown(verb + " " + r.get("kind") + " " + r.get("name") + " (" + r.get("why") + ")"));
             }
             for (Map<String, Object> f : failed) {
-                out.println("could not remove " + f.get("kind") + " " + f.get("name") + ": " + f.get("problem"));
+                out.println(Text.shown("could not remove " + f.get("kind") + " " + f.get("name") + ": " + f.get("problem")));
             }
             out.println(verb + " " + removed.size() + " of " + objects.size() + " named objects");
         }
@@ -288,7 +289,7 @@ public final class Inspector {
             if (e.getValue() instanceof List<?> list && !list.isEmpty() && list.getFirst() instanceof Map) {
                 line(out, e.getKey(), list.size() + ":");
                 for (Object item : list) {
-                    out.println("    " + describe(item));
+                    out.println("    " + Text.shown(describe(item)));
                 }
             } else {
                 line(out, e.getKey(), describe(e.getValue()));
@@ -317,6 +318,6 @@ public final class Inspector {
     }
 
     private static void line(PrintStream out, String key, String value) {
-        out.printf("%-18s %s%n", key, value);
+        out.printf("%-18s %s%n", key, Text.shown(value));
     }
 }

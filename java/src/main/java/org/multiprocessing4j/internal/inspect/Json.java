@@ -54,6 +54,29 @@ final class Json {
         }
     }
 
+    /**
+     * Whether the non-ASCII char at {@code i} is written as it is: not DEL or a C1 control, a
+     * format character (a bidirectional override), a line or paragraph separator, nor half of a
+     * broken surrogate pair. The others are written as <code>&#92;uXXXX</code>: still the same JSON
+     * string, and nothing a terminal showing the output acts on, nor that an encoder of the
+     * output would replace.
+     */
+    private static boolean isPlain(String s, int i) {
+        char c = s.charAt(i);
+        if (Character.isISOControl(c)) {
+            return false;
+        }
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+        }
+        if (Character.isLowSurrogate(c)) {
+            return i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
+        }
+        int type = Character.getType(c);
+        return type != Character.FORMAT && type != Character.LINE_SEPARATOR
+                && type != Character.PARAGRAPH_SEPARATOR;
+    }
+
     private static void string(String s, StringBuilder out) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
@@ -65,7 +88,7 @@ final class Json {
                 case '\r' -> out.append("\\r");
                 case '\t' -> out.append("\\t");
                 default -> {
-                    if (c < 0x20) {
+                    if (c < 0x20 || c >= 0x7f && !isPlain(s, i)) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);

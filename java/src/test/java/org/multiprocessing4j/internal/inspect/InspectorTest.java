@@ -305,6 +305,48 @@ class InspectorTest {
         }
     }
 
+    @Test
+    void namesWithControlCharactersAreShownEscapedAndTheJsonStaysValid() throws Exception {
+        // A /dev/shm name is any bytes but '/' and NUL: here an escape sequence that would turn
+        // the terminal red, a newline that would forge a row, a bell, a right-to-left override
+        // and a backslash. The library never creates such a name; anyone else may.
+        String prefix = prefix() + "-esc-";
+        String nasty = prefix + "red\u001b[31m\nforged row\u0007\u202e\\x";
+        String shown = prefix + "red\\x1b[31m\\nforged row\\x07\\u202e\\\\x";
+        String inJson = prefix + "red\\u001b[31m\\nforged row\\u0007\\u202e\\\\x";
+        Path file = Path.of("/dev/shm", nasty);
+        java.nio.file.Files.write(file, new byte[4096]);
+        try {
+            Result show = run("show", nasty); // not a name the library takes: the message echoes it
+            assertEquals(Inspector.USAGE, show.status(), show.err());
+            assertTrue(show.err().contains("'" + shown + "'"), show.err());
+            assertNothingATerminalActsOn(show.err());
+            if (OS.listNamedMemory().isPresent()) {
+                Result ls = run("ls", "--prefix", prefix);
+                assertEquals(0, ls.status(), ls.err());
+                assertEquals(2, ls.out().split("\n").length, "one header, one row:\n" + ls.out());
+                assertTrue(ls.out().contains(" " + shown + " "), ls.out());
+                assertNothingATerminalActsOn(ls.out());
+                Result json = run("--json", "ls", "--prefix", prefix);
+                assertEquals(0, json.status(), json.err());
+                assertEquals(1, json.out().split("\n").length, json.out());
+                assertTrue(json.out().contains("\"name\":\"" + inJson + "\""), json.out());
+                assertNothingATerminalActsOn(json.out());
+            }
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+    }
+
+    /** No control character but the newlines that end lines, no DEL, no format character. */
+    private static void assertNothingATerminalActsOn(String out) {
+        for (int i = 0; i < out.length(); i++) {
+            char c = out.charAt(i);
+            boolean bad = c != '\n' && Character.isISOControl(c) || Character.getType(c) == Character.FORMAT;
+            assertFalse(bad, String.format("U+%04X at %d in:%n%s", (int) c, i, out));
+        }
+    }
+
     private static MemorySegment block(List<SharedMemory> blocks, String name, long size) throws IOException {
         SharedMemory m = SharedMemory.create(name, size);
         blocks.add(m);
