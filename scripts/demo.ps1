@@ -16,8 +16,11 @@ $cluster = ($args.Count -eq 0) -or ($args -contains 'ClusterSquares')
 
 # Maven stays silent on success; its log is shown on failure. One invocation, so that the cluster
 # module's class path names the core's target/classes (not a jar in ~/.m2).
+# Captured stderr lines are error records in Windows PowerShell 5.1: not fatal while capturing.
+$ErrorActionPreference = 'Continue'
 $log = & mvn -q -B '-DskipTests' -pl java/cluster -am test-compile dependency:build-classpath `
     '-Dmdep.outputFile=target/classpath.txt' '-Dmdep.includeScope=test' 2>&1
+$ErrorActionPreference = 'Stop'
 if ($LASTEXITCODE -ne 0) {
     $log | ForEach-Object { [Console]::Error.WriteLine("$_") }
     [Console]::Error.WriteLine('error: mvn test-compile dependency:build-classpath failed')

@@ -25,8 +25,11 @@ if ($env:MP4J_JAR) {
     if ($stale) {
         Assert-Mp4jMaven
         Push-Location $root
+        # Captured stderr lines are error records in Windows PowerShell 5.1: not fatal here.
+        $ErrorActionPreference = 'Continue'
         $log = & mvn -q -B -pl java -DskipTests compile 2>&1
         $rc = $LASTEXITCODE
+        $ErrorActionPreference = 'Stop'
         Pop-Location
         if ($rc -ne 0) {
             $log | ForEach-Object { [Console]::Error.WriteLine("$_") }

@@ -15,7 +15,8 @@ Assert-Mp4jMaven
 & mvn -B --no-transfer-progress verify @args
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 # bench/report.py's statistics and --compare logic (a second, no benchmark runs)
-$python = Get-Command python3, python -ErrorAction SilentlyContinue | Select-Object -First 1
+# python before python3: on Windows a bare python3 is often the store's installer stub.
+$python = Get-Command python, python3 -ErrorAction SilentlyContinue | Select-Object -First 1
 if ($python) {
     & $python.Source -m unittest discover -s bench -p 'test_report.py'
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
