@@ -89,6 +89,8 @@ class LogLinesTest {
                 assertEquals(Level.WARNING, line.getLevel());
                 assertTrue(line.getMessage().contains("process " + pid + ", died"), line.getMessage());
                 assertTrue(line.getMessage().contains("markConsistent"), line.getMessage());
+                assertEquals("org.multiprocessing4j.internal.sync.RobustMutex", line.getSourceClassName(),
+                        "the record names the code that took over, not a logging helper");
             } finally {
                 lock.unlink();
             }

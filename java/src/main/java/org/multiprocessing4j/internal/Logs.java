@@ -1,7 +1,5 @@
 package org.multiprocessing4j.internal;
 
-import java.util.function.Supplier;
-
 /**
  * The library's few log lines for things that happen without an exception to show them: a lock
  * taken over from a dead holder, a queue claim of a dead process recovered (and its spilled block
@@ -10,9 +8,10 @@ import java.util.function.Supplier;
  * {@code java.util.logging}) to the logger named after the public type concerned,
  * {@code org.multiprocessing4j.<Type>} ({@code SharedLock}, {@code SharedQueue},
  * {@code ProcessPool}, {@code ChildProcess}, …), so that configuring {@code org.multiprocessing4j}
- * covers them all. The message is built only if the logger will log it.
+ * covers them all. Callers log with a {@code Supplier}, so that the message is built only if the
+ * logger will log it, and call the logger themselves, so that a record names them as its source.
  *
- * <p>Thread-safe; never throws (a failing logging back end must not break a take-over or a pool).
+ * <p>Thread-safe.
  */
 public final class Logs {
     /** The common prefix of the library's logger names. */
@@ -22,16 +21,11 @@ public final class Logs {
     }
 
     /**
-     * Logs one line to {@code org.multiprocessing4j.<type>}, building it only if that logger
-     * logs {@code level}.
+     * {@return the logger {@code org.multiprocessing4j.<type>}}
      *
      * @param type the simple name of the public type concerned
      */
-    public static void log(String type, System.Logger.Level level, Supplier<String> message) {
-        try {
-            System.getLogger(ROOT + "." + type).log(level, message);
-        } catch (RuntimeException e) {
-            // a broken logging configuration: the line is lost, the library goes on
-        }
+    public static System.Logger of(String type) {
+        return System.getLogger(ROOT + "." + type);
     }
 }

@@ -435,7 +435,7 @@ public final class AotCache {
                 pb.redirectOutput(log.toFile());
                 pb.redirectErrorStream(true);
                 Process builder = pb.start(); // not waited for: it outlives a short program on purpose
-                Logs.log("ChildProcess", System.Logger.Level.INFO, () -> (hasOlderOfFamily(cache)
+                Logs.of("ChildProcess").log(System.Logger.Level.INFO, () -> (hasOlderOfFamily(cache)
                         ? "rebuilding the start archive of children (the class path changed): "
                         : "building the start archive of children: ") + cache + ", in the background"
                         + " (process " + builder.pid() + ", log " + log + "); children start without"

@@ -317,7 +317,7 @@ public final class PoolCore {
         } finally {
             lock.unlock();
         }
-        Logs.log("ProcessPool", System.Logger.Level.DEBUG, () -> "pool worker " + link.name
+        Logs.of("ProcessPool").log(System.Logger.Level.DEBUG, () -> "pool worker " + link.name
                 + " reached maxTasksPerChild; a replacement is starting");
         Thread.ofPlatform().daemon().name("mp4j-pool-spawn").start(this::spawnCounted);
     }
@@ -375,7 +375,7 @@ public final class PoolCore {
         if (unasked) {
             boolean replaced = replace;
             int tasks = lost.size();
-            Logs.log("ProcessPool", System.Logger.Level.WARNING, () -> "pool worker " + link.name
+            Logs.of("ProcessPool").log(System.Logger.Level.WARNING, () -> "pool worker " + link.name
                     + " (process " + pid + ") ended with exit code "
                     + Access.workerDied().describe(exitCode) + "; " + tasks + " task(s) it held failed"
                     + (replaced ? "; a replacement is starting" : "; not replaced, the pool is ending"));

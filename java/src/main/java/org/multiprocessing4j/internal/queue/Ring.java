@@ -469,7 +469,7 @@ public final class Ring {
                 event.commit();
             }
             boolean spilled = spill != null;
-            Logs.log("SharedQueue", System.Logger.Level.WARNING, () -> "SharedQueue"
+            Logs.of("SharedQueue").log(System.Logger.Level.WARNING, () -> "SharedQueue"
                     + (name != null ? " " + name : "") + ": process " + ProcessToken.pid(entry)
                     + " died in the middle of a " + (state(c) == WRITING ? "put" : "take")
                     + "; its slot (position " + position(c) + ") was freed and the record lost"

@@ -318,7 +318,7 @@ public final class RobustMutex {
             exitTransition();
         }
         // after the transition: a slow log handler must not hold up close()
-        Logs.log(kind, System.Logger.Level.WARNING, () -> kind + (name != null ? " " + name : "")
+        Logs.of(kind).log(System.Logger.Level.WARNING, () -> kind + (name != null ? " " + name : "")
                 + ": its holder, process " + ProcessToken.pid(dead) + ", died; taken over by thread "
                 + Thread.currentThread().getName() + " of process " + ProcessToken.pid(me)
                 + ", which sees it inconsistent until markConsistent()");
