@@ -260,6 +260,12 @@ class JfrEventsTest {
 
     /** The threshold of the wait events in the jar's settings. */
     private static final Duration THRESHOLD = Duration.ofMillis(20);
+    /**
+     * How long the tests' waits last at least: ten times the threshold, because JFR decides the
+     * threshold with its own clock, not {@code System.nanoTime()}, and the two disagree on a VM
+     * (a child's 30 ms timed-out wait was recorded as 27.6 ms, and once not at all).
+     */
+    private static final long WAIT_MILLIS = 200;
 
     /**
      * A task that waits (bounded) until the 4-byte word at {@code offset} of the named block is
@@ -288,7 +294,7 @@ class JfrEventsTest {
         String name = "mp4j-test-jfr-qb-" + UUID.randomUUID();
         SharedQueue<Integer> q = SharedQueue.builder().name(name).maxsize(1).create();
         try (ChildProcess consumer = new ChildProcess(afterSleeperRegistered(name,
-                QueueLayout.PRODUCERS_WAITING_OFFSET, 50, () -> {
+                QueueLayout.PRODUCERS_WAITING_OFFSET, WAIT_MILLIS, () -> {
                     q.take();
                     q.take();
                 }))) {
@@ -315,13 +321,13 @@ class JfrEventsTest {
         SharedJoinableQueue<byte[]> q = SharedQueue.builder().name(name).capacity(4).createJoinable();
         try (Arena arena = Arena.ofConfined();
              ChildProcess producer = new ChildProcess(afterSleeperRegistered(name,
-                     QueueLayout.CONSUMERS_WAITING_OFFSET, 50, () -> q.put(new byte[] {7})))) {
+                     QueueLayout.CONSUMERS_WAITING_OFFSET, WAIT_MILLIS, () -> q.put(new byte[] {7})))) {
             MemorySegment target = arena.allocate(64);
             producer.start();
             assertEquals(1, q.takeBytes(target)); // sleeps until the child puts
             q.taskDone();
             producer.join();
-            assertEquals(-1, q.pollBytes(target, 30, TimeUnit.MILLISECONDS), "nothing more comes");
+            assertEquals(-1, q.pollBytes(target, WAIT_MILLIS, TimeUnit.MILLISECONDS), "nothing more comes");
             RecordedEvent waited = await("QueueBlocked", e -> name.equals(e.getString("queue"))
                     && !e.getBoolean("timedOut"));
             assertEquals("take", waited.getString("operation"));
@@ -344,7 +350,7 @@ class JfrEventsTest {
                 lock.lock();
                 out.send("holding");
                 afterSleeperRegistered(name, LockLayout.MUTEX_OFFSET + MutexLayout.WAITERS_OFFSET,
-                        50, lock::unlock).run();
+                        WAIT_MILLIS, lock::unlock).run();
             })) {
                 holder.start();
                 assertEquals("holding", pipe.first().recv());
@@ -370,20 +376,20 @@ class JfrEventsTest {
              SharedCondition condition = SharedCondition.create();
              SharedBarrier barrier = SharedBarrier.create(2);
              SharedReentrantLock reentrant = SharedReentrantLock.create()) {
-            assertFalse(semaphore.tryAcquire(30, TimeUnit.MILLISECONDS));
-            assertFalse(event.await(30, TimeUnit.MILLISECONDS));
+            assertFalse(semaphore.tryAcquire(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+            assertFalse(event.await(WAIT_MILLIS, TimeUnit.MILLISECONDS));
             condition.lock().lock();
             try {
-                assertFalse(condition.await(30, TimeUnit.MILLISECONDS));
+                assertFalse(condition.await(WAIT_MILLIS, TimeUnit.MILLISECONDS));
             } finally {
                 condition.lock().unlock();
             }
-            assertThrows(TimeoutException.class, () -> barrier.await(30, TimeUnit.MILLISECONDS));
+            assertThrows(TimeoutException.class, () -> barrier.await(WAIT_MILLIS, TimeUnit.MILLISECONDS));
             ExecutorService other = Executors.newSingleThreadExecutor();
             try {
                 reentrant.lock();
                 try {
-                    assertFalse(other.submit(() -> reentrant.tryLock(30, TimeUnit.MILLISECONDS))
+                    assertFalse(other.submit(() -> reentrant.tryLock(WAIT_MILLIS, TimeUnit.MILLISECONDS))
                             .get(60, TimeUnit.SECONDS));
                 } finally {
                     reentrant.unlock();
@@ -474,7 +480,7 @@ class JfrEventsTest {
                 "-XX:StartFlightRecording:filename=" + dir.resolve("child-%p.jfr") + ",dumponexit=true");
         try (SharedSemaphore semaphore = SharedSemaphore.create(0);
              ChildProcess child = recorded.process(() -> {
-                 if (semaphore.tryAcquire(30, TimeUnit.MILLISECONDS)) {
+                 if (semaphore.tryAcquire(WAIT_MILLIS, TimeUnit.MILLISECONDS)) {
                      System.exit(2);
                  }
              })) {
