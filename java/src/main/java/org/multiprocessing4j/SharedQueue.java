@@ -61,7 +61,11 @@ import org.multiprocessing4j.platform.Platform;
  * Python) the ring has exactly {@code maxsize} slots. Python's unbounded queue ({@code maxsize=0})
  * is bounded here by the ring: {@value #DEFAULT_SLOTS} slots unless {@link Builder#capacity(int)}
  * says otherwise, and {@code put} blocks when they are all taken. A record larger than a slot
- * ({@link Builder#slotSize(int)} minus 16 bytes) travels in a separate named shared-memory segment
+ * ({@link Builder#slotSize(int)} minus 16 bytes) travels in place through the queue's record area
+ * (see {@link Builder#recordArea(long, int)}: {@value #DEFAULT_RECORD_AREA} bytes for records up
+ * to {@value #DEFAULT_AREA_RECORD_LIMIT} bytes unless it says otherwise), copied in by
+ * {@code put} and out by {@code take}, and {@code put} blocks while the area has no room for it.
+ * A record larger than the area's limit travels in a separate named shared-memory segment
  * (named {@code mp4j-q-…}; where named memory lives: the
  * {@linkplain org.multiprocessing4j##os-mapping OS mapping}) referenced from its slot, created by
  * the producer and removed by the consumer; records still in the queue when the last process unmaps
@@ -78,7 +82,7 @@ import org.multiprocessing4j.platform.Platform;
  * {@link IllegalStateException}, with nothing put or taken; merely holding the queue, as a child
  * that never uses it does, takes no entry.
  *
- * <p>The ring takes {@code slots × slotSize} bytes plus a small header, all reserved when the queue
+ * <p>The ring takes {@code slots × slotSize} bytes plus the record area plus a small header, all reserved when the queue
  * is created (up to 2^24 slots of 1 MiB: 16 TiB), which takes time in proportion (about 0.6 s per
  * GiB on a 2-core Linux VM). A ring larger than what the system can back at that moment is refused
  * by {@code create} with an {@link IOException} naming the size and the limit, before anything is
@@ -169,13 +173,24 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
      */
 
     @Serial
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
     private static final Platform OS = Platform.current();
 
     /** Slots of a queue without a maxsize, unless {@link Builder#capacity(int)} says otherwise. */
     public static final int DEFAULT_SLOTS = 1024;
     /** Bytes per slot unless {@link Builder#slotSize(int)} says otherwise. */
     public static final int DEFAULT_SLOT_SIZE = 256;
+    /** Bytes of the record area unless {@link Builder#recordArea(long, int)} says otherwise (1 MiB). */
+    public static final long DEFAULT_RECORD_AREA = 1 << 20;
+    /**
+     * The largest encoded record that travels through the record area unless
+     * {@link Builder#recordArea(long, int)} says otherwise (256 KiB).
+     */
+    public static final int DEFAULT_AREA_RECORD_LIMIT = 256 << 10;
+
+    /** Copies an encoded record into its place in the record area. */
+    private static final Ring.RecordWriter<MemorySegment> WRITE_RECORD = (record, region, offset) ->
+            MemorySegment.copy(record, 0, region, offset, record.byteSize());
 
     /** Writes a {@code byte[]} record from a segment: the codec's BYTES encoding, built in place. */
     private static final Ring.RecordWriter<MemorySegment> WRITE_BYTES = (bytes, region, offset) -> {
@@ -234,6 +249,10 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     private final int maxsize;
     /** The {@code QueueLayout} flags. */
     private final int flags;
+    /** Chunks of the record area (0: none). */
+    private final int chunks;
+    /** The largest encoded record that travels through the record area. */
+    private final int areaLimit;
     /** The codec chosen at creation or opening, or {@code null} for the default of the queue's kind. */
     @SuppressWarnings("serial") // a codec that is not Serializable keeps the queue from travelling
     private Codec codecChoice;
@@ -262,11 +281,13 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         this.slotSize = header.slotSize();
         this.maxsize = header.maxsize();
         this.flags = header.flags();
+        this.chunks = header.chunks();
+        this.areaLimit = header.areaLimit();
         this.memory = memory;
         if (initialize) {
-            QueueLayout.initialize(memory.segment(), slots, slotSize, maxsize, flags);
+            QueueLayout.initialize(memory.segment(), header);
         } else {
-            QueueLayout.check(memory.segment(), slots, slotSize, maxsize, flags);
+            QueueLayout.check(memory.segment(), header);
         }
         attachViews();
     }
@@ -281,12 +302,16 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     @Serial
     private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
         in.defaultReadObject();
-        QueueLayout.check(memory.segment(), slots, slotSize, maxsize, flags);
+        QueueLayout.check(memory.segment(), header());
         try {
             attachViews();
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+    }
+
+    private QueueLayout.Header header() {
+        return new QueueLayout.Header(slots, slotSize, maxsize, flags, chunks, areaLimit);
     }
 
     private void attachViews() {
@@ -312,7 +337,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     /** Creates a queue region, anonymous or named, and the queue on it. */
     @SuppressWarnings("unchecked")
     static <Q extends SharedQueue<?>> Q make(String name, QueueLayout.Header h) throws IOException {
-        long size = QueueLayout.regionSize(h.slots(), h.slotSize(), h.flags());
+        long size = QueueLayout.regionSize(h.slots(), h.slotSize(), h.flags(), h.chunks());
         Regions.Maker<SharedQueue<?>> maker = m -> h.joinable()
                 ? new SharedJoinableQueue<>(m, h, true) : new SharedQueue<>(m, h, true);
         return (Q) (name == null ? Regions.anonymous(size, maker) : Regions.create(name, size, maker));
@@ -424,6 +449,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         private int maxsize;
         private int capacity = DEFAULT_SLOTS;
         private int slotSize = DEFAULT_SLOT_SIZE;
+        private long recordArea = DEFAULT_RECORD_AREA;
+        private int areaLimit = DEFAULT_AREA_RECORD_LIMIT;
         private Codec codec;
 
         private Builder() {
@@ -489,6 +516,39 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         }
 
         /**
+         * Sets the record area: shared memory of the queue, reserved with it, through which every
+         * record whose encoding is larger than a slot's inline limit and at most
+         * {@code largestRecord} bytes travels in place (copied in by {@code put}, out by
+         * {@code take}); larger records are spilled (see the class comment). Default
+         * {@value SharedQueue#DEFAULT_RECORD_AREA} bytes for records up to
+         * {@value SharedQueue#DEFAULT_AREA_RECORD_LIMIT} bytes. The area is used in runs of
+         * 4 KiB: a record takes its size rounded up to 4 KiB, and a {@code put} waits (as for a
+         * full queue) while no run of that size is free. An area a few times the largest record
+         * lets producers fill records while consumers empty others.
+         *
+         * @param bytes the area's size, a multiple of 4096 in {@code [0, 2^33]}; 0 for none
+         *     (every record larger than a slot is spilled)
+         * @param largestRecord the largest encoded record that goes through the area, in
+         *     {@code [0, bytes]} (and at most {@code 2^31 - 1})
+         * @return this builder
+         * @throws IllegalArgumentException if out of range
+         */
+        public Builder recordArea(long bytes, int largestRecord) {
+            if (bytes < 0 || bytes % QueueLayout.CHUNK_SIZE != 0
+                    || bytes / QueueLayout.CHUNK_SIZE > QueueLayout.MAX_CHUNKS) {
+                throw new IllegalArgumentException("record area must be a multiple of " + QueueLayout.CHUNK_SIZE
+                        + " in [0, " + (long) QueueLayout.MAX_CHUNKS * QueueLayout.CHUNK_SIZE + "], got " + bytes);
+            }
+            if (largestRecord < 0 || largestRecord > bytes) {
+                throw new IllegalArgumentException("the largest record of the area must be in [0, " + bytes
+                        + "], got " + largestRecord);
+            }
+            this.recordArea = bytes;
+            this.areaLimit = largestRecord;
+            return this;
+        }
+
+        /**
          * Gives the queue a name under which unrelated processes {@link SharedQueue#open(String)
          * open} it (a {@link SharedMemory} name, in the OS's namespace of named memory: see the
          * {@linkplain org.multiprocessing4j##os-mapping OS mapping}). The name stays until
@@ -545,7 +605,9 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         }
 
         private QueueLayout.Header header(int flags) {
-            return new QueueLayout.Header(maxsize > 0 ? maxsize : capacity, slotSize, maxsize, flags);
+            int chunks = (int) (recordArea / QueueLayout.CHUNK_SIZE);
+            return new QueueLayout.Header(maxsize > 0 ? maxsize : capacity, slotSize, maxsize, flags, chunks,
+                    chunks == 0 ? 0 : areaLimit);
         }
     }
 
@@ -601,8 +663,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     /**
      * Puts the bytes of {@code bytes} as one {@code byte[]} record, waiting as long as the queue
      * is full; {@link #take()} returns it as a {@code byte[]}, {@link #takeBytes} copies it into a
-     * buffer. Allocates nothing when the record fits a slot ({@link #inlineRecordLimit()} minus 5
-     * bytes of header).
+     * buffer. Allocates nothing when the record fits a slot or the record area
+     * ({@link #areaRecordLimit()} minus 5 bytes of header): the bytes are copied straight there.
      *
      * @param bytes the bytes (from any memory: heap, native, mapped)
      * @throws InterruptedException if interrupted while waiting (nothing was put)
@@ -638,6 +700,9 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
             if (bytes.byteSize() <= inlineCapacity() - DefaultCodec.BYTES_HEADER) {
                 return insertInlineBytes(bytes, (int) bytes.byteSize(), WRITE_BYTES, timeoutNanos);
             }
+            if (bytes.byteSize() <= ring.areaLimit() - DefaultCodec.BYTES_HEADER) {
+                return insertInArea(bytes, DefaultCodec.BYTES_HEADER + bytes.byteSize(), WRITE_BYTES, timeoutNanos);
+            }
             ByteSink sink = sinks.borrow();
             try {
                 try {
@@ -664,6 +729,9 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
             if (e instanceof byte[] b && b.length <= inlineCapacity() - DefaultCodec.BYTES_HEADER) {
                 return insertInlineBytes(b, b.length, WRITE_ARRAY, timeoutNanos);
             }
+            if (e instanceof byte[] b && b.length <= ring.areaLimit() - DefaultCodec.BYTES_HEADER) {
+                return insertInArea(b, DefaultCodec.BYTES_HEADER + b.length, WRITE_ARRAY, timeoutNanos);
+            }
             ByteSink sink = sinks.borrow();
             try {
                 try {
@@ -672,8 +740,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
                     throw new IllegalArgumentException(ex.getMessage(), ex);
                 }
                 MemorySegment record = sink.segment();
-                return record.byteSize() <= inlineCapacity()
-                        ? insertInline(record, timeoutNanos)
+                return record.byteSize() <= inlineCapacity() ? insertInline(record, timeoutNanos)
+                        : record.byteSize() <= ring.areaLimit() ? insertInArea(record, record.byteSize(), WRITE_RECORD, timeoutNanos)
                         : insertSpilled(record, timeoutNanos);
             } finally {
                 sinks.giveBack(sink);
@@ -716,6 +784,44 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
             finishWrite(pos, written);
         }
         return true;
+    }
+
+    /**
+     * Puts a record of {@code size} encoded bytes through the record area: allocates a run
+     * (waiting while none is free), has {@code writer} fill it, claims a slot (waiting while the
+     * ring is full) and binds the run to it (see {@code RecordArea}); the run goes back if
+     * anything fails or the time runs out before the slot is written. One timeout for both waits.
+     */
+    private <C> boolean insertInArea(C source, long size, Ring.RecordWriter<C> writer, long timeoutNanos)
+            throws InterruptedException {
+        long start = timeoutNanos > 0 ? System.nanoTime() : 0;
+        int me = participant();
+        int first = ring.allocate(size, me, timeoutNanos, isClosed);
+        if (first < 0) {
+            return false;
+        }
+        boolean bound = false;
+        try {
+            writer.write(source, ring.region(), ring.areaOffset(first));
+            long left = timeoutNanos > 0 ? Math.max(0, timeoutNanos - (System.nanoTime() - start)) : timeoutNanos;
+            long pos = claim(true, left);
+            if (pos < 0) {
+                return false;
+            }
+            boolean written = false;
+            try {
+                ring.writeInArea(pos, first, size);
+                bound = true; // from here the slot's claim owns the run
+                written = true;
+            } finally {
+                finishWrite(pos, written);
+            }
+            return true;
+        } finally {
+            if (!bound) {
+                ring.freeArea(first, size);
+            }
+        }
     }
 
     /**
@@ -848,7 +954,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     /**
      * Takes the oldest record, which must be a {@code byte[]} one (put by {@link #putBytes} or as
      * a {@code byte[]} element), copying its bytes to the start of {@code target}, waiting as long
-     * as the queue is empty. Allocates nothing when the record travelled inline.
+     * as the queue is empty. Allocates nothing when the record travelled inline or through the
+     * record area.
      *
      * @param target where the bytes go
      * @return how many bytes were copied
@@ -1070,9 +1177,19 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         return slots;
     }
 
-    /** {@return the largest encoded record that travels inline, without a spill segment} */
+    /** {@return the largest encoded record that travels inline, in its slot} */
     public int inlineRecordLimit() {
         return inlineCapacity();
+    }
+
+    /**
+     * {@return the largest encoded record that travels in place through the queue's record area
+     * (see {@link Builder#recordArea(long, int)}); 0 if the queue has none} Records between
+     * {@link #inlineRecordLimit()} and this go through the area, larger ones through a spill
+     * segment.
+     */
+    public int areaRecordLimit() {
+        return ring.areaLimit();
     }
 
     /**
@@ -1116,7 +1233,8 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         String kind = getClass().getSimpleName();
         return closed
                 ? kind + "[closed]"
-                : kind + "[size=" + ring.size() + ", capacity=" + slots + ", slotSize=" + slotSize + "]";
+                : kind + "[size=" + ring.size() + ", capacity=" + slots + ", slotSize=" + slotSize
+                        + ", recordArea=" + (long) chunks * QueueLayout.CHUNK_SIZE + "]";
     }
 
     // ---------------------------------------------------------------- internals

@@ -16,7 +16,11 @@ import org.junit.jupiter.api.Timeout;
  * what it took. At the end, every committed record was delivered exactly once, except at most one
  * per killed consumer (the record in its hands); the one record a producer may have committed
  * after its last journal entry was delivered at most once; nothing else was delivered; each
- * consumer saw each producer's records in order; nothing hung.
+ * consumer saw each producer's records in order; nothing hung. Every fourth record is a medium
+ * one (a {@code byte[]} of 300 B to 12 KiB that carries its number and a pattern), which travels
+ * through a record area small enough that producers wait for runs; so kills land in the middle
+ * of medium records too, and at the end the whole area must be free again (a record of the
+ * area's size is put and taken).
  *
  * <p>Sized for CI (a few seconds). {@code -Dmp4j.soak=true} runs many more rounds. Children do
  * not see this JVM's system properties: everything they need travels in their task.
@@ -29,13 +33,14 @@ class SharedQueueChaosTest {
     private static final int ROUNDS = SOAK ? 40 : 4;
     private static final int SEQ_BITS = 18; // PER_PRODUCER < 2^18
     private static final int IDS = PRODUCER_SLOTS + ROUNDS; // every replacement gets a new id
+    private static final int AREA = 64 * 1024;
 
     @Test
     void randomKillsLoseNothingCommittedAndDuplicateNothing() throws Exception {
         Random random = new Random(SOAK ? System.nanoTime() : 42);
         System.out.println("chaos: " + ROUNDS + " kill rounds, " + PRODUCER_SLOTS + " producer slots x "
                 + PER_PRODUCER + " records");
-        try (SharedQueue<Long> q = SharedQueue.create(256);
+        try (SharedQueue<Object> q = SharedQueue.builder().maxsize(256).recordArea(AREA, AREA).create();
              SharedLongArray journal = SharedLongArray.create(IDS);
              SharedIntArray seen = SharedIntArray.create(IDS << SEQ_BITS);
              SharedInt orderViolations = SharedInt.create(0)) {
@@ -86,7 +91,7 @@ class SharedQueueChaosTest {
                 // Consumers drain what is left; the parent helps and waits for the queue to empty.
                 long quietSince = System.nanoTime();
                 while (System.nanoTime() - quietSince < TimeUnit.MILLISECONDS.toNanos(500)) {
-                    Long v = q.poll(50, TimeUnit.MILLISECONDS);
+                    Object v = q.poll(50, TimeUnit.MILLISECONDS);
                     if (v != null) {
                         mark(seen, orderViolations, v, null);
                         quietSince = System.nanoTime();
@@ -97,6 +102,9 @@ class SharedQueueChaosTest {
             } finally {
                 SharedQueueTest.stopAll(all);
             }
+            byte[] whole = new byte[AREA - 5]; // the area's size, encoded: every chunk must be free
+            assertTrue(q.offer(whole, 30, TimeUnit.SECONDS), "the record area did not come back whole");
+            assertTrue(q.take() instanceof byte[] b && b.length == whole.length);
             int duplicates = 0;
             int missing = 0;
             int phantoms = 0;
@@ -119,11 +127,12 @@ class SharedQueueChaosTest {
             assertTrue(phantoms == 0, phantoms + " records delivered that were never put");
             assertTrue(missing <= killedConsumers, missing + " committed records lost, but only "
                     + killedConsumers + " consumers were killed (at most one record each)");
-            assertTrue(orderViolations.get() == 0, "a consumer saw a producer's records out of order");
+            assertTrue(orderViolations.get() == 0, "a consumer saw a producer's records out of order,"
+                    + " or a medium record's bytes were wrong (" + orderViolations.get() + ")");
         }
     }
 
-    private static ChildProcess startProducer(SharedQueue<Long> q, SharedLongArray journal, int p,
+    private static ChildProcess startProducer(SharedQueue<Object> q, SharedLongArray journal, int p,
                                               List<ChildProcess> all) throws Exception {
         int perProducer = PER_PRODUCER;
         ChildProcess child = new ChildProcess(() -> produce(q, journal, p, perProducer));
@@ -132,15 +141,17 @@ class SharedQueueChaosTest {
         return child;
     }
 
-    static void produce(SharedQueue<Long> q, SharedLongArray journal, int id, int perProducer)
+    static void produce(SharedQueue<Object> q, SharedLongArray journal, int id, int perProducer)
             throws Exception {
+        java.util.Random sizes = new java.util.Random(id);
         for (long s = 0; s < perProducer; s++) {
-            q.put(((long) id << SEQ_BITS) | s);
+            long v = ((long) id << SEQ_BITS) | s;
+            q.put(s % 4 == 3 ? medium(v, 300 + sizes.nextInt(12 * 1024)) : (Object) v);
             journal.set(id, s); // after put returned: journal <= committed <= journal + 1
         }
     }
 
-    private static ChildProcess startConsumer(SharedQueue<Long> q, SharedIntArray seen,
+    private static ChildProcess startConsumer(SharedQueue<Object> q, SharedIntArray seen,
                                               SharedInt orderViolations, List<ChildProcess> all)
             throws Exception {
         int ids = IDS;
@@ -150,7 +161,7 @@ class SharedQueueChaosTest {
         return child;
     }
 
-    static void consume(SharedQueue<Long> q, SharedIntArray seen, SharedInt orderViolations, int ids)
+    static void consume(SharedQueue<Object> q, SharedIntArray seen, SharedInt orderViolations, int ids)
             throws Exception {
         long[] last = new long[ids];
         java.util.Arrays.fill(last, -1);
@@ -159,7 +170,37 @@ class SharedQueueChaosTest {
         }
     }
 
-    private static void mark(SharedIntArray seen, SharedInt orderViolations, long v, long[] last) {
+    /** A medium record: {@code v}, then bytes that follow from it, {@code n} bytes in all. */
+    static byte[] medium(long v, int n) {
+        byte[] b = new byte[n];
+        java.nio.ByteBuffer.wrap(b).putLong(v);
+        for (int i = 8; i < n; i++) {
+            b[i] = (byte) (v * 31 + i);
+        }
+        return b;
+    }
+
+    /** {@return the number a record carries, or -1 if a medium record's bytes are wrong} */
+    private static long number(Object record) {
+        if (record instanceof Long l) {
+            return l;
+        }
+        byte[] b = (byte[]) record;
+        long v = java.nio.ByteBuffer.wrap(b).getLong();
+        for (int i = 8; i < b.length; i++) {
+            if (b[i] != (byte) (v * 31 + i)) {
+                return -1;
+            }
+        }
+        return v;
+    }
+
+    private static void mark(SharedIntArray seen, SharedInt orderViolations, Object record, long[] last) {
+        long v = number(record);
+        if (v < 0) {
+            orderViolations.incrementAndGet();
+            return;
+        }
         int p = (int) (v >>> SEQ_BITS);
         long s = v & ((1 << SEQ_BITS) - 1);
         if (last != null) {

@@ -231,10 +231,10 @@ class SharedQueueTest {
     }
 
     @Test
-    void recordsLargerThanASlotTravelThroughASpillSegment() throws Exception {
+    void recordsLargerThanTheRecordAreaTakesTravelThroughASpillSegment() throws Exception {
         byte[] big = new byte[1 << 20];
         new Random(1).nextBytes(big);
-        String text = "x".repeat(10_000);
+        String text = "x".repeat(10_000); // larger than a slot, through the record area
         try (SharedQueue<Object> q = SharedQueue.builder().slotSize(128).create();
              ChildProcess p = new ChildProcess(() -> {
                  q.put(big);
@@ -242,10 +242,11 @@ class SharedQueueTest {
                  q.put("small");
              })) {
             assertEquals(112, q.inlineRecordLimit());
+            assertEquals(SharedQueue.DEFAULT_AREA_RECORD_LIMIT, q.areaRecordLimit());
             p.start();
             p.join();
             assertEquals(0, p.exitCode().getAsInt(), () -> p.failure().toString());
-            assertEquals(2, spillSegments());
+            assertEquals(1, spillSegments());
             assertArrayEquals(big, (byte[]) q.peek());
             assertArrayEquals(big, (byte[]) q.take());
             assertEquals(text, q.take());
@@ -254,7 +255,7 @@ class SharedQueueTest {
         }
     }
 
-    private static long spillSegments() throws IOException {
+    static long spillSegments() throws IOException {
         try (Stream<Path> s = Files.list(Path.of("/dev/shm"))) {
             return s.filter(f -> f.getFileName().toString().startsWith("mp4j-q-")).count();
         }
@@ -338,7 +339,7 @@ class SharedQueueTest {
 
     @Test
     void bytesTravelFromAndIntoNativeMemoryWithoutElementObjects() throws Exception {
-        int big = 10_000; // larger than a slot: spilled
+        int big = 10_000; // larger than a slot: through the record area
         try (SharedQueue<Object> q = SharedQueue.create(8);
              ChildProcess producer = new ChildProcess(() -> {
                  try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {

@@ -23,6 +23,8 @@ import org.multiprocessing4j.internal.sync.ProcessToken;
  * 0x048   4         maxsize           creator             plain, before the magic (0 = unbounded)
  * 0x04C   4         participants P    creator             plain, before the magic
  * 0x050   4         flags             creator             plain, before the magic ({@link #JOINABLE})
+ * 0x054   4         chunks C          creator             plain, before the magic: chunks of the record area (0 = none)
+ * 0x058   4         areaLimit         creator             plain, before the magic: largest record through the area
  * 0x080   8         tail              producers           volatile read, CAS; own 128-byte line
  * 0x100   8         head              consumers           volatile read, CAS; own 128-byte line
  * 0x180   4         notEmptySeq       producers           wait word; getAndAdd; own line
@@ -35,9 +37,16 @@ import org.multiprocessing4j.internal.sync.ProcessToken;
  * SLOTS   N*size    slots             see below           SLOTS = 0x2300
  * TASKS   64*(P+1)  taken, not done   each process own    joinable queues only: TASKS = SLOTS + N*size;
  *                                                         entry i (int64) at TASKS + 64i; getAndAdd, CAS
+ * CTLS    8*C       chunk ctl words   see RecordArea      at the end of the above (a multiple of 64); chunk i at CTLS + 8i
+ * DATA    4096*C    chunk bytes       see RecordArea      CTLS + 8C rounded up to 4096; chunk i at DATA + 4096i
  * WAIT    W         wait area         creator             the backend's wait channel: W = Platform.waitChannelBytes()
  *                                                         at the end of the above rounded up to 64
  * </pre>
+ *
+ * <p>The record area ({@link RecordArea}, its protocol and crash argument) holds records larger
+ * than a slot and at most {@code areaLimit} bytes, in runs of contiguous {@value #CHUNK_SIZE}-byte
+ * chunks; the slot of such a record holds {@link #IN_AREA} as its length and a reference
+ * ({@code int64 size, int32 first chunk}) as its payload. Larger records are spilled.
  *
  * <p>The magic is written last, with release semantics, so that a process opening the region by
  * name and reading the magic with acquire semantics sees a complete header and ring.
@@ -55,7 +64,8 @@ import org.multiprocessing4j.internal.sync.ProcessToken;
  * the queue position modulo 2<sup>52</sup> the slot is for, the owner a participant index (0 =
  * none) and the state one of {@link #FREE}, {@link #WRITING}, {@link #FULL}, {@link #READING}.
  * A spilled record's payload is {@code int64 size} followed by the 16 bytes that name the segment
- * holding it (see {@link Spill}).
+ * holding it (see {@link Spill}); a record in the area's payload is {@code int64 size, int32 first
+ * chunk} (see {@link RecordArea}).
  *
  * <p>Ordering: the creator writes the header, the slots' initial {@code ctl} and zeroes before any
  * other process can see the region (it reaches a child only through {@code posix_spawn} and a
@@ -65,7 +75,8 @@ import org.multiprocessing4j.internal.sync.ProcessToken;
  * across threads.
  *
  * <p>Version 4: the common {@link RegionHeader}; the configuration moved from 0x08 to 0x40,
- * {@code joinSeq} from 0x40 to 0x280, the participants from 0x280 to 0x300.
+ * {@code joinSeq} from 0x40 to 0x280, the participants from 0x280 to 0x300. Version 5: the
+ * record area ({@code chunks}, {@code areaLimit}, CTLS, DATA).
  */
 public final class QueueLayout {
     /** "MP4Q". */
@@ -73,8 +84,9 @@ public final class QueueLayout {
     /**
      * Bumped whenever an offset or meaning changes. 3: a participant proves it is alive by the
      * liveness mark it holds on the region's file, no longer by its pid. 4: the common header.
+     * 5: the record area.
      */
-    public static final int VERSION = 4;
+    public static final int VERSION = 5;
     /**
      * Participants per queue: every index fits the 10 owner bits of {@code ctl}, 0 meaning none.
      * The limit of live processes per queue that {@code SharedQueue} documents.
@@ -89,7 +101,9 @@ public final class QueueLayout {
             ValueLayout.JAVA_INT.withName("maxsize"),
             ValueLayout.JAVA_INT.withName("participants"),
             ValueLayout.JAVA_INT.withName("flags"),
-            MemoryLayout.paddingLayout(0x2c),
+            ValueLayout.JAVA_INT.withName("chunks"),
+            ValueLayout.JAVA_INT.withName("areaLimit"),
+            MemoryLayout.paddingLayout(0x24),
             ValueLayout.JAVA_LONG.withName("tail"),
             MemoryLayout.paddingLayout(0x78),
             ValueLayout.JAVA_LONG.withName("head"),
@@ -110,6 +124,8 @@ public final class QueueLayout {
     public static final long MAXSIZE_OFFSET = offset(LAYOUT, "maxsize");
     public static final long PARTICIPANTS_CAPACITY_OFFSET = offset(LAYOUT, "participants");
     public static final long FLAGS_OFFSET = offset(LAYOUT, "flags");
+    public static final long CHUNKS_OFFSET = offset(LAYOUT, "chunks");
+    public static final long AREA_LIMIT_OFFSET = offset(LAYOUT, "areaLimit");
     public static final long TAIL_OFFSET = offset(LAYOUT, "tail");
     public static final long HEAD_OFFSET = offset(LAYOUT, "head");
     public static final long NOT_EMPTY_SEQ_OFFSET = offset(LAYOUT, "notEmptySeq");
@@ -128,6 +144,14 @@ public final class QueueLayout {
     public static final int SPILLED = -1;
     /** Payload of a spilled record: int64 size + 16 name bytes. */
     public static final int SPILL_REFERENCE_SIZE = 8 + 16;
+    /** The {@code length} of a record whose bytes live in the record area. */
+    public static final int IN_AREA = -2;
+    /** Payload of a record in the area: int64 size + int32 first chunk. */
+    public static final int AREA_REFERENCE_SIZE = 8 + 4;
+    /** Bytes per chunk of the record area: a page, so a run starts page-aligned. */
+    public static final int CHUNK_SIZE = 4096;
+    /** Most chunks of a record area (8 GiB). */
+    public static final int MAX_CHUNKS = 1 << 21;
 
     /** Flag: the queue counts tasks taken and not yet done (a joinable queue). */
     public static final int JOINABLE = 1;
@@ -158,11 +182,32 @@ public final class QueueLayout {
      * flags}, the wait-channel area included}
      */
     public static long regionSize(int slots, int slotSize, int flags) {
+        return regionSize(slots, slotSize, flags, 0);
+    }
+
+    /**
+     * {@return the region size for {@code slots} slots of {@code slotSize} bytes, {@code flags}
+     * and a record area of {@code chunks} chunks, the wait-channel area included}
+     */
+    public static long regionSize(int slots, int slotSize, int flags, int chunks) {
+        long size = chunks == 0 ? areaCtlsOffset(slots, slotSize, flags)
+                : areaDataOffset(slots, slotSize, flags, chunks) + (long) CHUNK_SIZE * chunks;
+        return RegionHeader.sizeWithWaitArea(size);
+    }
+
+    /** {@return CTLS: the offset of chunk 0's ctl word (the end of the slots or task counters)} */
+    public static long areaCtlsOffset(int slots, int slotSize, int flags) {
         long size = SLOTS_OFFSET + (long) slots * slotSize;
         if ((flags & JOINABLE) != 0) {
             size += (long) TASK_COUNTER_STRIDE * (PARTICIPANTS + 1);
         }
-        return RegionHeader.sizeWithWaitArea(size);
+        return size;
+    }
+
+    /** {@return DATA: the offset of chunk 0's bytes} */
+    public static long areaDataOffset(int slots, int slotSize, int flags, int chunks) {
+        long end = areaCtlsOffset(slots, slotSize, flags) + 8L * chunks;
+        return (end + CHUNK_SIZE - 1) & -CHUNK_SIZE;
     }
 
     /** {@return the offset of participant {@code i}'s taken-not-done counter (joinable queues)} */
@@ -217,6 +262,23 @@ public final class QueueLayout {
      * @throws java.io.UncheckedIOException if the backend cannot initialize the wait channel
      */
     public static void initialize(MemorySegment region, int slots, int slotSize, int maxsize, int flags) {
+        initialize(region, new Header(slots, slotSize, maxsize, flags, 0, 0));
+    }
+
+    /**
+     * Writes the header and every slot's initial {@code ctl} (slot i: FREE for position i), the
+     * magic last with a release store (see the class comment). The region must be zeroed (every
+     * chunk FREE).
+     *
+     * @throws java.io.UncheckedIOException if the backend cannot initialize the wait channel
+     */
+    public static void initialize(MemorySegment region, Header h) {
+        int slots = h.slots();
+        int slotSize = h.slotSize();
+        int flags = h.flags();
+        int maxsize = h.maxsize();
+        region.set(ValueLayout.JAVA_INT, CHUNKS_OFFSET, h.chunks());
+        region.set(ValueLayout.JAVA_INT, AREA_LIMIT_OFFSET, h.areaLimit());
         region.set(ValueLayout.JAVA_INT, FLAGS_OFFSET, flags);
         region.set(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET, slots);
         region.set(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET, slotSize);
@@ -225,12 +287,22 @@ public final class QueueLayout {
         for (int i = 0; i < slots; i++) {
             region.set(ValueLayout.JAVA_LONG, slotOffset(i, slotSize) + SLOT_CTL, ctl(i, 0, FREE));
         }
-        RegionHeader.publish(region, MAGIC, VERSION, regionSize(slots, slotSize, flags), true,
+        RegionHeader.publish(region, MAGIC, VERSION, regionSize(slots, slotSize, flags, h.chunks()), true,
                 ProcessToken.self());
     }
 
-    /** The immutable header of a queue region. */
-    public record Header(int slots, int slotSize, int maxsize, int flags) {
+    /**
+     * The immutable header of a queue region.
+     *
+     * @param chunks chunks of the record area (0: none)
+     * @param areaLimit the largest encoded record that travels through the area
+     */
+    public record Header(int slots, int slotSize, int maxsize, int flags, int chunks, int areaLimit) {
+        /** A header without a record area. */
+        public Header(int slots, int slotSize, int maxsize, int flags) {
+            this(slots, slotSize, maxsize, flags, 0, 0);
+        }
+
         /** {@return whether the queue is joinable} */
         public boolean joinable() {
             return (flags & JOINABLE) != 0;
@@ -253,8 +325,10 @@ public final class QueueLayout {
         Header h = new Header(region.get(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET),
                 region.get(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET),
                 region.get(ValueLayout.JAVA_INT, MAXSIZE_OFFSET),
-                region.get(ValueLayout.JAVA_INT, FLAGS_OFFSET));
-        check(region, h.slots(), h.slotSize(), h.maxsize(), h.flags());
+                region.get(ValueLayout.JAVA_INT, FLAGS_OFFSET),
+                region.get(ValueLayout.JAVA_INT, CHUNKS_OFFSET),
+                region.get(ValueLayout.JAVA_INT, AREA_LIMIT_OFFSET));
+        check(region, h);
         return h;
     }
 
@@ -273,19 +347,38 @@ public final class QueueLayout {
      * @throws IllegalStateException naming what differs
      */
     public static void check(MemorySegment region, int slots, int slotSize, int maxsize, int flags) {
+        check(region, new Header(slots, slotSize, maxsize, flags));
+    }
+
+    /**
+     * Checks the header of a region received from another process against {@code expected}.
+     *
+     * @throws IllegalStateException naming what differs
+     */
+    public static void check(MemorySegment region, Header expected) {
+        int slots = expected.slots();
+        int slotSize = expected.slotSize();
+        int maxsize = expected.maxsize();
+        int flags = expected.flags();
         long size = checkMagic(region);
+        int c = region.get(ValueLayout.JAVA_INT, CHUNKS_OFFSET);
+        int limit = region.get(ValueLayout.JAVA_INT, AREA_LIMIT_OFFSET);
         int n = region.get(ValueLayout.JAVA_INT, SLOT_COUNT_OFFSET);
         int s = region.get(ValueLayout.JAVA_INT, SLOT_SIZE_OFFSET);
         int m = region.get(ValueLayout.JAVA_INT, MAXSIZE_OFFSET);
         int p = region.get(ValueLayout.JAVA_INT, PARTICIPANTS_CAPACITY_OFFSET);
         int f = region.get(ValueLayout.JAVA_INT, FLAGS_OFFSET);
-        boolean sane = n >= 1 && n <= MAX_SLOTS && s >= MIN_SLOT_SIZE && s <= MAX_SLOT_SIZE && s % 64 == 0;
+        boolean sane = n >= 1 && n <= MAX_SLOTS && s >= MIN_SLOT_SIZE && s <= MAX_SLOT_SIZE && s % 64 == 0
+                && c >= 0 && c <= MAX_CHUNKS && limit >= 0 && limit <= (long) c * CHUNK_SIZE;
         if (!sane || n != slots || s != slotSize || m != maxsize || p != PARTICIPANTS || f != flags
-                || size != regionSize(n, s, f)) {
+                || c != expected.chunks() || limit != expected.areaLimit()
+                || size != regionSize(n, s, f, c)) {
             throw new IllegalStateException("shared queue region holds " + n + " slots of " + s
-                    + " bytes, maxsize " + m + ", flags " + f + ", " + p + " participants in "
+                    + " bytes, maxsize " + m + ", flags " + f + ", " + p + " participants, a record area of "
+                    + c + " chunks for records up to " + limit + " bytes in "
                     + size + " bytes; expected " + slots + " x " + slotSize + ", maxsize "
-                    + maxsize + ", flags " + flags + ", " + PARTICIPANTS + " participants");
+                    + maxsize + ", flags " + flags + ", " + PARTICIPANTS + " participants, "
+                    + expected.chunks() + " chunks up to " + expected.areaLimit() + " bytes");
         }
     }
 }

@@ -79,6 +79,8 @@ public final class Ring {
     /** Null unless the queue is joinable. */
     private final TaskCounts tasks;
     private final WaitWord joinWord;
+    /** Null if the region has no record area. */
+    private final RecordArea area;
 
     /** Removes the segment of a spilled record whose claim was recovered. */
     @FunctionalInterface
@@ -123,6 +125,25 @@ public final class Ring {
         this.spills = spills;
         this.tasks = (flags & QueueLayout.JOINABLE) != 0 ? new TaskCounts(region, slots, slotSize) : null;
         this.joinWord = WaitWord.of(region, QueueLayout.JOIN_SEQ_OFFSET);
+        // the area's configuration is read from the region, whose header the caller checked
+        int chunks = region.get(ValueLayout.JAVA_INT, QueueLayout.CHUNKS_OFFSET);
+        this.area = chunks == 0 ? null : new RecordArea(region,
+                QueueLayout.areaCtlsOffset(slots, slotSize, flags),
+                QueueLayout.areaDataOffset(slots, slotSize, flags, chunks), chunks,
+                region.get(ValueLayout.JAVA_INT, QueueLayout.AREA_LIMIT_OFFSET), participants, this::positionOver);
+    }
+
+    /**
+     * {@return whether {@code position} is over: its slot holds a later position, or held a claim
+     * of a dead process on it, recovered here} The record area asks it about a chunk bound to
+     * {@code position}; recovering the claim here, rather than when producers next need the slot,
+     * is what gives a dead consumer's chunks back while producers wait for a run.
+     */
+    private boolean positionOver(long position) {
+        long slot = slotOf(position);
+        long c = ctlVolatile(slot);
+        long d = distance(position(c), position);
+        return d > 0 || (d == 0 && recoverIfOwnerDead(slot, c));
     }
 
     /** {@return the participant index of this process, registering it} */
@@ -186,12 +207,16 @@ public final class Ring {
 
     /**
      * {@return the length of the committed record in {@code slot}, checked: {@link
-     * QueueLayout#SPILLED} or in {@code [0, slotSize - 16]}}
+     * QueueLayout#SPILLED}, {@link QueueLayout#IN_AREA} (if there is an area) or in
+     * {@code [0, slotSize - 16]}}
      *
      * @throws IllegalStateException if the region is corrupt
      */
     private int recordLength(long slot) {
         int length = (int) INT.get(region, slot + QueueLayout.SLOT_LENGTH);
+        if (length == QueueLayout.IN_AREA && area != null) {
+            return length;
+        }
         if (length != QueueLayout.SPILLED && (length < 0 || length > slotSize - QueueLayout.SLOT_PAYLOAD)) {
             throw corrupt("a record's length is " + length + " in a slot of " + slotSize + " bytes");
         }
@@ -319,6 +344,88 @@ public final class Ring {
         INT.set(region, slot + QueueLayout.SLOT_LENGTH, QueueLayout.SPILLED);
     }
 
+    // ---------------------------------------------------------------- the record area
+
+    /** {@return the largest encoded record that travels through the record area, 0 if there is none} */
+    public int areaLimit() {
+        return area == null ? 0 : area.limit();
+    }
+
+    /**
+     * Allocates a run of the record area for a record of {@code size} bytes, waiting by the one
+     * policy as {@link #claim} does (on the not-full word: consumers free chunks before they
+     * release a slot, which signals it). The caller fills it at {@link #areaOffset}, then claims
+     * a slot and {@link #writeInArea}s, or gives it back with {@link #freeArea}.
+     *
+     * @param size in {@code (inlineCapacity(), areaLimit()]}
+     * @return the first chunk, or -1 on timeout
+     * @throws InterruptedException if interrupted before or while sleeping (nothing allocated)
+     * @throws IllegalStateException if {@code closed} says so (nothing allocated)
+     * @throws IllegalArgumentException if {@code size} is not in the area's range
+     */
+    public int allocate(long size, int me, long timeoutNanos, BooleanSupplier closed) throws InterruptedException {
+        if (area == null || size <= 0 || size > area.limit()) {
+            throw new IllegalArgumentException("a record of " + size + " bytes does not go through the record area"
+                    + " (records up to " + areaLimit() + " bytes do)");
+        }
+        int first = area.tryAllocate(size, me, false);
+        if (first >= 0) {
+            return first;
+        }
+        return (int) await(true, timeoutNanos, closed, check -> area.tryAllocate(size, me, check));
+    }
+
+    /** {@return the offset in the region of the run from chunk {@code first}} */
+    public long areaOffset(int first) {
+        return area.dataOffset(first);
+    }
+
+    /** {@return the region the record area is part of, for writing an allocated run} */
+    public MemorySegment region() {
+        return region;
+    }
+
+    /** Gives back a run allocated by this thread and not written into a slot. */
+    public void freeArea(int first, long size) {
+        area.free(first, RecordArea.chunksFor(size));
+        signal(QueueLayout.PRODUCERS_WAITING_OFFSET, notFullWord);
+    }
+
+    /**
+     * Writes the reference to the run from {@code first} holding a record of {@code size} bytes
+     * into the slot of {@code pos}, claimed for writing by this thread, then binds the run to
+     * {@code pos}: from here on the slot's claim (and, once committed, the queue) owns the run.
+     * The reference and the {@code IN_AREA} length come before the binding (a release fence), so
+     * whoever recovers this claim finds the run to free.
+     */
+    public void writeInArea(long pos, int first, long size) {
+        long slot = slotOf(pos);
+        LONG.set(region, slot + QueueLayout.SLOT_PAYLOAD, size);
+        INT.set(region, slot + QueueLayout.SLOT_PAYLOAD + 8, first);
+        VarHandle.releaseFence();
+        INT.set(region, slot + QueueLayout.SLOT_LENGTH, QueueLayout.IN_AREA);
+        area.bind(first, size, pos);
+    }
+
+    /**
+     * {@return the size of the record in the area referenced by {@code slot}, claimed by this
+     * thread or in a checked copy; its first chunk is at +8}
+     *
+     * @throws IllegalStateException if the reference is corrupt
+     */
+    private long areaRecordSize(long slot) {
+        long size = (long) LONG.get(region, slot + QueueLayout.SLOT_PAYLOAD);
+        int first = (int) INT.get(region, slot + QueueLayout.SLOT_PAYLOAD + 8);
+        if (!area.validRun(first, size)) {
+            throw corrupt("a record in the area of " + size + " bytes from chunk " + first);
+        }
+        return size;
+    }
+
+    private int areaFirst(long slot) {
+        return (int) INT.get(region, slot + QueueLayout.SLOT_PAYLOAD + 8);
+    }
+
     /**
      * {@return whether the record at {@code pos}, claimed for reading by this thread, is spilled}
      *
@@ -347,12 +454,16 @@ public final class Ring {
         if (length == QueueLayout.SPILLED) {
             throw new IllegalStateException("the record at position " + pos + " is spilled");
         }
+        if (length == QueueLayout.IN_AREA) {
+            long size = areaRecordSize(slot);
+            return reader.read(target, region, area.dataOffset(areaFirst(slot)), (int) size);
+        }
         return reader.read(target, region, slot + QueueLayout.SLOT_PAYLOAD, length);
     }
 
     /**
-     * Runs {@code copier} on the inline record at {@code pos}, claimed for reading by this
-     * thread; for a spilled record returns {@code null} without running it (then
+     * Runs {@code copier} on the inline record at {@code pos} (or its bytes in the record area),
+     * claimed for reading by this thread; for a spilled record returns {@code null} without running it (then
      * {@link #spillReference}). One read of the length and one call: the path of every
      * {@code take()}.
      *
@@ -362,6 +473,10 @@ public final class Ring {
     public <R> R copyInline(long pos, RecordCopier<R> copier) {
         long slot = slotOf(pos);
         int length = recordLength(slot);
+        if (length == QueueLayout.IN_AREA) {
+            long size = areaRecordSize(slot);
+            return copier.copy(region, area.dataOffset(areaFirst(slot)), (int) size);
+        }
         return length == QueueLayout.SPILLED ? null : copier.copy(region, slot + QueueLayout.SLOT_PAYLOAD, length);
     }
 
@@ -412,8 +527,17 @@ public final class Ring {
         }
     }
 
-    /** Frees the slot of a position read after a successful claim. */
+    /**
+     * Frees the slot of a position read after a successful claim, and first the record's chunks
+     * if it is in the record area (its last read is done).
+     */
     public void releaseRead(long pos, int me) {
+        if (area != null) {
+            long slot = slotOf(pos);
+            if ((int) INT.get(region, slot + QueueLayout.SLOT_LENGTH) == QueueLayout.IN_AREA) {
+                area.release(areaFirst(slot), (long) LONG.get(region, slot + QueueLayout.SLOT_PAYLOAD), pos);
+            }
+        }
         release(pos, me, READING);
     }
 
@@ -453,9 +577,16 @@ public final class Ring {
             spill = MemorySegment.ofArray(new byte[QueueLayout.SPILL_REFERENCE_SIZE]);
             MemorySegment.copy(region, slot + QueueLayout.SLOT_PAYLOAD, spill, 0, spill.byteSize());
         }
+        // maybe stale from an earlier lap, or garbage: release frees only chunks bound to this position
+        long areaSize = length == QueueLayout.IN_AREA && area != null
+                ? (long) LONG.get(region, slot + QueueLayout.SLOT_PAYLOAD) : 0;
+        int areaFirst = areaSize > 0 ? areaFirst(slot) : -1;
         if (casCtl(slot, c, ctl(position(c) + slots, 0, FREE))) {
             if (spill != null) {
                 spills.discard(spill);
+            }
+            if (areaSize > 0) {
+                area.release(areaFirst, areaSize, position(c));
             }
             signal(QueueLayout.PRODUCERS_WAITING_OFFSET, notFullWord);
             signal(QueueLayout.CONSUMERS_WAITING_OFFSET, notEmptyWord);
@@ -479,6 +610,9 @@ public final class Ring {
 
     /** Recovers every claim naming participant {@code i}, whose entry holds the dead {@code entry}. */
     void recoverAllOwnedBy(int i, long entry, Participants table) {
+        if (area != null && table.entryVolatile(i) == entry) {
+            area.freeOwnedBy(i);
+        }
         for (int k = 0; k < slots; k++) {
             long slot = QueueLayout.slotOffset(k, slotSize);
             long c = ctlVolatile(slot);
@@ -508,6 +642,21 @@ public final class Ring {
             int s = state(c);
             if (d == 0 && s == FULL) {
                 int length = (int) INT.get(region, slot + QueueLayout.SLOT_LENGTH);
+                if (length == QueueLayout.IN_AREA && area != null) {
+                    long size = (long) LONG.get(region, slot + QueueLayout.SLOT_PAYLOAD);
+                    int first = areaFirst(slot);
+                    if (area.validRun(first, size)) {
+                        byte[] copy = new byte[(int) size];
+                        MemorySegment.copy(region, ValueLayout.JAVA_BYTE, area.dataOffset(first), copy, 0, copy.length);
+                        VarHandle.acquireFence(); // as below: the chunks are freed only after a claim
+                        if (ctlVolatile(slot) == c) {
+                            return new Peeked(copy, false);
+                        }
+                    } else if (ctlVolatile(slot) == c) {
+                        areaRecordSize(slot); // a committed reference is stable: it is garbage
+                    }
+                    continue;
+                }
                 boolean spilled = length == QueueLayout.SPILLED;
                 int n = spilled ? QueueLayout.SPILL_REFERENCE_SIZE : length;
                 if (n >= 0 && n <= slotSize - QueueLayout.SLOT_PAYLOAD) {
@@ -639,13 +788,29 @@ public final class Ring {
         if (pos >= 0) {
             return pos;
         }
+        return await(write, timeoutNanos, closed, check -> write ? tryClaimWrite(me, check) : tryClaimRead(me, check));
+    }
+
+    /** One try of a wait: {@code checkOwners} as for {@link #tryClaimWrite}; -1 for "not now". */
+    @FunctionalInterface
+    private interface Attempt {
+        long attempt(boolean checkOwners);
+    }
+
+    /**
+     * The waiting of {@link #claim} and {@link #allocate}, after a first try failed: spin, then
+     * sleep on the not-full (not-empty) word, each sleep preceded by a try with owner checks.
+     */
+    private long await(boolean write, long timeoutNanos, BooleanSupplier closed, Attempt attempt)
+            throws InterruptedException {
+        long pos = -1;
         if (timeoutNanos == 0) {
-            return write ? tryClaimWrite(me, true) : tryClaimRead(me, true);
+            return attempt.attempt(true);
         }
         long start = System.nanoTime();
         Waiting.Spin spin = new Waiting.Spin(timeoutNanos);
         while (spin.next()) {
-            pos = write ? tryClaimWrite(me, false) : tryClaimRead(me, false);
+            pos = attempt.attempt(false);
             if (pos >= 0) {
                 return pos;
             }
@@ -672,7 +837,7 @@ public final class Ring {
                 arm(write);
                 woken = false;
                 try {
-                    pos = write ? tryClaimWrite(me, true) : tryClaimRead(me, true);
+                    pos = attempt.attempt(true);
                     if (pos >= 0) {
                         return pos;
                     }

@@ -6,8 +6,10 @@
  * ({@link org.multiprocessing4j.internal.queue.Ring}: {@code write}/{@code copyInline}/{@code read} in the
  * manner of Agrona's ring buffers, {@code claim} by the one waiting policy), the participants
  * table that names processes robustly against pid reuse, the unfinished-task accounting of
- * joinable queues ({@link org.multiprocessing4j.internal.queue.TaskCounts}), the named segments
- * that carry records larger than a slot ({@link org.multiprocessing4j.internal.queue.Spill},
+ * joinable queues ({@link org.multiprocessing4j.internal.queue.TaskCounts}), the record area
+ * whose runs of chunks carry records larger than a slot in place, each chunk naming its owner or
+ * the queue position it belongs to ({@code RecordArea}), the named segments that carry records
+ * larger than the area takes ({@link org.multiprocessing4j.internal.queue.Spill},
  * one queue view's use of them: {@link org.multiprocessing4j.internal.queue.SpillStore}) and a
  * view's reusable encode buffers ({@link org.multiprocessing4j.internal.queue.SinkPool}).
  *
