@@ -94,7 +94,8 @@ import org.multiprocessing4j.platform.Platform;
  * killed at once and the record is still delivered, exactly once. Records from one producer
  * thread are taken in the order they were put. A process killed during {@code put} loses at most
  * the record it was putting; a process killed during {@code take} loses at most the record it was
- * taking; in both cases others go on as soon as they notice the death (each waiter checks the
+ * taking (a record in the record area included: the area's memory it held comes back); in both
+ * cases others go on as soon as they notice the death (each waiter checks the
  * owner of the slot it waits for at least every 5 ms, by a lock the kernel keeps on the queue's
  * memory for every process that has the queue open and drops when the process ends, so neither
  * pid reuse nor a live process in another PID namespace fools it; a process that closed its
@@ -159,9 +160,17 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     /*
      * Implementation notes. The ring protocol (claim/commit/release, recovery of a dead owner's
      * claim, the record format of a slot, waiting for a claim or for joinable tasks) is
-     * internal.queue.Ring; the region layout internal.queue.QueueLayout; spill segments
-     * internal.queue.SpillStore; encode buffers internal.queue.SinkPool. This class adapts them
-     * to BlockingQueue: encoding and decoding with the codec, and the process-local lifetime:
+     * internal.queue.Ring; the region layout internal.queue.QueueLayout; the record area for
+     * records larger than a slot (runs of chunks, each naming its owner or its queue position,
+     * and why a crash costs at most the record in hand) internal.queue.RecordArea; spill
+     * segments internal.queue.SpillStore; encode buffers internal.queue.SinkPool. This class
+     * adapts them to BlockingQueue: encoding and decoding with the codec, and the process-local
+     * lifetime:
+     *
+     * - Three ways for a record, by encoded size: inline in its slot (<= inlineRecordLimit), in
+     *   place in the record area (<= areaRecordLimit: allocate a run, fill it, claim a slot, bind
+     *   the run to the slot's position, commit), else spilled. byte[] and putBytes write the
+     *   codec's BYTES form straight into the slot or the run, without an encode buffer.
      *
      * - Encode before claiming: a claimed slot is always committed or abandoned in a finally,
      *   so an exception (codec, OOM) can never leave a claim owned by a live process.
