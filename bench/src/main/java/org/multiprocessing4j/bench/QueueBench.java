@@ -1,5 +1,6 @@
 package org.multiprocessing4j.bench;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +32,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *       the end (the queue is full by then, so it is blocked in {@code put}).
  *   <li>{@link #sharedQueueBytes64B}: the same through the allocation-free byte API, the child
  *       {@code putBytes} and one op = one {@code takeBytes} into a reused 64-byte buffer.
+ *   <li>{@link #sharedQueueBytesLarge}: 64 KiB and 1 MiB records through the byte API, in place
+ *       through the queue's record area (8 MiB for records up to 2 MiB here), the child
+ *       {@code putBytes} from native memory and one op = one {@code takeBytes} into a reused
+ *       native buffer: one copy on each side. MB/s = ops/s &times; size / 10<sup>6</sup>, to set
+ *       against {@code SharedMemoryBench.copyHeapToPrivate}, the machine's memcpy.
  *   <li>{@link #arrayBlockingQueue64B}: the in-process reference, a producer thread and the
  *       benchmark thread on an {@code ArrayBlockingQueue} of the same capacity.
  * </ul>
@@ -94,6 +100,40 @@ public class QueueBench {
         }
     }
 
+    /** A child JVM that fills a queue with a large area with {@code putBytes} of one size. */
+    @State(Scope.Thread)
+    public static class ChildLargeBytesProducer {
+        @Param({"64KiB", "1MiB"})
+        public String size;
+        SharedQueue<byte[]> queue;
+        ChildProcess producer;
+        Arena arena;
+        MemorySegment target;
+
+        @Setup(Level.Trial)
+        public void setUp() throws Exception {
+            int n = size.equals("1MiB") ? 1 << 20 : 64 << 10;
+            SharedQueue<byte[]> q = SharedQueue.builder().recordArea(8 << 20, 2 << 20).create();
+            queue = q;
+            arena = Arena.ofShared();
+            target = arena.allocate(n);
+            producer = new ChildProcess(() -> {
+                MemorySegment message = Arena.global().allocate(n);
+                message.fill((byte) 7);
+                while (true) {
+                    q.putBytes(message);
+                }
+            });
+            producer.start();
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() throws Exception {
+            Children.stop(producer, () -> queue.close());
+            arena.close();
+        }
+    }
+
     /** A producer thread in this JVM. */
     @State(Scope.Thread)
     public static class ThreadProducer {
@@ -124,7 +164,7 @@ public class QueueBench {
     /**
      * A child JVM that puts one kind of message non-stop: {@code 64B} (a 64-byte array),
      * {@code record} (a three-field record, through Java serialization), {@code 64KiB} (a
-     * 64 KiB array: larger than a slot, so it travels through the spill path) or
+     * 64 KiB array: larger than a slot, so it travels in place through the record area) or
      * {@code 64B-maxsize1000} (64-byte arrays into a queue of maxsize 1000).
      */
     @State(Scope.Thread)
@@ -231,6 +271,14 @@ public class QueueBench {
     @BenchmarkMode(Mode.Throughput)
     @OutputTimeUnit(TimeUnit.SECONDS)
     public int sharedQueueBytes64B(ChildBytesProducer s) throws Exception {
+        return s.queue.takeBytes(s.target);
+    }
+
+    /** One op = one record of the state's size copied into a reused native buffer with {@code takeBytes}. */
+    @Benchmark
+    @BenchmarkMode(Mode.Throughput)
+    @OutputTimeUnit(TimeUnit.SECONDS)
+    public int sharedQueueBytesLarge(ChildLargeBytesProducer s) throws Exception {
         return s.queue.takeBytes(s.target);
     }
 
