@@ -21,8 +21,9 @@ import org.multiprocessing4j.internal.sync.ProcessToken;
  * limit, in place in the area up to the area's limit, spilled above), through the object and the
  * byte API; the area's chunks as the region shows them (bound while a record waits, free once it
  * is taken); a put that waits for a free run and one that times out; and the reclaim rules on a
- * real queue: chunks owned by a killed process and chunks bound to a position that is over come
- * back, chunks owned by a live process do not.
+ * real queue: chunks owned by a killed process, by an earlier (dead) holder of a live process's
+ * participant index, and chunks bound to a position that is over come back; chunks owned by a
+ * live process do not.
  */
 @Timeout(120)
 class SharedQueueRecordAreaTest {
@@ -160,7 +161,7 @@ class SharedQueueRecordAreaTest {
     }
 
     @Test
-    void chunksOfAKilledOwnerAndOfAPositionThatIsOverComeBackButALiveOwnersDoNot() throws Exception {
+    void chunksOfAKilledOwnerOfAnEarlierHolderAndOfAPositionThatIsOverComeBackButALiveOwnersDoNot() throws Exception {
         String name = "mp4j-test-area-" + UUID.randomUUID();
         SharedQueue<Object> q = SharedQueue.builder().name(name).slotSize(SLOT).capacity(SLOTS)
                 .recordArea(AREA, AREA).create();
@@ -193,7 +194,8 @@ class SharedQueueRecordAreaTest {
             byte[] whole = pattern(AREA - BYTES_HEADER, 3);
 
             // As if the child had died between allocating its run and binding it to a slot.
-            setAll(region, QueueLayout.ctl(0, dead, QueueLayout.WRITING));
+            long deadEntry = region.get(ValueLayout.JAVA_LONG, QueueLayout.participantOffset(dead));
+            setAll(region, QueueLayout.ctl(QueueLayout.chunkTag(deadEntry), dead, QueueLayout.WRITING));
             assertTrue(q.offer(whole, 10, TimeUnit.SECONDS), "a dead owner's chunks are reclaimed");
             assertArrayEquals(whole, (byte[]) q.take());
 
@@ -202,8 +204,14 @@ class SharedQueueRecordAreaTest {
             assertTrue(q.offer(whole, 10, TimeUnit.SECONDS), "chunks of a position that is over are reclaimed");
             assertArrayEquals(whole, (byte[]) q.take());
 
+            // Owned under this live process's index with another tag: an earlier, dead holder of the index.
+            setAll(region, QueueLayout.ctl(QueueLayout.chunkTag(deadEntry), live, QueueLayout.WRITING));
+            assertTrue(q.offer(whole, 10, TimeUnit.SECONDS), "an earlier holder's chunks are reclaimed");
+            assertArrayEquals(whole, (byte[]) q.take());
+
             // Owned by this live process (as if another thread were filling them): not touched.
-            setAll(region, QueueLayout.ctl(0, live, QueueLayout.WRITING));
+            long liveEntry = region.get(ValueLayout.JAVA_LONG, QueueLayout.participantOffset(live));
+            setAll(region, QueueLayout.ctl(QueueLayout.chunkTag(liveEntry), live, QueueLayout.WRITING));
             assertFalse(q.offer(whole, 100, TimeUnit.MILLISECONDS), "a live owner's chunks stay its own");
             assertEquals(CHUNKS, chunksInUse(region));
             setAll(region, 0);

@@ -230,6 +230,14 @@ public final class QueueLayout {
         return (position & POSITION_MASK) << 12 | (long) owner << 2 | state;
     }
 
+    /**
+     * {@return the tag an OWNED chunk word of the record area carries for the participant whose
+     * entry is {@code entry}: 52 bits mixed from the process token (see {@link RecordArea})}
+     */
+    public static long chunkTag(long entry) {
+        return (entry * 0x9E3779B97F4A7C15L) >>> (64 - POSITION_BITS);
+    }
+
     /** {@return the position of a {@code ctl} word, modulo 2<sup>52</sup>} */
     public static long position(long ctl) {
         return ctl >>> 12;

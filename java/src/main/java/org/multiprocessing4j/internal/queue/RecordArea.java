@@ -24,14 +24,15 @@ import java.util.function.LongPredicate;
  * QueueLayout#ctl}):
  * <pre>
  *   0                      FREE
- *   ctl(0, me, WRITING)    OWNED by participant me: being filled, not yet in the queue
+ *   ctl(tag, me, WRITING)  OWNED by participant me: being filled, not yet in the queue; tag = 52
+ *                          bits of me's participant entry (its process token), see below
  *   ctl(p, 0, FULL)        BOUND to queue position p: the record of the slot of p
  * </pre>
  * and it moves
  * <pre>
- *   FREE --producer CAS--> OWNED(me) --release store, once its slot p is claimed--> BOUND(p)
+ *   FREE --producer CAS--> OWNED(me, tag) --release store, once its slot p is claimed--> BOUND(p)
  *   BOUND(p) --consumer of p, CAS, before it frees the slot--> FREE
- *   OWNED(dead) --anyone, CAS--> FREE                          (the record was never put)
+ *   OWNED(dead, tag) --anyone, CAS--> FREE                     (the record was never put)
  *   BOUND(p), the slot of p holding a later position --anyone, CAS--> FREE   (p is over)
  *   BOUND(p), the slot of p claimed by a dead process --anyone: recovers the slot, which frees it
  *   OWNED(i) --the process taking over dead participant i's entry, CAS--> FREE
@@ -57,6 +58,13 @@ import java.util.function.LongPredicate;
  * holds a position after p" means p was released or recovered: nobody will read the record. A
  * committed record's chunks are freed by nobody but its consumer while the slot holds p. So a
  * death costs at most the record in the dead process's hands, and every chunk comes back.
+ *
+ * <p>The tag keeps a reclaimer from freeing a live process's run when a participant index is
+ * reused: it reads OWNED(i) of a dead process, then the entry (dead); meanwhile the index is
+ * taken over, the old chunks freed and the new holder of i allocates the same chunk. Without a
+ * tag its CAS would succeed on the new holder's word. With it the words differ; and a chunk
+ * whose tag is not the current entry's belongs to an earlier holder of the index, which is dead
+ * (an entry is only taken over from a dead process).
  *
  * <p><b>Ordering.</b> The producer's plain stores of the record precede its release stores of
  * BOUND and the volatile commit of the slot; the consumer reads after its acquiring claim of the
@@ -133,7 +141,7 @@ final class RecordArea {
      */
     int tryAllocate(long size, int me, boolean reclaim) {
         int k = chunksFor(size);
-        long owned = ctl(0, me, WRITING);
+        long owned = ctl(QueueLayout.chunkTag(participants.entryVolatile(me)), me, WRITING);
         int i = cursor;
         if (i < 0 || i + k > chunks) {
             i = 0;
@@ -178,7 +186,8 @@ final class RecordArea {
         int s = state(c);
         if (s == WRITING) {
             int o = owner(c);
-            return participants.isDead(o, participants.entryVolatile(o));
+            long entry = participants.entryVolatile(o);
+            return position(c) != QueueLayout.chunkTag(entry) || participants.isDead(o, entry);
         }
         return s == FULL && positionOver.test(position(c));
     }
@@ -218,9 +227,12 @@ final class RecordArea {
 
     /** Frees every chunk OWNED by participant {@code i}, whose process is dead and whose entry is being taken over. */
     void freeOwnedBy(int i) {
-        long owned = ctl(0, i, WRITING);
         for (int k = 0; k < chunks; k++) {
-            LONG.compareAndSet(region, ctlOffset(k), owned, FREE_CHUNK);
+            long c = ctlVolatile(k);
+            if (c != FREE_CHUNK && state(c) == WRITING && owner(c) == i) {
+                LONG.compareAndSet(region, ctlOffset(k), c, FREE_CHUNK);
+            }
         }
     }
+
 }
