@@ -20,6 +20,9 @@
 #define _WIN32_WINNT 0x0A00
 #define WINVER 0x0A00
 
+#include <winsock2.h>
+#include <ws2tcpip.h>
+#include <afunix.h>
 #include <windows.h>
 #include <sddl.h>
 

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code _Static_assert} per number, compiled with {@code -fsyntax-only} against the same
  * umbrella header ({@code native/windows/windows.h}), so gcc itself checks every value and
  * names every value that differs (checked by hand: a wrong offset of {@code STARTUPINFOW.dwX}
- * fails the static assertion). About 160 values over the 14 structs and unions today. Needs
+ * fails the static assertion). About 230 values over the 21 structs and unions today. Needs
  * mingw-w64 (skipped without it); Wine is not needed. Bindings generated with a 64-bit
  * {@code long} (jextract not told it targets Windows) fail too: their {@code C_LONG} cast
  * fails under the Windows ABI, so the dump JVM exits with an error.
@@ -40,8 +40,9 @@ class WindowsBindingsLayoutTest {
         assumeTrue(onPath(GCC), GCC + " not installed (Debian: mingw-w64)");
         List<String> classes;
         try (Stream<Path> files = Files.list(BINDINGS)) {
-            classes = files.map(p -> p.getFileName().toString())
-                    .filter(f -> f.startsWith("_") && f.endsWith(".java"))   // struct tags; typedefs extend them
+            // struct and union tags (_FILETIME, sockaddr_in, …): the typedefs extend them
+            classes = files.filter(WindowsBindingsLayoutTest::isStructTag)
+                    .map(p -> p.getFileName().toString())
                     .map(f -> "org.multiprocessing4j.platform.windows.bindings." + f.substring(0, f.length() - 5))
                     .sorted().toList();
         }
@@ -72,6 +73,24 @@ class WindowsBindingsLayoutTest {
         Files.writeString(source, c);
         List<String> gcc = run(List.of(GCC, "-fsyntax-only", source.toString()), dir.resolve("gcc.txt"));
         assertTrue(gcc.isEmpty(), "gcc disagrees with the generated layouts:\n" + String.join("\n", gcc));
+    }
+
+    /** {@return whether {@code file} is a generated struct or union class of its own (not a typedef, not the header class)} */
+    private static boolean isStructTag(Path file) {
+        String f = file.getFileName().toString();
+        if (!f.endsWith(".java") || f.startsWith("Win32") || f.equals("package-info.java")) {
+            return false;
+        }
+        String name = f.substring(0, f.length() - 5);
+        return read(file).contains("public class " + name + " {");
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Runs {@code command} to its end (at most 2 minutes), failing on a non-zero exit; returns its output. */

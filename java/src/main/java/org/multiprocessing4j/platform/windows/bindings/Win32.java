@@ -22,6 +22,7 @@ public class Win32 extends Win32$shared {
 
     static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.libraryLookup(System.mapLibraryName("kernel32"), LIBRARY_ARENA)
             .or(SymbolLookup.libraryLookup(System.mapLibraryName("advapi32"), LIBRARY_ARENA))
+            .or(SymbolLookup.libraryLookup(System.mapLibraryName("ws2_32"), LIBRARY_ARENA))
             .or(SymbolLookup.loaderLookup())
             .or(Linker.nativeLinker().defaultLookup());
 
@@ -286,6 +287,33 @@ public class Win32 extends Win32$shared {
     public static int CREATE_NO_WINDOW() {
         return CREATE_NO_WINDOW;
     }
+    private static final int FILE_TYPE_DISK = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define FILE_TYPE_DISK 1
+     * }
+     */
+    public static int FILE_TYPE_DISK() {
+        return FILE_TYPE_DISK;
+    }
+    private static final int FILE_TYPE_CHAR = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define FILE_TYPE_CHAR 2
+     * }
+     */
+    public static int FILE_TYPE_CHAR() {
+        return FILE_TYPE_CHAR;
+    }
+    private static final int FILE_TYPE_PIPE = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define FILE_TYPE_PIPE 3
+     * }
+     */
+    public static int FILE_TYPE_PIPE() {
+        return FILE_TYPE_PIPE;
+    }
     private static final int HANDLE_FLAG_INHERIT = (int)1L;
     /**
      * {@snippet lang=c :
@@ -321,6 +349,150 @@ public class Win32 extends Win32$shared {
      */
     public static int CTRL_BREAK_EVENT() {
         return CTRL_BREAK_EVENT;
+    }
+    private static final int IPPROTO_TCP = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * #define IPPROTO_TCP 6
+     * }
+     */
+    public static int IPPROTO_TCP() {
+        return IPPROTO_TCP;
+    }
+    private static final int SOCK_STREAM = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define SOCK_STREAM 1
+     * }
+     */
+    public static int SOCK_STREAM() {
+        return SOCK_STREAM;
+    }
+    private static final int SO_REUSEADDR = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define SO_REUSEADDR 4
+     * }
+     */
+    public static int SO_REUSEADDR() {
+        return SO_REUSEADDR;
+    }
+    private static final int TCP_NODELAY = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define TCP_NODELAY 1
+     * }
+     */
+    public static int TCP_NODELAY() {
+        return TCP_NODELAY;
+    }
+    private static final int AF_UNIX = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define AF_UNIX 1
+     * }
+     */
+    public static int AF_UNIX() {
+        return AF_UNIX;
+    }
+    private static final int AF_INET = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define AF_INET 2
+     * }
+     */
+    public static int AF_INET() {
+        return AF_INET;
+    }
+    private static final int AF_INET6 = (int)23L;
+    /**
+     * {@snippet lang=c :
+     * #define AF_INET6 23
+     * }
+     */
+    public static int AF_INET6() {
+        return AF_INET6;
+    }
+    private static final int SOL_SOCKET = (int)65535L;
+    /**
+     * {@snippet lang=c :
+     * #define SOL_SOCKET 65535
+     * }
+     */
+    public static int SOL_SOCKET() {
+        return SOL_SOCKET;
+    }
+    private static final int SD_BOTH = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define SD_BOTH 2
+     * }
+     */
+    public static int SD_BOTH() {
+        return SD_BOTH;
+    }
+    private static final int WSA_FLAG_OVERLAPPED = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define WSA_FLAG_OVERLAPPED 1
+     * }
+     */
+    public static int WSA_FLAG_OVERLAPPED() {
+        return WSA_FLAG_OVERLAPPED;
+    }
+    private static final int WSA_FLAG_NO_HANDLE_INHERIT = (int)128L;
+    /**
+     * {@snippet lang=c :
+     * #define WSA_FLAG_NO_HANDLE_INHERIT 128
+     * }
+     */
+    public static int WSA_FLAG_NO_HANDLE_INHERIT() {
+        return WSA_FLAG_NO_HANDLE_INHERIT;
+    }
+    private static final int POLLRDNORM = (int)256L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLRDNORM 256
+     * }
+     */
+    public static int POLLRDNORM() {
+        return POLLRDNORM;
+    }
+    private static final int POLLWRNORM = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLWRNORM 16
+     * }
+     */
+    public static int POLLWRNORM() {
+        return POLLWRNORM;
+    }
+    private static final int POLLERR = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLERR 1
+     * }
+     */
+    public static int POLLERR() {
+        return POLLERR;
+    }
+    private static final int POLLHUP = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLHUP 2
+     * }
+     */
+    public static int POLLHUP() {
+        return POLLHUP;
+    }
+    private static final int POLLNVAL = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define POLLNVAL 4
+     * }
+     */
+    public static int POLLNVAL() {
+        return POLLNVAL;
     }
     private static final int SDDL_REVISION_1 = (int)1L;
     /**
@@ -526,6 +698,66 @@ public class Win32 extends Win32$shared {
                 traceDowncall("CreateFileW", lpFileName, dwDesiredAccess, dwShareMode, lpSecurityAttributes, dwCreationDisposition, dwFlagsAndAttributes, hTemplateFile);
             }
             return (MemorySegment)mh$.invokeExact(lpFileName, dwDesiredAccess, dwShareMode, lpSecurityAttributes, dwCreationDisposition, dwFlagsAndAttributes, hTemplateFile);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class GetFileType {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_LONG,
+            Win32.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("GetFileType");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * DWORD GetFileType(HANDLE hFile)
+     * }
+     */
+    public static FunctionDescriptor GetFileType$descriptor() {
+        return GetFileType.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * DWORD GetFileType(HANDLE hFile)
+     * }
+     */
+    public static MethodHandle GetFileType$handle() {
+        return GetFileType.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * DWORD GetFileType(HANDLE hFile)
+     * }
+     */
+    public static MemorySegment GetFileType$address() {
+        return GetFileType.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * DWORD GetFileType(HANDLE hFile)
+     * }
+     */
+    public static int GetFileType(MemorySegment hFile) {
+        var mh$ = GetFileType.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("GetFileType", hFile);
+            }
+            return (int)mh$.invokeExact(hFile);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -1716,6 +1948,66 @@ public class Win32 extends Win32$shared {
                 traceDowncall("CreateNamedPipeW", lpName, dwOpenMode, dwPipeMode, nMaxInstances, nOutBufferSize, nInBufferSize, nDefaultTimeOut, lpSecurityAttributes);
             }
             return (MemorySegment)mh$.invokeExact(lpName, dwOpenMode, dwPipeMode, nMaxInstances, nOutBufferSize, nInBufferSize, nDefaultTimeOut, lpSecurityAttributes);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class GetStdHandle {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_POINTER,
+            Win32.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("GetStdHandle");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * HANDLE GetStdHandle(DWORD nStdHandle)
+     * }
+     */
+    public static FunctionDescriptor GetStdHandle$descriptor() {
+        return GetStdHandle.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * HANDLE GetStdHandle(DWORD nStdHandle)
+     * }
+     */
+    public static MethodHandle GetStdHandle$handle() {
+        return GetStdHandle.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * HANDLE GetStdHandle(DWORD nStdHandle)
+     * }
+     */
+    public static MemorySegment GetStdHandle$address() {
+        return GetStdHandle.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * HANDLE GetStdHandle(DWORD nStdHandle)
+     * }
+     */
+    public static MemorySegment GetStdHandle(int nStdHandle) {
+        var mh$ = GetStdHandle.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("GetStdHandle", nStdHandle);
+            }
+            return (MemorySegment)mh$.invokeExact(nStdHandle);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -3570,6 +3862,876 @@ public class Win32 extends Win32$shared {
         }
     }
 
+    private static class accept {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_LONG_LONG,
+            Win32.C_LONG_LONG,
+            Win32.C_POINTER,
+            Win32.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("accept");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * SOCKET accept(SOCKET s, struct sockaddr *addr, int *addrlen)
+     * }
+     */
+    public static FunctionDescriptor accept$descriptor() {
+        return accept.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * SOCKET accept(SOCKET s, struct sockaddr *addr, int *addrlen)
+     * }
+     */
+    public static MethodHandle accept$handle() {
+        return accept.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * SOCKET accept(SOCKET s, struct sockaddr *addr, int *addrlen)
+     * }
+     */
+    public static MemorySegment accept$address() {
+        return accept.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * SOCKET accept(SOCKET s, struct sockaddr *addr, int *addrlen)
+     * }
+     */
+    public static long accept(long s, MemorySegment addr, MemorySegment addrlen) {
+        var mh$ = accept.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("accept", s, addr, addrlen);
+            }
+            return (long)mh$.invokeExact(s, addr, addrlen);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class bind {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_INT,
+            Win32.C_LONG_LONG,
+            Win32.C_POINTER,
+            Win32.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("bind");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int bind(SOCKET s, const struct sockaddr *name, int namelen)
+     * }
+     */
+    public static FunctionDescriptor bind$descriptor() {
+        return bind.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int bind(SOCKET s, const struct sockaddr *name, int namelen)
+     * }
+     */
+    public static MethodHandle bind$handle() {
+        return bind.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int bind(SOCKET s, const struct sockaddr *name, int namelen)
+     * }
+     */
+    public static MemorySegment bind$address() {
+        return bind.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int bind(SOCKET s, const struct sockaddr *name, int namelen)
+     * }
+     */
+    public static int bind(long s, MemorySegment name, int namelen) {
+        var mh$ = bind.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("bind", s, name, namelen);
+            }
+            return (int)mh$.invokeExact(s, name, namelen);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class closesocket {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_INT,
+            Win32.C_LONG_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("closesocket");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int closesocket(SOCKET s)
+     * }
+     */
+    public static FunctionDescriptor closesocket$descriptor() {
+        return closesocket.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int closesocket(SOCKET s)
+     * }
+     */
+    public static MethodHandle closesocket$handle() {
+        return closesocket.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int closesocket(SOCKET s)
+     * }
+     */
+    public static MemorySegment closesocket$address() {
+        return closesocket.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int closesocket(SOCKET s)
+     * }
+     */
+    public static int closesocket(long s) {
+        var mh$ = closesocket.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("closesocket", s);
+            }
+            return (int)mh$.invokeExact(s);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class connect {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_INT,
+            Win32.C_LONG_LONG,
+            Win32.C_POINTER,
+            Win32.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("connect");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int connect(SOCKET s, const struct sockaddr *name, int namelen)
+     * }
+     */
+    public static FunctionDescriptor connect$descriptor() {
+        return connect.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int connect(SOCKET s, const struct sockaddr *name, int namelen)
+     * }
+     */
+    public static MethodHandle connect$handle() {
+        return connect.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int connect(SOCKET s, const struct sockaddr *name, int namelen)
+     * }
+     */
+    public static MemorySegment connect$address() {
+        return connect.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int connect(SOCKET s, const struct sockaddr *name, int namelen)
+     * }
+     */
+    public static int connect(long s, MemorySegment name, int namelen) {
+        var mh$ = connect.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("connect", s, name, namelen);
+            }
+            return (int)mh$.invokeExact(s, name, namelen);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ioctlsocket {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_INT,
+            Win32.C_LONG_LONG,
+            Win32.C_LONG,
+            Win32.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("ioctlsocket");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int ioctlsocket(SOCKET s, long cmd, u_long *argp)
+     * }
+     */
+    public static FunctionDescriptor ioctlsocket$descriptor() {
+        return ioctlsocket.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int ioctlsocket(SOCKET s, long cmd, u_long *argp)
+     * }
+     */
+    public static MethodHandle ioctlsocket$handle() {
+        return ioctlsocket.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int ioctlsocket(SOCKET s, long cmd, u_long *argp)
+     * }
+     */
+    public static MemorySegment ioctlsocket$address() {
+        return ioctlsocket.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int ioctlsocket(SOCKET s, long cmd, u_long *argp)
+     * }
+     */
+    public static int ioctlsocket(long s, int cmd, MemorySegment argp) {
+        var mh$ = ioctlsocket.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ioctlsocket", s, cmd, argp);
+            }
+            return (int)mh$.invokeExact(s, cmd, argp);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class getsockname {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_INT,
+            Win32.C_LONG_LONG,
+            Win32.C_POINTER,
+            Win32.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("getsockname");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int getsockname(SOCKET s, struct sockaddr *name, int *namelen)
+     * }
+     */
+    public static FunctionDescriptor getsockname$descriptor() {
+        return getsockname.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int getsockname(SOCKET s, struct sockaddr *name, int *namelen)
+     * }
+     */
+    public static MethodHandle getsockname$handle() {
+        return getsockname.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int getsockname(SOCKET s, struct sockaddr *name, int *namelen)
+     * }
+     */
+    public static MemorySegment getsockname$address() {
+        return getsockname.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int getsockname(SOCKET s, struct sockaddr *name, int *namelen)
+     * }
+     */
+    public static int getsockname(long s, MemorySegment name, MemorySegment namelen) {
+        var mh$ = getsockname.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("getsockname", s, name, namelen);
+            }
+            return (int)mh$.invokeExact(s, name, namelen);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class listen {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_INT,
+            Win32.C_LONG_LONG,
+            Win32.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("listen");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int listen(SOCKET s, int backlog)
+     * }
+     */
+    public static FunctionDescriptor listen$descriptor() {
+        return listen.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int listen(SOCKET s, int backlog)
+     * }
+     */
+    public static MethodHandle listen$handle() {
+        return listen.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int listen(SOCKET s, int backlog)
+     * }
+     */
+    public static MemorySegment listen$address() {
+        return listen.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int listen(SOCKET s, int backlog)
+     * }
+     */
+    public static int listen(long s, int backlog) {
+        var mh$ = listen.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("listen", s, backlog);
+            }
+            return (int)mh$.invokeExact(s, backlog);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class recv {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_INT,
+            Win32.C_LONG_LONG,
+            Win32.C_POINTER,
+            Win32.C_INT,
+            Win32.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("recv");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int recv(SOCKET s, char *buf, int len, int flags)
+     * }
+     */
+    public static FunctionDescriptor recv$descriptor() {
+        return recv.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int recv(SOCKET s, char *buf, int len, int flags)
+     * }
+     */
+    public static MethodHandle recv$handle() {
+        return recv.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int recv(SOCKET s, char *buf, int len, int flags)
+     * }
+     */
+    public static MemorySegment recv$address() {
+        return recv.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int recv(SOCKET s, char *buf, int len, int flags)
+     * }
+     */
+    public static int recv(long s, MemorySegment buf, int len, int flags) {
+        var mh$ = recv.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("recv", s, buf, len, flags);
+            }
+            return (int)mh$.invokeExact(s, buf, len, flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class send {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_INT,
+            Win32.C_LONG_LONG,
+            Win32.C_POINTER,
+            Win32.C_INT,
+            Win32.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("send");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int send(SOCKET s, const char *buf, int len, int flags)
+     * }
+     */
+    public static FunctionDescriptor send$descriptor() {
+        return send.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int send(SOCKET s, const char *buf, int len, int flags)
+     * }
+     */
+    public static MethodHandle send$handle() {
+        return send.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int send(SOCKET s, const char *buf, int len, int flags)
+     * }
+     */
+    public static MemorySegment send$address() {
+        return send.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int send(SOCKET s, const char *buf, int len, int flags)
+     * }
+     */
+    public static int send(long s, MemorySegment buf, int len, int flags) {
+        var mh$ = send.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("send", s, buf, len, flags);
+            }
+            return (int)mh$.invokeExact(s, buf, len, flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class setsockopt {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_INT,
+            Win32.C_LONG_LONG,
+            Win32.C_INT,
+            Win32.C_INT,
+            Win32.C_POINTER,
+            Win32.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("setsockopt");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen)
+     * }
+     */
+    public static FunctionDescriptor setsockopt$descriptor() {
+        return setsockopt.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen)
+     * }
+     */
+    public static MethodHandle setsockopt$handle() {
+        return setsockopt.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen)
+     * }
+     */
+    public static MemorySegment setsockopt$address() {
+        return setsockopt.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen)
+     * }
+     */
+    public static int setsockopt(long s, int level, int optname, MemorySegment optval, int optlen) {
+        var mh$ = setsockopt.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("setsockopt", s, level, optname, optval, optlen);
+            }
+            return (int)mh$.invokeExact(s, level, optname, optval, optlen);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class shutdown {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_INT,
+            Win32.C_LONG_LONG,
+            Win32.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("shutdown");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int shutdown(SOCKET s, int how)
+     * }
+     */
+    public static FunctionDescriptor shutdown$descriptor() {
+        return shutdown.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int shutdown(SOCKET s, int how)
+     * }
+     */
+    public static MethodHandle shutdown$handle() {
+        return shutdown.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int shutdown(SOCKET s, int how)
+     * }
+     */
+    public static MemorySegment shutdown$address() {
+        return shutdown.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int shutdown(SOCKET s, int how)
+     * }
+     */
+    public static int shutdown(long s, int how) {
+        var mh$ = shutdown.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("shutdown", s, how);
+            }
+            return (int)mh$.invokeExact(s, how);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class WSAStartup {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_INT,
+            Win32.C_SHORT,
+            Win32.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("WSAStartup");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)
+     * }
+     */
+    public static FunctionDescriptor WSAStartup$descriptor() {
+        return WSAStartup.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)
+     * }
+     */
+    public static MethodHandle WSAStartup$handle() {
+        return WSAStartup.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)
+     * }
+     */
+    public static MemorySegment WSAStartup$address() {
+        return WSAStartup.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)
+     * }
+     */
+    public static int WSAStartup(short wVersionRequested, MemorySegment lpWSAData) {
+        var mh$ = WSAStartup.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("WSAStartup", wVersionRequested, lpWSAData);
+            }
+            return (int)mh$.invokeExact(wVersionRequested, lpWSAData);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class WSASocketW {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_LONG_LONG,
+            Win32.C_INT,
+            Win32.C_INT,
+            Win32.C_INT,
+            Win32.C_POINTER,
+            Win32.C_INT,
+            Win32.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("WSASocketW");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpProtocolInfo, GROUP g, DWORD dwFlags)
+     * }
+     */
+    public static FunctionDescriptor WSASocketW$descriptor() {
+        return WSASocketW.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpProtocolInfo, GROUP g, DWORD dwFlags)
+     * }
+     */
+    public static MethodHandle WSASocketW$handle() {
+        return WSASocketW.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpProtocolInfo, GROUP g, DWORD dwFlags)
+     * }
+     */
+    public static MemorySegment WSASocketW$address() {
+        return WSASocketW.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpProtocolInfo, GROUP g, DWORD dwFlags)
+     * }
+     */
+    public static long WSASocketW(int af, int type, int protocol, MemorySegment lpProtocolInfo, int g, int dwFlags) {
+        var mh$ = WSASocketW.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("WSASocketW", af, type, protocol, lpProtocolInfo, g, dwFlags);
+            }
+            return (long)mh$.invokeExact(af, type, protocol, lpProtocolInfo, g, dwFlags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class WSAPoll {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Win32.C_INT,
+            Win32.C_POINTER,
+            Win32.C_LONG,
+            Win32.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("WSAPoll");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int WSAPoll(WSAPOLLFD fdarray[], ULONG nfds, INT timeout)
+     * }
+     */
+    public static FunctionDescriptor WSAPoll$descriptor() {
+        return WSAPoll.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int WSAPoll(WSAPOLLFD fdarray[], ULONG nfds, INT timeout)
+     * }
+     */
+    public static MethodHandle WSAPoll$handle() {
+        return WSAPoll.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int WSAPoll(WSAPOLLFD fdarray[], ULONG nfds, INT timeout)
+     * }
+     */
+    public static MemorySegment WSAPoll$address() {
+        return WSAPoll.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int WSAPoll(WSAPOLLFD fdarray[], ULONG nfds, INT timeout)
+     * }
+     */
+    public static int WSAPoll(MemorySegment fdarray, int nfds, int timeout) {
+        var mh$ = WSAPoll.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("WSAPoll", fdarray, nfds, timeout);
+            }
+            return (int)mh$.invokeExact(fdarray, nfds, timeout);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class ConvertSidToStringSidW {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Win32.C_INT,
@@ -3864,6 +5026,33 @@ public class Win32 extends Win32$shared {
     public static int WAIT_ABANDONED_0() {
         return WAIT_ABANDONED_0;
     }
+    private static final int STD_INPUT_HANDLE = (int)4294967286L;
+    /**
+     * {@snippet lang=c :
+     * #define STD_INPUT_HANDLE 4294967286
+     * }
+     */
+    public static int STD_INPUT_HANDLE() {
+        return STD_INPUT_HANDLE;
+    }
+    private static final int STD_OUTPUT_HANDLE = (int)4294967285L;
+    /**
+     * {@snippet lang=c :
+     * #define STD_OUTPUT_HANDLE 4294967285
+     * }
+     */
+    public static int STD_OUTPUT_HANDLE() {
+        return STD_OUTPUT_HANDLE;
+    }
+    private static final int STD_ERROR_HANDLE = (int)4294967284L;
+    /**
+     * {@snippet lang=c :
+     * #define STD_ERROR_HANDLE 4294967284
+     * }
+     */
+    public static int STD_ERROR_HANDLE() {
+        return STD_ERROR_HANDLE;
+    }
     private static final int INFINITE = (int)4294967295L;
     /**
      * {@snippet lang=c :
@@ -4079,6 +5268,87 @@ public class Win32 extends Win32$shared {
      */
     public static int ERROR_COMMITMENT_LIMIT() {
         return ERROR_COMMITMENT_LIMIT;
+    }
+    private static final int WSAEWOULDBLOCK = (int)10035L;
+    /**
+     * {@snippet lang=c :
+     * #define WSAEWOULDBLOCK 10035
+     * }
+     */
+    public static int WSAEWOULDBLOCK() {
+        return WSAEWOULDBLOCK;
+    }
+    private static final int WSAEINPROGRESS = (int)10036L;
+    /**
+     * {@snippet lang=c :
+     * #define WSAEINPROGRESS 10036
+     * }
+     */
+    public static int WSAEINPROGRESS() {
+        return WSAEINPROGRESS;
+    }
+    private static final int WSAENOTSOCK = (int)10038L;
+    /**
+     * {@snippet lang=c :
+     * #define WSAENOTSOCK 10038
+     * }
+     */
+    public static int WSAENOTSOCK() {
+        return WSAENOTSOCK;
+    }
+    private static final int WSAEADDRINUSE = (int)10048L;
+    /**
+     * {@snippet lang=c :
+     * #define WSAEADDRINUSE 10048
+     * }
+     */
+    public static int WSAEADDRINUSE() {
+        return WSAEADDRINUSE;
+    }
+    private static final int WSAECONNABORTED = (int)10053L;
+    /**
+     * {@snippet lang=c :
+     * #define WSAECONNABORTED 10053
+     * }
+     */
+    public static int WSAECONNABORTED() {
+        return WSAECONNABORTED;
+    }
+    private static final int WSAECONNRESET = (int)10054L;
+    /**
+     * {@snippet lang=c :
+     * #define WSAECONNRESET 10054
+     * }
+     */
+    public static int WSAECONNRESET() {
+        return WSAECONNRESET;
+    }
+    private static final int WSAENOTCONN = (int)10057L;
+    /**
+     * {@snippet lang=c :
+     * #define WSAENOTCONN 10057
+     * }
+     */
+    public static int WSAENOTCONN() {
+        return WSAENOTCONN;
+    }
+    private static final int WSAECONNREFUSED = (int)10061L;
+    /**
+     * {@snippet lang=c :
+     * #define WSAECONNREFUSED 10061
+     * }
+     */
+    public static int WSAECONNREFUSED() {
+        return WSAECONNREFUSED;
+    }
+    private static final int FIONBIO = (int)2147772030L;
+    /**
+     * {@snippet lang=c :
+     * #define FIONBIO 2147772030
+     * }
+     */
+    public static int FIONBIO() {
+        return FIONBIO;
     }
 }
 
