@@ -199,13 +199,12 @@ public final class SharedMemory implements AutoCloseable {
         String bare = n.substring(1);
         ShmTracker tracker = ShmTracker.get();
         tracker.prepare();
-        Handle fd = OS.openNamedMemory(n, true);
+        Handle fd = OS.createNamedMemory(n, size);
         boolean registered = false;
         boolean fdOwnedHere = true; // until the constructor takes the descriptor over
         try {
             tracker.register(bare, OS.inode(fd));
             registered = true;
-            OS.reserve(fd, size);
             fdOwnedHere = false;
             return new SharedMemory(n, size, fd, true); // closes fd itself if it fails
         } catch (IOException | RuntimeException e) {

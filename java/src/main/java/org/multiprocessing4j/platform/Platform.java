@@ -424,6 +424,38 @@ public interface Platform {
     Handle openNamedMemory(String name, boolean create) throws IOException;
 
     /**
+     * Creates a named shared-memory object of {@code size} bytes, failing if the name exists,
+     * readable and writable by this user only, its pages reserved as by {@link #reserve}. This is
+     * the way to create named memory on every backend: where a block can exist before it has a
+     * size (POSIX) it is {@link #openNamedMemory openNamedMemory(name, true)} then
+     * {@link #reserve}, removing the name again if the reservation fails (this default); where the
+     * size is fixed at creation (Windows), the backend overrides it and refuses
+     * {@code openNamedMemory(name, true)}.
+     *
+     * @param name {@code /} and a bare name, as for {@link #openNamedMemory}
+     * @param size bytes, at least 1
+     * @return the handle, not inherited by children
+     * @throws java.nio.file.FileAlreadyExistsException if it exists
+     * @throws IOException if the memory cannot be reserved, or on any other error (nothing is
+     *     left behind)
+     */
+    default Handle createNamedMemory(String name, long size) throws IOException {
+        Handle h = openNamedMemory(name, true);
+        try {
+            reserve(h, size);
+            return h;
+        } catch (IOException | RuntimeException e) {
+            try {
+                close(h);
+                unlinkNamedMemory(name);
+            } catch (IOException | RuntimeException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+    }
+
+    /**
      * Removes a named shared-memory object's name; mappings stay valid.
      *
      * @throws java.nio.file.NoSuchFileException if there is no such name

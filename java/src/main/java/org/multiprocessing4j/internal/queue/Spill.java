@@ -120,9 +120,8 @@ public final class Spill {
     public static void write(MemorySegment reference, MemorySegment record) throws IOException {
         String name = "/" + name(reference);
         long size = record.byteSize();
-        var fd = OS.openNamedMemory(name, true);
+        var fd = OS.createNamedMemory(name, size);
         try (Arena arena = Arena.ofConfined()) {
-            OS.reserve(fd, size);
             MemorySegment.copy(record, 0, OS.map(fd, size, arena), 0, size);
         } catch (IOException | RuntimeException | Error e) {
             discard(reference);

@@ -16,7 +16,8 @@ import org.multiprocessing4j.platform.Handle;
 import org.multiprocessing4j.platform.Platform;
 
 /**
- * Named memory: create (exclusive, private to this user), open by name (the same memory),
+ * Named memory: create with its size ({@code createNamedMemory}: exclusive, private to this user,
+ * its memory reserved or nothing left), open by name (the same memory),
  * unlink (the name goes, mappings stay), each failure a typed exception; names that no
  * POSIX.1-2017 system accepts are refused and leave nothing behind.
  */
@@ -33,10 +34,9 @@ class NamedMemoryContractTest {
     @Test
     void aCreatedBlockIsOpenedByNameAsTheSameMemory() throws IOException {
         String name = newName();
-        Handle created = os.openNamedMemory(name, true);
+        Handle created = os.createNamedMemory(name, os.pageSize());
         Handle opened = null;
         try (Arena arena = Arena.ofShared()) {
-            os.reserve(created, os.pageSize());
             opened = os.openNamedMemory(name, false);
             MemorySegment a = os.map(created, os.pageSize(), arena);
             MemorySegment b = os.map(opened, os.pageSize(), arena);
@@ -52,7 +52,7 @@ class NamedMemoryContractTest {
     @Test
     void aCreatedBlockIsReadableAndWritableByThisUserOnly() throws IOException {
         String name = newName();
-        Handle fd = os.openNamedMemory(name, true);
+        Handle fd = os.createNamedMemory(name, os.pageSize());
         try {
             Platform.FileStatus s = os.status(fd);
             assertEquals(os.uid(), s.ownerUid());
@@ -66,9 +66,9 @@ class NamedMemoryContractTest {
     @Test
     void creatingANameThatExistsFailsWithFileAlreadyExists() throws IOException {
         String name = newName();
-        Handle fd = os.openNamedMemory(name, true);
+        Handle fd = os.createNamedMemory(name, os.pageSize());
         try {
-            assertThrows(FileAlreadyExistsException.class, () -> os.openNamedMemory(name, true));
+            assertThrows(FileAlreadyExistsException.class, () -> os.createNamedMemory(name, os.pageSize()));
         } finally {
             os.close(fd);
             os.unlinkNamedMemory(name);
@@ -85,9 +85,8 @@ class NamedMemoryContractTest {
     @Test
     void unlinkingRemovesTheNameButNotTheMappings() throws IOException {
         String name = newName();
-        Handle fd = os.openNamedMemory(name, true);
+        Handle fd = os.createNamedMemory(name, os.pageSize());
         try (Arena arena = Arena.ofShared()) {
-            os.reserve(fd, os.pageSize());
             MemorySegment m = os.map(fd, os.pageSize(), arena);
             os.unlinkNamedMemory(name);
             m.set(ValueLayout.JAVA_INT, 0, 99);
@@ -100,10 +99,17 @@ class NamedMemoryContractTest {
     }
 
     @Test
+    void aCreateWhoseMemoryCannotBeReservedFailsAndLeavesNoName() {
+        String name = newName();
+        assertThrows(IOException.class, () -> os.createNamedMemory(name, Long.MAX_VALUE / 4));
+        assertThrows(NoSuchFileException.class, () -> os.openNamedMemory(name, false));
+    }
+
+    @Test
     void aNameWithASlashInsideIsRefusedAndLeavesNothing() {
         String name = newName() + "/x";
         try {
-            assertThrows(IOException.class, () -> os.openNamedMemory(name, true));
+            assertThrows(IOException.class, () -> os.createNamedMemory(name, os.pageSize()));
         } finally {
             try {
                 os.unlinkNamedMemory(name);

@@ -33,7 +33,7 @@ class NamedMemoryInspectionContractTest {
     @Test
     void aListingHoldsANameWhileItExists() throws IOException {
         String name = newName();
-        Handle h = os.openNamedMemory("/" + name, true);
+        Handle h = os.createNamedMemory("/" + name, os.pageSize());
         try {
             Optional<java.util.List<String>> listed = os.listNamedMemory();
             listed.ifPresent(names -> assertTrue(names.contains(name), names.toString()));
@@ -47,11 +47,10 @@ class NamedMemoryInspectionContractTest {
     @Test
     void aBlockIsInUseWhileMappedOrHeldAndNotAfter() throws IOException {
         String name = newName();
-        Handle h = os.openNamedMemory("/" + name, true);
+        Handle h = os.createNamedMemory("/" + name, os.pageSize());
         long inode;
         try {
             inode = os.inode(h);
-            os.reserve(h, os.pageSize());
             os.namedMemoryInUse().ifPresent(s -> assertTrue(s.contains(inode), "held, not in use"));
             try (Arena arena = Arena.ofConfined()) {
                 os.map(h, os.pageSize(), arena);
