@@ -337,6 +337,40 @@ class ArchitectureTest {
         assertEquals(List.of(), offenders);
     }
 
+    /**
+     * A backend package ({@code org.multiprocessing4j.platform.<os>}, bindings or not) is named
+     * only in that backend, by a backend allowed to build on it ({@link #OTHER_BINDINGS_ALLOWED}),
+     * and by the seam's selection ({@link #SELECTION}): so a backend's classes (the Windows
+     * ones initialize only on Windows) are loaded only when the selection chooses them.
+     */
+    @Test
+    void backendsAreNamedOnlyByThemselvesAndTheSelection() throws IOException {
+        Pattern backend = Pattern.compile("org\\.multiprocessing4j\\.platform\\.("
+                + String.join("|", BACKENDS) + ")\\b");
+        List<String> offenders = new ArrayList<>();
+        for (Path tree : List.of(MAIN, TEST)) {
+            for (Path file : files(tree)) {
+                Path relative = tree.relativize(file);
+                if (tree == MAIN && SELECTION.contains(relative.toString().replace('\\', '/'))) {
+                    continue;
+                }
+                String own = backendOf(relative);
+                Matcher m = backend.matcher(read(file));
+                while (m.find()) {
+                    String named = m.group(1);
+                    boolean allowed = own != null && OTHER_BINDINGS_ALLOWED.getOrDefault(own, Set.of()).contains(named);
+                    if (!named.equals(own) && !allowed) {
+                        offenders.add(file + ": " + m.group());
+                    }
+                }
+            }
+        }
+        assertEquals(List.of(), offenders);
+    }
+
+    /** The files of the main tree that choose a backend, and so name every backend package. */
+    static final Set<String> SELECTION = Set.of(ROOT + "platform/Platform.java", ROOT + "platform/package-info.java");
+
     @Test
     void thePublicApiNeverTouchesABackend() throws IOException {
         Pattern backend = Pattern.compile("org\\.multiprocessing4j\\.platform\\.(?:"

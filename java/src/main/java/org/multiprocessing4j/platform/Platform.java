@@ -60,14 +60,15 @@ public interface Platform {
 
     /**
      * The system property that chooses the backend ({@code -Dmp4j.platform=posix}); unset or blank:
-     * the running OS's own ({@code linux} on Linux). Read once, by the first {@link #current()};
+     * the running OS's own ({@code linux} on Linux, {@code windows} on Windows). A backend of
+     * another OS is refused ({@link UnsupportedPlatformException}). Read once, by the first {@link #current()};
      * children started by the library are given the same value, so that they use their parent's
      * backend (shared regions record which backend created them).
      */
     String BACKEND_PROPERTY = "mp4j.platform";
 
     /** The values {@link #BACKEND_PROPERTY} accepts. */
-    List<String> BACKENDS = List.of("linux", "posix");
+    List<String> BACKENDS = List.of("linux", "posix", "windows");
 
     /** {@return a short name such as {@code "linux-x86_64"}} */
     String name();
@@ -775,19 +776,41 @@ final class Holder {
      * @throws UnsupportedPlatformException if the chosen backend cannot run on {@code os}/{@code arch}
      */
     static Platform select(String choice, String os, String arch) {
-        boolean linux = os.toLowerCase(Locale.ROOT).startsWith("linux");
-        String name = choice == null || choice.isBlank() ? (linux ? "linux" : null) : choice.strip();
+        return switch (backendFor(choice, os, arch)) {
+            case "linux" -> org.multiprocessing4j.platform.linux.LinuxPlatform.create(arch);
+            case "posix" -> org.multiprocessing4j.platform.posix.PosixPlatform.create(os, arch);
+            case "windows" -> org.multiprocessing4j.platform.windows.WindowsPlatform.create(os, arch);
+            default -> throw new AssertionError(choice);
+        };
+    }
+
+    /**
+     * {@return the id of the backend to load ({@link Platform#BACKENDS}), decided from the names
+     * alone: no backend class is loaded or initialized here} The running OS's own when
+     * {@code choice} is null or blank ({@code linux} for an {@code os} starting with "Linux",
+     * {@code windows} for one starting with "Windows", ignoring case); an explicit {@code linux}
+     * or {@code windows} only on that OS ({@code posix} is checked by its backend).
+     *
+     * @throws IllegalArgumentException if {@code choice} names no backend (the message lists
+     *     {@link Platform#BACKENDS})
+     * @throws UnsupportedPlatformException if the OS has no backend of its own and none is named,
+     *     or the named one belongs to another OS
+     */
+    static String backendFor(String choice, String os, String arch) {
+        String lower = os.toLowerCase(Locale.ROOT);
+        String own = lower.startsWith("linux") ? "linux" : lower.startsWith("windows") ? "windows" : null;
+        String name = choice == null || choice.isBlank() ? own : choice.strip();
         if (name == null) {
             throw new UnsupportedPlatformException(os, arch);
         }
         return switch (name) {
-            case "linux" -> {
-                if (!linux) {
+            case "linux", "windows" -> {
+                if (!name.equals(own)) {
                     throw new UnsupportedPlatformException(os, arch);
                 }
-                yield org.multiprocessing4j.platform.linux.LinuxPlatform.create(arch);
+                yield name;
             }
-            case "posix" -> org.multiprocessing4j.platform.posix.PosixPlatform.create(os, arch);
+            case "posix" -> name;
             default -> throw new IllegalArgumentException("-D" + Platform.BACKEND_PROPERTY + "="
                     + name + " names no backend; the choices are " + String.join(", ", Platform.BACKENDS));
         };

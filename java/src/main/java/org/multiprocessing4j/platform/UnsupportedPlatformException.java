@@ -15,7 +15,7 @@ public final class UnsupportedPlatformException extends UnsupportedOperationExce
      */
     public UnsupportedPlatformException(String os, String arch) {
         super("multiprocessing4j has no backend for " + os + " on " + arch
-                + "; supported: Linux on x86_64 (amd64) and aarch64");
+                + "; supported: Linux on x86_64 (amd64) and aarch64, Windows on x86_64 (amd64)");
     }
 
     /**

@@ -29,8 +29,8 @@ class PlatformSelectionTest {
     @Test
     void anUnknownBackendIsRefusedNamingTheChoices() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Holder.select("windows", "Linux", "amd64"));
-        assertTrue(e.getMessage().contains("mp4j.platform=windows"), e.getMessage());
+                () -> Holder.select("solaris", "Linux", "amd64"));
+        assertTrue(e.getMessage().contains("mp4j.platform=solaris"), e.getMessage());
         for (String choice : Platform.BACKENDS) {
             assertTrue(e.getMessage().contains(choice), e.getMessage());
         }
@@ -40,6 +40,28 @@ class PlatformSelectionTest {
     void theLinuxBackendIsRefusedElsewhere() {
         assertThrows(UnsupportedPlatformException.class, () -> Holder.select(null, "Mac OS X", "aarch64"));
         assertThrows(UnsupportedPlatformException.class, () -> Holder.select("linux", "FreeBSD", "amd64"));
+    }
+
+    @Test
+    void windowsIsTheDefaultOnWindowsAndChosenByName() {
+        // by name only: backendFor loads no backend class (the Windows one initializes only there)
+        for (String os : new String[] {"Windows 11", "Windows Server 2022", "windows 10"}) {
+            assertEquals("windows", Holder.backendFor(null, os, "amd64"));
+            assertEquals("windows", Holder.backendFor(" ", os, "amd64"));
+            assertEquals("windows", Holder.backendFor("windows", os, "amd64"));
+        }
+        assertEquals("linux", Holder.backendFor(null, "Linux", "amd64"));
+        assertEquals("posix", Holder.backendFor("posix", "Linux", "amd64"));
+    }
+
+    @Test
+    void theWindowsBackendIsRefusedElsewhere() {
+        for (String os : new String[] {"Linux", "Mac OS X", "FreeBSD"}) {
+            assertThrows(UnsupportedPlatformException.class, () -> Holder.backendFor("windows", os, "amd64"));
+            assertThrows(UnsupportedPlatformException.class, () -> Holder.select("windows", os, "amd64"));
+        }
+        assertThrows(UnsupportedPlatformException.class, () -> Holder.backendFor("linux", "Windows 11", "amd64"));
+        assertTrue(Platform.BACKENDS.contains("windows"));
     }
 
     @Test

@@ -45,7 +45,39 @@ final class WindowsErrors {
             Map.entry(ERROR_IO_INCOMPLETE(), "ERROR_IO_INCOMPLETE"),
             Map.entry(ERROR_COMMITMENT_LIMIT(), "ERROR_COMMITMENT_LIMIT"));
 
+    /** The Winsock errors the backend meets. */
+    private static final Map<Integer, String> SOCKET_NAMES = Map.ofEntries(
+            Map.entry(WSAEWOULDBLOCK(), "WSAEWOULDBLOCK"),
+            Map.entry(WSAEINPROGRESS(), "WSAEINPROGRESS"),
+            Map.entry(WSAECONNREFUSED(), "WSAECONNREFUSED"),
+            Map.entry(WSAECONNRESET(), "WSAECONNRESET"),
+            Map.entry(WSAECONNABORTED(), "WSAECONNABORTED"),
+            Map.entry(WSAENOTSOCK(), "WSAENOTSOCK"),
+            Map.entry(WSAENOTCONN(), "WSAENOTCONN"),
+            Map.entry(WSAEADDRINUSE(), "WSAEADDRINUSE"));
+
     private WindowsErrors() {
+    }
+
+    /**
+     * {@return the exception for the Winsock call {@code call} having failed with {@code error}
+     * ({@code WSAGetLastError})}: a refused connection is a {@link java.net.ConnectException}, a
+     * reset or aborted one an {@link EOFException}, an address in use a
+     * {@link java.net.BindException}, the rest an {@link OsException}
+     */
+    static IOException socketException(String call, int error) {
+        String name = SOCKET_NAMES.getOrDefault(error, "WSA_" + error);
+        String message = call + " failed: " + name + " (" + error + ")";
+        if (error == WSAECONNREFUSED()) {
+            return new java.net.ConnectException(message);
+        }
+        if (error == WSAECONNRESET() || error == WSAECONNABORTED()) {
+            return new EOFException(message);
+        }
+        if (error == WSAEADDRINUSE()) {
+            return new java.net.BindException(message);
+        }
+        return new OsException(message, name, error);
     }
 
     /** {@return the error's name as winerror.h spells it, or {@code "ERROR_<n>"} for one not listed} */

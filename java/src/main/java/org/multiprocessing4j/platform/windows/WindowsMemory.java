@@ -18,13 +18,13 @@ import org.multiprocessing4j.platform.windows.bindings.Win32;
  * (stateless). Loaded only on Windows; unproven (see the package comment). What it relies on is
  * shown across two processes by {@code native/probes/windows/named_mapping.c}.
  *
- * <p>How Windows differs from the POSIX backends, and what the seam will have to say:
+ * <p>How Windows differs from the POSIX backends, and what the seam says for it:
  * <ul>
  *   <li><b>The size is fixed at creation.</b> {@code SEC_COMMIT} charges the whole size against
  *       the commit limit there, so running out of memory fails at creation
  *       ({@code ERROR_COMMITMENT_LIMIT}), never on first touch, and there is no later
- *       {@code reserve}. The seam's {@code openNamedMemory(name, create)} + {@code reserve} must
- *       become one "create with this size" for this backend.</li>
+ *       {@code reserve}: the seam's {@code createNamedMemory(name, size)} is this backend's create,
+ *       and its {@code reserve} only checks the size.</li>
  *   <li><b>No unlink, no tracker.</b> A mapping and its name exist while any process holds a
  *       handle or a view; the kernel frees it with the last one, even when its creator crashed.
  *       Unlinking a name is a no-op here, and nothing can leak past the last process.</li>
@@ -37,9 +37,6 @@ import org.multiprocessing4j.platform.windows.bindings.Win32;
  * </ul>
  */
 final class WindowsMemory {
-    /** The session-local namespace of named kernel objects. */
-    static final String NAMESPACE = "Local\\";
-
     private static final MethodHandle CREATE =
             WindowsNative.capturing(Win32.CreateFileMappingW$address(), Win32.CreateFileMappingW$descriptor());
     private static final MethodHandle OPEN =
@@ -52,11 +49,7 @@ final class WindowsMemory {
 
     /** {@return the kernel object name for a seam name ({@code /name} → {@code Local\name})} */
     static String objectName(String name) {
-        String bare = name.startsWith("/") ? name.substring(1) : name;
-        if (bare.isEmpty() || bare.indexOf('\\') >= 0) {
-            throw new IllegalArgumentException("a Windows object name may not be empty or contain '\\': " + name);
-        }
-        return NAMESPACE + bare;
+        return WindowsMemoryNames.objectName(name);
     }
 
     /**

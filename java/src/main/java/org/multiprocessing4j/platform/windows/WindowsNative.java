@@ -27,6 +27,9 @@ final class WindowsNative {
     private static final VarHandle LAST_ERROR =
             CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("GetLastError"));
     private static final Linker.Option CAPTURE_LAST_ERROR = Linker.Option.captureCallState("GetLastError");
+    private static final VarHandle WSA_LAST_ERROR =
+            CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("WSAGetLastError"));
+    private static final Linker.Option CAPTURE_WSA_ERROR = Linker.Option.captureCallState("WSAGetLastError");
     private static final ThreadLocal<MemorySegment> STATE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
 
@@ -41,6 +44,34 @@ final class WindowsNative {
      */
     static MethodHandle capturing(MemorySegment address, FunctionDescriptor descriptor) {
         return LINKER.downcallHandle(address, descriptor, CAPTURE_LAST_ERROR);
+    }
+
+    /**
+     * {@return a downcall handle for a Winsock function at {@code address} whose first parameter
+     * is the capture buffer, capturing {@code WSAGetLastError}}
+     */
+    static MethodHandle capturingSocket(MemorySegment address, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(address, descriptor, CAPTURE_WSA_ERROR);
+    }
+
+    /** {@return the {@code WSAGetLastError} value the last socket call with {@code state} captured} */
+    static int lastSocketError(MemorySegment state) {
+        return (int) WSA_LAST_ERROR.get(state, 0L);
+    }
+
+    /** {@return the native pointer a handle's value is} */
+    static MemorySegment pointer(org.multiprocessing4j.platform.Handle handle) {
+        return MemorySegment.ofAddress(handle.value());
+    }
+
+    /** {@return the handle a native pointer is} */
+    static org.multiprocessing4j.platform.Handle handle(MemorySegment pointer) {
+        return org.multiprocessing4j.platform.Handle.of(pointer.address());
+    }
+
+    /** {@return whether {@code h} is {@code NULL} or {@code INVALID_HANDLE_VALUE}, a failed call's result} */
+    static boolean invalid(MemorySegment h) {
+        return h.address() == 0 || h.address() == -1;
     }
 
     /** {@return this thread's capture buffer, the first argument of every {@link #capturing} handle} */

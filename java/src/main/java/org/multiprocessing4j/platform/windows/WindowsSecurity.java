@@ -94,7 +94,7 @@ final class WindowsSecurity {
                     throw WindowsNative.failure("ConvertSidToStringSidW", state);
                 }
                 MemorySegment wide = sidString.get(ValueLayout.ADDRESS, 0).reinterpret(Long.MAX_VALUE);
-                String sddl = "D:P(A;;GA;;;" + wide.getString(0, UTF_16LE) + ")";
+                String sddl = WindowsSecurityDescriptors.currentUserOnly(wide.getString(0, UTF_16LE));
                 Win32.LocalFree(wide);
                 Arena forever = Arena.global();
                 MemorySegment descriptor = forever.allocate(ValueLayout.ADDRESS);
