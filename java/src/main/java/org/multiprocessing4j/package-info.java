@@ -32,9 +32,10 @@
  * code</em> — and of <em>named memory</em>. This section, the only one that names
  * operating-system signals, errors and paths, says what those words are on each OS, as Python's
  * documentation says of {@code terminate()} "On POSIX this is done using the SIGTERM signal".
- * The Windows column is the mapping the Windows backend is being built to; that backend is not
- * usable yet (Windows is reported as an unsupported platform), and where CPython's own Windows
- * behaviour differs, the column says so.
+ * The Windows column is what the Windows backend does ({@code -Dmp4j.platform=windows}, the
+ * default on Windows); that backend is compiled and its Win32 behaviour probed, but it has not
+ * yet been run on Windows by this project. Where CPython's own Windows behaviour differs, the
+ * column says so.
  *
  * <table>
  *   <caption>What the library's words are on each operating system</caption>
@@ -43,10 +44,12 @@
  *   <tr><td>an interrupt ({@link org.multiprocessing4j.ChildProcess#interrupt()})</td>
  *       <td>{@code SIGINT}, as Ctrl-C at a terminal: the child runs its shutdown hooks, then
  *       reports exit code {@code -2}</td>
- *       <td>planned: a stop request the library delivers to the child itself, which answers it as
- *       Ctrl-C (shutdown hooks run), reported as {@code -2}; not a console control event, since
- *       {@code CTRL_C_EVENT} cannot be sent to one process group and {@code CTRL_BREAK_EVENT}
- *       makes a JVM print a thread dump</td></tr>
+ *       <td>a stop request the library delivers to the child itself (a named event the child
+ *       waits on), which answers it as Ctrl-C (shutdown hooks run), reported as {@code -2}; a
+ *       process not yet listening is ended with {@code TerminateProcess(handle, 0x10002)}, also
+ *       reported as {@code -2}; not a console control event, since {@code CTRL_C_EVENT} cannot be
+ *       sent to one process group and {@code CTRL_BREAK_EVENT} makes a JVM print a thread
+ *       dump</td></tr>
  *   <tr><td>a terminate request ({@link org.multiprocessing4j.ChildProcess#terminate()},
  *       {@link org.multiprocessing4j.ProcessPool#terminate()})</td>
  *       <td>{@code SIGTERM}: the child runs its shutdown hooks, then reports exit code
@@ -92,8 +95,18 @@
  *       <td>the {@code shm_open} namespace: on Linux the files of {@code /dev/shm}
  *       ({@code /dev/shm/<name>}); elsewhere (macOS, the BSDs) a namespace with no path in the
  *       file system</td>
- *       <td>the {@code Local\} namespace of named file mappings; nothing to unlink: the kernel
- *       frees a mapping and its name with the last handle, also after a crash</td></tr>
+ *       <td>the {@code Local\} namespace of named file mappings ({@code Local\<name>}), sized
+ *       and committed at creation (an attacher sees the size rounded up to the page size, as in
+ *       CPython); no tracker and nothing to unlink: the kernel frees a mapping and its name with
+ *       the last handle or view, also after a crash, so {@code unlink()} removes nothing and a
+ *       name stays visible while anyone still maps it</td></tr>
+ *   <tr><td>connections ({@link org.multiprocessing4j.Pipe}, a pool's and a child's
+ *       channels)</td>
+ *       <td>socket pairs (duplex) and pipes (one-way)</td>
+ *       <td>named pipes {@code \\.\pipe\mp4j-<pid>-<random>}, as CPython's {@code Pipe()} on
+ *       Windows, open to this user only; a {@link org.multiprocessing4j.Listener} and
+ *       {@link org.multiprocessing4j.Client} use {@code AF_UNIX} sockets (Windows 10 1803 and
+ *       later) or TCP</td></tr>
  *   <tr><td>sending on a {@link org.multiprocessing4j.Connection} whose other end is
  *       closed</td>
  *       <td>{@link java.io.EOFException}; never raises {@code SIGPIPE} in the sending process</td>

@@ -16,8 +16,9 @@
  * opaque {@link org.multiprocessing4j.platform.Handle}s (a descriptor on POSIX, a {@code HANDLE}
  * on Windows), never inherited unless given to {@code spawn}; closing each exactly once is the
  * caller's business. What every backend must guarantee is the class comment of {@code Platform}.
- * Used by the public package and the {@code internal} packages. Two backends exist today,
- * {@code platform.linux} and the portable {@code platform.posix}; their classes' comments name
- * the OS calls, signals and errors behind the seam's words.
+ * Used by the public package and the {@code internal} packages. Three backends exist today,
+ * {@code platform.linux}, the portable {@code platform.posix} and {@code platform.windows}
+ * (compiled and probed, not yet run on Windows); their classes' comments name the OS calls,
+ * signals and errors behind the seam's words.
  */
 package org.multiprocessing4j.platform;
