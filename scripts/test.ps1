@@ -16,7 +16,7 @@ Assert-Mp4jMaven
 if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 # bench/report.py's statistics and --compare logic (a second, no benchmark runs)
 # python before python3: on Windows a bare python3 is often the store's installer stub.
-$python = Get-Command python, python3 -ErrorAction SilentlyContinue | Select-Object -First 1
+$python = Get-Command -Name @('python', 'python3') -ErrorAction SilentlyContinue | Select-Object -First 1
 if ($python) {
     & $python.Source -m unittest discover -s bench -p 'test_report.py'
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
