@@ -27,9 +27,23 @@ if ($LASTEXITCODE -ne 0) {
     exit 1
 }
 $sep = [IO.Path]::PathSeparator
+# MP4J_JFR=DIR records the examples with JDK Flight Recorder, as scripts/demo does: the parent
+# into DIR/parent.jfr and each child JVM into DIR/child-<pid>.jfr.
+$jfrArgs = @()
+if ($env:MP4J_JFR) {
+    $dir = (New-Item -ItemType Directory -Force -Path $env:MP4J_JFR).FullName
+    $jfc = Join-Path (Get-Location) 'java/target/classes/org/multiprocessing4j/internal/jfr/multiprocessing4j.jfc'
+    if ("$dir$jfc" -match '\s') {
+        [Console]::Error.WriteLine('error: MP4J_JFR and the checkout need a path without spaces')
+        exit 2
+    }
+    $recording = "settings=default,settings=$jfc,dumponexit=true"
+    $jfrArgs = @("-XX:StartFlightRecording:$recording,filename=$(Join-Path $dir 'parent.jfr')",
+        "-Dmp4j.childJvmOptions=-XX:StartFlightRecording:$recording,filename=$(Join-Path $dir 'child-%p.jfr')")
+}
 if ($args.Count -eq 0 -or $coreArgs.Count -gt 0) {
     $cp = @('java/target/classes', 'java/target/test-classes', (Get-Content -Raw 'java/target/classpath.txt').Trim()) -join $sep
-    & java '--enable-native-access=ALL-UNNAMED' '-XX:+UseSerialGC' '-cp' $cp 'org.multiprocessing4j.examples.Demo' @coreArgs
+    & java '--enable-native-access=ALL-UNNAMED' '-XX:+UseSerialGC' @jfrArgs '-cp' $cp 'org.multiprocessing4j.examples.Demo' @coreArgs
     if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
 }
 if ($cluster) {
