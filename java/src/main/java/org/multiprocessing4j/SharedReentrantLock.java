@@ -191,7 +191,9 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
      *
      * @throws IllegalMonitorStateException if the current thread is not the owner, or stopped
      *     being the owner during the call (only another process that took this live process's
-     *     hold over, or wrote the lock's memory, does that); nothing is released then
+     *     hold over, or wrote the lock's memory, does that); the owner word is left as that
+     *     process made it, but the thread record may already have been cleared, so a process that
+     *     wrongly took a live hold over may find it cannot re-enter or unlock
      * @throws IllegalStateException if closed
      */
     @Override
@@ -205,8 +207,8 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
             m.setHolds(h - 1);
         } else if (!m.releaseHeld()) {
             // The owner word stopped naming this process after the check above: the hold was
-            // taken away (a take-over of this live process's hold, or a foreign write). Nothing
-            // was released, and ReentrantLock would not return normally either.
+            // taken away (a take-over of this live process's hold, or a foreign write). The owner
+            // word was not released, and ReentrantLock would not return normally either.
             throw new IllegalMonitorStateException("the lock no longer belongs to this process:"
                     + " its hold was taken over before this unlock could release it ("
                     + this + ")");
@@ -313,7 +315,13 @@ public final class SharedReentrantLock implements Lock, AutoCloseable, Serializa
                     + " SharedReentrantLock");
         }
         int h = m.holds();
-        m.release(ProcessToken.self());
+        if (!m.release(ProcessToken.self())) {
+            // as in unlock(): the hold was taken away under this thread; a wait that went on
+            // would later "restore" holds it never gave up
+            throw new IllegalMonitorStateException("the lock no longer belongs to this process:"
+                    + " its hold was taken over before the condition wait could release it ("
+                    + this + ")");
+        }
         return h;
     }
 
