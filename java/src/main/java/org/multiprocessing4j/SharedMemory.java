@@ -55,6 +55,11 @@ import org.multiprocessing4j.platform.Platform;
  * creator (Python 3.13's {@code track=False}). A forced kill of the whole process group or
  * cgroup also kills the tracker; then the name stays until someone unlinks it.
  *
+ * <p>On Windows none of this applies: the kernel frees a named block, and its name, with the last
+ * handle or view of any process, also after a crash, so there is no tracker, {@link #unlink()}
+ * removes nothing, and a name stays visible while anyone still maps it (the
+ * {@linkplain org.multiprocessing4j##os-mapping OS mapping}).
+ *
  * <h2>Concurrency</h2>
  * The segment is plain memory: use its {@code VarHandle}s with the access modes you need
  * (volatile, acquire/release, compareAndSet) for data shared with other processes, or the
