@@ -435,7 +435,11 @@ public final class AotCache {
                 pb.redirectOutput(log.toFile());
                 pb.redirectErrorStream(true);
                 Process builder = pb.start(); // not waited for: it outlives a short program on purpose
-                Logs.of("ChildProcess").log(System.Logger.Level.INFO, () -> (hasOlderOfFamily(cache)
+                // INFO for a rebuild (an archive of this configuration is replaced), DEBUG for a
+                // first build: a program's first run should not print a line for a cache
+                boolean rebuild = hasOlderOfFamily(cache);
+                Logs.of("ChildProcess").log(rebuild ? System.Logger.Level.INFO
+                        : System.Logger.Level.DEBUG, () -> (rebuild
                         ? "rebuilding the start archive of children (the class path changed): "
                         : "building the start archive of children: ") + cache + ", in the background"
                         + " (process " + builder.pid() + ", log " + log + "); children start without"

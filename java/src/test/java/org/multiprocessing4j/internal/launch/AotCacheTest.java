@@ -186,6 +186,7 @@ class AotCacheTest {
     void aRebuiltJarReplacesTheArchiveOfItsFamily(@TempDir Path dir) throws Exception {
         Run first = finish(start(dir, "warm"));
         assertTrue(first.out().contains("warm true"), first.out());
+        assertFalse(first.out().contains("start archive"), "a first build logs at DEBUG: " + first.out());
         awaitBuilders(dir);
         List<Path> before = files(dir, "*" + AotCache.Kind.CDS.suffix);
         assertEquals(1, before.size(), before.toString());
@@ -194,6 +195,8 @@ class AotCacheTest {
                 Files.getLastModifiedTime(jar).toMillis() + 2000)); // "rebuilt"
         Run second = finish(start(dir, "warm"));
         assertTrue(second.out().contains("warm true"), second.out());
+        assertTrue(second.out().contains("INFO: rebuilding the start archive of children"),
+                "one INFO line through System.Logger: " + second.out());
         awaitBuilders(dir);
         List<Path> after = files(dir, "*" + AotCache.Kind.CDS.suffix);
         assertEquals(1, after.size(), "the older archive of the family is gone: " + after);
