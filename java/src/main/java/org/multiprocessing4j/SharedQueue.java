@@ -532,8 +532,11 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
          * {@value SharedQueue#DEFAULT_RECORD_AREA} bytes for records up to
          * {@value SharedQueue#DEFAULT_AREA_RECORD_LIMIT} bytes. The area is used in runs of
          * 4 KiB: a record takes its size rounded up to 4 KiB, and a {@code put} waits (as for a
-         * full queue) while no run of that size is free. An area a few times the largest record
-         * lets producers fill records while consumers empty others.
+         * full queue, its timeout covering both waits) while no run of that size is free; runs
+         * are not handed out in order, so a large record can wait while smaller ones keep taking
+         * the space that frees up. The run of a process killed in {@code put} or {@code take}
+         * comes back to the area, as its slot does. An area a few times the largest record lets
+         * producers fill records while consumers empty others.
          *
          * @param bytes the area's size, a multiple of 4096 in {@code [0, 2^33]}; 0 for none
          *     (every record larger than a slot is spilled)
