@@ -202,7 +202,7 @@ public final class ChildProcess implements AutoCloseable {
             encoded = TaskStreams.encode(task);
             Launcher.Spec spec = new Launcher.Spec(name, identity, daemon, encoded,
                     context.jvmOptions(), context.preload(), context.idleChildren(),
-                    taskClasses(task));
+                    context.maxIdleChildren(), taskClasses(task));
             launched = Launcher.forMethod(context.startMethod()).launch(spec);
             pid = launched.pid();
             state = State.STARTED;

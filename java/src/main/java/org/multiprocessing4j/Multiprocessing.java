@@ -28,7 +28,11 @@ import org.multiprocessing4j.internal.launch.ForkserverLauncher;
  *     (and the {@linkplain #withPreload preload classes}) and made their first native calls.
  *     {@link ChildProcess#start()} hands the task to one in a single message, the child runs it
  *     a millisecond or two after {@code start()} was called, and the pool refills in the
- *     background; when none is idle, it starts one as {@code spawn} would. Idle JVMs started
+ *     background at once. When no idle JVM is warm yet, {@code start()} does not wait for one:
+ *     it spawns the child exactly as {@code spawn} would, so a start never takes longer than
+ *     spawning. The number of idle JVMs follows the rate of starts: as many as were started
+ *     during the time an idle JVM takes to become warm, at least {@link #idleChildren()} and at
+ *     most {@link #maxIdleChildren()} (starting ones included). Idle JVMs started
  *     after a hand-off also link the classes and lambdas recent tasks came from (without
  *     initializing those classes), so a task like a recent one starts fastest. The
  *     child is a direct child of this JVM: name, pid, exit codes, daemons, signals, sentinels and
@@ -51,9 +55,9 @@ public final class Multiprocessing {
     public static final List<String> START_METHODS = List.of("spawn", "forkserver", "fork");
 
     private static final Multiprocessing SPAWN = new Multiprocessing("spawn", List.of(),
-            Codec.defaults(), List.of(), 1);
+            Codec.defaults(), List.of(), 1, 0);
     private static final Multiprocessing FORKSERVER = new Multiprocessing("forkserver", List.of(),
-            Codec.defaults(), List.of(), 1);
+            Codec.defaults(), List.of(), 1, 0);
     private static final AtomicReference<Multiprocessing> DEFAULT = new AtomicReference<>();
 
     private final String startMethod;
@@ -61,14 +65,17 @@ public final class Multiprocessing {
     private final Codec codec;
     private final List<String> preload;
     private final int idleChildren;
+    /** {@link #withMaxIdleChildren}, or 0 for the default ({@link #maxIdleChildren()}). */
+    private final int maxIdleChildren;
 
     private Multiprocessing(String startMethod, List<String> jvmOptions, Codec codec,
-                            List<String> preload, int idleChildren) {
+                            List<String> preload, int idleChildren, int maxIdleChildren) {
         this.startMethod = startMethod;
         this.jvmOptions = List.copyOf(jvmOptions);
         this.codec = codec;
         this.preload = List.copyOf(preload);
         this.idleChildren = idleChildren;
+        this.maxIdleChildren = maxIdleChildren;
     }
 
     /** {@return the default context: the one set by {@link #setStartMethod}, else spawn} */
@@ -150,9 +157,21 @@ public final class Multiprocessing {
         return preload;
     }
 
-    /** {@return how many idle JVMs the forkserver keeps ready for this context} */
+    /** {@return how many idle JVMs the forkserver keeps ready for this context, at least} */
     public int idleChildren() {
         return idleChildren;
+    }
+
+    /**
+     * {@return the most idle JVMs (warm or starting) the forkserver keeps for this context when
+     * starts come faster than an idle JVM becomes warm} The value of {@link #withMaxIdleChildren},
+     * by default the number of processors, at most 4; never less than {@link #idleChildren()}.
+     * Each idle JVM holds its memory (tens of MiB) while it waits.
+     */
+    public int maxIdleChildren() {
+        int max = maxIdleChildren > 0 ? maxIdleChildren
+                : Math.min(4, Runtime.getRuntime().availableProcessors());
+        return Math.max(idleChildren, max);
     }
 
     /** {@return the codec of pipes opened from this context} */
@@ -170,7 +189,7 @@ public final class Multiprocessing {
         for (String o : options) {
             all.add(Objects.requireNonNull(o, "option"));
         }
-        return new Multiprocessing(startMethod, all, codec, preload, idleChildren);
+        return new Multiprocessing(startMethod, all, codec, preload, idleChildren, maxIdleChildren);
     }
 
     /**
@@ -180,7 +199,7 @@ public final class Multiprocessing {
      */
     public Multiprocessing withCodec(Codec codec) {
         return new Multiprocessing(startMethod, jvmOptions, Objects.requireNonNull(codec, "codec"),
-                preload, idleChildren);
+                preload, idleChildren, maxIdleChildren);
     }
 
     /**
@@ -196,7 +215,8 @@ public final class Multiprocessing {
         for (String c : classNames) {
             all.add(Objects.requireNonNull(c, "class name"));
         }
-        return new Multiprocessing(startMethod, jvmOptions, codec, all, idleChildren);
+        return new Multiprocessing(startMethod, jvmOptions, codec, all, idleChildren,
+                maxIdleChildren);
     }
 
     /**
@@ -211,12 +231,31 @@ public final class Multiprocessing {
         if (count < 1) {
             throw new IllegalArgumentException("idle children must be at least 1, got " + count);
         }
-        return new Multiprocessing(startMethod, jvmOptions, codec, preload, count);
+        return new Multiprocessing(startMethod, jvmOptions, codec, preload, count, maxIdleChildren);
+    }
+
+    /**
+     * {@return a copy whose forkserver keeps at most {@code count} idle JVMs, warm or starting,
+     * however fast children are started} (the memory budget of the idle set; see
+     * {@link #maxIdleChildren()} for the default). A start that finds none warm spawns its child
+     * as {@code spawn} does, so a small budget costs start time, never correctness. A value
+     * below {@link #idleChildren()} counts as that.
+     *
+     * @param count at least 1
+     * @throws IllegalArgumentException if {@code count < 1}
+     */
+    public Multiprocessing withMaxIdleChildren(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("max idle children must be at least 1, got " + count);
+        }
+        return new Multiprocessing(startMethod, jvmOptions, codec, preload, idleChildren, count);
     }
 
     /**
      * Pays the start-up cost now rather than in the first {@link ChildProcess#start()}: for
-     * {@code forkserver}, starts this context's idle JVMs and waits until they are warm; for
+     * {@code forkserver}, starts this context's idle JVMs and waits until they are warm (and
+     * builds, as for {@code spawn}, the AOT cache of the children a start spawns when it finds
+     * no idle JVM warm); for
      * {@code spawn}, builds the AOT cache of this context's children if it can be used and does
      * not exist yet. Blocks at most {@code timeout}; the work goes on in the background if it
      * takes longer. Safe to call from several threads and repeatedly.
@@ -230,7 +269,8 @@ public final class Multiprocessing {
     public boolean warmUp(Duration timeout) throws InterruptedException {
         Objects.requireNonNull(timeout, "timeout");
         if (startMethod.equals("forkserver")) {
-            return ForkserverLauncher.INSTANCE.warmUp(jvmOptions, preload, idleChildren, timeout);
+            return ForkserverLauncher.INSTANCE.warmUp(jvmOptions, preload, idleChildren,
+                    maxIdleChildren(), timeout);
         }
         return ChildCommand.ensureAotCache(jvmOptions, timeout);
     }

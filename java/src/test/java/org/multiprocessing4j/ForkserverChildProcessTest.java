@@ -79,12 +79,17 @@ class ForkserverChildProcessTest extends ChildProcessTest {
             p.join();
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
-        String wanted = ChildMain.LEARNED + "\0" + ForkserverChildProcessTest.class.getName();
+        String wanted = ForkserverChildProcessTest.class.getName();
         for (;;) {
             assertTrue(ctx.warmUp(WARM));
             for (int pid : ForkserverLauncher.INSTANCE.idlePids()) {
-                String cmdline = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/cmdline"));
-                if (cmdline.contains(wanted)) {
+                // the classes after --link (earlier tasks' classes may come first)
+                List<String> args = List.of(java.nio.file.Files.readString(
+                        Path.of("/proc/" + pid + "/cmdline")).split("\0"));
+                int link = args.indexOf(ChildMain.LEARNED);
+                int lambdas = args.indexOf(ChildMain.LEARNED_LAMBDAS);
+                if (link >= 0 && args.subList(link, lambdas > link ? lambdas : args.size())
+                        .contains(wanted)) {
                     return;
                 }
             }
@@ -187,6 +192,110 @@ class ForkserverChildProcessTest extends ChildProcessTest {
         }
     }
 
+    /** Keeps an idle JVM that preloads it warming up for a minute: it is never warm in a test. */
+    static final class SlowToWarm {
+        static {
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        private SlowToWarm() {
+        }
+    }
+
+    /**
+     * A start that finds only idle JVMs still warming up spawns its child instead of handing
+     * the task to one of them (the task would wait for the warm-up, here a minute), and the pool
+     * goes on warming them.
+     */
+    @Test
+    @Timeout(120)
+    void aStartNeverWaitsForAnIdleJvmThatIsStillWarmingUp() throws Exception {
+        ForkserverLauncher.INSTANCE.shutdown();
+        Multiprocessing ctx = context().withPreload(SlowToWarm.class.getName());
+        assertFalse(ctx.warmUp(Duration.ofMillis(500)), "an idle JVM of this context got warm");
+        long deadline = System.nanoTime() + WARM.toNanos();
+        while (ForkserverLauncher.INSTANCE.idleCount() == 0) { // started, not yet in the pool
+            assertTrue(System.nanoTime() < deadline, "no idle JVM was started");
+            Thread.sleep(10);
+        }
+        try (Pipe pipe = Pipe.open()) {
+            for (int i = 0; i < 2; i++) {
+                List<Integer> warming = ForkserverLauncher.INSTANCE.idlePids();
+                assertFalse(warming.isEmpty(), "no idle JVM was being warmed up");
+                long spawnsBefore = ForkserverLauncher.INSTANCE.spawns();
+                long handOffsBefore = ForkserverLauncher.INSTANCE.handOffs();
+                try (ChildProcess p = ctx.process(sendPid(pipe.second()))) {
+                    p.start();
+                    assertEquals(p.pid(), pipe.first().recv());
+                    assertFalse(warming.contains(p.pid()), p.pid() + " was warming up: " + warming);
+                    assertEquals(spawnsBefore + 1, ForkserverLauncher.INSTANCE.spawns());
+                    assertEquals(handOffsBefore, ForkserverLauncher.INSTANCE.handOffs());
+                    p.join();
+                    assertEquals(OptionalInt.of(0), p.exitCode());
+                }
+                assertTrue(ForkserverLauncher.INSTANCE.idlePids().containsAll(warming),
+                        "the warming JVMs are still idle");
+            }
+        } finally {
+            ForkserverLauncher.INSTANCE.shutdown();
+        }
+    }
+
+    /**
+     * Starts that come faster than an idle JVM gets warm grow the idle set to the context's
+     * budget, and never beyond it; those idle JVMs then serve starts by hand-off.
+     */
+    @Test
+    @Timeout(120)
+    void theIdleSetFollowsTheRateOfStartsWithinTheBudget() throws Exception {
+        ForkserverLauncher.INSTANCE.shutdown();
+        Multiprocessing ctx = context().withIdleChildren(1).withMaxIdleChildren(2);
+        assertEquals(2, ctx.maxIdleChildren());
+        assertTrue(ctx.warmUp(WARM));
+        List<ChildProcess> burst = new ArrayList<>();
+        try {
+            for (int i = 0; i < 4; i++) { // back to back: faster than any JVM gets warm
+                ChildProcess p = ctx.process(() -> { });
+                burst.add(p);
+                p.start();
+            }
+            long deadline = System.nanoTime() + WARM.toNanos();
+            while (ForkserverLauncher.INSTANCE.warmCount() < 2) {
+                assertTrue(System.nanoTime() < deadline, "the idle set did not grow to 2 warm: "
+                        + ForkserverLauncher.INSTANCE.warmCount() + " warm of "
+                        + ForkserverLauncher.INSTANCE.idleCount());
+                Thread.sleep(10);
+            }
+            assertEquals(2, ForkserverLauncher.INSTANCE.idleCount());
+            assertEquals(2, ForkserverLauncher.INSTANCE.peakIdle(), "beyond the budget of 2");
+            long handOffsBefore = ForkserverLauncher.INSTANCE.handOffs();
+            for (int i = 0; i < 2; i++) {
+                ChildProcess p = ctx.process(() -> { });
+                burst.add(p);
+                p.start();
+            }
+            assertEquals(handOffsBefore + 2, ForkserverLauncher.INSTANCE.handOffs());
+            assertTrue(ForkserverLauncher.INSTANCE.peakIdle() <= 2,
+                    "peak " + ForkserverLauncher.INSTANCE.peakIdle());
+        } finally {
+            for (ChildProcess p : burst) {
+                p.join();
+                p.close();
+            }
+            ForkserverLauncher.INSTANCE.shutdown();
+        }
+    }
+
+    @Test
+    void aBudgetBelowOneIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> context().withMaxIdleChildren(0));
+        assertEquals(3, context().withIdleChildren(3).withMaxIdleChildren(1).maxIdleChildren());
+    }
+
     @Test
     void connectionsAndSharedMemoryCapturedByTheTaskTravelOverTheSocket() throws Exception {
         assertTrue(context().warmUp(WARM));
@@ -269,7 +378,7 @@ class ForkserverChildProcessTest extends ChildProcessTest {
             assertTrue(ctx.warmUp(WARM));
             List<Integer> idleBefore = ForkserverLauncher.INSTANCE.idlePids();
             try (ChildProcess p = ctx.process(() -> c.send(System.getProperty("mp4j.test.extra")))) {
-                p.start(); // the pool of "x" refills 100 ms after this hand-off
+                p.start(); // the pool of "x" refills right after this hand-off
                 System.setProperty(property, "-Dmp4j.test.extra=y");
                 assertEquals("x", pipe.first().recv());
                 p.join();

@@ -100,7 +100,7 @@ final class ChildWarmUp {
                 TaskStreams.Encoded encoded = TaskStreams.encode(p == oneWay ? warmUpTask(w)
                         : warmUpTask(w, new int[] {1}));
                 byte[] frame = SpawnLauncher.bootstrapFrame(new Launcher.Spec("warm-up",
-                        new int[] {1}, false, encoded, List.of(), List.of(), 1, List.of()));
+                        new int[] {1}, false, encoded, List.of(), List.of(), 1, 1, List.of()));
                 ChildBootstrap.Bootstrap b = ChildBootstrap.parseBootstrap(frame);
                 new ProcessInfo(b.name(), os.pid(), b.daemon());
                 Handle[] fds = {os.duplicate(Access.connection().descriptor(w).handle())};

@@ -11,12 +11,9 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.multiprocessing4j.Connection;
 import org.multiprocessing4j.Pipe;
 import org.multiprocessing4j.Task;
@@ -30,8 +27,22 @@ import org.multiprocessing4j.platform.Platform;
  * The {@code forkserver} start method: a small pool of idle child JVMs, started ahead of time
  * with the command line a spawned child would get, that have loaded the library, made their
  * first FFM downcalls and warmed up the task codec (see {@link ChildMain}). {@link #launch}
- * hands the task to one of them and refills the pool in the background, shortly after; when none
- * is idle it starts one and hands the task to it at once (as fast as {@code spawn}, never slower).
+ * hands the task to a warm one and refills the pool in the background at once. When none is warm
+ * (none idle, or all still warming up) it spawns the child exactly as {@link SpawnLauncher} does,
+ * with the spawned children's start archive: a start never waits for an idle child to become
+ * warm, so it is never slower than {@code spawn}.
+ *
+ * <h2>How many idle children</h2>
+ * A pool keeps as many idle children, warm or starting, as there were starts during the last
+ * warm-up time (how long its children took from their start to {@code READY}, a moving
+ * average): in a stream of starts, the children that take the next tasks are warming up while
+ * the current ones run. At least {@link Spec#idleChildren()}, at most {@link
+ * Spec#maxIdleChildren()} (the user's budget: each idle child holds a JVM's memory). Beyond
+ * the minimum, children are started {@linkplain ChildMain#LIGHT light} (no warm-up rounds): in a
+ * stream of starts the CPU is short, and a full warm-up costs several times the CPU of the spawn
+ * it saves, slowing the spawns that run meanwhile. A pool does
+ * not shrink on its own when starts stop: its idle children wait for later starts, and
+ * {@link #shutdown} ends them.
  *
  * <p>Idle children started after a hand-off also load and link (not initialize) the classes
  * recent tasks came from, and build the lambdas of recent tasks ({@link TaskLambdas#prelink}),
@@ -69,11 +80,10 @@ public final class ForkserverLauncher implements Launcher {
     private static final Platform OS = Platform.current();
     private static final ValueLayout.OfInt BIG_ENDIAN_INT =
             ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
-    /**
-     * How long after a hand-off the replacement JVM starts: its start burns a CPU or two for a
-     * few hundred milliseconds, and should not compete with the child that just took a task.
-     */
-    private static final long REFILL_DELAY_MILLIS = 100;
+    /** How long an idle child takes to become warm, until one has been seen: a guess. */
+    private static final long WARM_GUESS_NANOS = 1_000_000_000L;
+    /** Starts remembered per pool, for the rate of starts. */
+    private static final int MAX_STARTS_REMEMBERED = 64;
     /** How many classes, and lambdas, of recent tasks idle children link ahead of time. */
     private static final int MAX_LEARNED = 16;
 
@@ -88,6 +98,11 @@ public final class ForkserverLauncher implements Launcher {
     /** Idle children started by background refills, counted for tests. */
     private final java.util.concurrent.atomic.AtomicLong refillCount =
             new java.util.concurrent.atomic.AtomicLong();
+    /** Starts served by a warm idle child, and by spawning because none was warm (for tests). */
+    private final java.util.concurrent.atomic.AtomicLong handOffCount =
+            new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong spawnCount =
+            new java.util.concurrent.atomic.AtomicLong();
     private final Object hookLock = new Object();
     private boolean hookInstalled; // guarded by hookLock
 
@@ -98,29 +113,33 @@ public final class ForkserverLauncher implements Launcher {
     public Launched launch(Spec spec) throws IOException {
         byte[] frame = SpawnLauncher.bootstrapFrame(spec); // first: a bad task starts nothing
         IdlePool pool = pool(spec.jvmOptions(), spec.preload());
-        pool.target = Math.max(pool.target, spec.idleChildren());
+        pool.size(spec.idleChildren(), spec.maxIdleChildren());
         pool.learn(spec.taskClasses(), spec.task().lambdaShape());
-        IOException lastFailure = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
-            SpawnLauncher.Child child = pool.take();
-            if (child == null) {
-                child = pool.startIdle(); // nothing idle: start one and hand over at once
-            }
-            try {
-                handOff(child, spec, frame);
-                return child;
-            } catch (IOException | RuntimeException | Error e) {
-                child.killAndReap(); // died while idle, or cannot take the task: never strand it
-                if (e instanceof IOException io && !(e instanceof java.nio.channels.ClosedChannelException)) {
-                    lastFailure = io;
-                    continue;
+        pool.started(System.nanoTime());
+        try {
+            // each failed hand-off drops that child: the loop ends when none is warm
+            for (SpawnLauncher.Child child; (child = pool.takeWarm()) != null; ) {
+                try {
+                    handOff(child, spec, frame);
+                    handOffCount.incrementAndGet();
+                    return child;
+                } catch (IOException | RuntimeException | Error e) {
+                    child.killAndReap(); // died while idle, or cannot take the task: never strand it
+                    if (!(e instanceof IOException)
+                            || e instanceof java.nio.channels.ClosedChannelException) {
+                        throw e; // the task's own handle was closed: no other child does better
+                    }
                 }
-                throw e;
-            } finally {
-                pool.refill(REFILL_DELAY_MILLIS); // after the hand-off: it wakes a timer thread
             }
+            // none warm: spawn, as fast as spawn, rather than wait for a warming one
+            SpawnLauncher.Child child = SpawnLauncher.launch(spec, frame,
+                    ChildCommand.of(spec.jvmOptions(), pool.extraOptions, List.of(),
+                            AotCache.enabled()));
+            spawnCount.incrementAndGet();
+            return child;
+        } finally {
+            pool.refill(); // after the hand-off or spawn, which it would slow down
         }
-        throw lastFailure;
     }
 
     /**
@@ -130,12 +149,16 @@ public final class ForkserverLauncher implements Launcher {
      * @return whether {@code count} are ready
      * @throws InterruptedException if interrupted while waiting
      */
-    public boolean warmUp(List<String> jvmOptions, List<String> preload, int count,
+    public boolean warmUp(List<String> jvmOptions, List<String> preload, int count, int max,
                           Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         IdlePool pool = pool(jvmOptions, preload);
-        pool.target = Math.max(pool.target, count);
-        pool.refill(0);
-        return pool.awaitReady(count, System.nanoTime() + timeout.toNanos());
+        pool.size(count, max);
+        pool.refill();
+        // a start that finds no idle child warm spawns: build that child's archive meanwhile
+        ChildCommand.ensureAotCache(jvmOptions, Duration.ofNanos(Math.max(0,
+                deadline - System.nanoTime())));
+        return pool.awaitReady(count, deadline);
     }
 
     /** Kills and reaps every idle child of every pool; pools refill again on the next use. */
@@ -157,6 +180,37 @@ public final class ForkserverLauncher implements Launcher {
     /** {@return how many idle children background refills have started in all pools (for tests)} */
     public long refills() {
         return refillCount.get();
+    }
+
+    /** {@return how many idle children of all pools are warm (for tests)} */
+    public int warmCount() {
+        int n = 0;
+        for (IdlePool pool : pools.values()) {
+            n += pool.warmCount();
+        }
+        return n;
+    }
+
+    /** {@return how many starts were handed to a warm idle child (for tests)} */
+    public long handOffs() {
+        return handOffCount.get();
+    }
+
+    /** {@return how many starts found no idle child warm and spawned (for tests)} */
+    public long spawns() {
+        return spawnCount.get();
+    }
+
+    /**
+     * {@return the most children any pool has held idle or starting at once since its last
+     * {@link #shutdown} (for tests)}
+     */
+    public int peakIdle() {
+        int peak = 0;
+        for (IdlePool pool : pools.values()) {
+            peak = Math.max(peak, pool.peak());
+        }
+        return peak;
     }
 
     /** {@return the pids of the idle children of all pools (for tests)} */
@@ -209,7 +263,7 @@ public final class ForkserverLauncher implements Launcher {
             for (int i = 0; i < 200; i++) {
                 SpawnLauncher.bootstrapFrame(new Spec("warm-up", new int[] {i}, false,
                         TaskStreams.encode(i % 2 == 0 ? warmUpTask(c) : warmUpTask(c, new int[] {i})),
-                        List.of(), List.of(), 1, List.of()));
+                        List.of(), List.of(), 1, 1, List.of()));
             }
             Handle[] pair = OS.socketPair();
             try {
@@ -272,12 +326,18 @@ public final class ForkserverLauncher implements Launcher {
     private final class IdlePool {
         private final List<String> jvmOptions;
         /** {@code mp4j.childJvmOptions} when the pool was made: part of its key. */
-        private final String extraOptions;
+        final String extraOptions;
         private final List<String> mode;
-        volatile int target = 1;
         // guarded by this
+        private int minIdle = 1;
+        private int maxIdle = 1;
         private final Deque<SpawnLauncher.Child> idle = new ArrayDeque<>();
         private int starting;
+        /** {@link System#nanoTime()} of recent starts, oldest first. */
+        private final Deque<Long> starts = new ArrayDeque<>();
+        /** Moving average of how long a child took from its start to READY; 0: none seen. */
+        private long warmNanos;
+        private int peak;
         private final java.util.LinkedHashSet<String> learned = new java.util.LinkedHashSet<>();
         private final java.util.LinkedHashSet<String> lambdas = new java.util.LinkedHashSet<>();
         private long generation; // shutdown() increments it: refills started before are dropped
@@ -286,6 +346,49 @@ public final class ForkserverLauncher implements Launcher {
             this.jvmOptions = List.copyOf(jvmOptions);
             this.extraOptions = extraOptions;
             this.mode = List.copyOf(mode);
+        }
+
+        /**
+         * Takes the sizes of the latest start's context: at least {@code min} idle children, at
+         * most {@code max} (a configuration's pool is shared by contexts that differ only in
+         * these; the latest start's word counts).
+         */
+        synchronized void size(int min, int max) {
+            minIdle = Math.max(1, min);
+            maxIdle = Math.max(minIdle, max);
+        }
+
+        /** Records a start at {@code now}, for the rate of starts. */
+        synchronized void started(long now) {
+            starts.addLast(now);
+            while (starts.size() > MAX_STARTS_REMEMBERED) {
+                starts.removeFirst();
+            }
+        }
+
+        /**
+         * {@return how many children to hold idle or starting} The starts seen during the last
+         * warm-up time: in a steady stream, the children for the next that many starts must be
+         * warming up now. Between {@link #minIdle} and {@link #maxIdle}. With this.
+         */
+        private int wanted() {
+            long window = warmNanos > 0 ? warmNanos : WARM_GUESS_NANOS;
+            long since = System.nanoTime() - window;
+            int recent = 0;
+            for (var it = starts.descendingIterator(); it.hasNext() && it.next() - since > 0; ) {
+                recent++;
+            }
+            return Math.min(maxIdle, Math.max(minIdle, recent));
+        }
+
+        /** Notes that {@code c} reported READY now. With this. */
+        private void becameWarm(SpawnLauncher.Child c) {
+            long took = System.nanoTime() - c.startedNanos;
+            warmNanos = warmNanos == 0 ? took : (3 * warmNanos + took) / 4;
+        }
+
+        synchronized int peak() {
+            return peak;
         }
 
         /**
@@ -313,8 +416,11 @@ public final class ForkserverLauncher implements Launcher {
          * Starts an idle child now. The command (AOT cache included) is computed per start; the
          * classes and lambdas it links ahead of time are not part of the pool's key.
          */
-        SpawnLauncher.Child startIdle() throws IOException {
+        SpawnLauncher.Child startIdle(boolean light) throws IOException {
             List<String> args = new ArrayList<>(mode);
+            if (light) {
+                args.add(ChildMain.LIGHT);
+            }
             synchronized (this) {
                 if (!learned.isEmpty()) {
                     args.add(ChildMain.LEARNED);
@@ -329,49 +435,48 @@ public final class ForkserverLauncher implements Launcher {
                     AotCache.enabled()).arguments(), List.of(), false);
         }
 
-        /** {@return an idle child that is still alive, preferring warm ones; null if none} */
-        synchronized SpawnLauncher.Child take() {
-            SpawnLauncher.Child chosen = null;
+        /**
+         * {@return a warm idle child that is still alive, or null if none} One still warming up
+         * is never taken: its task would wait for the warm-up, longer than a spawn takes.
+         */
+        synchronized SpawnLauncher.Child takeWarm() {
             for (var it = idle.iterator(); it.hasNext(); ) {
                 SpawnLauncher.Child c = it.next();
                 if (!alive(c)) { // killed while idle: reaped now, never handed a task
                     it.remove();
                     c.close();
                 } else if (isReady(c)) {
-                    chosen = c;
-                    break;
-                } else if (chosen == null) {
-                    chosen = c; // still warming up: better than starting a new one
+                    it.remove();
+                    return c;
                 }
             }
-            if (chosen != null) {
-                idle.remove(chosen);
-            }
-            return chosen;
+            return null;
         }
 
-        /** Starts background refills up to the target, after {@code delayMillis}. */
-        void refill(long delayMillis) {
+        /** Starts background refills, at once, up to {@link #wanted()}. */
+        void refill() {
             long gen;
             int missing;
+            boolean light;
             synchronized (this) {
-                missing = target - idle.size() - starting;
+                int wanted = wanted();
+                light = wanted > minIdle; // a stream of starts: see the class comment
+                missing = wanted - idle.size() - starting;
                 if (missing <= 0) {
                     return;
                 }
                 starting += missing;
+                peak = Math.max(peak, idle.size() + starting);
                 gen = generation;
             }
-            Executor executor = delayMillis == 0 ? refills
-                    : CompletableFuture.delayedExecutor(delayMillis, TimeUnit.MILLISECONDS, refills);
             for (int i = 0; i < missing; i++) {
-                executor.execute(() -> {
+                refills.execute(() -> {
                     SpawnLauncher.Child c = null;
                     try {
-                        c = startIdle();
+                        c = startIdle(light);
                         refillCount.incrementAndGet();
                     } catch (IOException | RuntimeException e) {
-                        // no idle child this time: the next start() spawns one directly
+                        // no idle child this time: the next start() spawns its child
                     }
                     SpawnLauncher.Child added = null;
                     synchronized (this) {
@@ -444,7 +549,10 @@ public final class ForkserverLauncher implements Launcher {
             }
         }
 
-        /** Reads the child's READY record if it has arrived; false if not (yet) or it died. */
+        /**
+         * Reads the child's READY record if it has arrived; false if not (yet) or it died. With
+         * this.
+         */
         private boolean isReady(SpawnLauncher.Child c) {
             try {
                 if (c.ready) {
@@ -453,6 +561,9 @@ public final class ForkserverLauncher implements Launcher {
                 if (c.channel.poll()) {
                     byte[] record = c.channel.recvBytes(16);
                     c.ready = record.length == 1 && record[0] == ChildMain.READY;
+                    if (c.ready) {
+                        becameWarm(c);
+                    }
                 }
                 return c.ready;
             } catch (IOException | RuntimeException e) {
@@ -497,11 +608,21 @@ public final class ForkserverLauncher implements Launcher {
         }
 
         private void refillLater() {
-            refills.execute(() -> refill(0));
+            refills.execute(this::refill);
         }
 
         public synchronized int idleCount() {
             return idle.size();
+        }
+
+        synchronized int warmCount() {
+            int n = 0;
+            for (SpawnLauncher.Child c : idle) {
+                if (isReady(c)) {
+                    n++;
+                }
+            }
+            return n;
         }
 
         synchronized List<Integer> pids() {
@@ -517,7 +638,10 @@ public final class ForkserverLauncher implements Launcher {
             List<SpawnLauncher.Child> victims;
             synchronized (this) {
                 generation++;
-                target = 1;
+                minIdle = 1;
+                maxIdle = 1;
+                starts.clear();
+                peak = 0;
                 victims = new ArrayList<>(idle);
                 idle.clear();
             }

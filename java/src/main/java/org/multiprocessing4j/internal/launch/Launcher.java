@@ -36,12 +36,14 @@ public interface Launcher {
      *
      * @param preload classes an idle forkserver child loads ahead of time
      * @param idleChildren how many idle children the forkserver keeps ready for this configuration
+     * @param maxIdleChildren the most idle children (warm or starting) the forkserver keeps for
+     *     this configuration when starts come faster than one becomes warm
      * @param taskClasses the loadable classes the task's code lives in (for a lambda: the class
      *     that wrote it), which later idle forkserver children link ahead of time
      */
     record Spec(String name, int[] identity, boolean daemon, TaskStreams.Encoded task,
                 List<String> jvmOptions, List<String> preload, int idleChildren,
-                List<String> taskClasses) {
+                int maxIdleChildren, List<String> taskClasses) {
     }
 
     /** How a child's task ended, as the child reported it before exiting. */

@@ -76,7 +76,15 @@ public final class SpawnLauncher implements Launcher {
     @Override
     public Launched launch(Spec spec) throws IOException {
         byte[] frame = bootstrapFrame(spec); // before spawning: a bad name must not strand a child
-        ChildCommand command = ChildCommand.of(spec.jvmOptions(), List.of());
+        return launch(spec, frame, ChildCommand.of(spec.jvmOptions(), List.of()));
+    }
+
+    /**
+     * Spawns the child of {@code spec}, whose bootstrap frame is {@code frame}, with
+     * {@code command} ({@link ChildCommand} of a spawned child); what {@link #launch(Spec)} does
+     * after it has built both, and what the forkserver does when no idle child is warm.
+     */
+    static Child launch(Spec spec, byte[] frame, ChildCommand command) throws IOException {
         Child child = start(command.arguments(), spec.task().descriptors(), true);
         try {
             child.sendFrame(frame);
@@ -203,6 +211,8 @@ public final class SpawnLauncher implements Launcher {
         private static final int MAX_REPORTS = 2 << 20;
         /** An idle forkserver child has reported {@link ChildMain#READY}; read under its pool's lock. */
         boolean ready;
+        /** {@link System#nanoTime()} when it was started: how long idle children take to be warm. */
+        final long startedNanos = System.nanoTime();
 
         Child(int pid, Descriptor sentinel, Connection channel, Descriptor frameOut) {
             this.pid = pid;
