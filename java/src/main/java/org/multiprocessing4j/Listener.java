@@ -665,6 +665,8 @@ public final class Listener implements AutoCloseable {
             for (Iterator<Pending> it = pending.iterator(); it.hasNext(); ) {
                 Pending p = it.next();
                 it.remove();
+                ConnectionHandshakeEvent.finish(p.event, "listener", address, p.protocol, "failed",
+                        "the listener was closed during the handshake");
                 try {
                     OS.close(p.fd);
                 } catch (IOException ignored) {

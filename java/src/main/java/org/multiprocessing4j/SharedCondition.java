@@ -349,6 +349,7 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
         boolean signalled = false;
         boolean interrupted = false;
         SyncWaitEvent event = SyncWaitEvent.started();
+        boolean loopEnded = false; // false in the finally below: the wait ended by an exception
         try {
             Waiting.Deadline d = new Waiting.Deadline(timeoutNanos);
             for (;;) {
@@ -372,8 +373,10 @@ public final class SharedCondition implements Condition, AutoCloseable, Serializ
             if (!signalled && Words.intVolatile(s, ConditionLayout.TOKENS_OFFSET) > 0) {
                 Waiting.wake(wakeWord, Integer.MAX_VALUE); // the signal's wake-up may have been ours
             }
-            region.waitEnded(event, "await", !signalled && !(interrupted && interruptible));
+            loopEnded = true;
         } finally {
+            // also for a wait ended by close() or another failure (the event's contract)
+            region.waitEnded(event, "await", loopEnded && !signalled && !(interrupted && interruptible));
             try {
                 reacquire(holds); // may throw LockNotRecoverableException: then the lock is not held
             } finally {

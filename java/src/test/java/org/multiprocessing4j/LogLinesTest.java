@@ -166,4 +166,93 @@ class LogLinesTest {
             q.close();
         }
     }
+
+    /** A handler that fails on every record, as a broken logging back end would. */
+    private final Handler throwing = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            throw new IllegalStateException("broken handler");
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
+    @Test
+    void aHandlerThatThrowsDoesNotUndoATakeOver() throws Exception {
+        String name = "mp4j-test-log-" + UUID.randomUUID();
+        root.addHandler(throwing);
+        try (SharedLock lock = SharedLock.create(name); Pipe pipe = Pipe.open();
+             ChildProcess holder = new ChildProcess(SharedLockTest.holdAndReport(pipe.second(), lock))) {
+            try {
+                holder.start();
+                assertEquals("holding", pipe.first().recv());
+                holder.kill();
+                holder.join();
+                // Before the fix the handler's exception came out of tryLock after the take-over:
+                // the caller held a lock it was told it did not get.
+                assertTrue(lock.tryLock(30, TimeUnit.SECONDS), "taken over from the dead holder");
+                assertTrue(lock.isHeldByCurrentThread());
+                lock.markConsistent();
+                lock.unlock();
+            } finally {
+                lock.unlink();
+            }
+        } finally {
+            root.removeHandler(throwing);
+        }
+    }
+
+    @Test
+    void aHandlerThatThrowsDoesNotStopAPoolFailingLostTasksAndReplacingTheWorker() throws Exception {
+        root.addHandler(throwing);
+        try (ProcessPool pool = ProcessPool.create(1)) {
+            try {
+                assertEquals(1, pool.submit(() -> 1).get(60, TimeUnit.SECONDS)); // worker ready
+                int pid = pool.workerPids().get(0);
+                java.util.concurrent.CompletableFuture<Integer> lost = pool.submit(() -> {
+                    Thread.sleep(120_000);
+                    return 0;
+                });
+                Thread.sleep(200); // let the worker take it (if not, it runs on the replacement)
+                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                try {
+                    lost.get(60, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    assertTrue(e.getCause() instanceof WorkerDiedException, e.toString());
+                } catch (java.util.concurrent.TimeoutException e) {
+                    fail("the killed worker's task was neither failed nor run elsewhere");
+                }
+                assertEquals(2, pool.submit(() -> 2).get(60, TimeUnit.SECONDS), "a replacement runs");
+            } catch (Throwable t) {
+                pool.kill();
+                throw t;
+            }
+        } finally {
+            root.removeHandler(throwing);
+        }
+    }
+
+    @Test
+    void terminatingAPoolLogsNoWorkerDeath() throws Exception {
+        try (ProcessPool pool = ProcessPool.create(2)) {
+            try {
+                assertEquals(1, pool.submit(() -> 1).get(60, TimeUnit.SECONDS));
+                pool.terminate();
+                assertTrue(pool.awaitTermination(60, TimeUnit.SECONDS));
+                List<LogRecord> deaths = from("org.multiprocessing4j.ProcessPool",
+                        r -> r.getLevel() == Level.WARNING && r.getMessage().contains("ended with exit code"));
+                assertEquals(List.of(), deaths.stream().map(LogRecord::getMessage).toList(),
+                        "workers the pool stopped itself are not deaths");
+            } catch (Throwable t) {
+                pool.kill();
+                throw t;
+            }
+        }
+    }
 }

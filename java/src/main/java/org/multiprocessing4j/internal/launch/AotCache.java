@@ -438,12 +438,16 @@ public final class AotCache {
                 // INFO for a rebuild (an archive of this configuration is replaced), DEBUG for a
                 // first build: a program's first run should not print a line for a cache
                 boolean rebuild = hasOlderOfFamily(cache);
-                Logs.of("ChildProcess").log(rebuild ? System.Logger.Level.INFO
-                        : System.Logger.Level.DEBUG, () -> (rebuild
-                        ? "rebuilding the start archive of children (the class path changed): "
-                        : "building the start archive of children: ") + cache + ", in the background"
-                        + " (process " + builder.pid() + ", log " + log + "); children start without"
-                        + " it until it is ready");
+                try { // a handler that throws must not make a started build look failed
+                    Logs.of("ChildProcess").log(rebuild ? System.Logger.Level.INFO
+                            : System.Logger.Level.DEBUG, () -> (rebuild
+                            ? "rebuilding the start archive of children (the class path changed): "
+                            : "building the start archive of children: ") + cache + ", in the background"
+                            + " (process " + builder.pid() + ", log " + log + "); children start without"
+                            + " it until it is ready");
+                } catch (RuntimeException logFailed) {
+                    // the build runs either way
+                }
                 return builder;
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(lock);

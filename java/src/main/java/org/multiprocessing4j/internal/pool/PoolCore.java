@@ -317,9 +317,13 @@ public final class PoolCore {
         } finally {
             lock.unlock();
         }
-        Logs.of("ProcessPool").log(System.Logger.Level.DEBUG, () -> "pool worker " + link.name
-                + " reached maxTasksPerChild; a replacement is starting");
         Thread.ofPlatform().daemon().name("mp4j-pool-spawn").start(this::spawnCounted);
+        try { // after the replacement is under way: a handler that throws must not stop it
+            Logs.of("ProcessPool").log(System.Logger.Level.DEBUG, () -> "pool worker " + link.name
+                    + " reached maxTasksPerChild; a replacement is starting");
+        } catch (RuntimeException logFailed) {
+            // logged or not, the replacement starts
+        }
     }
 
     /**
@@ -335,7 +339,8 @@ public final class PoolCore {
         boolean unasked; // neither stopped by the pool nor retiring: a death (the JFR event)
         lock.lock();
         try {
-            unasked = !link.stopSent && !link.retiring;
+            // terminate()/kill() stop workers without marking each link: STOPPING says so
+            unasked = !link.stopSent && !link.retiring && state != State.STOPPING && state != State.TERMINATED;
             workers.remove(link);
             if (link.ready) {
                 ready--;
@@ -372,14 +377,6 @@ public final class PoolCore {
             event.replaced = replace;
             event.commit();
         }
-        if (unasked) {
-            boolean replaced = replace;
-            int tasks = lost.size();
-            Logs.of("ProcessPool").log(System.Logger.Level.WARNING, () -> "pool worker " + link.name
-                    + " (process " + pid + ") ended with exit code "
-                    + Access.workerDied().describe(exitCode) + "; " + tasks + " task(s) it held failed"
-                    + (replaced ? "; a replacement is starting" : "; not replaced, the pool is ending"));
-        }
         for (PoolTask t : lost) {
             Throwable failure;
             if (s == State.STOPPING) {
@@ -393,6 +390,18 @@ public final class PoolCore {
             t.job.failed(t, failure);
         }
         failAll(dropped, why != null ? why : broken);
+        if (unasked) { // after the tasks failed: a handler that throws must not leave them pending
+            boolean replaced = replace;
+            int tasks = lost.size();
+            try {
+                Logs.of("ProcessPool").log(System.Logger.Level.WARNING, () -> "pool worker " + link.name
+                        + " (process " + pid + ") ended with exit code "
+                        + Access.workerDied().describe(exitCode) + "; " + tasks + " task(s) it held failed"
+                        + (replaced ? "; a replacement is starting" : "; not replaced, the pool is ending"));
+            } catch (RuntimeException logFailed) {
+                // the replacement below starts either way
+            }
+        }
         if (replace) {
             spawnCounted();
         }

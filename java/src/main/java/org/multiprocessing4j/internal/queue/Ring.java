@@ -600,11 +600,15 @@ public final class Ring {
                 event.commit();
             }
             boolean spilled = spill != null;
-            Logs.of("SharedQueue").log(System.Logger.Level.WARNING, () -> "SharedQueue"
-                    + (name != null ? " " + name : "") + ": process " + ProcessToken.pid(entry)
-                    + " died in the middle of a " + (state(c) == WRITING ? "put" : "take")
-                    + "; its slot (position " + position(c) + ") was freed and the record lost"
-                    + (spilled ? ", its spilled block removed" : ""));
+            try { // a handler that throws must not undo a recovery that happened
+                Logs.of("SharedQueue").log(System.Logger.Level.WARNING, () -> "SharedQueue"
+                        + (name != null ? " " + name : "") + ": process " + ProcessToken.pid(entry)
+                        + " died in the middle of a " + (state(c) == WRITING ? "put" : "take")
+                        + "; its slot (position " + position(c) + ") was freed and the record lost"
+                        + (spilled ? ", its spilled block removed" : ""));
+            } catch (RuntimeException logFailed) {
+                // the slot is free either way
+            }
         }
     }
 

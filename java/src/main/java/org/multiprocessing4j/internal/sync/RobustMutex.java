@@ -317,11 +317,16 @@ public final class RobustMutex {
         } finally {
             exitTransition();
         }
-        // after the transition: a slow log handler must not hold up close()
-        Logs.of(kind).log(System.Logger.Level.WARNING, () -> kind + (name != null ? " " + name : "")
-                + ": its holder, process " + ProcessToken.pid(dead) + ", died; taken over by thread "
-                + Thread.currentThread().getName() + " of process " + ProcessToken.pid(me)
-                + ", which sees it inconsistent until markConsistent()");
+        // after the transition: a slow log handler must not hold up close(); and a handler that
+        // throws must not turn a take-over that happened into one the caller is told failed
+        try {
+            Logs.of(kind).log(System.Logger.Level.WARNING, () -> kind + (name != null ? " " + name : "")
+                    + ": its holder, process " + ProcessToken.pid(dead) + ", died; taken over by thread "
+                    + Thread.currentThread().getName() + " of process " + ProcessToken.pid(me)
+                    + ", which sees it inconsistent until markConsistent()");
+        } catch (RuntimeException logFailed) {
+            // the lock is held either way
+        }
         return true;
     }
 
