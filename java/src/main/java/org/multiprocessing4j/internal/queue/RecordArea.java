@@ -225,11 +225,17 @@ final class RecordArea {
         return any;
     }
 
-    /** Frees every chunk OWNED by participant {@code i}, whose process is dead and whose entry is being taken over. */
+    /**
+     * Frees every chunk OWNED by participant {@code i} that belongs to a dead holder of the index,
+     * whose entry is being taken over. By the tag rule of {@link #reclaimable}, not by the index
+     * alone: two processes may take over the same dead entry at once, and the one that wins may
+     * already be filling a run (its tag is the current entry's, and it is alive) while the other
+     * still scans.
+     */
     void freeOwnedBy(int i) {
         for (int k = 0; k < chunks; k++) {
             long c = ctlVolatile(k);
-            if (c != FREE_CHUNK && state(c) == WRITING && owner(c) == i) {
+            if (c != FREE_CHUNK && state(c) == WRITING && owner(c) == i && reclaimable(c)) {
                 LONG.compareAndSet(region, ctlOffset(k), c, FREE_CHUNK);
             }
         }
