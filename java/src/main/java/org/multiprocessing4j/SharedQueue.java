@@ -5,6 +5,7 @@ import java.io.ObjectInputStream;
 import java.io.Serial;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.NoSuchFileException;
@@ -64,8 +65,9 @@ import org.multiprocessing4j.platform.Platform;
  * ({@link Builder#slotSize(int)} minus 16 bytes) travels in place through the queue's record area
  * (see {@link Builder#recordArea(long, int)}: {@value #DEFAULT_RECORD_AREA} bytes for records up
  * to {@value #DEFAULT_AREA_RECORD_LIMIT} bytes unless it says otherwise), copied in by
- * {@code put} and out by {@code take}, and {@code put} blocks while the area has no room for it.
- * A record larger than the area's limit travels in a separate named shared-memory segment
+ * {@code put} and out by {@code take}; when the area has no free room for it, it is spilled as a
+ * larger one would be, so {@code put} blocks only when the slots are all taken, whatever the
+ * records' sizes. A record larger than the area's limit travels in a separate named shared-memory segment
  * (named {@code mp4j-q-…}; where named memory lives: the
  * {@linkplain org.multiprocessing4j##os-mapping OS mapping}) referenced from its slot, created by
  * the producer and removed by the consumer; records still in the queue when the last process unmaps
@@ -82,7 +84,9 @@ import org.multiprocessing4j.platform.Platform;
  * {@link IllegalStateException}, with nothing put or taken; merely holding the queue, as a child
  * that never uses it does, takes no entry.
  *
- * <p>The ring takes {@code slots × slotSize} bytes plus the record area plus a small header, all reserved when the queue
+ * <p>The ring takes {@code slots × slotSize} bytes plus the record area plus a small header (by
+ * default 1,323,008 bytes, about 1.3 MiB per queue, of which 1 MiB is the record area;
+ * {@code recordArea(0, 0)} leaves the area out: 271,104 bytes), all reserved when the queue
  * is created (up to 2^24 slots of 1 MiB: 16 TiB), which takes time in proportion (about 0.6 s per
  * GiB on a 2-core Linux VM). A ring larger than what the system can back at that moment is refused
  * by {@code create} with an {@link IOException} naming the size and the limit, before anything is
@@ -169,7 +173,7 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
      *
      * - Three ways for a record, by encoded size: inline in its slot (<= inlineRecordLimit), in
      *   place in the record area (<= areaRecordLimit: allocate a run, fill it, claim a slot, bind
-     *   the run to the slot's position, commit), else spilled. byte[] and putBytes write the
+     *   the run to the slot's position, commit; spilled when no run is free), else spilled. byte[] and putBytes write the
      *   codec's BYTES form straight into the slot or the run, without an encode buffer.
      *
      * - Encode before claiming: a claimed slot is always committed or abandoned in a finally,
@@ -531,10 +535,10 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
          * {@code take}); larger records are spilled (see the class comment). Default
          * {@value SharedQueue#DEFAULT_RECORD_AREA} bytes for records up to
          * {@value SharedQueue#DEFAULT_AREA_RECORD_LIMIT} bytes. The area is used in runs of
-         * 4 KiB: a record takes its size rounded up to 4 KiB, and a {@code put} waits (as for a
-         * full queue, its timeout covering both waits) while no run of that size is free; runs
-         * are not handed out in order, so a large record can wait while smaller ones keep taking
-         * the space that frees up. The run of a process killed in {@code put} or {@code take}
+         * 4 KiB: a record takes its size rounded up to 4 KiB; a {@code put} that finds no free
+         * run of that size does not wait for one but spills its record (slower, the same
+         * guarantees), so the area speeds records up without lowering the queue's capacity in
+         * records. The run of a process killed in {@code put} or {@code take}
          * comes back to the area, as its slot does. An area a few times the largest record lets
          * producers fill records while consumers empty others.
          *
@@ -799,18 +803,20 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     }
 
     /**
-     * Puts a record of {@code size} encoded bytes through the record area: allocates a run
-     * (waiting while none is free), has {@code writer} fill it, claims a slot (waiting while the
-     * ring is full) and binds the run to it (see {@code RecordArea}); the run goes back if
-     * anything fails or the time runs out before the slot is written. One timeout for both waits.
+     * Puts a record of {@code size} encoded bytes through the record area: allocates a run if one
+     * is free (else the record is spilled, as a larger one would be: the area is a fast path, and
+     * a put never waits for chunks, so the queue holds as many records as it has slots whatever
+     * their sizes), has {@code writer} fill it, claims a slot (waiting while the ring is full)
+     * and binds the run to it (see {@code RecordArea}); the run goes back if anything fails or
+     * the time runs out before the slot is written.
      */
     private <C> boolean insertInArea(C source, long size, Ring.RecordWriter<C> writer, long timeoutNanos)
             throws InterruptedException {
         long start = timeoutNanos > 0 ? System.nanoTime() : 0;
         int me = participant();
-        int first = ring.allocate(size, me, timeoutNanos, isClosed);
+        int first = ring.allocateNow(size, me);
         if (first < 0) {
-            return false;
+            return spillInstead(source, size, writer, timeoutNanos);
         }
         boolean bound = false;
         try {
@@ -833,6 +839,19 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
             if (!bound) {
                 ring.freeArea(first, size);
             }
+        }
+    }
+
+    /** The area has no free run: the encoded record travels through a spilled segment instead. */
+    private <C> boolean spillInstead(C source, long size, Ring.RecordWriter<C> writer, long timeoutNanos)
+            throws InterruptedException {
+        if (source instanceof MemorySegment record && writer == (Object) WRITE_RECORD) {
+            return insertSpilled(record, timeoutNanos);
+        }
+        try (Arena encoded = Arena.ofConfined()) {
+            MemorySegment record = encoded.allocate(size, 8);
+            writer.write(source, record, 0);
+            return insertSpilled(record, timeoutNanos);
         }
     }
 

@@ -20,7 +20,7 @@ import org.multiprocessing4j.internal.sync.ProcessToken;
  * The record area: which way a record travels at each size boundary (inline up to the slot's
  * limit, in place in the area up to the area's limit, spilled above), through the object and the
  * byte API; the area's chunks as the region shows them (bound while a record waits, free once it
- * is taken); a put that waits for a free run and one that times out; and the reclaim rules on a
+ * is taken); a put that finds no free run spills instead of waiting; and the reclaim rules on a
  * real queue: chunks owned by a killed process, by an earlier (dead) holder of a live process's
  * participant index, and chunks bound to a position that is over come back; chunks owned by a
  * live process do not.
@@ -130,29 +130,34 @@ class SharedQueueRecordAreaTest {
     }
 
     @Test
-    void aPutWaitsForAFreeRunAndTimesOutWithNothingHeld() throws Exception {
+    void aPutThatFindsNoFreeRunSpillsItsRecordInsteadOfWaiting() throws Exception {
         String name = "mp4j-test-area-" + UUID.randomUUID();
         SharedQueue<Object> q = SharedQueue.builder().name(name).slotSize(SLOT).capacity(SLOTS)
                 .recordArea(AREA, AREA).create();
         try (SharedMemory raw = SharedMemory.attach(name)) {
             byte[] most = pattern(AREA - 2 * QueueLayout.CHUNK_SIZE - BYTES_HEADER, 1); // 14 chunks
-            byte[] more = pattern(3 * QueueLayout.CHUNK_SIZE, 2);
+            byte[] more = pattern(3 * QueueLayout.CHUNK_SIZE, 2); // 4 chunks: no such run is free
             q.put(most);
-            assertFalse(q.offer(more, 50, TimeUnit.MILLISECONDS), "no run of 4 chunks is free");
-            assertFalse(q.offer(more), "nor now");
-            assertEquals(CHUNKS - 2, chunksInUse(raw.segment()), "a put that gave up holds no chunk");
-            assertEquals(1, q.size());
-            Thread taker = Thread.ofPlatform().start(() -> {
-                try {
-                    Thread.sleep(100);
-                    assertArrayEquals(most, (byte[]) q.take());
-                } catch (InterruptedException e) {
-                    throw new AssertionError(e);
-                }
-            });
-            q.put(more); // waits for the take
-            taker.join();
+            // Before: the put waited for a run, so a queue of 8 slots held 1 record of this size
+            // and a producer that put before its consumer took could hang.
+            assertTrue(q.offer(more), "spilled, not refused");
+            assertTrue(q.offer(more, 50, TimeUnit.MILLISECONDS));
+            q.putBytes(MemorySegment.ofArray(more));
+            assertEquals(CHUNKS - 2, chunksInUse(raw.segment()), "the spilled ones hold no chunk");
+            assertEquals(4, q.size());
+            assertArrayEquals(most, (byte[]) q.take());
             assertArrayEquals(more, (byte[]) q.take());
+            assertArrayEquals(more, (byte[]) q.take());
+            assertArrayEquals(more, (byte[]) q.take());
+            assertEquals(0, chunksInUse(raw.segment()));
+            // every slot usable by records that fit the area, whatever the area holds
+            for (int i = 0; i < SLOTS; i++) {
+                assertTrue(q.offer(pattern(LIMIT, i)), "slot " + i);
+            }
+            assertFalse(q.offer(pattern(LIMIT, 99)), "the slots are all taken");
+            for (int i = 0; i < SLOTS; i++) {
+                assertArrayEquals(pattern(LIMIT, i), (byte[]) q.take());
+            }
             assertEquals(0, chunksInUse(raw.segment()));
         } finally {
             q.unlink();
@@ -196,31 +201,50 @@ class SharedQueueRecordAreaTest {
             // As if the child had died between allocating its run and binding it to a slot.
             long deadEntry = region.get(ValueLayout.JAVA_LONG, QueueLayout.participantOffset(dead));
             setAll(region, QueueLayout.ctl(QueueLayout.chunkTag(deadEntry), dead, QueueLayout.WRITING));
-            assertTrue(q.offer(whole, 10, TimeUnit.SECONDS), "a dead owner's chunks are reclaimed");
+            assertTrue(q.offer(whole, 10, TimeUnit.SECONDS));
+            assertTrue(allBound(region), "a dead owner's chunks are reclaimed: the record went in place");
             assertArrayEquals(whole, (byte[]) q.take());
 
             // Bound to position 0, taken long ago: its slot holds position 8 now.
             setAll(region, QueueLayout.ctl(0, 0, QueueLayout.FULL));
-            assertTrue(q.offer(whole, 10, TimeUnit.SECONDS), "chunks of a position that is over are reclaimed");
+            assertTrue(q.offer(whole, 10, TimeUnit.SECONDS));
+            assertTrue(allBound(region), "chunks of a position that is over are reclaimed");
             assertArrayEquals(whole, (byte[]) q.take());
 
             // Owned under this live process's index with another tag: an earlier, dead holder of the index.
             setAll(region, QueueLayout.ctl(QueueLayout.chunkTag(deadEntry), live, QueueLayout.WRITING));
-            assertTrue(q.offer(whole, 10, TimeUnit.SECONDS), "an earlier holder's chunks are reclaimed");
+            assertTrue(q.offer(whole, 10, TimeUnit.SECONDS));
+            assertTrue(allBound(region), "an earlier holder's chunks are reclaimed");
             assertArrayEquals(whole, (byte[]) q.take());
 
             // Owned by this live process (as if another thread were filling them): not touched.
             long liveEntry = region.get(ValueLayout.JAVA_LONG, QueueLayout.participantOffset(live));
-            setAll(region, QueueLayout.ctl(QueueLayout.chunkTag(liveEntry), live, QueueLayout.WRITING));
-            assertFalse(q.offer(whole, 100, TimeUnit.MILLISECONDS), "a live owner's chunks stay its own");
-            assertEquals(CHUNKS, chunksInUse(region));
+            long liveWord = QueueLayout.ctl(QueueLayout.chunkTag(liveEntry), live, QueueLayout.WRITING);
+            setAll(region, liveWord);
+            assertTrue(q.offer(whole, 100, TimeUnit.MILLISECONDS), "spilled, the area being in use");
+            for (int i = 0; i < CHUNKS; i++) {
+                assertEquals(liveWord, region.get(ValueLayout.JAVA_LONG, ctlsOffset() + 8L * i),
+                        "a live owner's chunks stay its own");
+            }
+            assertArrayEquals(whole, (byte[]) q.take());
             setAll(region, 0);
             assertTrue(q.offer(whole));
+            assertTrue(allBound(region));
             assertArrayEquals(whole, (byte[]) q.take());
         } finally {
             q.unlink();
             q.close();
         }
+    }
+
+    /** {@return whether every chunk of the area is bound to a queue position} */
+    private static boolean allBound(MemorySegment region) {
+        for (int i = 0; i < CHUNKS; i++) {
+            if (QueueLayout.state(region.get(ValueLayout.JAVA_LONG, ctlsOffset() + 8L * i)) != QueueLayout.FULL) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static void setAll(MemorySegment region, long ctl) {
