@@ -457,19 +457,21 @@ public final class ForkserverLauncher implements Launcher {
         void refill() {
             long gen;
             int missing;
-            boolean light;
+            int full; // how many of the missing refill the minimum: those warm up fully
             synchronized (this) {
                 int wanted = wanted();
-                light = wanted > minIdle; // a stream of starts: see the class comment
                 missing = wanted - idle.size() - starting;
                 if (missing <= 0) {
                     return;
                 }
+                // only JVMs beyond the minimum start light (a stream of starts: see the class comment)
+                full = Math.max(0, Math.min(missing, minIdle - idle.size() - starting));
                 starting += missing;
                 peak = Math.max(peak, idle.size() + starting);
                 gen = generation;
             }
             for (int i = 0; i < missing; i++) {
+                boolean light = i >= full;
                 refills.execute(() -> {
                     SpawnLauncher.Child c = null;
                     try {
