@@ -65,9 +65,9 @@ import org.multiprocessing4j.platform.Platform;
  * ({@link Builder#slotSize(int)} minus 16 bytes) travels in place through the queue's record area
  * (see {@link Builder#recordArea(long, int)}: {@value #DEFAULT_RECORD_AREA} bytes for records up
  * to {@value #DEFAULT_AREA_RECORD_LIMIT} bytes unless it says otherwise), copied in by
- * {@code put} and out by {@code take}; when the area has no free room for it, it is spilled as a
- * larger one would be, so {@code put} blocks only when the slots are all taken, whatever the
- * records' sizes. A record larger than the area's limit travels in a separate named shared-memory segment
+ * {@code put} and out by {@code take}; when the area has no free room for it for 10 ms, it is
+ * spilled as a larger one would be, so {@code put} blocks only when the slots are all taken,
+ * whatever the records' sizes. A record larger than the area's limit travels in a separate named shared-memory segment
  * (named {@code mp4j-q-…}; where named memory lives: the
  * {@linkplain org.multiprocessing4j##os-mapping OS mapping}) referenced from its slot, created by
  * the producer and removed by the consumer; records still in the queue when the last process unmaps
@@ -173,8 +173,9 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
      *
      * - Three ways for a record, by encoded size: inline in its slot (<= inlineRecordLimit), in
      *   place in the record area (<= areaRecordLimit: allocate a run, fill it, claim a slot, bind
-     *   the run to the slot's position, commit; spilled when no run is free), else spilled. byte[] and putBytes write the
-     *   codec's BYTES form straight into the slot or the run, without an encode buffer.
+     *   the run to the slot's position, commit; spilled when no run frees up within 10 ms),
+     *   else spilled. byte[] and putBytes write the codec's BYTES form straight into the slot or
+     *   the run, without an encode buffer.
      *
      * - Encode before claiming: a claimed slot is always committed or abandoned in a finally,
      *   so an exception (codec, OOM) can never leave a claim owned by a live process.
@@ -200,6 +201,14 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
      * {@link Builder#recordArea(long, int)} says otherwise (256 KiB).
      */
     public static final int DEFAULT_AREA_RECORD_LIMIT = 256 << 10;
+
+    /**
+     * How long a put waits for a free run of the record area before it spills its record instead:
+     * long enough for a consumer that keeps taking to free one (a 64 KiB take is tens of
+     * microseconds), short enough that a producer whose consumer is not taking goes on at spill
+     * speed rather than blocking before the queue is full.
+     */
+    private static final long AREA_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
     /** Copies an encoded record into its place in the record area. */
     private static final Ring.RecordWriter<MemorySegment> WRITE_RECORD = (record, region, offset) ->
@@ -536,9 +545,9 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
          * {@value SharedQueue#DEFAULT_RECORD_AREA} bytes for records up to
          * {@value SharedQueue#DEFAULT_AREA_RECORD_LIMIT} bytes. The area is used in runs of
          * 4 KiB: a record takes its size rounded up to 4 KiB; a {@code put} that finds no free
-         * run of that size does not wait for one but spills its record (slower, the same
-         * guarantees), so the area speeds records up without lowering the queue's capacity in
-         * records. The run of a process killed in {@code put} or {@code take}
+         * run of that size waits at most 10 ms (within its timeout) for a consumer to free one,
+         * then spills its record (slower, the same guarantees), so the area speeds records up
+         * without lowering the queue's capacity in records. The run of a process killed in {@code put} or {@code take}
          * comes back to the area, as its slot does. An area a few times the largest record lets
          * producers fill records while consumers empty others.
          *
@@ -803,12 +812,14 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
     }
 
     /**
-     * Puts a record of {@code size} encoded bytes through the record area: allocates a run if one
-     * is free (else the record is spilled, as a larger one would be: the area is a fast path, and
-     * a put never waits for chunks, so the queue holds as many records as it has slots whatever
-     * their sizes), has {@code writer} fill it, claims a slot (waiting while the ring is full)
-     * and binds the run to it (see {@code RecordArea}); the run goes back if anything fails or
-     * the time runs out before the slot is written.
+     * Puts a record of {@code size} encoded bytes through the record area: allocates a run, if
+     * none is free waiting at most {@link #AREA_WAIT_NANOS} (within the caller's timeout) for a
+     * consumer to free one, else spills the record as a larger one would be (the area is a fast
+     * path: the queue holds as many records as it has slots whatever their sizes, and a producer
+     * whose consumer does not take never blocks on the area); has {@code writer} fill the run,
+     * claims a slot (waiting while the ring is full) and binds the run to it (see
+     * {@code RecordArea}); the run goes back if anything fails or the time runs out before the
+     * slot is written.
      */
     private <C> boolean insertInArea(C source, long size, Ring.RecordWriter<C> writer, long timeoutNanos)
             throws InterruptedException {
@@ -816,7 +827,12 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
         int me = participant();
         int first = ring.allocateNow(size, me);
         if (first < 0) {
-            return spillInstead(source, size, writer, timeoutNanos);
+            long wait = timeoutNanos < 0 ? AREA_WAIT_NANOS : Math.min(timeoutNanos, AREA_WAIT_NANOS);
+            first = wait > 0 ? ring.allocate(size, me, wait, isClosed) : -1;
+            if (first < 0) {
+                long left = timeoutNanos > 0 ? Math.max(0, timeoutNanos - (System.nanoTime() - start)) : timeoutNanos;
+                return spillInstead(source, size, writer, left);
+            }
         }
         boolean bound = false;
         try {
