@@ -825,14 +825,12 @@ public sealed class SharedQueue<E> extends AbstractQueue<E> implements BlockingQ
             throws InterruptedException {
         long start = timeoutNanos > 0 ? System.nanoTime() : 0;
         int me = participant();
-        int first = ring.allocateNow(size, me);
+        // one bounded wait (0: one look, reclaiming what the dead left), then the spill path
+        long wait = timeoutNanos < 0 ? AREA_WAIT_NANOS : Math.min(timeoutNanos, AREA_WAIT_NANOS);
+        int first = ring.allocate(size, me, wait, isClosed);
         if (first < 0) {
-            long wait = timeoutNanos < 0 ? AREA_WAIT_NANOS : Math.min(timeoutNanos, AREA_WAIT_NANOS);
-            first = wait > 0 ? ring.allocate(size, me, wait, isClosed) : -1;
-            if (first < 0) {
-                long left = timeoutNanos > 0 ? Math.max(0, timeoutNanos - (System.nanoTime() - start)) : timeoutNanos;
-                return spillInstead(source, size, writer, left);
-            }
+            long left = timeoutNanos > 0 ? Math.max(0, timeoutNanos - (System.nanoTime() - start)) : timeoutNanos;
+            return spillInstead(source, size, writer, left);
         }
         boolean bound = false;
         try {

@@ -375,25 +375,6 @@ public final class Ring {
         return (int) await(true, timeoutNanos, closed, check -> area.tryAllocate(size, me, check));
     }
 
-    /**
-     * Allocates a run for a record of {@code size} bytes if one is free now (reclaiming, on a
-     * second look, chunks of the dead and of positions that are over), never waiting: a put that
-     * finds the area full sends its record the spill way instead, so that the queue holds as many
-     * records as it has slots whatever their sizes.
-     *
-     * @param size in {@code (inlineCapacity(), areaLimit()]}
-     * @return the first chunk, or -1 if no run is free
-     * @throws IllegalArgumentException if {@code size} is not in the area's range
-     */
-    public int allocateNow(long size, int me) {
-        if (area == null || size <= 0 || size > area.limit()) {
-            throw new IllegalArgumentException("a record of " + size + " bytes does not go through the record area"
-                    + " (records up to " + areaLimit() + " bytes do)");
-        }
-        int first = area.tryAllocate(size, me, false);
-        return first >= 0 ? first : area.tryAllocate(size, me, true);
-    }
-
     /** {@return the offset in the region of the run from chunk {@code first}} */
     public long areaOffset(int first) {
         return area.dataOffset(first);
